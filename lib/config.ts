@@ -1,0 +1,284 @@
+/**
+ * The engine's configuration: every environment variable, read once at start and validated with
+ * zod. A wrong value fails with one line per variable naming what was expected; secret values are
+ * never echoed (not in errors, not in logs: the private key is wrapped in {@link Secret}).
+ */
+import { createPrivateKey } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/** A value that must never be printed: `String()`, JSON and `util.inspect` all show a mask. */
+export class Secret {
+  readonly #value: string;
+  constructor(value: string) {
+    this.#value = value;
+  }
+  reveal(): string {
+    return this.#value;
+  }
+  toString(): string {
+    return '[redacted]';
+  }
+  toJSON(): string {
+    return '[redacted]';
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return 'Secret([redacted])';
+  }
+}
+
+/** Variables whose value is secret: a validation message for them never contains the value. */
+const SECRET_VARIABLES = new Set(['AMAZON_PAY_PRIVATE_KEY', 'TEMPORAL_API_KEY', 'DATABASE_URL', 'ADMIN_BOOTSTRAP_KEY']);
+
+const port = (fallback: number) =>
+  z
+    .string()
+    .trim()
+    .default(String(fallback))
+    .refine((v) => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 65535, 'expected a TCP port (1-65535)')
+    .transform(Number);
+
+const positiveInt = (fallback: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .default(String(fallback))
+    .refine((v) => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= max, `expected a whole number from 1 to ${max}`)
+    .transform(Number);
+
+const bool = (fallback: boolean) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .default(String(fallback))
+    .refine((v) => ['true', 'false', '1', '0', 'yes', 'no'].includes(v), 'expected true or false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const optionalText = z
+  .string()
+  .trim()
+  .default('')
+  .transform((v) => (v === '' ? undefined : v));
+
+/** host:port, as Temporal and the SDK's overrideServiceUrl take it. */
+const hostPort = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATA_DIR: z.string().trim().min(1, 'expected a directory path').default('./.data'),
+    HOST: z.string().trim().min(1, 'expected an address to bind to').default('127.0.0.1'),
+    PORT: port(3000),
+    PUBLIC_URL: optionalText.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), 'expected an http(s) URL'),
+
+    DATABASE_URL: optionalText.refine(
+      (v) => v === undefined || /^postgres(ql)?:\/\/[^\s]+$/.test(v),
+      'expected a postgresql:// URL, or empty for the embedded PGlite database',
+    ),
+    PGLITE_PORT: port(55432),
+
+    TEMPORAL_ADDRESS: optionalText.refine(
+      (v) => v === undefined || hostPort.test(v),
+      'expected host:port of a Temporal frontend, or empty to start the bundled dev server',
+    ),
+    TEMPORAL_PORT: port(7233),
+    TEMPORAL_UI_PORT: port(8233),
+    TEMPORAL_NAMESPACE: z.string().trim().min(1, 'expected a namespace name').default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().trim().min(1, 'expected a task queue name').default('amazon-pay-orders'),
+    TEMPORAL_TLS: bool(false),
+    TEMPORAL_TLS_CERT: optionalText,
+    TEMPORAL_TLS_KEY: optionalText,
+    TEMPORAL_API_KEY: optionalText,
+    TEMPORAL_CLI_PATH: optionalText,
+    TOOLS_DIR: optionalText,
+
+    WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt(100, 10000),
+    WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt(40, 10000),
+
+    SIMULATOR_HOST: z.string().trim().min(1).default('127.0.0.1'),
+    SIMULATOR_PORT: port(8443),
+
+    AMAZON_PAY_ENDPOINT: optionalText.refine(
+      (v) => v === undefined || v === 'amazon' || hostPort.test(v),
+      'expected empty (the bundled simulator), "amazon" (real Amazon Pay) or host:port of a simulator',
+    ),
+    AMAZON_PAY_REGION: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .default('jp')
+      .pipe(z.enum(['jp', 'eu', 'na', 'us', 'de', 'uk'], { error: 'expected one of jp, eu, na (us, de, uk are aliases)' })),
+    AMAZON_PAY_SANDBOX: bool(true),
+    AMAZON_PAY_MERCHANT_ID: optionalText.refine((v) => v === undefined || /^[A-Z0-9]{8,20}$/.test(v), 'expected a merchant (seller) id such as A1B2C3D4E5F6G7'),
+    AMAZON_PAY_STORE_ID: optionalText.refine((v) => v === undefined || /^amzn1\.application-oa2-client\.[0-9a-f]{32}$/.test(v), 'expected a store id (client id) like amzn1.application-oa2-client.<32 hex>'),
+    AMAZON_PAY_PUBLIC_KEY_ID: optionalText.refine((v) => v === undefined || /^[A-Za-z0-9-]{10,64}$/.test(v), 'expected a public key id such as SANDBOX-AEXAMPLE...'),
+    AMAZON_PAY_PRIVATE_KEY: optionalText,
+    AMAZON_PAY_ALGORITHM: z.enum(['AMZN-PAY-RSASSA-PSS-V2', 'AMZN-PAY-RSASSA-PSS']).default('AMZN-PAY-RSASSA-PSS-V2'),
+
+    // Legacy MWS (v1) credentials: accepted nowhere, rejected with a clear message when present.
+    AMAZON_PAY_MWS_ACCESS_KEY: optionalText.refine((v) => v === undefined, 'MWS keys belong to the retired Amazon Pay v1 API; use AMAZON_PAY_PUBLIC_KEY_ID and AMAZON_PAY_PRIVATE_KEY (API v2) instead'),
+    AMAZON_PAY_MWS_SECRET_KEY: optionalText.refine((v) => v === undefined, 'MWS keys belong to the retired Amazon Pay v1 API; use AMAZON_PAY_PUBLIC_KEY_ID and AMAZON_PAY_PRIVATE_KEY (API v2) instead'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.AMAZON_PAY_ENDPOINT === 'amazon') {
+      for (const name of ['AMAZON_PAY_MERCHANT_ID', 'AMAZON_PAY_STORE_ID', 'AMAZON_PAY_PUBLIC_KEY_ID', 'AMAZON_PAY_PRIVATE_KEY'] as const) {
+        if (env[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'required when AMAZON_PAY_ENDPOINT=amazon' });
+      }
+    }
+    if ((env.TEMPORAL_TLS_CERT === undefined) !== (env.TEMPORAL_TLS_KEY === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS_KEY'], message: 'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together (mTLS client certificate)' });
+    }
+    const ports = ['PORT', 'PGLITE_PORT', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'SIMULATOR_PORT'] as const;
+    const seen = new Map<number, string>();
+    for (const name of ports) {
+      const other = seen.get(env[name]);
+      if (other) ctx.addIssue({ code: 'custom', path: [name], message: `port ${env[name]} is already used by ${other}` });
+      else seen.set(env[name], name);
+    }
+  });
+
+export type Region = 'jp' | 'eu' | 'na';
+
+export interface AmazonPayConfig {
+  /** `simulator` = the bundled simulator (started by `npm start`), `amazon` = real Amazon Pay. */
+  endpoint: 'simulator' | 'amazon';
+  /** host:port of the simulator when endpoint is `simulator`. */
+  simulatorAddress: string;
+  region: Region;
+  sandbox: boolean;
+  merchantId?: string;
+  storeId?: string;
+  publicKeyId?: string;
+  privateKey?: Secret;
+  algorithm: 'AMZN-PAY-RSASSA-PSS-V2' | 'AMZN-PAY-RSASSA-PSS';
+}
+
+export interface Config {
+  nodeEnv: 'development' | 'production' | 'test';
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  dataDir: string;
+  toolsDir?: string;
+  api: { host: string; port: number; publicUrl: string };
+  database: { url?: Secret; pglitePort: number };
+  temporal: {
+    /** Undefined: start the bundled dev server on `port`. */
+    address?: string;
+    port: number;
+    uiPort: number;
+    namespace: string;
+    taskQueue: string;
+    tls: boolean;
+    tlsCertPath?: string;
+    tlsKeyPath?: string;
+    apiKey?: Secret;
+    cliPath?: string;
+  };
+  worker: { maxConcurrentActivities: number; maxConcurrentWorkflowTasks: number };
+  simulator: { host: string; port: number };
+  amazonPay: AmazonPayConfig;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const REGION_ALIASES: Record<string, Region> = { jp: 'jp', eu: 'eu', de: 'eu', uk: 'eu', na: 'na', us: 'na' };
+
+/** Reads a PEM given inline (with real or `\n`-escaped newlines) or as a file path. */
+function readPrivateKey(raw: string, problems: string[]): Secret | undefined {
+  let pem: string;
+  if (raw.includes('-----BEGIN')) {
+    pem = raw.replace(/\\n/g, '\n');
+  } else if (existsSync(raw)) {
+    pem = readFileSync(raw, 'utf8');
+  } else {
+    problems.push('AMAZON_PAY_PRIVATE_KEY: expected a PEM private key or the path of a file holding one (no such file; value not shown)');
+    return undefined;
+  }
+  try {
+    createPrivateKey(pem);
+  } catch {
+    problems.push('AMAZON_PAY_PRIVATE_KEY: not a readable PEM private key (-----BEGIN PRIVATE KEY-----...; value not shown)');
+    return undefined;
+  }
+  return new Secret(pem);
+}
+
+function describe(value: unknown, name: string): string {
+  if (SECRET_VARIABLES.has(name) || value === undefined) return '';
+  const text = String(value);
+  return `, got "${text.length > 60 ? `${text.slice(0, 57)}...` : text}"`;
+}
+
+/**
+ * Validates `env` (default: `process.env`) and returns the typed configuration, or throws a
+ * {@link ConfigError} listing one line per wrong variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0] ?? '(environment)');
+      problems.push(`${name}: ${issue.message}${describe(env[name], name)}`);
+    }
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  const privateKey = e.AMAZON_PAY_PRIVATE_KEY === undefined ? undefined : readPrivateKey(e.AMAZON_PAY_PRIVATE_KEY, problems);
+  for (const [name, file] of [['TEMPORAL_TLS_CERT', e.TEMPORAL_TLS_CERT], ['TEMPORAL_TLS_KEY', e.TEMPORAL_TLS_KEY]] as const) {
+    if (file !== undefined && !existsSync(file)) problems.push(`${name}: expected the path of a PEM file, no such file "${file}"`);
+  }
+  if (e.TEMPORAL_CLI_PATH !== undefined && !existsSync(e.TEMPORAL_CLI_PATH)) {
+    problems.push(`TEMPORAL_CLI_PATH: expected the path of a Temporal CLI binary, no such file "${e.TEMPORAL_CLI_PATH}"`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const dataDir = path.resolve(e.DATA_DIR);
+  return {
+    nodeEnv: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    dataDir,
+    toolsDir: e.TOOLS_DIR === undefined ? undefined : path.resolve(e.TOOLS_DIR),
+    api: {
+      host: e.HOST,
+      port: e.PORT,
+      publicUrl: e.PUBLIC_URL ?? `http://${e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST}:${e.PORT}`,
+    },
+    database: { url: e.DATABASE_URL === undefined ? undefined : new Secret(e.DATABASE_URL), pglitePort: e.PGLITE_PORT },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      port: e.TEMPORAL_PORT,
+      uiPort: e.TEMPORAL_UI_PORT,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      tls: e.TEMPORAL_TLS || e.TEMPORAL_TLS_CERT !== undefined || e.TEMPORAL_API_KEY !== undefined,
+      tlsCertPath: e.TEMPORAL_TLS_CERT,
+      tlsKeyPath: e.TEMPORAL_TLS_KEY,
+      apiKey: e.TEMPORAL_API_KEY === undefined ? undefined : new Secret(e.TEMPORAL_API_KEY),
+      cliPath: e.TEMPORAL_CLI_PATH,
+    },
+    worker: {
+      maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      maxConcurrentWorkflowTasks: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    },
+    simulator: { host: e.SIMULATOR_HOST, port: e.SIMULATOR_PORT },
+    amazonPay: {
+      endpoint: e.AMAZON_PAY_ENDPOINT === 'amazon' ? 'amazon' : 'simulator',
+      simulatorAddress: e.AMAZON_PAY_ENDPOINT !== undefined && e.AMAZON_PAY_ENDPOINT !== 'amazon' ? e.AMAZON_PAY_ENDPOINT : `127.0.0.1:${e.SIMULATOR_PORT}`,
+      region: REGION_ALIASES[e.AMAZON_PAY_REGION],
+      sandbox: e.AMAZON_PAY_SANDBOX,
+      merchantId: e.AMAZON_PAY_MERCHANT_ID,
+      storeId: e.AMAZON_PAY_STORE_ID,
+      publicKeyId: e.AMAZON_PAY_PUBLIC_KEY_ID,
+      privateKey,
+      algorithm: e.AMAZON_PAY_ALGORITHM,
+    },
+  };
+}
