@@ -1,0 +1,2 @@
+import { sleep } from '@temporalio/workflow';
+export async function sleeper(): Promise<string> { await sleep('30 days'); return 'done'; }
