@@ -1,0 +1,78 @@
+/**
+ * PostgreSQL for the engine: a real server from DATABASE_URL, or the embedded default, PGlite
+ * (Postgres compiled to WASM) kept in DATA_DIR and served over the PostgreSQL wire protocol by
+ * pglite-socket, so Prisma, `psql` and the migrator all talk to it like to any Postgres.
+ */
+import { mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { Client } from 'pg';
+import { PrismaClient } from '../prisma/generated/client';
+
+export { PrismaClient };
+
+export interface EmbeddedPostgres {
+  /** postgresql:// URL of the socket server. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Fails with a clear message when something already listens on host:port. */
+export async function assertPortFree(host: string, port: number, variable: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => {
+      reject(new Error(err.code === 'EADDRINUSE' ? `${variable}: port ${port} on ${host} is already in use; choose another with ${variable}=<port>` : `${variable}: cannot listen on ${host}:${port} (${err.code ?? err.message})`));
+    });
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
+
+/**
+ * Opens (or creates) the PGlite database in `<dataDir>/pglite` (`dataDir` undefined: in memory)
+ * and serves it on host:port. Several connections are allowed; pglite-socket keeps a
+ * transaction's statements together.
+ */
+export async function startEmbeddedPostgres(opts: { dataDir?: string; host?: string; port: number; maxConnections?: number }): Promise<EmbeddedPostgres> {
+  const host = opts.host ?? '127.0.0.1';
+  if (opts.port !== 0) await assertPortFree(host, opts.port, 'PGLITE_PORT');
+  let dbPath: string | undefined;
+  if (opts.dataDir) {
+    dbPath = path.join(opts.dataDir, 'pglite');
+    mkdirSync(dbPath, { recursive: true });
+  }
+  const db = await PGlite.create(dbPath);
+  const server = new PGLiteSocketServer({ db, host, port: opts.port, maxConnections: opts.maxConnections ?? 32 });
+  await server.start();
+  const port = Number(server.getServerConn().split(':').pop());
+  return {
+    url: `postgresql://postgres:postgres@${host}:${port}/postgres?sslmode=disable`,
+    async stop() {
+      await server.stop();
+      await db.close();
+    },
+  };
+}
+
+/** Prisma over node-postgres through the driver adapter: no native query engine involved. */
+export function createPrismaClient(url: string, opts: { max?: number } = {}): PrismaClient {
+  const adapter = new PrismaPg({ connectionString: url, max: opts.max ?? 10, connectionTimeoutMillis: 10_000 });
+  return new PrismaClient({ adapter });
+}
+
+/** Connects once to check that the database answers, with a clear message naming the variable. */
+export async function checkDatabaseReachable(url: string, variable = 'DATABASE_URL'): Promise<void> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new Error(`${variable}: cannot reach PostgreSQL (${reason})`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,176 @@
+// The simulator's records: merchants, checkout sessions, charge permissions, charges, refunds, ledger entries.
+import type { Money } from './money';
+
+export type ReleaseEnvironment = 'Sandbox' | 'Live';
+export type JsonObject = { [key: string]: unknown };
+
+export interface MerchantRecord {
+  merchantId: string;
+  storeId: string;
+  publicKeyId: string;
+  publicKeyPem: string;
+  notificationUrl?: string;
+  ipnSignatureVersion: '1' | '2';
+}
+
+export interface PaymentDetailsRecord {
+  paymentIntent?: 'Confirm' | 'Authorize' | 'AuthorizeWithCapture';
+  canHandlePendingAuthorization?: boolean;
+  chargeAmount?: Money;
+  totalOrderAmount?: Money;
+  softDescriptor?: string;
+  presentmentCurrency?: string;
+  allowOvercharge?: boolean;
+  extendExpiration?: boolean;
+}
+
+export interface WebCheckoutDetailsRecord {
+  checkoutReviewReturnUrl?: string;
+  checkoutResultReturnUrl?: string;
+  checkoutCancelUrl?: string;
+  checkoutMode?: string;
+}
+
+export interface SessionRecord {
+  id: string;
+  merchantId: string;
+  storeId: string;
+  env: ReleaseEnvironment;
+  region: string;
+  state: 'Open' | 'Completed' | 'Canceled';
+  reasonCode?: string;
+  reasonDescription?: string;
+  createdAt: number;
+  updatedAt: number;
+  expiresAt: number;
+  webCheckoutDetails: WebCheckoutDetailsRecord;
+  paymentDetails: PaymentDetailsRecord;
+  chargePermissionType: 'OneTime' | 'Recurring' | 'PaymentMethodOnFile';
+  scopes?: string[];
+  recurringMetadata?: JsonObject | null;
+  merchantMetadata?: JsonObject | null;
+  deliverySpecifications?: JsonObject | null;
+  addressDetails?: JsonObject | null;
+  platformId?: string | null;
+  providerMetadata?: JsonObject | null;
+  buyerId?: string;
+  /** The buyer pressed "pay" on Amazon's payment page (second approval). */
+  paymentApproved: boolean;
+  simulationCode?: string;
+  /** How many more attempts a transient simulation code still fails (then it is spent). */
+  simulationRemaining?: number;
+  chargePermissionId?: string;
+  chargeId?: string;
+}
+
+export type PermissionState = 'Chargeable' | 'NonChargeable' | 'Closed';
+
+export interface PermissionRecord {
+  id: string;
+  merchantId: string;
+  env: ReleaseEnvironment;
+  region: string;
+  type: 'OneTime' | 'Recurring' | 'PaymentMethodOnFile';
+  state: PermissionState;
+  reasons: { reasonCode: string; reasonDescription: string }[];
+  createdAt: number;
+  updatedAt: number;
+  expiresAt: number;
+  currency: string;
+  /** OneTime: the order amount (minor units); undefined means unlimited. */
+  limitMinor?: number;
+  buyerId: string;
+  checkoutSessionId: string;
+  merchantMetadata?: JsonObject | null;
+  recurringMetadata?: JsonObject | null;
+  platformId?: string | null;
+}
+
+export type ChargeState = 'AuthorizationInitiated' | 'Authorized' | 'CaptureInitiated' | 'Captured' | 'Canceled' | 'Declined';
+
+export interface PendingOutcome {
+  state: ChargeState | 'Refunded';
+  reasonCode?: string;
+}
+
+export interface ChargeRecord {
+  id: string;
+  permissionId: string;
+  merchantId: string;
+  env: ReleaseEnvironment;
+  amount: Money;
+  captureMinor?: number;
+  refundedMinor: number;
+  state: ChargeState;
+  reasonCode?: string;
+  reasonDescription?: string;
+  createdAt: number;
+  updatedAt: number;
+  authorizedAt?: number;
+  expiresAt: number;
+  captureNow: boolean;
+  canHandlePendingAuthorization: boolean;
+  softDescriptor?: string | null;
+  merchantMetadata?: JsonObject | null;
+  /** When the pending state (AuthorizationInitiated / CaptureInitiated) resolves, in sim time. */
+  dueAt?: number;
+  pendingOutcome?: PendingOutcome;
+  /** Simulation code for a later capture (e.g. CaptureInitiated). */
+  captureSimulation?: string;
+  idempotencyKey?: string;
+  captureIdempotencyKey?: string;
+  authLedgerId?: string;
+  captureLedgerId?: string;
+}
+
+export interface RefundRecord {
+  id: string;
+  chargeId: string;
+  permissionId: string;
+  merchantId: string;
+  env: ReleaseEnvironment;
+  amount: Money;
+  state: 'RefundInitiated' | 'Refunded' | 'Declined';
+  reasonCode?: string;
+  reasonDescription?: string;
+  createdAt: number;
+  updatedAt: number;
+  softDescriptor?: string | null;
+  dueAt: number;
+  outcome: { state: 'Refunded' | 'Declined'; reasonCode?: string };
+  idempotencyKey?: string;
+  ledgerId: string;
+}
+
+export interface LedgerEntry {
+  id: string;
+  type: 'authorization' | 'capture' | 'refund' | 'cancel';
+  /** pending: Amazon is still processing; completed: money moved (or the hold was released); declined: nothing moved. */
+  status: 'pending' | 'completed' | 'declined';
+  /** Integer minor units. */
+  amount: number;
+  /** Amazon's decimal string, e.g. "1500" (JPY) or "15.00" (USD). */
+  amountDecimal: string;
+  currency: string;
+  merchantId: string;
+  chargePermissionId: string;
+  chargeId: string;
+  refundId: string | null;
+  idempotencyKey: string | null;
+  reasonCode: string | null;
+  at: string;
+  updatedAt: string;
+  releaseEnvironment: ReleaseEnvironment;
+}
+
+export interface IdempotencyRecord {
+  hash: string;
+  status: number;
+  body: unknown;
+}
+
+export interface BuyerTokenRecord {
+  buyerId: string;
+  merchantId: string;
+  createdAt: number;
+}
