@@ -1,0 +1,81 @@
+/**
+ * Readiness of the engine's dependencies, as `GET /readyz` reports it: the database answers,
+ * every migration is applied, and Temporal answers. Each check has a short deadline so a hung
+ * dependency makes the probe fail fast instead of hanging it.
+ */
+import type { Connection } from '@temporalio/client';
+import { Pool } from 'pg';
+import { migrationStatus, readMigrations } from './migrate';
+
+export interface Check {
+  ok: boolean;
+  detail?: string;
+}
+
+export interface Readiness {
+  ready: boolean;
+  checks: { database: Check; migrations: Check; temporal: Check };
+}
+
+export interface ReadinessProbe {
+  check(): Promise<Readiness>;
+  close(): Promise<void>;
+}
+
+const DEADLINE_MS = 3_000;
+
+function withDeadline<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${DEADLINE_MS} ms`)), DEADLINE_MS);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+const message = (err: unknown) => (err instanceof Error ? err.message.split('\n')[0] : String(err));
+
+export function createReadinessProbe(databaseUrl: string, temporal: Connection): ReadinessProbe {
+  const pool = new Pool({ connectionString: databaseUrl, max: 1, connectionTimeoutMillis: DEADLINE_MS, idleTimeoutMillis: 30_000 });
+  pool.on('error', () => undefined); // a dropped idle connection is reported by the next check
+  const migrations = readMigrations();
+
+  async function checkDatabase(): Promise<{ database: Check; migrations: Check }> {
+    let client;
+    try {
+      client = await withDeadline(pool.connect(), 'database');
+    } catch (err) {
+      return { database: { ok: false, detail: message(err) }, migrations: { ok: false, detail: 'database unreachable' } };
+    }
+    try {
+      await withDeadline(client.query('SELECT 1'), 'database');
+      const status = await withDeadline(migrationStatus(client, migrations), 'database');
+      const problems = [...status.problems, ...(status.pending.length > 0 ? [`pending: ${status.pending.join(', ')}`] : [])];
+      return { database: { ok: true }, migrations: problems.length === 0 ? { ok: true } : { ok: false, detail: problems.join('; ') } };
+    } catch (err) {
+      return { database: { ok: false, detail: message(err) }, migrations: { ok: false, detail: 'database unreachable' } };
+    } finally {
+      client.release();
+    }
+  }
+
+  async function checkTemporal(): Promise<Check> {
+    try {
+      await withDeadline(
+        temporal.withDeadline(Date.now() + DEADLINE_MS, () => temporal.workflowService.getSystemInfo({})),
+        'Temporal',
+      );
+      return { ok: true };
+    } catch (err) {
+      return { ok: false, detail: message(err) };
+    }
+  }
+
+  return {
+    async check() {
+      const [db, temporalCheck] = await Promise.all([checkDatabase(), checkTemporal()]);
+      const checks = { ...db, temporal: temporalCheck };
+      return { ready: Object.values(checks).every((c) => c.ok), checks };
+    },
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * Temporal for the engine: the bundled dev server (SQLite in DATA_DIR, Web UI, our search
+ * attributes) when TEMPORAL_ADDRESS is empty, and connection options for a real cluster
+ * (self-hosted with mTLS, or Temporal Cloud with mTLS or an API key) when it is set.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Connection, type ConnectionOptions } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
+import { assertPortFree } from './database';
+import type { Config } from './config';
+import { devServerExecutable } from './tools';
+
+export interface DevServer {
+  address: string;
+  uiUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Starts `temporal server start-dev` with persistence in `<dataDir>/temporal/temporal.db`. */
+export async function startDevServer(config: Config, log: (msg: string) => void): Promise<DevServer> {
+  const { port, uiPort, namespace } = config.temporal;
+  await assertPortFree('127.0.0.1', port, 'TEMPORAL_PORT');
+  await assertPortFree('127.0.0.1', uiPort, 'TEMPORAL_UI_PORT');
+  const dir = path.join(config.dataDir, 'temporal');
+  mkdirSync(dir, { recursive: true });
+  const executable = await devServerExecutable({ cliPath: config.temporal.cliPath, toolsDir: config.toolsDir, allowBuild: true, log });
+  if (executable.type === 'cached-download') log('no Temporal CLI cached and Go not available: letting the Temporal SDK download it');
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable,
+      ip: '127.0.0.1',
+      port,
+      ui: true,
+      uiPort,
+      namespace,
+      dbFilename: path.join(dir, 'temporal.db'),
+      searchAttributes: SEARCH_ATTRIBUTE_KEYS,
+      log: { format: 'json', level: 'warn' },
+    },
+  });
+  return {
+    address: `127.0.0.1:${port}`,
+    uiUrl: `http://127.0.0.1:${uiPort}`,
+    stop: () => env.teardown(),
+  };
+}
+
+/** Connection options for the cluster at `address` (TLS / API key per configuration). */
+export function connectionOptions(config: Config, address: string): ConnectionOptions {
+  const t = config.temporal;
+  const options: ConnectionOptions = { address, connectTimeout: '10s' };
+  if (t.tls) {
+    options.tls = t.tlsCertPath && t.tlsKeyPath ? { clientCertPair: { crt: readFileSync(t.tlsCertPath), key: readFileSync(t.tlsKeyPath) } } : true;
+  }
+  if (t.apiKey) {
+    options.apiKey = t.apiKey.reveal();
+    options.metadata = { 'temporal-namespace': t.namespace };
+  }
+  return options;
+}
+
+/** Same options for the worker's NativeConnection, which takes the same TLS and API key settings. */
+export function nativeConnectionOptions(config: Config, address: string) {
+  const o = connectionOptions(config, address);
+  return { address: o.address ?? address, tls: o.tls, apiKey: o.apiKey, metadata: o.metadata as Record<string, string> | undefined };
+}
+
+/** Connects, naming TEMPORAL_ADDRESS in the error when the cluster does not answer. */
+export async function connectTemporal(config: Config, address: string): Promise<Connection> {
+  try {
+    return await Connection.connect(connectionOptions(config, address));
+  } catch (err) {
+    const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw new Error(`TEMPORAL_ADDRESS: cannot reach Temporal at ${address} (${reason})`);
+  }
+}
+
+/**
+ * Registers the workflow's search attributes on a cluster that lacks them (self-hosted). Temporal
+ * Cloud does not allow this through the SDK: the error message says what to run instead.
+ */
+export async function ensureSearchAttributes(connection: Connection, namespace: string, log: (msg: string) => void): Promise<void> {
+  const have = await connection.operatorService.listSearchAttributes({ namespace });
+  const missing = SEARCH_ATTRIBUTE_KEYS.filter((k) => !(k.name in (have.customAttributes ?? {})));
+  if (missing.length === 0) return;
+  const indexed: Record<string, number> = { KEYWORD: 2, INT: 3, DATETIME: 5 };
+  try {
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(missing.map((k) => [k.name, indexed[k.type]])),
+    });
+    log(`registered search attributes ${missing.map((k) => k.name).join(', ')}`);
+  } catch (err) {
+    const cmds = missing.map((k) => `temporal operator search-attribute create --namespace ${namespace} --name ${k.name} --type ${k.type === 'KEYWORD' ? 'Keyword' : k.type === 'INT' ? 'Int' : 'Datetime'}`);
+    throw new Error(`search attributes ${missing.map((k) => k.name).join(', ')} are missing and could not be registered (${err instanceof Error ? err.message : String(err)}); run:\n  ${cmds.join('\n  ')}`);
+  }
+}
