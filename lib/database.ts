@@ -14,6 +14,15 @@ import { PrismaClient } from '../prisma/generated/client';
 
 export { PrismaClient };
 
+/** The URL of the embedded database served by `npm start` (or the external DATABASE_URL). */
+export function databaseUrl(config: { database: { url?: { reveal(): string }; pglitePort: number } }): string {
+  return config.database.url?.reveal() ?? embeddedUrl('127.0.0.1', config.database.pglitePort);
+}
+
+function embeddedUrl(host: string, port: number): string {
+  return `postgresql://postgres:postgres@${host}:${port}/postgres?sslmode=disable`;
+}
+
 export interface EmbeddedPostgres {
   /** postgresql:// URL of the socket server. */
   url: string;
@@ -49,7 +58,7 @@ export async function startEmbeddedPostgres(opts: { dataDir?: string; host?: str
   await server.start();
   const port = Number(server.getServerConn().split(':').pop());
   return {
-    url: `postgresql://postgres:postgres@${host}:${port}/postgres?sslmode=disable`,
+    url: embeddedUrl(host, port),
     async stop() {
       await server.stop();
       await db.close();

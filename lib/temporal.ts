@@ -7,10 +7,16 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection, type ConnectionOptions } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { NativeConnectionOptions } from '@temporalio/worker';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
 import { assertPortFree } from './database';
 import type { Config } from './config';
 import { devServerExecutable } from './tools';
+
+/** The cluster address: TEMPORAL_ADDRESS, or the bundled dev server on TEMPORAL_PORT. */
+export function temporalAddress(config: Config): string {
+  return config.temporal.address ?? `127.0.0.1:${config.temporal.port}`;
+}
 
 export interface DevServer {
   address: string;
@@ -62,9 +68,9 @@ export function connectionOptions(config: Config, address: string): ConnectionOp
 }
 
 /** Same options for the worker's NativeConnection, which takes the same TLS and API key settings. */
-export function nativeConnectionOptions(config: Config, address: string) {
+export function nativeConnectionOptions(config: Config, address: string): NativeConnectionOptions {
   const o = connectionOptions(config, address);
-  return { address: o.address ?? address, tls: o.tls, apiKey: o.apiKey, metadata: o.metadata as Record<string, string> | undefined };
+  return { address, tls: o.tls, apiKey: config.temporal.apiKey?.reveal(), metadata: o.metadata as Record<string, string> | undefined };
 }
 
 /** Connects, naming TEMPORAL_ADDRESS in the error when the cluster does not answer. */

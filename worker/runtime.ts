@@ -1,0 +1,37 @@
+/**
+ * Routes the Temporal SDK's own logs (worker, workflow `log`, activity `log`) into our pino
+ * logger, as the samples' custom-logger does. Must run once per process before any Temporal
+ * connection or worker is created.
+ */
+import { DefaultLogger, type LogLevel, Runtime } from '@temporalio/worker';
+import type { Logger } from '../lib/logger';
+
+let installed = false;
+
+export function installRuntimeLogger(log: Logger): void {
+  if (installed) return;
+  installed = true;
+  const levels: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR', silent: 'ERROR' };
+  const sdkLog = log.child({ component: 'temporal-sdk' });
+  Runtime.install({
+    logger: new DefaultLogger(levels[log.level] ?? 'INFO', (entry) => {
+      const meta = { ...(entry.meta ?? {}) };
+      switch (entry.level) {
+        case 'TRACE':
+          sdkLog.trace(meta, entry.message);
+          break;
+        case 'DEBUG':
+          sdkLog.debug(meta, entry.message);
+          break;
+        case 'INFO':
+          sdkLog.info(meta, entry.message);
+          break;
+        case 'WARN':
+          sdkLog.warn(meta, entry.message);
+          break;
+        default:
+          sdkLog.error(meta, entry.message);
+      }
+    }),
+  });
+}
