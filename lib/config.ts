@@ -140,6 +140,9 @@ const schema = z
     }
   });
 
+/** Every variable the engine reads (each is listed in .env.example). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
 export type Region = 'jp' | 'eu' | 'na';
 
 export interface AmazonPayConfig {

@@ -7,7 +7,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
-import { ConfigError, loadConfig } from '../../lib/config';
+import { readFileSync } from 'node:fs';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../lib/config';
 
 const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
@@ -22,6 +23,13 @@ function problemsOf(env: NodeJS.ProcessEnv): string[] {
 }
 
 describe('loadConfig', () => {
+  it('reads exactly the variables .env.example documents', () => {
+    const example = readFileSync(path.resolve(__dirname, '../../.env.example'), 'utf8');
+    const documented = [...example.matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]);
+    const legacy = ['AMAZON_PAY_MWS_ACCESS_KEY', 'AMAZON_PAY_MWS_SECRET_KEY'];
+    expect(documented.sort()).toEqual(CONFIG_VARIABLES.filter((v) => !legacy.includes(v)).sort());
+  });
+
   it('starts on embedded defaults with an empty environment', () => {
     const c = loadConfig({});
     expect(c.api.port).toBe(3000);
