@@ -11,6 +11,8 @@ export interface MerchantRecord {
   publicKeyPem: string;
   notificationUrl?: string;
   ipnSignatureVersion: '1' | '2';
+  /** Region for ids of objects made through the button (API calls use x-amz-pay-region). */
+  region: 'na' | 'eu' | 'jp';
 }
 
 export interface PaymentDetailsRecord {
@@ -84,6 +86,9 @@ export interface PermissionRecord {
   merchantMetadata?: JsonObject | null;
   recurringMetadata?: JsonObject | null;
   platformId?: string | null;
+  /** A simulation code from the buyer's approval still to apply to the next charge (Confirm intent). */
+  simulationCode?: string;
+  simulationRemaining?: number;
 }
 
 export type ChargeState = 'AuthorizationInitiated' | 'Authorized' | 'CaptureInitiated' | 'Captured' | 'Canceled' | 'Declined';

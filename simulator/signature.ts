@@ -76,7 +76,8 @@ export function verifyPss(publicKey: KeyObject | string, algorithm: string, sts:
   const saltLength = ALGORITHMS[algorithm];
   if (saltLength === undefined) return false;
   try {
-    return verify('sha256', Buffer.from(sts), { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }, Buffer.from(signatureB64, 'base64'));
+    const key = typeof publicKey === 'string' ? createPublicKey(publicKey) : publicKey;
+    return verify('sha256', Buffer.from(sts), { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }, Buffer.from(signatureB64, 'base64'));
   } catch {
     return false;
   }

@@ -1,0 +1,159 @@
+/**
+ * The engine's Amazon Pay client: the unmodified SDK's WebStoreClient, configured from
+ * {@link AmazonPayConfig}. Against the simulator it uses `overrideServiceUrl`, which makes the SDK
+ * set NODE_TLS_REJECT_UNAUTHORIZED=0 for the whole process on every call; we restore the variable
+ * as soon as the (synchronous) signing part of the call returns, and give the SDK's axios an HTTPS
+ * agent that trusts the simulator's certificate only, for requests to the simulator's address only.
+ *
+ * Retries: the SDK's retry loop (clientHelper.retryLogic) tests `statusCode` on the Promise, not on
+ * the response, so it never retries, and axios has no timeout by default. The engine must therefore
+ * retry 429/500/503 and network errors itself (Temporal activity retries with backoff and a
+ * start-to-close timeout) and send the SAME x-amz-pay-idempotency-key on every attempt of a
+ * money-moving call, so a retry after a lost response replays Amazon's saved answer.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
+import type { AmazonPayConfig } from './config';
+
+/** What every SDK call resolves to (the axios response). */
+export interface AmazonPayResponse {
+  status: number;
+  headers: Record<string, unknown>;
+  data: unknown;
+}
+
+type Headers = Record<string, string> | null;
+
+/** The WebStoreClient methods the engine uses (the SDK ships no type declarations). */
+export interface WebStoreClient {
+  generateButtonSignature(payload: object | string): string;
+  createCheckoutSession(payload: object, headers: Headers): Promise<AmazonPayResponse>;
+  getCheckoutSession(checkoutSessionId: string, headers?: Headers): Promise<AmazonPayResponse>;
+  updateCheckoutSession(checkoutSessionId: string, payload: object, headers?: Headers): Promise<AmazonPayResponse>;
+  completeCheckoutSession(checkoutSessionId: string, payload: object, headers?: Headers): Promise<AmazonPayResponse>;
+  getChargePermission(chargePermissionId: string, headers?: Headers): Promise<AmazonPayResponse>;
+  updateChargePermission(chargePermissionId: string, payload: object, headers?: Headers): Promise<AmazonPayResponse>;
+  closeChargePermission(chargePermissionId: string, payload: object, headers?: Headers): Promise<AmazonPayResponse>;
+  createCharge(payload: object, headers: Headers): Promise<AmazonPayResponse>;
+  getCharge(chargeId: string, headers?: Headers): Promise<AmazonPayResponse>;
+  captureCharge(chargeId: string, payload: object, headers?: Headers): Promise<AmazonPayResponse>;
+  cancelCharge(chargeId: string, payload: object, headers?: Headers): Promise<AmazonPayResponse>;
+  createRefund(payload: object, headers: Headers): Promise<AmazonPayResponse>;
+  getRefund(refundId: string, headers?: Headers): Promise<AmazonPayResponse>;
+  getBuyer(buyerToken: string, headers?: Headers): Promise<AmazonPayResponse>;
+}
+
+interface SdkConfig {
+  publicKeyId: string;
+  privateKey: string;
+  region: string;
+  sandbox: boolean;
+  algorithm: string;
+  overrideServiceUrl?: string;
+}
+
+interface SdkInstance extends WebStoreClient {
+  apiCall(options: object, maxRedirects?: number): Promise<AmazonPayResponse>;
+  getSignedHeaders(options: object): Record<string, string>;
+}
+
+interface SdkModule {
+  WebStoreClient: new (config: SdkConfig) => SdkInstance;
+}
+
+interface AxiosRequestConfigLike {
+  url?: string;
+  timeout?: number;
+  httpsAgent?: https.Agent;
+}
+
+interface AxiosLike {
+  interceptors: { request: { use(onFulfilled: (config: AxiosRequestConfigLike) => AxiosRequestConfigLike): number } };
+}
+
+const SDK_NAME = '@amazonpay/amazon-pay-api-sdk-nodejs';
+const TLS_ENV = 'NODE_TLS_REJECT_UNAUTHORIZED';
+const AMAZON_HOSTS: Record<string, string> = { na: 'pay-api.amazon.com', eu: 'pay-api.amazon.eu', jp: 'pay-api.amazon.jp' };
+
+// The SDK ships no types: load it (and the axios instance it uses) through typed views.
+const sdk = require(SDK_NAME) as SdkModule;
+const sdkAxios = require(require.resolve('axios', { paths: [path.dirname(require.resolve(`${SDK_NAME}/package.json`))] })) as AxiosLike;
+
+/** Per origin (`https://host:port/`): the agent and timeout the SDK's requests there must use. */
+const routes = new Map<string, { agent: https.Agent; timeoutMs: number }>();
+let interceptorInstalled = false;
+
+function routeSdkRequests(origin: string, agent: https.Agent, timeoutMs: number): void {
+  routes.set(origin, { agent, timeoutMs });
+  if (interceptorInstalled) return;
+  interceptorInstalled = true;
+  sdkAxios.interceptors.request.use((config) => {
+    const url = config.url ?? '';
+    for (const [prefix, route] of routes) {
+      if (url.startsWith(prefix)) {
+        config.httpsAgent = route.agent;
+        if (!config.timeout) config.timeout = route.timeoutMs;
+        break;
+      }
+    }
+    return config;
+  });
+}
+
+/** Runs `fn` and puts NODE_TLS_REJECT_UNAUTHORIZED back as it was, even if `fn` throws. */
+function withTlsEnvKept<T>(fn: () => T): T {
+  const before = process.env[TLS_ENV];
+  try {
+    return fn();
+  } finally {
+    if (before === undefined) delete process.env[TLS_ENV];
+    else process.env[TLS_ENV] = before;
+  }
+}
+
+/** The simulator's certificate as `npm start` / `npm run simulator` keep it: `<dataDir>/simulator/tls-cert.pem`. */
+export function readSimulatorCa(dataDir: string): string | undefined {
+  const file = path.join(path.resolve(dataDir), 'simulator', 'tls-cert.pem');
+  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+}
+
+export interface AmazonPayClientOptions {
+  /** PEM of the simulator's certificate: the only CA trusted for calls to the simulator (required for endpoint `simulator`). */
+  simulatorCaPem?: string;
+  /** Per-request timeout for SDK calls (default 30 s); the SDK itself sets none. */
+  timeoutMs?: number;
+}
+
+export function createAmazonPayClient(cfg: AmazonPayConfig, opts: AmazonPayClientOptions = {}): WebStoreClient {
+  if (cfg.publicKeyId === undefined || cfg.privateKey === undefined) {
+    throw new Error('Amazon Pay client needs a public key id and a private key (AMAZON_PAY_PUBLIC_KEY_ID, AMAZON_PAY_PRIVATE_KEY, or the simulator dev merchant)');
+  }
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const useSimulator = cfg.endpoint === 'simulator';
+  if (useSimulator && opts.simulatorCaPem === undefined) {
+    throw new Error(`Amazon Pay client for the simulator at ${cfg.simulatorAddress} needs its certificate (simulatorCaPem; see readSimulatorCa(dataDir))`);
+  }
+  const config: SdkConfig = {
+    publicKeyId: cfg.publicKeyId,
+    privateKey: cfg.privateKey.reveal(),
+    region: cfg.region,
+    sandbox: cfg.sandbox,
+    algorithm: cfg.algorithm,
+    ...(useSimulator ? { overrideServiceUrl: cfg.simulatorAddress } : {}),
+  };
+  const host = useSimulator ? cfg.simulatorAddress : AMAZON_HOSTS[cfg.region];
+  const agent = useSimulator
+    ? new https.Agent({ ca: opts.simulatorCaPem, rejectUnauthorized: true, keepAlive: true })
+    : new https.Agent({ rejectUnauthorized: true, keepAlive: true });
+  routeSdkRequests(`https://${host}/`, agent, timeoutMs);
+
+  const client = new sdk.WebStoreClient(config);
+  // Every SDK operation goes through apiCall (and getSignedHeaders signs directly); both set the
+  // variable synchronously and only then start the request, so restoring it on return contains it.
+  const apiCall = client.apiCall.bind(client);
+  const getSignedHeaders = client.getSignedHeaders.bind(client);
+  client.apiCall = (options, maxRedirects) => withTlsEnvKept(() => apiCall(options, maxRedirects));
+  client.getSignedHeaders = (options) => withTlsEnvKept(() => getSignedHeaders(options));
+  return client;
+}

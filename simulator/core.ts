@@ -1,0 +1,147 @@
+// The simulator's state (every record in memory), its ledger, its delays and the hook that queues IPNs.
+import { randomUUID } from 'node:crypto';
+import { SimClock } from './clock';
+import { formatMinor } from './money';
+import type {
+  BuyerTokenRecord,
+  ChargeRecord,
+  IdempotencyRecord,
+  LedgerEntry,
+  MerchantRecord,
+  PermissionRecord,
+  RefundRecord,
+  ReleaseEnvironment,
+  SessionRecord,
+} from './model';
+
+export interface Delays {
+  /** AuthorizationInitiated → Authorized/Declined. */
+  pendingAuthorizationMs: number;
+  /** CaptureInitiated → Captured/Declined. */
+  pendingCaptureMs: number;
+  /** RefundInitiated → Refunded/Declined. */
+  refundMs: number;
+}
+
+/** A few seconds for pending states, two minutes for refunds (sandbox settles in ~30 s, production in hours). */
+export const DEFAULT_DELAYS: Delays = { pendingAuthorizationMs: 5_000, pendingCaptureMs: 5_000, refundMs: 120_000 };
+export const ZERO_DELAYS: Delays = { pendingAuthorizationMs: 0, pendingCaptureMs: 0, refundMs: 0 };
+
+export type ObjectType = 'CHARGE_PERMISSION' | 'CHARGE' | 'REFUND';
+
+export interface StateChange {
+  merchantId: string;
+  objectType: ObjectType;
+  objectId: string;
+  chargePermissionId: string;
+  env: ReleaseEnvironment;
+}
+
+export interface SnapshotData {
+  version: 1;
+  clockOffsetMs: number;
+  merchants: MerchantRecord[];
+  sessions: SessionRecord[];
+  permissions: PermissionRecord[];
+  charges: ChargeRecord[];
+  refunds: RefundRecord[];
+  ledger: LedgerEntry[];
+  idempotency: [string, IdempotencyRecord][];
+  buyerTokens: [string, BuyerTokenRecord][];
+}
+
+export class SimCore {
+  readonly merchants = new Map<string, MerchantRecord>();
+  readonly sessions = new Map<string, SessionRecord>();
+  readonly permissions = new Map<string, PermissionRecord>();
+  readonly charges = new Map<string, ChargeRecord>();
+  readonly refunds = new Map<string, RefundRecord>();
+  readonly ledger: LedgerEntry[] = [];
+  readonly ledgerById = new Map<string, LedgerEntry>();
+  readonly idempotency = new Map<string, IdempotencyRecord>();
+  readonly buyerTokens = new Map<string, BuyerTokenRecord>();
+  /** Set whenever state changes, so the snapshot writer knows to save. */
+  dirty = false;
+  private readonly listeners: ((change: StateChange) => void)[] = [];
+
+  constructor(
+    readonly clock: SimClock,
+    public delays: Delays,
+  ) {}
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  onStateChange(listener: (change: StateChange) => void): void {
+    this.listeners.push(listener);
+  }
+
+  notify(change: StateChange): void {
+    this.dirty = true;
+    for (const l of this.listeners) l(change);
+  }
+
+  merchantById(merchantId: string): MerchantRecord | undefined {
+    for (const m of this.merchants.values()) if (m.merchantId === merchantId) return m;
+    return undefined;
+  }
+
+  addLedger(entry: Omit<LedgerEntry, 'id' | 'at' | 'updatedAt' | 'amountDecimal'>, at: number): LedgerEntry {
+    const iso = new Date(at).toISOString();
+    const full: LedgerEntry = { ...entry, id: randomUUID(), amountDecimal: formatMinor(entry.amount, entry.currency), at: iso, updatedAt: iso };
+    this.ledger.push(full);
+    this.ledgerById.set(full.id, full);
+    this.dirty = true;
+    return full;
+  }
+
+  settleLedger(id: string | undefined, status: LedgerEntry['status'], at: number, reasonCode?: string): void {
+    const entry = id === undefined ? undefined : this.ledgerById.get(id);
+    if (!entry) return;
+    entry.status = status;
+    entry.updatedAt = new Date(at).toISOString();
+    if (reasonCode !== undefined) entry.reasonCode = reasonCode;
+    this.dirty = true;
+  }
+
+  /** Forgets every object, key and ledger entry; merchants stay unless `merchants` is true. */
+  reset(merchants: boolean): void {
+    if (merchants) this.merchants.clear();
+    for (const m of [this.sessions, this.permissions, this.charges, this.refunds, this.ledgerById, this.idempotency, this.buyerTokens]) m.clear();
+    this.ledger.length = 0;
+    this.dirty = true;
+  }
+
+  snapshot(): SnapshotData {
+    return {
+      version: 1,
+      clockOffsetMs: this.clock.offset,
+      merchants: [...this.merchants.values()],
+      sessions: [...this.sessions.values()],
+      permissions: [...this.permissions.values()],
+      charges: [...this.charges.values()],
+      refunds: [...this.refunds.values()],
+      ledger: this.ledger,
+      idempotency: [...this.idempotency.entries()],
+      buyerTokens: [...this.buyerTokens.entries()],
+    };
+  }
+
+  restore(data: SnapshotData): void {
+    this.reset(true);
+    this.clock.restoreOffset(data.clockOffsetMs);
+    for (const m of data.merchants) this.merchants.set(m.publicKeyId, m);
+    for (const s of data.sessions) this.sessions.set(s.id, s);
+    for (const p of data.permissions) this.permissions.set(p.id, p);
+    for (const c of data.charges) this.charges.set(c.id, c);
+    for (const r of data.refunds) this.refunds.set(r.id, r);
+    for (const e of data.ledger) {
+      this.ledger.push(e);
+      this.ledgerById.set(e.id, e);
+    }
+    for (const [k, v] of data.idempotency) this.idempotency.set(k, v);
+    for (const [k, v] of data.buyerTokens) this.buyerTokens.set(k, v);
+    this.dirty = false;
+  }
+}

@@ -1,0 +1,66 @@
+// Transport faults injected per operation and count: HTTP 500/503/429, added latency, timeouts, commit-then-drop.
+import { z } from 'zod';
+
+export const faultSchema = z.strictObject({
+  /** SDK method name (createCharge, captureCharge, …) or '*' for every operation. */
+  operation: z.string().min(1),
+  kind: z.enum(['error', 'latency', 'timeout', 'commitThenDrop']),
+  /** For `error`: 500 InternalServerError, 503 ServiceUnavailable or 429 TooManyRequests. */
+  status: z.union([z.literal(500), z.literal(503), z.literal(429)]).optional(),
+  /** For `latency`: delay before processing; for `timeout`: how long to hold the socket before destroying it (default 30 s). */
+  latencyMs: z.number().int().min(0).max(600_000).optional(),
+  /** How many matching requests the fault hits (default 1). */
+  count: z.number().int().min(1).max(100_000).optional(),
+});
+
+export type FaultSpec = z.infer<typeof faultSchema>;
+
+export interface ActiveFault extends FaultSpec {
+  id: number;
+  remaining: number;
+}
+
+export const OPERATIONS = [
+  'createCheckoutSession',
+  'getCheckoutSession',
+  'updateCheckoutSession',
+  'completeCheckoutSession',
+  'getChargePermission',
+  'updateChargePermission',
+  'closeChargePermission',
+  'createCharge',
+  'getCharge',
+  'captureCharge',
+  'cancelCharge',
+  'createRefund',
+  'getRefund',
+  'getBuyer',
+] as const;
+
+export class FaultTable {
+  private faults: ActiveFault[] = [];
+  private nextId = 1;
+
+  add(spec: FaultSpec): ActiveFault {
+    const fault: ActiveFault = { ...spec, id: this.nextId++, remaining: spec.count ?? 1 };
+    this.faults.push(fault);
+    return fault;
+  }
+
+  /** The first fault matching `operation`, consumed by one. */
+  take(operation: string): ActiveFault | undefined {
+    const fault = this.faults.find((f) => f.remaining > 0 && (f.operation === operation || f.operation === '*'));
+    if (!fault) return undefined;
+    fault.remaining -= 1;
+    this.faults = this.faults.filter((f) => f.remaining > 0);
+    return fault;
+  }
+
+  list(): ActiveFault[] {
+    return [...this.faults];
+  }
+
+  clear(): void {
+    this.faults = [];
+  }
+}
