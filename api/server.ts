@@ -4,9 +4,10 @@
  */
 import type { Server } from 'node:http';
 import { ConfigError, loadConfig, type Config } from '../lib/config';
-import { databaseUrl } from '../lib/database';
+import { checkDatabaseReachable, databaseUrl } from '../lib/database';
 import { Lifecycle, describeStartupError } from '../lib/lifecycle';
 import { createLogger, type Logger } from '../lib/logger';
+import { applyMigrations } from '../lib/migrate';
 import { createReadinessProbe } from '../lib/readiness';
 import { temporalAddress } from '../lib/temporal';
 import { createTemporalClient } from '../worker/client';
@@ -39,6 +40,8 @@ async function run(): Promise<void> {
   const lifecycle = new Lifecycle(log);
   lifecycle.handleSignals();
   try {
+    await checkDatabaseReachable(databaseUrl(config));
+    await applyMigrations(databaseUrl(config), (msg) => log.info(msg));
     await startApi(config, log, lifecycle);
   } catch (err) {
     await lifecycle.stopAll();
