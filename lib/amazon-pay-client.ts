@@ -16,11 +16,11 @@ import https from 'node:https';
 import path from 'node:path';
 import type { AmazonPayConfig } from './config';
 
-/** What every SDK call resolves to (the axios response). */
-export interface AmazonPayResponse {
+/** What every SDK call resolves to (the axios response); `T` is the caller's view of Amazon's JSON body. */
+export interface AmazonPayResponse<T = unknown> {
   status: number;
   headers: Record<string, unknown>;
-  data: unknown;
+  data: T;
 }
 
 type Headers = Record<string, string> | null;
@@ -28,20 +28,20 @@ type Headers = Record<string, string> | null;
 /** The WebStoreClient methods the engine uses (the SDK ships no type declarations). */
 export interface WebStoreClient {
   generateButtonSignature(payload: object | string): string;
-  createCheckoutSession(payload: object, headers: Headers): Promise<AmazonPayResponse>;
-  getCheckoutSession(checkoutSessionId: string, headers?: Headers): Promise<AmazonPayResponse>;
-  updateCheckoutSession(checkoutSessionId: string, payload: object, headers?: Headers): Promise<AmazonPayResponse>;
-  completeCheckoutSession(checkoutSessionId: string, payload: object, headers?: Headers): Promise<AmazonPayResponse>;
-  getChargePermission(chargePermissionId: string, headers?: Headers): Promise<AmazonPayResponse>;
-  updateChargePermission(chargePermissionId: string, payload: object, headers?: Headers): Promise<AmazonPayResponse>;
-  closeChargePermission(chargePermissionId: string, payload: object, headers?: Headers): Promise<AmazonPayResponse>;
-  createCharge(payload: object, headers: Headers): Promise<AmazonPayResponse>;
-  getCharge(chargeId: string, headers?: Headers): Promise<AmazonPayResponse>;
-  captureCharge(chargeId: string, payload: object, headers?: Headers): Promise<AmazonPayResponse>;
-  cancelCharge(chargeId: string, payload: object, headers?: Headers): Promise<AmazonPayResponse>;
-  createRefund(payload: object, headers: Headers): Promise<AmazonPayResponse>;
-  getRefund(refundId: string, headers?: Headers): Promise<AmazonPayResponse>;
-  getBuyer(buyerToken: string, headers?: Headers): Promise<AmazonPayResponse>;
+  createCheckoutSession<T = unknown>(payload: object, headers: Headers): Promise<AmazonPayResponse<T>>;
+  getCheckoutSession<T = unknown>(checkoutSessionId: string, headers?: Headers): Promise<AmazonPayResponse<T>>;
+  updateCheckoutSession<T = unknown>(checkoutSessionId: string, payload: object, headers?: Headers): Promise<AmazonPayResponse<T>>;
+  completeCheckoutSession<T = unknown>(checkoutSessionId: string, payload: object, headers?: Headers): Promise<AmazonPayResponse<T>>;
+  getChargePermission<T = unknown>(chargePermissionId: string, headers?: Headers): Promise<AmazonPayResponse<T>>;
+  updateChargePermission<T = unknown>(chargePermissionId: string, payload: object, headers?: Headers): Promise<AmazonPayResponse<T>>;
+  closeChargePermission<T = unknown>(chargePermissionId: string, payload: object, headers?: Headers): Promise<AmazonPayResponse<T>>;
+  createCharge<T = unknown>(payload: object, headers: Headers): Promise<AmazonPayResponse<T>>;
+  getCharge<T = unknown>(chargeId: string, headers?: Headers): Promise<AmazonPayResponse<T>>;
+  captureCharge<T = unknown>(chargeId: string, payload: object, headers?: Headers): Promise<AmazonPayResponse<T>>;
+  cancelCharge<T = unknown>(chargeId: string, payload: object, headers?: Headers): Promise<AmazonPayResponse<T>>;
+  createRefund<T = unknown>(payload: object, headers: Headers): Promise<AmazonPayResponse<T>>;
+  getRefund<T = unknown>(refundId: string, headers?: Headers): Promise<AmazonPayResponse<T>>;
+  getBuyer<T = unknown>(buyerToken: string, headers?: Headers): Promise<AmazonPayResponse<T>>;
 }
 
 interface SdkConfig {
@@ -54,7 +54,7 @@ interface SdkConfig {
 }
 
 interface SdkInstance extends WebStoreClient {
-  apiCall(options: object, maxRedirects?: number): Promise<AmazonPayResponse>;
+  apiCall<T = unknown>(options: object, maxRedirects?: number): Promise<AmazonPayResponse<T>>;
   getSignedHeaders(options: object): Record<string, string>;
 }
 
