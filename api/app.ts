@@ -1,41 +1,48 @@
 /**
- * The Express application: JSON body parsing with a size limit, health endpoints, and a JSON
- * 404/500 with a machine-readable code and a human message. Later issues mount the checkout,
- * admin and webhook routers here.
+ * The Express application: security headers, CORS closed unless origins are allowed, JSON bodies
+ * up to 100 kB, request metrics, health and metrics endpoints, and a JSON 404/500 with a
+ * machine-readable code and a human message. Feature routers (checkout, admin, webhook) are
+ * mounted by the caller through `routes`.
  */
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import cors from 'cors';
+import express, { type Express, type Router } from 'express';
+import helmet from 'helmet';
 import type { Logger } from '../lib/logger';
+import { httpDuration, registry } from '../lib/metrics';
 import type { ReadinessProbe } from '../lib/readiness';
+import { errorBody, errorHandler } from './errors';
 import { healthRoutes } from './health';
 
 export interface AppDeps {
   readiness: ReadinessProbe;
   log: Logger;
+  corsOrigins?: string[];
+  /** Feature routers, mounted in order after the health routes. */
+  routes?: Router[];
 }
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  app.use(helmet());
+  app.use(cors({ origin: deps.corsOrigins && deps.corsOrigins.length > 0 ? deps.corsOrigins : false }));
+  app.use((req, res, next) => {
+    const end = httpDuration.startTimer({ method: req.method });
+    res.once('finish', () => end({ route: req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched', status: String(res.statusCode) }));
+    next();
+  });
+  // Amazon's SNS posts JSON as text/plain: the webhook router parses its own body.
   app.use(express.json({ limit: '100kb' }));
   app.use(healthRoutes(deps.readiness));
+  app.get('/metrics', async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  });
+  for (const router of deps.routes ?? []) app.use(router);
 
   app.use((req, res) => {
-    res.status(404).json({ error: { code: 'not_found', message: `No route for ${req.method} ${req.path}` } });
+    res.status(404).json(errorBody('not_found', `No route for ${req.method} ${req.path}`));
   });
-  const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
-    const status = typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number' ? err.status : 500;
-    if (status === 400 && typeof err === 'object' && err !== null && 'type' in err && err.type === 'entity.parse.failed') {
-      res.status(400).json({ error: { code: 'invalid_json', message: 'The request body is not valid JSON' } });
-      return;
-    }
-    if (status === 413) {
-      res.status(413).json({ error: { code: 'payload_too_large', message: 'The request body is larger than 100 kB' } });
-      return;
-    }
-    deps.log.error({ err, method: req.method, path: req.path }, 'unhandled API error');
-    res.status(500).json({ error: { code: 'internal_error', message: 'Something went wrong on our side; the request may be retried' } });
-  };
-  app.use(onError);
+  app.use(errorHandler(deps.log));
   return app;
 }

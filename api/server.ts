@@ -19,7 +19,7 @@ export async function startApi(config: Config, log: Logger, lifecycle: Lifecycle
   lifecycle.onStop('temporal client', () => temporal.close());
   const readiness = createReadinessProbe(databaseUrl(config), temporal.connection);
   lifecycle.onStop('readiness probe', () => readiness.close());
-  const app = createApp({ readiness, log: log.child({ component: 'api' }) });
+  const app = createApp({ readiness, log: log.child({ component: 'api' }), corsOrigins: config.api.corsOrigins });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.api.port, config.api.host);
     s.once('listening', () => resolve(s));

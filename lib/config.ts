@@ -72,6 +72,13 @@ const schema = z
     DATA_DIR: z.string().trim().min(1, 'expected a directory path').default('./.data'),
     HOST: z.string().trim().min(1, 'expected an address to bind to').default('127.0.0.1'),
     PORT: port(3000),
+    CORS_ORIGINS: z
+      .string()
+      .trim()
+      .default('')
+      .refine((v) => v === '' || v.split(',').every((o) => /^https?:\/\/[^\s/]+$/.test(o.trim())), 'expected a comma-separated list of origins such as https://shop.example.com')
+      .transform((v) => (v === '' ? [] : v.split(',').map((o) => o.trim()))),
+    RATE_LIMIT_PER_MINUTE: positiveInt(300, 1_000_000),
     PUBLIC_URL: optionalText.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), 'expected an http(s) URL'),
 
     DATABASE_URL: optionalText.refine(
@@ -164,7 +171,7 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   dataDir: string;
   toolsDir?: string;
-  api: { host: string; port: number; publicUrl: string };
+  api: { host: string; port: number; publicUrl: string; corsOrigins: string[]; rateLimitPerMinute: number };
   database: { url?: Secret; pglitePort: number };
   temporal: {
     /** Undefined: start the bundled dev server on `port`. */
@@ -253,6 +260,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       host: e.HOST,
       port: e.PORT,
       publicUrl: e.PUBLIC_URL ?? `http://${e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST}:${e.PORT}`,
+      corsOrigins: e.CORS_ORIGINS,
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     },
     database: { url: e.DATABASE_URL === undefined ? undefined : new Secret(e.DATABASE_URL), pglitePort: e.PGLITE_PORT },
     temporal: {

@@ -1,0 +1,46 @@
+/**
+ * Bearer-key authentication with roles: 401 for a missing, malformed, unknown or revoked key,
+ * 403 for a key whose role may not use the route. `editor` may do everything a `viewer` may.
+ */
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { findApiKey, type Role } from '../lib/api-keys';
+import type { PrismaClient } from '../prisma/generated/client';
+import { errorBody } from './errors';
+
+export interface Principal {
+  keyId: string;
+  role: Role;
+  name: string;
+}
+
+/** Roles that include others: an editor is also a viewer. */
+const INCLUDES: Record<Role, Role[]> = { editor: ['editor', 'viewer'], viewer: ['viewer'], storefront: ['storefront'] };
+
+export function principalOf(res: Response): Principal {
+  return res.locals.principal as Principal;
+}
+
+export function requireRole(prisma: PrismaClient, ...allowed: Role[]): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const header = req.get('authorization') ?? '';
+    const match = /^Bearer\s+([A-Za-z0-9_-]{10,200})\s*$/i.exec(header);
+    if (!match) {
+      res.status(401).set('www-authenticate', 'Bearer').json(errorBody('unauthorized', 'Send an API key as "Authorization: Bearer <key>"'));
+      return;
+    }
+    findApiKey(prisma, match[1])
+      .then((key) => {
+        if (!key) {
+          res.status(401).set('www-authenticate', 'Bearer error="invalid_token"').json(errorBody('unauthorized', 'The API key is unknown or revoked'));
+          return;
+        }
+        if (!INCLUDES[key.role].some((r) => allowed.includes(r))) {
+          res.status(403).json(errorBody('forbidden', `A ${key.role} key may not use this endpoint (needs ${allowed.join(' or ')})`));
+          return;
+        }
+        res.locals.principal = { keyId: key.id, role: key.role, name: key.name } satisfies Principal;
+        next();
+      })
+      .catch(next);
+  };
+}

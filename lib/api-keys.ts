@@ -1,0 +1,62 @@
+/**
+ * API keys: random 256-bit secrets shown once at creation and stored only as a SHA-256 hash (a
+ * slow password hash adds nothing for keys of this entropy and would cost every request). Each
+ * key has a role: `storefront` (checkout endpoints), `viewer` (read admin), `editor` (viewer plus
+ * money-moving admin actions and settings).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { PrismaClient } from '../prisma/generated/client';
+
+export const ROLES = ['storefront', 'viewer', 'editor'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface CreatedKey {
+  id: string;
+  name: string;
+  role: Role;
+  prefix: string;
+  /** The key itself: returned once, never stored. */
+  key: string;
+}
+
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+export async function createApiKey(prisma: PrismaClient, role: Role, name: string): Promise<CreatedKey> {
+  const secret = randomBytes(32).toString('base64url');
+  const key = `apk_${role.slice(0, 2)}_${secret}`;
+  const prefix = key.slice(0, 12);
+  const row = await prisma.apiKey.create({ data: { name, role, keyPrefix: prefix, keyHash: hashKey(key) } });
+  return { id: row.id, name, role, prefix, key };
+}
+
+export interface ApiKeyInfo {
+  id: string;
+  name: string;
+  role: Role;
+  prefix: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export async function listApiKeys(prisma: PrismaClient): Promise<ApiKeyInfo[]> {
+  const rows = await prisma.apiKey.findMany({ orderBy: { createdAt: 'asc' } });
+  return rows.map((r) => ({ id: r.id, name: r.name, role: r.role, prefix: r.keyPrefix, createdAt: r.createdAt, lastUsedAt: r.lastUsedAt, revokedAt: r.revokedAt }));
+}
+
+/** Revokes by id or by the printed prefix; returns how many keys were revoked. */
+export async function revokeApiKey(prisma: PrismaClient, idOrPrefix: string): Promise<number> {
+  const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrPrefix);
+  const where = isUuid ? { id: idOrPrefix } : { keyPrefix: idOrPrefix };
+  const result = await prisma.apiKey.updateMany({ where: { ...where, revokedAt: null }, data: { revokedAt: new Date() } });
+  return result.count;
+}
+
+/** The active key's id and role, or undefined for an unknown or revoked key. */
+export async function findApiKey(prisma: PrismaClient, key: string): Promise<{ id: string; role: Role; name: string } | undefined> {
+  const row = await prisma.apiKey.findUnique({ where: { keyHash: hashKey(key) } });
+  if (!row || row.revokedAt) return undefined;
+  return { id: row.id, role: row.role, name: row.name };
+}

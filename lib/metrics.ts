@@ -1,0 +1,31 @@
+/**
+ * Prometheus metrics (prom-client), one registry per process: HTTP request latency, order
+ * workflow actions by outcome, and Amazon Pay calls by operation and reason code. The API serves
+ * them on /metrics; activities count Amazon calls through `amazonCalls`.
+ */
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+
+export const httpDuration = new Histogram({
+  name: 'http_request_duration_seconds',
+  help: 'API request latency by method, route and status',
+  labelNames: ['method', 'route', 'status'] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [registry],
+});
+
+export const workflowActions = new Counter({
+  name: 'order_workflow_actions_total',
+  help: 'Actions sent to order workflows by action and outcome',
+  labelNames: ['action', 'outcome'] as const,
+  registers: [registry],
+});
+
+export const amazonCalls = new Counter({
+  name: 'amazon_pay_calls_total',
+  help: 'Amazon Pay API calls by operation and result (OK or reason code)',
+  labelNames: ['operation', 'result'] as const,
+  registers: [registry],
+});
