@@ -63,6 +63,8 @@ export function createCharge(ctx: OpContext, raw: unknown): OpResult {
   const captureNow = body.captureNow ?? false;
   const canPend = body.canHandlePendingAuthorization ?? false;
   if (captureNow && canPend) throw new AmazonError('InvalidParameterCombination', 'canHandlePendingAuthorization cannot be true together with captureNow.');
+  const header = sandboxCode(ctx);
+  if (header !== undefined) simulationEffect(header);
   if (p.state !== 'Chargeable') {
     throw new AmazonError('InvalidChargePermissionStatus', `The Charge Permission is ${p.state}${p.reasons[0] ? ` (${p.reasons[0].reasonCode})` : ''}; no charge can be created.`);
   }
@@ -70,7 +72,6 @@ export function createCharge(ctx: OpContext, raw: unknown): OpResult {
   if (balance !== undefined && amount.minor > balance) {
     throw new AmazonError('TransactionAmountExceeded', `chargeAmount exceeds the Charge Permission's remaining balance (${balance} minor units).`);
   }
-  const header = sandboxCode(ctx);
   const charge = authorize(ctx.sim, {
     permission: p,
     amount,
@@ -127,6 +128,8 @@ export function createRefund(ctx: OpContext, raw: unknown): OpResult {
   const c = owned(sim.charges, body.chargeId, ctx, 'Charge');
   const amount = parsePrice(body.refundAmount, 'refundAmount');
   if (amount.currency !== c.amount.currency) throw new AmazonError('CurrencyMismatch', `The currency ${amount.currency} differs from the Charge's ${c.amount.currency}.`);
+  const header = sandboxCode(ctx);
+  const declineReason = header === undefined ? undefined : refundSimulation(header);
   if (c.state !== 'Captured' || c.captureMinor === undefined) {
     throw new AmazonError('InvalidChargeStatus', `The Charge is in ${c.state} state; only a Captured charge can be refunded.`);
   }
@@ -136,8 +139,6 @@ export function createRefund(ctx: OpContext, raw: unknown): OpResult {
   if (committed + amount.minor > cap) {
     throw new AmazonError('TransactionAmountExceeded', `Refunds would total more than the allowed ${cap} minor units (captured amount plus the smaller of 15% and the per-currency ceiling).`);
   }
-  const header = sandboxCode(ctx);
-  const declineReason = header === undefined ? undefined : refundSimulation(header);
   const at = sim.now();
   const id = ids.refundId(c.permissionId);
   const entry = sim.addLedger(
