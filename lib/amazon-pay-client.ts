@@ -3,7 +3,7 @@
  * {@link AmazonPayConfig}. Against the simulator it uses `overrideServiceUrl`, which makes the SDK
  * set NODE_TLS_REJECT_UNAUTHORIZED=0 for the whole process on every call; we restore the variable
  * as soon as the (synchronous) signing part of the call returns, and give the SDK's axios an HTTPS
- * agent that trusts the simulator's certificate only, for requests to the simulator's address only.
+ * agent that trusts the simulator's certificate only, for this client's requests only.
  *
  * Retries: the SDK's retry loop (clientHelper.retryLogic) tests `statusCode` on the Promise, not on
  * the response, so it never retries, and axios has no timeout by default. The engine must therefore
@@ -11,6 +11,7 @@
  * start-to-close timeout) and send the SAME x-amz-pay-idempotency-key on every attempt of a
  * money-moving call, so a retry after a lost response replays Amazon's saved answer.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { existsSync, readFileSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
@@ -80,22 +81,29 @@ const AMAZON_HOSTS: Record<string, string> = { na: 'pay-api.amazon.com', eu: 'pa
 const sdk = require(SDK_NAME) as SdkModule;
 const sdkAxios = require(require.resolve('axios', { paths: [path.dirname(require.resolve(`${SDK_NAME}/package.json`))] })) as AxiosLike;
 
-/** Per origin (`https://host:port/`): the agent and timeout the SDK's requests there must use. */
-const routes = new Map<string, { agent: https.Agent; timeoutMs: number }>();
+interface ClientRoute {
+  /** `https://host:port/` of this client's endpoint. */
+  origin: string;
+  agent: https.Agent;
+  timeoutMs: number;
+}
+
+/**
+ * Which client a request belongs to: each client runs its SDK calls inside this async context, so
+ * the axios interceptor (which runs later, after the SDK's setTimeout) finds that client's agent.
+ * Requests outside an SDK call of ours are left untouched.
+ */
+const currentClient = new AsyncLocalStorage<ClientRoute>();
 let interceptorInstalled = false;
 
-function routeSdkRequests(origin: string, agent: https.Agent, timeoutMs: number): void {
-  routes.set(origin, { agent, timeoutMs });
+function installInterceptor(): void {
   if (interceptorInstalled) return;
   interceptorInstalled = true;
   sdkAxios.interceptors.request.use((config) => {
-    const url = config.url ?? '';
-    for (const [prefix, route] of routes) {
-      if (url.startsWith(prefix)) {
-        config.httpsAgent = route.agent;
-        if (!config.timeout) config.timeout = route.timeoutMs;
-        break;
-      }
+    const route = currentClient.getStore();
+    if (route && (config.url ?? '').startsWith(route.origin)) {
+      config.httpsAgent = route.agent;
+      if (!config.timeout) config.timeout = route.timeoutMs;
     }
     return config;
   });
@@ -146,14 +154,15 @@ export function createAmazonPayClient(cfg: AmazonPayConfig, opts: AmazonPayClien
   const agent = useSimulator
     ? new https.Agent({ ca: opts.simulatorCaPem, rejectUnauthorized: true, keepAlive: true })
     : new https.Agent({ rejectUnauthorized: true, keepAlive: true });
-  routeSdkRequests(`https://${host}/`, agent, timeoutMs);
+  const route: ClientRoute = { origin: `https://${host}/`, agent, timeoutMs };
+  installInterceptor();
 
   const client = new sdk.WebStoreClient(config);
   // Every SDK operation goes through apiCall (and getSignedHeaders signs directly); both set the
   // variable synchronously and only then start the request, so restoring it on return contains it.
   const apiCall = client.apiCall.bind(client);
   const getSignedHeaders = client.getSignedHeaders.bind(client);
-  client.apiCall = (options, maxRedirects) => withTlsEnvKept(() => apiCall(options, maxRedirects));
+  client.apiCall = (options, maxRedirects) => currentClient.run(route, () => withTlsEnvKept(() => apiCall(options, maxRedirects)));
   client.getSignedHeaders = (options) => withTlsEnvKept(() => getSignedHeaders(options));
   return client;
 }

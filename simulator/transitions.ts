@@ -92,6 +92,7 @@ export function markAuthorized(sim: SimCore, c: ChargeRecord, at: number): void 
   sim.settleLedger(c.authLedgerId, 'completed', at);
   changeCharge(sim, c, 'Authorized', at);
   if (c.captureNow) startCapture(sim, c, c.amount.minor, at, c.idempotencyKey, pendingCaptureOutcome(c));
+  else refreshPermission(sim, c.permissionId, at);
 }
 
 /** The CaptureInitiated outcome a capture simulation code asks for, if any. */
