@@ -1,0 +1,76 @@
+/**
+ * Shop settings (SPEC §4, the plugin's settings screen) kept in the `settings` table as one
+ * validated JSON document per key. Each order's workflow gets the payment-related ones at start,
+ * so a later change never alters an order already under way.
+ */
+import { z } from 'zod';
+import type { PrismaClient } from '../prisma/generated/client';
+
+export const paymentIntentSchema = z.enum(['Authorize', 'AuthorizeWithCapture']);
+
+export const shopSettingsSchema = z.strictObject({
+  /** Amazon Pay offered at checkout. */
+  enabled: z.boolean().default(true),
+  /** 処理区分: capture at checkout (default) or authorize only. */
+  paymentIntent: paymentIntentSchema.default('AuthorizeWithCapture'),
+  /** 自動継続課金処理区分: the same for recurring charges. */
+  recurringPaymentIntent: paymentIntentSchema.default('AuthorizeWithCapture'),
+  /** Order status changes capture (shipped) or cancel (cancelled) an authorized payment. */
+  linkOrderStatus: z.boolean().default(false),
+  /** Whose address the order uses; chargeback protection needs Amazon's. */
+  addressSource: z.enum(['amazon', 'buyer']).default('amazon'),
+  signInWithAmazon: z.boolean().default(false),
+  quickCheckout: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      buttonPosition: z.enum(['cart', 'product', 'both']).default('cart'),
+      noteField: z.boolean().default(false),
+      customFields: z.boolean().default(false),
+      guestTakesAmazonAddress: z.boolean().default(true),
+    })
+    .default({ enabled: false, buttonPosition: 'cart', noteField: false, customFields: false, guestTakesAmazonAddress: true }),
+  recurringCompletionMail: z.boolean().default(true),
+  /** On authorization expiry, authorize again on the charge permission instead of expiring. */
+  reauthorizeOnExpiry: z.boolean().default(false),
+  /** Days before the 30-day authorization expiry the admin is warned. */
+  expiryWarningDays: z.number().int().min(0).max(29).default(7),
+  /** Let Amazon answer "authorization pending" (intent Authorize only). */
+  canHandlePendingAuthorization: z.boolean().default(false),
+  /** Shown to the buyer by Amazon (≤ 50 characters). */
+  merchantStoreName: z.string().trim().max(50).optional(),
+  /** On the buyer's statement as "AMZ* …" (≤ 16 characters). */
+  softDescriptor: z.string().trim().max(16).optional(),
+});
+
+export type ShopSettings = z.infer<typeof shopSettingsSchema>;
+
+const KEY = 'shop';
+
+export const DEFAULT_SETTINGS: ShopSettings = shopSettingsSchema.parse({});
+
+/** Warnings an admin should see for the current settings. */
+export function settingsWarnings(s: ShopSettings): string[] {
+  const out: string[] = [];
+  if (s.addressSource === 'buyer') out.push('Chargeback protection only applies when the address Amazon selected is used (addressSource "amazon").');
+  if (s.canHandlePendingAuthorization && s.paymentIntent === 'AuthorizeWithCapture') out.push('Pending authorization is only possible with payment intent Authorize; it is ignored with AuthorizeWithCapture.');
+  return out;
+}
+
+export async function readSettings(prisma: PrismaClient): Promise<ShopSettings> {
+  const row = await prisma.setting.findUnique({ where: { key: KEY } });
+  if (!row) return DEFAULT_SETTINGS;
+  // Stored settings were validated on write; parsing again fills defaults added since.
+  const parsed = shopSettingsSchema.safeParse(row.value);
+  return parsed.success ? parsed.data : DEFAULT_SETTINGS;
+}
+
+/** Validates a partial update, merges it over the current settings and stores the result. */
+export async function updateSettings(prisma: PrismaClient, patch: unknown): Promise<ShopSettings> {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
+    throw new z.ZodError([{ code: 'custom', path: [], message: 'expected an object of settings', input: patch }]);
+  }
+  const current = await readSettings(prisma);
+  const next = shopSettingsSchema.parse({ ...current, ...patch });
+  await prisma.setting.upsert({ where: { key: KEY }, create: { key: KEY, value: next }, update: { value: next } });
+  return next;
+}
