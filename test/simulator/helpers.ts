@@ -37,20 +37,22 @@ export async function startTestSim(opts: Partial<SimulatorOptions> = {}, notific
   const merchant = loadOrCreateDevMerchant(dataDir);
   await registerMerchant(sim, merchant, notificationUrl);
   const client = createAmazonPayClient(clientConfig(sim, merchant), { simulatorCaPem: sim.caCertPem });
-  return {
+  const t: TestSim = {
     sim,
     merchant,
     client,
     dataDir,
+    // Reads t.sim at call time: a test may replace the simulator (restart).
     control: async <T,>(method: string, pathname: string, body?: unknown) => {
-      const r = await simRequest(sim, method, pathname, body);
+      const r = await simRequest(t.sim, method, pathname, body);
       return { status: r.status, data: r.data as T };
     },
     stop: async () => {
-      await sim.close();
+      await t.sim.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return t;
 }
 
 export const key = (): string => randomUUID().replace(/-/g, '');
