@@ -117,6 +117,7 @@ export function updateCheckoutSession(ctx: OpContext, id: string, raw: unknown):
   // Validate everything on copies first: a rejected update changes nothing.
   const web = { ...session.webCheckoutDetails };
   const pd = { ...session.paymentDetails };
+  const before = { ...session.paymentDetails };
   mergeWeb(web, body.webCheckoutDetails);
   mergePayment(pd, body.paymentDetails);
   session.webCheckoutDetails = web;
@@ -125,8 +126,8 @@ export function updateCheckoutSession(ctx: OpContext, id: string, raw: unknown):
   if (body.recurringMetadata) session.recurringMetadata = body.recurringMetadata;
   if (body.platformId) session.platformId = body.platformId;
   if (body.providerMetadata) session.providerMetadata = body.providerMetadata;
-  // Any change sends the buyer back through amazonPayRedirectUrl before the session can be completed.
-  session.paymentApproved = false;
+  // A change to what the buyer pays sends them back through amazonPayRedirectUrl before completion.
+  if (JSON.stringify(pd) !== JSON.stringify(before)) session.paymentApproved = false;
   session.updatedAt = ctx.sim.now();
   ctx.sim.dirty = true;
   return { status: 200, body: sessionView(session, ctx.baseUrl) };

@@ -5,7 +5,7 @@ import { FAKE_BUYERS, findBuyer } from './buyers';
 import { buyerApprove, buyerCancel, createSession } from './checkout-session-ops';
 import { DEFAULT_DELAYS, ZERO_DELAYS, type SimCore } from './core';
 import { AmazonError } from './errors';
-import { faultSchema, type FaultTable } from './faults';
+import { faultSchema, normalizeFault, type FaultTable } from './faults';
 import * as ids from './ids';
 import { ipnControlSchema, type IpnDispatcher } from './ipn';
 import type { MerchantRecord, ReleaseEnvironment } from './model';
@@ -193,7 +193,7 @@ export function createControlRouter(deps: ControlDeps): Router {
   r.post('/faults', (req, res) => {
     const body: unknown = req.body;
     const specs = Array.isArray(body) ? body : [body];
-    const added = specs.map((s) => faults.add(parse(faultSchema, s)));
+    const added = specs.map((s) => faults.add(parse(faultSchema, normalizeFault(s))));
     res.status(201).json({ faults: added });
   });
   r.delete('/faults', (_req, res) => {

@@ -15,6 +15,45 @@ export const faultSchema = z.strictObject({
 
 export type FaultSpec = z.infer<typeof faultSchema>;
 
+const KIND_ALIASES: Record<string, FaultSpec['kind']> = {
+  error: 'error',
+  http: 'error',
+  status: 'error',
+  latency: 'latency',
+  delay: 'latency',
+  slow: 'latency',
+  timeout: 'timeout',
+  hang: 'timeout',
+  commitThenDrop: 'commitThenDrop',
+  'commit-then-drop': 'commitThenDrop',
+  commit_then_drop: 'commitThenDrop',
+  drop: 'commitThenDrop',
+  dropResponse: 'commitThenDrop',
+};
+
+/**
+ * Accepts the documented shape plus common spellings (`type`/`mode` for kind, `commit-then-drop`,
+ * `delayMs`/`ms` for latencyMs, `times` for count; a bare `status` means an HTTP error).
+ */
+export function normalizeFault(input: unknown): unknown {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return input;
+  const o: Record<string, unknown> = { ...(input as Record<string, unknown>) };
+  for (const alias of ['type', 'mode', 'fault']) {
+    if (o.kind === undefined && typeof o[alias] === 'string') o.kind = o[alias];
+    delete o[alias];
+  }
+  if (o.kind === undefined && o.status !== undefined) o.kind = 'error';
+  if (typeof o.kind === 'string' && KIND_ALIASES[o.kind] !== undefined) o.kind = KIND_ALIASES[o.kind];
+  for (const alias of ['delayMs', 'ms', 'durationMs', 'timeoutMs']) {
+    if (o.latencyMs === undefined && typeof o[alias] === 'number') o.latencyMs = o[alias];
+    delete o[alias];
+  }
+  if (o.count === undefined && typeof o.times === 'number') o.count = o.times;
+  delete o.times;
+  if (o.operation === undefined) o.operation = '*';
+  return o;
+}
+
 export interface ActiveFault extends FaultSpec {
   id: number;
   remaining: number;

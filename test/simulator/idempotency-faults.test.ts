@@ -96,3 +96,18 @@ test('latency and timeout faults', async () => {
   expect(list.data.faults).toHaveLength(0);
   expect((await t.control('POST', '/__sim/faults', { operation: 'getCharge', kind: 'explode' })).status).toBe(400);
 });
+
+test('fault specs accept common spellings (type/mode, commit-then-drop, delayMs, times)', async () => {
+  const r = await t.control<{ faults: { kind: string; operation: string; remaining: number; latencyMs?: number }[] }>('POST', '/__sim/faults', [
+    { operation: 'getCharge', type: 'http', status: 503 },
+    { operation: 'createRefund', mode: 'commit-then-drop', times: 2 },
+    { operation: 'getRefund', kind: 'delay', delayMs: 10 },
+  ]);
+  expect(r.status).toBe(201);
+  expect(r.data.faults.map((f) => [f.operation, f.kind, f.remaining])).toEqual([
+    ['getCharge', 'error', 1],
+    ['createRefund', 'commitThenDrop', 2],
+    ['getRefund', 'latency', 1],
+  ]);
+  expect(await failure(t.client.getCharge('S03-0000000-0000000-C000000'))).toMatchObject({ status: 503, reasonCode: 'ServiceUnavailable' });
+});
