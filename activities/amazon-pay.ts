@@ -1,0 +1,180 @@
+// One thin activity per Amazon Pay operation: idempotency key, pre-payment log, SDK call, reason code → typed failure.
+import { toAmazonAmount } from '../workflows/money';
+import { IDEMPOTENCY_HEADER, type AmazonHeaders } from './amazon-pay-api';
+import type { ActivityDeps } from './deps';
+import { toApplicationFailure, type AmazonFailureDetails } from './errors';
+import { idempotencyKey, type IdempotencyKeyParts } from './idempotency';
+import { openPrePayment, resolvePrePayment, type PrePaymentEntry } from './pre-payment-log';
+import {
+  summarizeCharge,
+  summarizePermission,
+  summarizeRefund,
+  summarizeSession,
+  type ChargeSummary,
+  type PermissionSummary,
+  type RefundSummary,
+  type SessionSummary,
+} from './summaries';
+
+/** Common input of a money-moving call. */
+export interface MoneyCall {
+  orderId: string;
+  key: IdempotencyKeyParts;
+  amount: number;
+  currency: string;
+}
+
+export interface UpdateCheckoutInput {
+  orderId: string;
+  checkoutSessionId: string;
+  checkoutResultReturnUrl: string;
+  amount: number;
+  currency: string;
+  paymentIntent: 'Authorize' | 'AuthorizeWithCapture';
+  canHandlePendingAuthorization: boolean;
+  merchantStoreName?: string;
+  softDescriptor?: string;
+}
+
+const headersFor = (key: string): AmazonHeaders => ({ [IDEMPOTENCY_HEADER]: key });
+
+export function createAmazonPayActivities(deps: ActivityDeps) {
+  /** Runs an SDK call, mapping its failure; money-moving calls are framed by the pre-payment log. */
+  async function call<T>(operation: string, fn: () => Promise<T>, ctx: Record<string, unknown>, pre?: PrePaymentEntry, ids?: (r: T) => { chargeId?: string; chargePermissionId?: string; objectId?: string }): Promise<T> {
+    if (pre) await openPrePayment(deps, pre);
+    let result: T;
+    try {
+      result = await fn();
+    } catch (err) {
+      const failure = toApplicationFailure(err, operation);
+      const details = failure.details?.[0] as AmazonFailureDetails;
+      const level = details.retry === 'transient' ? 'warn' : 'error';
+      deps.log[level]({ ...ctx, operation, code: details.code, httpStatus: details.httpStatus, channel: details.log, amazonMessage: details.amazonMessage }, `Amazon Pay ${operation} failed: ${details.code}`);
+      // A transient failure leaves the outcome unknown: the row stays pending for recovery until a retry resolves it.
+      if (pre && details.retry !== 'transient') await resolvePrePayment(deps, pre.idempotencyKey, { ok: false, code: details.code });
+      throw failure;
+    }
+    if (pre) await resolvePrePayment(deps, pre.idempotencyKey, { ok: true, ...(ids ? ids(result) : {}) });
+    return result;
+  }
+
+  return {
+    async getCheckoutSession(input: { checkoutSessionId: string }): Promise<SessionSummary> {
+      const r = await call('getCheckoutSession', () => deps.amazonPay.getCheckoutSession(input.checkoutSessionId), input);
+      return summarizeSession(r.data);
+    },
+
+    /** Sets the final amount, intent and return URL (not money-moving: PATCH, no key). */
+    async updateCheckoutSession(input: UpdateCheckoutInput): Promise<SessionSummary> {
+      const price = { amount: toAmazonAmount(input.amount, input.currency), currencyCode: input.currency };
+      const payload = {
+        webCheckoutDetails: { checkoutResultReturnUrl: input.checkoutResultReturnUrl },
+        paymentDetails: {
+          paymentIntent: input.paymentIntent,
+          chargeAmount: price,
+          ...(input.paymentIntent === 'Authorize' ? { canHandlePendingAuthorization: input.canHandlePendingAuthorization } : {}),
+          ...(input.softDescriptor && input.paymentIntent === 'AuthorizeWithCapture' ? { softDescriptor: input.softDescriptor } : {}),
+        },
+        merchantMetadata: { merchantReferenceId: input.orderId, ...(input.merchantStoreName ? { merchantStoreName: input.merchantStoreName } : {}) },
+      };
+      const r = await call('updateCheckoutSession', () => deps.amazonPay.updateCheckoutSession(input.checkoutSessionId, payload), { orderId: input.orderId, checkoutSessionId: input.checkoutSessionId });
+      return summarizeSession(r.data);
+    },
+
+    async completeCheckoutSession(input: MoneyCall & { checkoutSessionId: string }): Promise<SessionSummary> {
+      const key = idempotencyKey(input.key);
+      const price = { amount: toAmazonAmount(input.amount, input.currency), currencyCode: input.currency };
+      const r = await call(
+        'completeCheckoutSession',
+        () => deps.amazonPay.completeCheckoutSession(input.checkoutSessionId, { chargeAmount: price }, headersFor(key)),
+        { orderId: input.orderId, checkoutSessionId: input.checkoutSessionId },
+        { orderId: input.orderId, action: 'complete', idempotencyKey: key, amount: input.amount, currency: input.currency, checkoutSessionId: input.checkoutSessionId },
+        (res) => ({ chargeId: res.data.chargeId ?? undefined, chargePermissionId: res.data.chargePermissionId ?? undefined }),
+      );
+      return summarizeSession(r.data);
+    },
+
+    async captureCharge(input: MoneyCall & { chargeId: string; softDescriptor?: string }): Promise<ChargeSummary> {
+      const key = idempotencyKey(input.key);
+      const payload = { captureAmount: { amount: toAmazonAmount(input.amount, input.currency), currencyCode: input.currency }, ...(input.softDescriptor ? { softDescriptor: input.softDescriptor } : {}) };
+      const r = await call(
+        'captureCharge',
+        () => deps.amazonPay.captureCharge(input.chargeId, payload, headersFor(key)),
+        { orderId: input.orderId, chargeId: input.chargeId },
+        { orderId: input.orderId, action: 'capture', idempotencyKey: key, amount: input.amount, currency: input.currency, chargeId: input.chargeId },
+        (res) => ({ chargeId: res.data.chargeId }),
+      );
+      return summarizeCharge(r.data);
+    },
+
+    /** A new charge on the permission: split-shipment captures and re-authorization. */
+    async createCharge(input: MoneyCall & { chargePermissionId: string; captureNow: boolean; canHandlePendingAuthorization: boolean; softDescriptor?: string }): Promise<ChargeSummary> {
+      const key = idempotencyKey(input.key);
+      const payload = {
+        chargePermissionId: input.chargePermissionId,
+        chargeAmount: { amount: toAmazonAmount(input.amount, input.currency), currencyCode: input.currency },
+        captureNow: input.captureNow,
+        canHandlePendingAuthorization: input.captureNow ? false : input.canHandlePendingAuthorization,
+        ...(input.softDescriptor && input.captureNow ? { softDescriptor: input.softDescriptor } : {}),
+        merchantMetadata: { merchantReferenceId: input.orderId },
+      };
+      const r = await call(
+        'createCharge',
+        () => deps.amazonPay.createCharge(payload, headersFor(key)),
+        { orderId: input.orderId, chargePermissionId: input.chargePermissionId },
+        { orderId: input.orderId, action: input.key.action, idempotencyKey: key, amount: input.amount, currency: input.currency, chargePermissionId: input.chargePermissionId },
+        (res) => ({ chargeId: res.data.chargeId }),
+      );
+      return summarizeCharge(r.data);
+    },
+
+    async cancelCharge(input: MoneyCall & { chargeId: string; reason?: string }): Promise<ChargeSummary> {
+      const key = idempotencyKey(input.key);
+      const r = await call(
+        'cancelCharge',
+        () => deps.amazonPay.cancelCharge(input.chargeId, { cancellationReason: input.reason ?? 'MerchantCanceled' }, headersFor(key)),
+        { orderId: input.orderId, chargeId: input.chargeId },
+        { orderId: input.orderId, action: 'cancel', idempotencyKey: key, amount: input.amount, currency: input.currency, chargeId: input.chargeId },
+      );
+      return summarizeCharge(r.data);
+    },
+
+    async closeChargePermission(input: { orderId: string; chargePermissionId: string; reason?: string; cancelPendingCharges: boolean }): Promise<PermissionSummary> {
+      const r = await call(
+        'closeChargePermission',
+        () => deps.amazonPay.closeChargePermission(input.chargePermissionId, { closureReason: input.reason ?? 'MerchantClosed', cancelPendingCharges: input.cancelPendingCharges }),
+        { orderId: input.orderId, chargePermissionId: input.chargePermissionId },
+      );
+      return summarizePermission(r.data);
+    },
+
+    async createRefund(input: MoneyCall & { chargeId: string; softDescriptor?: string }): Promise<RefundSummary> {
+      const key = idempotencyKey(input.key);
+      const payload = { chargeId: input.chargeId, refundAmount: { amount: toAmazonAmount(input.amount, input.currency), currencyCode: input.currency }, ...(input.softDescriptor ? { softDescriptor: input.softDescriptor } : {}) };
+      const r = await call(
+        'createRefund',
+        () => deps.amazonPay.createRefund(payload, headersFor(key)),
+        { orderId: input.orderId, chargeId: input.chargeId },
+        { orderId: input.orderId, action: 'refund', idempotencyKey: key, amount: input.amount, currency: input.currency, chargeId: input.chargeId },
+        (res) => ({ chargeId: res.data.chargeId, objectId: res.data.refundId }),
+      );
+      return summarizeRefund(r.data);
+    },
+
+    async getCharge(input: { chargeId: string }): Promise<ChargeSummary> {
+      const r = await call('getCharge', () => deps.amazonPay.getCharge(input.chargeId), input);
+      return summarizeCharge(r.data);
+    },
+
+    async getRefund(input: { refundId: string }): Promise<RefundSummary> {
+      const r = await call('getRefund', () => deps.amazonPay.getRefund(input.refundId), input);
+      return summarizeRefund(r.data);
+    },
+
+    async getChargePermission(input: { chargePermissionId: string }): Promise<PermissionSummary> {
+      const r = await call('getChargePermission', () => deps.amazonPay.getChargePermission(input.chargePermissionId), input);
+      return summarizePermission(r.data);
+    },
+  };
+}
+

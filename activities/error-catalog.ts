@@ -1,0 +1,228 @@
+// SPEC §9's error catalog in one table: each Amazon Pay reason code's retry class, log channel, and buyer (ja/en) and admin messages.
+
+/**
+ * How a failure is retried:
+ * - `transient`: nothing happened at Amazon or the answer was lost; the activity is retried by
+ *   Temporal with the SAME idempotency key (throttling, 5xx, network errors, timeouts).
+ * - `decline`: Amazon answered with a decline worth another try; the workflow retries a bounded
+ *   number of times with a FRESH idempotency key (the same key would replay the stored decline).
+ * - `never`: hard errors; recorded and reported, never retried.
+ */
+export type RetryClass = 'transient' | 'decline' | 'never';
+
+/** SPEC §7: general API errors and payment errors are logged separately. */
+export type LogChannel = 'api' | 'payment';
+
+export interface Text {
+  ja: string;
+  en: string;
+}
+
+export interface CatalogEntry {
+  retry: RetryClass;
+  log: LogChannel;
+  buyer: Text;
+  admin: Text;
+  /** Messages that differ when the code comes from a particular operation. */
+  byOperation?: Partial<Record<'updateCheckoutSession' | 'completeCheckoutSession', { buyer: Text; admin?: Text }>>;
+}
+
+const TECHNICAL: Text = { ja: '技術的なエラーが発生しました。', en: 'A technical error occurred.' };
+const INTERNAL: Text = {
+  ja: '内部処理エラー。取引を処理できませんでした。もう一度お試しください。',
+  en: 'Internal processing error. The transaction could not be processed. Please try again.',
+};
+const DECLINED: Text = {
+  ja: 'お支払い方法は拒否されました。別の支払い方法を選択してもう一度お試しください。',
+  en: 'Your payment method was declined. Please choose another payment method and try again.',
+};
+const SESSION_EXPIRED_COMPLETE: Text = {
+  ja: 'セッションは期限切れです。注文処理を最初からやり直してください。',
+  en: 'Your session has expired. Please start the order again from the beginning.',
+};
+const INVALID_STATE_ADMIN: Text = {
+  ja: '取引のステータスにより、実行しようとした処理が無効です。',
+  en: 'The operation is not valid in the current state of the transaction.',
+};
+
+/** A general API error: logged to the API channel, technical message for the buyer. */
+function general(admin: string, retry: RetryClass = 'never'): CatalogEntry {
+  return { retry, log: 'api', buyer: TECHNICAL, admin: { ja: admin, en: admin } };
+}
+
+export const ERROR_CATALOG = {
+  // --- General errors (SPEC §9, logged as API errors) ---
+  InvalidParameterValue: general('A parameter value is invalid.'),
+  InvalidHeaderValue: general('A header value is invalid.'),
+  InvalidRequestFormat: general('The request body is not valid JSON or not in the expected format.'),
+  InvalidRequest: general('The request is invalid.'),
+  MissingHeaderValue: general('A required header value is missing.'),
+  MissingHeader: general('A required header is missing.'),
+  MissingParameterValue: general('A required parameter is missing.'),
+  UnrecognizedField: general('The request contains a field Amazon does not recognise.'),
+  DuplicateIdempotencyKey: general('The idempotency key was already used with a different request.'),
+  CurrencyMismatch: {
+    retry: 'never',
+    log: 'api',
+    buyer: TECHNICAL,
+    admin: { ja: '購入手続きを始めた時の通貨は取引完了する動作に使った通貨と異なります。', en: 'The currency differs from the one used when checkout started.' },
+    byOperation: { completeCheckoutSession: { buyer: INTERNAL } },
+  },
+  UnauthorizedAccess: general('The merchant is not authorised for this call: check the keys and the environment.'),
+  InvalidAccountStatus: general('The merchant account is not in a state that allows this call.'),
+  InvalidRequestSignature: general('Amazon could not verify the request signature: check the private key and public key id.'),
+  ResourceNotFound: {
+    retry: 'never',
+    log: 'api',
+    buyer: TECHNICAL,
+    admin: { ja: '「Checkout Session」を使った時から30日間が立っている。どの動作を行っていてもこのエラーが返却されます。', en: 'The object does not exist, or 30 days have passed since the checkout session was used; every call now fails.' },
+    byOperation: {
+      updateCheckoutSession: {
+        buyer: { ja: 'セッション期限切れです。注文処理を最初からやり直してください。ご不便をおかけしてしまい申し訳ございません。', en: 'Your session has expired. Please start the order again. We apologise for the inconvenience.' },
+      },
+      completeCheckoutSession: { buyer: SESSION_EXPIRED_COMPLETE },
+    },
+  },
+  RequestNotSupported: general('The request is not supported.'),
+  UnsupportedOperation: general('The operation is not supported.'),
+  InternalServerError: general('Amazon Pay had an internal server error; retried with backoff.', 'transient'),
+  TooManyRequests: general('Amazon Pay throttled the request; retried with backoff.', 'transient'),
+  ServiceUnavailable: {
+    retry: 'transient',
+    log: 'api',
+    buyer: { ja: 'Amazonのサーバーに技術的な問題が発生しています。もう一度お試しください。', en: "Amazon's servers are having technical problems. Please try again." },
+    admin: { ja: 'Amazon Pay が一時的に利用できません。', en: 'Amazon Pay is temporarily unavailable; retried with backoff.' },
+  },
+  AmazonPaySDKClientException: {
+    retry: 'never',
+    log: 'api',
+    buyer: { ja: 'Amazon Payの設定に問題があります。管理画面から再確認した上でもう一度お試しください。', en: 'There is a problem with the Amazon Pay settings. Please check them in the admin screen and try again.' },
+    admin: { ja: 'SDK がリクエストを作成できませんでした(設定を確認してください)。', en: 'The SDK could not build or sign the request: check the Amazon Pay settings.' },
+  },
+  NetworkError: general('Amazon Pay could not be reached or did not answer in time; retried with the same idempotency key.', 'transient'),
+  InvalidSandboxSimulationSpecified: general('The sandbox simulation code is not valid for this call.'),
+  InvalidParameterCombination: general('The request combines parameters that cannot go together.'),
+  InvalidAPIVersion: general('The API version is not valid.'),
+  InvalidAuthentication: general('The request could not be authenticated.'),
+  InvalidAuthorizationToken: general('The authorization token is not valid.'),
+
+  // --- Updating a checkout session ---
+  InvalidCheckoutSessionStatus: {
+    retry: 'never',
+    log: 'payment',
+    buyer: INTERNAL,
+    admin: INVALID_STATE_ADMIN,
+    byOperation: {
+      updateCheckoutSession: {
+        buyer: { ja: '注文処理をできない状態になっています。注文手続きを最初からやり直してください。ご不便をおかけしてしまい申し訳ございません。', en: 'The order can no longer be processed. Please start the order again. We apologise for the inconvenience.' },
+      },
+    },
+  },
+  CheckoutResultReturnUrlNotSet: { retry: 'never', log: 'payment', buyer: TECHNICAL, admin: { ja: 'checkoutResultReturnUrl が設定されていません。', en: 'The checkout session has no checkoutResultReturnUrl.' } },
+  ChargeAmountNotSet: { retry: 'never', log: 'payment', buyer: TECHNICAL, admin: { ja: '請求金額が設定されていません。', en: 'The checkout session has no charge amount.' } },
+  PaymentIntentNotSet: { retry: 'never', log: 'payment', buyer: TECHNICAL, admin: { ja: '処理区分が設定されていません。', en: 'The checkout session has no payment intent.' } },
+  BuyerNotAssociated: {
+    retry: 'never',
+    log: 'payment',
+    buyer: { ja: 'Amazonアカウントからお支払い方法を選択してからもう一度お試しください。', en: 'Please choose a payment method in your Amazon account and try again.' },
+    admin: { ja: '購入者が支払い方法を選択していません。', en: 'No buyer or payment method is associated with the checkout session yet.' },
+  },
+
+  // --- Completing a checkout session, charges and refunds ---
+  CheckoutSessionCanceled: {
+    retry: 'never',
+    log: 'payment',
+    buyer: { ja: '選択された支払い方法に問題がありました。もう一度お試しください。', en: 'There was a problem with the selected payment method. Please try again.' },
+    admin: { ja: 'お支払い方法は拒否されたか、それとも処理中に取引はキャンセルされました。', en: 'The payment method was declined or the transaction was canceled during processing.' },
+  },
+  TransactionAmountExceeded: {
+    retry: 'never',
+    log: 'payment',
+    buyer: {
+      ja: '最高取引金額を超えています。別ウィンドウ・タブで商品追加や数量変更を行っていただければ、それらのウィンドウ・タブを閉じてからもう一度お試しください。',
+      en: 'The maximum transaction amount was exceeded. If you changed your cart in another window or tab, close it and try again.',
+    },
+    admin: { ja: '最高取引金額を超えています。', en: 'The transaction amount exceeds the allowed maximum.' },
+  },
+  AmountMismatch: {
+    retry: 'never',
+    log: 'payment',
+    buyer: {
+      ja: '取引金額が変更されました。別ウィンドウ・タブで商品追加や数量変更を行っていただければ、それらのウィンドウ・タブを閉じてからもう一度お試しください。',
+      en: 'The transaction amount changed. If you changed your cart in another window or tab, close it and try again.',
+    },
+    admin: { ja: '購入確定した時の金額は取引完了する動作に指定した金額と異なります。', en: 'The amount differs from the amount confirmed at checkout.' },
+  },
+  InvalidChargeStatus: { retry: 'never', log: 'payment', buyer: INTERNAL, admin: INVALID_STATE_ADMIN },
+  InvalidChargePermissionStatus: { retry: 'never', log: 'payment', buyer: INTERNAL, admin: INVALID_STATE_ADMIN },
+  TransactionCountExceeded: { retry: 'never', log: 'payment', buyer: INTERNAL, admin: { ja: '取引回数の上限を超えています。', en: 'Too many transactions on this charge permission.' } },
+  PeriodicAmountExceeded: { retry: 'never', log: 'payment', buyer: INTERNAL, admin: { ja: '期間内の取引金額の上限を超えています。', en: 'The amount allowed for this period is exceeded.' } },
+  SoftDeclined: {
+    retry: 'decline',
+    log: 'payment',
+    buyer: DECLINED,
+    admin: { ja: '支払いはソフトに却下されました。繰り返し再試行しても失敗する場合は、購入者に連絡して、別の支払い方法を選択してもらいます。', en: 'Soft decline. If retries keep failing, ask the buyer to choose another payment method.' },
+  },
+  HardDeclined: {
+    retry: 'never',
+    log: 'payment',
+    buyer: DECLINED,
+    admin: { ja: '支払いは却下されました。再試行はできないため、購入者に連絡し別の支払い方法を選択してもらいます。', en: 'Declined. It cannot be retried: ask the buyer to choose another payment method.' },
+  },
+  PaymentMethodNotAllowed: {
+    retry: 'never',
+    log: 'payment',
+    buyer: DECLINED,
+    admin: { ja: '購入者が選択した支払い方法は、この請求では許可されていません。', en: "The buyer's payment method is not allowed for this charge." },
+  },
+  AmazonRejected: {
+    retry: 'never',
+    log: 'payment',
+    buyer: DECLINED,
+    admin: { ja: 'アマゾンが請求を拒否しました。関連する課金許可もキャンセルされません。', en: 'Amazon rejected the charge.' },
+  },
+  MFANotCompleted: {
+    retry: 'never',
+    log: 'payment',
+    buyer: INTERNAL,
+    admin: { ja: 'このトランザクションを処理するには、購入者が多要素認証（MFA）を完了する必要があります。', en: 'The buyer must complete multi-factor authentication for this transaction.' },
+  },
+  TransactionTimedOut: {
+    retry: 'decline',
+    log: 'payment',
+    buyer: {
+      ja: '取引はタイムアウトエラー、Amazonが注文を処理できませんでした。もう一度お試しください。ご不便をおかけしてしまい申し訳ございません。',
+      en: 'The transaction timed out and Amazon could not process the order. Please try again. We apologise for the inconvenience.',
+    },
+    admin: { ja: 'Amazonが承認を処理するのに十分な時間がなかったため、請求は拒否されました。', en: 'Amazon did not have enough time to authorize, so the charge was declined.' },
+  },
+  ProcessingFailure: {
+    retry: 'decline',
+    log: 'payment',
+    buyer: {
+      ja: 'Amazonが注文を処理できませんでした。もう一度お試しください。ご不便をおかけしてしまい申し訳ございません。',
+      en: 'Amazon could not process the order. Please try again. We apologise for the inconvenience.',
+    },
+    admin: { ja: '内部処理エラーのため、Amazonは請求を処理できませんでした。充電許可が充電可能状態にある場合にのみ、充電を再試行する必要があります。', en: 'Amazon could not process the charge due to an internal error. Retry only while the charge permission is chargeable.' },
+  },
+} satisfies Record<string, CatalogEntry>;
+
+export type CatalogCode = keyof typeof ERROR_CATALOG;
+
+/** Codes used when Amazon gave none. */
+export const UNKNOWN_ERROR: CatalogEntry = general('Unexpected error from Amazon Pay.');
+
+export function isCatalogCode(code: string): code is CatalogCode {
+  return Object.prototype.hasOwnProperty.call(ERROR_CATALOG, code);
+}
+
+export function catalogEntry(code: string): CatalogEntry {
+  return isCatalogCode(code) ? ERROR_CATALOG[code] : UNKNOWN_ERROR;
+}
+
+/** Buyer and admin messages for a code, honouring per-operation wording. */
+export function messagesFor(code: string, operation?: string): { buyer: Text; admin: Text; retry: RetryClass; log: LogChannel } {
+  const entry = catalogEntry(code);
+  const special = operation === 'updateCheckoutSession' || operation === 'completeCheckoutSession' ? entry.byOperation?.[operation] : undefined;
+  return { buyer: special?.buyer ?? entry.buyer, admin: special?.admin ?? entry.admin, retry: entry.retry, log: entry.log };
+}

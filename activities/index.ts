@@ -1,0 +1,13 @@
+// The activity factory the worker registers: Amazon Pay calls plus persistence, all over injected dependencies.
+import { createAmazonPayActivities } from './amazon-pay';
+import type { ActivityDeps } from './deps';
+import { createPersistenceActivities } from './persistence';
+
+export type { ActivityDeps } from './deps';
+export type { AmazonPayApi } from './amazon-pay-api';
+
+export function createActivities(deps: ActivityDeps) {
+  return { ...createAmazonPayActivities(deps), ...createPersistenceActivities(deps) };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,79 @@
+// Persistence activities: the order row and its payment history, the database's projection of the workflow's state.
+import type { HistoryRow, OrderStatus, PaymentIntent, PaymentStatus } from '../workflows/types';
+import type { ActivityDeps } from './deps';
+import { messagesFor } from './error-catalog';
+
+export interface OrderProjection {
+  orderId: string;
+  workflowId: string;
+  currency: string;
+  amount: number;
+  paymentIntent: PaymentIntent;
+  paymentStatus: PaymentStatus;
+  orderStatus: OrderStatus;
+  recurring: boolean;
+  authorizedAmount: number;
+  capturedAmount: number;
+  refundedAmount: number;
+  checkoutSessionId?: string;
+  chargePermissionId?: string;
+  chargeId?: string;
+  buyerId?: string;
+  buyerName?: string;
+  buyerEmail?: string;
+  authorizationExpiresAt?: string;
+}
+
+export function createPersistenceActivities(deps: ActivityDeps) {
+  return {
+    /** Creates or overwrites the order row with the workflow's current state (idempotent by nature). */
+    async upsertOrder(p: OrderProjection): Promise<void> {
+      const data = {
+        workflowId: p.workflowId,
+        currency: p.currency,
+        amount: p.amount,
+        paymentIntent: p.paymentIntent,
+        paymentStatus: p.paymentStatus,
+        orderStatus: p.orderStatus,
+        recurring: p.recurring,
+        authorizedAmount: p.authorizedAmount,
+        capturedAmount: p.capturedAmount,
+        refundedAmount: p.refundedAmount,
+        checkoutSessionId: p.checkoutSessionId ?? null,
+        chargePermissionId: p.chargePermissionId ?? null,
+        chargeId: p.chargeId ?? null,
+        buyerId: p.buyerId ?? null,
+        buyerName: p.buyerName ?? null,
+        buyerEmail: p.buyerEmail ?? null,
+        authorizationExpiresAt: p.authorizationExpiresAt ? new Date(p.authorizationExpiresAt) : null,
+      };
+      await deps.prisma.order.upsert({ where: { orderId: p.orderId }, create: { orderId: p.orderId, ...data }, update: data });
+    },
+
+    /** Appends history rows; a row already written (same dedupe key) by an earlier attempt is skipped. */
+    async appendHistory(input: { orderId: string; rows: HistoryRow[] }): Promise<number> {
+      if (input.rows.length === 0) return 0;
+      const result = await deps.prisma.paymentHistory.createMany({
+        data: input.rows.map((r) => ({
+          orderId: input.orderId,
+          occurredAt: new Date(r.at),
+          amazonObjectId: r.amazonObjectId ?? null,
+          kind: r.kind,
+          amount: r.amount ?? null,
+          currency: r.currency,
+          result: r.result,
+          message: r.message ?? (r.result === 'OK' ? null : messagesFor(r.result).admin.ja),
+          debugDetail: r.debugDetail === undefined ? undefined : { detail: r.debugDetail },
+          dedupeKey: r.dedupeKey,
+        })),
+        skipDuplicates: true,
+      });
+      return result.count;
+    },
+
+    /** Tells the admin an authorization is about to expire (a structured warning ops alert on). */
+    async warnAuthorizationExpiry(input: { orderId: string; chargeId?: string; expiresAt: string; uncaptured: number; currency: string }): Promise<void> {
+      deps.log.warn({ ...input, event: 'authorization_expiry_warning' }, `authorization of order ${input.orderId} expires at ${input.expiresAt}; capture or cancel it before then`);
+    },
+  };
+}

@@ -1,0 +1,53 @@
+// The pre-payment log (SPEC §7): a row written before each money-moving call and resolved after it, keyed by the idempotency key.
+import type { ActivityDeps } from './deps';
+
+export interface PrePaymentEntry {
+  orderId: string;
+  action: string;
+  idempotencyKey: string;
+  amount: number;
+  currency: string;
+  checkoutSessionId?: string;
+  chargePermissionId?: string;
+  chargeId?: string;
+}
+
+/** Written before the call; a retry finds the row already there and leaves it as it is. */
+export async function openPrePayment(deps: ActivityDeps, e: PrePaymentEntry): Promise<void> {
+  await deps.prisma.prePaymentLog.upsert({
+    where: { idempotencyKey: e.idempotencyKey },
+    create: {
+      orderId: e.orderId,
+      action: e.action,
+      idempotencyKey: e.idempotencyKey,
+      amount: e.amount,
+      currency: e.currency,
+      checkoutSessionId: e.checkoutSessionId ?? null,
+      chargePermissionId: e.chargePermissionId ?? null,
+      chargeId: e.chargeId ?? null,
+      status: 'pending',
+    },
+    update: {},
+  });
+}
+
+/** Resolved once Amazon answered: `succeeded` with the object ids, or `failed` with the reason code. */
+export async function resolvePrePayment(
+  deps: ActivityDeps,
+  idempotencyKey: string,
+  outcome: { ok: true; chargeId?: string; chargePermissionId?: string; objectId?: string } | { ok: false; code: string },
+): Promise<void> {
+  await deps.prisma.prePaymentLog.update({
+    where: { idempotencyKey },
+    data: outcome.ok
+      ? {
+          status: 'succeeded',
+          resultCode: 'OK',
+          resolvedAt: deps.clock(),
+          ...(outcome.chargeId ? { chargeId: outcome.chargeId } : {}),
+          ...(outcome.chargePermissionId ? { chargePermissionId: outcome.chargePermissionId } : {}),
+          ...(outcome.objectId ? { payload: { amazonObjectId: outcome.objectId } } : {}),
+        }
+      : { status: 'failed', resultCode: outcome.code, resolvedAt: deps.clock() },
+  });
+}

@@ -1,0 +1,53 @@
+// A small in-memory stand-in for the Prisma calls the activities make (orders, payment history, pre-payment log).
+import type { PrismaClient } from '../../../prisma/generated/client';
+
+type Row = Record<string, unknown>;
+
+export class FakePrisma {
+  readonly orders = new Map<string, Row>();
+  readonly history: Row[] = [];
+  readonly prePayment = new Map<string, Row>();
+  /** Operations in order, to check the pre-payment row is written before the money call. */
+  readonly journal: string[] = [];
+
+  readonly order = {
+    upsert: async (a: { where: { orderId: string }; create: Row; update: Row }) => {
+      const existing = this.orders.get(a.where.orderId);
+      this.orders.set(a.where.orderId, existing ? { ...existing, ...a.update } : { ...a.create });
+      return this.orders.get(a.where.orderId);
+    },
+  };
+
+  readonly paymentHistory = {
+    createMany: async (a: { data: Row[]; skipDuplicates?: boolean }) => {
+      let count = 0;
+      for (const row of a.data) {
+        if (this.history.some((h) => h.dedupeKey === row.dedupeKey)) continue;
+        this.history.push(row);
+        count += 1;
+      }
+      return { count };
+    },
+  };
+
+  readonly prePaymentLog = {
+    upsert: async (a: { where: { idempotencyKey: string }; create: Row; update: Row }) => {
+      this.journal.push(`prePayment.open:${String(a.create.action)}`);
+      if (!this.orders.has(String(a.create.orderId))) throw new Error('foreign key violation: order row missing');
+      const existing = this.prePayment.get(a.where.idempotencyKey);
+      this.prePayment.set(a.where.idempotencyKey, existing ? { ...existing, ...a.update } : { ...a.create });
+      return this.prePayment.get(a.where.idempotencyKey);
+    },
+    update: async (a: { where: { idempotencyKey: string }; data: Row }) => {
+      this.journal.push(`prePayment.resolve:${String(a.data.status)}`);
+      const existing = this.prePayment.get(a.where.idempotencyKey);
+      if (!existing) throw new Error('record to update not found');
+      this.prePayment.set(a.where.idempotencyKey, { ...existing, ...a.data });
+      return this.prePayment.get(a.where.idempotencyKey);
+    },
+  };
+
+  asPrisma(): PrismaClient {
+    return this as unknown as PrismaClient;
+  }
+}

@@ -1,0 +1,73 @@
+// Test harness: one time-skipping server and one workflow bundle per test file, a worker per test over activities built by createActivities on fakes.
+import { randomUUID } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Runtime, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
+import type { WorkflowHandle } from '@temporalio/client';
+import { createActivities } from '../../../activities';
+import { createLogger } from '../../../lib/logger';
+import { testServerExecutable } from '../../../lib/tools';
+import { orderWorkflowId, WORKFLOW_TYPE } from '../../../workflows/shared';
+import type { OrderPaymentInput, OrderPaymentResult } from '../../../workflows/types';
+import { FakeAmazon } from './fake-amazon';
+import { FakePrisma } from './fake-prisma';
+
+const T = temporal.api.enums.v1.IndexedValueType;
+
+export interface Harness {
+  env: TestWorkflowEnvironment;
+  bundle: WorkflowBundleWithSourceMap;
+}
+
+let runtimeInstalled = false;
+
+export async function createHarness(): Promise<Harness> {
+  if (!runtimeInstalled) {
+    runtimeInstalled = true;
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  }
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testServerExecutable() } });
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: {
+      OrderId: T.INDEXED_VALUE_TYPE_KEYWORD,
+      PaymentStatus: T.INDEXED_VALUE_TYPE_KEYWORD,
+      OrderStatus: T.INDEXED_VALUE_TYPE_KEYWORD,
+      OrderAmount: T.INDEXED_VALUE_TYPE_INT,
+      Currency: T.INDEXED_VALUE_TYPE_KEYWORD,
+      AuthorizationExpiresAt: T.INDEXED_VALUE_TYPE_DATETIME,
+    },
+  });
+  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../../workflows/index.ts'), logger: new DefaultLogger('WARN') });
+  return { env, bundle };
+}
+
+export interface Run {
+  amazon: FakeAmazon;
+  prisma: FakePrisma;
+  taskQueue: string;
+  /** Runs `fn` while a worker serves the task queue. */
+  withWorker<T>(fn: () => Promise<T>): Promise<T>;
+  start(input?: Partial<OrderPaymentInput>): Promise<WorkflowHandle<(input: OrderPaymentInput) => Promise<OrderPaymentResult>>>;
+}
+
+export function newRun(h: Harness): Run {
+  const amazon = new FakeAmazon();
+  const prisma = new FakePrisma();
+  const taskQueue = `q-${randomUUID()}`;
+  const activities = createActivities({ amazonPay: amazon, prisma: prisma.asPrisma(), clock: () => new Date(), log: createLogger('silent', 'test') });
+  return {
+    amazon,
+    prisma,
+    taskQueue,
+    async withWorker(fn) {
+      const worker = await Worker.create({ connection: h.env.nativeConnection, taskQueue, workflowBundle: h.bundle, activities });
+      return worker.runUntil(fn());
+    },
+    async start(input = {}) {
+      const orderId = input.orderId ?? `o-${randomUUID().slice(0, 8)}`;
+      const full: OrderPaymentInput = { orderId, amount: { amount: 10_000, currency: 'JPY' }, ...input };
+      return h.env.client.workflow.start<(input: OrderPaymentInput) => Promise<OrderPaymentResult>>(WORKFLOW_TYPE, { taskQueue, workflowId: orderWorkflowId(orderId), args: [full] });
+    },
+  };
+}

@@ -1,0 +1,29 @@
+// Named activity option presets: each carries its timeouts and retry policy (the SDK never retries; these are the only retries).
+import type { ActivityOptions } from '@temporalio/workflow';
+
+/**
+ * Amazon Pay calls. Transient failures (429, 5xx, network errors, a call that ran past its
+ * start-to-close timeout) are retried here with the same idempotency key, backing off 1, 2, 4, 8,
+ * 16, 30 s…, bounded by attempts and by the schedule-to-close timeout. Everything else is thrown
+ * non-retryable by the activity (ApplicationFailure with type = Amazon's reason code).
+ */
+export const amazonCall: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
+};
+
+/** Reads of Amazon objects while waiting on a pending state: the workflow's own poll loop spaces them. */
+export const amazonPoll: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 6 },
+};
+
+/** Database projection writes: idempotent, so retried for a long time (about half an hour: the database may be restarting). */
+export const dbWrite: ActivityOptions = {
+  startToCloseTimeout: '15 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 30 },
+};
+
+export const ACTIVITY_PRESETS = { amazonCall, amazonPoll, dbWrite } as const;

@@ -1,0 +1,48 @@
+// How the workflow reads activity failures and builds its own: Amazon reason codes, decline classes, local amount checks.
+import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/common';
+import type { AmazonFailureDetails } from '../activities/errors';
+
+export interface FailureInfo {
+  code: string;
+  message: string;
+  details?: AmazonFailureDetails;
+}
+
+/** Codes that end in a declined payment (the buyer must act), as opposed to request or state errors. */
+export const DECLINE_CODES: ReadonlySet<string> = new Set([
+  'SoftDeclined',
+  'HardDeclined',
+  'PaymentMethodNotAllowed',
+  'AmazonRejected',
+  'TransactionTimedOut',
+  'ProcessingFailure',
+  'CheckoutSessionCanceled',
+  'MFANotCompleted',
+]);
+
+/** The reason code and catalog details of a failed activity; other errors are bugs and rethrown. */
+export function failureOf(err: unknown): FailureInfo {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) {
+    const details = (cause.details?.[0] ?? undefined) as AmazonFailureDetails | undefined;
+    return { code: cause.type ?? 'UnknownError', message: cause.message, details: details && typeof details === 'object' && 'code' in details ? details : undefined };
+  }
+  if (cause instanceof TimeoutFailure) return { code: 'NetworkError', message: `Amazon Pay did not answer in time (${cause.message})` };
+  throw err;
+}
+
+/** Whether the workflow should try again with a fresh idempotency key. */
+export function isRetryableDecline(f: FailureInfo): boolean {
+  return f.details?.retry === 'decline' || f.code === 'SoftDeclined' || f.code === 'TransactionTimedOut' || f.code === 'ProcessingFailure';
+}
+
+/** The error an update fails with: type = reason code, details = what the API shows. */
+export function toUpdateFailure(code: string, message: string, details?: unknown): ApplicationFailure {
+  return ApplicationFailure.create({ type: code, message, nonRetryable: true, details: details === undefined ? [] : [details] });
+}
+
+/** The manual's history texts for amounts over the limit, detected before calling Amazon. */
+export const LOCAL_LIMIT_FAILURES = {
+  capture: { message: '最高取引金額を超えています。', debug: 'The transaction amount exceeded the allowed limit on this transaction' },
+  refund: { message: '取引の返金処理に最高金額を超えています。', debug: 'Refund amount exceeded the captured amount plus min(15%, 75 USD/GBP/EUR, 8400 JPY)' },
+} as const;

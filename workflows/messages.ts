@@ -1,0 +1,98 @@
+// Every update and query of the orderPayment workflow with its argument and result types; the API imports this file, never the workflow body.
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { OrderPaymentState, OrderStatus, PaymentStatus, BuyerSummary } from './types';
+
+export interface CheckoutReviewedArgs {
+  checkoutSessionId: string;
+}
+export interface CheckoutReviewedResult {
+  checkoutSessionId: string;
+  paymentStatus: PaymentStatus;
+  buyer?: BuyerSummary;
+  /** Amazon's session state (Open, Completed, Canceled). */
+  sessionState?: string;
+}
+
+export interface CheckoutConfirmedArgs {
+  /** Where Amazon sends the buyer after payment; https. */
+  checkoutResultReturnUrl: string;
+  /** The final amount in minor units, when it changed since the start (same currency). */
+  amount?: number;
+}
+export interface CheckoutConfirmedResult {
+  amazonPayRedirectUrl?: string;
+  amount: number;
+  paymentStatus: PaymentStatus;
+}
+
+export interface CheckoutCompletedArgs {
+  /** Defaults to the session given earlier. */
+  checkoutSessionId?: string;
+}
+
+/** The outcome of a payment action (complete, capture, cancel, refund). */
+export interface PaymentActionResult {
+  paymentStatus: PaymentStatus;
+  /** Amount moved or requested, minor units. */
+  amount: number;
+  currency: string;
+  /** Charge or refund ids Amazon gave this action. */
+  amazonObjectIds: string[];
+  chargePermissionId?: string;
+  authorized: number;
+  captured: number;
+  refunded: number;
+}
+
+export interface CaptureArgs {
+  amount: number;
+  requestId: string;
+}
+export interface CancelArgs {
+  reason?: string;
+  requestId: string;
+}
+export interface RefundArgs {
+  amount: number;
+  requestId: string;
+}
+
+export interface SetOrderStatusArgs {
+  status: OrderStatus;
+}
+export interface SetOrderStatusResult {
+  orderStatus: OrderStatus;
+  /** What the order-status linkage (SPEC §3.3) did. */
+  paymentAction: 'none' | 'capture' | 'cancel';
+  paymentStatus: PaymentStatus;
+  /** When the linked payment action failed: its reason code. */
+  error?: { code: string; message: string };
+}
+
+export interface AmazonNotificationArgs {
+  objectType: 'CHARGE' | 'REFUND' | 'CHARGE_PERMISSION' | 'CHARGEBACK' | string;
+  objectId: string;
+  notificationId?: string;
+}
+export interface AmazonNotificationResult {
+  /** False when the object is not this order's or the notification was seen before. */
+  accepted: boolean;
+}
+
+export const checkoutReviewed = defineUpdate<CheckoutReviewedResult, [CheckoutReviewedArgs]>('checkoutReviewed');
+export const checkoutConfirmed = defineUpdate<CheckoutConfirmedResult, [CheckoutConfirmedArgs]>('checkoutConfirmed');
+export const checkoutCompleted = defineUpdate<PaymentActionResult, [CheckoutCompletedArgs]>('checkoutCompleted');
+export const capture = defineUpdate<PaymentActionResult, [CaptureArgs]>('capture');
+export const cancel = defineUpdate<PaymentActionResult, [CancelArgs]>('cancel');
+export const refund = defineUpdate<PaymentActionResult, [RefundArgs]>('refund');
+export const setOrderStatus = defineUpdate<SetOrderStatusResult, [SetOrderStatusArgs]>('setOrderStatus');
+/** An instant notification from Amazon, taken as a hint: the workflow re-reads the object. */
+export const amazonNotification = defineUpdate<AmazonNotificationResult, [AmazonNotificationArgs]>('amazonNotification');
+
+export const state = defineQuery<OrderPaymentState>('state');
+
+/** Error types an update can fail with besides Amazon reason codes. */
+export const REJECTION_TYPES = {
+  invalidArgument: 'InvalidArgument',
+  invalidState: 'InvalidState',
+} as const;

@@ -1,0 +1,901 @@
+// The order's payment state and the logic that moves it: one command at a time from a queue, durable deadlines, polling of pending objects.
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  patched,
+  proxyActivities,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { ChargeSummary, RefundSummary } from '../activities/summaries';
+import { amazonCall, amazonPoll, dbWrite } from './activity-options';
+import { DEFAULT_ORDER_SETTINGS, DEFAULT_TIMINGS } from './defaults';
+import { DECLINE_CODES, failureOf, isRetryableDecline, LOCAL_LIMIT_FAILURES, toUpdateFailure, type FailureInfo } from './failures';
+import type {
+  AmazonNotificationArgs,
+  CancelArgs,
+  CaptureArgs,
+  CheckoutCompletedArgs,
+  CheckoutConfirmedArgs,
+  CheckoutConfirmedResult,
+  CheckoutReviewedArgs,
+  CheckoutReviewedResult,
+  PaymentActionResult,
+  RefundArgs,
+  SetOrderStatusArgs,
+  SetOrderStatusResult,
+} from './messages';
+import { refundLimit } from './money';
+import { EXPIRY_WARNING_HISTORY_ROW } from './patches';
+import { AuthorizationExpiresAtKey, CurrencyKey, OrderAmountKey, OrderIdKey, OrderStatusKey, PaymentStatusKey } from './search-attributes';
+import type { ValidationView } from './validators';
+import { canTransition, FINAL_STATUSES, linkedPaymentAction } from './state-table';
+import type {
+  CarriedState,
+  ChargeRecord,
+  ChargeState,
+  HistoryKind,
+  HistoryRow,
+  OrderPaymentInput,
+  OrderPaymentResult,
+  OrderPaymentSettings,
+  OrderPaymentState,
+  OrderPaymentTimings,
+  PaymentStatus,
+  PendingTimer,
+  RefundRecord,
+  StoredResult,
+} from './types';
+
+const amazon = proxyActivities<Activities>(amazonCall);
+const poller = proxyActivities<Activities>(amazonPoll);
+const db = proxyActivities<Activities>(dbWrite);
+
+/** Kept across continue-as-new; older entries are only in the database. */
+const MAX_CARRIED_HISTORY = 500;
+const MAX_CARRIED_RESULTS = 1000;
+
+type Command =
+  | { kind: 'review'; key: string; args: CheckoutReviewedArgs }
+  | { kind: 'confirm'; key: string; args: CheckoutConfirmedArgs }
+  | { kind: 'complete'; key: string; args: CheckoutCompletedArgs }
+  | { kind: 'capture'; key: string; args: CaptureArgs }
+  | { kind: 'cancel'; key: string; args: CancelArgs }
+  | { kind: 'refund'; key: string; args: RefundArgs }
+  | { kind: 'orderStatus'; key: string; args: SetOrderStatusArgs }
+  | { kind: 'refresh'; key: string; args: AmazonNotificationArgs };
+
+const KEPT_RESULTS: ReadonlySet<Command['kind']> = new Set(['capture', 'cancel', 'refund']);
+
+/** A failed action: recorded, then returned to the caller as the update's failure. */
+class ActionFailed extends Error {
+  constructor(readonly info: FailureInfo) {
+    super(info.message);
+  }
+}
+
+export class OrderPaymentMachine {
+  readonly workflowId: string;
+  readonly orderId: string;
+  readonly currency: string;
+  readonly settings: OrderPaymentSettings;
+  readonly timings: OrderPaymentTimings;
+  private s: CarriedState;
+  private readonly queue: Command[] = [];
+  private readonly queued = new Set<string>();
+  private readonly results = new Map<string, StoredResult>();
+  private seq = 0;
+  private pollAt?: number;
+  private pollAttempt = 0;
+  private declineRetryAt?: number;
+  private unsaved: HistoryRow[] = [];
+  private lastSearchAttributes = '';
+  private completed = false;
+
+  constructor(private readonly input: OrderPaymentInput) {
+    this.workflowId = workflowInfo().workflowId;
+    this.orderId = input.orderId;
+    this.currency = input.amount.currency;
+    this.settings = { ...DEFAULT_ORDER_SETTINGS, ...input.settings };
+    this.timings = { ...DEFAULT_TIMINGS, ...input.timings };
+    this.s = input.carried ?? {
+      paymentStatus: 'CheckoutPending',
+      orderStatus: input.orderStatus ?? 'New',
+      linkageDone: false,
+      amount: input.amount.amount,
+      checkoutSessionId: input.checkoutSessionId,
+      permissionClosed: false,
+      charges: [],
+      refunds: [],
+      expiryWarned: false,
+      checkoutDeadline: Date.now() + this.timings.checkoutSessionMs,
+      history: [],
+      historySeq: 0,
+      results: [],
+      seenNotifications: [],
+      reauthorizations: 0,
+    };
+    for (const [k, v] of this.s.results) this.results.set(k, v);
+    if (this.pendingCount() > 0) this.schedulePoll(true);
+  }
+
+  // ---------------------------------------------------------------- amounts and views
+
+  get status(): PaymentStatus {
+    return this.s.paymentStatus;
+  }
+  private captured(): number {
+    return this.s.charges.reduce((n, c) => n + c.captured, 0);
+  }
+  private capturePending(): number {
+    return this.s.charges.reduce((n, c) => n + c.capturePending, 0);
+  }
+  private refunded(): number {
+    return this.s.charges.reduce((n, c) => n + c.refunded, 0);
+  }
+  private refundPending(): number {
+    return this.s.charges.reduce((n, c) => n + c.refundPending, 0);
+  }
+  /** The authorization still open for capture: split shipments capture it in parts. */
+  private authorized(): number {
+    return this.s.authorizedAt === undefined ? 0 : this.s.amount;
+  }
+  capturable(): number {
+    if (this.s.permissionClosed || this.s.authorizedAt === undefined) return 0;
+    return Math.max(0, this.s.amount - this.captured() - this.capturePending());
+  }
+  refundable(): number {
+    return this.s.charges.reduce((n, c) => n + Math.max(0, refundLimit(c.captured, this.currency) - c.refunded - c.refundPending), 0);
+  }
+  private openCharge(): ChargeRecord | undefined {
+    return this.s.charges.find((c) => (c.state === 'Authorized' || c.state === 'AuthorizationInitiated') && c.captured === 0 && c.capturePending === 0);
+  }
+  private pendingCount(): number {
+    return this.s.charges.filter((c) => c.state === 'AuthorizationInitiated' || c.state === 'CaptureInitiated').length + this.s.refunds.filter((r) => r.state === 'RefundInitiated').length;
+  }
+  /** What the update validators look at. */
+  view(): ValidationView {
+    return {
+      paymentStatus: this.s.paymentStatus,
+      checkoutSessionId: this.s.checkoutSessionId,
+      capturable: this.capturable(),
+      captured: this.captured(),
+      hasOpenCharge: this.openCharge() !== undefined,
+      finished: this.finished(),
+      known: (key) => this.hasResult(key),
+    };
+  }
+
+  isFinal(): boolean {
+    return FINAL_STATUSES.has(this.s.paymentStatus);
+  }
+  hasResult(key: string): boolean {
+    return this.results.has(key) || this.queued.has(key);
+  }
+
+  private refundWindowEndsAt(): number | undefined {
+    if (this.captured() === 0 || this.capturable() > 0 || this.pendingCount() > 0 || this.s.lastCaptureAt === undefined) return undefined;
+    return this.s.lastCaptureAt + this.timings.refundWindowMs;
+  }
+
+  /** Nothing more can happen to this order's money. */
+  finished(): boolean {
+    if (this.isFinal()) return true;
+    const end = this.refundWindowEndsAt();
+    return end !== undefined && (Date.now() >= end || this.refundable() === 0);
+  }
+
+  private warnAt(): number | undefined {
+    if (this.s.authorizationExpiresAt === undefined || this.s.expiryWarned || this.capturable() === 0) return undefined;
+    return this.s.authorizationExpiresAt - this.settings.expiryWarningLeadMs;
+  }
+
+  private deadlines(): PendingTimer[] {
+    const t: PendingTimer[] = [];
+    const at = (ms: number) => new Date(ms).toISOString();
+    if (this.s.paymentStatus === 'CheckoutPending') t.push({ name: 'checkoutExpiry', firesAt: at(this.s.checkoutDeadline) });
+    const warn = this.warnAt();
+    if (warn !== undefined) t.push({ name: 'authorizationWarning', firesAt: at(warn) });
+    if (this.s.authorizationExpiresAt !== undefined && this.capturable() > 0) t.push({ name: 'authorizationExpiry', firesAt: at(this.s.authorizationExpiresAt) });
+    if (this.pollAt !== undefined) t.push({ name: 'poll', firesAt: at(this.pollAt) });
+    if (this.declineRetryAt !== undefined) t.push({ name: 'declineRetry', firesAt: at(this.declineRetryAt) });
+    const end = this.refundWindowEndsAt();
+    if (end !== undefined) t.push({ name: 'refundWindow', firesAt: at(end) });
+    return t;
+  }
+
+  snapshot(): OrderPaymentState {
+    return {
+      orderId: this.orderId,
+      workflowId: this.workflowId,
+      paymentStatus: this.s.paymentStatus,
+      orderStatus: this.s.orderStatus,
+      paymentIntent: this.settings.paymentIntent,
+      currency: this.currency,
+      orderAmount: this.s.amount,
+      amounts: {
+        authorized: this.authorized(),
+        captured: this.captured(),
+        refunded: this.refunded(),
+        capturePending: this.capturePending(),
+        refundPending: this.refundPending(),
+        capturable: this.capturable(),
+        refundable: this.refundable(),
+      },
+      checkoutSessionId: this.s.checkoutSessionId,
+      chargePermissionId: this.s.chargePermissionId,
+      chargeIds: this.s.charges.map((c) => c.chargeId),
+      charges: this.s.charges.map((c) => ({ ...c })),
+      refunds: this.s.refunds.map((r) => ({ ...r })),
+      authorizedAt: this.s.authorizedAt === undefined ? undefined : new Date(this.s.authorizedAt).toISOString(),
+      authorizationExpiresAt: this.s.authorizationExpiresAt === undefined ? undefined : new Date(this.s.authorizationExpiresAt).toISOString(),
+      expiryWarned: this.s.expiryWarned,
+      buyer: this.s.buyer,
+      history: this.s.history.map((h) => ({ ...h })),
+      pendingTimers: this.deadlines(),
+      lastError: this.s.lastError,
+      completed: this.completed,
+    };
+  }
+
+  private actionResult(amount: number, ids: string[]): PaymentActionResult {
+    return {
+      paymentStatus: this.s.paymentStatus,
+      amount,
+      currency: this.currency,
+      amazonObjectIds: ids,
+      chargePermissionId: this.s.chargePermissionId,
+      authorized: this.authorized(),
+      captured: this.captured(),
+      refunded: this.refunded(),
+    };
+  }
+
+  // ---------------------------------------------------------------- requests from update handlers
+
+  /** Queues a command (once per key) and waits for its stored result: a repeated key never acts twice. */
+  async request<T>(cmd: Command): Promise<T> {
+    if (!this.results.has(cmd.key) && !this.queued.has(cmd.key)) {
+      this.queued.add(cmd.key);
+      this.queue.push(cmd);
+    }
+    await condition(() => this.results.has(cmd.key));
+    const r = this.results.get(cmd.key) as StoredResult;
+    // Only money actions (keyed by the caller's requestId) keep their result for a repeated request.
+    if (!KEPT_RESULTS.has(cmd.kind)) this.results.delete(cmd.key);
+    if (r.ok) return r.value as T;
+    throw toUpdateFailure(r.code, r.message, r.details);
+  }
+
+  nextKey(kind: string): string {
+    this.seq += 1;
+    return `${kind}#${this.seq}`;
+  }
+
+  /** A notification is a hint: re-read the object later in the loop; the caller is answered at once. */
+  notify(args: AmazonNotificationArgs): { accepted: boolean } {
+    if (this.finished()) return { accepted: false };
+    if (args.notificationId !== undefined) {
+      if (this.s.seenNotifications.includes(args.notificationId)) return { accepted: false };
+      this.s.seenNotifications.push(args.notificationId);
+      if (this.s.seenNotifications.length > 200) this.s.seenNotifications.shift();
+    }
+    const known =
+      (args.objectType === 'CHARGE' && this.s.charges.some((c) => c.chargeId === args.objectId)) ||
+      (args.objectType === 'REFUND' && this.s.refunds.some((r) => r.refundId === args.objectId)) ||
+      (args.objectType === 'CHARGE_PERMISSION' && this.s.chargePermissionId === args.objectId);
+    if (!known) return { accepted: false };
+    const key = this.nextKey('refresh');
+    this.queued.add(key);
+    this.queue.push({ kind: 'refresh', key, args });
+    return { accepted: true };
+  }
+
+  // ---------------------------------------------------------------- main loop
+
+  async run(): Promise<OrderPaymentResult> {
+    await this.flush();
+    for (;;) {
+      const cmd = this.queue.shift();
+      if (cmd) {
+        await this.execute(cmd);
+        continue;
+      }
+      if (this.finished()) break;
+      if (this.shouldContinueAsNew()) {
+        await condition(allHandlersFinished);
+        if (this.queue.length === 0) await this.continueAsNew();
+        continue;
+      }
+      const wake = this.nextWake();
+      if (wake === undefined) await condition(() => this.queue.length > 0);
+      else await condition(() => this.queue.length > 0, Math.max(1, wake - Date.now()));
+      if (this.queue.length === 0) await this.fireDueTimers();
+    }
+    this.completed = true;
+    await condition(allHandlersFinished);
+    return { orderId: this.orderId, paymentStatus: this.s.paymentStatus, captured: this.captured(), refunded: this.refunded(), currency: this.currency };
+  }
+
+  private shouldContinueAsNew(): boolean {
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength >= this.timings.continueAsNewAfterEvents;
+  }
+
+  private async continueAsNew(): Promise<never> {
+    const results = [...this.results.entries()].slice(-MAX_CARRIED_RESULTS);
+    const carried: CarriedState = { ...this.s, history: this.s.history.slice(-MAX_CARRIED_HISTORY), results };
+    log.info('continuing as new', { orderId: this.orderId, historyLength: workflowInfo().historyLength });
+    return continueAsNew<(input: OrderPaymentInput) => Promise<OrderPaymentResult>>({ ...this.input, carried });
+  }
+
+  private nextWake(): number | undefined {
+    const times = this.deadlines()
+      .filter((t) => t.name !== 'declineRetry')
+      .map((t) => Date.parse(t.firesAt));
+    return times.length === 0 ? undefined : Math.min(...times);
+  }
+
+  private async execute(cmd: Command): Promise<void> {
+    let result: StoredResult;
+    try {
+      const value = await this.dispatch(cmd);
+      result = { ok: true, value };
+    } catch (err) {
+      if (!(err instanceof ActionFailed)) throw err;
+      result = { ok: false, code: err.info.code, message: err.info.message, details: err.info.details };
+    }
+    await this.flush();
+    this.queued.delete(cmd.key);
+    // Nobody waits for a refresh; the other results are read (and, unless kept for dedupe, dropped) by request().
+    if (cmd.kind !== 'refresh') this.results.set(cmd.key, result);
+  }
+
+  private dispatch(cmd: Command): Promise<unknown> {
+    switch (cmd.kind) {
+      case 'review':
+        return this.review(cmd.args);
+      case 'confirm':
+        return this.confirm(cmd.args);
+      case 'complete':
+        return this.complete(cmd.args);
+      case 'capture':
+        return this.capture(cmd.args.amount, cmd.args.requestId);
+      case 'cancel':
+        return this.cancel(cmd.args.reason, cmd.args.requestId);
+      case 'refund':
+        return this.refund(cmd.args.amount, cmd.args.requestId);
+      case 'orderStatus':
+        return this.orderStatus(cmd.args);
+      case 'refresh':
+        return this.refresh(cmd.args);
+    }
+  }
+
+  // ---------------------------------------------------------------- recording
+
+  private setStatus(next: PaymentStatus): void {
+    const from = this.s.paymentStatus;
+    if (!canTransition(from, next)) log.error('transition not in the state table', { orderId: this.orderId, from, to: next });
+    this.s.paymentStatus = next;
+  }
+
+  private record(kind: HistoryKind, result: string, fields: { amount?: number; amazonObjectId?: string; message?: string; debugDetail?: string } = {}): void {
+    this.s.historySeq += 1;
+    const row: HistoryRow = {
+      seq: this.s.historySeq,
+      at: new Date(Date.now()).toISOString(),
+      kind,
+      currency: this.currency,
+      result,
+      dedupeKey: `${this.workflowId}:${this.s.historySeq}`,
+      ...fields,
+    };
+    this.s.history.push(row);
+    this.unsaved.push(row);
+  }
+
+  private recordFailure(kind: HistoryKind, f: FailureInfo, fields: { amount?: number; amazonObjectId?: string } = {}): void {
+    this.s.lastError = { code: f.code, message: f.details?.adminMessage.ja ?? f.message };
+    this.record(kind, f.code, { ...fields, message: f.details?.adminMessage.ja, debugDetail: f.details?.amazonMessage ?? f.message });
+  }
+
+  /** Writes the projection (order row + new history rows) and the search attributes. */
+  private async flush(): Promise<void> {
+    const rows = this.unsaved;
+    this.unsaved = [];
+    const attrs = [
+      { key: OrderIdKey, value: this.orderId },
+      { key: PaymentStatusKey, value: this.s.paymentStatus },
+      { key: OrderStatusKey, value: this.s.orderStatus },
+      { key: OrderAmountKey, value: this.s.amount },
+      { key: CurrencyKey, value: this.currency },
+      ...(this.s.authorizationExpiresAt === undefined ? [] : [{ key: AuthorizationExpiresAtKey, value: new Date(this.s.authorizationExpiresAt) }]),
+    ];
+    const fingerprint = JSON.stringify(attrs.map((a) => [a.key.name, a.value instanceof Date ? a.value.toISOString() : a.value]));
+    if (fingerprint !== this.lastSearchAttributes) {
+      this.lastSearchAttributes = fingerprint;
+      upsertSearchAttributes(attrs as Parameters<typeof upsertSearchAttributes>[0]);
+    }
+    const last = this.s.charges[this.s.charges.length - 1];
+    await db.upsertOrder({
+      orderId: this.orderId,
+      workflowId: this.workflowId,
+      currency: this.currency,
+      amount: this.s.amount,
+      paymentIntent: this.settings.paymentIntent,
+      paymentStatus: this.s.paymentStatus,
+      orderStatus: this.s.orderStatus,
+      recurring: this.settings.recurring,
+      authorizedAmount: this.authorized(),
+      capturedAmount: this.captured(),
+      refundedAmount: this.refunded(),
+      checkoutSessionId: this.s.checkoutSessionId,
+      chargePermissionId: this.s.chargePermissionId,
+      chargeId: last?.chargeId,
+      buyerId: this.s.buyer?.buyerId,
+      buyerName: this.s.buyer?.name,
+      buyerEmail: this.s.buyer?.email,
+      authorizationExpiresAt: this.s.authorizationExpiresAt === undefined ? undefined : new Date(this.s.authorizationExpiresAt).toISOString(),
+    });
+    if (rows.length > 0) await db.appendHistory({ orderId: this.orderId, rows });
+  }
+
+  /**
+   * Runs a money call; a retryable decline (Amazon answered) is tried again after a durable wait
+   * with a fresh idempotency key, a bounded number of times. Every decline is recorded.
+   */
+  private async withDeclineRetry<T>(kind: HistoryKind, amount: number, call: (declineRetry: number) => Promise<T>, onDecline?: (f: FailureInfo) => void): Promise<T> {
+    const backoff = this.timings.declineRetryBackoffMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await call(attempt);
+      } catch (err) {
+        const f = failureOf(err);
+        this.recordFailure(kind, f, { amount });
+        onDecline?.(f);
+        const retry = isRetryableDecline(f) && attempt < backoff.length && (f.code !== 'ProcessingFailure' || (await this.permissionChargeable()));
+        if (!retry) throw new ActionFailed(f);
+        log.warn('retrying after a retryable decline', { orderId: this.orderId, code: f.code, attempt: attempt + 1 });
+        await this.flush();
+        this.declineRetryAt = Date.now() + backoff[attempt];
+        await sleep(backoff[attempt]);
+        this.declineRetryAt = undefined;
+      }
+    }
+  }
+
+  /** ProcessingFailure may be retried only while the charge permission is chargeable. */
+  private async permissionChargeable(): Promise<boolean> {
+    if (this.s.chargePermissionId === undefined) return true;
+    try {
+      const p = await poller.getChargePermission({ chargePermissionId: this.s.chargePermissionId });
+      return p.state === 'Chargeable';
+    } catch (err) {
+      failureOf(err);
+      return false;
+    }
+  }
+
+  // ---------------------------------------------------------------- checkout
+
+  private async review(args: CheckoutReviewedArgs): Promise<CheckoutReviewedResult> {
+    this.s.checkoutSessionId = args.checkoutSessionId;
+    try {
+      const session = await amazon.getCheckoutSession({ checkoutSessionId: args.checkoutSessionId });
+      if (session.buyer) this.s.buyer = session.buyer;
+      return { checkoutSessionId: args.checkoutSessionId, paymentStatus: this.s.paymentStatus, buyer: this.s.buyer, sessionState: session.state };
+    } catch (err) {
+      throw new ActionFailed(failureOf(err));
+    }
+  }
+
+  private async confirm(args: CheckoutConfirmedArgs): Promise<CheckoutConfirmedResult> {
+    const sessionId = this.s.checkoutSessionId as string;
+    if (args.amount !== undefined) this.s.amount = args.amount;
+    try {
+      const session = await amazon.updateCheckoutSession({
+        orderId: this.orderId,
+        checkoutSessionId: sessionId,
+        checkoutResultReturnUrl: args.checkoutResultReturnUrl,
+        amount: this.s.amount,
+        currency: this.currency,
+        paymentIntent: this.settings.paymentIntent,
+        canHandlePendingAuthorization: this.settings.paymentIntent === 'Authorize' && this.settings.canHandlePendingAuthorization,
+        merchantStoreName: this.input.merchantStoreName,
+        softDescriptor: this.input.softDescriptor,
+      });
+      return { amazonPayRedirectUrl: session.amazonPayRedirectUrl, amount: this.s.amount, paymentStatus: this.s.paymentStatus };
+    } catch (err) {
+      throw new ActionFailed(failureOf(err));
+    }
+  }
+
+  private completeAttempts = 0;
+
+  private async complete(args: CheckoutCompletedArgs): Promise<PaymentActionResult> {
+    // Completed already (a second call, e.g. the buyer reloading the result page): answer with what happened.
+    if (this.s.paymentStatus !== 'CheckoutPending') return this.actionResult(this.s.amount, this.s.charges.slice(0, 1).map((c) => c.chargeId));
+    const sessionId = (args.checkoutSessionId ?? this.s.checkoutSessionId) as string;
+    this.s.checkoutSessionId = sessionId;
+    const amount = this.s.amount;
+    let session;
+    try {
+      // A failed completion (e.g. AmountMismatch) may be tried again by the buyer: a new request, a new key.
+      const requestId = `${sessionId}/${this.completeAttempts}`;
+      session = await this.withDeclineRetry('authorize', amount, (declineRetry) =>
+        amazon.completeCheckoutSession({
+          orderId: this.orderId,
+          checkoutSessionId: sessionId,
+          amount,
+          currency: this.currency,
+          key: { workflowId: this.workflowId, action: 'complete', requestId, declineRetry },
+        }),
+      );
+    } catch (err) {
+      this.completeAttempts += 1;
+      if (err instanceof ActionFailed && DECLINE_CODES.has(err.info.code)) this.setStatus('Declined');
+      throw err;
+    }
+    this.s.chargePermissionId = session.chargePermissionId;
+    if (session.buyer && this.s.buyer === undefined) this.s.buyer = session.buyer;
+    if (session.chargeId === undefined) {
+      throw new ActionFailed({ code: 'InvalidCheckoutSessionStatus', message: `checkout session ${sessionId} completed without a charge (state ${session.state})` });
+    }
+    const charge = await this.readCharge(session.chargeId, amazon);
+    const record: ChargeRecord = { chargeId: charge.chargeId, state: 'AuthorizationInitiated', authorized: amount, captured: 0, capturePending: 0, refunded: 0, refundPending: 0 };
+    this.s.charges.push(record);
+    if (charge.state === 'AuthorizationInitiated') {
+      this.setStatus('AuthorizationPending');
+      this.schedulePoll(true);
+    } else {
+      this.applyCharge(record, charge);
+    }
+    return this.actionResult(amount, [charge.chargeId]);
+  }
+
+  private async readCharge(chargeId: string, via: typeof amazon): Promise<ChargeSummary> {
+    try {
+      return await via.getCharge({ chargeId });
+    } catch (err) {
+      throw new ActionFailed(failureOf(err));
+    }
+  }
+
+  /** Applies Amazon's view of a charge to its record: the single place charge states move. */
+  private applyCharge(record: ChargeRecord, c: ChargeSummary): void {
+    const prev: ChargeState = record.state;
+    const next = c.state as ChargeState;
+    if (prev === next) return;
+    record.state = next;
+    switch (next) {
+      case 'AuthorizationInitiated':
+        this.setStatus('AuthorizationPending');
+        this.schedulePoll(true);
+        return;
+      case 'Authorized':
+        this.markAuthorized(c.amount);
+        this.record('authorize', 'OK', { amount: c.amount, amazonObjectId: c.chargeId });
+        if (this.captured() === 0) this.setStatus('Authorized');
+        return;
+      case 'CaptureInitiated':
+        if (this.s.authorizedAt === undefined) this.markAuthorized(c.amount);
+        record.capturePending = c.amount - record.captured;
+        this.setStatus('CapturePending');
+        this.schedulePoll(true);
+        return;
+      case 'Captured': {
+        if (this.s.authorizedAt === undefined) {
+          this.markAuthorized(c.amount);
+          this.record('authorize', 'OK', { amount: c.amount, amazonObjectId: c.chargeId });
+        }
+        const amount = c.captured > 0 ? c.captured : record.capturePending || c.amount;
+        record.captured = amount;
+        record.capturePending = 0;
+        this.s.lastCaptureAt = Date.now();
+        this.record('capture', 'OK', { amount, amazonObjectId: c.chargeId });
+        this.setStatus(this.refundPending() > 0 ? 'RefundPending' : 'Captured');
+        return;
+      }
+      case 'Declined': {
+        const kind: HistoryKind = prev === 'CaptureInitiated' ? 'capture' : 'authorize';
+        const code = c.reasonCode ?? 'HardDeclined';
+        record.capturePending = 0;
+        this.recordFailure(kind, { code, message: `charge ${c.chargeId} declined: ${code}` }, { amount: c.amount, amazonObjectId: c.chargeId });
+        if (this.captured() === 0) this.setStatus('Declined');
+        else this.setStatus('Captured');
+        return;
+      }
+      case 'Canceled': {
+        const code = c.reasonCode ?? 'MerchantCanceled';
+        if (code === 'ExpiredUnused') {
+          this.record('expire', code, { amount: record.authorized, amazonObjectId: c.chargeId });
+          this.s.permissionClosed = true;
+          if (this.captured() === 0) this.setStatus('AuthorizationExpired');
+        } else {
+          this.record('cancel', 'OK', { amount: record.authorized, amazonObjectId: c.chargeId, message: code });
+          if (this.captured() === 0) {
+            this.s.permissionClosed = true;
+            this.setStatus('Canceled');
+          }
+        }
+        return;
+      }
+    }
+  }
+
+  private markAuthorized(amount: number): void {
+    if (this.s.authorizedAt !== undefined) return;
+    this.s.amount = Math.max(this.s.amount, amount);
+    this.s.authorizedAt = Date.now();
+    this.s.authorizationExpiresAt = this.s.authorizedAt + this.timings.authorizationValidityMs;
+    this.s.expiryWarned = false;
+  }
+
+  // ---------------------------------------------------------------- admin actions
+
+  private async capture(amount: number, requestId: string): Promise<PaymentActionResult> {
+    if (amount > this.capturable()) {
+      const f = { code: 'TransactionAmountExceeded', message: `capture of ${amount} exceeds the ${this.capturable()} ${this.currency} still authorized` };
+      this.s.lastError = { code: f.code, message: LOCAL_LIMIT_FAILURES.capture.message };
+      this.record('capture', f.code, { amount, amazonObjectId: this.openCharge()?.chargeId ?? this.s.chargePermissionId, message: LOCAL_LIMIT_FAILURES.capture.message, debugDetail: LOCAL_LIMIT_FAILURES.capture.debug });
+      throw new ActionFailed(f);
+    }
+    let usedOpen: ChargeRecord | undefined;
+    let charge: ChargeSummary;
+    try {
+      charge = await this.withDeclineRetry(
+        'capture',
+        amount,
+        (declineRetry) => {
+          usedOpen = this.openCharge();
+          if (usedOpen && usedOpen.state === 'Authorized') {
+            return amazon.captureCharge({ orderId: this.orderId, chargeId: usedOpen.chargeId, amount, currency: this.currency, softDescriptor: this.input.softDescriptor, key: { workflowId: this.workflowId, action: 'capture', requestId, declineRetry } });
+          }
+          usedOpen = undefined;
+          // Amazon captures a charge once: a further (split-shipment) capture is a new charge on the permission.
+          return amazon.createCharge({
+            orderId: this.orderId,
+            chargePermissionId: this.s.chargePermissionId as string,
+            amount,
+            currency: this.currency,
+            captureNow: true,
+            canHandlePendingAuthorization: false,
+            softDescriptor: this.input.softDescriptor,
+            key: { workflowId: this.workflowId, action: 'createCharge', requestId, declineRetry },
+          });
+        },
+        (f) => {
+          // A declined capture leaves that charge Declined: the next try creates a new charge.
+          if (usedOpen && DECLINE_CODES.has(f.code)) usedOpen.state = 'Declined';
+        },
+      );
+    } catch (err) {
+      if (err instanceof ActionFailed && DECLINE_CODES.has(err.info.code) && this.captured() === 0 && this.openCharge() === undefined) this.setStatus('Declined');
+      throw err;
+    }
+    let record = this.s.charges.find((c) => c.chargeId === charge.chargeId);
+    if (!record) {
+      record = { chargeId: charge.chargeId, state: 'Authorized', authorized: amount, captured: 0, capturePending: 0, refunded: 0, refundPending: 0 };
+      this.s.charges.push(record);
+    }
+    if (charge.state === 'Captured' && charge.captured === 0) charge = { ...charge, captured: amount };
+    if (charge.state === 'CaptureInitiated') charge = { ...charge, amount };
+    this.applyCharge(record, charge);
+    return this.actionResult(amount, [charge.chargeId]);
+  }
+
+  private async cancel(reason: string | undefined, requestId: string): Promise<PaymentActionResult> {
+    const open = this.openCharge();
+    const ids: string[] = [];
+    const released = this.capturable();
+    try {
+      if (open) {
+        const c = await amazon.cancelCharge({ orderId: this.orderId, chargeId: open.chargeId, reason, amount: open.authorized, currency: this.currency, key: { workflowId: this.workflowId, action: 'cancel', requestId } });
+        ids.push(c.chargeId);
+        open.state = 'Canceled';
+      }
+      if (this.captured() > 0 && this.s.chargePermissionId !== undefined) {
+        // Part was shipped and captured: close the permission so the rest of the authorization is released.
+        await amazon.closeChargePermission({ orderId: this.orderId, chargePermissionId: this.s.chargePermissionId, reason, cancelPendingCharges: false });
+        ids.push(this.s.chargePermissionId);
+      }
+    } catch (err) {
+      const f = failureOf(err);
+      this.recordFailure('cancel', f, { amount: released, amazonObjectId: open?.chargeId });
+      throw new ActionFailed(f);
+    }
+    this.s.permissionClosed = true;
+    this.record('cancel', 'OK', { amount: released, amazonObjectId: ids[0], message: reason ?? 'MerchantCanceled' });
+    if (this.captured() === 0) this.setStatus('Canceled');
+    return this.actionResult(released, ids);
+  }
+
+  private async refund(amount: number, requestId: string): Promise<PaymentActionResult> {
+    if (amount > this.refundable()) {
+      const f = { code: 'TransactionAmountExceeded', message: `refund of ${amount} exceeds the ${this.refundable()} ${this.currency} still refundable` };
+      this.s.lastError = { code: f.code, message: LOCAL_LIMIT_FAILURES.refund.message };
+      this.record('refund_started', f.code, { amount, amazonObjectId: this.s.charges[0]?.chargeId, message: LOCAL_LIMIT_FAILURES.refund.message, debugDetail: LOCAL_LIMIT_FAILURES.refund.debug });
+      throw new ActionFailed(f);
+    }
+    // Amazon refunds per charge: spread the amount over the captured charges, each within its own cap.
+    const pieces: Array<{ charge: ChargeRecord; amount: number }> = [];
+    let left = amount;
+    for (const c of this.s.charges) {
+      if (left === 0) break;
+      const room = refundLimit(c.captured, this.currency) - c.refunded - c.refundPending;
+      if (room <= 0) continue;
+      const take = Math.min(room, left);
+      pieces.push({ charge: c, amount: take });
+      left -= take;
+    }
+    const ids: string[] = [];
+    for (const [i, piece] of pieces.entries()) {
+      const pieceRequest = pieces.length === 1 ? requestId : `${requestId}#${i}`;
+      const r = await this.withDeclineRetry('refund_started', piece.amount, (declineRetry) =>
+        amazon.createRefund({ orderId: this.orderId, chargeId: piece.charge.chargeId, amount: piece.amount, currency: this.currency, softDescriptor: this.input.softDescriptor, key: { workflowId: this.workflowId, action: 'refund', requestId: pieceRequest, declineRetry } }),
+      );
+      const record: RefundRecord = { refundId: r.refundId, chargeId: piece.charge.chargeId, amount: piece.amount, state: 'RefundInitiated', requestId };
+      this.s.refunds.push(record);
+      piece.charge.refundPending += piece.amount;
+      ids.push(r.refundId);
+      this.record('refund_started', 'OK', { amount: piece.amount, amazonObjectId: r.refundId });
+      this.setStatus('RefundPending');
+      this.schedulePoll(true);
+      this.applyRefund(record, r);
+    }
+    return this.actionResult(amount, ids);
+  }
+
+  /** Applies Amazon's view of a refund: the single place refund states move. */
+  private applyRefund(record: RefundRecord, r: RefundSummary): void {
+    if (record.state !== 'RefundInitiated' || r.state === 'RefundInitiated') return;
+    const charge = this.s.charges.find((c) => c.chargeId === record.chargeId);
+    if (charge) charge.refundPending -= record.amount;
+    if (r.state === 'Refunded') {
+      record.state = 'Refunded';
+      if (charge) charge.refunded += record.amount;
+      this.record('refund', 'OK', { amount: record.amount, amazonObjectId: record.refundId });
+    } else {
+      record.state = 'Declined';
+      const code = r.reasonCode ?? 'AmazonRejected';
+      this.recordFailure('refund', { code, message: `refund ${record.refundId} declined: ${code}` }, { amount: record.amount, amazonObjectId: record.refundId });
+    }
+    if (this.s.refunds.some((x) => x.state === 'RefundInitiated')) return;
+    this.setStatus(r.state === 'Refunded' ? 'Refunded' : 'RefundDeclined');
+  }
+
+  private async orderStatus(args: SetOrderStatusArgs): Promise<SetOrderStatusResult> {
+    let action = linkedPaymentAction({
+      linkOrderStatus: this.settings.linkOrderStatus,
+      intent: this.settings.paymentIntent,
+      recurring: this.settings.recurring,
+      alreadyFinalOrderStatus: this.s.linkageDone,
+      newStatus: args.status,
+    });
+    this.s.orderStatus = args.status;
+    if (args.status === 'Shipped' || args.status === 'Cancelled') this.s.linkageDone = true;
+    if (action === 'capture' && (this.s.paymentStatus !== 'Authorized' || this.capturable() === 0)) action = 'none';
+    if (action === 'cancel' && this.s.paymentStatus !== 'Authorized' && this.s.paymentStatus !== 'AuthorizationPending') action = 'none';
+    const base = { orderStatus: args.status, paymentAction: action };
+    try {
+      if (action === 'capture') await this.capture(this.capturable(), `order-status-${args.status}`);
+      if (action === 'cancel') await this.cancel('OrderCancelled', `order-status-${args.status}`);
+    } catch (err) {
+      if (!(err instanceof ActionFailed)) throw err;
+      return { ...base, paymentStatus: this.s.paymentStatus, error: { code: err.info.code, message: err.info.message } };
+    }
+    return { ...base, paymentStatus: this.s.paymentStatus };
+  }
+
+  private async refresh(args: AmazonNotificationArgs): Promise<{ refreshed: boolean }> {
+    try {
+      if (args.objectType === 'CHARGE') {
+        const record = this.s.charges.find((c) => c.chargeId === args.objectId);
+        if (record) this.applyCharge(record, await poller.getCharge({ chargeId: args.objectId }));
+      } else if (args.objectType === 'REFUND') {
+        const record = this.s.refunds.find((r) => r.refundId === args.objectId);
+        if (record) this.applyRefund(record, await poller.getRefund({ refundId: args.objectId }));
+      } else if (args.objectType === 'CHARGE_PERMISSION' && this.s.chargePermissionId !== undefined) {
+        const p = await poller.getChargePermission({ chargePermissionId: this.s.chargePermissionId });
+        if (p.state === 'Closed' && !this.s.permissionClosed) {
+          this.s.permissionClosed = true;
+          this.record('notification', 'Closed', { amazonObjectId: p.chargePermissionId, message: p.reasons.join(',') || undefined });
+        }
+      }
+    } catch (err) {
+      // A failed re-read is not the caller's problem: polling goes on.
+      const f = failureOf(err);
+      log.warn('re-reading an Amazon object after a notification failed', { orderId: this.orderId, code: f.code, objectId: args.objectId });
+    }
+    if (this.pendingCount() === 0) this.pollAt = undefined;
+    return { refreshed: true };
+  }
+
+  // ---------------------------------------------------------------- timers
+
+  private schedulePoll(reset: boolean): void {
+    if (reset) this.pollAttempt = 0;
+    const b = this.timings.pollBackoffMs;
+    this.pollAt = Date.now() + b[Math.min(this.pollAttempt, b.length - 1)];
+    this.pollAttempt += 1;
+  }
+
+  private async fireDueTimers(): Promise<void> {
+    const now = Date.now();
+    if (this.s.paymentStatus === 'CheckoutPending' && now >= this.s.checkoutDeadline) {
+      this.setStatus('Abandoned');
+      this.record('expire', 'Abandoned', { amazonObjectId: this.s.checkoutSessionId, message: 'checkout session not completed within its lifetime' });
+    }
+    const warn = this.warnAt();
+    if (warn !== undefined && now >= warn) await this.warnExpiry();
+    if (this.s.authorizationExpiresAt !== undefined && this.capturable() > 0 && now >= this.s.authorizationExpiresAt) await this.expireAuthorization();
+    if (this.pollAt !== undefined && now >= this.pollAt) await this.pollPending();
+    await this.flush();
+  }
+
+  private async warnExpiry(): Promise<void> {
+    this.s.expiryWarned = true;
+    const expiresAt = new Date(this.s.authorizationExpiresAt as number).toISOString();
+    await db.warnAuthorizationExpiry({ orderId: this.orderId, chargeId: this.openCharge()?.chargeId, expiresAt, uncaptured: this.capturable(), currency: this.currency });
+    if (patched(EXPIRY_WARNING_HISTORY_ROW)) {
+      this.record('expire', 'ExpiryWarning', { amount: this.capturable(), amazonObjectId: this.openCharge()?.chargeId, message: `authorization expires at ${expiresAt}` });
+    }
+  }
+
+  private async expireAuthorization(): Promise<void> {
+    const open = this.openCharge();
+    const remaining = this.capturable();
+    if (this.settings.reauthorizeOnExpiry && this.s.chargePermissionId !== undefined) {
+      this.s.reauthorizations += 1;
+      try {
+        const c = await amazon.createCharge({
+          orderId: this.orderId,
+          chargePermissionId: this.s.chargePermissionId,
+          amount: remaining,
+          currency: this.currency,
+          captureNow: false,
+          canHandlePendingAuthorization: false,
+          key: { workflowId: this.workflowId, action: 'reauthorize', requestId: String(this.s.reauthorizations) },
+        });
+        if (open) open.state = 'Canceled';
+        this.s.charges.push({ chargeId: c.chargeId, state: 'Authorized', authorized: remaining, captured: 0, capturePending: 0, refunded: 0, refundPending: 0 });
+        this.s.authorizedAt = Date.now();
+        this.s.authorizationExpiresAt = this.s.authorizedAt + this.timings.authorizationValidityMs;
+        this.s.expiryWarned = false;
+        this.record('authorize', 'OK', { amount: remaining, amazonObjectId: c.chargeId, message: 're-authorized on the charge permission before expiry' });
+        if (this.captured() === 0) this.setStatus('Authorized');
+        return;
+      } catch (err) {
+        this.recordFailure('authorize', failureOf(err), { amount: remaining, amazonObjectId: this.s.chargePermissionId });
+      }
+    }
+    if (open) open.state = 'Canceled';
+    this.s.permissionClosed = true;
+    this.record('expire', 'ExpiredUnused', { amount: remaining, amazonObjectId: open?.chargeId, message: 'authorization expired before capture' });
+    if (this.captured() === 0) this.setStatus('AuthorizationExpired');
+  }
+
+  private async pollPending(): Promise<void> {
+    for (const c of this.s.charges.filter((x) => x.state === 'AuthorizationInitiated' || x.state === 'CaptureInitiated')) {
+      try {
+        this.applyCharge(c, await poller.getCharge({ chargeId: c.chargeId }));
+      } catch (err) {
+        log.warn('polling a charge failed', { orderId: this.orderId, chargeId: c.chargeId, code: failureOf(err).code });
+      }
+    }
+    for (const r of this.s.refunds.filter((x) => x.state === 'RefundInitiated')) {
+      try {
+        this.applyRefund(r, await poller.getRefund({ refundId: r.refundId }));
+      } catch (err) {
+        log.warn('polling a refund failed', { orderId: this.orderId, refundId: r.refundId, code: failureOf(err).code });
+      }
+    }
+    if (this.pendingCount() > 0) this.schedulePoll(false);
+    else this.pollAt = undefined;
+  }
+}

@@ -1,0 +1,187 @@
+// Domain types of the order payment workflow, shared by the workflow, its messages, the API and tests.
+
+/** SPEC §3.2 plus the states the plugin hides; the same names as prisma's PaymentStatus enum. */
+export type PaymentStatus =
+  | 'CheckoutPending'
+  | 'AuthorizationPending'
+  | 'Authorized'
+  | 'CapturePending'
+  | 'Captured'
+  | 'Canceled'
+  | 'Declined'
+  | 'AuthorizationExpired'
+  | 'RefundPending'
+  | 'Refunded'
+  | 'RefundDeclined'
+  | 'Abandoned'
+  | 'Recurring';
+
+/** 処理区分 (SPEC §3.1). */
+export type PaymentIntent = 'Authorize' | 'AuthorizeWithCapture';
+
+/** 対応状況 (SPEC §3.3); the same names as prisma's OrderStatus enum. */
+export type OrderStatus = 'New' | 'Backordered' | 'Shipped' | 'Cancelled';
+
+/** What a payment history row records (SPEC §3.4); prisma's HistoryKind. */
+export type HistoryKind = 'authorize' | 'capture' | 'cancel' | 'refund_started' | 'refund' | 'expire' | 'notification';
+
+/** Money is an integer count of the currency's minor unit (JPY: yen, USD: cents) plus its ISO code. */
+export interface Money {
+  amount: number;
+  currency: string;
+}
+
+/** Per-order settings the API reads from the settings table and passes at start. */
+export interface OrderPaymentSettings {
+  /** Default AuthorizeWithCapture. */
+  paymentIntent: PaymentIntent;
+  /** "Link order status to payment" (SPEC §3.3). */
+  linkOrderStatus: boolean;
+  /** On authorization expiry, authorize again on the charge permission instead of marking it expired. */
+  reauthorizeOnExpiry: boolean;
+  /** How long before the authorization expires the admin is warned; default 7 days. */
+  expiryWarningLeadMs: number;
+  /** A recurring order: never linked to order status. */
+  recurring: boolean;
+  /** Let Amazon answer AuthorizationInitiated (intent Authorize only); the workflow then waits. */
+  canHandlePendingAuthorization: boolean;
+}
+
+/** Timings, overridable for tests; defaults follow AMAZON_PAY.md §11. */
+export interface OrderPaymentTimings {
+  checkoutSessionMs: number;
+  authorizationValidityMs: number;
+  /** How long after the last capture refunds are still expected before the workflow ends. */
+  refundWindowMs: number;
+  /** Polling intervals for a pending object; the last one repeats. */
+  pollBackoffMs: number[];
+  /** Delays between workflow-level retries of a soft decline (each with a fresh idempotency key). */
+  declineRetryBackoffMs: number[];
+  /** Continue-as-new once history holds this many events (Temporal also suggests it itself). */
+  continueAsNewAfterEvents: number;
+}
+
+export interface OrderPaymentInput {
+  orderId: string;
+  amount: Money;
+  settings?: Partial<OrderPaymentSettings>;
+  timings?: Partial<OrderPaymentTimings>;
+  checkoutSessionId?: string;
+  merchantStoreName?: string;
+  softDescriptor?: string;
+  orderStatus?: OrderStatus;
+  /** Set only by continue-as-new: the state carried over. */
+  carried?: CarriedState;
+}
+
+/** One row of the payment history (SPEC §3.4). */
+export interface HistoryRow {
+  seq: number;
+  at: string;
+  kind: HistoryKind;
+  amazonObjectId?: string;
+  amount?: number;
+  currency: string;
+  /** "OK" or the Amazon reason code. */
+  result: string;
+  message?: string;
+  debugDetail?: string;
+  dedupeKey: string;
+}
+
+export type ChargeState = 'AuthorizationInitiated' | 'Authorized' | 'CaptureInitiated' | 'Captured' | 'Canceled' | 'Declined';
+export type RefundState = 'RefundInitiated' | 'Refunded' | 'Declined';
+
+/** A charge on the order's charge permission (split shipments make several). */
+export interface ChargeRecord {
+  chargeId: string;
+  state: ChargeState;
+  authorized: number;
+  captured: number;
+  /** Amount of a capture Amazon has not finished (CaptureInitiated). */
+  capturePending: number;
+  refunded: number;
+  refundPending: number;
+}
+
+export interface RefundRecord {
+  refundId: string;
+  chargeId: string;
+  amount: number;
+  state: RefundState;
+  requestId: string;
+}
+
+export interface PendingTimer {
+  name: 'checkoutExpiry' | 'authorizationWarning' | 'authorizationExpiry' | 'poll' | 'declineRetry' | 'refundWindow';
+  firesAt: string;
+}
+
+/** What the `state` query returns. */
+export interface OrderPaymentState {
+  orderId: string;
+  workflowId: string;
+  paymentStatus: PaymentStatus;
+  orderStatus: OrderStatus;
+  paymentIntent: PaymentIntent;
+  currency: string;
+  orderAmount: number;
+  amounts: { authorized: number; captured: number; refunded: number; capturePending: number; refundPending: number; capturable: number; refundable: number };
+  checkoutSessionId?: string;
+  chargePermissionId?: string;
+  chargeIds: string[];
+  charges: ChargeRecord[];
+  refunds: RefundRecord[];
+  authorizedAt?: string;
+  authorizationExpiresAt?: string;
+  expiryWarned: boolean;
+  buyer?: BuyerSummary;
+  history: HistoryRow[];
+  pendingTimers: PendingTimer[];
+  /** The last failure code met (e.g. HardDeclined), for the admin. */
+  lastError?: { code: string; message?: string };
+  completed: boolean;
+}
+
+export interface BuyerSummary {
+  buyerId?: string;
+  name?: string;
+  email?: string;
+}
+
+/** A finished request, kept so a repeated requestId returns the first result. */
+export type StoredResult = { ok: true; value: unknown } | { ok: false; code: string; message: string; details?: unknown };
+
+/** Everything continue-as-new carries to the next run. */
+export interface CarriedState {
+  paymentStatus: PaymentStatus;
+  orderStatus: OrderStatus;
+  linkageDone: boolean;
+  amount: number;
+  checkoutSessionId?: string;
+  chargePermissionId?: string;
+  permissionClosed: boolean;
+  charges: ChargeRecord[];
+  refunds: RefundRecord[];
+  authorizedAt?: number;
+  authorizationExpiresAt?: number;
+  expiryWarned: boolean;
+  lastCaptureAt?: number;
+  checkoutDeadline: number;
+  buyer?: BuyerSummary;
+  history: HistoryRow[];
+  historySeq: number;
+  results: Array<[string, StoredResult]>;
+  seenNotifications: string[];
+  reauthorizations: number;
+  lastError?: { code: string; message?: string };
+}
+
+/** How the workflow ended. */
+export interface OrderPaymentResult {
+  orderId: string;
+  paymentStatus: PaymentStatus;
+  captured: number;
+  refunded: number;
+  currency: string;
+}
