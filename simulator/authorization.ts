@@ -106,7 +106,7 @@ export function authorize(sim: SimCore, a: AuthorizeArgs): ChargeRecord {
     captureSimulation: effect?.kind === 'pendingCapture' ? a.simulation?.code : undefined,
     idempotencyKey: a.idempotencyKey,
   };
-  sim.charges.set(charge.id, charge);
+  sim.addCharge(charge);
   const entry = sim.addLedger(
     {
       type: 'authorization',

@@ -45,8 +45,8 @@ export function closeChargePermission(ctx: OpContext, id: string, raw: unknown):
   const at = ctx.sim.now();
   if (p.state !== 'Closed') {
     if (body.cancelPendingCharges) {
-      for (const c of ctx.sim.charges.values()) {
-        if (c.permissionId === p.id && (c.state === 'Authorized' || c.state === 'AuthorizationInitiated')) markCanceled(ctx.sim, c, 'ChargePermissionCanceled', at);
+      for (const c of ctx.sim.chargesOf(p.id)) {
+        if ((c.state === 'Authorized' || c.state === 'AuthorizationInitiated')) markCanceled(ctx.sim, c, 'ChargePermissionCanceled', at);
       }
     }
     setPermissionState(ctx.sim, p, 'Closed', at, 'MerchantClosed');
@@ -134,7 +134,7 @@ export function createRefund(ctx: OpContext, raw: unknown): OpResult {
     throw new AmazonError('InvalidChargeStatus', `The Charge is in ${c.state} state; only a Captured charge can be refunded.`);
   }
   let committed = 0;
-  for (const r of sim.refunds.values()) if (r.chargeId === c.id && r.state !== 'Declined') committed += r.amount.minor;
+  for (const r of sim.refundsOf(c.id)) if (r.state !== 'Declined') committed += r.amount.minor;
   const cap = refundCap(c.captureMinor, c.amount.currency);
   if (committed + amount.minor > cap) {
     throw new AmazonError('TransactionAmountExceeded', `Refunds would total more than the allowed ${cap} minor units (captured amount plus the smaller of 15% and the per-currency ceiling).`);
@@ -173,7 +173,7 @@ export function createRefund(ctx: OpContext, raw: unknown): OpResult {
     idempotencyKey: ctx.idempotencyKey,
     ledgerId: entry.id,
   };
-  sim.refunds.set(id, refund);
+  sim.addRefund(refund);
   sim.notify({ merchantId: c.merchantId, objectType: 'REFUND', objectId: id, chargePermissionId: c.permissionId, env: c.env });
   return { status: 201, body: refundView(refund) };
 }

@@ -60,6 +60,8 @@ export class SimCore {
   readonly ledgerById = new Map<string, LedgerEntry>();
   readonly idempotency = new Map<string, IdempotencyRecord>();
   readonly buyerTokens = new Map<string, BuyerTokenRecord>();
+  private readonly chargesByPermission = new Map<string, ChargeRecord[]>();
+  private readonly refundsByCharge = new Map<string, RefundRecord[]>();
   /** Set whenever state changes, so the snapshot writer knows to save. */
   dirty = false;
   private readonly listeners: ((change: StateChange) => void)[] = [];
@@ -80,6 +82,31 @@ export class SimCore {
   notify(change: StateChange): void {
     this.dirty = true;
     for (const l of this.listeners) l(change);
+  }
+
+  addCharge(c: ChargeRecord): void {
+    this.charges.set(c.id, c);
+    const list = this.chargesByPermission.get(c.permissionId) ?? [];
+    list.push(c);
+    this.chargesByPermission.set(c.permissionId, list);
+    this.dirty = true;
+  }
+
+  addRefund(r: RefundRecord): void {
+    this.refunds.set(r.id, r);
+    const list = this.refundsByCharge.get(r.chargeId) ?? [];
+    list.push(r);
+    this.refundsByCharge.set(r.chargeId, list);
+    this.dirty = true;
+  }
+
+  /** The charges of a permission, without scanning every charge. */
+  chargesOf(permissionId: string): readonly ChargeRecord[] {
+    return this.chargesByPermission.get(permissionId) ?? [];
+  }
+
+  refundsOf(chargeId: string): readonly RefundRecord[] {
+    return this.refundsByCharge.get(chargeId) ?? [];
   }
 
   merchantById(merchantId: string): MerchantRecord | undefined {
@@ -108,7 +135,7 @@ export class SimCore {
   /** Forgets every object, key and ledger entry; merchants stay unless `merchants` is true. */
   reset(merchants: boolean): void {
     if (merchants) this.merchants.clear();
-    for (const m of [this.sessions, this.permissions, this.charges, this.refunds, this.ledgerById, this.idempotency, this.buyerTokens]) m.clear();
+    for (const m of [this.sessions, this.permissions, this.charges, this.refunds, this.ledgerById, this.idempotency, this.buyerTokens, this.chargesByPermission, this.refundsByCharge]) m.clear();
     this.ledger.length = 0;
     this.dirty = true;
   }
@@ -134,8 +161,8 @@ export class SimCore {
     for (const m of data.merchants) this.merchants.set(m.publicKeyId, m);
     for (const s of data.sessions) this.sessions.set(s.id, s);
     for (const p of data.permissions) this.permissions.set(p.id, p);
-    for (const c of data.charges) this.charges.set(c.id, c);
-    for (const r of data.refunds) this.refunds.set(r.id, r);
+    for (const c of data.charges) this.addCharge(c);
+    for (const r of data.refunds) this.addRefund(r);
     for (const e of data.ledger) {
       this.ledger.push(e);
       this.ledgerById.set(e.id, e);

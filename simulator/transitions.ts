@@ -45,8 +45,7 @@ function changeCharge(sim: SimCore, c: ChargeRecord, state: ChargeRecord['state'
 export function permissionBalance(sim: SimCore, p: PermissionRecord): number | undefined {
   if (p.limitMinor === undefined) return undefined;
   let used = 0;
-  for (const c of sim.charges.values()) {
-    if (c.permissionId !== p.id) continue;
+  for (const c of sim.chargesOf(p.id)) {
     if (c.state === 'Captured') used += c.captureMinor ?? 0;
     else if (c.state === 'CaptureInitiated') used += c.captureMinor ?? c.amount.minor;
     else if (c.state === 'Authorized' || c.state === 'AuthorizationInitiated') used += c.amount.minor;
@@ -56,7 +55,7 @@ export function permissionBalance(sim: SimCore, p: PermissionRecord): number | u
 
 function capturedTotal(sim: SimCore, p: PermissionRecord): number {
   let total = 0;
-  for (const c of sim.charges.values()) if (c.permissionId === p.id && c.state === 'Captured') total += c.captureMinor ?? 0;
+  for (const c of sim.chargesOf(p.id)) if (c.state === 'Captured') total += c.captureMinor ?? 0;
   return total;
 }
 
@@ -79,7 +78,7 @@ export function refreshPermission(sim: SimCore, permissionId: string, at: number
   }
   const blocking = p.reasons.find((r) => r.reasonCode !== 'ChargeInProgress');
   if (p.state === 'NonChargeable' && blocking) return;
-  const inProgress = [...sim.charges.values()].some((c) => c.permissionId === p.id && c.state === 'AuthorizationInitiated');
+  const inProgress = sim.chargesOf(p.id).some((c) => c.state === 'AuthorizationInitiated');
   if (inProgress) setPermissionState(sim, p, 'NonChargeable', at, 'ChargeInProgress');
   else setPermissionState(sim, p, 'Chargeable', at);
 }
