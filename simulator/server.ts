@@ -1,10 +1,8 @@
 // `npm run simulator`: the Amazon Pay simulator alone on SIMULATOR_HOST:SIMULATOR_PORT, with the dev merchant registered.
-import { createPublicKey } from 'node:crypto';
 import { z } from 'zod';
 import { ConfigError, loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
-import { loadOrCreateDevMerchant, registerMerchant } from './dev-merchant';
-import { DEV_NOTIFICATION_PATH } from './embedded';
+import { DEV_NOTIFICATION_PATH, registerEngineMerchant } from './embedded';
 import { startSimulator } from './index';
 
 /** Simulator-only knob (not part of the engine's configuration): SIMULATOR_DELAYS=zero for benchmarks. */
@@ -23,16 +21,7 @@ async function run(): Promise<void> {
     delays: delays.data === 'zero' ? 'zero' : undefined,
   });
   const notificationUrl = `${config.api.publicUrl}${DEV_NOTIFICATION_PATH}`;
-  const ap = config.amazonPay;
-  if (ap.publicKeyId && ap.privateKey && ap.merchantId && ap.storeId) {
-    const publicKeyPem = createPublicKey(ap.privateKey.reveal()).export({ type: 'spki', format: 'pem' }).toString();
-    await registerMerchant(sim, { merchantId: ap.merchantId, storeId: ap.storeId, publicKeyId: ap.publicKeyId, publicKeyPem }, notificationUrl, { region: ap.region });
-    log.info({ merchantId: ap.merchantId }, 'registered the configured merchant');
-  } else {
-    const dev = loadOrCreateDevMerchant(config.dataDir);
-    await registerMerchant(sim, dev, notificationUrl, { region: ap.region });
-    log.info({ merchantId: dev.merchantId, publicKeyId: dev.publicKeyId }, 'registered the dev merchant (simulator/merchant.json)');
-  }
+  await registerEngineMerchant(sim, config, notificationUrl, log);
   log.info(`Amazon Pay simulator on ${sim.baseUrl} (overrideServiceUrl ${sim.address}; control API ${sim.baseUrl}/__sim; CA ${config.dataDir}/simulator/tls-cert.pem)`);
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
