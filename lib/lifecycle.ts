@@ -38,14 +38,18 @@ export class Lifecycle {
     return this.stopping;
   }
 
-  /** Stops everything on the first SIGINT/SIGTERM, then exits 0. */
+  /**
+   * Stops everything on SIGINT/SIGTERM, then exits 0. Repeated signals (a terminal's Ctrl-C
+   * reaches every process of the group, and tsx relays it once more) do not cut shutdown short.
+   */
   handleSignals(): void {
     const onSignal = (signal: NodeJS.Signals) => {
+      if (this.stopping) return;
       this.log.info({ signal }, 'stopping');
       void this.stopAll().then(() => process.exit(0));
     };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   }
 }
 

@@ -1,0 +1,54 @@
+/**
+ * `npm run worker`: a worker process for order workflows. In production it runs against
+ * DATABASE_URL and TEMPORAL_ADDRESS; locally, a second `npm run worker` joins a running
+ * `npm start` stack (same DATA_DIR) and shares its task queue. `startEngineWorker` is also what
+ * `npm start` runs in-process.
+ */
+import { createActivities } from '../activities';
+import { ConfigError, loadConfig, type Config } from '../lib/config';
+import { checkDatabaseReachable, createPrismaClient, databaseUrl } from '../lib/database';
+import { describeStartupError, Lifecycle } from '../lib/lifecycle';
+import { createLogger, type Logger } from '../lib/logger';
+import { applyMigrations } from '../lib/migrate';
+import { temporalAddress } from '../lib/temporal';
+import { createEngineAmazonPayClient } from './amazon-pay';
+import { installRuntimeLogger } from './runtime';
+import { startWorker, type RunningWorker } from './worker';
+
+export async function startEngineWorker(config: Config, log: Logger, lifecycle: Lifecycle): Promise<RunningWorker> {
+  const prisma = createPrismaClient(databaseUrl(config), { max: Math.min(20, config.worker.maxConcurrentActivities) });
+  lifecycle.onStop('worker database', () => prisma.$disconnect());
+  const amazonPay = createEngineAmazonPayClient(config);
+  const activities = createActivities({ amazonPay, prisma, clock: () => new Date(), log: log.child({ component: 'activities' }) });
+  const running = await startWorker(config, temporalAddress(config), activities);
+  lifecycle.onStop('worker', () => running.shutdown());
+  running.done.catch((err: unknown) => {
+    log.fatal({ err: err instanceof Error ? err.message : String(err) }, 'worker stopped unexpectedly');
+    void lifecycle.stopAll().then(() => process.exit(1));
+  });
+  log.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'worker running');
+  return running;
+}
+
+async function run(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel, 'worker');
+  installRuntimeLogger(log);
+  const lifecycle = new Lifecycle(log);
+  lifecycle.handleSignals();
+  try {
+    await checkDatabaseReachable(databaseUrl(config));
+    await applyMigrations(databaseUrl(config), (msg) => log.info(msg));
+    await startEngineWorker(config, log, lifecycle);
+  } catch (err) {
+    await lifecycle.stopAll();
+    throw err;
+  }
+}
+
+if (require.main === module) {
+  run().catch((err: unknown) => {
+    console.error(err instanceof ConfigError ? err.message : `worker: ${describeStartupError(err)}`);
+    process.exit(1);
+  });
+}
