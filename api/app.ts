@@ -5,7 +5,7 @@
  * mounted by the caller through `routes`.
  */
 import cors from 'cors';
-import express, { type Express, type Router } from 'express';
+import express, { type Express, type RequestHandler, type Router } from 'express';
 import helmet from 'helmet';
 import type { Logger } from '../lib/logger';
 import { httpDuration, registry } from '../lib/metrics';
@@ -19,6 +19,8 @@ export interface AppDeps {
   corsOrigins?: string[];
   /** Feature routers, mounted in order after the health routes. */
   routes?: Router[];
+  /** Routers reachable without an admin key, each behind its rate limiter on `path`. */
+  publicRoutes?: { path: string; limiter: RequestHandler; router: Router }[];
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -38,6 +40,10 @@ export function createApp(deps: AppDeps): Express {
   app.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
   });
+  for (const p of deps.publicRoutes ?? []) {
+    app.use(p.path, p.limiter);
+    app.use(p.router);
+  }
   for (const router of deps.routes ?? []) app.use(router);
 
   app.use((req, res) => {

@@ -4,14 +4,17 @@
  */
 import type { Server } from 'node:http';
 import { ConfigError, loadConfig, type Config } from '../lib/config';
-import { checkDatabaseReachable, databaseUrl } from '../lib/database';
+import { readSimulatorCa } from '../lib/amazon-pay-client';
+import { createEngineAmazonPayClient, resolveAmazonPayConfig } from '../lib/amazon-pay-engine';
+import { checkDatabaseReachable, createPrismaClient, databaseUrl } from '../lib/database';
+import { createSnsVerifier } from '../lib/sns-verify';
 import { Lifecycle, describeStartupError } from '../lib/lifecycle';
 import { createLogger, type Logger } from '../lib/logger';
 import { applyMigrations } from '../lib/migrate';
 import { createReadinessProbe } from '../lib/readiness';
 import { temporalAddress } from '../lib/temporal';
 import { createTemporalClient } from '../worker/client';
-import { createApp } from './app';
+import { createEngineApp } from './engine-app';
 
 /** Starts the API on config.api.host:port and registers its shutdown with `lifecycle`. */
 export async function startApi(config: Config, log: Logger, lifecycle: Lifecycle): Promise<Server> {
@@ -19,7 +22,23 @@ export async function startApi(config: Config, log: Logger, lifecycle: Lifecycle
   lifecycle.onStop('temporal client', () => temporal.close());
   const readiness = createReadinessProbe(databaseUrl(config), temporal.connection);
   lifecycle.onStop('readiness probe', () => readiness.close());
-  const app = createApp({ readiness, log: log.child({ component: 'api' }), corsOrigins: config.api.corsOrigins });
+  const prisma = createPrismaClient(databaseUrl(config), { max: 10 });
+  lifecycle.onStop('api database', () => prisma.$disconnect());
+  const merchant = resolveAmazonPayConfig(config);
+  const simulatorCa = merchant.endpoint === 'simulator' ? readSimulatorCa(config.dataDir) : undefined;
+  const verifier = createSnsVerifier(merchant.endpoint === 'simulator' ? { extraTrustedOrigins: [`https://${merchant.simulatorAddress}`], extraOriginCa: simulatorCa } : {});
+  const app = createEngineApp({
+    prisma,
+    temporal,
+    taskQueue: config.temporal.taskQueue,
+    amazonPay: createEngineAmazonPayClient(config, merchant),
+    merchant,
+    verifier,
+    readiness,
+    log: log.child({ component: 'api' }),
+    corsOrigins: config.api.corsOrigins,
+    rateLimitPerMinute: config.api.rateLimitPerMinute,
+  });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.api.port, config.api.host);
     s.once('listening', () => resolve(s));

@@ -11,7 +11,7 @@ import { describeStartupError, Lifecycle } from '../lib/lifecycle';
 import { createLogger, type Logger } from '../lib/logger';
 import { applyMigrations } from '../lib/migrate';
 import { temporalAddress } from '../lib/temporal';
-import { createEngineAmazonPayClient } from './amazon-pay';
+import { createEngineAmazonPayClient } from '../lib/amazon-pay-engine';
 import { installRuntimeLogger } from './runtime';
 import { startWorker, type RunningWorker } from './worker';
 

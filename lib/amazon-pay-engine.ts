@@ -3,8 +3,8 @@
  * configured merchant, or the simulator with the configured merchant or the dev merchant that
  * `npm start` / `npm run simulator` keep in DATA_DIR, trusting only the simulator's certificate.
  */
-import { Secret, type AmazonPayConfig, type Config } from '../lib/config';
-import { createAmazonPayClient, readSimulatorCa, type WebStoreClient } from '../lib/amazon-pay-client';
+import { Secret, type AmazonPayConfig, type Config } from './config';
+import { createAmazonPayClient, readSimulatorCa, type WebStoreClient } from './amazon-pay-client';
 import { devMerchantFile, loadOrCreateDevMerchant } from '../simulator/dev-merchant';
 import { existsSync } from 'node:fs';
 
@@ -19,8 +19,7 @@ export function resolveAmazonPayConfig(config: Config): AmazonPayConfig {
   return { ...ap, merchantId: dev.merchantId, storeId: dev.storeId, publicKeyId: dev.publicKeyId, privateKey: new Secret(dev.privateKeyPem) };
 }
 
-export function createEngineAmazonPayClient(config: Config): WebStoreClient {
-  const ap = resolveAmazonPayConfig(config);
+export function createEngineAmazonPayClient(config: Config, ap: AmazonPayConfig = resolveAmazonPayConfig(config)): WebStoreClient {
   if (ap.endpoint === 'amazon') return createAmazonPayClient(ap);
   const ca = readSimulatorCa(config.dataDir);
   if (!ca) throw new Error(`AMAZON_PAY_ENDPOINT: the simulator's certificate is not in ${config.dataDir}/simulator/tls-cert.pem (start the simulator with the same DATA_DIR)`);

@@ -1,0 +1,230 @@
+/**
+ * Admin endpoints: order list and detail (role `viewer`), capture / cancel / refund / order status
+ * (role `editor`) sent to the order's workflow as updates keyed by the caller's requestId, the
+ * pre-payment recovery log, and the shop settings.
+ */
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { AmazonPayConfig } from '../lib/config';
+import { readSettings, settingsWarnings, updateSettings } from '../lib/settings';
+import type { Prisma, PrismaClient } from '../prisma/generated/client';
+import { amazonNotification, cancel, capture, refund, setOrderStatus } from '../workflows/messages';
+import type { OrderPaymentState } from '../workflows/types';
+import { requireRole } from './auth';
+import { ApiError } from './errors';
+import type { ActionOutcome, OrdersGateway } from './orders';
+import { cancelSchema, captureSchema, listOrdersQuerySchema, orderIdSchema, orderStatusSchema, refundSchema, waitQuerySchema } from './schemas';
+
+export interface AdminDeps {
+  prisma: PrismaClient;
+  orders: OrdersGateway;
+  merchant: AmazonPayConfig;
+}
+
+/** Even with waitMs=0 an action that is already finished (a repeated requestId) answers 200. */
+const MIN_WAIT_MS = 150;
+
+const money = (amount: number, currency: string) => ({ amount, currency });
+
+function encodeCursor(createdAt: Date, orderId: string): string {
+  return Buffer.from(JSON.stringify([createdAt.toISOString(), orderId])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; orderId: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const createdAt = new Date(at);
+    if (typeof id !== 'string' || Number.isNaN(createdAt.getTime())) throw new Error('bad cursor');
+    return { createdAt, orderId: id };
+  } catch {
+    throw new ApiError(400, 'invalid_cursor', 'cursor is not a nextCursor returned by this endpoint');
+  }
+}
+
+function answer<R>(res: Response, requestId: string | undefined, outcome: ActionOutcome<R>): void {
+  if (outcome.done) res.status(200).json({ status: 'completed', ...(requestId ? { requestId } : {}), result: outcome.result });
+  else res.status(202).json({ status: 'accepted', ...(requestId ? { requestId } : {}), message: 'The action was accepted; repeat the request with the same requestId (or ?waitMs=) to get its result' });
+}
+
+function detailFromState(s: OrderPaymentState) {
+  const c = s.currency;
+  return {
+    orderId: s.orderId,
+    workflowId: s.workflowId,
+    paymentStatus: s.paymentStatus,
+    orderStatus: s.orderStatus,
+    paymentIntent: s.paymentIntent,
+    amount: money(s.orderAmount, c),
+    amounts: {
+      authorized: money(s.amounts.authorized, c),
+      captured: money(s.amounts.captured, c),
+      refunded: money(s.amounts.refunded, c),
+      refundPending: money(s.amounts.refundPending, c),
+      capturePending: money(s.amounts.capturePending, c),
+      capturable: money(s.amounts.capturable, c),
+      refundable: money(s.amounts.refundable, c),
+    },
+    checkoutSessionId: s.checkoutSessionId ?? null,
+    chargePermissionId: s.chargePermissionId ?? null,
+    chargeId: s.chargeIds[0] ?? null,
+    chargeIds: s.chargeIds,
+    refunds: s.refunds.map((r) => ({ refundId: r.refundId, chargeId: r.chargeId, amount: money(r.amount, c), state: r.state })),
+    authorizationExpiresAt: s.authorizationExpiresAt ?? null,
+    buyer: s.buyer ?? null,
+    pendingTimers: s.pendingTimers,
+    lastError: s.lastError ?? null,
+    completed: s.completed,
+  };
+}
+
+export function adminRoutes(deps: AdminDeps): Router {
+  const router = Router();
+  const viewer = requireRole(deps.prisma, 'viewer');
+  const editor = requireRole(deps.prisma, 'editor');
+  const orderIdOf = (req: Request) => orderIdSchema.parse(req.params.orderId);
+  const waitOf = (req: Request) => Math.max(MIN_WAIT_MS, waitQuerySchema.parse(req.query).waitMs ?? 0);
+
+  router.get('/api/admin/orders', viewer, async (req: Request, res: Response) => {
+    const q = listOrdersQuerySchema.parse(req.query);
+    const and: Prisma.OrderWhereInput[] = [];
+    if (q.paymentStatus) and.push({ paymentStatus: q.paymentStatus });
+    if (q.orderStatus) and.push({ orderStatus: q.orderStatus });
+    if (q.from) and.push({ createdAt: { gte: new Date(q.from) } });
+    if (q.to) and.push({ createdAt: { lt: new Date(q.to) } });
+    if (q.q) and.push({ OR: [{ orderId: { contains: q.q, mode: 'insensitive' } }, { buyerEmail: { contains: q.q, mode: 'insensitive' } }] });
+    if (q.cursor) {
+      const c = decodeCursor(q.cursor);
+      and.push({ OR: [{ createdAt: { lt: c.createdAt } }, { createdAt: c.createdAt, orderId: { lt: c.orderId } }] });
+    }
+    const rows = await deps.prisma.order.findMany({ where: { AND: and }, orderBy: [{ createdAt: 'desc' }, { orderId: 'desc' }], take: q.limit + 1 });
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    res.json({
+      orders: page.map((o) => ({
+        orderId: o.orderId,
+        paymentStatus: o.paymentStatus,
+        orderStatus: o.orderStatus,
+        paymentIntent: o.paymentIntent,
+        amount: money(o.amount, o.currency),
+        authorized: money(o.authorizedAmount, o.currency),
+        captured: money(o.capturedAmount, o.currency),
+        refunded: money(o.refundedAmount, o.currency),
+        buyerName: o.buyerName,
+        buyerEmail: o.buyerEmail,
+        chargePermissionId: o.chargePermissionId,
+        chargeId: o.chargeId,
+        authorizationExpiresAt: o.authorizationExpiresAt,
+        createdAt: o.createdAt,
+        updatedAt: o.updatedAt,
+      })),
+      nextCursor: rows.length > q.limit && last ? encodeCursor(last.createdAt, last.orderId) : null,
+    });
+  });
+
+  router.get('/api/admin/orders/:orderId', viewer, async (req: Request, res: Response) => {
+    const orderId = orderIdOf(req);
+    const [state, rows] = await Promise.all([deps.orders.state(orderId), deps.prisma.paymentHistory.findMany({ where: { orderId }, orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }] })]);
+    // The database holds every history row; the workflow's copy may be trimmed after continue-as-new.
+    const history =
+      rows.length >= state.history.length
+        ? rows.map((r) => ({ at: r.occurredAt.toISOString(), kind: r.kind, amazonObjectId: r.amazonObjectId, amount: r.amount === null ? null : money(r.amount, r.currency ?? state.currency), result: r.result, message: r.message, debugDetail: r.debugDetail }))
+        : state.history.map((h) => ({ at: h.at, kind: h.kind, amazonObjectId: h.amazonObjectId ?? null, amount: h.amount === undefined ? null : money(h.amount, h.currency), result: h.result, message: h.message ?? null, debugDetail: h.debugDetail ?? null }));
+    res.json({ ...detailFromState(state), history });
+  });
+
+  router.post('/api/admin/orders/:orderId/capture', editor, async (req: Request, res: Response) => {
+    const orderId = orderIdOf(req);
+    const body = captureSchema.parse(req.body);
+    answer(res, body.requestId, await deps.orders.act(orderId, capture, body, { updateId: `capture:${body.requestId}`, waitMs: waitOf(req), operation: 'captureCharge' }));
+  });
+
+  router.post('/api/admin/orders/:orderId/cancel', editor, async (req: Request, res: Response) => {
+    const orderId = orderIdOf(req);
+    const body = cancelSchema.parse(req.body ?? {});
+    answer(res, body.requestId, await deps.orders.act(orderId, cancel, body, { updateId: `cancel:${body.requestId}`, waitMs: waitOf(req), operation: 'cancelCharge' }));
+  });
+
+  router.post('/api/admin/orders/:orderId/refunds', editor, async (req: Request, res: Response) => {
+    const orderId = orderIdOf(req);
+    const body = refundSchema.parse(req.body);
+    answer(res, body.requestId, await deps.orders.act(orderId, refund, body, { updateId: `refund:${body.requestId}`, waitMs: waitOf(req), operation: 'createRefund' }));
+  });
+
+  router.post('/api/admin/orders/:orderId/status', editor, async (req: Request, res: Response) => {
+    const orderId = orderIdOf(req);
+    const body = orderStatusSchema.parse(req.body);
+    answer(res, undefined, await deps.orders.act(orderId, setOrderStatus, body, { waitMs: waitOf(req) }));
+  });
+
+  router.get('/api/admin/recovery', viewer, async (_req: Request, res: Response) => {
+    // Calls whose outcome is unknown (still pending) or that succeeded at Amazon for an order whose
+    // payment never got past checkout here: the cases SPEC §7's pre-payment log exists for.
+    const rows = await deps.prisma.prePaymentLog.findMany({
+      where: { OR: [{ status: 'pending' }, { status: 'succeeded', order: { paymentStatus: { in: ['CheckoutPending', 'Abandoned', 'Declined'] } } }] },
+      include: { order: { select: { paymentStatus: true, orderStatus: true } } },
+      orderBy: { createdAt: 'desc' },
+      take: 500,
+    });
+    res.json({
+      entries: rows.map((r) => ({
+        id: r.id.toString(),
+        orderId: r.orderId,
+        action: r.action,
+        status: r.status,
+        resultCode: r.resultCode,
+        amount: money(r.amount, r.currency),
+        checkoutSessionId: r.checkoutSessionId,
+        chargePermissionId: r.chargePermissionId,
+        chargeId: r.chargeId,
+        createdAt: r.createdAt,
+        orderPaymentStatus: r.order.paymentStatus,
+        redrive: `/api/admin/recovery/${r.id.toString()}/redrive`,
+      })),
+    });
+  });
+
+  router.post('/api/admin/recovery/:id/redrive', editor, async (req: Request, res: Response) => {
+    const id = z.string().regex(/^\d{1,18}$/, 'expected a recovery entry id').parse(req.params.id);
+    const row = await deps.prisma.prePaymentLog.findUnique({ where: { id: BigInt(id) } });
+    if (!row) throw new ApiError(404, 'not_found', `No recovery entry ${id}`);
+    const objectId = row.chargeId ?? row.chargePermissionId;
+    if (!objectId) throw new ApiError(409, 'nothing_to_redrive', 'Amazon gave no object id for this call; the workflow retries it by itself');
+    // The workflow re-reads the object from Amazon and applies what it finds (never a direct DB write).
+    const outcome = await deps.orders.act(row.orderId, amazonNotification, { objectType: row.chargeId ? 'CHARGE' : 'CHARGE_PERMISSION', objectId, notificationId: `redrive-${id}-${Date.now()}` }, { waitMs: 10_000 });
+    answer(res, undefined, outcome);
+  });
+
+  router.get('/api/admin/settings', viewer, async (_req: Request, res: Response) => {
+    const settings = await readSettings(deps.prisma);
+    res.json({ settings, warnings: settingsWarnings(settings), amazonPay: credentialsView(deps.merchant) });
+  });
+
+  router.put('/api/admin/settings', editor, async (req: Request, res: Response) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const legacy = ['mwsAccessKey', 'mwsSecretKey', 'accessKeyId', 'secretAccessKey', 'secretKey'].filter((k) => k in body);
+    if (legacy.length > 0) {
+      throw new ApiError(422, 'legacy_mws_keys', 'MWS access keys belong to the retired Amazon Pay v1 API and are not accepted; use an API v2 public key id and private key', { fields: legacy });
+    }
+    const credentialFields = ['merchantId', 'storeId', 'publicKeyId', 'privateKey', 'region', 'sandbox'].filter((k) => k in body);
+    if (credentialFields.length > 0) {
+      throw new ApiError(422, 'credentials_from_environment', 'Amazon Pay credentials are read from the AMAZON_PAY_* variables (the private key never passes through the API); see README', { fields: credentialFields });
+    }
+    const settings = await updateSettings(deps.prisma, body);
+    res.json({ settings, warnings: settingsWarnings(settings), amazonPay: credentialsView(deps.merchant) });
+  });
+
+  return router;
+}
+
+/** What an admin may see of the credentials: never the private key itself. */
+function credentialsView(m: AmazonPayConfig) {
+  return {
+    endpoint: m.endpoint,
+    region: m.region,
+    sandbox: m.sandbox,
+    merchantId: m.merchantId ?? null,
+    storeId: m.storeId ?? null,
+    publicKeyId: m.publicKeyId ?? null,
+    privateKey: m.privateKey ? 'configured' : 'missing',
+  };
+}

@@ -1,0 +1,192 @@
+/**
+ * Storefront endpoints (role `storefront`): start an order's checkout (its workflow and the
+ * signed Amazon Pay button payload), read the buyer and address after Amazon's review redirect,
+ * confirm the final amount, and complete the payment. Money moves only inside the workflow.
+ */
+import { Router, type Request, type Response } from 'express';
+import type { WebStoreClient } from '../lib/amazon-pay-client';
+import type { AmazonPayConfig } from '../lib/config';
+import { readSettings } from '../lib/settings';
+import type { PrismaClient } from '../prisma/generated/client';
+import { checkoutCompleted, checkoutConfirmed, checkoutReviewed } from '../workflows/messages';
+import { toAmazonAmount } from '../workflows/money';
+import type { OrderPaymentInput } from '../workflows/types';
+import { requireRole } from './auth';
+import { ApiError } from './errors';
+import type { OrdersGateway } from './orders';
+import { completeCheckoutSchema, confirmCheckoutSchema, orderIdSchema, reviewQuerySchema, startCheckoutSchema } from './schemas';
+
+export interface CheckoutDeps {
+  prisma: PrismaClient;
+  orders: OrdersGateway;
+  amazonPay: WebStoreClient;
+  merchant: AmazonPayConfig;
+  /** Updates that talk to Amazon are awaited this long before answering 503. */
+  actionTimeoutMs?: number;
+}
+
+const SCRIPT_URLS: Record<AmazonPayConfig['region'], string> = {
+  jp: 'https://static-fe.payments-amazon.com/checkout.js',
+  eu: 'https://static-eu.payments-amazon.com/checkout.js',
+  na: 'https://static-na.payments-amazon.com/checkout.js',
+};
+const LEDGER_CURRENCY: Record<AmazonPayConfig['region'], string> = { jp: 'JPY', eu: 'EUR', na: 'USD' };
+const LANGUAGE: Record<AmazonPayConfig['region'], string> = { jp: 'ja_JP', eu: 'en_GB', na: 'en_US' };
+const DEFAULT_SCOPES = ['name', 'email', 'phoneNumber', 'billingAddress', 'shippingAddress'];
+
+interface AmazonAddress {
+  name?: string | null;
+  addressLine1?: string | null;
+  addressLine2?: string | null;
+  addressLine3?: string | null;
+  city?: string | null;
+  county?: string | null;
+  district?: string | null;
+  stateOrRegion?: string | null;
+  postalCode?: string | null;
+  countryCode?: string | null;
+  phoneNumber?: string | null;
+}
+
+interface SessionDetails {
+  buyer?: { buyerId?: string; name?: string; email?: string; phoneNumber?: string } | null;
+  shippingAddress?: AmazonAddress | null;
+  billingAddress?: AmazonAddress | null;
+  paymentPreferences?: Array<{ paymentDescriptor?: string | null }> | null;
+  statusDetails?: { state?: string };
+}
+
+function orderIdOf(req: Request): string {
+  return orderIdSchema.parse(req.params.orderId);
+}
+
+/** The result of a storefront step that must finish now: waits, then 503 if Amazon is slow. */
+async function finished<R>(p: Promise<{ done: true; result: R } | { done: false }>): Promise<R> {
+  const outcome = await p;
+  if (!outcome.done) throw new ApiError(503, 'still_processing', 'Amazon Pay is taking longer than usual; send the same request again shortly');
+  return outcome.result;
+}
+
+export function checkoutRoutes(deps: CheckoutDeps): Router {
+  const router = Router();
+  const auth = requireRole(deps.prisma, 'storefront');
+  const waitMs = deps.actionTimeoutMs ?? 25_000;
+
+  router.post('/api/checkouts', auth, async (req: Request, res: Response) => {
+    const body = startCheckoutSchema.parse(req.body);
+    const settings = await readSettings(deps.prisma);
+    if (!settings.enabled) throw new ApiError(409, 'amazon_pay_disabled', 'Amazon Pay is switched off in the shop settings');
+    const m = deps.merchant;
+    const storeName = body.merchantStoreName ?? settings.merchantStoreName;
+    const payload = {
+      webCheckoutDetails: {
+        checkoutReviewReturnUrl: body.reviewReturnUrl,
+        ...(body.cancelUrl ? { checkoutCancelUrl: body.cancelUrl } : {}),
+      },
+      storeId: m.storeId,
+      scopes: body.scopes ?? DEFAULT_SCOPES,
+      merchantMetadata: {
+        merchantReferenceId: body.orderId,
+        ...(storeName ? { merchantStoreName: storeName } : {}),
+        ...(body.noteToBuyer ? { noteToBuyer: body.noteToBuyer } : {}),
+      },
+    };
+    const payloadJSON = JSON.stringify(payload);
+    const signature = deps.amazonPay.generateButtonSignature(payloadJSON);
+
+    const paymentIntent = body.paymentIntent ?? settings.paymentIntent;
+    const input: OrderPaymentInput = {
+      orderId: body.orderId,
+      amount: body.amount,
+      settings: {
+        paymentIntent,
+        linkOrderStatus: settings.linkOrderStatus,
+        reauthorizeOnExpiry: settings.reauthorizeOnExpiry,
+        expiryWarningLeadMs: settings.expiryWarningDays * 24 * 3600 * 1000,
+        recurring: false,
+        canHandlePendingAuthorization: settings.canHandlePendingAuthorization && paymentIntent === 'Authorize',
+      },
+      ...(storeName ? { merchantStoreName: storeName } : {}),
+      ...(settings.softDescriptor ? { softDescriptor: settings.softDescriptor } : {}),
+    };
+    await deps.orders.start(input, { resultReturnUrl: body.resultReturnUrl, reviewReturnUrl: body.reviewReturnUrl });
+
+    const scriptUrl = m.endpoint === 'simulator' ? `https://${m.simulatorAddress}/checkout.js` : SCRIPT_URLS[m.region];
+    res.status(201).json({
+      orderId: body.orderId,
+      paymentStatus: 'CheckoutPending',
+      paymentIntent,
+      amount: body.amount,
+      payloadJSON,
+      signature,
+      publicKeyId: m.publicKeyId,
+      algorithm: m.algorithm,
+      merchantId: m.merchantId,
+      region: m.region,
+      sandbox: m.sandbox,
+      button: {
+        scriptUrl,
+        merchantId: m.merchantId,
+        ledgerCurrency: LEDGER_CURRENCY[m.region],
+        checkoutLanguage: LANGUAGE[m.region],
+        productType: 'PayAndShip',
+        placement: 'Checkout',
+        sandbox: m.sandbox,
+        estimatedOrderAmount: { amount: toAmazonAmount(body.amount.amount, body.amount.currency), currencyCode: body.amount.currency },
+        createCheckoutSessionConfig: { payloadJSON, signature, publicKeyId: m.publicKeyId, algorithm: m.algorithm },
+      },
+    });
+  });
+
+  router.get('/api/checkouts/:orderId', auth, async (req: Request, res: Response) => {
+    const orderId = orderIdOf(req);
+    const { amazonCheckoutSessionId } = reviewQuerySchema.parse(req.query);
+    const reviewed = await finished(deps.orders.act(orderId, checkoutReviewed, { checkoutSessionId: amazonCheckoutSessionId }, { waitMs, operation: 'updateCheckoutSession' }));
+    // Address and payment descriptor come from Amazon's session as the buyer left it (read only).
+    const session = (await deps.amazonPay.getCheckoutSession(amazonCheckoutSessionId)).data as SessionDetails;
+    const settings = await readSettings(deps.prisma);
+    res.json({
+      orderId,
+      checkoutSessionId: amazonCheckoutSessionId,
+      sessionState: reviewed.sessionState ?? session.statusDetails?.state,
+      paymentStatus: reviewed.paymentStatus,
+      buyer: {
+        buyerId: session.buyer?.buyerId ?? reviewed.buyer?.buyerId,
+        name: session.buyer?.name ?? reviewed.buyer?.name,
+        email: session.buyer?.email ?? reviewed.buyer?.email,
+        phoneNumber: session.buyer?.phoneNumber ?? undefined,
+      },
+      addressSource: settings.addressSource,
+      // With addressSource "buyer" the shop uses the address the buyer typed; Amazon's is still shown.
+      shippingAddress: session.shippingAddress ?? null,
+      billingAddress: session.billingAddress ?? null,
+      paymentDescriptor: session.paymentPreferences?.[0]?.paymentDescriptor ?? null,
+    });
+  });
+
+  router.post('/api/checkouts/:orderId/confirm', auth, async (req: Request, res: Response) => {
+    const orderId = orderIdOf(req);
+    const body = confirmCheckoutSchema.parse(req.body);
+    const memo = await deps.orders.memo(orderId);
+    const resultReturnUrl = body.resultReturnUrl ?? (typeof memo.resultReturnUrl === 'string' ? memo.resultReturnUrl : undefined);
+    if (!resultReturnUrl) throw new ApiError(422, 'invalid_argument', 'resultReturnUrl is required');
+    if (body.amount) {
+      const state = await deps.orders.state(orderId);
+      if (body.amount.currency !== state.currency) throw new ApiError(422, 'CurrencyMismatch', `The order is in ${state.currency}; the currency cannot change during checkout`);
+    }
+    const confirmed = await finished(
+      deps.orders.act(orderId, checkoutConfirmed, { checkoutResultReturnUrl: resultReturnUrl, ...(body.amount ? { amount: body.amount.amount } : {}) }, { waitMs, operation: 'updateCheckoutSession' }),
+    );
+    if (!confirmed.amazonPayRedirectUrl) throw new ApiError(409, 'InvalidCheckoutSessionStatus', 'Amazon gave no payment redirect URL; start the checkout again');
+    res.json({ orderId, amazonPayRedirectUrl: confirmed.amazonPayRedirectUrl, amount: confirmed.amount, paymentStatus: confirmed.paymentStatus });
+  });
+
+  router.post('/api/checkouts/:orderId/complete', auth, async (req: Request, res: Response) => {
+    const orderId = orderIdOf(req);
+    const body = completeCheckoutSchema.parse(req.body);
+    const result = await finished(deps.orders.act(orderId, checkoutCompleted, { checkoutSessionId: body.amazonCheckoutSessionId }, { waitMs, operation: 'completeCheckoutSession' }));
+    res.json({ orderId, ...result });
+  });
+
+  return router;
+}

@@ -1,0 +1,59 @@
+/**
+ * The engine's full HTTP API from its dependencies: storefront checkout, admin, Amazon
+ * notifications, OpenAPI, health and metrics, with rate limits on the public endpoints. Used by
+ * `npm start`, `npm run api` and the tests alike.
+ */
+import type { Client, Connection } from '@temporalio/client';
+import type { Express, RequestHandler } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import type { WebStoreClient } from '../lib/amazon-pay-client';
+import type { AmazonPayConfig } from '../lib/config';
+import type { Logger } from '../lib/logger';
+import type { ReadinessProbe } from '../lib/readiness';
+import type { SnsVerifier } from '../lib/sns-verify';
+import type { PrismaClient } from '../prisma/generated/client';
+import { adminRoutes } from './admin';
+import { createApp } from './app';
+import { checkoutRoutes } from './checkout';
+import { errorBody } from './errors';
+import { openApiRoutes } from './openapi';
+import { createOrdersGateway } from './orders';
+import { webhookRoutes } from './webhook';
+
+export interface EngineAppDeps {
+  prisma: PrismaClient;
+  temporal: { client: Client; connection: Connection };
+  taskQueue: string;
+  amazonPay: WebStoreClient;
+  merchant: AmazonPayConfig;
+  verifier: SnsVerifier;
+  readiness: ReadinessProbe;
+  log: Logger;
+  corsOrigins?: string[];
+  rateLimitPerMinute?: number;
+}
+
+export function createEngineApp(deps: EngineAppDeps): Express {
+  const orders = createOrdersGateway(deps.temporal.client, deps.taskQueue);
+  const limiter: RequestHandler = rateLimit({
+    windowMs: 60_000,
+    limit: deps.rateLimitPerMinute ?? 300,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (_req, res) => {
+      res.status(429).json(errorBody('rate_limited', 'Too many requests; slow down and retry after the time in the RateLimit header'));
+    },
+  });
+  const checkout = checkoutRoutes({ prisma: deps.prisma, orders, amazonPay: deps.amazonPay, merchant: deps.merchant });
+  const webhook = webhookRoutes({ prisma: deps.prisma, orders, amazonPay: deps.amazonPay, verifier: deps.verifier, merchantId: deps.merchant.merchantId, log: deps.log });
+  return createApp({
+    readiness: deps.readiness,
+    log: deps.log,
+    corsOrigins: deps.corsOrigins,
+    routes: [openApiRoutes(), adminRoutes({ prisma: deps.prisma, orders, merchant: deps.merchant })],
+    publicRoutes: [
+      { path: '/api/checkouts', limiter, router: checkout },
+      { path: '/api/webhooks', limiter, router: webhook },
+    ],
+  });
+}

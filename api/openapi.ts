@@ -1,0 +1,117 @@
+/**
+ * `/openapi.json`, generated from the zod schemas that validate the requests (z.toJSONSchema), and
+ * `/docs`, a self-contained page listing the endpoints from that same document.
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import {
+  cancelSchema,
+  captureSchema,
+  completeCheckoutSchema,
+  confirmCheckoutSchema,
+  listOrdersQuerySchema,
+  orderStatusSchema,
+  refundSchema,
+  reviewQuerySchema,
+  startCheckoutSchema,
+  waitQuerySchema,
+} from './schemas';
+import { shopSettingsSchema } from '../lib/settings';
+
+interface Endpoint {
+  method: 'get' | 'post' | 'put';
+  path: string;
+  summary: string;
+  role?: 'storefront' | 'viewer' | 'editor';
+  body?: z.ZodType;
+  query?: z.ZodObject;
+  responses: Record<string, string>;
+}
+
+const ORDER_ID = { name: 'orderId', in: 'path', required: true, schema: { type: 'string' } };
+
+const ENDPOINTS: Endpoint[] = [
+  { method: 'post', path: '/api/checkouts', summary: "Start an order's Amazon Pay checkout: its payment workflow and the signed button payload", role: 'storefront', body: startCheckoutSchema, responses: { 201: 'Button payload, signature and merchant data', 400: 'Invalid request', 409: 'A payment for this order exists' } },
+  { method: 'get', path: '/api/checkouts/{orderId}', summary: "Buyer, addresses and payment descriptor after Amazon's review redirect", role: 'storefront', query: reviewQuerySchema, responses: { 200: 'Checkout details', 404: 'Unknown order', 409: 'Checkout is over' } },
+  { method: 'post', path: '/api/checkouts/{orderId}/confirm', summary: 'Set the final amount and get the Amazon Pay redirect URL', role: 'storefront', body: confirmCheckoutSchema, responses: { 200: '{amazonPayRedirectUrl}', 409: 'Wrong state', 422: 'Invalid amount' } },
+  { method: 'post', path: '/api/checkouts/{orderId}/complete', summary: 'Complete the payment after the buyer returned to the result URL', role: 'storefront', body: completeCheckoutSchema, responses: { 200: 'Payment status and amounts', 402: 'Declined (buyer message ja/en in details)', 422: 'Amount mismatch' } },
+  { method: 'get', path: '/api/admin/orders', summary: 'Orders with their payment status, newest first, with filters and cursor paging', role: 'viewer', query: listOrdersQuerySchema, responses: { 200: '{orders, nextCursor}' } },
+  { method: 'get', path: '/api/admin/orders/{orderId}', summary: "An order's payment: status, amounts, ids, authorization expiry and history", role: 'viewer', responses: { 200: 'Order payment detail', 404: 'Unknown order' } },
+  { method: 'post', path: '/api/admin/orders/{orderId}/capture', summary: 'Capture (full or partial)', role: 'editor', body: captureSchema, query: waitQuerySchema, responses: { 200: 'Finished, with the result', 202: 'Accepted', 409: 'Invalid in the current state', 422: 'Invalid amount' } },
+  { method: 'post', path: '/api/admin/orders/{orderId}/cancel', summary: 'Cancel the authorization', role: 'editor', body: cancelSchema, query: waitQuerySchema, responses: { 200: 'Finished, with the result', 202: 'Accepted', 409: 'Invalid in the current state' } },
+  { method: 'post', path: '/api/admin/orders/{orderId}/refunds', summary: 'Refund (partial, repeatable up to the limit)', role: 'editor', body: refundSchema, query: waitQuerySchema, responses: { 200: 'Finished, with the result', 202: 'Accepted', 409: 'Invalid in the current state', 422: 'Over the refundable amount' } },
+  { method: 'post', path: '/api/admin/orders/{orderId}/status', summary: 'Change the order status (may capture or cancel when linked)', role: 'editor', body: orderStatusSchema, query: waitQuerySchema, responses: { 200: 'Finished', 202: 'Accepted' } },
+  { method: 'get', path: '/api/admin/recovery', summary: 'Pre-payment log: payments that reached Amazon but did not complete here', role: 'viewer', responses: { 200: '{entries}' } },
+  { method: 'post', path: '/api/admin/recovery/{id}/redrive', summary: "Make the order's workflow re-read Amazon's state for a recovery entry", role: 'editor', responses: { 200: 'Done', 202: 'Accepted', 404: 'Unknown entry' } },
+  { method: 'get', path: '/api/admin/settings', summary: 'Shop settings and credentials overview (never the private key)', role: 'viewer', responses: { 200: '{settings, warnings, amazonPay}' } },
+  { method: 'put', path: '/api/admin/settings', summary: 'Change shop settings (partial)', role: 'editor', body: shopSettingsSchema.partial(), responses: { 200: '{settings, warnings}', 400: 'Invalid settings', 422: 'Legacy MWS keys or credentials' } },
+  { method: 'post', path: '/api/webhooks/amazon-pay', summary: 'Amazon Pay instant notifications (Amazon SNS, signature verified)', responses: { 200: 'Handled', 400: 'Malformed', 403: 'Signature or certificate not trusted' } },
+  { method: 'get', path: '/healthz', summary: 'The process is alive', responses: { 200: 'ok' } },
+  { method: 'get', path: '/readyz', summary: 'Database, migrations and Temporal are ready', responses: { 200: 'ready', 503: 'not ready, with the parts that are not' } },
+  { method: 'get', path: '/metrics', summary: 'Prometheus metrics', responses: { 200: 'text exposition format' } },
+];
+
+const ERROR_SCHEMA = {
+  type: 'object',
+  properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} }, required: ['code', 'message'] } },
+  required: ['error'],
+};
+
+function jsonSchema(schema: z.ZodType): unknown {
+  const out = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  delete out.$schema;
+  return out;
+}
+
+export function buildOpenApi(): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const e of ENDPOINTS) {
+    const parameters: unknown[] = [];
+    if (e.path.includes('{orderId}')) parameters.push(ORDER_ID);
+    if (e.path.includes('{id}')) parameters.push({ ...ORDER_ID, name: 'id' });
+    if (e.query) {
+      const q = jsonSchema(e.query) as { properties?: Record<string, unknown>; required?: string[] };
+      for (const [name, schema] of Object.entries(q.properties ?? {})) parameters.push({ name, in: 'query', required: q.required?.includes(name) ?? false, schema });
+    }
+    paths[e.path] ??= {};
+    paths[e.path][e.method] = {
+      summary: e.summary,
+      ...(e.role ? { security: [{ bearer: [] }], 'x-role': e.role } : {}),
+      ...(parameters.length > 0 ? { parameters } : {}),
+      ...(e.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(e.body) } } } } : {}),
+      responses: Object.fromEntries(
+        Object.entries(e.responses).map(([status, description]) => [
+          status,
+          { description, ...(Number(status) >= 400 ? { content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } } : {}) },
+        ]),
+      ),
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Amazon Pay payment engine', version: '0.1.0', description: 'Every order payment is a durable Temporal workflow. Money is {amount, currency} in integer minor units.' },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas: { Error: ERROR_SCHEMA } },
+    paths,
+  };
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+
+export function openApiRoutes(): Router {
+  const router = Router();
+  const doc = buildOpenApi();
+  router.get('/openapi.json', (_req, res) => {
+    res.json(doc);
+  });
+  router.get('/docs', (_req, res) => {
+    const rows = ENDPOINTS.map(
+      (e) =>
+        `<tr><td><code>${e.method.toUpperCase()}</code></td><td><code>${escapeHtml(e.path)}</code></td><td>${escapeHtml(e.role ?? 'public')}</td><td>${escapeHtml(e.summary)}</td></tr>`,
+    ).join('\n');
+    res.type('html').send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Amazon Pay engine API</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;vertical-align:top}</style></head>
+<body><h1>Amazon Pay engine API</h1><p>Authenticate with <code>Authorization: Bearer &lt;key&gt;</code> (<code>npm run keys -- create &lt;role&gt; --name &lt;name&gt;</code>). Money is <code>{amount, currency}</code> in integer minor units. Errors are <code>{error:{code, message, details}}</code>. Schemas: <a href="/openapi.json">/openapi.json</a>.</p>
+<table><thead><tr><th>method</th><th>path</th><th>role</th><th>what</th></tr></thead><tbody>${rows}</tbody></table></body></html>`);
+  });
+  return router;
+}

@@ -1,0 +1,128 @@
+/**
+ * How the API reaches order workflows: start one per order (`order-<orderId>`, a second start is
+ * refused by Temporal), send updates with an update id derived from the caller's requestId (so
+ * a repeated request is deduplicated by Temporal as well as by the workflow), wait a bounded time
+ * for results, query the state, and turn workflow failures into API errors.
+ */
+import {
+  type Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateStage,
+} from '@temporalio/client';
+import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
+import { messagesFor } from '../activities/error-catalog';
+import { workflowActions } from '../lib/metrics';
+import { REJECTION_TYPES, state as stateQuery } from '../workflows/messages';
+import { CurrencyKey, OrderAmountKey, OrderIdKey, OrderStatusKey, PaymentStatusKey } from '../workflows/search-attributes';
+import type { OrderPaymentInput, OrderPaymentState } from '../workflows/types';
+import { ApiError } from './errors';
+
+export const workflowIdFor = (orderId: string): string => `order-${orderId}`;
+
+/** Amazon codes about amounts (422) and about the state of Amazon's objects (409). */
+const AMOUNT_CODES = new Set(['TransactionAmountExceeded', 'AmountMismatch', 'CurrencyMismatch', 'PeriodicAmountExceeded', 'TransactionCountExceeded']);
+const STATE_CODES = new Set(['InvalidChargeStatus', 'InvalidCheckoutSessionStatus', 'InvalidChargePermissionStatus']);
+const DECLINE_CODES = new Set(['SoftDeclined', 'HardDeclined', 'PaymentMethodNotAllowed', 'AmazonRejected', 'TransactionTimedOut', 'ProcessingFailure', 'MFANotCompleted', 'CheckoutSessionCanceled', 'BuyerNotAssociated']);
+const UNAVAILABLE_CODES = new Set(['ServiceUnavailable', 'InternalServerError', 'TooManyRequests', 'NetworkError']);
+
+/** The API error for a failed update: the reason code, the buyer's and admin's messages. */
+export function apiErrorFor(failure: ApplicationFailure, operation?: string): ApiError {
+  const code = failure.type ?? 'UnknownError';
+  if (code === REJECTION_TYPES.invalidArgument) return new ApiError(422, 'invalid_argument', failure.message);
+  if (code === REJECTION_TYPES.invalidState) return new ApiError(409, 'invalid_state', failure.message);
+  const texts = messagesFor(code, operation);
+  const details = { reasonCode: code, buyerMessage: texts.buyer, adminMessage: texts.admin };
+  if (AMOUNT_CODES.has(code)) return new ApiError(422, code, texts.admin.en, details);
+  if (STATE_CODES.has(code)) return new ApiError(409, code, texts.admin.en, details);
+  if (DECLINE_CODES.has(code)) return new ApiError(402, code, texts.buyer.en, details);
+  if (code === 'ResourceNotFound') return new ApiError(410, code, texts.buyer.en, details);
+  if (UNAVAILABLE_CODES.has(code)) return new ApiError(503, code, texts.buyer.en, details);
+  return new ApiError(502, code, failure.message || texts.admin.en, details);
+}
+
+function mapError(err: unknown, orderId: string, operation?: string): never {
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) throw apiErrorFor(err.cause, operation);
+  if (err instanceof WorkflowNotFoundError) throw new ApiError(404, 'order_not_found', `No payment for order ${orderId}`);
+  const message = err instanceof Error ? err.message : String(err);
+  if (/workflow execution already completed/i.test(message)) throw new ApiError(409, 'order_closed', `The payment of order ${orderId} is finished; nothing more can be done`);
+  throw err;
+}
+
+export type ActionOutcome<R> = { done: true; result: R } | { done: false };
+
+export interface OrdersGateway {
+  start(input: OrderPaymentInput, memo: Record<string, string>): Promise<void>;
+  memo(orderId: string): Promise<Record<string, unknown>>;
+  state(orderId: string): Promise<OrderPaymentState>;
+  /** Sends an update; resolves with its result when done within `waitMs`, else `{done:false}`. */
+  act<R, A>(orderId: string, def: UpdateDefinition<R, [A]>, args: A, opts: { updateId?: string; waitMs: number; operation?: string }): Promise<ActionOutcome<R>>;
+}
+
+export function createOrdersGateway(client: Client, taskQueue: string): OrdersGateway {
+  const handle = (orderId: string) => client.workflow.getHandle(workflowIdFor(orderId));
+  return {
+    async start(input, memo) {
+      try {
+        await client.workflow.start('orderPayment', {
+          workflowId: workflowIdFor(input.orderId),
+          taskQueue,
+          args: [input],
+          memo,
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          typedSearchAttributes: [
+            { key: OrderIdKey, value: input.orderId },
+            { key: PaymentStatusKey, value: 'CheckoutPending' },
+            { key: OrderStatusKey, value: input.orderStatus ?? 'New' },
+            { key: OrderAmountKey, value: input.amount.amount },
+            { key: CurrencyKey, value: input.amount.currency },
+          ],
+        });
+        workflowActions.inc({ action: 'start', outcome: 'ok' });
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) {
+          workflowActions.inc({ action: 'start', outcome: 'duplicate' });
+          throw new ApiError(409, 'order_exists', `A payment for order ${input.orderId} was already started`);
+        }
+        throw err;
+      }
+    },
+    async memo(orderId) {
+      try {
+        return (await handle(orderId).describe()).memo ?? {};
+      } catch (err) {
+        return mapError(err, orderId);
+      }
+    },
+    async state(orderId) {
+      try {
+        return await handle(orderId).query(stateQuery);
+      } catch (err) {
+        return mapError(err, orderId);
+      }
+    },
+    async act<R, A>(orderId: string, def: UpdateDefinition<R, [A]>, args: A, opts: { updateId?: string; waitMs: number; operation?: string }): Promise<ActionOutcome<R>> {
+      let outcome = 'accepted';
+      try {
+        const update = await handle(orderId).startUpdate(def, { args: [args], updateId: opts.updateId, waitForStage: WorkflowUpdateStage.ACCEPTED });
+        if (opts.waitMs <= 0) return { done: false };
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), opts.waitMs)));
+        try {
+          const result = await Promise.race([update.result(), timeout]);
+          if (result === 'timeout') return { done: false };
+          outcome = 'ok';
+          return { done: true, result: result as R };
+        } finally {
+          clearTimeout(timer);
+        }
+      } catch (err) {
+        outcome = err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure ? (err.cause.type ?? 'failed') : 'error';
+        return mapError(err, orderId, opts.operation);
+      } finally {
+        workflowActions.inc({ action: def.name, outcome });
+      }
+    },
+  };
+}

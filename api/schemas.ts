@@ -1,0 +1,112 @@
+/**
+ * Request schemas of the HTTP API (zod). They validate every request at the edge and are the
+ * single source of the OpenAPI document (api/openapi.ts), so the two cannot drift apart.
+ * Money is `{amount, currency}`: an integer count of the currency's minor unit and its ISO code.
+ */
+import { z } from 'zod';
+import { CURRENCY_EXPONENT } from '../workflows/money';
+
+/** Amazon's per-charge maximums (AMAZON_PAY.md §6), minor units; other currencies: the USD figure. */
+const MAX_MINOR: Record<string, number> = { JPY: 10_000_000, USD: 15_000_000, GBP: 15_000_000, EUR: 15_000_000 };
+export const maxAmount = (currency: string): number => MAX_MINOR[currency] ?? 15_000_000;
+
+const CURRENCIES = Object.keys(CURRENCY_EXPONENT) as [string, ...string[]];
+export const currencySchema = z
+  .enum(CURRENCIES, { error: `unsupported currency; expected one of ${CURRENCIES.join(', ')}` })
+  .describe('ISO 4217 currency code supported by Amazon Pay');
+
+export const minorUnitsSchema = z
+  .number({ error: 'expected an integer number of minor units (e.g. 1500 for ¥1,500 or 1299 for $12.99)' })
+  .int('expected an integer number of minor units (no fractions: 1299 means $12.99)')
+  .positive('expected a positive amount')
+  .describe('Integer amount of the currency minor unit (JPY: yen; USD: cents)');
+
+export const moneySchema = z
+  .strictObject({ amount: minorUnitsSchema, currency: currencySchema })
+  .superRefine((m, ctx) => {
+    if (CURRENCY_EXPONENT[m.currency] !== undefined && m.amount > maxAmount(m.currency)) {
+      ctx.addIssue({ code: 'custom', path: ['amount'], message: `exceeds Amazon Pay's maximum of ${maxAmount(m.currency)} minor units for ${m.currency}` });
+    }
+  });
+
+export const orderIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'expected 1-64 characters: letters, digits and . _ : - (starting with a letter or digit)')
+  .describe("The shop's order id");
+
+const httpUrl = z
+  .string()
+  .max(2000)
+  .regex(/^https?:\/\/[^\s]+$/, 'expected an http(s) URL')
+  .describe('Absolute URL on the shop');
+
+export const requestIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'expected 1-100 characters: letters, digits and . _ : -')
+  .describe('Chosen by the caller; the same requestId again returns the first result and never acts twice');
+
+export const startCheckoutSchema = z.strictObject({
+  orderId: orderIdSchema,
+  amount: moneySchema,
+  paymentIntent: z.enum(['Authorize', 'AuthorizeWithCapture']).optional().describe('Overrides the shop setting for this order'),
+  reviewReturnUrl: httpUrl.describe('Where Amazon sends the buyer after sign-in (the shop review page)'),
+  resultReturnUrl: httpUrl.describe('Where Amazon sends the buyer after payment approval'),
+  cancelUrl: httpUrl.optional().describe('Where Amazon sends a buyer who cancels'),
+  merchantStoreName: z.string().trim().min(1).max(50).optional(),
+  noteToBuyer: z.string().trim().min(1).max(255).optional(),
+  scopes: z
+    .array(z.enum(['name', 'email', 'phoneNumber', 'billingAddress', 'shippingAddress', 'postalCode', 'primeStatus']))
+    .min(1)
+    .max(7)
+    .optional()
+    .describe('Buyer data requested from Amazon (default name, email, phoneNumber, billingAddress, shippingAddress)'),
+});
+export type StartCheckout = z.infer<typeof startCheckoutSchema>;
+
+export const reviewQuerySchema = z.strictObject({
+  amazonCheckoutSessionId: z.string().min(1).max(200).describe('From the review return URL'),
+});
+
+export const confirmCheckoutSchema = z.strictObject({
+  amount: moneySchema.optional().describe('The final amount, when it changed since the checkout started (same currency)'),
+  resultReturnUrl: httpUrl.optional().describe('Overrides the result URL given at the start'),
+});
+
+export const completeCheckoutSchema = z.strictObject({
+  amazonCheckoutSessionId: z.string().min(1).max(200).describe('From the result return URL'),
+});
+
+export const captureSchema = z.strictObject({ amount: minorUnitsSchema, requestId: requestIdSchema });
+export const cancelSchema = z.strictObject({ reason: z.string().trim().min(1).max(500).optional(), requestId: requestIdSchema });
+export const refundSchema = z.strictObject({ amount: minorUnitsSchema, requestId: requestIdSchema });
+export const orderStatusSchema = z.strictObject({ status: z.enum(['New', 'Backordered', 'Shipped', 'Cancelled']) });
+
+export const waitQuerySchema = z.strictObject({
+  waitMs: z.coerce.number().int().min(0).max(30_000).optional().describe('Wait up to this long for the result before answering 202'),
+});
+
+export const PAYMENT_STATUSES = [
+  'CheckoutPending',
+  'AuthorizationPending',
+  'Authorized',
+  'CapturePending',
+  'Captured',
+  'Canceled',
+  'Declined',
+  'AuthorizationExpired',
+  'RefundPending',
+  'Refunded',
+  'RefundDeclined',
+  'Abandoned',
+  'Recurring',
+] as const;
+
+export const listOrdersQuerySchema = z.strictObject({
+  paymentStatus: z.enum(PAYMENT_STATUSES).optional(),
+  orderStatus: z.enum(['New', 'Backordered', 'Shipped', 'Cancelled']).optional(),
+  from: z.iso.datetime({ offset: true }).optional().describe('Created at or after (ISO 8601)'),
+  to: z.iso.datetime({ offset: true }).optional().describe('Created before (ISO 8601)'),
+  q: z.string().trim().min(1).max(200).optional().describe('Text search on order id and buyer email'),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional().describe('nextCursor of the previous page'),
+});

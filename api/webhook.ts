@@ -1,0 +1,151 @@
+/**
+ * Amazon Pay instant notifications (`POST /api/webhooks/amazon-pay`), delivered by Amazon SNS.
+ * A message is trusted only after its SNS signature and certificate origin are verified; even
+ * then it is a hint: the object is re-read from Amazon, and it is Amazon's answer (not the
+ * message) that names the order whose workflow is told. Duplicates and reordering are harmless:
+ * notification ids are deduplicated here and in the workflow, which re-reads state anyway.
+ */
+import https from 'node:https';
+import express, { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { WebStoreClient } from '../lib/amazon-pay-client';
+import type { Logger } from '../lib/logger';
+import { SnsVerificationError, type SnsVerifier } from '../lib/sns-verify';
+import type { PrismaClient } from '../prisma/generated/client';
+import { amazonNotification } from '../workflows/messages';
+import { ApiError, errorBody } from './errors';
+import type { OrdersGateway } from './orders';
+
+export interface WebhookDeps {
+  prisma: PrismaClient;
+  orders: OrdersGateway;
+  amazonPay: WebStoreClient;
+  verifier: SnsVerifier;
+  merchantId?: string;
+  log: Logger;
+}
+
+const messageSchema = z.object({
+  MerchantID: z.string().min(1).optional(),
+  ObjectType: z.enum(['CHARGE', 'REFUND', 'CHARGE_PERMISSION', 'CHARGEBACK']),
+  ObjectId: z.string().min(1).max(200),
+  ChargePermissionId: z.string().max(200).optional(),
+  NotificationType: z.string().max(64).optional(),
+  NotificationId: z.string().min(1).max(200),
+  NotificationVersion: z.string().max(16).optional(),
+});
+
+interface HasPermission {
+  chargePermissionId?: string | null;
+  chargeId?: string | null;
+}
+
+function visit(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { timeout: 5_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+  });
+}
+
+export function webhookRoutes(deps: WebhookDeps): Router {
+  const router = Router();
+  const log = deps.log.child({ component: 'webhook' });
+
+  /** The charge permission Amazon says the object belongs to (re-read, never taken from the message). */
+  async function permissionOf(objectType: string, objectId: string): Promise<string | undefined> {
+    if (objectType === 'CHARGE_PERMISSION') return (await deps.amazonPay.getChargePermission(objectId)).data ? objectId : undefined;
+    if (objectType === 'CHARGE') return ((await deps.amazonPay.getCharge(objectId)).data as HasPermission).chargePermissionId ?? undefined;
+    if (objectType === 'REFUND') {
+      const chargeId = ((await deps.amazonPay.getRefund(objectId)).data as HasPermission).chargeId;
+      return chargeId ? (((await deps.amazonPay.getCharge(chargeId)).data as HasPermission).chargePermissionId ?? undefined) : undefined;
+    }
+    return undefined;
+  }
+
+  router.post('/api/webhooks/amazon-pay', express.text({ type: () => true, limit: '64kb' }), async (req: Request, res: Response) => {
+    let body: unknown = req.body;
+    if (typeof body === 'string') {
+      try {
+        body = JSON.parse(body);
+      } catch {
+        throw new ApiError(400, 'invalid_json', 'The notification body is not JSON');
+      }
+    }
+    let envelope;
+    try {
+      envelope = await deps.verifier.verify(body);
+    } catch (err) {
+      if (err instanceof SnsVerificationError) {
+        log.warn({ code: err.code, reason: err.message }, 'notification rejected');
+        const status = err.code === 'certificate_unavailable' ? 503 : err.code === 'malformed' ? 400 : 403;
+        res.status(status).json(errorBody(`sns_${err.code}`, err.message));
+        return;
+      }
+      throw err;
+    }
+
+    if (envelope.Type === 'SubscriptionConfirmation') {
+      if (!envelope.SubscribeURL || !deps.verifier.isTrustedUrl(envelope.SubscribeURL)) throw new ApiError(400, 'sns_untrusted_subscribe_url', 'SubscribeURL is not on a trusted SNS host');
+      const status = await visit(envelope.SubscribeURL);
+      log.info({ topicArn: envelope.TopicArn, status }, 'SNS subscription confirmed');
+      res.json({ status: 'subscribed' });
+      return;
+    }
+    if (envelope.Type !== 'Notification') {
+      res.json({ status: 'ignored' });
+      return;
+    }
+
+    let parsed;
+    try {
+      parsed = messageSchema.safeParse(JSON.parse(envelope.Message));
+    } catch {
+      throw new ApiError(400, 'invalid_notification', 'The notification Message is not JSON');
+    }
+    if (!parsed.success) throw new ApiError(400, 'invalid_notification', 'The notification Message is not an Amazon Pay notification', parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+    const m = parsed.data;
+    if (deps.merchantId && m.MerchantID && m.MerchantID !== deps.merchantId) throw new ApiError(400, 'wrong_merchant', 'The notification is for another merchant');
+
+    const seen = await deps.prisma.processedNotification.findUnique({ where: { notificationId: m.NotificationId } });
+    if (seen) {
+      res.json({ status: 'duplicate' });
+      return;
+    }
+    if (m.ObjectType === 'CHARGEBACK') {
+      log.warn({ objectId: m.ObjectId, chargePermissionId: m.ChargePermissionId }, 'chargeback notification received');
+      await deps.prisma.processedNotification.create({ data: { notificationId: m.NotificationId, objectType: m.ObjectType, objectId: m.ObjectId, chargePermissionId: m.ChargePermissionId ?? null, notificationType: m.NotificationType ?? 'STATE_CHANGE' } });
+      res.json({ status: 'recorded' });
+      return;
+    }
+
+    const chargePermissionId = await permissionOf(m.ObjectType, m.ObjectId).catch((err: unknown) => {
+      const status = (err as { response?: { status?: number } }).response?.status;
+      if (status === 404) throw new ApiError(404, 'unknown_object', 'Amazon does not know the notified object');
+      throw new ApiError(503, 'amazon_unavailable', 'Could not re-read the object from Amazon Pay; deliver again later');
+    });
+    const order = chargePermissionId ? await deps.prisma.order.findFirst({ where: { chargePermissionId }, select: { orderId: true } }) : null;
+    if (!order) {
+      // The order's projection may not have caught up yet: ask SNS to deliver again later.
+      res.status(503).json(errorBody('order_not_yet_known', 'No order for this charge permission yet; deliver again later'));
+      return;
+    }
+    try {
+      await deps.orders.act(order.orderId, amazonNotification, { objectType: m.ObjectType, objectId: m.ObjectId, notificationId: m.NotificationId }, { updateId: `ipn:${m.NotificationId}`, waitMs: 0 });
+    } catch (err) {
+      // A finished order has nothing left to learn; anything else is retried by SNS.
+      if (!(err instanceof ApiError && (err.code === 'order_closed' || err.code === 'invalid_state' || err.code === 'order_not_found'))) throw err;
+    }
+    await deps.prisma.processedNotification.upsert({
+      where: { notificationId: m.NotificationId },
+      create: { notificationId: m.NotificationId, objectType: m.ObjectType, objectId: m.ObjectId, chargePermissionId, notificationType: m.NotificationType ?? 'STATE_CHANGE', orderId: order.orderId },
+      update: {},
+    });
+    log.info({ orderId: order.orderId, objectType: m.ObjectType, objectId: m.ObjectId, notificationId: m.NotificationId }, 'notification delivered to the order');
+    res.json({ status: 'delivered', orderId: order.orderId });
+  });
+  return router;
+}
