@@ -75,6 +75,16 @@ function parseJson(raw: Buffer): unknown {
   }
 }
 
+/** JSON with object keys sorted at every level, so equal values hash equally whatever the key order. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
 const sleep = (ms: number, held: Set<NodeJS.Timeout>) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(() => {
@@ -129,7 +139,10 @@ export function createApiHandler(deps: ApiDeps) {
       dropAfterCommit = fault?.kind === 'commitThenDrop';
 
       const body = req.method === 'GET' ? {} : parseJson(raw);
-      const key = headerValue(req.headers, 'x-amz-pay-idempotency-key');
+      // Amazon enforces idempotency on POST only; on GET/PATCH/DELETE the header has no effect (AMAZON_PAY.md §7).
+      // The header is still recorded (e.g. on the ledger's cancel entry) but neither checked nor stored there.
+      const sentKey = headerValue(req.headers, 'x-amz-pay-idempotency-key');
+      const key = req.method === 'POST' ? sentKey : undefined;
       if (key !== undefined && !/^[A-Za-z0-9_-]{1,32}$/.test(key)) {
         throw new AmazonError('InvalidHeaderValue', 'x-amz-pay-idempotency-key must be 1-32 characters of a-z, A-Z, 0-9, - and _.');
       }
@@ -138,10 +151,11 @@ export function createApiHandler(deps: ApiDeps) {
       }
       const simulationCode = headerValue(req.headers, 'x-amz-pay-simulation-code');
       const region = REGION[(headerValue(req.headers, 'x-amz-pay-region') ?? '').toLowerCase()] ?? 'na';
-      const ctx: OpContext = { sim, merchant, env, region, idempotencyKey: key, simulationCode, baseUrl: deps.baseUrl() };
+      const ctx: OpContext = { sim, merchant, env, region, idempotencyKey: key ?? sentKey, simulationCode, baseUrl: deps.baseUrl() };
 
       const storeKey = req.method === 'POST' && key ? `${merchant.merchantId}|${env}|${key}` : undefined;
-      const hash = createHash('sha256').update(`${req.method} ${resource}\n${simulationCode ?? ''}\n`).update(raw).digest('hex');
+      // The request's values, not its bytes: the same JSON with its keys in another order is the same request.
+      const hash = createHash('sha256').update(`${req.method} ${resource}\n${simulationCode ?? ''}\n`).update(canonicalJson(body)).digest('hex');
       const saved = storeKey === undefined ? undefined : sim.idempotency.get(storeKey);
       if (saved && saved.hash !== hash) {
         throw new AmazonError('DuplicateIdempotencyKey', `The idempotency key '${key}' was already used with a different request.`);

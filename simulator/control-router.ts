@@ -24,9 +24,11 @@ export interface ControlDeps {
 }
 
 const merchantSchema = z.strictObject({
-  merchantId: z.string().regex(/^[A-Z0-9]{8,20}$/, 'expected an uppercase merchant id such as A1B2C3D4E5F6G7'),
-  storeId: z.string().min(1),
-  publicKeyId: z.string().regex(/^[A-Za-z0-9-]{5,64}$/),
+  // Amazon's own ids look like A1B2C3D4E5F6G7 / SANDBOX-AH…, but tests register whatever ids they like:
+  // anything printable without spaces or commas (a comma would break the authorization header).
+  merchantId: z.string().regex(/^[\x21-\x7e]{1,128}$/, 'expected a merchant id (printable characters, no spaces)'),
+  storeId: z.string().min(1).max(256),
+  publicKeyId: z.string().regex(/^[A-Za-z0-9._:@+=\/-]{1,128}$/, 'expected a public key id (letters, digits, - _ . : @ + = /)'),
   publicKeyPem: z.string().refine((pem) => {
     try {
       createPublicKey(pem);
@@ -41,20 +43,22 @@ const merchantSchema = z.strictObject({
 });
 
 const buttonSchema = z.strictObject({
-  payloadJSON: z.string().min(2),
+  /** The exact string the merchant signed; an object is accepted and JSON.stringify-ed as the SDK's generateButtonSignature does. */
+  payloadJSON: z.preprocess((v) => (v !== null && typeof v === 'object' ? JSON.stringify(v) : v), z.string().min(2)),
   signature: z.string().min(1),
   publicKeyId: z.string().min(1),
-  algorithm: z.enum(['AMZN-PAY-RSASSA-PSS', 'AMZN-PAY-RSASSA-PSS-V2']).optional(),
+  algorithm: z.enum(['AMZN-PAY-RSASSA-PSS', 'AMZN-PAY-RSASSA-PSS-V2']).nullish().transform((v) => v ?? undefined),
   /** For keys without a SANDBOX-/LIVE- prefix (checkout.js `sandbox` option); default true. */
-  sandbox: z.boolean().optional(),
-  buyerId: z.string().optional(),
+  sandbox: z.boolean().nullish().transform((v) => v ?? undefined),
+  buyerId: z.string().nullish().transform((v) => v ?? undefined),
 });
 
+/** null and '' mean "no code", like an absent field (scripts often send `{simulationCode: null}`). */
 const approveSchema = z.strictObject({
-  simulationCode: z.string().min(1).optional(),
+  simulationCode: z.string().nullish().transform((v) => (v === null || v === undefined || v === '' ? undefined : v)),
   /** How many attempts a transient simulation code (SoftDeclined, TransactionTimedOut, ProcessingFailure) fails; default 1. */
-  simulationRepeat: z.number().int().min(1).max(1000).optional(),
-  buyerId: z.string().optional(),
+  simulationRepeat: z.number().int().min(1).max(1000).nullish().transform((v) => v ?? undefined),
+  buyerId: z.string().nullish().transform((v) => v ?? undefined),
 });
 
 const delaysSchema = z.strictObject({
@@ -93,7 +97,7 @@ export function verifyButton(sim: SimCore, input: { payloadJSON: string; signatu
   return { merchant, env, payload };
 }
 
-export function checkoutFromButton(sim: SimCore, input: z.infer<typeof buttonSchema>): string {
+export function checkoutFromButton(sim: SimCore, input: { payloadJSON: string; signature: string; publicKeyId: string; algorithm?: string; sandbox?: boolean }): string {
   const { merchant, env, payload } = verifyButton(sim, input);
   const body = validate(createCheckoutSessionSchema, payload);
   return createSession(sim, merchant, env, merchant.region, body).id;
@@ -157,8 +161,7 @@ export function createControlRouter(deps: ControlDeps): Router {
     const b = parse(z.object({ merchants: z.boolean().optional() }), req.body);
     sim.reset(b.merchants ?? false);
     faults.clear();
-    ipn.clearControls();
-    ipn.deliveries.length = 0;
+    ipn.reset();
     res.json({ ok: true });
   });
 
@@ -166,8 +169,10 @@ export function createControlRouter(deps: ControlDeps): Router {
     res.json({ now: new Date(sim.now()).toISOString(), nowMs: sim.now(), offsetMs: sim.clock.offset, mode: sim.clock.mode });
   });
   r.post('/clock/advance', (req, res) => {
-    const b = parse(z.strictObject({ ms: z.number().int().min(0).max(10 * 365 * 24 * 3600 * 1000) }), req.body);
-    sim.clock.advance(b.ms);
+    // Whole milliseconds; a numeric string ("1000") or a fraction (rounded) is accepted too.
+    const ms = z.preprocess((v) => (typeof v === 'string' && /^\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : v), z.number().finite().min(0).max(10 * 365 * 24 * 3600 * 1000));
+    const b = parse(z.strictObject({ ms }), req.body);
+    sim.clock.advance(Math.round(b.ms));
     sim.dirty = true;
     const applied = sweep(sim);
     res.json({ now: new Date(sim.now()).toISOString(), nowMs: sim.now(), offsetMs: sim.clock.offset, transitions: applied });

@@ -114,9 +114,9 @@ export class SimCore {
     return undefined;
   }
 
-  addLedger(entry: Omit<LedgerEntry, 'id' | 'at' | 'updatedAt' | 'amountDecimal'>, at: number): LedgerEntry {
+  addLedger(entry: Omit<LedgerEntry, 'id' | 'at' | 'time' | 'updatedAt' | 'amountDecimal'>, at: number): LedgerEntry {
     const iso = new Date(at).toISOString();
-    const full: LedgerEntry = { ...entry, id: randomUUID(), amountDecimal: formatMinor(entry.amount, entry.currency), at: iso, updatedAt: iso };
+    const full: LedgerEntry = { ...entry, id: randomUUID(), amountDecimal: formatMinor(entry.amount, entry.currency), at: iso, time: iso, updatedAt: iso };
     this.ledger.push(full);
     this.ledgerById.set(full.id, full);
     this.dirty = true;
@@ -164,6 +164,7 @@ export class SimCore {
     for (const c of data.charges) this.addCharge(c);
     for (const r of data.refunds) this.addRefund(r);
     for (const e of data.ledger) {
+      e.time ??= e.at;
       this.ledger.push(e);
       this.ledgerById.set(e.id, e);
     }

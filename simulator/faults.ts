@@ -1,9 +1,28 @@
 // Transport faults injected per operation and count: HTTP 500/503/429, added latency, timeouts, commit-then-drop.
 import { z } from 'zod';
 
+export const OPERATIONS = [
+  'createCheckoutSession',
+  'getCheckoutSession',
+  'updateCheckoutSession',
+  'completeCheckoutSession',
+  'getChargePermission',
+  'updateChargePermission',
+  'closeChargePermission',
+  'createCharge',
+  'getCharge',
+  'captureCharge',
+  'cancelCharge',
+  'createRefund',
+  'getRefund',
+  'getBuyer',
+] as const;
+
 export const faultSchema = z.strictObject({
   /** SDK method name (createCharge, captureCharge, …) or '*' for every operation. */
-  operation: z.string().min(1),
+  operation: z.string().refine((op) => op === '*' || (OPERATIONS as readonly string[]).includes(op), {
+    message: `unknown operation; use '*' or one of ${OPERATIONS.join(', ')}`,
+  }),
   kind: z.enum(['error', 'latency', 'timeout', 'commitThenDrop']),
   /** For `error`: 500 InternalServerError, 503 ServiceUnavailable or 429 TooManyRequests. */
   status: z.union([z.literal(500), z.literal(503), z.literal(429)]).optional(),
@@ -50,7 +69,12 @@ export function normalizeFault(input: unknown): unknown {
   }
   if (o.count === undefined && typeof o.times === 'number') o.count = o.times;
   delete o.times;
-  if (o.operation === undefined) o.operation = '*';
+  if (o.operation === undefined || o.operation === 'all' || o.operation === 'any') o.operation = '*';
+  // An SDK method name in any letter case; an unknown name would silently never match, so it is rejected.
+  if (typeof o.operation === 'string' && o.operation !== '*') {
+    const known = OPERATIONS.find((op) => op.toLowerCase() === (o.operation as string).trim().toLowerCase());
+    o.operation = known ?? o.operation;
+  }
   return o;
 }
 
@@ -59,22 +83,6 @@ export interface ActiveFault extends FaultSpec {
   remaining: number;
 }
 
-export const OPERATIONS = [
-  'createCheckoutSession',
-  'getCheckoutSession',
-  'updateCheckoutSession',
-  'completeCheckoutSession',
-  'getChargePermission',
-  'updateChargePermission',
-  'closeChargePermission',
-  'createCharge',
-  'getCharge',
-  'captureCharge',
-  'cancelCharge',
-  'createRefund',
-  'getRefund',
-  'getBuyer',
-] as const;
 
 export class FaultTable {
   private faults: ActiveFault[] = [];

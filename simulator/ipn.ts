@@ -84,6 +84,15 @@ export class IpnDispatcher {
     this.controls = [];
   }
 
+  /** For /__sim/reset: forgets controls, held (reorder) notifications, pending retries and the deliveries log. */
+  reset(): void {
+    this.controls = [];
+    this.held = [];
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.deliveries.length = 0;
+  }
+
   /** Sends held (reorder) notifications now, newest first. */
   flush(): number {
     const batch = this.held.reverse();

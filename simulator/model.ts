@@ -164,6 +164,8 @@ export interface LedgerEntry {
   idempotencyKey: string | null;
   reasonCode: string | null;
   at: string;
+  /** The same instant as `at` (issue 4 calls the field "time"). */
+  time: string;
   updatedAt: string;
   releaseEnvironment: ReleaseEnvironment;
 }
