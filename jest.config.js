@@ -6,6 +6,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }] },
+  setupFiles: ['<rootDir>/test/setup.ts'],
   testTimeout: 60_000,
   maxWorkers: 2,
   verbose: false,

@@ -1,0 +1,166 @@
+/**
+ * The whole engine in one test process, on real parts: a Temporal dev server, a fresh migrated
+ * database, the Amazon Pay simulator (manual clock), the real worker with the real activities, and
+ * the real HTTP API with one API key per role. One stack per test file.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { createEngineApp } from '../../api/engine-app';
+import { createApiKey } from '../../lib/api-keys';
+import { createAmazonPayClient, type WebStoreClient } from '../../lib/amazon-pay-client';
+import { Secret, type AmazonPayConfig } from '../../lib/config';
+import { createLogger } from '../../lib/logger';
+import { createReadinessProbe } from '../../lib/readiness';
+import { createSnsVerifier } from '../../lib/sns-verify';
+import { testDevServerExecutable } from '../../lib/tools';
+import { loadOrCreateDevMerchant, registerMerchant, simRequest, type DevMerchant } from '../../simulator/dev-merchant';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/index';
+import { WORKFLOWS_PATH } from '../../worker/worker';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
+import { createTestDatabase, type TestDatabase } from './database';
+import { listen } from './http';
+
+export interface TestStack {
+  api: string;
+  keys: { storefront: string; viewer: string; editor: string };
+  db: TestDatabase;
+  sim: RunningSimulator;
+  merchant: DevMerchant;
+  amazonPay: WebStoreClient;
+  env: TestWorkflowEnvironment;
+  taskQueue: string;
+  /** Calls the simulator's /__sim control API. */
+  control<T = Record<string, unknown>>(method: string, pathname: string, body?: unknown): Promise<{ status: number; data: T }>;
+  /** Calls the engine API with the given role's key (or none). */
+  call(method: string, pathname: string, opts?: { role?: 'storefront' | 'viewer' | 'editor'; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
+  stop(): Promise<void>;
+}
+
+let bundle: Awaited<ReturnType<typeof bundleWorkflowCode>> | undefined;
+
+export async function startTestStack(simOptions: Partial<SimulatorOptions> = {}): Promise<TestStack> {
+  const log = createLogger(process.env.TEST_LOG_LEVEL?.toLowerCase() ?? 'silent', 'test-stack');
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'engine-stack-'));
+  const db = await createTestDatabase();
+  const env = await TestWorkflowEnvironment.createLocal({ server: { executable: testDevServerExecutable(), searchAttributes: SEARCH_ATTRIBUTE_KEYS } });
+  const sim = await startSimulator({ port: 0, dataDir, logLevel: 'silent', clock: 'manual', ipnRetryDelaysMs: [200, 500, 1000, 2000], ...simOptions });
+  const merchant = loadOrCreateDevMerchant(dataDir);
+  const merchantConfig: AmazonPayConfig = {
+    endpoint: 'simulator',
+    simulatorAddress: sim.address,
+    region: 'jp',
+    sandbox: true,
+    merchantId: merchant.merchantId,
+    storeId: merchant.storeId,
+    publicKeyId: merchant.publicKeyId,
+    privateKey: new Secret(merchant.privateKeyPem),
+    algorithm: 'AMZN-PAY-RSASSA-PSS-V2',
+  };
+  const amazonPay = createAmazonPayClient(merchantConfig, { simulatorCaPem: sim.caCertPem });
+  const taskQueue = `orders-${randomUUID()}`;
+  bundle ??= await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: bundle,
+    activities: createActivities({ amazonPay, prisma: db.prisma, clock: () => new Date(), log }),
+  });
+  const workerRun = worker.run();
+
+  const readiness = createReadinessProbe(db.url, env.connection);
+  const app = createEngineApp({
+    prisma: db.prisma,
+    temporal: { client: env.client, connection: env.connection },
+    taskQueue,
+    amazonPay,
+    merchant: merchantConfig,
+    verifier: createSnsVerifier({ extraTrustedOrigins: [sim.baseUrl], extraOriginCa: sim.caCertPem }),
+    readiness,
+    log,
+    rateLimitPerMinute: 10_000,
+  });
+  const server = await listen(app);
+  await registerMerchant(sim, merchant, `${server.url}/api/webhooks/amazon-pay`);
+  const keys = {
+    storefront: (await createApiKey(db.prisma, 'storefront', 'test shop')).key,
+    viewer: (await createApiKey(db.prisma, 'viewer', 'test viewer')).key,
+    editor: (await createApiKey(db.prisma, 'editor', 'test editor')).key,
+  };
+
+  return {
+    api: server.url,
+    keys,
+    db,
+    sim,
+    merchant,
+    amazonPay,
+    env,
+    taskQueue,
+    async control<T>(method: string, pathname: string, body?: unknown) {
+      const r = await simRequest(sim, method, pathname, body);
+      return { status: r.status, data: r.data as T };
+    },
+    async call(method, pathname, opts = {}) {
+      const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+      if (opts.role) headers.authorization = `Bearer ${keys[opts.role]}`;
+      let body: string | undefined = opts.rawBody;
+      if (opts.body !== undefined) {
+        body = JSON.stringify(opts.body);
+        headers['content-type'] ??= 'application/json';
+      }
+      const res = await fetch(`${server.url}${pathname}`, { method, headers, body });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // not JSON (e.g. /metrics)
+      }
+      return { status: res.status, body: parsed };
+    },
+    async stop() {
+      await server.close();
+      worker.shutdown();
+      await workerRun.catch(() => undefined);
+      await readiness.close();
+      await sim.close();
+      await env.teardown();
+      await db.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Walks the storefront flow with the simulator's buyer: start checkout, button → sign-in →
+ * review, confirm, payment approval, complete. Returns the complete response.
+ */
+export async function checkoutOrder(
+  s: TestStack,
+  orderId: string,
+  opts: { amount?: number; currency?: string; paymentIntent?: 'Authorize' | 'AuthorizeWithCapture'; simulationCode?: string } = {},
+): Promise<{ status: number; body: any; checkoutSessionId: string }> {
+  const amount = { amount: opts.amount ?? 5000, currency: opts.currency ?? 'JPY' };
+  const started = await s.call('POST', '/api/checkouts', {
+    role: 'storefront',
+    body: { orderId, amount, ...(opts.paymentIntent ? { paymentIntent: opts.paymentIntent } : {}), reviewReturnUrl: 'https://shop.example/review', resultReturnUrl: 'https://shop.example/result' },
+  });
+  if (started.status !== 201) throw new Error(`checkout start failed: ${started.status} ${JSON.stringify(started.body)}`);
+  const button = await s.control<{ checkoutSessionId: string }>('POST', '/__sim/buyer/checkout', { payloadJSON: started.body.payloadJSON, signature: started.body.signature, publicKeyId: started.body.publicKeyId });
+  if (button.status !== 201) throw new Error(`button failed: ${JSON.stringify(button.data)}`);
+  const id = button.data.checkoutSessionId;
+  await s.control('POST', `/__sim/buyer/checkout-sessions/${id}/approve`, {});
+  const review = await s.call('GET', `/api/checkouts/${orderId}?amazonCheckoutSessionId=${id}`, { role: 'storefront' });
+  if (review.status !== 200) throw new Error(`review failed: ${review.status} ${JSON.stringify(review.body)}`);
+  const confirm = await s.call('POST', `/api/checkouts/${orderId}/confirm`, { role: 'storefront', body: {} });
+  if (confirm.status !== 200) throw new Error(`confirm failed: ${confirm.status} ${JSON.stringify(confirm.body)}`);
+  const approve = await s.control('POST', `/__sim/buyer/checkout-sessions/${id}/approve`, opts.simulationCode ? { simulationCode: opts.simulationCode } : {});
+  if (approve.status !== 200) throw new Error(`approval failed: ${JSON.stringify(approve.data)}`);
+  const complete = await s.call('POST', `/api/checkouts/${orderId}/complete`, { role: 'storefront', body: { amazonCheckoutSessionId: id } });
+  return { ...complete, checkoutSessionId: id };
+}
