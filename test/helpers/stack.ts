@@ -43,8 +43,16 @@ export interface TestStack {
 
 let bundle: Awaited<ReturnType<typeof bundleWorkflowCode>> | undefined;
 
-export async function startTestStack(simOptions: Partial<SimulatorOptions> = {}): Promise<TestStack> {
-  const log = createLogger(process.env.TEST_LOG_LEVEL?.toLowerCase() ?? 'silent', 'test-stack');
+export interface StackOptions {
+  /** Collects every log line of the engine (level debug) here, e.g. to check no secret is logged. */
+  logLines?: string[];
+}
+
+export async function startTestStack(simOptions: Partial<SimulatorOptions> = {}, opts: StackOptions = {}): Promise<TestStack> {
+  const lines = opts.logLines;
+  const log = lines
+    ? createLogger('debug', 'test-stack', { write: (line: string) => void lines.push(line) })
+    : createLogger(process.env.TEST_LOG_LEVEL?.toLowerCase() ?? 'silent', 'test-stack');
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'engine-stack-'));
   const db = await createTestDatabase();
   const env = await TestWorkflowEnvironment.createLocal({ server: { executable: testDevServerExecutable(), searchAttributes: SEARCH_ATTRIBUTE_KEYS } });
