@@ -4,6 +4,7 @@
  * machine-readable code and a human message. Feature routers (checkout, admin, webhook) are
  * mounted by the caller through `routes`.
  */
+import { randomUUID } from 'node:crypto';
 import cors from 'cors';
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import helmet from 'helmet';
@@ -30,8 +31,20 @@ export function createApp(deps: AppDeps): Express {
   app.use(helmet());
   app.use(cors({ origin: deps.corsOrigins && deps.corsOrigins.length > 0 ? deps.corsOrigins : false }));
   app.use((req, res, next) => {
+    // A request id per request (or the caller's, when sane), echoed back and on every log line.
+    const incoming = req.get('x-request-id');
+    const requestId = incoming && /^[A-Za-z0-9._-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    res.set('x-request-id', requestId);
+    res.locals.log = deps.log.child({ requestId });
+    const started = process.hrtime.bigint();
     const end = httpDuration.startTimer({ method: req.method });
-    res.once('finish', () => end({ route: req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched', status: String(res.statusCode) }));
+    res.once('finish', () => {
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      end({ route, status: String(res.statusCode) });
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const quiet = route === '/healthz' || route === '/readyz' || route === '/metrics';
+      (res.locals.log as Logger)[quiet ? 'debug' : 'info']({ method: req.method, route, status: res.statusCode, ms: Math.round(ms * 10) / 10, orderId: req.params?.orderId }, 'request');
+    });
     next();
   });
   // Amazon's SNS posts JSON as text/plain: the webhook router parses its own body.

@@ -60,7 +60,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       res.status(415).json(errorBody('unsupported_media_type', 'The request body encoding is not supported'));
       return;
     }
-    log.error({ err, method: req.method, path: req.path }, 'unhandled API error');
+    ((res.locals.log as Logger | undefined) ?? log).error({ err, method: req.method, path: req.path }, 'unhandled API error');
     res.status(500).json(errorBody('internal_error', 'Something went wrong on our side; the request may be retried'));
   };
 }

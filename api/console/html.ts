@@ -1,0 +1,36 @@
+// HTML escaping and the console's page layout (header, navigation, language switch, sign-out form).
+import { t, type Lang } from './i18n';
+
+export const esc = (v: unknown): string => String(v ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+export interface LayoutOptions {
+  lang: Lang;
+  title: string;
+  /** Current path with query, to come back to after switching language. */
+  here: string;
+  nav?: 'orders' | 'recovery' | 'settings';
+  user?: { name: string; role: string; csrf: string };
+}
+
+export function layout(o: LayoutOptions, content: string): string {
+  const other: Lang = o.lang === 'ja' ? 'en' : 'ja';
+  const navItem = (key: 'orders' | 'recovery' | 'settings', href: string) =>
+    `<li><a href="${href}"${o.nav === key ? ' aria-current="page"' : ''}>${esc(t(o.lang, key))}</a></li>`;
+  const user = o.user
+    ? `<nav aria-label="main"><ul>${navItem('orders', '/admin/orders')}${navItem('recovery', '/admin/recovery')}${navItem('settings', '/admin/settings')}</ul></nav>
+<div class="user"><span id="signed-in-as">${esc(o.user.name)} (<span id="role">${esc(o.user.role)}</span>)</span>
+<form method="post" action="/admin/logout"><input type="hidden" name="_csrf" value="${esc(o.user.csrf)}"><button type="submit" class="link">${esc(t(o.lang, 'signOut'))}</button></form></div>`
+    : '';
+  return `<!doctype html>
+<html lang="${o.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+${o.user ? `<meta name="csrf-token" content="${esc(o.user.csrf)}">` : ''}
+<title>${esc(o.title)} — ${esc(t(o.lang, 'appTitle'))}</title>
+<link rel="stylesheet" href="/admin/static/console.css">
+<script src="/admin/static/console.js" defer></script>
+</head><body>
+<a class="skip" href="#main">${o.lang === 'ja' ? '本文へ移動' : 'Skip to content'}</a>
+<header class="top"><a class="brand" href="/admin/orders">${esc(t(o.lang, 'appTitle'))}</a>${user}
+<a class="lang" id="lang-switch" hreflang="${other}" href="/admin/lang?to=${other}&amp;back=${encodeURIComponent(o.here)}">${esc(t(o.lang, 'language'))}</a></header>
+<main id="main">${content}</main>
+</body></html>`;
+}

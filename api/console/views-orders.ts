@@ -1,0 +1,172 @@
+// The order list (受注リスト) and the payment-information panel (決済情報) of one order, server-rendered.
+import { esc } from './html';
+import { HISTORY_KIND_LABELS, ORDER_STATUS_LABELS, PAYMENT_STATUS_LABELS, formatDate, formatMoney, label, minorDigits, t, type Lang } from './i18n';
+
+export interface Money {
+  amount: number;
+  currency: string;
+}
+
+export interface OrderRow {
+  orderId: string;
+  paymentStatus: string;
+  orderStatus: string;
+  amount: Money;
+  buyerName: string | null;
+  buyerEmail: string | null;
+  chargeId: string | null;
+  authorizationExpiresAt: string | null;
+  createdAt: string;
+}
+
+export interface ListFilters {
+  paymentStatus?: string;
+  orderStatus?: string;
+  from?: string;
+  to?: string;
+  q?: string;
+  expiringDays?: string;
+}
+
+export interface HistoryRow {
+  at: string;
+  kind: string;
+  amazonObjectId: string | null;
+  amount: Money | null;
+  result: string;
+  message: string | null;
+  debugDetail: string | null;
+}
+
+export interface OrderDetail {
+  orderId: string;
+  workflowId: string;
+  paymentStatus: string;
+  orderStatus: string;
+  paymentIntent: string;
+  amount: Money;
+  amounts: Record<'authorized' | 'captured' | 'refunded' | 'refundPending' | 'capturePending' | 'capturable' | 'refundable', Money>;
+  checkoutSessionId: string | null;
+  chargePermissionId: string | null;
+  chargeId: string | null;
+  authorizationExpiresAt: string | null;
+  buyer: { name?: string; email?: string } | null;
+  pendingTimers: { name: string; firesAt: string }[];
+  lastError: { code?: string; message?: string } | null;
+  completed: boolean;
+  history: HistoryRow[];
+}
+
+export function statusBadge(status: string, lang: Lang): string {
+  return `<span class="badge st-${esc(status)}" data-status="${esc(status)}">${esc(label(PAYMENT_STATUS_LABELS, status, lang))}</span>`;
+}
+
+function options(values: string[], table: Record<string, { ja: string; en: string }>, selected: string | undefined, lang: Lang): string {
+  return [`<option value="">${esc(t(lang, 'any'))}</option>`, ...values.map((v) => `<option value="${esc(v)}"${v === selected ? ' selected' : ''}>${esc(label(table, v, lang))}</option>`)].join('');
+}
+
+export function orderListPage(lang: Lang, f: ListFilters, rows: OrderRow[], nextHref: string | null, isFirst: boolean, error?: string): string {
+  const filters = `<form class="filters" method="get" action="/admin/orders" role="search">
+<label>${esc(t(lang, 'paymentStatus'))}<select name="paymentStatus" id="f-paymentStatus">${options(Object.keys(PAYMENT_STATUS_LABELS), PAYMENT_STATUS_LABELS, f.paymentStatus, lang)}</select></label>
+<label>${esc(t(lang, 'orderStatus'))}<select name="orderStatus" id="f-orderStatus">${options(Object.keys(ORDER_STATUS_LABELS), ORDER_STATUS_LABELS, f.orderStatus, lang)}</select></label>
+<label>${esc(t(lang, 'from'))}<input type="date" name="from" value="${esc(f.from)}"></label>
+<label>${esc(t(lang, 'to'))}<input type="date" name="to" value="${esc(f.to)}"></label>
+<label>${esc(t(lang, 'search'))}<input type="search" name="q" id="f-q" value="${esc(f.q)}" maxlength="200"></label>
+<label>${esc(t(lang, 'expiringDays'))}<input type="number" name="expiringDays" id="f-expiring" min="0" max="30" value="${esc(f.expiringDays)}"></label>
+<div class="buttons"><button type="submit">${esc(t(lang, 'filter'))}</button> <a href="/admin/orders">${esc(t(lang, 'reset'))}</a></div>
+</form>`;
+  const body = rows
+    .map(
+      (o) => `<tr data-order-id="${esc(o.orderId)}">
+<td data-label="${esc(t(lang, 'orderId'))}"><a href="/admin/orders/${encodeURIComponent(o.orderId)}">${esc(o.orderId)}</a></td>
+<td data-label="${esc(t(lang, 'orderDate'))}">${esc(formatDate(o.createdAt))}</td>
+<td data-label="${esc(t(lang, 'buyer'))}">${esc(o.buyerName ?? '-')}${o.buyerEmail ? `<br><small>${esc(o.buyerEmail)}</small>` : ''}</td>
+<td data-label="${esc(t(lang, 'amount'))}" class="num">${esc(formatMoney(o.amount, lang))}</td>
+<td data-label="${esc(t(lang, 'paymentStatus'))}">${statusBadge(o.paymentStatus, lang)}${o.chargeId ? `<br><small class="mono">${esc(o.chargeId)}</small>` : ''}${o.authorizationExpiresAt && o.paymentStatus === 'Authorized' ? `<br><small>${esc(t(lang, 'authExpires'))}: ${esc(formatDate(o.authorizationExpiresAt))}</small>` : ''}</td>
+<td data-label="${esc(t(lang, 'orderStatus'))}">${esc(label(ORDER_STATUS_LABELS, o.orderStatus, lang))}</td>
+<td><a class="button small" href="/admin/orders/${encodeURIComponent(o.orderId)}">${esc(t(lang, 'paymentInfo'))}</a></td></tr>`,
+    )
+    .join('\n');
+  const table = rows.length
+    ? `<table class="orders" id="orders-table"><caption class="sr-only">${esc(t(lang, 'orders'))}</caption><thead><tr><th scope="col">${esc(t(lang, 'orderId'))}</th><th scope="col">${esc(t(lang, 'orderDate'))}</th><th scope="col">${esc(t(lang, 'buyer'))}</th><th scope="col">${esc(t(lang, 'amount'))}</th><th scope="col">${esc(t(lang, 'paymentStatus'))}</th><th scope="col">${esc(t(lang, 'orderStatus'))}</th><th scope="col"><span class="sr-only">${esc(t(lang, 'paymentInfo'))}</span></th></tr></thead><tbody>${body}</tbody></table>`
+    : `<p id="no-orders">${esc(t(lang, 'noOrders'))}</p>`;
+  const pager = `<nav class="pager" aria-label="pages">${isFirst ? '' : `<a href="/admin/orders?${new URLSearchParams(Object.entries(f).filter((e): e is [string, string] => Boolean(e[1]))).toString()}">${esc(t(lang, 'first'))}</a>`}${nextHref ? ` <a id="next-page" rel="next" href="${esc(nextHref)}">${esc(t(lang, 'next'))}</a>` : ` <span>${esc(t(lang, 'lastPage'))}</span>`}</nav>`;
+  return `<h1>${esc(t(lang, 'orders'))}</h1>${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}${filters}${table}${pager}`;
+}
+
+const REFUNDABLE = new Set(['Captured', 'RefundPending', 'Refunded', 'RefundDeclined']);
+const PENDING = new Set(['RefundPending', 'CapturePending', 'AuthorizationPending']);
+
+function amountInput(id: string, name: string, text: string, m: Money, max: Money, disabled: boolean): string {
+  const digits = minorDigits(m.currency);
+  const value = (max.amount / 10 ** digits).toFixed(digits);
+  return `<label for="${id}">${esc(text)} (${esc(m.currency)})</label><input id="${id}" name="${name}" type="number" inputmode="decimal" min="${(1 / 10 ** digits).toFixed(digits)}" step="${(1 / 10 ** digits).toFixed(digits)}" max="${value}" value="${max.amount > 0 ? value : ''}" required${disabled ? ' disabled' : ''}>`;
+}
+
+function actions(lang: Lang, d: OrderDetail, canEdit: boolean): string {
+  if (!canEdit) return `<p class="note" id="view-only">${esc(t(lang, 'viewOnly'))}</p>`;
+  const canCapture = d.paymentStatus === 'Authorized' && d.amounts.capturable.amount > 0;
+  const canCancel = d.paymentStatus === 'Authorized';
+  const canRefund = REFUNDABLE.has(d.paymentStatus) && d.amounts.refundable.amount > 0;
+  const canStatus = !d.completed && d.paymentStatus !== 'CheckoutPending';
+  const dis = (ok: boolean) => (ok ? '' : ' disabled aria-disabled="true"');
+  const statusOptions = Object.keys(ORDER_STATUS_LABELS)
+    .map((s) => `<option value="${s}"${s === d.orderStatus ? ' selected' : ''}>${esc(label(ORDER_STATUS_LABELS, s, lang))}</option>`)
+    .join('');
+  return `<div class="actions" id="actions">
+<form class="action" data-action="capture" data-confirm="${esc(t(lang, 'captureAction'))}">${amountInput('capture-amount', 'amount', t(lang, 'captureAmount'), d.amount, d.amounts.capturable, !canCapture)}<button type="submit" id="capture-button"${dis(canCapture)}>${esc(t(lang, 'captureAction'))}</button></form>
+<form class="action" data-action="cancel" data-confirm="${esc(t(lang, 'cancelAction'))}"><label for="cancel-reason">${esc(t(lang, 'cancelReason'))}</label><input id="cancel-reason" name="reason" type="text" maxlength="500" placeholder="MerchantCanceled"${canCancel ? '' : ' disabled'}><button type="submit" id="cancel-button" class="danger"${dis(canCancel)}>${esc(t(lang, 'cancelAction'))}</button></form>
+<form class="action" data-action="refunds" data-confirm="${esc(t(lang, 'refundAction'))}">${amountInput('refund-amount', 'amount', t(lang, 'refundAmount'), d.amount, d.amounts.refundable, !canRefund)}<button type="submit" id="refund-button"${dis(canRefund)}>${esc(t(lang, 'refundAction'))}</button></form>
+<form class="action" data-action="status" data-confirm="${esc(t(lang, 'statusAction'))}"><label for="order-status">${esc(t(lang, 'orderStatus'))}</label><select id="order-status" name="status"${canStatus ? '' : ' disabled'}>${statusOptions}</select><button type="submit" id="status-button"${dis(canStatus)}>${esc(t(lang, 'statusAction'))}</button></form>
+</div>`;
+}
+
+function historyTable(lang: Lang, rows: HistoryRow[]): string {
+  const body = rows
+    .map((h, i) => {
+      const ok = h.result === 'OK';
+      const more = h.message || h.debugDetail ? `<details><summary>${esc(t(lang, 'details'))}</summary>${h.message ? `<p>${esc(h.message)}</p>` : ''}${h.debugDetail ? `<p><strong>${esc(t(lang, 'debugDetail'))}:</strong></p><pre>${esc(h.debugDetail)}</pre>` : ''}</details>` : '';
+      return `<tr class="${ok ? 'ok' : 'ng'}" data-kind="${esc(h.kind)}" data-result="${esc(h.result)}"><td>${rows.length - i}</td><td>${esc(formatDate(h.at))}</td><td class="mono">${esc(h.amazonObjectId ?? '-')}</td><td>${esc(label(HISTORY_KIND_LABELS, h.kind, lang))}</td><td class="num">${esc(formatMoney(h.amount, lang))}</td><td><span class="${ok ? 'result-ok' : 'result-ng'}">${esc(h.result)}</span>${more}</td></tr>`;
+    })
+    .reverse()
+    .join('\n');
+  return `<table class="history" id="history"><caption>${esc(t(lang, 'history'))}</caption><thead><tr><th scope="col">#</th><th scope="col">${esc(t(lang, 'at'))}</th><th scope="col">${esc(t(lang, 'objectId'))}</th><th scope="col">${esc(t(lang, 'kind'))}</th><th scope="col">${esc(t(lang, 'amount'))}</th><th scope="col">${esc(t(lang, 'result'))}</th></tr></thead><tbody>${body}</tbody></table>`;
+}
+
+/** The part of the detail page refreshed after each action (same HTML as the first render). */
+export function orderPanel(lang: Lang, d: OrderDetail, canEdit: boolean, temporalUrl: string): string {
+  const a = d.amounts;
+  const money = (k: keyof OrderDetail['amounts'], text: string) => `<tr><th scope="row">${esc(text)}</th><td class="num" id="amount-${k}">${esc(formatMoney(a[k], lang))}</td></tr>`;
+  const pending = PENDING.has(d.paymentStatus) || a.refundPending.amount > 0 || a.capturePending.amount > 0;
+  return `<div id="order-panel" data-order-id="${esc(d.orderId)}" data-status="${esc(d.paymentStatus)}" data-pending="${pending}" data-digits="${minorDigits(d.amount.currency)}" data-currency="${esc(d.amount.currency)}">
+<p class="statusline"><span>${esc(t(lang, 'paymentStatus'))}: <span id="payment-status">${statusBadge(d.paymentStatus, lang)}</span></span>
+<span>${esc(t(lang, 'orderStatus'))}: <strong id="order-status-label">${esc(label(ORDER_STATUS_LABELS, d.orderStatus, lang))}</strong></span>
+<span>${esc(t(lang, 'paymentIntent'))}: ${esc(d.paymentIntent === 'Authorize' ? (lang === 'ja' ? '与信' : 'Authorize') : lang === 'ja' ? '与信売上計上' : 'Authorize with capture')}</span></p>
+<div class="grid">
+<section aria-labelledby="ids-h"><h2 id="ids-h">${esc(t(lang, 'ids'))}</h2><dl>
+<dt>${esc(t(lang, 'chargeId'))}</dt><dd class="mono" id="charge-id">${esc(d.chargeId ?? '-')}</dd>
+<dt>${esc(t(lang, 'chargePermissionId'))}</dt><dd class="mono" id="charge-permission-id">${esc(d.chargePermissionId ?? '-')}</dd>
+<dt>${esc(t(lang, 'checkoutSessionId'))}</dt><dd class="mono">${esc(d.checkoutSessionId ?? '-')}</dd>
+<dt>${esc(t(lang, 'buyer'))}</dt><dd>${esc(d.buyer?.name ?? '-')}${d.buyer?.email ? ` &lt;${esc(d.buyer.email)}&gt;` : ''}</dd>
+<dt>${esc(t(lang, 'authExpires'))}</dt><dd>${esc(formatDate(d.authorizationExpiresAt))}</dd>
+</dl><p><a id="temporal-link" href="${esc(temporalUrl)}" target="_blank" rel="noopener noreferrer">${esc(t(lang, 'temporal'))}</a></p></section>
+<section aria-labelledby="amounts-h"><h2 id="amounts-h">${esc(t(lang, 'amounts'))}</h2><table class="amounts"><tbody>
+<tr><th scope="row">${esc(t(lang, 'orderAmount'))}</th><td class="num" id="amount-order">${esc(formatMoney(d.amount, lang))}</td></tr>
+${money('authorized', t(lang, 'authorized'))}${money('captured', t(lang, 'captured'))}${money('refunded', t(lang, 'refunded'))}${money('refundPending', t(lang, 'refundPending'))}${money('capturable', t(lang, 'capturable'))}${money('refundable', t(lang, 'refundable'))}
+</tbody></table></section></div>
+${d.lastError?.code ? `<p class="error" id="last-error">${esc(t(lang, 'lastError'))}: <strong>${esc(d.lastError.code)}</strong> ${esc(d.lastError.message ?? '')}</p>` : ''}
+${actions(lang, d, canEdit)}
+${historyTable(lang, d.history)}
+${d.pendingTimers.length ? `<p class="note">${esc(t(lang, 'pendingTimers'))}: ${d.pendingTimers.map((p) => `${esc(p.name)} → ${esc(formatDate(p.firesAt))}`).join(', ')}</p>` : ''}
+</div>`;
+}
+
+export function orderDetailPage(lang: Lang, d: OrderDetail, canEdit: boolean, temporalUrl: string): string {
+  return `<p><a href="/admin/orders">← ${esc(t(lang, 'backToList'))}</a></p>
+<h1>${esc(t(lang, 'paymentInfo'))} <span class="mono">${esc(d.orderId)}</span></h1>
+<div id="outcome" role="status" aria-live="polite"></div>
+${orderPanel(lang, d, canEdit, temporalUrl)}
+<p><button type="button" id="refresh-button" class="secondary">${esc(t(lang, 'refresh'))}</button></p>
+<dialog id="confirm-dialog" aria-labelledby="confirm-title"><form method="dialog"><h2 id="confirm-title">${esc(t(lang, 'confirmTitle'))}</h2><p id="confirm-text"></p>
+<div class="buttons"><button value="cancel" class="secondary" id="confirm-no">${esc(t(lang, 'confirmCancel'))}</button> <button value="ok" id="confirm-yes">${esc(t(lang, 'confirmOk'))}</button></div></form></dialog>`;
+}
