@@ -1,0 +1,178 @@
+// `npm run bench [-- --orders N --concurrency C --workers W --no-two-workers]`: engine vs bare-Temporal baseline vs direct SDK, on one embedded stack; writes bench-results/latest.json.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { ChildPart } from './bench/child';
+import { checkout, fullLifecycle, percentile, pool } from './bench/lifecycle';
+import { startStack, type Stack } from './bench/stack';
+
+interface Args {
+  orders: number;
+  concurrency: number;
+  twoWorkers: boolean;
+  latencySamples: number;
+  deadlineMs: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { orders: 100, concurrency: 10, twoWorkers: true, latencySamples: 40, deadlineMs: 75_000 };
+  for (let i = 0; i < argv.length; i++) {
+    const v = argv[i + 1];
+    if (argv[i] === '--orders') (a.orders = Number(v)), i++;
+    else if (argv[i] === '--concurrency') (a.concurrency = Number(v)), i++;
+    else if (argv[i] === '--latency-samples') (a.latencySamples = Number(v)), i++;
+    else if (argv[i] === '--phase-seconds') (a.deadlineMs = Number(v) * 1000), i++;
+    else if (argv[i] === '--no-two-workers') a.twoWorkers = false;
+    else throw new Error(`unknown argument ${argv[i]} (use --orders N --concurrency C --latency-samples S --phase-seconds T --no-two-workers)`);
+  }
+  if (!(a.orders > 0 && a.orders <= 5000 && a.concurrency > 0 && a.concurrency <= 200)) throw new Error('--orders must be 1..5000 and --concurrency 1..200');
+  return a;
+}
+
+const round = (n: number, d = 3) => Math.round(n * 10 ** d) / 10 ** d;
+
+/** Activities (by type) and workflow tasks one finished engine order took, read from its history. */
+async function profileOrder(s: Stack, orderId: string): Promise<{ activities: number; byType: Record<string, number>; workflowTasks: number; updates: number; events: number }> {
+  const history = await s.client.workflow.getHandle(`order-${orderId}`).fetchHistory();
+  const byType: Record<string, number> = {};
+  let activities = 0;
+  let workflowTasks = 0;
+  let updates = 0;
+  for (const e of history.events ?? []) {
+    const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    if (name) {
+      activities++;
+      byType[name] = (byType[name] ?? 0) + 1;
+    }
+    if (e.workflowTaskCompletedEventAttributes) workflowTasks++;
+    if (e.workflowExecutionUpdateAcceptedEventAttributes) updates++;
+  }
+  return { activities, byType, workflowTasks, updates, events: history.events?.length ?? 0 };
+}
+
+async function engineRun(s: Stack, a: Args, label: string) {
+  const run = randomUUID().slice(0, 6);
+  const r = await pool(a.orders, a.concurrency, a.deadlineMs, (i) => fullLifecycle(s, `B${label}-${run}-${i}`));
+  const secs = r.results.map((t) => (t.settledAt - t.startedAt) / 1000);
+  return { done: r.results.length, errors: r.errors, elapsedMs: r.elapsedMs, ordersPerSecond: r.results.length / (r.elapsedMs / 1000), p50: percentile(secs, 50), p99: percentile(secs, 99) };
+}
+
+async function baselineRun(s: Stack, a: Args, queue: string, activities: number) {
+  const run = randomUUID().slice(0, 6);
+  const r = await pool(a.orders, a.concurrency, a.deadlineMs, (i) => s.client.workflow.execute('benchBaseline', { taskQueue: queue, workflowId: `baseline-${run}-${i}`, args: [activities] }));
+  return { done: r.results.length, errors: r.errors, elapsedMs: r.elapsedMs, ordersPerSecond: r.results.length / (r.elapsedMs / 1000) };
+}
+
+/** The API's checkout start vs what a plugin does inside its page request: sign the button, read the session from Amazon. */
+async function checkoutLatency(s: Stack, samples: number, sessionId: string) {
+  const api: number[] = [];
+  const direct: number[] = [];
+  const run = randomUUID().slice(0, 6);
+  for (let i = 0; i < samples; i++) {
+    let t = performance.now();
+    const r = await s.call('POST', '/api/checkouts', 'storefront', { orderId: `L-${run}-${i}`, amount: { amount: 1000, currency: 'JPY' }, reviewReturnUrl: 'https://shop.example/review', resultReturnUrl: 'https://shop.example/result' });
+    if (r.status !== 201) throw new Error(`checkout start ${r.status}`);
+    api.push(performance.now() - t);
+    t = performance.now();
+    s.amazonPay.generateButtonSignature(JSON.stringify({ webCheckoutDetails: { checkoutReviewReturnUrl: 'https://shop.example/review' }, storeId: 'x', scopes: ['name', 'email'], merchantMetadata: { merchantReferenceId: `L-${run}-${i}` } }));
+    await s.amazonPay.getCheckoutSession(sessionId);
+    direct.push(performance.now() - t);
+  }
+  return { apiP50Ms: percentile(api, 50), apiP99Ms: percentile(api, 99), directP50Ms: percentile(direct, 50), directP99Ms: percentile(direct, 99) };
+}
+
+async function main(): Promise<void> {
+  const a = parseArgs(process.argv.slice(2));
+  const t0 = Date.now();
+  const hardStop = setTimeout(() => {
+    console.error('bench: over the 9-minute bound, stopping');
+    process.exit(2);
+  }, 9 * 60_000);
+  hardStop.unref();
+  const say = (m: string) => console.log(`[bench ${((Date.now() - t0) / 1000).toFixed(0)}s] ${m}`);
+  say('starting embedded stack (PGlite, Temporal dev server, simulator zero-delay; worker and API as child processes)');
+  const s = await startStack();
+  const baselineQueue = `bench-baseline-${randomUUID().slice(0, 8)}`;
+  const baseWorker = new ChildPart('baseline-worker', path.resolve(__dirname, '..'), 'scripts/bench/baseline-worker.ts', { TEMPORAL_ADDRESS: s.temporalAddress, BENCH_BASELINE_QUEUE: baselineQueue }, path.join(s.dataDir, 'logs'), (l) => l.includes('"worker running"'));
+  try {
+    await baseWorker.start();
+    say('warming up (5 orders) and profiling one order');
+    const warm = await pool(5, 5, 60_000, (i) => fullLifecycle(s, `W-${randomUUID().slice(0, 6)}-${i}`));
+    if (warm.results.length === 0) throw new Error(`warm-up failed: ${warm.errors[0]}`);
+    const profile = await profileOrder(s, warm.results[0].orderId);
+    const sessionId = (await checkout(s, `LS-${randomUUID().slice(0, 6)}`, 1000)).checkoutSessionId;
+    await baselineRun(s, { ...a, orders: 5, concurrency: 5 }, baselineQueue, profile.activities);
+
+    say(`checkout latency (${a.latencySamples} samples each)`);
+    const latency = await checkoutLatency(s, a.latencySamples, sessionId);
+    say(`engine: ${a.orders} orders, concurrency ${a.concurrency}, 1 worker`);
+    for (const w of s.workers) w.peakRssMb = 0;
+    s.api.peakRssMb = 0;
+    const engine = await engineRun(s, a, '1');
+    const workerRssMb = s.workers[0].peakRssMb;
+    const apiRssMb = s.api.peakRssMb;
+    say(`baseline: ${a.orders} workflows × ${profile.activities} no-op activities`);
+    const baseline = await baselineRun(s, a, baselineQueue, profile.activities);
+    let two: Awaited<ReturnType<typeof engineRun>> | undefined;
+    if (a.twoWorkers) {
+      say('engine again with 2 worker processes');
+      await s.startWorker();
+      two = await engineRun(s, a, '2');
+    }
+    const ratio = engine.ordersPerSecond / baseline.ordersPerSecond;
+    const result = {
+      date: new Date().toISOString(),
+      orders: a.orders,
+      concurrency: a.concurrency,
+      ordersCompleted: engine.done,
+      ordersFailed: engine.errors.length,
+      ordersPerSecond: round(engine.ordersPerSecond),
+      baselineOrdersPerSecond: round(baseline.ordersPerSecond),
+      ratioToBaseline: round(ratio),
+      checkoutAddedLatencyRatio: round(latency.apiP50Ms / latency.directP50Ms),
+      checkoutLatencyMs: { api: { p50: round(latency.apiP50Ms, 1), p99: round(latency.apiP99Ms, 1) }, directSdk: { p50: round(latency.directP50Ms, 1), p99: round(latency.directP99Ms, 1) } },
+      p50SecondsToSettled: round(engine.p50),
+      p99SecondsToSettled: round(engine.p99),
+      workerRssMb,
+      apiRssMb,
+      baselineWorkerRssMb: baseWorker.peakRssMb,
+      benchProcessRssMb: Math.round(process.memoryUsage().rss / 1048576),
+      processes: 'worker, API and baseline worker are separate child processes (RSS = peak VmRSS while running); PGlite, the simulator and this driver share the bench process; the Temporal dev server is its own process',
+      perOrder: { activities: profile.activities, activityTypes: profile.byType, workflowTasks: profile.workflowTasks, updates: profile.updates, historyEvents: profile.events },
+      twoWorkers: two ? { ordersPerSecond: round(two.ordersPerSecond), ratioToOneWorker: round(two.ordersPerSecond / engine.ordersPerSecond), p50SecondsToSettled: round(two.p50), p99SecondsToSettled: round(two.p99), failed: two.errors.length } : null,
+      errors: [...new Set([...engine.errors, ...baseline.errors, ...(two?.errors ?? [])])].slice(0, 10),
+      targets: { ratioToBaseline: '>= 0.8', checkoutAddedLatencyRatio: '<= 1.3', p99SecondsToSettled: '<= 2' },
+      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.release()}`, node: process.version },
+      versions: { engine: (require('../package.json') as { version: string }).version, temporalSdk: (require('@temporalio/worker/package.json') as { version: string }).version, database: process.env.DATABASE_URL ? 'DATABASE_URL' : 'PGlite (embedded)' },
+      durationSeconds: Math.round((Date.now() - t0) / 1000),
+    };
+    const dir = path.resolve(__dirname, '../bench-results');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+    const rows: [string, string, string][] = [
+      ['orders / concurrency', `${engine.done}/${a.orders} ok, c=${a.concurrency}`, ''],
+      ['engine orders/s', String(result.ordersPerSecond), ''],
+      ['baseline orders/s', String(result.baselineOrdersPerSecond), `${profile.activities} no-op activities/order`],
+      ['ratioToBaseline', String(result.ratioToBaseline), 'target >= 0.8'],
+      ['checkoutAddedLatencyRatio', String(result.checkoutAddedLatencyRatio), `api p50 ${result.checkoutLatencyMs.api.p50} ms vs SDK ${result.checkoutLatencyMs.directSdk.p50} ms; target <= 1.3`],
+      ['p50 / p99 s to settled', `${result.p50SecondsToSettled} / ${result.p99SecondsToSettled}`, 'target p99 <= 2'],
+      ['worker / API RSS MB', `${workerRssMb} / ${apiRssMb}`, 'peak, separate processes'],
+      ['2 workers orders/s', two ? `${result.twoWorkers?.ordersPerSecond} (x${result.twoWorkers?.ratioToOneWorker})` : 'skipped', ''],
+    ];
+    for (const [k, v, n] of rows) console.log(`  ${k.padEnd(26)} ${v.padEnd(24)} ${n}`);
+    console.log(`wrote bench-results/latest.json (${result.durationSeconds}s)`);
+    if (engine.errors.length > 0) console.log(`engine errors (${engine.errors.length}): ${engine.errors.slice(0, 3).join(' | ')}`);
+  } finally {
+    await baseWorker.stop();
+    await s.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(`bench: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

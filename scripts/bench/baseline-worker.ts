@@ -1,0 +1,28 @@
+// Child process of `npm run bench`: a worker for the baseline workflow only, with the engine worker's slot settings, on TEMPORAL_ADDRESS and BENCH_BASELINE_QUEUE.
+import path from 'node:path';
+import { NativeConnection, Worker } from '@temporalio/worker';
+
+async function run(): Promise<void> {
+  const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+  const connection = await NativeConnection.connect({ address });
+  const worker = await Worker.create({
+    connection,
+    taskQueue: process.env.BENCH_BASELINE_QUEUE ?? 'bench-baseline',
+    workflowsPath: path.resolve(__dirname, 'baseline-workflow.ts'),
+    activities: { noop: async () => undefined },
+    maxConcurrentActivityTaskExecutions: Number(process.env.WORKER_MAX_CONCURRENT_ACTIVITIES ?? 100),
+    maxConcurrentWorkflowTaskExecutions: Number(process.env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS ?? 40),
+  });
+  const stop = () => worker.shutdown();
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  const done = worker.run();
+  console.log(JSON.stringify({ msg: 'worker running', taskQueue: process.env.BENCH_BASELINE_QUEUE }));
+  await done;
+  await connection.close();
+}
+
+run().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,75 @@
+// One order's full lifecycle through the engine API with the simulator's buyer: checkout, buyer, complete, capture, refund, then waits until Refunded.
+import type { Stack } from './stack';
+
+export interface LifecycleTiming {
+  orderId: string;
+  startedAt: number;
+  settledAt: number;
+}
+
+function must(step: string, r: { status: number; body?: unknown; data?: unknown }, ok: number): void {
+  if (r.status !== ok) throw new Error(`${step}: ${r.status} ${JSON.stringify(r.body ?? r.data)}`);
+}
+
+/** Buyer and storefront steps up to an authorized (or, with AuthorizeWithCapture, captured) order. */
+export async function checkout(s: Stack, orderId: string, amount: number, paymentIntent: 'Authorize' | 'AuthorizeWithCapture' = 'Authorize'): Promise<{ status: number; body: any; checkoutSessionId: string }> {
+  const started = await s.call('POST', '/api/checkouts', 'storefront', { orderId, amount: { amount, currency: 'JPY' }, paymentIntent, reviewReturnUrl: 'https://shop.example/review', resultReturnUrl: 'https://shop.example/result' });
+  must('checkout start', started, 201);
+  const button = await s.control<{ checkoutSessionId: string }>('POST', '/__sim/buyer/checkout', { payloadJSON: started.body.payloadJSON, signature: started.body.signature, publicKeyId: started.body.publicKeyId });
+  must('buyer button', button, 201);
+  const id = button.data.checkoutSessionId;
+  must('buyer sign-in', await s.control('POST', `/__sim/buyer/checkout-sessions/${id}/approve`, {}), 200);
+  must('review', await s.call('GET', `/api/checkouts/${orderId}?amazonCheckoutSessionId=${id}`, 'storefront'), 200);
+  must('confirm', await s.call('POST', `/api/checkouts/${orderId}/confirm`, 'storefront', {}), 200);
+  must('buyer approval', await s.control('POST', `/__sim/buyer/checkout-sessions/${id}/approve`, {}), 200);
+  const complete = await s.call('POST', `/api/checkouts/${orderId}/complete`, 'storefront', { amazonCheckoutSessionId: id });
+  return { ...complete, checkoutSessionId: id };
+}
+
+export async function waitForStatus(s: Stack, orderId: string, statuses: string[], timeoutMs: number, intervalMs = 50): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    const r = await s.call('GET', `/api/admin/orders/${orderId}`, 'viewer').catch(() => ({ status: 0, body: {} as any }));
+    last = r.status === 200 ? String(r.body.paymentStatus) : `HTTP ${r.status}`;
+    if (statuses.includes(last) && (r.body.amounts?.refundPending?.amount ?? 0) === 0) return last;
+    await new Promise((res) => setTimeout(res, intervalMs));
+  }
+  throw new Error(`order ${orderId} not ${statuses.join('/')} after ${timeoutMs} ms (last ${last})`);
+}
+
+export async function fullLifecycle(s: Stack, orderId: string, amount = 5000): Promise<LifecycleTiming> {
+  const startedAt = performance.now();
+  const done = await checkout(s, orderId, amount);
+  must('complete', done, 200);
+  must('capture', await s.call('POST', `/api/admin/orders/${orderId}/capture?waitMs=20000`, 'editor', { amount, requestId: 'cap-1' }), 200);
+  must('refund', await s.call('POST', `/api/admin/orders/${orderId}/refunds?waitMs=20000`, 'editor', { amount: 1000, requestId: 'ref-1' }), 200);
+  await waitForStatus(s, orderId, ['Refunded'], 60_000);
+  return { orderId, startedAt, settledAt: performance.now() };
+}
+
+/** Runs `count` jobs with at most `concurrency` in flight; stops starting new ones after `deadlineMs`. */
+export async function pool<T>(count: number, concurrency: number, deadlineMs: number, job: (i: number) => Promise<T>): Promise<{ results: T[]; errors: string[]; elapsedMs: number }> {
+  const results: T[] = [];
+  const errors: string[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  const lane = async () => {
+    while (next < count && performance.now() - t0 < deadlineMs) {
+      const i = next++;
+      try {
+        results.push(await job(i));
+      } catch (err) {
+        errors.push(err instanceof Error ? err.message : String(err));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
+  return { results, errors, elapsedMs: performance.now() - t0 };
+}
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}

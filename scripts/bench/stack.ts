@@ -1,0 +1,183 @@
+// The embedded stack the benchmark and chaos suite run on: PGlite (or DATABASE_URL), a Temporal dev server and the simulator in this process; workers and the API as child processes.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createApiKey } from '../../lib/api-keys';
+import { createAmazonPayClient, type WebStoreClient } from '../../lib/amazon-pay-client';
+import { Secret } from '../../lib/config';
+import { createPrismaClient, type PrismaClient } from '../../lib/database';
+import { applyMigrations } from '../../lib/migrate';
+import { testDevServerExecutable } from '../../lib/tools';
+import { loadOrCreateDevMerchant, registerMerchant, simRequest } from '../../simulator/dev-merchant';
+import { startSimulator, type RunningSimulator } from '../../simulator/index';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
+import { ChildPart, freePort } from './child';
+
+export interface StackOptions {
+  /** Engine worker processes to start (default 1). */
+  workers?: number;
+  /** Extra environment for the worker and API children. */
+  env?: Record<string, string>;
+  /** Keep IPN retries short so chaos runs stay bounded. */
+  ipnRetryDelaysMs?: number[];
+}
+
+export interface Stack {
+  dataDir: string;
+  dbUrl: string;
+  prisma: PrismaClient;
+  temporalAddress: string;
+  client: Client;
+  taskQueue: string;
+  sim: RunningSimulator;
+  amazonPay: WebStoreClient;
+  apiUrl: string;
+  keys: { storefront: string; viewer: string; editor: string };
+  workers: ChildPart[];
+  api: ChildPart;
+  database: ChildPart | undefined;
+  /** Environment the engine children run with (for extra workers, reconcile). */
+  childEnv: Record<string, string>;
+  startWorker(): Promise<ChildPart>;
+  restartApi(): Promise<void>;
+  restartTemporal(): Promise<void>;
+  /** Restarts the PostgreSQL server process (every connection drops), down for `downMs`. */
+  bounceDatabase(downMs: number): Promise<void>;
+  control<T = Record<string, unknown>>(method: string, pathname: string, body?: unknown): Promise<{ status: number; data: T }>;
+  call(method: string, pathname: string, role: 'storefront' | 'viewer' | 'editor', body?: unknown): Promise<{ status: number; body: any }>;
+  stop(): Promise<void>;
+}
+
+const REPO = path.resolve(__dirname, '../..');
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'engine-bench-'));
+
+  // PostgreSQL: the embedded PGlite (as npm start runs it) in a child process of its own, so it can be restarted and does not share this driver's thread.
+  const logDir = path.join(dataDir, 'logs');
+  let dbUrl = process.env.DATABASE_URL ?? '';
+  let pg: ChildPart | undefined;
+  if (!dbUrl) {
+    const pgPort = await freePort();
+    pg = new ChildPart('pglite', REPO, 'scripts/bench/pglite-server.ts', { DATA_DIR: dataDir, PGLITE_PORT: String(pgPort) }, logDir, (l) => l.includes('"database ready"'));
+    await pg.start();
+    dbUrl = `postgresql://postgres:postgres@127.0.0.1:${pgPort}/postgres?sslmode=disable`;
+  }
+  await applyMigrations(dbUrl, () => undefined);
+  const prisma = createPrismaClient(dbUrl, { max: 4 });
+
+  // Temporal dev server with a file database so a restart keeps every workflow.
+  const temporalPort = await freePort();
+  const temporalAddress = `127.0.0.1:${temporalPort}`;
+  const startTemporal = () =>
+    TestWorkflowEnvironment.createLocal({
+      server: { executable: testDevServerExecutable(), ip: '127.0.0.1', port: temporalPort, ui: false, dbFilename: path.join(dataDir, 'temporal.db'), searchAttributes: SEARCH_ATTRIBUTE_KEYS, log: { format: 'json', level: 'error' } },
+    });
+  let temporalEnv = await startTemporal();
+  const connection = await Connection.connect({ address: temporalAddress });
+  const client = new Client({ connection });
+
+  // The simulator, zero delays, real clock; the dev merchant's IPN URL is the API child's webhook.
+  const sim = await startSimulator({ port: 0, dataDir, logLevel: 'silent', delays: 'zero', clock: 'real', ipnRetryDelaysMs: opts.ipnRetryDelaysMs ?? [200, 500, 1000, 2000, 4000] });
+  const merchant = loadOrCreateDevMerchant(dataDir);
+  const apiPort = await freePort();
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  await registerMerchant(sim, merchant, `${apiUrl}/api/webhooks/amazon-pay`);
+  const amazonPay = createAmazonPayClient(
+    { endpoint: 'simulator', simulatorAddress: sim.address, region: 'jp', sandbox: true, merchantId: merchant.merchantId, storeId: merchant.storeId, publicKeyId: merchant.publicKeyId, privateKey: new Secret(merchant.privateKeyPem), algorithm: 'AMZN-PAY-RSASSA-PSS-V2' },
+    { simulatorCaPem: sim.caCertPem },
+  );
+
+  const taskQueue = `bench-orders-${randomUUID().slice(0, 8)}`;
+  const childEnv: Record<string, string> = {
+    DATA_DIR: dataDir,
+    DATABASE_URL: dbUrl,
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    AMAZON_PAY_ENDPOINT: sim.address,
+    HOST: '127.0.0.1',
+    PORT: String(apiPort),
+    PUBLIC_URL: apiUrl,
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    LOG_LEVEL: 'info',
+    NODE_ENV: 'production',
+    ...(opts.env ?? {}),
+  };
+  const workers: ChildPart[] = [];
+  const startWorker = async () => {
+    const w = new ChildPart(`worker-${workers.length + 1}`, REPO, 'worker/main.ts', childEnv, logDir, (line) => line.includes('"worker running"'));
+    await w.start();
+    workers.push(w);
+    return w;
+  };
+  for (let i = 0; i < (opts.workers ?? 1); i++) await startWorker();
+  const api = new ChildPart('api', REPO, 'api/server.ts', childEnv, logDir, (line) => line.includes('"API listening"'));
+  await api.start();
+  const keys = {
+    storefront: (await createApiKey(prisma, 'storefront', 'bench shop')).key,
+    viewer: (await createApiKey(prisma, 'viewer', 'bench viewer')).key,
+    editor: (await createApiKey(prisma, 'editor', 'bench editor')).key,
+  };
+
+  const stack: Stack = {
+    dataDir,
+    dbUrl,
+    prisma,
+    temporalAddress,
+    client,
+    taskQueue,
+    sim,
+    amazonPay,
+    apiUrl,
+    keys,
+    workers,
+    api,
+    database: pg,
+    childEnv,
+    startWorker,
+    async restartApi() {
+      await api.start();
+    },
+    async restartTemporal() {
+      await temporalEnv.teardown();
+      temporalEnv = await startTemporal();
+    },
+    async bounceDatabase(downMs: number) {
+      if (!pg) throw new Error('bounceDatabase needs the embedded PGlite (DATABASE_URL is set)');
+      await pg.stop();
+      await new Promise((r) => setTimeout(r, downMs));
+      await pg.start();
+    },
+    async control<T>(method: string, pathname: string, body?: unknown) {
+      const r = await simRequest(sim, method, pathname, body);
+      return { status: r.status, data: r.data as T };
+    },
+    async call(method, pathname, role, body) {
+      const headers: Record<string, string> = { authorization: `Bearer ${keys[role]}` };
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      const res = await fetch(`${apiUrl}${pathname}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // not JSON
+      }
+      return { status: res.status, body: parsed };
+    },
+    async stop() {
+      await api.stop();
+      for (const w of workers) await w.stop();
+      await connection.close().catch(() => undefined);
+      await prisma.$disconnect().catch(() => undefined);
+      await sim.close().catch(() => undefined);
+      await temporalEnv.teardown().catch(() => undefined);
+      if (pg) await pg.stop();
+      if (!process.env.KEEP_BENCH_DATA) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return stack;
+}
