@@ -1,6 +1,7 @@
 /**
  * The engine's full HTTP API from its dependencies: storefront checkout, admin, Amazon
- * notifications, OpenAPI, health and metrics, with rate limits on the public endpoints. Used by
+ * notifications, OpenAPI, health and metrics, the admin console (/admin) and the demo shop (/demo),
+ * with rate limits on the public endpoints. Used by
  * `npm start`, `npm run api` and the tests alike.
  */
 import type { Client, Connection } from '@temporalio/client';
@@ -15,6 +16,8 @@ import type { PrismaClient } from '../prisma/generated/client';
 import { adminRoutes } from './admin';
 import { createApp } from './app';
 import { checkoutRoutes } from './checkout';
+import { consoleRoutes, type ConsoleOptions } from './console';
+import { demoRoutes, type DemoOptions } from './demo';
 import { errorBody } from './errors';
 import { openApiRoutes } from './openapi';
 import { createOrdersGateway } from './orders';
@@ -31,6 +34,10 @@ export interface EngineAppDeps {
   log: Logger;
   corsOrigins?: string[];
   rateLimitPerMinute?: number;
+  /** The admin web console under /admin (always served). */
+  console?: ConsoleOptions;
+  /** The demo storefront under /demo: on by default only with the bundled simulator. */
+  demo?: DemoOptions & { enabled?: boolean };
 }
 
 export function createEngineApp(deps: EngineAppDeps): Express {
@@ -50,7 +57,12 @@ export function createEngineApp(deps: EngineAppDeps): Express {
     readiness: deps.readiness,
     log: deps.log,
     corsOrigins: deps.corsOrigins,
-    routes: [openApiRoutes(), adminRoutes({ prisma: deps.prisma, orders, merchant: deps.merchant })],
+    routes: [
+      openApiRoutes(),
+      adminRoutes({ prisma: deps.prisma, orders, merchant: deps.merchant }),
+      consoleRoutes({ prisma: deps.prisma, options: deps.console }),
+      ...((deps.demo?.enabled ?? deps.merchant.endpoint === 'simulator') ? [demoRoutes({ prisma: deps.prisma, options: deps.demo })] : []),
+    ],
     publicRoutes: [
       { path: '/api/checkouts', limiter, router: checkout },
       { path: '/api/webhooks', limiter, router: webhook },

@@ -3,6 +3,7 @@
  * production: DATABASE_URL and TEMPORAL_ADDRESS; locally: the ones `npm start` serves).
  */
 import type { Server } from 'node:http';
+import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from '../lib/config';
 import { readSimulatorCa } from '../lib/amazon-pay-client';
 import { createEngineAmazonPayClient, resolveAmazonPayConfig } from '../lib/amazon-pay-engine';
@@ -38,6 +39,8 @@ export async function startApi(config: Config, log: Logger, lifecycle: Lifecycle
     log: log.child({ component: 'api' }),
     corsOrigins: config.api.corsOrigins,
     rateLimitPerMinute: config.api.rateLimitPerMinute,
+    console: { sessionSecret: config.console.sessionSecret?.reveal(), dataDir: config.dataDir, temporalUiUrl: config.console.temporalUiUrl, namespace: config.temporal.namespace },
+    demo: { enabled: config.console.demoEnabled, keyFile: path.join(config.dataDir, 'demo-storefront-key') },
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.api.port, config.api.host);

@@ -29,7 +29,7 @@ export class Secret {
 }
 
 /** Variables whose value is secret: a validation message for them never contains the value. */
-const SECRET_VARIABLES = new Set(['AMAZON_PAY_PRIVATE_KEY', 'TEMPORAL_API_KEY', 'DATABASE_URL', 'ADMIN_BOOTSTRAP_KEY']);
+const SECRET_VARIABLES = new Set(['AMAZON_PAY_PRIVATE_KEY', 'TEMPORAL_API_KEY', 'DATABASE_URL', 'ADMIN_BOOTSTRAP_KEY', 'CONSOLE_SESSION_SECRET']);
 
 const port = (fallback: number) =>
   z
@@ -123,6 +123,10 @@ const schema = z
     AMAZON_PAY_STORE_ID: optionalText.refine((v) => v === undefined || /^amzn1\.application-oa2-client\.[0-9a-f]{32}$/.test(v), 'expected a store id (client id) like amzn1.application-oa2-client.<32 hex>'),
     AMAZON_PAY_PUBLIC_KEY_ID: optionalText.refine((v) => v === undefined || /^[A-Za-z0-9-]{10,64}$/.test(v), 'expected a public key id such as SANDBOX-AEXAMPLE...'),
     AMAZON_PAY_PRIVATE_KEY: optionalText,
+    CONSOLE_SESSION_SECRET: optionalText.refine((v) => v === undefined || v.length >= 32, 'expected at least 32 characters (value not shown)'),
+    TEMPORAL_UI_URL: optionalText.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), 'expected an http(s) URL such as https://cloud.temporal.io'),
+    DEMO_ENABLED: optionalText.refine((v) => v === undefined || ['true', 'false', '1', '0', 'yes', 'no'].includes(v.toLowerCase()), 'expected true or false (empty: on with the bundled simulator only)'),
+
     AMAZON_PAY_ALGORITHM: z.enum(['AMZN-PAY-RSASSA-PSS-V2', 'AMZN-PAY-RSASSA-PSS']).default('AMZN-PAY-RSASSA-PSS-V2'),
 
     // Legacy MWS (v1) credentials: accepted nowhere, rejected with a clear message when present.
@@ -189,6 +193,14 @@ export interface Config {
   worker: { maxConcurrentActivities: number; maxConcurrentWorkflowTasks: number };
   simulator: { host: string; port: number };
   amazonPay: AmazonPayConfig;
+  console: {
+    /** Seals the console's session cookie; undefined: generated once and kept in DATA_DIR. */
+    sessionSecret?: Secret;
+    /** Where Temporal UI is, for the console's links to order workflows. */
+    temporalUiUrl: string;
+    /** The demo storefront: undefined means "on when Amazon Pay is the bundled simulator". */
+    demoEnabled?: boolean;
+  };
 }
 
 export class ConfigError extends Error {
@@ -281,6 +293,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConcurrentWorkflowTasks: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     },
     simulator: { host: e.SIMULATOR_HOST, port: e.SIMULATOR_PORT },
+    console: {
+      sessionSecret: e.CONSOLE_SESSION_SECRET === undefined ? undefined : new Secret(e.CONSOLE_SESSION_SECRET),
+      temporalUiUrl: e.TEMPORAL_UI_URL ?? `http://127.0.0.1:${e.TEMPORAL_UI_PORT}`,
+      demoEnabled: e.DEMO_ENABLED === undefined ? undefined : ['true', '1', 'yes'].includes(e.DEMO_ENABLED.toLowerCase()),
+    },
     amazonPay: {
       endpoint: e.AMAZON_PAY_ENDPOINT === 'amazon' ? 'amazon' : 'simulator',
       simulatorAddress: e.AMAZON_PAY_ENDPOINT !== undefined && e.AMAZON_PAY_ENDPOINT !== 'amazon' ? e.AMAZON_PAY_ENDPOINT : `127.0.0.1:${e.SIMULATOR_PORT}`,

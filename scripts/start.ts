@@ -71,6 +71,8 @@ async function run(): Promise<void> {
     await startApi(config, log, lifecycle);
     urls.API = config.api.publicUrl;
     urls.Readiness = `${config.api.publicUrl}/readyz`;
+    urls['Admin console'] = `${config.api.publicUrl}/admin`;
+    if (config.console.demoEnabled ?? config.amazonPay.endpoint === 'simulator') urls['Demo shop'] = `${config.api.publicUrl}/demo`;
   } catch (err) {
     await lifecycle.stopAll();
     throw err;

@@ -1,0 +1,177 @@
+// Console actions without page reloads: confirm dialog, JSON POST with the CSRF token, outcome message, panel refresh and polling.
+(function () {
+  'use strict';
+  var lang = document.documentElement.lang === 'en' ? 'en' : 'ja';
+  var T = {
+    ja: { done: '完了しました', accepted: '受け付けました。処理中です…', failed: 'エラー', amount: '金額', reason: '理由', status: '対応状況', network: '通信エラー', redriven: '再取得しました' },
+    en: { done: 'Done', accepted: 'Accepted; processing…', failed: 'Error', amount: 'Amount', reason: 'Reason', status: 'Order status', network: 'Network error', redriven: 'Re-read from Amazon' }
+  }[lang];
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = meta ? meta.getAttribute('content') : '';
+
+  function requestId() {
+    var a = new Uint8Array(12);
+    crypto.getRandomValues(a);
+    return 'console-' + Array.prototype.map.call(a, function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
+  }
+
+  function post(url, body) {
+    return fetch(url, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrf, 'x-requested-with': 'fetch', accept: 'application/json' },
+      body: JSON.stringify(body)
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (j) { return { status: r.status, body: j }; });
+    });
+  }
+
+  function show(kind, text) {
+    var out = document.getElementById('outcome');
+    if (!out) return;
+    out.className = 'outcome ' + kind;
+    out.textContent = text;
+  }
+
+  function errorText(res) {
+    var e = (res.body && res.body.error) || {};
+    var d = e.details || {};
+    var msg = (d.adminMessage && d.adminMessage[lang]) || e.message || '';
+    return T.failed + ' (' + res.status + ') ' + (e.code || '') + (msg ? ': ' + msg : '');
+  }
+
+  // ---- order panel: refresh and polling while Amazon is still processing ----
+  var pollUntil = 0;
+  var pollTimer = null;
+  function panel() { return document.getElementById('order-panel'); }
+  function refresh() {
+    var p = panel();
+    if (!p) return Promise.resolve();
+    var id = p.getAttribute('data-order-id');
+    return fetch('/admin/orders/' + encodeURIComponent(id) + '/panel', { credentials: 'same-origin', headers: { 'x-requested-with': 'fetch' } })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (html === null) return;
+        var holder = document.createElement('div');
+        holder.innerHTML = html;
+        var fresh = holder.firstElementChild;
+        var old = panel();
+        if (fresh && old) old.replaceWith(fresh);
+        bindForms();
+        schedulePoll();
+      })
+      .catch(function () { /* next poll or refresh button */ });
+  }
+  function schedulePoll() {
+    var p = panel();
+    if (pollTimer) { clearTimeout(pollTimer); pollTimer = null; }
+    if (!p) return;
+    if (p.getAttribute('data-pending') === 'true' && pollUntil === 0) pollUntil = Date.now() + 120000;
+    if (p.getAttribute('data-pending') === 'true' && Date.now() < pollUntil) pollTimer = setTimeout(refresh, 1500);
+    else if (p.getAttribute('data-pending') !== 'true') pollUntil = 0;
+  }
+
+  // ---- confirmation dialog ----
+  function confirmAction(text) {
+    var dlg = document.getElementById('confirm-dialog');
+    if (!dlg || typeof dlg.showModal !== 'function') return Promise.resolve(window.confirm(text));
+    document.getElementById('confirm-text').textContent = text;
+    return new Promise(function (resolve) {
+      dlg.addEventListener('close', function onClose() {
+        dlg.removeEventListener('close', onClose);
+        resolve(dlg.returnValue === 'ok');
+      });
+      dlg.returnValue = '';
+      dlg.showModal();
+      document.getElementById('confirm-yes').focus();
+    });
+  }
+
+  function toMinor(value) {
+    var p = panel();
+    var digits = Number(p.getAttribute('data-digits') || '0');
+    return Math.round(Number(value) * Math.pow(10, digits));
+  }
+
+  function onSubmit(ev) {
+    ev.preventDefault();
+    var form = ev.currentTarget;
+    var action = form.getAttribute('data-action');
+    var p = panel();
+    var orderId = p.getAttribute('data-order-id');
+    var body = {};
+    var summary = form.getAttribute('data-confirm') + ' — ' + orderId;
+    if (action === 'capture' || action === 'refunds') {
+      var input = form.querySelector('input[name="amount"]');
+      if (!input.reportValidity()) return;
+      body.amount = toMinor(input.value);
+      summary += ' / ' + T.amount + ': ' + input.value + ' ' + p.getAttribute('data-currency');
+    } else if (action === 'cancel') {
+      var reason = form.querySelector('input[name="reason"]').value.trim();
+      if (reason) body.reason = reason;
+      summary += reason ? ' / ' + T.reason + ': ' + reason : '';
+    } else if (action === 'status') {
+      var sel = form.querySelector('select[name="status"]');
+      body.status = sel.value;
+      summary += ' / ' + T.status + ': ' + sel.options[sel.selectedIndex].text;
+    }
+    confirmAction(summary + '?').then(function (ok) {
+      if (!ok) return;
+      body.requestId = requestId();
+      var button = form.querySelector('button[type="submit"]');
+      button.disabled = true;
+      form.setAttribute('aria-busy', 'true');
+      show('busy', T.accepted);
+      post('/admin/orders/' + encodeURIComponent(orderId) + '/' + action, body)
+        .then(function (res) {
+          if (res.status === 200) show('ok', T.done + (res.body.result && res.body.result.paymentStatus ? ' (' + res.body.result.paymentStatus + ')' : ''));
+          else if (res.status === 202) { show('busy', T.accepted); pollUntil = Date.now() + 120000; }
+          else show('error', errorText(res));
+        })
+        .catch(function () { show('error', T.network); })
+        .then(function () { form.removeAttribute('aria-busy'); return refresh(); });
+    });
+  }
+
+  function bindForms() {
+    var forms = document.querySelectorAll('form.action');
+    for (var i = 0; i < forms.length; i++) {
+      if (forms[i].getAttribute('data-bound')) continue;
+      forms[i].setAttribute('data-bound', '1');
+      forms[i].addEventListener('submit', onSubmit);
+    }
+  }
+
+  // ---- settings: chargeback warning follows the address choice ----
+  function bindSettings() {
+    var warn = document.getElementById('chargeback-warning');
+    var radios = document.querySelectorAll('input[name="addressSource"]');
+    for (var i = 0; i < radios.length; i++) {
+      radios[i].addEventListener('change', function (e) { if (warn) warn.hidden = e.target.value !== 'buyer'; });
+    }
+  }
+
+  // ---- recovery: re-read an entry's object from Amazon ----
+  function bindRecovery() {
+    var buttons = document.querySelectorAll('button.redrive');
+    for (var i = 0; i < buttons.length; i++) {
+      buttons[i].addEventListener('click', function (e) {
+        var b = e.currentTarget;
+        b.disabled = true;
+        post('/admin/recovery/' + encodeURIComponent(b.getAttribute('data-id')) + '/redrive', {})
+          .then(function (res) { show(res.status < 300 ? 'ok' : 'error', res.status < 300 ? T.redriven : errorText(res)); })
+          .catch(function () { show('error', T.network); })
+          .then(function () { b.disabled = false; });
+      });
+    }
+  }
+
+  document.addEventListener('DOMContentLoaded', function () {
+    bindForms();
+    schedulePoll();
+    bindSettings();
+    bindRecovery();
+    var rb = document.getElementById('refresh-button');
+    if (rb) rb.addEventListener('click', function () { refresh(); });
+  });
+})();

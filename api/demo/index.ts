@@ -1,0 +1,124 @@
+// Demo storefront under /demo: cart, Amazon Pay button, review, confirm and result, using only the public checkout API with a server-held storefront key.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import express, { Router, type Request, type Response } from 'express';
+import { createApiKey, findApiKey } from '../../lib/api-keys';
+import type { PrismaClient } from '../../prisma/generated/client';
+import { callApi, selfBaseUrl, type ApiErrorBody } from '../console/engine-client';
+import { cartPage, checkoutPage, demoLayout, errorPage, resultPage, reviewPage, PRODUCTS, type Cart, type ReviewView } from './views';
+
+export interface DemoOptions {
+  /** Where the demo keeps its storefront API key between restarts (e.g. DATA_DIR/demo-storefront-key). */
+  keyFile?: string;
+}
+
+interface ButtonAnswer extends ApiErrorBody {
+  button: { scriptUrl: string } & Record<string, unknown>;
+}
+
+export function demoRoutes(deps: { prisma: PrismaClient; options?: DemoOptions }): Router {
+  const router = Router();
+  const carts = new Map<string, Cart>();
+  let key: Promise<string> | undefined;
+
+  /** The demo shop's own storefront key: kept server-side, never sent to the browser. */
+  const storefrontKey = (): Promise<string> => {
+    key ??= (async () => {
+      const file = deps.options?.keyFile;
+      if (file && existsSync(file)) {
+        const saved = readFileSync(file, 'utf8').trim();
+        const found = await findApiKey(deps.prisma, saved);
+        if (found?.role === 'storefront') return saved;
+      }
+      const created = await createApiKey(deps.prisma, 'storefront', 'demo storefront');
+      if (file) {
+        mkdirSync(path.dirname(file), { recursive: true });
+        writeFileSync(file, `${created.key}\n`, { mode: 0o600 });
+      }
+      return created.key;
+    })().catch((err: unknown) => {
+      key = undefined;
+      throw err;
+    });
+    return key;
+  };
+
+  const api = async <T>(req: Request, method: string, pathname: string, body?: unknown) => callApi<T & ApiErrorBody>(selfBaseUrl(req), await storefrontKey(), method, pathname, body, 40_000);
+  const send = (res: Response, status: number, title: string, content: string) => res.status(status).type('html').send(demoLayout(title, content));
+  const origin = (req: Request) => `${req.protocol}://${req.get('host') ?? '127.0.0.1'}`;
+
+  router.use('/demo/static', express.static(path.join(__dirname, 'static'), { index: false }));
+  router.use('/demo', express.urlencoded({ extended: false, limit: '16kb' }));
+  router.use('/demo', (_req, res, next) => {
+    // The confirm form is answered with a redirect to Amazon's payment page (another origin).
+    res.set('content-security-policy', "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self' https:; frame-ancestors 'self'; base-uri 'self'; object-src 'none'");
+    res.set('cache-control', 'no-store');
+    next();
+  });
+
+  router.get('/demo', (req, res) => {
+    send(res, 200, 'Demo shop', cartPage(req.query.canceled === '1'));
+  });
+
+  router.post('/demo/checkout', async (req, res) => {
+    const form = (req.body ?? {}) as Record<string, unknown>;
+    const lines = PRODUCTS.map((p) => ({ product: p, qty: Math.min(9, Math.max(0, Math.floor(Number(form[`qty-${p.id}`] ?? 0)) || 0)) })).filter((l) => l.qty > 0);
+    const total = lines.reduce((sum, l) => sum + l.product.price * l.qty, 0);
+    if (total <= 0) {
+      send(res, 422, 'Demo shop', cartPage(false, 'カートが空です / The cart is empty'));
+      return;
+    }
+    const stamp = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+    const orderId = `DEMO-${stamp}-${randomBytes(4).toString('hex').toUpperCase()}`;
+    const cart: Cart = { lines, total: { amount: total, currency: 'JPY' } };
+    const r = await api<ButtonAnswer>(req, 'POST', '/api/checkouts', {
+      orderId,
+      amount: cart.total,
+      reviewReturnUrl: `${origin(req)}/demo/review/${orderId}`,
+      resultReturnUrl: `${origin(req)}/demo/result/${orderId}`,
+      cancelUrl: `${origin(req)}/demo?canceled=1`,
+    });
+    if (r.status !== 201) {
+      send(res, r.status, 'Error', errorPage(r.body));
+      return;
+    }
+    carts.set(orderId, cart);
+    if (carts.size > 1000) carts.delete(carts.keys().next().value as string);
+    const { scriptUrl, ...buttonConfig } = r.body.button;
+    // Amazon's script and its form posts come from another origin: allow exactly that origin for scripts.
+    const scriptOrigin = new URL(scriptUrl).origin;
+    res.set('content-security-policy', `default-src 'self'; script-src 'self' ${scriptOrigin}; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; connect-src 'self' ${scriptOrigin}; form-action 'self' ${scriptOrigin} https:; frame-ancestors 'self'; base-uri 'self'; object-src 'none'`);
+    send(res, 200, 'Checkout', checkoutPage(orderId, cart, scriptUrl, buttonConfig));
+  });
+
+  router.get('/demo/review/:orderId', async (req, res) => {
+    const orderId = String(req.params.orderId);
+    const sessionId = typeof req.query.amazonCheckoutSessionId === 'string' ? req.query.amazonCheckoutSessionId : '';
+    const r = await api<ReviewView>(req, 'GET', `/api/checkouts/${encodeURIComponent(orderId)}?amazonCheckoutSessionId=${encodeURIComponent(sessionId)}`);
+    if (r.status !== 200) {
+      send(res, r.status, 'Error', errorPage(r.body));
+      return;
+    }
+    send(res, 200, 'Review', reviewPage(orderId, sessionId, r.body, carts.get(orderId)));
+  });
+
+  router.post('/demo/confirm/:orderId', async (req, res) => {
+    const orderId = String(req.params.orderId);
+    const r = await api<{ amazonPayRedirectUrl: string }>(req, 'POST', `/api/checkouts/${encodeURIComponent(orderId)}/confirm`, {});
+    if (r.status !== 200) {
+      send(res, r.status, 'Error', errorPage(r.body));
+      return;
+    }
+    res.redirect(303, r.body.amazonPayRedirectUrl);
+  });
+
+  router.get('/demo/result/:orderId', async (req, res) => {
+    const orderId = String(req.params.orderId);
+    const sessionId = typeof req.query.amazonCheckoutSessionId === 'string' ? req.query.amazonCheckoutSessionId : '';
+    const r = await api<{ paymentStatus?: string }>(req, 'POST', `/api/checkouts/${encodeURIComponent(orderId)}/complete`, { amazonCheckoutSessionId: sessionId });
+    send(res, r.status === 200 ? 200 : r.status, 'Result', resultPage(orderId, r.status, r.body, carts.get(orderId)));
+  });
+
+  return router;
+}

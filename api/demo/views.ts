@@ -1,0 +1,109 @@
+// HTML of the demo storefront: cart, checkout with the Amazon Pay button, review, result (buyer messages in Japanese).
+import { esc } from '../console/html';
+import { PAYMENT_STATUS_LABELS, formatMoney, label } from '../console/i18n';
+import type { ApiErrorBody } from '../console/engine-client';
+
+export interface Product {
+  id: string;
+  name: string;
+  nameEn: string;
+  price: number;
+}
+
+export const PRODUCTS: Product[] = [
+  { id: 'matcha', name: '抹茶セット', nameEn: 'Matcha set', price: 3200 },
+  { id: 'mug', name: '有田焼マグカップ', nameEn: 'Arita mug', price: 1800 },
+  { id: 'furoshiki', name: '風呂敷', nameEn: 'Furoshiki wrap', price: 2500 },
+];
+
+export interface Cart {
+  lines: { product: Product; qty: number }[];
+  total: { amount: number; currency: string };
+}
+
+interface Address {
+  name?: string | null;
+  postalCode?: string | null;
+  stateOrRegion?: string | null;
+  city?: string | null;
+  addressLine1?: string | null;
+  addressLine2?: string | null;
+  addressLine3?: string | null;
+  countryCode?: string | null;
+  phoneNumber?: string | null;
+}
+
+export interface ReviewView {
+  buyer: { name?: string; email?: string; phoneNumber?: string };
+  shippingAddress: Address | null;
+  billingAddress: Address | null;
+  paymentDescriptor: string | null;
+}
+
+const yen = (m: { amount: number; currency: string }) => formatMoney(m, 'ja');
+
+export function demoLayout(title: string, content: string): string {
+  return `<!doctype html>
+<html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)} — デモショップ</title><link rel="stylesheet" href="/demo/static/demo.css"></head>
+<body><header><a href="/demo">デモショップ <small>Demo shop</small></a><span class="note">Amazon Pay engine demo (sandbox)</span></header>
+<main>${content}</main></body></html>`;
+}
+
+function cartTable(cart: Cart): string {
+  return `<table class="cart"><thead><tr><th scope="col">商品 / Item</th><th scope="col">数量 / Qty</th><th scope="col">小計 / Subtotal</th></tr></thead><tbody>
+${cart.lines.map((l) => `<tr><td>${esc(l.product.name)} <small>${esc(l.product.nameEn)}</small></td><td class="num">${l.qty}</td><td class="num">${esc(yen({ amount: l.product.price * l.qty, currency: 'JPY' }))}</td></tr>`).join('')}
+</tbody><tfoot><tr><th scope="row" colspan="2">合計 / Total</th><td class="num" id="total">${esc(yen(cart.total))}</td></tr></tfoot></table>`;
+}
+
+export function cartPage(canceled: boolean, error?: string): string {
+  return `<h1>カート / Cart</h1>
+${canceled ? '<p class="note" role="status" id="canceled">お支払いはキャンセルされました。/ The payment was canceled.</p>' : ''}
+${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
+<form method="post" action="/demo/checkout" id="cart-form"><ul class="products">
+${PRODUCTS.map((p, i) => `<li><span><strong>${esc(p.name)}</strong> <small>${esc(p.nameEn)}</small><br>${esc(yen({ amount: p.price, currency: 'JPY' }))}</span>
+<label for="qty-${p.id}">数量 / Qty</label><input id="qty-${p.id}" name="qty-${p.id}" type="number" min="0" max="9" value="${i === 0 ? 1 : 0}"></li>`).join('\n')}
+</ul><button type="submit" id="to-checkout">レジに進む / Checkout</button></form>`;
+}
+
+export function checkoutPage(orderId: string, cart: Cart, scriptUrl: string, buttonConfig: Record<string, unknown>): string {
+  const json = JSON.stringify(buttonConfig).replace(/</g, '\\u003c');
+  return `<h1>お支払い方法 / Payment</h1><p>注文番号 / Order: <strong id="order-id">${esc(orderId)}</strong></p>${cartTable(cart)}
+<p>Amazonアカウントでお支払いください。/ Pay with your Amazon account.</p>
+<div id="AmazonPayButton" aria-live="polite"></div>
+<script type="application/json" id="amazon-pay-config">${json}</script>
+<script src="${esc(scriptUrl)}"></script>
+<script src="/demo/static/demo.js"></script>`;
+}
+
+const addressHtml = (a: Address | null) =>
+  a ? esc([a.name, a.postalCode ? `〒${a.postalCode}` : '', a.stateOrRegion, a.city, a.addressLine1, a.addressLine2, a.addressLine3, a.countryCode].filter(Boolean).join(' ')) : '-';
+
+export function reviewPage(orderId: string, sessionId: string, r: ReviewView, cart: Cart | undefined): string {
+  return `<h1>ご注文内容の確認 / Review your order</h1><p>注文番号 / Order: <strong id="order-id">${esc(orderId)}</strong></p>
+${cart ? cartTable(cart) : ''}
+<dl class="review"><dt>購入者 / Buyer</dt><dd id="buyer-name">${esc(r.buyer.name ?? '-')} ${r.buyer.email ? `&lt;${esc(r.buyer.email)}&gt;` : ''}</dd>
+<dt>お届け先 / Ship to</dt><dd id="shipping-address">${addressHtml(r.shippingAddress)}</dd>
+<dt>ご請求先 / Bill to</dt><dd>${addressHtml(r.billingAddress)}</dd>
+<dt>お支払い方法 / Payment</dt><dd id="payment-descriptor">${esc(r.paymentDescriptor ?? '-')}</dd>
+<dt>お支払い金額 / Amount</dt><dd id="amount">${cart ? esc(yen(cart.total)) : '-'}</dd></dl>
+<form method="post" action="/demo/confirm/${encodeURIComponent(orderId)}"><input type="hidden" name="amazonCheckoutSessionId" value="${esc(sessionId)}">
+<button type="submit" id="place-order">注文を確定する / Place order</button></form>`;
+}
+
+export function errorPage(body: ApiErrorBody): string {
+  const e = body.error ?? {};
+  const buyer = e.details?.buyerMessage;
+  return `<h1>エラー / Error</h1><p class="error" role="alert" id="buyer-message">${esc(buyer?.ja ?? '技術的なエラーが発生しました。')}</p>
+<p class="note" id="buyer-message-en">${esc(buyer?.en ?? e.message ?? '')}</p><p class="note">code: <span id="error-code">${esc(e.details?.reasonCode ?? e.code ?? '')}</span></p>
+<p><a href="/demo">カートに戻る / Back to the cart</a></p>`;
+}
+
+export function resultPage(orderId: string, status: number, body: ApiErrorBody & { paymentStatus?: string }, cart: Cart | undefined): string {
+  if (status !== 200) return `<p>注文番号 / Order: <strong id="order-id">${esc(orderId)}</strong></p>${errorPage(body)}`;
+  const st = body.paymentStatus ?? '';
+  return `<h1>ご注文ありがとうございました / Thank you</h1><p>注文番号 / Order: <strong id="order-id">${esc(orderId)}</strong></p>
+${cart ? cartTable(cart) : ''}
+<p>決済状況 / Payment status: <strong id="payment-status" data-status="${esc(st)}">${esc(label(PAYMENT_STATUS_LABELS, st, 'ja'))}</strong> (${esc(label(PAYMENT_STATUS_LABELS, st, 'en'))})</p>
+<p><a href="/demo">買い物を続ける / Continue shopping</a></p>`;
+}
