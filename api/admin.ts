@@ -4,6 +4,7 @@
  * pre-payment recovery log, and the shop settings.
  */
 import { Router, type Request, type Response } from 'express';
+import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import type { AmazonPayConfig } from '../lib/config';
 import { readSettings, settingsWarnings, updateSettings } from '../lib/settings';
@@ -132,23 +133,21 @@ export function adminRoutes(deps: AdminDeps): Router {
     res.json({ ...detailFromState(state), history });
   });
 
-  router.post('/api/admin/orders/:orderId/capture', editor, async (req: Request, res: Response) => {
-    const orderId = orderIdOf(req);
-    const body = captureSchema.parse(req.body);
-    answer(res, body.requestId, await deps.orders.act(orderId, capture, body, { updateId: `capture:${body.requestId}`, waitMs: waitOf(req), operation: 'captureCharge' }));
-  });
-
-  router.post('/api/admin/orders/:orderId/cancel', editor, async (req: Request, res: Response) => {
-    const orderId = orderIdOf(req);
-    const body = cancelSchema.parse(req.body ?? {});
-    answer(res, body.requestId, await deps.orders.act(orderId, cancel, body, { updateId: `cancel:${body.requestId}`, waitMs: waitOf(req), operation: 'cancelCharge' }));
-  });
-
-  router.post('/api/admin/orders/:orderId/refunds', editor, async (req: Request, res: Response) => {
-    const orderId = orderIdOf(req);
-    const body = refundSchema.parse(req.body);
-    answer(res, body.requestId, await deps.orders.act(orderId, refund, body, { updateId: `refund:${body.requestId}`, waitMs: waitOf(req), operation: 'createRefund' }));
-  });
+  // Money-moving actions: the update id is derived from the caller's requestId, so Temporal and the
+  // workflow both recognise a repeat and answer it with the first result.
+  const moneyActions = [
+    { path: 'capture', schema: captureSchema, def: capture, operation: 'captureCharge' },
+    { path: 'cancel', schema: cancelSchema, def: cancel, operation: 'cancelCharge' },
+    { path: 'refunds', schema: refundSchema, def: refund, operation: 'createRefund' },
+  ] as const;
+  for (const action of moneyActions) {
+    router.post(`/api/admin/orders/:orderId/${action.path}`, editor, async (req: Request, res: Response) => {
+      const orderId = orderIdOf(req);
+      const body = action.schema.parse(req.body ?? {});
+      const update = action.def as UpdateDefinition<unknown, [typeof body]>;
+      answer(res, body.requestId, await deps.orders.act(orderId, update, body, { updateId: `${action.def.name}:${body.requestId}`, waitMs: waitOf(req), operation: action.operation }));
+    });
+  }
 
   router.post('/api/admin/orders/:orderId/status', editor, async (req: Request, res: Response) => {
     const orderId = orderIdOf(req);
