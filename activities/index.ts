@@ -2,12 +2,13 @@
 import { createAmazonPayActivities } from './amazon-pay';
 import type { ActivityDeps } from './deps';
 import { createPersistenceActivities } from './persistence';
+import { createReconcileActivities } from './reconcile';
 
 export type { ActivityDeps } from './deps';
 export type { AmazonPayApi } from './amazon-pay-api';
 
 export function createActivities(deps: ActivityDeps) {
-  return { ...createAmazonPayActivities(deps), ...createPersistenceActivities(deps) };
+  return { ...createAmazonPayActivities(deps), ...createPersistenceActivities(deps), ...createReconcileActivities(deps) };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

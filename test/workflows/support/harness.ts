@@ -24,7 +24,11 @@ let runtimeInstalled = false;
 export async function createHarness(): Promise<Harness> {
   if (!runtimeInstalled) {
     runtimeInstalled = true;
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    try {
+      Runtime.install({ logger: new DefaultLogger('WARN') });
+    } catch {
+      // Already installed in this process (the runtime is a process-wide singleton).
+    }
   }
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testServerExecutable() } });
   await env.connection.operatorService.addSearchAttributes({
@@ -55,6 +59,7 @@ export function newRun(h: Harness): Run {
   const amazon = new FakeAmazon();
   const prisma = new FakePrisma();
   const taskQueue = `q-${randomUUID()}`;
+  const started: WorkflowHandle[] = [];
   const activities = createActivities({ amazonPay: amazon, prisma: prisma.asPrisma(), clock: () => new Date(), log: createLogger('silent', 'test') });
   return {
     amazon,
@@ -62,12 +67,22 @@ export function newRun(h: Harness): Run {
     taskQueue,
     async withWorker(fn) {
       const worker = await Worker.create({ connection: h.env.nativeConnection, taskQueue, workflowBundle: h.bundle, activities });
-      return worker.runUntil(fn());
+      return worker.runUntil(async () => {
+        try {
+          return await fn();
+        } finally {
+          // End what the test left running while the worker still serves it: a workflow left open
+          // (or an activity left unfinished) keeps the test server from skipping time for later tests.
+          for (const handle of started) await handle.terminate('test over').catch(() => undefined);
+        }
+      });
     },
     async start(input = {}) {
       const orderId = input.orderId ?? `o-${randomUUID().slice(0, 8)}`;
       const full: OrderPaymentInput = { orderId, amount: { amount: 10_000, currency: 'JPY' }, ...input };
-      return h.env.client.workflow.start<(input: OrderPaymentInput) => Promise<OrderPaymentResult>>(WORKFLOW_TYPE, { taskQueue, workflowId: orderWorkflowId(orderId), args: [full] });
+      const handle = await h.env.client.workflow.start<(input: OrderPaymentInput) => Promise<OrderPaymentResult>>(WORKFLOW_TYPE, { taskQueue, workflowId: orderWorkflowId(orderId), args: [full] });
+      started.push(handle);
+      return handle;
     },
   };
 }

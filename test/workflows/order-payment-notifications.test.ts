@@ -1,0 +1,62 @@
+// Pending states left by an Amazon notification (the amazonNotification update). No time is skipped here: the Java test
+// server stopped skipping time after notifications in earlier tests, so polling is tested in order-payment-waits.
+import { amazonNotification, capture, refund, state } from '../../workflows/messages';
+import { createHarness, newRun, type Harness } from './support/harness';
+import { checkout } from './support/checkout';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+}, 120_000);
+afterAll(async () => {
+  await h?.env.teardown();
+});
+
+test('a pending authorization is left by an Amazon notification', async () => {
+  const run = newRun(h);
+  run.amazon.pendingAuthorization = true;
+  await run.withWorker(async () => {
+    const handle = await run.start({ settings: { paymentIntent: 'Authorize', canHandlePendingAuthorization: true } });
+    const done = await checkout(handle, run.amazon);
+    expect(done.paymentStatus).toBe('AuthorizationPending');
+    run.amazon.resolveCharge(done.amazonObjectIds[0], 'Authorized');
+    const n = await handle.executeUpdate(amazonNotification, { args: [{ objectType: 'CHARGE', objectId: done.amazonObjectIds[0], notificationId: 'n-1' }] });
+    expect(n.accepted).toBe(true);
+    const again = await handle.executeUpdate(amazonNotification, { args: [{ objectType: 'CHARGE', objectId: done.amazonObjectIds[0], notificationId: 'n-1' }] });
+    expect(again.accepted).toBe(false);
+    // The notification is re-read in the workflow's loop, right after the update answered.
+    for (let i = 0; i < 50 && (await handle.query(state)).paymentStatus !== 'Authorized'; i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await handle.query(state)).paymentStatus).toBe('Authorized');
+    expect(run.amazon.count('getCharge')).toBe(2);
+  });
+});
+
+
+test('a pending capture and a pending refund are left by notifications', async () => {
+  const run = newRun(h);
+  await run.withWorker(async () => {
+    const handle = await run.start({ settings: { paymentIntent: 'Authorize' } });
+    await checkout(handle, run.amazon);
+    run.amazon.pendingCapture = true;
+    const c = await handle.executeUpdate(capture, { args: [{ amount: 10_000, requestId: 'late' }] });
+    expect(c.paymentStatus).toBe('CapturePending');
+    expect((await handle.query(state)).amounts.capturePending).toBe(10_000);
+    run.amazon.resolveCharge(c.amazonObjectIds[0], 'Captured');
+    await handle.executeUpdate(amazonNotification, { args: [{ objectType: 'CHARGE', objectId: c.amazonObjectIds[0] }] });
+    for (let i = 0; i < 50 && (await handle.query(state)).paymentStatus !== 'Captured'; i++) await new Promise((res) => setTimeout(res, 100));
+    expect((await handle.query(state))).toMatchObject({ paymentStatus: 'Captured', amounts: { captured: 10_000, capturePending: 0 } });
+
+    const r = await handle.executeUpdate(refund, { args: [{ amount: 2_000, requestId: 'r1' }] });
+    expect(r.paymentStatus).toBe('RefundPending');
+    run.amazon.resolveRefund(r.amazonObjectIds[0], 'Refunded');
+    await handle.executeUpdate(amazonNotification, { args: [{ objectType: 'REFUND', objectId: r.amazonObjectIds[0] }] });
+    for (let i = 0; i < 50 && (await handle.query(state)).paymentStatus !== 'Refunded'; i++) await new Promise((res) => setTimeout(res, 100));
+    const s = await handle.query(state);
+    expect(s).toMatchObject({ paymentStatus: 'Refunded', amounts: { refunded: 2_000, refundPending: 0 } });
+    expect(s.history.filter((x) => x.kind.startsWith('refund')).map((x) => [x.kind, x.result])).toEqual([
+      ['refund_started', 'OK'],
+      ['refund', 'OK'],
+    ]);
+  });
+});
+

@@ -1,0 +1,127 @@
+// orderPayment's waits on the time-skipping server: 24 h abandonment, 30-day expiry with its warning, re-authorization, pending states left by polling, the refund window.
+import { capture, refund, state } from '../../workflows/messages';
+import { createHarness, newRun, type Harness } from './support/harness';
+import { checkout } from './support/checkout';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+}, 120_000);
+afterAll(async () => {
+  await h?.env.teardown();
+});
+
+test('a checkout not completed within 24 hours is abandoned and the workflow ends cleanly', async () => {
+  const run = newRun(h);
+  await run.withWorker(async () => {
+    const handle = await run.start();
+    expect((await handle.query(state)).pendingTimers.map((t) => t.name)).toEqual(['checkoutExpiry']);
+    await h.env.sleep('23 hours');
+    expect((await handle.query(state)).paymentStatus).toBe('CheckoutPending');
+    await h.env.sleep('2 hours');
+    expect(await handle.result()).toMatchObject({ paymentStatus: 'Abandoned' });
+    expect(run.prisma.orders.get((await handle.query(state)).orderId)).toMatchObject({ paymentStatus: 'Abandoned' });
+  });
+});
+
+test('an authorization warns 7 days before its 30 days run out, then expires', async () => {
+  const run = newRun(h);
+  await run.withWorker(async () => {
+    const handle = await run.start({ settings: { paymentIntent: 'Authorize' } });
+    await checkout(handle, run.amazon);
+    await h.env.sleep('22 days');
+    expect((await handle.query(state)).expiryWarned).toBe(false);
+    await h.env.sleep('2 days');
+    const warned = await handle.query(state);
+    expect(warned.expiryWarned).toBe(true);
+    expect(warned.history.some((r) => r.kind === 'expire' && r.result === 'ExpiryWarning')).toBe(true);
+    expect(warned.paymentStatus).toBe('Authorized');
+    await h.env.sleep('7 days');
+    expect(await handle.result()).toMatchObject({ paymentStatus: 'AuthorizationExpired', captured: 0 });
+  });
+});
+
+test('the warning lead time is a setting', async () => {
+  const run = newRun(h);
+  await run.withWorker(async () => {
+    const handle = await run.start({ settings: { paymentIntent: 'Authorize', expiryWarningLeadMs: 2 * 24 * 3600_000 } });
+    await checkout(handle, run.amazon);
+    await h.env.sleep('27 days');
+    expect((await handle.query(state)).expiryWarned).toBe(false);
+    await h.env.sleep('25 hours');
+    expect((await handle.query(state)).expiryWarned).toBe(true);
+  });
+});
+
+test('with re-authorization allowed, expiry authorizes the rest again on the charge permission', async () => {
+  const run = newRun(h);
+  await run.withWorker(async () => {
+    const handle = await run.start({ settings: { paymentIntent: 'Authorize', reauthorizeOnExpiry: true } });
+    await checkout(handle, run.amazon);
+    const first = await handle.query(state);
+    await h.env.sleep('721 hours');
+    const s = await handle.query(state);
+    expect(s.paymentStatus).toBe('Authorized');
+    expect(s.charges).toHaveLength(2);
+    expect(Date.parse(s.authorizationExpiresAt as string)).toBeGreaterThan(Date.parse(first.authorizationExpiresAt as string));
+    const r = await handle.executeUpdate(capture, { args: [{ amount: 10_000, requestId: 'after-reauth' }] });
+    expect(r.paymentStatus).toBe('Captured');
+    expect(run.amazon.captures()).toBe(1);
+  });
+});
+
+test('a pending authorization with no notification is resolved by polling with backoff (declined)', async () => {
+  const run = newRun(h);
+  run.amazon.pendingAuthorization = true;
+  await run.withWorker(async () => {
+    const handle = await run.start({ settings: { paymentIntent: 'Authorize', canHandlePendingAuthorization: true } });
+    const done = await checkout(handle, run.amazon);
+    await h.env.sleep('4 minutes');
+    const polls = run.amazon.count('getCharge');
+    expect(polls).toBeGreaterThanOrEqual(3); // 30 s, 1 min, 2 min after the first read
+    run.amazon.resolveCharge(done.amazonObjectIds[0], 'Declined', 'HardDeclined');
+    await h.env.sleep('10 minutes');
+    expect(await handle.result()).toMatchObject({ paymentStatus: 'Declined' });
+    const s = await handle.query(state);
+    expect(s.history[s.history.length - 1]).toMatchObject({ kind: 'authorize', result: 'HardDeclined' });
+  });
+});
+
+test('a pending capture is resolved by polling', async () => {
+  const run = newRun(h);
+  await run.withWorker(async () => {
+    const handle = await run.start({ settings: { paymentIntent: 'Authorize' } });
+    await checkout(handle, run.amazon);
+    run.amazon.pendingCapture = true;
+    const c = await handle.executeUpdate(capture, { args: [{ amount: 10_000, requestId: 'late' }] });
+    expect(c.paymentStatus).toBe('CapturePending');
+    expect((await handle.query(state)).amounts.capturePending).toBe(10_000);
+    run.amazon.resolveCharge(c.amazonObjectIds[0], 'Captured');
+    await h.env.sleep('1 minute');
+    expect(await handle.query(state)).toMatchObject({ paymentStatus: 'Captured', amounts: { captured: 10_000, capturePending: 0 } });
+  });
+});
+
+test('a declined refund ends in RefundDeclined (by polling)', async () => {
+  const run = newRun(h);
+  await run.withWorker(async () => {
+    const handle = await run.start();
+    await checkout(handle, run.amazon);
+    const r = await handle.executeUpdate(refund, { args: [{ amount: 1_000, requestId: 'r' }] });
+    run.amazon.resolveRefund(r.amazonObjectIds[0], 'Declined', 'AmazonRejected');
+    await h.env.sleep('2 minutes');
+    const s = await handle.query(state);
+    expect(s.paymentStatus).toBe('RefundDeclined');
+    expect(s.history[s.history.length - 1]).toMatchObject({ kind: 'refund', result: 'AmazonRejected' });
+  });
+});
+
+test('a captured order completes once its refund window has passed', async () => {
+  const run = newRun(h);
+  await run.withWorker(async () => {
+    const handle = await run.start({ timings: { refundWindowMs: 10 * 24 * 3600_000 } });
+    await checkout(handle, run.amazon);
+    await h.env.sleep('11 days');
+    expect(await handle.result()).toMatchObject({ paymentStatus: 'Captured', captured: 10_000 });
+  });
+});
