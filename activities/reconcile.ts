@@ -67,12 +67,14 @@ export async function findDrifts(amazonPay: AmazonPayApi, st: OrderPaymentState,
   const drifts: Drift[] = [];
   const orderId = st.orderId;
   const c = st.currency;
+  let chargeableAtAmazon = false;
   for (const ch of st.charges) {
     const a = (await amazonPay.getCharge(ch.chargeId)).data;
     const amazonState = a.statusDetails.state;
+    if (amazonState === 'Authorized') chargeableAtAmazon = true;
     if (amazonState !== ch.state) drifts.push({ orderId, objectType: 'CHARGE', objectId: ch.chargeId, field: 'state', engine: ch.state, amazon: amazonState, cause: chargeCause(ch.state, amazonState), action: 'reported' });
     const captured = a.captureAmount ? fromAmazonAmount(a.captureAmount.amount, c) : 0;
-    if (amazonState === 'Captured' && captured !== ch.captured) drifts.push({ orderId, objectType: 'CHARGE', objectId: ch.chargeId, field: 'captured', engine: ch.captured, amazon: captured, cause: 'captured amount differs from Amazon', action: 'reported' });
+    if (amazonState === ch.state && amazonState === 'Captured' && captured !== ch.captured) drifts.push({ orderId, objectType: 'CHARGE', objectId: ch.chargeId, field: 'captured', engine: ch.captured, amazon: captured, cause: 'captured amount differs from Amazon', action: 'reported' });
     const refunded = a.refundedAmount ? fromAmazonAmount(a.refundedAmount.amount, c) : 0;
     if (refunded !== ch.refunded) drifts.push({ orderId, objectType: 'CHARGE', objectId: ch.chargeId, field: 'refunded', engine: ch.refunded, amazon: refunded, cause: refunded > ch.refunded ? 'refunds completed at Amazon that the workflow has not seen' : 'the workflow counts refunds Amazon has not completed', action: 'reported' });
   }
@@ -82,7 +84,8 @@ export async function findDrifts(amazonPay: AmazonPayApi, st: OrderPaymentState,
       drifts.push({ orderId, objectType: 'REFUND', objectId: r.refundId, field: 'state', engine: r.state, amazon: a.statusDetails.state, cause: r.state === 'RefundInitiated' ? `refund still pending here but ${a.statusDetails.state} at Amazon: neither notification nor polling reached the workflow` : `refund ${r.state} here, ${a.statusDetails.state} at Amazon`, action: 'reported' });
     }
   }
-  if (st.chargePermissionId && st.amounts.capturable > 0) {
+  // A closed permission matters only while a charge there is still expected to be captured.
+  if (st.chargePermissionId && st.amounts.capturable > 0 && chargeableAtAmazon) {
     const p = (await amazonPay.getChargePermission(st.chargePermissionId)).data;
     if (p.statusDetails.state === 'Closed') drifts.push({ orderId, objectType: 'CHARGE_PERMISSION', objectId: st.chargePermissionId, field: 'state', engine: 'capturable', amazon: 'Closed', cause: 'the charge permission was closed at Amazon while the order still expects to capture', action: 'reported' });
   }

@@ -1,5 +1,5 @@
 // The embedded stack the benchmark and chaos suite run on: PGlite (or DATABASE_URL), a Temporal dev server and the simulator in this process; workers and the API as child processes.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -15,6 +15,7 @@ import { loadOrCreateDevMerchant, registerMerchant, simRequest } from '../../sim
 import { startSimulator, type RunningSimulator } from '../../simulator/index';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
 import { ChildPart, freePort } from './child';
+import { postgresBin, startPrivatePostgres, type PrivatePostgres } from './postgres';
 
 export interface StackOptions {
   /** Engine worker processes to start (default 1). */
@@ -39,6 +40,7 @@ export interface Stack {
   workers: ChildPart[];
   api: ChildPart;
   database: ChildPart | undefined;
+  dbKind: string;
   /** Environment the engine children run with (for extra workers, reconcile). */
   childEnv: Record<string, string>;
   startWorker(): Promise<ChildPart>;
@@ -55,12 +57,19 @@ const REPO = path.resolve(__dirname, '../..');
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'engine-bench-'));
+  chmodSync(dataDir, 0o755); // the private PostgreSQL runs as user postgres below it
 
-  // PostgreSQL: the embedded PGlite (as npm start runs it) in a child process of its own, so it can be restarted and does not share this driver's thread.
+  // PostgreSQL: a private cluster when Debian's PostgreSQL is installed (BENCH_DB=pglite forces the embedded
+  // PGlite, in a child process of its own so it can be restarted and does not share this driver's thread).
   const logDir = path.join(dataDir, 'logs');
   let dbUrl = process.env.DATABASE_URL ?? '';
   let pg: ChildPart | undefined;
-  if (!dbUrl) {
+  let postgres: PrivatePostgres | undefined;
+  const dbKind = dbUrl ? 'DATABASE_URL' : process.env.BENCH_DB === 'pglite' || !postgresBin() ? 'pglite' : 'postgres';
+  if (dbKind === 'postgres') {
+    postgres = await startPrivatePostgres(path.join(dataDir, 'pg'), await freePort());
+    dbUrl = postgres.url;
+  } else if (!dbUrl) {
     const pgPort = await freePort();
     pg = new ChildPart('pglite', REPO, 'scripts/bench/pglite-server.ts', { DATA_DIR: dataDir, PGLITE_PORT: String(pgPort) }, logDir, (l) => l.includes('"database ready"'));
     await pg.start();
@@ -136,6 +145,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     workers,
     api,
     database: pg,
+    dbKind,
     childEnv,
     startWorker,
     async restartApi() {
@@ -146,7 +156,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       temporalEnv = await startTemporal();
     },
     async bounceDatabase(downMs: number) {
-      if (!pg) throw new Error('bounceDatabase needs the embedded PGlite (DATABASE_URL is set)');
+      if (postgres) return postgres.restart(downMs);
+      if (!pg) throw new Error('bounceDatabase needs a database this stack started (DATABASE_URL is set)');
       await pg.stop();
       await new Promise((r) => setTimeout(r, downMs));
       await pg.start();
@@ -158,7 +169,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     async call(method, pathname, role, body) {
       const headers: Record<string, string> = { authorization: `Bearer ${keys[role]}` };
       if (body !== undefined) headers['content-type'] = 'application/json';
-      const res = await fetch(`${apiUrl}${pathname}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      let res: Response;
+      try {
+        res = await fetch(`${apiUrl}${pathname}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      } catch (err) {
+        const cause = err instanceof Error && err.cause instanceof Error ? ` (${(err.cause as NodeJS.ErrnoException).code ?? err.cause.message})` : '';
+        throw new Error(`${method} ${pathname}: ${err instanceof Error ? err.message : String(err)}${cause}`);
+      }
       const text = await res.text();
       let parsed: unknown = text;
       try {
@@ -176,6 +193,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await sim.close().catch(() => undefined);
       await temporalEnv.teardown().catch(() => undefined);
       if (pg) await pg.stop();
+      if (postgres) await postgres.stop();
       if (!process.env.KEEP_BENCH_DATA) rmSync(dataDir, { recursive: true, force: true });
     },
   };
