@@ -35,8 +35,10 @@ export interface HistoryRow {
   amount: Money | null;
   result: string;
   message: string | null;
-  debugDetail: string | null;
+  debugDetail: unknown;
 }
+
+const debugText = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v, null, 2));
 
 export interface OrderDetail {
   orderId: string;
@@ -125,8 +127,8 @@ function historyTable(lang: Lang, rows: HistoryRow[]): string {
   const body = rows
     .map((h, i) => {
       const ok = h.result === 'OK';
-      const more = h.message || h.debugDetail ? `<details><summary>${esc(t(lang, 'details'))}</summary>${h.message ? `<p>${esc(h.message)}</p>` : ''}${h.debugDetail ? `<p><strong>${esc(t(lang, 'debugDetail'))}:</strong></p><pre>${esc(h.debugDetail)}</pre>` : ''}</details>` : '';
-      return `<tr class="${ok ? 'ok' : 'ng'}" data-kind="${esc(h.kind)}" data-result="${esc(h.result)}"><td>${rows.length - i}</td><td>${esc(formatDate(h.at))}</td><td class="mono">${esc(h.amazonObjectId ?? '-')}</td><td>${esc(label(HISTORY_KIND_LABELS, h.kind, lang))}</td><td class="num">${esc(formatMoney(h.amount, lang))}</td><td><span class="${ok ? 'result-ok' : 'result-ng'}">${esc(h.result)}</span>${more}</td></tr>`;
+      const more = h.message || h.debugDetail ? `<details><summary>${esc(t(lang, 'details'))}</summary>${h.message ? `<p>${esc(h.message)}</p>` : ''}${h.debugDetail ? `<p><strong>${esc(t(lang, 'debugDetail'))}:</strong></p><pre>${esc(debugText(h.debugDetail))}</pre>` : ''}</details>` : '';
+      return `<tr class="${ok ? 'row-ok' : 'row-ng'}" data-kind="${esc(h.kind)}" data-result="${esc(h.result)}"><td>${i + 1}</td><td>${esc(formatDate(h.at))}</td><td class="mono">${esc(h.amazonObjectId ?? '-')}</td><td>${esc(label(HISTORY_KIND_LABELS, h.kind, lang))}</td><td class="num">${esc(formatMoney(h.amount, lang))}</td><td><span class="${ok ? 'result-ok' : 'result-ng'}">${esc(h.result)}</span>${more}</td></tr>`;
     })
     .reverse()
     .join('\n');

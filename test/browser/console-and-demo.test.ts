@@ -155,6 +155,27 @@ describe('admin console and demo storefront in Chromium', () => {
     });
   }, 60_000);
 
+  it('saves settings with the chargeback warning, never shows the private key, and lists the recovery log', async () => {
+    await withPage('settings-recovery', async (page) => {
+      await signIn(page, s.api, s.keys.editor);
+      await page.goto(`${s.api}/admin/settings`);
+      expect(await page.isHidden('#chargeback-warning')).toBe(true);
+      await page.check('#s-addressSource-buyer');
+      expect(await page.isVisible('#chargeback-warning')).toBe(true);
+      await Promise.all([page.waitForURL(/saved=1/), page.click('#save-settings')]);
+      await expectText(page, '#settings-message', /設定を更新しました/);
+      expect(await page.isVisible('#chargeback-warning')).toBe(true);
+      expect(await page.isChecked('#s-addressSource-buyer')).toBe(true);
+      await expectText(page, '#private-key-state', /設定済み/);
+      expect(await page.content()).not.toMatch(/BEGIN|PRIVATE KEY-/);
+      await page.check('#s-addressSource-amazon');
+      await Promise.all([page.waitForURL(/saved=1/), page.click('#save-settings')]);
+      expect(await page.isHidden('#chargeback-warning')).toBe(true);
+      await page.goto(`${s.api}/admin/recovery`);
+      await page.waitForSelector('#recovery-table, #no-recovery');
+    });
+  }, 60_000);
+
   it('shows the Japanese buyer message when the payment is declined', async () => {
     await withPage('declined', async (page) => {
       await buyThroughDemo(page);
