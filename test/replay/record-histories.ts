@@ -1,0 +1,76 @@
+// Records workflow histories for the replay test: `npx tsx test/replay/record-histories.ts` after a deliberate workflow change, then commit test/replay/histories.
+// (A script rather than a test: recording is a deliberate act, replaying is the test.)
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
+import type { WorkflowHandle } from '@temporalio/client';
+import { capture, refund } from '../../workflows/messages';
+import { createHarness, newRun, type Harness } from '../workflows/support/harness';
+import { checkout } from '../workflows/support/checkout';
+
+let h: Harness | undefined;
+const recordings: Array<[string, () => Promise<void>]> = [];
+const maybe = (name: string, fn: () => Promise<void>) => recordings.push([name, fn]);
+
+async function save(name: string, handle: WorkflowHandle): Promise<void> {
+  const history = await handle.fetchHistory();
+  // protobufjs's own object form (enum names, base64 bytes, string longs): historyToJSON trips over the
+  // several protobufjs copies in node_modules, and this form round-trips through History.fromObject.
+  const json = temporal.api.history.v1.History.toObject(temporal.api.history.v1.History.fromObject(history), { longs: String, enums: String, bytes: String });
+  writeFileSync(path.join(__dirname, 'histories', `${name}.json`), `${JSON.stringify(json, null, 1)}\n`);
+}
+
+maybe('record: AuthorizeWithCapture checkout, refunds, refund window', async () => {
+  const run = newRun(h as Harness);
+  run.amazon.refundsSettleImmediately = true;
+  await run.withWorker(async () => {
+    const handle = await run.start({ orderId: 'replay-capture', timings: { refundWindowMs: 24 * 3600_000 } });
+    await checkout(handle, run.amazon);
+    await handle.executeUpdate(refund, { args: [{ amount: 1_000, requestId: 'r1' }] });
+    await handle.executeUpdate(refund, { args: [{ amount: 1_000, requestId: 'r1' }] });
+    await (h as Harness).env.sleep('25 hours');
+    await handle.result();
+    await save('authorize-with-capture-refunds', handle);
+  });
+});
+
+maybe('record: Authorize, expiry warning (patched path), split capture', async () => {
+  const run = newRun(h as Harness);
+  await run.withWorker(async () => {
+    const handle = await run.start({ orderId: 'replay-authorize', settings: { paymentIntent: 'Authorize' }, timings: { refundWindowMs: 3600_000 } });
+    await checkout(handle, run.amazon);
+    await (h as Harness).env.sleep('24 days');
+    await handle.executeUpdate(capture, { args: [{ amount: 4_000, requestId: 'ship-1' }] });
+    await handle.executeUpdate(capture, { args: [{ amount: 6_000, requestId: 'ship-2' }] });
+    await (h as Harness).env.sleep('2 hours');
+    await handle.result();
+    await save('authorize-warning-split-capture', handle);
+  });
+});
+
+maybe('record: abandoned checkout', async () => {
+  const run = newRun(h as Harness);
+  await run.withWorker(async () => {
+    const handle = await run.start({ orderId: 'replay-abandoned' });
+    await (h as Harness).env.sleep('25 hours');
+    await handle.result();
+    await save('abandoned', handle);
+  });
+});
+
+async function main(): Promise<void> {
+  h = await createHarness();
+  try {
+    for (const [name, fn] of recordings) {
+      await fn();
+      console.log(`recorded: ${name}`);
+    }
+  } finally {
+    await h.env.teardown();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
