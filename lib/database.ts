@@ -1,16 +1,16 @@
 /**
  * PostgreSQL for the engine: a real server from DATABASE_URL, or the embedded default, PGlite
- * (Postgres compiled to WASM) kept in DATA_DIR and served over the PostgreSQL wire protocol by
- * pglite-socket, so Prisma, `psql` and the migrator all talk to it like to any Postgres.
+ * (Postgres compiled to WASM) kept in DATA_DIR and served over the PostgreSQL wire protocol
+ * (lib/pglite-wire.ts), so Prisma, `psql` and the migrator all talk to it like to any Postgres.
  */
 import { mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Client } from 'pg';
 import { PrismaClient } from '../prisma/generated/client';
+import { servePglite } from './pglite-wire';
 
 export { PrismaClient };
 
@@ -42,8 +42,7 @@ export async function assertPortFree(host: string, port: number, variable: strin
 
 /**
  * Opens (or creates) the PGlite database in `<dataDir>/pglite` (`dataDir` undefined: in memory)
- * and serves it on host:port. Several connections are allowed; pglite-socket keeps a
- * transaction's statements together.
+ * and serves it on host:port to several connections, each query batch and transaction atomic.
  */
 export async function startEmbeddedPostgres(opts: { dataDir?: string; host?: string; port: number; maxConnections?: number }): Promise<EmbeddedPostgres> {
   const host = opts.host ?? '127.0.0.1';
@@ -54,9 +53,8 @@ export async function startEmbeddedPostgres(opts: { dataDir?: string; host?: str
     mkdirSync(dbPath, { recursive: true });
   }
   const db = await PGlite.create(dbPath);
-  const server = new PGLiteSocketServer({ db, host, port: opts.port, maxConnections: opts.maxConnections ?? 32 });
-  await server.start();
-  const port = Number(server.getServerConn().split(':').pop());
+  const server = await servePglite(db, { host, port: opts.port, maxConnections: opts.maxConnections ?? 64 });
+  const port = server.port;
   return {
     url: embeddedUrl(host, port),
     async stop() {
