@@ -307,7 +307,8 @@ export class OrderPaymentMachine {
       }
       if (this.finished()) break;
       if (this.shouldContinueAsNew()) {
-        await condition(allHandlersFinished);
+        // Wait for in-flight handlers, but keep serving: a handler waiting on a queued command must not deadlock.
+        await condition(() => allHandlersFinished() || this.queue.length > 0);
         if (this.queue.length === 0) await this.continueAsNew();
         continue;
       }

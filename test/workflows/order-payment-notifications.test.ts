@@ -60,3 +60,22 @@ test('a pending capture and a pending refund are left by notifications', async (
   });
 });
 
+
+test('many refunds: the workflow continues as new with its state, and a repeated requestId still returns the first result', async () => {
+  const run = newRun(h);
+  run.amazon.refundsSettleImmediately = true;
+  await run.withWorker(async () => {
+    const handle = await run.start({ timings: { continueAsNewAfterEvents: 60 } });
+    await checkout(handle, run.amazon);
+    const firstRun = (await handle.describe()).runId;
+    const first = await handle.executeUpdate(refund, { args: [{ amount: 100, requestId: 'r0' }] });
+    for (let i = 1; i < 8; i++) await handle.executeUpdate(refund, { args: [{ amount: 100, requestId: `r${i}` }] });
+    expect((await handle.describe()).runId).not.toBe(firstRun);
+    const s = await handle.query(state);
+    expect(s.amounts.refunded).toBe(800);
+    expect(s.paymentStatus).toBe('Refunded');
+    expect(s.history.filter((r) => r.kind === 'refund').length).toBe(8);
+    expect(await handle.executeUpdate(refund, { args: [{ amount: 100, requestId: 'r0' }] })).toEqual(first);
+    expect(run.amazon.count('createRefund')).toBe(8);
+  });
+});
