@@ -1,0 +1,60 @@
+// Persistence activities against a real, freshly migrated database: order upsert, idempotent history appends, pre-payment log around a money call.
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities } from '../../activities';
+import { createLogger } from '../../lib/logger';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { FakeAmazon } from '../workflows/support/fake-amazon';
+import type { HistoryRow } from '../../workflows/types';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+}, 120_000);
+afterAll(async () => {
+  await db?.close();
+});
+
+const projection = {
+  orderId: 'p-1',
+  workflowId: 'order-p-1',
+  currency: 'JPY',
+  amount: 1500,
+  paymentIntent: 'Authorize' as const,
+  paymentStatus: 'CheckoutPending' as const,
+  orderStatus: 'New' as const,
+  recurring: false,
+  authorizedAmount: 0,
+  capturedAmount: 0,
+  refundedAmount: 0,
+};
+
+test('upsertOrder creates then updates the order row; appendHistory skips rows already written; the pre-payment log brackets the call', async () => {
+  const amazon = new FakeAmazon();
+  const acts = createActivities({ amazonPay: amazon, prisma: db.prisma, clock: () => new Date(), log: createLogger('silent', 'test') });
+  const env = new MockActivityEnvironment();
+  await env.run(acts.upsertOrder, projection);
+  await env.run(acts.upsertOrder, { ...projection, paymentStatus: 'Authorized', authorizedAmount: 1500, authorizationExpiresAt: '2026-02-01T00:00:00.000Z' });
+  expect(await db.prisma.order.findUnique({ where: { orderId: 'p-1' } })).toMatchObject({ paymentStatus: 'Authorized', authorizedAmount: 1500 });
+
+  const rows: HistoryRow[] = [
+    { seq: 1, at: '2026-01-01T00:00:00.000Z', kind: 'authorize', currency: 'JPY', result: 'OK', amount: 1500, amazonObjectId: 'S01-C', dedupeKey: 'order-p-1:1' },
+    { seq: 2, at: '2026-01-02T00:00:00.000Z', kind: 'capture', currency: 'JPY', result: 'TransactionAmountExceeded', amount: 1600, dedupeKey: 'order-p-1:2', debugDetail: 'over' },
+  ];
+  expect(await env.run(acts.appendHistory, { orderId: 'p-1', rows })).toBe(2);
+  expect(await env.run(acts.appendHistory, { orderId: 'p-1', rows })).toBe(0);
+  const stored = await db.prisma.paymentHistory.findMany({ where: { orderId: 'p-1' }, orderBy: { occurredAt: 'asc' } });
+  expect(stored.map((r) => [r.kind, r.result, r.message])).toEqual([
+    ['authorize', 'OK', null],
+    ['capture', 'TransactionAmountExceeded', '最高取引金額を超えています。'],
+  ]);
+
+  const sid = amazon.addSession('s-p');
+  await amazon.updateCheckoutSession(sid, { paymentDetails: { paymentIntent: 'Authorize', chargeAmount: { amount: '1500', currencyCode: 'JPY' } } });
+  const input = { orderId: 'p-1', checkoutSessionId: sid, amount: 1500, currency: 'JPY', key: { workflowId: 'order-p-1', action: 'complete', requestId: `${sid}/0` } };
+  await env.run(acts.completeCheckoutSession, input);
+  await env.run(acts.completeCheckoutSession, input); // a retry replays, the log row stays one
+  const log = await db.prisma.prePaymentLog.findMany({ where: { orderId: 'p-1' } });
+  expect(log).toHaveLength(1);
+  expect(log[0]).toMatchObject({ action: 'complete', status: 'succeeded', resultCode: 'OK', amount: 1500 });
+  expect(log[0].chargeId).toBeTruthy();
+});
