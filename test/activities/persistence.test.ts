@@ -33,7 +33,7 @@ test('upsertOrder creates then updates the order row; appendHistory skips rows a
   const acts = createActivities({ amazonPay: amazon, prisma: db.prisma, clock: () => new Date(), log: createLogger('silent', 'test') });
   const env = new MockActivityEnvironment();
   await env.run(acts.upsertOrder, projection);
-  await env.run(acts.upsertOrder, { ...projection, paymentStatus: 'Authorized', authorizedAmount: 1500, authorizationExpiresAt: '2026-02-01T00:00:00.000Z' });
+  await env.run(acts.upsertOrder, { ...projection, paymentStatus: 'Authorized' as const, authorizedAmount: 1500, authorizationExpiresAt: '2026-02-01T00:00:00.000Z' });
   expect(await db.prisma.order.findUnique({ where: { orderId: 'p-1' } })).toMatchObject({ paymentStatus: 'Authorized', authorizedAmount: 1500 });
 
   const rows: HistoryRow[] = [
