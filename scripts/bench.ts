@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   }, 9 * 60_000);
   hardStop.unref();
   const say = (m: string) => console.log(`[bench ${((Date.now() - t0) / 1000).toFixed(0)}s] ${m}`);
-  say('starting embedded stack (PGlite, Temporal dev server, simulator zero-delay; worker and API as child processes)');
+  say('starting stack (private PostgreSQL or PGlite, Temporal dev server, simulator zero-delay; worker and API as child processes)');
   const s = await startStack();
   const baselineQueue = `bench-baseline-${randomUUID().slice(0, 8)}`;
   const baseWorker = new ChildPart('baseline-worker', path.resolve(__dirname, '..'), 'scripts/bench/baseline-worker.ts', { TEMPORAL_ADDRESS: s.temporalAddress, BENCH_BASELINE_QUEUE: baselineQueue }, path.join(s.dataDir, 'logs'), (l) => l.includes('"worker running"'));
@@ -144,7 +144,7 @@ async function main(): Promise<void> {
       errors: [...new Set([...engine.errors, ...baseline.errors, ...(two?.errors ?? [])])].slice(0, 10),
       targets: { ratioToBaseline: '>= 0.8', checkoutAddedLatencyRatio: '<= 1.3', p99SecondsToSettled: '<= 2' },
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.release()}`, node: process.version },
-      versions: { engine: (require('../package.json') as { version: string }).version, temporalSdk: (require('@temporalio/worker/package.json') as { version: string }).version, database: process.env.DATABASE_URL ? 'DATABASE_URL' : 'PGlite (embedded)' },
+      versions: { engine: (require('../package.json') as { version: string }).version, temporalSdk: (require('@temporalio/worker/package.json') as { version: string }).version, database: s.dbKind },
       durationSeconds: Math.round((Date.now() - t0) / 1000),
     };
     const dir = path.resolve(__dirname, '../bench-results');
