@@ -35,9 +35,10 @@ const messageSchema = z.object({
   NotificationVersion: z.string().max(16).optional(),
 });
 
-interface HasPermission {
+interface AmazonObject {
   chargePermissionId?: string | null;
   chargeId?: string | null;
+  merchantMetadata?: { merchantReferenceId?: string | null } | null;
 }
 
 function visit(url: string): Promise<number> {
@@ -55,15 +56,24 @@ export function webhookRoutes(deps: WebhookDeps): Router {
   const router = Router();
   const log = deps.log.child({ component: 'webhook' });
 
-  /** The charge permission Amazon says the object belongs to (re-read, never taken from the message). */
-  async function permissionOf(objectType: string, objectId: string): Promise<string | undefined> {
-    if (objectType === 'CHARGE_PERMISSION') return (await deps.amazonPay.getChargePermission(objectId)).data ? objectId : undefined;
-    if (objectType === 'CHARGE') return ((await deps.amazonPay.getCharge(objectId)).data as HasPermission).chargePermissionId ?? undefined;
-    if (objectType === 'REFUND') {
-      const chargeId = ((await deps.amazonPay.getRefund(objectId)).data as HasPermission).chargeId;
-      return chargeId ? (((await deps.amazonPay.getCharge(chargeId)).data as HasPermission).chargePermissionId ?? undefined) : undefined;
+  /**
+   * Where Amazon says the object belongs (re-read, never taken from the message): its charge
+   * permission and the order id the engine gave Amazon as merchantReferenceId.
+   */
+  async function locate(objectType: string, objectId: string): Promise<{ chargePermissionId?: string; orderId?: string }> {
+    const reference = (o: AmazonObject) => o.merchantMetadata?.merchantReferenceId ?? undefined;
+    if (objectType === 'CHARGE_PERMISSION') {
+      const permission = (await deps.amazonPay.getChargePermission(objectId)).data as AmazonObject;
+      return { chargePermissionId: objectId, orderId: reference(permission) };
     }
-    return undefined;
+    let chargeId = objectId;
+    if (objectType === 'REFUND') {
+      const refund = (await deps.amazonPay.getRefund(objectId)).data as AmazonObject;
+      if (!refund.chargeId) return {};
+      chargeId = refund.chargeId;
+    }
+    const charge = (await deps.amazonPay.getCharge(chargeId)).data as AmazonObject;
+    return { chargePermissionId: charge.chargePermissionId ?? undefined, orderId: reference(charge) };
   }
 
   router.post('/api/webhooks/amazon-pay', express.text({ type: () => true, limit: '64kb' }), async (req: Request, res: Response) => {
@@ -122,14 +132,17 @@ export function webhookRoutes(deps: WebhookDeps): Router {
       return;
     }
 
-    const chargePermissionId = await permissionOf(m.ObjectType, m.ObjectId).catch((err: unknown) => {
+    const located = await locate(m.ObjectType, m.ObjectId).catch((err: unknown) => {
       const status = (err as { response?: { status?: number } }).response?.status;
       if (status === 404) throw new ApiError(404, 'unknown_object', 'Amazon does not know the notified object');
       throw new ApiError(503, 'amazon_unavailable', 'Could not re-read the object from Amazon Pay; deliver again later');
     });
-    const order = chargePermissionId ? await deps.prisma.order.findFirst({ where: { chargePermissionId }, select: { orderId: true } }) : null;
+    const chargePermissionId = located.chargePermissionId ?? null;
+    // The projection knows the permission once the workflow wrote it; until then Amazon's own
+    // merchantReferenceId (the order id the engine gave it) names the order.
+    const known = chargePermissionId ? await deps.prisma.order.findFirst({ where: { chargePermissionId }, select: { orderId: true } }) : null;
+    const order = known ?? (located.orderId ? { orderId: located.orderId } : null);
     if (!order) {
-      // The order's projection may not have caught up yet: ask SNS to deliver again later.
       res.status(503).json(errorBody('order_not_yet_known', 'No order for this charge permission yet; deliver again later'));
       return;
     }

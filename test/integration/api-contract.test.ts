@@ -167,6 +167,7 @@ describe('HTTP API contract', () => {
       expect(metrics.status).toBe(200);
       expect(metrics.body).toMatch(/http_request_duration_seconds_bucket/);
       expect(metrics.body).toMatch(/order_workflow_actions_total/);
+      expect(metrics.body).toMatch(/amazon_pay_calls_total\{operation="captureCharge",result="OK"\}/);
       const doc = await s.call('GET', '/openapi.json');
       expect(doc.body.openapi).toBe('3.1.0');
       expect(doc.body.paths['/api/checkouts'].post.requestBody.content['application/json'].schema.properties.amount.properties.currency.enum).toContain('JPY');
