@@ -24,51 +24,67 @@ export interface OrderProjection {
   authorizationExpiresAt?: string;
 }
 
-export function createPersistenceActivities(deps: ActivityDeps) {
+function orderData(p: OrderProjection) {
   return {
-    /** Creates or overwrites the order row with the workflow's current state (idempotent by nature). */
-    async upsertOrder(p: OrderProjection): Promise<void> {
-      const data = {
-        workflowId: p.workflowId,
-        currency: p.currency,
-        amount: p.amount,
-        paymentIntent: p.paymentIntent,
-        paymentStatus: p.paymentStatus,
-        orderStatus: p.orderStatus,
-        recurring: p.recurring,
-        authorizedAmount: p.authorizedAmount,
-        capturedAmount: p.capturedAmount,
-        refundedAmount: p.refundedAmount,
-        checkoutSessionId: p.checkoutSessionId ?? null,
-        chargePermissionId: p.chargePermissionId ?? null,
-        chargeId: p.chargeId ?? null,
-        buyerId: p.buyerId ?? null,
-        buyerName: p.buyerName ?? null,
-        buyerEmail: p.buyerEmail ?? null,
-        authorizationExpiresAt: p.authorizationExpiresAt ? new Date(p.authorizationExpiresAt) : null,
-      };
-      await deps.prisma.order.upsert({ where: { orderId: p.orderId }, create: { orderId: p.orderId, ...data }, update: data });
+    workflowId: p.workflowId,
+    currency: p.currency,
+    amount: p.amount,
+    paymentIntent: p.paymentIntent,
+    paymentStatus: p.paymentStatus,
+    orderStatus: p.orderStatus,
+    recurring: p.recurring,
+    authorizedAmount: p.authorizedAmount,
+    capturedAmount: p.capturedAmount,
+    refundedAmount: p.refundedAmount,
+    checkoutSessionId: p.checkoutSessionId ?? null,
+    chargePermissionId: p.chargePermissionId ?? null,
+    chargeId: p.chargeId ?? null,
+    buyerId: p.buyerId ?? null,
+    buyerName: p.buyerName ?? null,
+    buyerEmail: p.buyerEmail ?? null,
+    authorizationExpiresAt: p.authorizationExpiresAt ? new Date(p.authorizationExpiresAt) : null,
+  };
+}
+
+function historyData(orderId: string, rows: HistoryRow[]) {
+  return rows.map((r) => ({
+    orderId,
+    occurredAt: new Date(r.at),
+    amazonObjectId: r.amazonObjectId ?? null,
+    kind: r.kind,
+    amount: r.amount ?? null,
+    currency: r.currency,
+    result: r.result,
+    message: r.message ?? (r.result === 'OK' ? null : messagesFor(r.result).admin.ja),
+    debugDetail: r.debugDetail === undefined ? undefined : { detail: r.debugDetail },
+    dedupeKey: r.dedupeKey,
+  }));
+}
+
+export function createPersistenceActivities(deps: ActivityDeps) {
+  const upsert = (p: OrderProjection) => {
+    const data = orderData(p);
+    return deps.prisma.order.upsert({ where: { orderId: p.orderId }, create: { orderId: p.orderId, ...data }, update: data });
+  };
+  // A row already written (same dedupe key) by an earlier attempt is skipped.
+  const append = (orderId: string, rows: HistoryRow[]) => deps.prisma.paymentHistory.createMany({ data: historyData(orderId, rows), skipDuplicates: true });
+
+  return {
+    /** The order row and its new history rows in one transaction (idempotent: upsert + dedupe keys). */
+    async saveProjection(input: { order: OrderProjection; rows: HistoryRow[] }): Promise<void> {
+      if (input.rows.length === 0) await upsert(input.order);
+      else await deps.prisma.$transaction([upsert(input.order), append(input.order.orderId, input.rows)]);
     },
 
-    /** Appends history rows; a row already written (same dedupe key) by an earlier attempt is skipped. */
+    /** Creates or overwrites the order row (kept for histories recorded before saveProjection). */
+    async upsertOrder(p: OrderProjection): Promise<void> {
+      await upsert(p);
+    },
+
+    /** Appends history rows (kept for histories recorded before saveProjection). */
     async appendHistory(input: { orderId: string; rows: HistoryRow[] }): Promise<number> {
       if (input.rows.length === 0) return 0;
-      const result = await deps.prisma.paymentHistory.createMany({
-        data: input.rows.map((r) => ({
-          orderId: input.orderId,
-          occurredAt: new Date(r.at),
-          amazonObjectId: r.amazonObjectId ?? null,
-          kind: r.kind,
-          amount: r.amount ?? null,
-          currency: r.currency,
-          result: r.result,
-          message: r.message ?? (r.result === 'OK' ? null : messagesFor(r.result).admin.ja),
-          debugDetail: r.debugDetail === undefined ? undefined : { detail: r.debugDetail },
-          dedupeKey: r.dedupeKey,
-        })),
-        skipDuplicates: true,
-      });
-      return result.count;
+      return (await append(input.orderId, input.rows)).count;
     },
 
     /** Tells the admin an authorization is about to expire (a structured warning ops alert on). */

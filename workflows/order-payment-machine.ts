@@ -30,7 +30,7 @@ import type {
   SetOrderStatusResult,
 } from './messages';
 import { refundLimit } from './money';
-import { EXPIRY_WARNING_HISTORY_ROW } from './patches';
+import { EXPIRY_WARNING_HISTORY_ROW, SINGLE_PROJECTION_WRITE } from './patches';
 import { AuthorizationExpiresAtKey, CurrencyKey, OrderAmountKey, OrderIdKey, OrderStatusKey, PaymentStatusKey } from './search-attributes';
 import type { ValidationView } from './validators';
 import { canTransition, FINAL_STATUSES, linkedPaymentAction } from './state-table';
@@ -94,6 +94,7 @@ export class OrderPaymentMachine {
   private declineRetryAt?: number;
   private unsaved: HistoryRow[] = [];
   private lastSearchAttributes = '';
+  private lastProjection = '';
   private completed = false;
 
   constructor(private readonly input: OrderPaymentInput) {
@@ -423,7 +424,7 @@ export class OrderPaymentMachine {
       upsertSearchAttributes(attrs as Parameters<typeof upsertSearchAttributes>[0]);
     }
     const last = this.s.charges[this.s.charges.length - 1];
-    await db.upsertOrder({
+    const order = {
       orderId: this.orderId,
       workflowId: this.workflowId,
       currency: this.currency,
@@ -442,7 +443,16 @@ export class OrderPaymentMachine {
       buyerName: this.s.buyer?.name,
       buyerEmail: this.s.buyer?.email,
       authorizationExpiresAt: this.s.authorizationExpiresAt === undefined ? undefined : new Date(this.s.authorizationExpiresAt).toISOString(),
-    });
+    };
+    if (patched(SINGLE_PROJECTION_WRITE)) {
+      // One round trip per state change, none when nothing a reader sees has changed.
+      const projection = JSON.stringify(order);
+      if (rows.length === 0 && projection === this.lastProjection) return;
+      await db.saveProjection({ order, rows });
+      this.lastProjection = projection;
+      return;
+    }
+    await db.upsertOrder(order);
     if (rows.length > 0) await db.appendHistory({ orderId: this.orderId, rows });
   }
 

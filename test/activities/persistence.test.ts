@@ -58,3 +58,16 @@ test('upsertOrder creates then updates the order row; appendHistory skips rows a
   expect(log[0]).toMatchObject({ action: 'complete', status: 'succeeded', resultCode: 'OK', amount: 1500 });
   expect(log[0].chargeId).toBeTruthy();
 });
+
+test('saveProjection writes the order row and new history rows together, and a retried write changes nothing', async () => {
+  const acts = createActivities({ amazonPay: new FakeAmazon(), prisma: db.prisma, clock: () => new Date(), log: createLogger('silent', 'test') });
+  const env = new MockActivityEnvironment();
+  const order = { ...projection, orderId: 'p-2', workflowId: 'order-p-2' };
+  await env.run(acts.saveProjection, { order, rows: [] });
+  const rows: HistoryRow[] = [{ seq: 1, at: '2026-01-01T00:00:00.000Z', kind: 'authorize', currency: 'JPY', result: 'OK', amount: 1500, amazonObjectId: 'S01-C2', dedupeKey: 'order-p-2:1' }];
+  const authorized = { ...order, paymentStatus: 'Authorized' as const, authorizedAmount: 1500 };
+  await env.run(acts.saveProjection, { order: authorized, rows });
+  await env.run(acts.saveProjection, { order: authorized, rows });
+  expect(await db.prisma.order.findUnique({ where: { orderId: 'p-2' } })).toMatchObject({ paymentStatus: 'Authorized', authorizedAmount: 1500 });
+  expect(await db.prisma.paymentHistory.count({ where: { orderId: 'p-2' } })).toBe(1);
+});

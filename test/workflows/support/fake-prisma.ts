@@ -47,6 +47,11 @@ export class FakePrisma {
     },
   };
 
+  /** Batch transactions: the fake's operations already ran when their promises were made. */
+  async $transaction(operations: Promise<unknown>[]): Promise<unknown[]> {
+    return Promise.all(operations);
+  }
+
   asPrisma(): PrismaClient {
     return this as unknown as PrismaClient;
   }
