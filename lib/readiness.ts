@@ -58,12 +58,18 @@ export function createReadinessProbe(databaseUrl: string, temporal: Connection):
     }
   }
 
+  // Calls still retrying inside the gRPC client must end before the connection may be closed.
+  const inflight = new Set<Promise<unknown>>();
+
   async function checkTemporal(): Promise<Check> {
     try {
-      await withDeadline(
-        temporal.withDeadline(Date.now() + DEADLINE_MS, () => temporal.workflowService.getSystemInfo({})),
-        'Temporal',
+      const call = temporal.withDeadline(Date.now() + DEADLINE_MS, () => temporal.workflowService.getSystemInfo({}));
+      inflight.add(call);
+      void call.then(
+        () => inflight.delete(call),
+        () => inflight.delete(call),
       );
+      await withDeadline(call, 'Temporal');
       return { ok: true };
     } catch (err) {
       return { ok: false, detail: message(err) };
@@ -76,6 +82,9 @@ export function createReadinessProbe(databaseUrl: string, temporal: Connection):
       const checks = { ...db, temporal: temporalCheck };
       return { ready: Object.values(checks).every((c) => c.ok), checks };
     },
-    close: () => pool.end(),
+    async close() {
+      await Promise.allSettled([...inflight]);
+      await pool.end();
+    },
   };
 }
