@@ -43,6 +43,8 @@ export interface WebStoreClient {
   createRefund<T = unknown>(payload: object, headers: Headers): Promise<AmazonPayResponse<T>>;
   getRefund<T = unknown>(refundId: string, headers?: Headers): Promise<AmazonPayResponse<T>>;
   getBuyer<T = unknown>(buyerToken: string, headers?: Headers): Promise<AmazonPayResponse<T>>;
+  getDispute<T = unknown>(disputeId: string, headers?: Headers): Promise<AmazonPayResponse<T>>;
+  deliveryTrackers<T = unknown>(payload: object, headers?: Headers): Promise<AmazonPayResponse<T>>;
 }
 
 interface SdkConfig {

@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import * as charges from './charge-ops';
 import * as sessions from './checkout-session-ops';
+import * as disputes from './dispute-ops';
 import type { SimCore } from './core';
 import { AmazonError, DECLINE_CODES } from './errors';
 import type { FaultTable } from './faults';
@@ -40,6 +41,8 @@ const ROUTES: Route[] = [
   { method: 'POST', pattern: /^refunds$/, operation: 'createRefund', handler: (c, _id, b) => charges.createRefund(c, b), keyRequired: true },
   { method: 'GET', pattern: new RegExp(`^refunds/${ID}$`), operation: 'getRefund', handler: (c, id) => charges.getRefund(c, id) },
   { method: 'GET', pattern: new RegExp(`^buyers/${ID}$`), operation: 'getBuyer', handler: (c, id) => charges.getBuyer(c, id) },
+  { method: 'GET', pattern: new RegExp(`^disputes/${ID}$`), operation: 'getDispute', handler: (c, id) => disputes.getDispute(c, id) },
+  { method: 'POST', pattern: /^deliveryTrackers$/, operation: 'deliveryTrackers', handler: (c, _id, b) => disputes.createDeliveryTracker(c, b) },
 ];
 
 export const API_PATH = /^\/(?:(live|sandbox)\/)?v2\/(.+)$/;

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { FAKE_BUYERS, findBuyer } from './buyers';
 import { buyerApprove, buyerCancel, createSession } from './checkout-session-ops';
 import { DEFAULT_DELAYS, ZERO_DELAYS, type SimCore } from './core';
+import { disputeStateSchema, disputeView, openDisputeSchema, openDispute, setDisputeState } from './dispute-ops';
 import { AmazonError } from './errors';
 import { faultSchema, normalizeFault, type FaultTable } from './faults';
 import * as ids from './ids';
@@ -250,6 +251,20 @@ export function createControlRouter(deps: ControlDeps): Router {
     const url = new URL(p.signInReturnUrl);
     url.searchParams.set('buyerToken', buyerToken);
     res.status(201).json({ buyerToken, redirectUrl: url.toString() });
+  });
+
+  r.post('/charges/:chargeId/disputes', (req, res) => {
+    res.status(201).json(disputeView(openDispute(sim, String(req.params.chargeId), parse(openDisputeSchema, req.body))));
+  });
+  r.post('/disputes/:id/state', (req, res) => {
+    res.json(disputeView(setDisputeState(sim, String(req.params.id), parse(disputeStateSchema, req.body))));
+  });
+  r.get('/disputes', (_req, res) => {
+    res.json({ disputes: [...sim.disputes.values()].map(disputeView) });
+  });
+  r.get('/delivery-trackers', (req, res) => {
+    const q = req.query;
+    res.json({ deliveryTrackers: sim.deliveryTrackers.filter((d) => typeof q.chargePermissionId !== 'string' || d.chargePermissionId === q.chargePermissionId) });
   });
 
   r.post('/snapshot', (_req, res) => {

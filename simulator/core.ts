@@ -5,6 +5,8 @@ import { formatMinor } from './money';
 import type {
   BuyerTokenRecord,
   ChargeRecord,
+  DeliveryTrackerRecord,
+  DisputeRecord,
   IdempotencyRecord,
   LedgerEntry,
   MerchantRecord,
@@ -27,7 +29,7 @@ export interface Delays {
 export const DEFAULT_DELAYS: Delays = { pendingAuthorizationMs: 5_000, pendingCaptureMs: 5_000, refundMs: 120_000 };
 export const ZERO_DELAYS: Delays = { pendingAuthorizationMs: 0, pendingCaptureMs: 0, refundMs: 0 };
 
-export type ObjectType = 'CHARGE_PERMISSION' | 'CHARGE' | 'REFUND';
+export type ObjectType = 'CHARGE_PERMISSION' | 'CHARGE' | 'REFUND' | 'CHARGEBACK';
 
 export interface StateChange {
   merchantId: string;
@@ -48,6 +50,9 @@ export interface SnapshotData {
   ledger: LedgerEntry[];
   idempotency: [string, IdempotencyRecord][];
   buyerTokens: [string, BuyerTokenRecord][];
+  /** Absent in snapshots written before disputes existed. */
+  disputes?: DisputeRecord[];
+  deliveryTrackers?: DeliveryTrackerRecord[];
 }
 
 export class SimCore {
@@ -60,6 +65,8 @@ export class SimCore {
   readonly ledgerById = new Map<string, LedgerEntry>();
   readonly idempotency = new Map<string, IdempotencyRecord>();
   readonly buyerTokens = new Map<string, BuyerTokenRecord>();
+  readonly disputes = new Map<string, DisputeRecord>();
+  readonly deliveryTrackers: DeliveryTrackerRecord[] = [];
   private readonly chargesByPermission = new Map<string, ChargeRecord[]>();
   private readonly refundsByCharge = new Map<string, RefundRecord[]>();
   /** Set whenever state changes, so the snapshot writer knows to save. */
@@ -135,8 +142,9 @@ export class SimCore {
   /** Forgets every object, key and ledger entry; merchants stay unless `merchants` is true. */
   reset(merchants: boolean): void {
     if (merchants) this.merchants.clear();
-    for (const m of [this.sessions, this.permissions, this.charges, this.refunds, this.ledgerById, this.idempotency, this.buyerTokens, this.chargesByPermission, this.refundsByCharge]) m.clear();
+    for (const m of [this.sessions, this.permissions, this.charges, this.refunds, this.ledgerById, this.idempotency, this.buyerTokens, this.chargesByPermission, this.refundsByCharge, this.disputes]) m.clear();
     this.ledger.length = 0;
+    this.deliveryTrackers.length = 0;
     this.dirty = true;
   }
 
@@ -152,6 +160,8 @@ export class SimCore {
       ledger: this.ledger,
       idempotency: [...this.idempotency.entries()],
       buyerTokens: [...this.buyerTokens.entries()],
+      disputes: [...this.disputes.values()],
+      deliveryTrackers: this.deliveryTrackers,
     };
   }
 
@@ -170,6 +180,8 @@ export class SimCore {
     }
     for (const [k, v] of data.idempotency) this.idempotency.set(k, v);
     for (const [k, v] of data.buyerTokens) this.buyerTokens.set(k, v);
+    for (const d of data.disputes ?? []) this.disputes.set(d.id, d);
+    this.deliveryTrackers.push(...(data.deliveryTrackers ?? []));
     this.dirty = false;
   }
 }

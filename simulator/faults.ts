@@ -16,6 +16,8 @@ export const OPERATIONS = [
   'createRefund',
   'getRefund',
   'getBuyer',
+  'getDispute',
+  'deliveryTrackers',
 ] as const;
 
 export const faultSchema = z.strictObject({

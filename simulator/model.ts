@@ -1,4 +1,4 @@
-// The simulator's records: merchants, checkout sessions, charge permissions, charges, refunds, ledger entries.
+// The simulator's records: merchants, checkout sessions, charge permissions, charges, refunds, disputes, delivery trackers, ledger entries.
 import type { Money } from './money';
 
 export type ReleaseEnvironment = 'Sandbox' | 'Live';
@@ -179,5 +179,34 @@ export interface IdempotencyRecord {
 export interface BuyerTokenRecord {
   buyerId: string;
   merchantId: string;
+  createdAt: number;
+}
+
+export type DisputeState = 'ActionRequired' | 'UnderReview' | 'Resolved' | 'Closed';
+
+/** A chargeback (or A-to-z claim) a buyer filed on a charge; opened through /__sim. */
+export interface DisputeRecord {
+  id: string;
+  chargeId: string;
+  permissionId: string;
+  merchantId: string;
+  env: ReleaseEnvironment;
+  amount: Money;
+  state: DisputeState;
+  /** Resolved/Closed: BuyerWon, MerchantWon, ...; else null. */
+  reasonCode?: string;
+  reasonDescription?: string;
+  filingReason: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A shipment the merchant reported through deliveryTrackers. */
+export interface DeliveryTrackerRecord {
+  merchantId: string;
+  env: ReleaseEnvironment;
+  chargePermissionId: string;
+  trackingNumber: string;
+  carrierCode: string;
   createdAt: number;
 }
