@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ChildPart } from './bench/child';
-import { checkout, fullLifecycle, percentile, pool } from './bench/lifecycle';
+import { checkout, fullLifecycle, percentile, pool, settleQueries } from './bench/lifecycle';
 import { startStack, type Stack } from './bench/stack';
 
 interface Args {
@@ -16,7 +16,8 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { orders: 100, concurrency: 10, twoWorkers: true, latencySamples: 40, deadlineMs: 75_000 };
+  // Defaults sized so the whole run (stack start, warm-up, three measured phases, second worker) stays under 5 minutes on 2 cores.
+  const a: Args = { orders: 100, concurrency: 10, twoWorkers: true, latencySamples: 40, deadlineMs: 40_000 };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
     if (argv[i] === '--orders') (a.orders = Number(v)), i++;
@@ -32,30 +33,96 @@ function parseArgs(argv: string[]): Args {
 
 const round = (n: number, d = 3) => Math.round(n * 10 ** d) / 10 ** d;
 
-/** Activities (by type) and workflow tasks one finished engine order took, read from its history. */
-async function profileOrder(s: Stack, orderId: string): Promise<{ activities: number; byType: Record<string, number>; workflowTasks: number; updates: number; events: number }> {
+const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined): number => (t ? Number(t.seconds ?? 0) * 1000 + (t.nanos ?? 0) / 1e6 : 0);
+
+/**
+ * Activities (by type), workflow tasks and updates one finished engine order took, read from its history, with where its
+ * time went: activities queued (scheduled → started) and running, workflow tasks queued and running, timers.
+ */
+async function profileOrder(s: Stack, orderId: string) {
   const history = await s.client.workflow.getHandle(`order-${orderId}`).fetchHistory();
   const byType: Record<string, number> = {};
+  const activityMs: Record<string, number> = {};
   let activities = 0;
   let workflowTasks = 0;
   let updates = 0;
+  let timers = 0;
+  const t = { activityQueuedMs: 0, activityRunningMs: 0, workflowTaskQueuedMs: 0, workflowTaskRunningMs: 0, timerMs: 0 };
+  const at = new Map<number, number>();
+  const typeOf = new Map<number, string>();
   for (const e of history.events ?? []) {
+    const id = Number(e.eventId);
+    const now = ms(e.eventTime);
+    at.set(id, now);
     const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
     if (name) {
       activities++;
       byType[name] = (byType[name] ?? 0) + 1;
+      typeOf.set(id, name);
     }
-    if (e.workflowTaskCompletedEventAttributes) workflowTasks++;
+    const started = e.activityTaskStartedEventAttributes;
+    if (started) t.activityQueuedMs += now - (at.get(Number(started.scheduledEventId)) ?? now);
+    const done = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes;
+    if (done) {
+      const took = now - (at.get(Number(done.startedEventId)) ?? now);
+      t.activityRunningMs += took;
+      const type = typeOf.get(Number(done.scheduledEventId)) ?? '?';
+      activityMs[type] = (activityMs[type] ?? 0) + took;
+    }
+    const wftStarted = e.workflowTaskStartedEventAttributes;
+    if (wftStarted) t.workflowTaskQueuedMs += now - (at.get(Number(wftStarted.scheduledEventId)) ?? now);
+    if (e.workflowTaskCompletedEventAttributes) {
+      workflowTasks++;
+      t.workflowTaskRunningMs += now - (at.get(Number(e.workflowTaskCompletedEventAttributes.startedEventId)) ?? now);
+    }
+    if (e.timerStartedEventAttributes) timers++;
+    if (e.timerFiredEventAttributes) t.timerMs += now - (at.get(Number(e.timerFiredEventAttributes.startedEventId)) ?? now);
     if (e.workflowExecutionUpdateAcceptedEventAttributes) updates++;
   }
-  return { activities, byType, workflowTasks, updates, events: history.events?.length ?? 0 };
+  const round1 = (n: number) => Math.round(n);
+  return {
+    activities,
+    byType,
+    workflowTasks,
+    updates,
+    timersFired: timers,
+    events: history.events?.length ?? 0,
+    timeMs: Object.fromEntries(Object.entries(t).map(([k, v]) => [k, round1(v)])),
+    activityRunningMsByType: Object.fromEntries(Object.entries(activityMs).map(([k, v]) => [k, round1(v)])),
+  };
 }
 
 async function engineRun(s: Stack, a: Args, label: string) {
   const run = randomUUID().slice(0, 6);
   const r = await pool(a.orders, a.concurrency, a.deadlineMs, (i) => fullLifecycle(s, `B${label}-${run}-${i}`));
   const secs = r.results.map((t) => (t.settledAt - t.startedAt) / 1000);
-  return { done: r.results.length, errors: r.errors, elapsedMs: r.elapsedMs, ordersPerSecond: r.results.length / (r.elapsedMs / 1000), p50: percentile(secs, 50), p99: percentile(secs, 99) };
+  return { orderIds: r.results.map((t) => t.orderId), done: r.results.length, errors: r.errors, elapsedMs: r.elapsedMs, ordersPerSecond: r.results.length / (r.elapsedMs / 1000), p50: percentile(secs, 50), p99: percentile(secs, 99) };
+}
+
+/** Committed + rolled-back transactions of the whole database server so far (PostgreSQL statistics). */
+async function dbTransactions(s: Stack): Promise<number> {
+  await new Promise((r) => setTimeout(r, 1200)); // backends flush their statistics at most once a second
+  const rows = await s.prisma.$queryRawUnsafe<{ n: bigint | number }[]>('SELECT sum(xact_commit + xact_rollback) AS n FROM pg_stat_database');
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** Mean of the profiles of up to `n` orders. */
+async function profileOrders(s: Stack, orderIds: string[], n = 5) {
+  const ps: Awaited<ReturnType<typeof profileOrder>>[] = [];
+  for (const id of orderIds.slice(0, n)) ps.push(await profileOrder(s, id));
+  const mean = (f: (p: (typeof ps)[number]) => number) => Math.round((ps.reduce((acc, p) => acc + f(p), 0) / Math.max(1, ps.length)) * 10) / 10;
+  const keys = (f: (p: (typeof ps)[number]) => Record<string, number>) => [...new Set(ps.flatMap((p) => Object.keys(f(p))))];
+  return {
+    orders: ps.length,
+    activities: mean((p) => p.activities),
+    activityTypes: Object.fromEntries(keys((p) => p.byType).map((k) => [k, mean((p) => p.byType[k] ?? 0)])),
+    workflowTasks: mean((p) => p.workflowTasks),
+    updates: mean((p) => p.updates),
+    timersFired: mean((p) => p.timersFired),
+    historyEvents: mean((p) => p.events),
+    timeMs: Object.fromEntries(keys((p) => p.timeMs).map((k) => [k, mean((p) => p.timeMs[k] ?? 0)])),
+    activityRunningMsByType: Object.fromEntries(keys((p) => p.activityRunningMsByType).map((k) => [k, mean((p) => p.activityRunningMsByType[k] ?? 0)])),
+  };
 }
 
 async function baselineRun(s: Stack, a: Args, queue: string, activities: number) {
@@ -86,19 +153,19 @@ async function main(): Promise<void> {
   const a = parseArgs(process.argv.slice(2));
   const t0 = Date.now();
   const hardStop = setTimeout(() => {
-    console.error('bench: over the 9-minute bound, stopping');
+    console.error('bench: over the 5-minute bound, stopping');
     process.exit(2);
-  }, 9 * 60_000);
+  }, 5 * 60_000);
   hardStop.unref();
   const say = (m: string) => console.log(`[bench ${((Date.now() - t0) / 1000).toFixed(0)}s] ${m}`);
   say('starting stack (private PostgreSQL or PGlite, Temporal dev server, simulator zero-delay; worker and API as child processes)');
-  const s = await startStack();
+  const s = await startStack({ simulatorSnapshot: false });
   const baselineQueue = `bench-baseline-${randomUUID().slice(0, 8)}`;
   const baseWorker = new ChildPart('baseline-worker', path.resolve(__dirname, '..'), 'scripts/bench/baseline-worker.ts', { TEMPORAL_ADDRESS: s.temporalAddress, BENCH_BASELINE_QUEUE: baselineQueue }, path.join(s.dataDir, 'logs'), (l) => l.includes('"worker running"'));
   try {
     await baseWorker.start();
     say('warming up (5 orders) and profiling one order');
-    const warm = await pool(5, 5, 60_000, (i) => fullLifecycle(s, `W-${randomUUID().slice(0, 6)}-${i}`));
+    const warm = await pool(5, 5, 30_000, (i) => fullLifecycle(s, `W-${randomUUID().slice(0, 6)}-${i}`));
     if (warm.results.length === 0) throw new Error(`warm-up failed: ${warm.errors[0]}`);
     const profile = await profileOrder(s, warm.results[0].orderId);
     const sessionId = (await checkout(s, `LS-${randomUUID().slice(0, 6)}`, 1000)).checkoutSessionId;
@@ -109,9 +176,14 @@ async function main(): Promise<void> {
     say(`engine: ${a.orders} orders, concurrency ${a.concurrency}, 1 worker`);
     for (const w of s.workers) w.peakRssMb = 0;
     s.api.peakRssMb = 0;
+    const tx0 = await dbTransactions(s);
+    const settle0 = settleQueries.count;
     const engine = await engineRun(s, a, '1');
     const workerRssMb = s.workers[0].peakRssMb;
     const apiRssMb = s.api.peakRssMb;
+    const engineTx = (await dbTransactions(s)) - tx0 - (settleQueries.count - settle0);
+    const notifications = engine.orderIds.length === 0 ? 0 : await s.prisma.processedNotification.count({ where: { orderId: { in: engine.orderIds } } });
+    const measured = await profileOrders(s, engine.orderIds);
     say(`baseline: ${a.orders} workflows × ${profile.activities} no-op activities`);
     const baseline = await baselineRun(s, a, baselineQueue, profile.activities);
     let two: Awaited<ReturnType<typeof engineRun>> | undefined;
@@ -139,7 +211,12 @@ async function main(): Promise<void> {
       baselineWorkerRssMb: baseWorker.peakRssMb,
       benchProcessRssMb: Math.round(process.memoryUsage().rss / 1048576),
       processes: 'worker, API and baseline worker are separate child processes (RSS = peak VmRSS while running); PGlite, the simulator and this driver share the bench process; the Temporal dev server is its own process',
-      perOrder: { activities: profile.activities, activityTypes: profile.byType, workflowTasks: profile.workflowTasks, updates: profile.updates, historyEvents: profile.events },
+      perOrder: {
+        ...measured,
+        dbTransactions: engine.done === 0 ? null : round(engineTx / engine.done, 1),
+        notificationsDelivered: engine.done === 0 ? null : round(notifications / engine.done, 1),
+        note: 'mean over the first measured orders (1 worker); dbTransactions: every transaction the database server ran during the 1-worker phase (worker, API, webhook), less the settle checks, per finished order',
+      },
       twoWorkers: two ? { ordersPerSecond: round(two.ordersPerSecond), ratioToOneWorker: round(two.ordersPerSecond / engine.ordersPerSecond), p50SecondsToSettled: round(two.p50), p99SecondsToSettled: round(two.p99), failed: two.errors.length } : null,
       errors: [...new Set([...engine.errors, ...baseline.errors, ...(two?.errors ?? [])])].slice(0, 10),
       targets: { ratioToBaseline: '>= 0.8', checkoutAddedLatencyRatio: '<= 1.3', p99SecondsToSettled: '<= 2' },
@@ -157,6 +234,8 @@ async function main(): Promise<void> {
       ['ratioToBaseline', String(result.ratioToBaseline), 'target >= 0.8'],
       ['checkoutAddedLatencyRatio', String(result.checkoutAddedLatencyRatio), `api p50 ${result.checkoutLatencyMs.api.p50} ms vs SDK ${result.checkoutLatencyMs.directSdk.p50} ms; target <= 1.3`],
       ['p50 / p99 s to settled', `${result.p50SecondsToSettled} / ${result.p99SecondsToSettled}`, 'target p99 <= 2'],
+      ['per order', `${measured.activities} activities, ${measured.workflowTasks} wf tasks, ${result.perOrder.dbTransactions} db tx, ${result.perOrder.notificationsDelivered} IPN`, ''],
+      ['per order time (ms)', Object.entries(measured.timeMs).map(([k, v]) => `${k.replace(/Ms$/, '')} ${v}`).join(', '), ''],
       ['worker / API RSS MB', `${workerRssMb} / ${apiRssMb}`, 'peak, separate processes'],
       ['2 workers orders/s', two ? `${result.twoWorkers?.ordersPerSecond} (x${result.twoWorkers?.ratioToOneWorker})` : 'skipped', ''],
     ];

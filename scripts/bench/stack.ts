@@ -24,6 +24,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Keep IPN retries short so chaos runs stay bounded. */
   ipnRetryDelaysMs?: number[];
+  /** The simulator saves its whole state to disk every second while it changes (default on); the benchmark turns it off, as Amazon's own CPU is not on this machine. */
+  simulatorSnapshot?: boolean;
 }
 
 export interface Stack {
@@ -90,7 +92,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const client = new Client({ connection });
 
   // The simulator, zero delays, real clock; the dev merchant's IPN URL is the API child's webhook.
-  const sim = await startSimulator({ port: 0, dataDir, logLevel: 'silent', delays: 'zero', clock: 'real', ipnRetryDelaysMs: opts.ipnRetryDelaysMs ?? [200, 500, 1000, 2000, 4000] });
+  const sim = await startSimulator({ port: 0, dataDir, logLevel: 'silent', delays: 'zero', clock: 'real', snapshot: opts.simulatorSnapshot ?? true, ipnRetryDelaysMs: opts.ipnRetryDelaysMs ?? [200, 500, 1000, 2000, 4000] });
   const merchant = loadOrCreateDevMerchant(dataDir);
   const apiPort = await freePort();
   const apiUrl = `http://127.0.0.1:${apiPort}`;
