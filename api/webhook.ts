@@ -147,7 +147,7 @@ export function webhookRoutes(deps: WebhookDeps): Router {
       return;
     }
     try {
-      await deps.orders.act(order.orderId, amazonNotification, { objectType: m.ObjectType, objectId: m.ObjectId, notificationId: m.NotificationId }, { updateId: `ipn:${m.NotificationId}`, waitMs: 0 });
+      await deps.orders.act(order.orderId, amazonNotification, { objectType: m.ObjectType, objectId: m.ObjectId, notificationId: m.NotificationId, source: 'ipn' }, { updateId: `ipn:${m.NotificationId}`, waitMs: 0 });
     } catch (err) {
       // A finished order has nothing left to learn; anything else is retried by SNS.
       if (!(err instanceof ApiError && (err.code === 'order_closed' || err.code === 'invalid_state' || err.code === 'order_not_found'))) throw err;

@@ -73,6 +73,11 @@ export interface AmazonNotificationArgs {
   objectType: 'CHARGE' | 'REFUND' | 'CHARGE_PERMISSION' | 'CHARGEBACK' | string;
   objectId: string;
   notificationId?: string;
+  /**
+   * 'ipn': sent by the webhook for an Amazon notification; an object already final here is then not re-read.
+   * Absent (reconcile, operators): the object is always re-read.
+   */
+  source?: 'ipn';
 }
 export interface AmazonNotificationResult {
   /** False when the object is not this order's or the notification was seen before. */

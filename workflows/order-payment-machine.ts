@@ -30,7 +30,7 @@ import type {
   SetOrderStatusResult,
 } from './messages';
 import { refundLimit } from './money';
-import { EXPIRY_WARNING_HISTORY_ROW, SINGLE_PROJECTION_WRITE } from './patches';
+import { EXPIRY_WARNING_HISTORY_ROW, NOTIFICATION_REFRESH, SINGLE_PROJECTION_WRITE } from './patches';
 import { AuthorizationExpiresAtKey, CurrencyKey, OrderAmountKey, OrderIdKey, OrderStatusKey, PaymentStatusKey } from './search-attributes';
 import type { ValidationView } from './validators';
 import { canTransition, FINAL_STATUSES, linkedPaymentAction } from './state-table';
@@ -96,6 +96,8 @@ export class OrderPaymentMachine {
   private lastSearchAttributes = '';
   private lastProjection = '';
   private completed = false;
+  /** A command is being executed (its Amazon call may still be in flight). */
+  private executing = false;
 
   constructor(private readonly input: OrderPaymentInput) {
     this.workflowId = workflowInfo().workflowId;
@@ -289,7 +291,16 @@ export class OrderPaymentMachine {
       (args.objectType === 'CHARGE' && this.s.charges.some((c) => c.chargeId === args.objectId)) ||
       (args.objectType === 'REFUND' && this.s.refunds.some((r) => r.refundId === args.objectId)) ||
       (args.objectType === 'CHARGE_PERMISSION' && this.s.chargePermissionId === args.objectId);
-    if (!known) return { accepted: false };
+    if (patched(NOTIFICATION_REFRESH)) {
+      // Amazon often notifies before the response of the call that made the object has reached this workflow:
+      // while a command runs, an unknown object is re-read once it has finished (it is then known, or ignored).
+      const refreshable = args.objectType === 'CHARGE' || args.objectType === 'REFUND' || args.objectType === 'CHARGE_PERMISSION';
+      if (!known && !(refreshable && this.executing)) return { accepted: false };
+      // A re-read of this object is already queued: it will see this change too.
+      if (this.queue.some((c) => c.kind === 'refresh' && c.args.objectType === args.objectType && c.args.objectId === args.objectId)) return { accepted: true };
+    } else if (!known) {
+      return { accepted: false };
+    }
     const key = this.nextKey('refresh');
     this.queued.add(key);
     this.queue.push({ kind: 'refresh', key, args });
@@ -316,7 +327,11 @@ export class OrderPaymentMachine {
       const wake = this.nextWake();
       if (wake === undefined) await condition(() => this.queue.length > 0);
       else await condition(() => this.queue.length > 0, Math.max(1, wake - Date.now()));
-      if (this.queue.length === 0) await this.fireDueTimers();
+      if (this.queue.length === 0) {
+        this.executing = true;
+        await this.fireDueTimers();
+        this.executing = false;
+      }
     }
     this.completed = true;
     await condition(allHandlersFinished);
@@ -344,6 +359,7 @@ export class OrderPaymentMachine {
 
   private async execute(cmd: Command): Promise<void> {
     let result: StoredResult;
+    this.executing = true;
     try {
       const value = await this.dispatch(cmd);
       result = { ok: true, value };
@@ -352,6 +368,7 @@ export class OrderPaymentMachine {
       result = { ok: false, code: err.info.code, message: err.info.message, details: err.info.details };
     }
     await this.flush();
+    this.executing = false;
     this.queued.delete(cmd.key);
     // Nobody waits for a refresh; the other results are read (and, unless kept for dedupe, dropped) by request().
     if (cmd.kind !== 'refresh') this.results.set(cmd.key, result);
@@ -803,7 +820,22 @@ export class OrderPaymentMachine {
     return { ...base, paymentStatus: this.s.paymentStatus };
   }
 
+  /** The object is in a state Amazon never leaves: a notification about it has nothing new to tell. */
+  private finalHere(args: AmazonNotificationArgs): boolean {
+    if (args.objectType === 'CHARGE') {
+      const state = this.s.charges.find((c) => c.chargeId === args.objectId)?.state;
+      return state === 'Captured' || state === 'Declined';
+    }
+    if (args.objectType === 'REFUND') {
+      const state = this.s.refunds.find((r) => r.refundId === args.objectId)?.state;
+      return state === 'Refunded' || state === 'Declined';
+    }
+    return args.objectType === 'CHARGE_PERMISSION' && this.s.permissionClosed;
+  }
+
   private async refresh(args: AmazonNotificationArgs): Promise<{ refreshed: boolean }> {
+    // Only Amazon's notifications are skipped this way; a reconcile nudge always re-reads.
+    if (args.source === 'ipn' && this.finalHere(args) && patched(NOTIFICATION_REFRESH)) return { refreshed: false };
     try {
       if (args.objectType === 'CHARGE') {
         const record = this.s.charges.find((c) => c.chargeId === args.objectId);

@@ -5,3 +5,11 @@ export const EXPIRY_WARNING_HISTORY_ROW = 'expiry-warning-history-row';
 
 /** v3: the order row and new history rows are written by one activity, and not at all when unchanged. */
 export const SINGLE_PROJECTION_WRITE = 'single-projection-write';
+
+/**
+ * v4: a notification about an object the order does not know yet (it outran the response of the money call still in
+ * flight) is re-read once that call has finished instead of being dropped (it used to wait for the next poll, 30 s or
+ * more); a second notification for an object whose re-read is already queued is folded into it; and an IPN about an
+ * object already final here (charge Captured/Canceled/Declined, refund Refunded/Declined) is not re-read again.
+ */
+export const NOTIFICATION_REFRESH = 'notification-refresh';
