@@ -6,7 +6,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { WebStoreClient } from '../lib/amazon-pay-client';
 import type { AmazonPayConfig } from '../lib/config';
-import { readSettings } from '../lib/settings';
+import { readSettings, readSettingsCached } from '../lib/settings';
 import type { PrismaClient } from '../prisma/generated/client';
 import { checkoutCompleted, checkoutConfirmed, checkoutReviewed } from '../workflows/messages';
 import { toAmazonAmount } from '../workflows/money';
@@ -74,7 +74,7 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
 
   router.post('/api/checkouts', auth, async (req: Request, res: Response) => {
     const body = startCheckoutSchema.parse(req.body);
-    const settings = await readSettings(deps.prisma);
+    const settings = await readSettingsCached(deps.prisma);
     if (!settings.enabled) throw new ApiError(409, 'amazon_pay_disabled', 'Amazon Pay is switched off in the shop settings');
     const m = deps.merchant;
     const storeName = body.merchantStoreName ?? settings.merchantStoreName;

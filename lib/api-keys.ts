@@ -60,3 +60,29 @@ export async function findApiKey(prisma: PrismaClient, key: string): Promise<{ i
   if (!row || row.revokedAt) return undefined;
   return { id: row.id, role: row.role, name: row.name };
 }
+
+/**
+ * How long a verified key is remembered by the process that checked it (checkout start, admin calls: one database
+ * read saved per request). A key revoked meanwhile keeps working for at most this long in a process that saw it
+ * just before; unknown and revoked keys are never remembered, so a revoked key is refused at once by a process
+ * that had not used it in the last 5 s.
+ */
+export const API_KEY_CACHE_MS = 5_000;
+const CACHE_MAX_KEYS = 1_000;
+const keyCache = new WeakMap<PrismaClient, Map<string, { key: { id: string; role: Role; name: string }; until: number }>>();
+
+/** findApiKey with the short in-process cache above. */
+export async function findApiKeyCached(prisma: PrismaClient, key: string, now = Date.now()): Promise<{ id: string; role: Role; name: string } | undefined> {
+  let cache = keyCache.get(prisma);
+  if (!cache) keyCache.set(prisma, (cache = new Map()));
+  const hash = hashKey(key);
+  const hit = cache.get(hash);
+  if (hit && hit.until > now) return hit.key;
+  cache.delete(hash);
+  const found = await findApiKey(prisma, key);
+  if (found) {
+    if (cache.size >= CACHE_MAX_KEYS) cache.delete(cache.keys().next().value as string);
+    cache.set(hash, { key: found, until: now + API_KEY_CACHE_MS });
+  }
+  return found;
+}

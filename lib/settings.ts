@@ -64,6 +64,25 @@ export async function readSettings(prisma: PrismaClient): Promise<ShopSettings> 
   return parsed.success ? parsed.data : DEFAULT_SETTINGS;
 }
 
+/**
+ * How long the checkout start reuses the settings it read (one database read saved per checkout). A change made
+ * through another API process reaches new checkouts within this bound; one made through this process at once.
+ */
+export const SETTINGS_CACHE_MS = 5_000;
+const settingsCache = new WeakMap<PrismaClient, { value: Promise<ShopSettings>; until: number }>();
+
+/** readSettings, reused for SETTINGS_CACHE_MS (concurrent callers share one read; a failed read is not kept). */
+export function readSettingsCached(prisma: PrismaClient, now = Date.now()): Promise<ShopSettings> {
+  const hit = settingsCache.get(prisma);
+  if (hit && hit.until > now) return hit.value;
+  const value = readSettings(prisma);
+  settingsCache.set(prisma, { value, until: now + SETTINGS_CACHE_MS });
+  value.catch(() => {
+    if (settingsCache.get(prisma)?.value === value) settingsCache.delete(prisma);
+  });
+  return value;
+}
+
 /** Validates a partial update, merges it over the current settings and stores the result. */
 export async function updateSettings(prisma: PrismaClient, patch: unknown): Promise<ShopSettings> {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
@@ -72,5 +91,6 @@ export async function updateSettings(prisma: PrismaClient, patch: unknown): Prom
   const current = await readSettings(prisma);
   const next = shopSettingsSchema.parse({ ...current, ...patch });
   await prisma.setting.upsert({ where: { key: KEY }, create: { key: KEY, value: next }, update: { value: next } });
+  settingsCache.delete(prisma);
   return next;
 }
