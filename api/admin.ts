@@ -1,7 +1,8 @@
 /**
  * Admin endpoints: order list and detail (role `viewer`), capture / cancel / refund / order status
  * (role `editor`) sent to the order's workflow as updates keyed by the caller's requestId, the
- * pre-payment recovery log, and the shop settings.
+ * pre-payment recovery log, and the shop settings. The detail includes the order's disputes and
+ * delivery trackers; Shipped with a tracking number also starts the delivery tracker workflow.
  */
 import { Router, type Request, type Response } from 'express';
 import type { UpdateDefinition } from '@temporalio/common';
@@ -12,6 +13,8 @@ import type { Prisma, PrismaClient } from '../prisma/generated/client';
 import { amazonNotification, cancel, capture, refund, setOrderStatus } from '../workflows/messages';
 import type { OrderPaymentState } from '../workflows/types';
 import { requireRole } from './auth';
+import { deliveryTrackerView, type DeliveryTrackingStarter } from './delivery-tracking';
+import { disputeView, NO_PROTECTION_WARNING } from './disputes';
 import { ApiError } from './errors';
 import type { ActionOutcome, OrdersGateway } from './orders';
 import { cancelSchema, captureSchema, listOrdersQuerySchema, orderIdSchema, orderStatusSchema, refundSchema, waitQuerySchema } from './schemas';
@@ -20,6 +23,8 @@ export interface AdminDeps {
   prisma: PrismaClient;
   orders: OrdersGateway;
   merchant: AmazonPayConfig;
+  /** Sends carrier and tracking number to Amazon when an order is shipped (absent: not sent). */
+  deliveryTracking?: DeliveryTrackingStarter;
 }
 
 /** Even with waitMs=0 an action that is already finished (a repeated requestId) answers 200. */
@@ -42,9 +47,9 @@ function decodeCursor(cursor: string): { createdAt: Date; orderId: string } {
   }
 }
 
-function answer<R>(res: Response, requestId: string | undefined, outcome: ActionOutcome<R>): void {
-  if (outcome.done) res.status(200).json({ status: 'completed', ...(requestId ? { requestId } : {}), result: outcome.result });
-  else res.status(202).json({ status: 'accepted', ...(requestId ? { requestId } : {}), message: 'The action was accepted; repeat the request with the same requestId (or ?waitMs=) to get its result' });
+function answer<R>(res: Response, requestId: string | undefined, outcome: ActionOutcome<R>, extra: Record<string, unknown> = {}): void {
+  if (outcome.done) res.status(200).json({ status: 'completed', ...(requestId ? { requestId } : {}), result: outcome.result, ...extra });
+  else res.status(202).json({ status: 'accepted', ...(requestId ? { requestId } : {}), ...extra, message: 'The action was accepted; repeat the request with the same requestId (or ?waitMs=) to get its result' });
 }
 
 function detailFromState(s: OrderPaymentState) {
@@ -124,13 +129,19 @@ export function adminRoutes(deps: AdminDeps): Router {
 
   router.get('/api/admin/orders/:orderId', viewer, async (req: Request, res: Response) => {
     const orderId = orderIdOf(req);
-    const [state, rows] = await Promise.all([deps.orders.state(orderId), deps.prisma.paymentHistory.findMany({ where: { orderId }, orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }] })]);
+    const [state, rows, disputes, trackers] = await Promise.all([
+      deps.orders.state(orderId),
+      deps.prisma.paymentHistory.findMany({ where: { orderId }, orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }] }),
+      deps.prisma.dispute.findMany({ where: { orderId }, orderBy: { createdAt: 'asc' } }),
+      deps.prisma.deliveryTracker.findMany({ where: { orderId }, orderBy: { id: 'asc' } }),
+    ]);
     // The database holds every history row; the workflow's copy may be trimmed after continue-as-new.
     const history =
       rows.length >= state.history.length
         ? rows.map((r) => ({ at: r.occurredAt.toISOString(), kind: r.kind, amazonObjectId: r.amazonObjectId, amount: r.amount === null ? null : money(r.amount, r.currency ?? state.currency), result: r.result, message: r.message, debugDetail: r.debugDetail }))
         : state.history.map((h) => ({ at: h.at, kind: h.kind, amazonObjectId: h.amazonObjectId ?? null, amount: h.amount === undefined ? null : money(h.amount, h.currency), result: h.result, message: h.message ?? null, debugDetail: h.debugDetail ?? null }));
-    res.json({ ...detailFromState(state), history });
+    const warnings = disputes.some((d) => d.addressSource !== 'amazon') ? [NO_PROTECTION_WARNING] : [];
+    res.json({ ...detailFromState(state), history, disputes: disputes.map(disputeView), deliveryTrackers: trackers.map(deliveryTrackerView), warnings });
   });
 
   // Money-moving actions: the update id is derived from the caller's requestId, so Temporal and the
@@ -152,7 +163,19 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.post('/api/admin/orders/:orderId/status', editor, async (req: Request, res: Response) => {
     const orderId = orderIdOf(req);
     const body = orderStatusSchema.parse(req.body);
-    answer(res, undefined, await deps.orders.act(orderId, setOrderStatus, body, { waitMs: waitOf(req) }));
+    let chargePermissionId: string | undefined;
+    if (body.carrierCode !== undefined && body.trackingNumber !== undefined) {
+      if (!deps.deliveryTracking) throw new ApiError(501, 'delivery_tracking_unavailable', 'Delivery tracking is not configured on this engine');
+      chargePermissionId = (await deps.orders.state(orderId)).chargePermissionId;
+      if (!chargePermissionId) throw new ApiError(409, 'invalid_state', 'The order has no Amazon payment yet; a tracking number can be sent once it is paid');
+    }
+    const outcome = await deps.orders.act(orderId, setOrderStatus, { status: body.status }, { waitMs: waitOf(req) });
+    // The shipment goes to Amazon in its own workflow: retried there, never holding up the order's payment.
+    const tracker =
+      chargePermissionId && body.carrierCode && body.trackingNumber && deps.deliveryTracking
+        ? await deps.deliveryTracking.start({ orderId, chargePermissionId, carrierCode: body.carrierCode, trackingNumber: body.trackingNumber })
+        : undefined;
+    answer(res, undefined, outcome, tracker ? { deliveryTracker: deliveryTrackerView(tracker) } : {});
   });
 
   router.get('/api/admin/recovery', viewer, async (_req: Request, res: Response) => {

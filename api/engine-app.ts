@@ -1,5 +1,5 @@
 /**
- * The engine's full HTTP API from its dependencies: storefront checkout, admin, Amazon
+ * The engine's full HTTP API from its dependencies: storefront checkout, member links, admin, Amazon
  * notifications, OpenAPI, health and metrics, the admin console (/admin) and the demo shop (/demo),
  * with rate limits on the public endpoints. Used by
  * `npm start`, `npm run api` and the tests alike.
@@ -20,6 +20,8 @@ import { consoleRoutes, type ConsoleOptions } from './console';
 import { demoRoutes, type DemoOptions } from './demo';
 import { errorBody } from './errors';
 import { openApiRoutes } from './openapi';
+import { createDeliveryTrackingStarter } from './delivery-tracking';
+import { memberRoutes } from './members';
 import { createOrdersGateway } from './orders';
 import { webhookRoutes } from './webhook';
 
@@ -59,13 +61,14 @@ export function createEngineApp(deps: EngineAppDeps): Express {
     corsOrigins: deps.corsOrigins,
     routes: [
       openApiRoutes(),
-      adminRoutes({ prisma: deps.prisma, orders, merchant: deps.merchant }),
+      adminRoutes({ prisma: deps.prisma, orders, merchant: deps.merchant, deliveryTracking: createDeliveryTrackingStarter(deps.temporal.client, deps.taskQueue, deps.prisma) }),
       consoleRoutes({ prisma: deps.prisma, options: deps.console }),
       ...((deps.demo?.enabled ?? deps.merchant.endpoint === 'simulator') ? [demoRoutes({ prisma: deps.prisma, options: deps.demo })] : []),
     ],
     publicRoutes: [
       { path: '/api/checkouts', limiter, router: checkout },
       { path: '/api/webhooks', limiter, router: webhook },
+      { path: '/api/members', limiter, router: memberRoutes({ prisma: deps.prisma, amazonPay: deps.amazonPay }) },
     ],
   });
 }

@@ -9,20 +9,22 @@ import {
   captureSchema,
   completeCheckoutSchema,
   confirmCheckoutSchema,
+  linkMemberSchema,
   listOrdersQuerySchema,
   orderStatusSchema,
   refundSchema,
   reviewQuerySchema,
+  signInSchema,
   startCheckoutSchema,
   waitQuerySchema,
 } from './schemas';
 import { shopSettingsSchema } from '../lib/settings';
 
 interface Endpoint {
-  method: 'get' | 'post' | 'put';
+  method: 'get' | 'post' | 'put' | 'delete';
   path: string;
   summary: string;
-  role?: 'storefront' | 'viewer' | 'editor';
+  role?: string;
   body?: z.ZodType;
   query?: z.ZodObject;
   responses: Record<string, string>;
@@ -32,15 +34,21 @@ const ORDER_ID = { name: 'orderId', in: 'path', required: true, schema: { type: 
 
 const ENDPOINTS: Endpoint[] = [
   { method: 'post', path: '/api/checkouts', summary: "Start an order's Amazon Pay checkout: its payment workflow and the signed button payload", role: 'storefront', body: startCheckoutSchema, responses: { 201: 'Button payload, signature and merchant data', 400: 'Invalid request', 409: 'A payment for this order exists' } },
-  { method: 'get', path: '/api/checkouts/{orderId}', summary: "Buyer, addresses and payment descriptor after Amazon's review redirect", role: 'storefront', query: reviewQuerySchema, responses: { 200: 'Checkout details', 404: 'Unknown order', 409: 'Checkout is over' } },
+  { method: 'get', path: '/api/checkouts/{orderId}', summary: "Buyer, addresses and payment descriptor after Amazon's review redirect (quick checkout: plus `customer` with buyerId, name, email, addresses, guestAddress and linkedMemberId)", role: 'storefront', query: reviewQuerySchema, responses: { 200: 'Checkout details', 404: 'Unknown order', 409: 'Checkout is over' } },
   { method: 'post', path: '/api/checkouts/{orderId}/confirm', summary: 'Set the final amount and get the Amazon Pay redirect URL', role: 'storefront', body: confirmCheckoutSchema, responses: { 200: '{amazonPayRedirectUrl}', 409: 'Wrong state', 422: 'Invalid amount' } },
-  { method: 'post', path: '/api/checkouts/{orderId}/complete', summary: 'Complete the payment after the buyer returned to the result URL', role: 'storefront', body: completeCheckoutSchema, responses: { 200: 'Payment status and amounts', 402: 'Declined (buyer message ja/en in details)', 422: 'Amount mismatch' } },
+  { method: 'post', path: '/api/checkouts/{orderId}/complete', summary: 'Complete the payment after the buyer returned to the result URL (quick checkout: plus `customer`)', role: 'storefront', body: completeCheckoutSchema, responses: { 200: 'Payment status and amounts', 402: 'Declined (buyer message ja/en in details)', 422: 'Amount mismatch' } },
+  { method: 'post', path: '/api/members/links', summary: "Link a shop member to an Amazon buyer (from a buyerToken, an orderId or a known buyerId) when the member's email equals Amazon's", role: 'storefront', body: linkMemberSchema, responses: { 200: 'Already linked', 201: '{link}', 404: 'Buyer unknown', 409: 'email_mismatch, member_already_linked or buyer_already_linked', 422: 'Invalid buyerToken' } },
+  { method: 'post', path: '/api/members/sign-in', summary: 'Sign in with Amazon: the buyer behind a buyerToken and the member linked to it', role: 'storefront', body: signInSchema, responses: { 200: '{buyer, linked, memberId}', 422: 'Invalid buyerToken' } },
+  { method: 'get', path: '/api/members', summary: 'Member links, newest first', role: 'viewer', responses: { 200: '{links}' } },
+  { method: 'get', path: '/api/members/{memberId}', summary: "A member's Amazon link", role: 'storefront or viewer', responses: { 200: '{link}', 404: 'link_not_found' } },
+  { method: 'get', path: '/api/members/by-buyer/{buyerId}', summary: 'The member linked to an Amazon buyer id', role: 'storefront or viewer', responses: { 200: '{link}', 404: 'link_not_found' } },
+  { method: 'delete', path: '/api/members/{memberId}/link', summary: 'Unlink a member from its Amazon account', role: 'storefront or editor', responses: { 200: '{memberId, unlinked}', 404: 'link_not_found' } },
   { method: 'get', path: '/api/admin/orders', summary: 'Orders with their payment status, newest first, with filters and cursor paging', role: 'viewer', query: listOrdersQuerySchema, responses: { 200: '{orders, nextCursor}' } },
-  { method: 'get', path: '/api/admin/orders/{orderId}', summary: "An order's payment: status, amounts, ids, authorization expiry and history", role: 'viewer', responses: { 200: 'Order payment detail', 404: 'Unknown order' } },
+  { method: 'get', path: '/api/admin/orders/{orderId}', summary: "An order's payment: status, amounts, ids, authorization expiry, history, disputes (with the no-protection warning) and delivery trackers", role: 'viewer', responses: { 200: 'Order payment detail', 404: 'Unknown order' } },
   { method: 'post', path: '/api/admin/orders/{orderId}/capture', summary: 'Capture (full or partial)', role: 'editor', body: captureSchema, query: waitQuerySchema, responses: { 200: 'Finished, with the result', 202: 'Accepted', 409: 'Invalid in the current state', 422: 'Invalid amount' } },
   { method: 'post', path: '/api/admin/orders/{orderId}/cancel', summary: 'Cancel the authorization', role: 'editor', body: cancelSchema, query: waitQuerySchema, responses: { 200: 'Finished, with the result', 202: 'Accepted', 409: 'Invalid in the current state' } },
   { method: 'post', path: '/api/admin/orders/{orderId}/refunds', summary: 'Refund (partial, repeatable up to the limit)', role: 'editor', body: refundSchema, query: waitQuerySchema, responses: { 200: 'Finished, with the result', 202: 'Accepted', 409: 'Invalid in the current state', 422: 'Over the refundable amount' } },
-  { method: 'post', path: '/api/admin/orders/{orderId}/status', summary: 'Change the order status (may capture or cancel when linked)', role: 'editor', body: orderStatusSchema, query: waitQuerySchema, responses: { 200: 'Finished', 202: 'Accepted' } },
+  { method: 'post', path: '/api/admin/orders/{orderId}/status', summary: "Change the order status (may capture or cancel when linked); Shipped with carrierCode and trackingNumber also sends them to Amazon's delivery trackers API", role: 'editor', body: orderStatusSchema, query: waitQuerySchema, responses: { 200: 'Finished', 202: 'Accepted' } },
   { method: 'get', path: '/api/admin/recovery', summary: 'Pre-payment log: payments that reached Amazon but did not complete here', role: 'viewer', responses: { 200: '{entries}' } },
   { method: 'post', path: '/api/admin/recovery/{id}/redrive', summary: "Make the order's workflow re-read Amazon's state for a recovery entry", role: 'editor', responses: { 200: 'Done', 202: 'Accepted', 404: 'Unknown entry' } },
   { method: 'get', path: '/api/admin/settings', summary: 'Shop settings and credentials overview (never the private key)', role: 'viewer', responses: { 200: '{settings, warnings, amazonPay}' } },
@@ -69,6 +77,8 @@ export function buildOpenApi(): Record<string, unknown> {
     const parameters: unknown[] = [];
     if (e.path.includes('{orderId}')) parameters.push(ORDER_ID);
     if (e.path.includes('{id}')) parameters.push({ ...ORDER_ID, name: 'id' });
+    if (e.path.includes('{memberId}')) parameters.push({ ...ORDER_ID, name: 'memberId' });
+    if (e.path.includes('{buyerId}')) parameters.push({ ...ORDER_ID, name: 'buyerId' });
     if (e.query) {
       const q = jsonSchema(e.query) as { properties?: Record<string, unknown>; required?: string[] };
       for (const [name, schema] of Object.entries(q.properties ?? {})) parameters.push({ name, in: 'query', required: q.required?.includes(name) ?? false, schema });

@@ -47,6 +47,10 @@ export const requestIdSchema = z
 
 export const startCheckoutSchema = z.strictObject({
   orderId: orderIdSchema,
+  mode: z
+    .enum(['standard', 'quick'])
+    .optional()
+    .describe('quick: クイック決済 from the cart, no address form in the shop; Amazon shares buyer and address and the review and complete answers carry a `customer` block (needs quickCheckout.enabled)'),
   amount: moneySchema,
   paymentIntent: z.enum(['Authorize', 'AuthorizeWithCapture']).optional().describe('Overrides the shop setting for this order'),
   reviewReturnUrl: httpUrl.describe('Where Amazon sends the buyer after sign-in (the shop review page)'),
@@ -79,7 +83,16 @@ export const completeCheckoutSchema = z.strictObject({
 export const captureSchema = z.strictObject({ amount: minorUnitsSchema, requestId: requestIdSchema });
 export const cancelSchema = z.strictObject({ reason: z.string().trim().min(1).max(500).optional(), requestId: requestIdSchema });
 export const refundSchema = z.strictObject({ amount: minorUnitsSchema, requestId: requestIdSchema });
-export const orderStatusSchema = z.strictObject({ status: z.enum(['New', 'Backordered', 'Shipped', 'Cancelled']) });
+export const orderStatusSchema = z
+  .strictObject({
+    status: z.enum(['New', 'Backordered', 'Shipped', 'Cancelled']),
+    carrierCode: z.string().regex(/^[A-Za-z0-9_-]{1,50}$/, 'expected a carrier code such as JP_POST, YAMATO, SAGAWA, UPS').optional().describe("With Shipped: the carrier, as Amazon's delivery trackers API names it"),
+    trackingNumber: z.string().trim().min(1).max(100).optional().describe('With Shipped: the shipment tracking number'),
+  })
+  .superRefine((b, ctx) => {
+    if ((b.carrierCode === undefined) !== (b.trackingNumber === undefined)) ctx.addIssue({ code: 'custom', path: [b.carrierCode === undefined ? 'carrierCode' : 'trackingNumber'], message: 'carrierCode and trackingNumber go together' });
+    if (b.carrierCode !== undefined && b.status !== 'Shipped') ctx.addIssue({ code: 'custom', path: ['status'], message: 'a tracking number is sent with status Shipped only' });
+  });
 
 export const waitQuerySchema = z.strictObject({
   waitMs: z.coerce.number().int().min(0).max(30_000).optional().describe('Wait up to this long for the result before answering 202'),
@@ -110,3 +123,30 @@ export const listOrdersQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).optional().describe('nextCursor of the previous page'),
 });
+
+export const memberIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/, 'expected 1-128 characters: letters, digits and . _ : @ - (starting with a letter or digit)')
+  .describe("The shop's member id");
+
+export const buyerIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, 'expected an Amazon buyer id (e.g. amzn1.account.…)')
+  .describe("Amazon's stable buyer id");
+
+const buyerTokenSchema = z.string().min(1).max(2000).describe('buyerToken from Sign in with Amazon (read with getBuyer)');
+
+export const linkMemberSchema = z
+  .strictObject({
+    memberId: memberIdSchema,
+    memberEmail: z.string().trim().max(320).pipe(z.email('expected the member email address')).describe("The member's email in the shop (compared case-insensitively)"),
+    buyerToken: buyerTokenSchema.optional(),
+    orderId: orderIdSchema.optional().describe("An order this buyer paid: the engine takes Amazon's buyer id and email from it"),
+    buyerId: buyerIdSchema.optional().describe('A buyer id the engine has seen on an order'),
+  })
+  .refine((b) => [b.buyerToken, b.orderId, b.buyerId].filter((v) => v !== undefined).length === 1, {
+    message: 'give exactly one of buyerToken, orderId or buyerId',
+    path: ['buyerToken'],
+  });
+
+export const signInSchema = z.strictObject({ buyerToken: buyerTokenSchema });

@@ -1,5 +1,6 @@
 // The order list (受注リスト) and the payment-information panel (決済情報) of one order, server-rendered.
 import { esc } from './html';
+import { disputesSection, trackersSection, type DisputeRow, type TrackerRow } from './views-disputes';
 import { HISTORY_KIND_LABELS, ORDER_STATUS_LABELS, PAYMENT_STATUS_LABELS, formatDate, formatMoney, label, minorDigits, t, type Lang } from './i18n';
 
 export interface Money {
@@ -57,6 +58,8 @@ export interface OrderDetail {
   lastError: { code?: string; message?: string } | null;
   completed: boolean;
   history: HistoryRow[];
+  disputes?: DisputeRow[];
+  deliveryTrackers?: TrackerRow[];
 }
 
 export function statusBadge(status: string, lang: Lang): string {
@@ -158,6 +161,8 @@ ${money('authorized', t(lang, 'authorized'))}${money('captured', t(lang, 'captur
 </tbody></table></section></div>
 ${d.lastError?.code ? `<p class="error" id="last-error">${esc(t(lang, 'lastError'))}: <strong>${esc(d.lastError.code)}</strong> ${esc(d.lastError.message ?? '')}</p>` : ''}
 ${actions(lang, d, canEdit)}
+${disputesSection(lang, d.disputes)}
+${trackersSection(lang, d.deliveryTrackers)}
 ${historyTable(lang, d.history)}
 ${d.pendingTimers.length ? `<p class="note">${esc(t(lang, 'pendingTimers'))}: ${d.pendingTimers.map((p) => `${esc(p.name)} → ${esc(formatDate(p.firesAt))}`).join(', ')}</p>` : ''}
 </div>`;

@@ -1,0 +1,76 @@
+/**
+ * Chargebacks (SPEC §8): a CHARGEBACK notification names a dispute; the dispute and its charge are
+ * re-read from Amazon, and the dispute is stored on the order with its state and amount. Protection
+ * applies only when the order used the address Amazon selected (addressSource "amazon").
+ */
+import type { WebStoreClient } from '../lib/amazon-pay-client';
+import { readSettings } from '../lib/settings';
+import type { Dispute, PrismaClient } from '../prisma/generated/client';
+import { fromAmazonAmount } from '../workflows/money';
+import { ApiError } from './errors';
+import type { OrdersGateway } from './orders';
+
+interface AmazonDispute {
+  disputeId: string;
+  chargeId: string;
+  filingReason?: string | null;
+  disputeAmount: { amount: string; currencyCode: string };
+  statusDetails: { state: string; reasonCode?: string | null };
+}
+
+interface AmazonCharge {
+  chargePermissionId?: string | null;
+  merchantMetadata?: { merchantReferenceId?: string | null } | null;
+}
+
+export const NO_PROTECTION_WARNING = 'This order used the buyer-entered address: Amazon Pay chargeback protection does not apply.';
+
+export function disputeView(d: Dispute) {
+  return {
+    disputeId: d.disputeId,
+    chargeId: d.chargeId,
+    state: d.state,
+    reasonCode: d.reasonCode,
+    filingReason: d.filingReason,
+    amount: { amount: d.amount, currency: d.currency },
+    addressSource: d.addressSource,
+    protected: d.addressSource === 'amazon',
+    warning: d.addressSource === 'amazon' ? null : NO_PROTECTION_WARNING,
+    createdAt: d.createdAt.toISOString(),
+    updatedAt: d.updatedAt.toISOString(),
+  };
+}
+
+const unavailable = (err: unknown): never => {
+  const status = (err as { response?: { status?: number } }).response?.status;
+  if (status === 404) throw new ApiError(404, 'unknown_object', 'Amazon does not know the notified dispute');
+  throw new ApiError(503, 'amazon_unavailable', 'Could not re-read the dispute from Amazon Pay; deliver again later');
+};
+
+/** Re-reads the dispute and its charge from Amazon and stores it on its order; returns the order id. */
+export async function recordDispute(deps: { prisma: PrismaClient; amazonPay: WebStoreClient; orders: OrdersGateway }, disputeId: string): Promise<{ orderId: string; dispute: Dispute }> {
+  const d = (await deps.amazonPay.getDispute<AmazonDispute>(disputeId).catch(unavailable)).data;
+  const charge = (await deps.amazonPay.getCharge<AmazonCharge>(d.chargeId).catch(unavailable)).data;
+  const byPermission = charge.chargePermissionId ? await deps.prisma.order.findFirst({ where: { chargePermissionId: charge.chargePermissionId }, select: { orderId: true } }) : null;
+  const orderId = byPermission?.orderId ?? charge.merchantMetadata?.merchantReferenceId ?? undefined;
+  const order = orderId ? await deps.prisma.order.findUnique({ where: { orderId }, select: { orderId: true } }) : null;
+  if (!order) throw new ApiError(503, 'order_not_yet_known', 'No order for this dispute yet; deliver again later');
+  const existing = await deps.prisma.dispute.findUnique({ where: { disputeId }, select: { addressSource: true } });
+  let addressSource = existing?.addressSource;
+  if (!addressSource) {
+    const memo = await deps.orders.memo(order.orderId).catch(() => ({}) as Record<string, unknown>);
+    addressSource = typeof memo.addressSource === 'string' ? memo.addressSource : (await readSettings(deps.prisma)).addressSource;
+  }
+  const currency = d.disputeAmount.currencyCode;
+  const fields = {
+    orderId: order.orderId,
+    chargeId: d.chargeId,
+    state: d.statusDetails.state,
+    reasonCode: d.statusDetails.reasonCode ?? null,
+    filingReason: d.filingReason ?? null,
+    amount: fromAmazonAmount(d.disputeAmount.amount, currency),
+    currency,
+  };
+  const dispute = await deps.prisma.dispute.upsert({ where: { disputeId }, create: { disputeId, addressSource, ...fields }, update: fields });
+  return { orderId: order.orderId, dispute };
+}

@@ -1,0 +1,131 @@
+/**
+ * Member linking (SPEC §6): a shop member is linked to an Amazon buyer id only when the member's
+ * email equals the email Amazon holds for that buyer; unlink; look up by either side; and the data
+ * "Sign in with Amazon" needs (the buyer behind a buyerToken and the member linked to it). The
+ * shop owns its members; the engine keeps only the link. Storefront keys link, unlink and look up;
+ * viewers read; editors may also unlink.
+ */
+import { Router, type Request, type Response } from 'express';
+import type { WebStoreClient } from '../lib/amazon-pay-client';
+import type { MemberLink, PrismaClient } from '../prisma/generated/client';
+import { requireRole } from './auth';
+import { ApiError } from './errors';
+import { buyerIdSchema, linkMemberSchema, memberIdSchema, signInSchema } from './schemas';
+
+export interface MembersDeps {
+  prisma: PrismaClient;
+  amazonPay: WebStoreClient;
+}
+
+interface AmazonBuyer {
+  buyerId?: string | null;
+  name?: string | null;
+  email?: string | null;
+  phoneNumber?: string | null;
+  postalCode?: string | null;
+  countryCode?: string | null;
+}
+
+/** Emails compare case-insensitively and without surrounding spaces. */
+export const sameEmail = (a: string, b: string): boolean => a.trim().toLowerCase() === b.trim().toLowerCase();
+
+const linkView = (l: MemberLink) => ({ memberId: l.memberId, buyerId: l.buyerId, email: l.email, linkedAt: l.createdAt.toISOString() });
+
+async function buyerFromToken(amazonPay: WebStoreClient, buyerToken: string): Promise<AmazonBuyer> {
+  try {
+    return (await amazonPay.getBuyer<AmazonBuyer>(buyerToken)).data;
+  } catch (err) {
+    const status = (err as { response?: { status?: number } }).response?.status;
+    if (status !== undefined && status >= 400 && status < 500) throw new ApiError(422, 'invalid_buyer_token', 'Amazon does not accept this buyerToken (expired or from another store); sign in with Amazon again');
+    throw new ApiError(503, 'amazon_unavailable', 'Could not read the buyer from Amazon Pay; retry shortly');
+  }
+}
+
+export function memberRoutes(deps: MembersDeps): Router {
+  const router = Router();
+  const { prisma } = deps;
+  const reader = requireRole(prisma, 'storefront', 'viewer');
+  const writer = requireRole(prisma, 'storefront');
+  const unlinker = requireRole(prisma, 'storefront', 'editor');
+
+  /** Amazon's buyer id and email from whichever of the three sources the shop gave. */
+  async function amazonIdentity(b: { buyerToken?: string; orderId?: string; buyerId?: string }): Promise<{ buyerId: string; email: string }> {
+    if (b.buyerToken !== undefined) {
+      const buyer = await buyerFromToken(deps.amazonPay, b.buyerToken);
+      if (!buyer.buyerId || !buyer.email) throw new ApiError(422, 'buyer_email_unavailable', 'Amazon gave no buyer id or email for this buyerToken (request the email scope)');
+      return { buyerId: buyer.buyerId, email: buyer.email };
+    }
+    const order = await prisma.order.findFirst({
+      where: b.orderId !== undefined ? { orderId: b.orderId } : { buyerId: b.buyerId, buyerEmail: { not: null } },
+      orderBy: { createdAt: 'desc' },
+      select: { buyerId: true, buyerEmail: true },
+    });
+    if (!order?.buyerId || !order.buyerEmail) {
+      throw new ApiError(404, 'buyer_unknown', b.orderId !== undefined ? `Order ${b.orderId} has no Amazon buyer yet` : `No order of buyer ${b.buyerId ?? ''} is known; link with a buyerToken or an orderId`);
+    }
+    return { buyerId: order.buyerId, email: order.buyerEmail };
+  }
+
+  router.post('/api/members/links', writer, async (req: Request, res: Response) => {
+    const body = linkMemberSchema.parse(req.body);
+    const amazon = await amazonIdentity(body);
+    if (!sameEmail(body.memberEmail, amazon.email)) {
+      throw new ApiError(409, 'email_mismatch', "The member's email differs from the email of the Amazon account; the accounts were not linked", { memberId: body.memberId, buyerId: amazon.buyerId });
+    }
+    const [byMember, byBuyer] = await Promise.all([prisma.memberLink.findUnique({ where: { memberId: body.memberId } }), prisma.memberLink.findUnique({ where: { buyerId: amazon.buyerId } })]);
+    if (byMember && byMember.buyerId === amazon.buyerId) {
+      res.status(200).json({ link: linkView(byMember), created: false });
+      return;
+    }
+    if (byMember) throw new ApiError(409, 'member_already_linked', `Member ${body.memberId} is linked to another Amazon account; unlink it first`);
+    if (byBuyer) throw new ApiError(409, 'buyer_already_linked', 'This Amazon account is linked to another member; unlink it first', { memberId: byBuyer.memberId });
+    try {
+      const link = await prisma.memberLink.create({ data: { memberId: body.memberId, buyerId: amazon.buyerId, email: amazon.email.trim() } });
+      res.status(201).json({ link: linkView(link), created: true });
+    } catch (err) {
+      if ((err as { code?: string }).code === 'P2002') throw new ApiError(409, 'link_conflict', 'A link for this member or buyer was just made; read it and retry');
+      throw err;
+    }
+  });
+
+  router.get('/api/members', requireRole(prisma, 'viewer'), async (_req: Request, res: Response) => {
+    const links = await prisma.memberLink.findMany({ orderBy: { createdAt: 'desc' }, take: 500 });
+    res.json({ links: links.map(linkView) });
+  });
+
+  router.get('/api/members/by-buyer/:buyerId', reader, async (req: Request, res: Response) => {
+    const buyerId = buyerIdSchema.parse(req.params.buyerId);
+    const link = await prisma.memberLink.findUnique({ where: { buyerId } });
+    if (!link) throw new ApiError(404, 'link_not_found', 'No member is linked to this Amazon buyer');
+    res.json({ link: linkView(link) });
+  });
+
+  // Sign in with Amazon: the shop sends the buyerToken from its signInReturnUrl and signs the linked member in.
+  router.post('/api/members/sign-in', writer, async (req: Request, res: Response) => {
+    const { buyerToken } = signInSchema.parse(req.body);
+    const buyer = await buyerFromToken(deps.amazonPay, buyerToken);
+    if (!buyer.buyerId) throw new ApiError(422, 'invalid_buyer_token', 'Amazon gave no buyer for this buyerToken');
+    const link = await prisma.memberLink.findUnique({ where: { buyerId: buyer.buyerId } });
+    res.json({
+      buyer: { buyerId: buyer.buyerId, name: buyer.name ?? null, email: buyer.email ?? null, phoneNumber: buyer.phoneNumber ?? null, postalCode: buyer.postalCode ?? null, countryCode: buyer.countryCode ?? null },
+      linked: link !== null,
+      memberId: link?.memberId ?? null,
+    });
+  });
+
+  router.get('/api/members/:memberId', reader, async (req: Request, res: Response) => {
+    const memberId = memberIdSchema.parse(req.params.memberId);
+    const link = await prisma.memberLink.findUnique({ where: { memberId } });
+    if (!link) throw new ApiError(404, 'link_not_found', `Member ${memberId} is not linked to an Amazon account`);
+    res.json({ link: linkView(link) });
+  });
+
+  router.delete('/api/members/:memberId/link', unlinker, async (req: Request, res: Response) => {
+    const memberId = memberIdSchema.parse(req.params.memberId);
+    const deleted = await prisma.memberLink.deleteMany({ where: { memberId } });
+    if (deleted.count === 0) throw new ApiError(404, 'link_not_found', `Member ${memberId} is not linked to an Amazon account`);
+    res.json({ memberId, unlinked: true });
+  });
+
+  return router;
+}
