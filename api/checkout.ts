@@ -14,6 +14,7 @@ import type { OrderPaymentInput } from '../workflows/types';
 import { requireRole } from './auth';
 import { ApiError } from './errors';
 import type { OrdersGateway } from './orders';
+import { assertQuickCheckoutAllowed, QUICK_SCOPES, quickCustomer, type SessionBuyerData } from './quick-checkout';
 import { completeCheckoutSchema, confirmCheckoutSchema, orderIdSchema, reviewQuerySchema, startCheckoutSchema } from './schemas';
 
 export interface CheckoutDeps {
@@ -76,6 +77,10 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
     const body = startCheckoutSchema.parse(req.body);
     const settings = await readSettingsCached(deps.prisma);
     if (!settings.enabled) throw new ApiError(409, 'amazon_pay_disabled', 'Amazon Pay is switched off in the shop settings');
+    const quick = body.mode === 'quick';
+    if (quick) assertQuickCheckoutAllowed(settings);
+    // A quick checkout has no address form in the shop: Amazon's address is the order's address.
+    const addressSource = quick ? 'amazon' : settings.addressSource;
     const m = deps.merchant;
     const storeName = body.merchantStoreName ?? settings.merchantStoreName;
     const payload = {
@@ -84,7 +89,7 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
         ...(body.cancelUrl ? { checkoutCancelUrl: body.cancelUrl } : {}),
       },
       storeId: m.storeId,
-      scopes: body.scopes ?? DEFAULT_SCOPES,
+      scopes: quick ? [...new Set([...(body.scopes ?? []), ...QUICK_SCOPES])] : (body.scopes ?? DEFAULT_SCOPES),
       merchantMetadata: {
         merchantReferenceId: body.orderId,
         ...(storeName ? { merchantStoreName: storeName } : {}),
@@ -109,13 +114,15 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
       ...(storeName ? { merchantStoreName: storeName } : {}),
       ...(settings.softDescriptor ? { softDescriptor: settings.softDescriptor } : {}),
     };
-    await deps.orders.start(input, { resultReturnUrl: body.resultReturnUrl, reviewReturnUrl: body.reviewReturnUrl });
+    await deps.orders.start(input, { resultReturnUrl: body.resultReturnUrl, reviewReturnUrl: body.reviewReturnUrl, checkoutMode: quick ? 'quick' : 'standard', addressSource });
 
     const scriptUrl = m.endpoint === 'simulator' ? `https://${m.simulatorAddress}/checkout.js` : SCRIPT_URLS[m.region];
     res.status(201).json({
       orderId: body.orderId,
       paymentStatus: 'CheckoutPending',
       paymentIntent,
+      mode: quick ? 'quick' : 'standard',
+      addressSource,
       amount: body.amount,
       payloadJSON,
       signature,
@@ -144,7 +151,8 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
     const reviewed = await finished(deps.orders.act(orderId, checkoutReviewed, { checkoutSessionId: amazonCheckoutSessionId }, { waitMs, operation: 'updateCheckoutSession' }));
     // Address and payment descriptor come from Amazon's session as the buyer left it (read only).
     const session = (await deps.amazonPay.getCheckoutSession(amazonCheckoutSessionId)).data as SessionDetails;
-    const settings = await readSettings(deps.prisma);
+    const [settings, memo] = await Promise.all([readSettings(deps.prisma), deps.orders.memo(orderId)]);
+    const quick = memo.checkoutMode === 'quick';
     res.json({
       orderId,
       checkoutSessionId: amazonCheckoutSessionId,
@@ -156,11 +164,13 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
         email: session.buyer?.email ?? reviewed.buyer?.email,
         phoneNumber: session.buyer?.phoneNumber ?? undefined,
       },
-      addressSource: settings.addressSource,
+      mode: quick ? 'quick' : 'standard',
+      addressSource: typeof memo.addressSource === 'string' ? memo.addressSource : settings.addressSource,
       // With addressSource "buyer" the shop uses the address the buyer typed; Amazon's is still shown.
       shippingAddress: session.shippingAddress ?? null,
       billingAddress: session.billingAddress ?? null,
       paymentDescriptor: session.paymentPreferences?.[0]?.paymentDescriptor ?? null,
+      ...(quick ? { customer: await quickCustomer(deps.prisma, settings, session) } : {}),
     });
   });
 
@@ -185,7 +195,14 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
     const orderId = orderIdOf(req);
     const body = completeCheckoutSchema.parse(req.body);
     const result = await finished(deps.orders.act(orderId, checkoutCompleted, { checkoutSessionId: body.amazonCheckoutSessionId }, { waitMs, operation: 'completeCheckoutSession' }));
-    res.json({ orderId, ...result });
+    const memo = await deps.orders.memo(orderId);
+    if (memo.checkoutMode !== 'quick') {
+      res.json({ orderId, ...result });
+      return;
+    }
+    // Quick checkout: what the shop needs to create the order and register the guest or link a member.
+    const session = (await deps.amazonPay.getCheckoutSession(body.amazonCheckoutSessionId)).data as SessionBuyerData;
+    res.json({ orderId, ...result, mode: 'quick', customer: await quickCustomer(deps.prisma, await readSettings(deps.prisma), session) });
   });
 
   return router;

@@ -4,6 +4,7 @@
  * then it is a hint: the object is re-read from Amazon, and it is Amazon's answer (not the
  * message) that names the order whose workflow is told. Duplicates and reordering are harmless:
  * notification ids are deduplicated here and in the workflow, which re-reads state anyway.
+ * CHARGEBACK notifications are stored as disputes on the order (api/disputes.ts).
  */
 import https from 'node:https';
 import express, { Router, type Request, type Response } from 'express';
@@ -13,6 +14,7 @@ import type { Logger } from '../lib/logger';
 import { SnsVerificationError, type SnsVerifier } from '../lib/sns-verify';
 import type { PrismaClient } from '../prisma/generated/client';
 import { amazonNotification } from '../workflows/messages';
+import { recordDispute } from './disputes';
 import { ApiError, errorBody } from './errors';
 import type { OrdersGateway } from './orders';
 
@@ -126,9 +128,15 @@ export function webhookRoutes(deps: WebhookDeps): Router {
       return;
     }
     if (m.ObjectType === 'CHARGEBACK') {
-      log.warn({ objectId: m.ObjectId, chargePermissionId: m.ChargePermissionId }, 'chargeback notification received');
-      await deps.prisma.processedNotification.create({ data: { notificationId: m.NotificationId, objectType: m.ObjectType, objectId: m.ObjectId, chargePermissionId: m.ChargePermissionId ?? null, notificationType: m.NotificationType ?? 'STATE_CHANGE' } });
-      res.json({ status: 'recorded' });
+      // The dispute is re-read from Amazon and stored on its order (SPEC §8); no money moves here.
+      const { orderId, dispute } = await recordDispute(deps, m.ObjectId);
+      log.warn({ orderId, disputeId: dispute.disputeId, state: dispute.state, amount: dispute.amount, currency: dispute.currency, addressSource: dispute.addressSource }, 'chargeback recorded on the order');
+      await deps.prisma.processedNotification.upsert({
+        where: { notificationId: m.NotificationId },
+        create: { notificationId: m.NotificationId, objectType: m.ObjectType, objectId: m.ObjectId, chargePermissionId: m.ChargePermissionId ?? null, notificationType: m.NotificationType ?? 'STATE_CHANGE', orderId },
+        update: {},
+      });
+      res.json({ status: 'recorded', orderId, disputeId: dispute.disputeId });
       return;
     }
 
