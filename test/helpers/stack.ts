@@ -23,7 +23,7 @@ import { startSimulator, type RunningSimulator, type SimulatorOptions } from '..
 import { WORKFLOWS_PATH } from '../../worker/worker';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
 import { createTestDatabase, type TestDatabase } from './database';
-import { listen } from './http';
+import { freePort, listen } from './http';
 
 export interface TestStack {
   api: string;
@@ -33,6 +33,10 @@ export interface TestStack {
   merchant: DevMerchant;
   amazonPay: WebStoreClient;
   env: TestWorkflowEnvironment;
+  /** host:port of the Temporal dev server. */
+  temporalAddress: string;
+  /** The simulator's data dir (its CA and the dev merchant live in `<dataDir>/simulator`). */
+  dataDir: string;
   taskQueue: string;
   /** Calls the simulator's /__sim control API. */
   control<T = Record<string, unknown>>(method: string, pathname: string, body?: unknown): Promise<{ status: number; data: T }>;
@@ -46,6 +50,8 @@ let bundle: Awaited<ReturnType<typeof bundleWorkflowCode>> | undefined;
 export interface StackOptions {
   /** Collects every log line of the engine (level debug) here, e.g. to check no secret is logged. */
   logLines?: string[];
+  /** false: no in-process worker (the test runs worker processes of its own on `taskQueue`). */
+  worker?: boolean;
 }
 
 export async function startTestStack(simOptions: Partial<SimulatorOptions> = {}, opts: StackOptions = {}): Promise<TestStack> {
@@ -55,7 +61,8 @@ export async function startTestStack(simOptions: Partial<SimulatorOptions> = {},
     : createLogger(process.env.TEST_LOG_LEVEL?.toLowerCase() ?? 'silent', 'test-stack');
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'engine-stack-'));
   const db = await createTestDatabase();
-  const env = await TestWorkflowEnvironment.createLocal({ server: { executable: testDevServerExecutable(), searchAttributes: SEARCH_ATTRIBUTE_KEYS } });
+  const temporalPort = await freePort();
+  const env = await TestWorkflowEnvironment.createLocal({ server: { executable: testDevServerExecutable(), ip: '127.0.0.1', port: temporalPort, searchAttributes: SEARCH_ATTRIBUTE_KEYS } });
   const sim = await startSimulator({ port: 0, dataDir, logLevel: 'silent', clock: 'manual', ipnRetryDelaysMs: [200, 500, 1000, 2000], ...simOptions });
   const merchant = loadOrCreateDevMerchant(dataDir);
   const merchantConfig: AmazonPayConfig = {
@@ -72,13 +79,13 @@ export async function startTestStack(simOptions: Partial<SimulatorOptions> = {},
   const amazonPay = createAmazonPayClient(merchantConfig, { simulatorCaPem: sim.caCertPem });
   const taskQueue = `orders-${randomUUID()}`;
   bundle ??= await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } });
-  const worker = await Worker.create({
+  const worker = opts.worker === false ? undefined : await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: bundle,
     activities: createActivities({ amazonPay, prisma: db.prisma, clock: () => new Date(), log }),
   });
-  const workerRun = worker.run();
+  const workerRun = worker?.run();
 
   const readiness = createReadinessProbe(db.url, env.connection);
   const app = createEngineApp({
@@ -108,6 +115,8 @@ export async function startTestStack(simOptions: Partial<SimulatorOptions> = {},
     merchant,
     amazonPay,
     env,
+    temporalAddress: `127.0.0.1:${temporalPort}`,
+    dataDir,
     taskQueue,
     async control<T>(method: string, pathname: string, body?: unknown) {
       const r = await simRequest(sim, method, pathname, body);
@@ -133,8 +142,8 @@ export async function startTestStack(simOptions: Partial<SimulatorOptions> = {},
     },
     async stop() {
       await server.close();
-      worker.shutdown();
-      await workerRun.catch(() => undefined);
+      worker?.shutdown();
+      await workerRun?.catch(() => undefined);
       await readiness.close();
       await sim.close();
       await env.teardown();
