@@ -17,6 +17,7 @@ async function save(name: string, handle: WorkflowHandle): Promise<void> {
   // protobufjs's own object form (enum names, base64 bytes, string longs): historyToJSON trips over the
   // several protobufjs copies in node_modules, and this form round-trips through History.fromObject.
   const json = temporal.api.history.v1.History.toObject(temporal.api.history.v1.History.fromObject(history), { longs: String, enums: String, bytes: String });
+  // Older recordings stay (renamed with the change they predate) so every code path keeps replaying.
   writeFileSync(path.join(__dirname, 'histories', `${name}.json`), `${JSON.stringify(json, null, 1)}\n`);
 }
 
