@@ -33,26 +33,11 @@ const SCRIPT_URLS: Record<AmazonPayConfig['region'], string> = {
 };
 const LEDGER_CURRENCY: Record<AmazonPayConfig['region'], string> = { jp: 'JPY', eu: 'EUR', na: 'USD' };
 const LANGUAGE: Record<AmazonPayConfig['region'], string> = { jp: 'ja_JP', eu: 'en_GB', na: 'en_US' };
-const DEFAULT_SCOPES = ['name', 'email', 'phoneNumber', 'billingAddress', 'shippingAddress'];
 
-interface AmazonAddress {
-  name?: string | null;
-  addressLine1?: string | null;
-  addressLine2?: string | null;
-  addressLine3?: string | null;
-  city?: string | null;
-  county?: string | null;
-  district?: string | null;
-  stateOrRegion?: string | null;
-  postalCode?: string | null;
-  countryCode?: string | null;
-  phoneNumber?: string | null;
-}
+/** A standard checkout asks for the same buyer data a quick checkout needs. */
+const DEFAULT_SCOPES = QUICK_SCOPES;
 
-interface SessionDetails {
-  buyer?: { buyerId?: string; name?: string; email?: string; phoneNumber?: string } | null;
-  shippingAddress?: AmazonAddress | null;
-  billingAddress?: AmazonAddress | null;
+interface SessionDetails extends SessionBuyerData {
   paymentPreferences?: Array<{ paymentDescriptor?: string | null }> | null;
   statusDetails?: { state?: string };
 }
@@ -89,7 +74,7 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
         ...(body.cancelUrl ? { checkoutCancelUrl: body.cancelUrl } : {}),
       },
       storeId: m.storeId,
-      scopes: quick ? [...new Set([...(body.scopes ?? []), ...QUICK_SCOPES])] : (body.scopes ?? DEFAULT_SCOPES),
+      scopes: quick ? [...new Set([...(body.scopes ?? []), ...QUICK_SCOPES])] : (body.scopes ?? [...DEFAULT_SCOPES]),
       merchantMetadata: {
         merchantReferenceId: body.orderId,
         ...(storeName ? { merchantStoreName: storeName } : {}),
