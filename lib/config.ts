@@ -104,6 +104,8 @@ const schema = z
 
     WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt(100, 10000),
     WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt(40, 10000),
+    RECONCILE_SCHEDULE: bool(true),
+    RECONCILE_EVERY: z.string().trim().regex(/^\d+(ms|s|m|h|d)$/, 'expected a duration such as 30m, 1h, 1d').default('1h'),
 
     SIMULATOR_HOST: z.string().trim().min(1).default('127.0.0.1'),
     SIMULATOR_PORT: port(8443),
@@ -190,7 +192,14 @@ export interface Config {
     apiKey?: Secret;
     cliPath?: string;
   };
-  worker: { maxConcurrentActivities: number; maxConcurrentWorkflowTasks: number };
+  worker: {
+    maxConcurrentActivities: number;
+    maxConcurrentWorkflowTasks: number;
+    /** The worker creates (or updates) the `reconcile-orders` schedule at start; RECONCILE_SCHEDULE=false leaves it alone. */
+    reconcileSchedule: boolean;
+    /** Interval of the reconcile schedule (RECONCILE_EVERY, default 1h). */
+    reconcileEvery: string;
+  };
   simulator: { host: string; port: number };
   amazonPay: AmazonPayConfig;
   console: {
@@ -291,6 +300,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     worker: {
       maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTasks: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+      reconcileSchedule: e.RECONCILE_SCHEDULE,
+      reconcileEvery: e.RECONCILE_EVERY,
     },
     simulator: { host: e.SIMULATOR_HOST, port: e.SIMULATOR_PORT },
     console: {

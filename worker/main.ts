@@ -12,6 +12,9 @@ import { createLogger, type Logger } from '../lib/logger';
 import { applyMigrations } from '../lib/migrate';
 import { temporalAddress } from '../lib/temporal';
 import { createEngineAmazonPayClient } from '../lib/amazon-pay-engine';
+import { Client } from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
+import { ensureReconcileSchedule } from './reconcile-schedule';
 import { installRuntimeLogger } from './runtime';
 import { startWorker, type RunningWorker } from './worker';
 
@@ -27,6 +30,15 @@ export async function startEngineWorker(config: Config, log: Logger, lifecycle: 
     void lifecycle.stopAll().then(() => process.exit(1));
   });
   log.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'worker running');
+  if (config.worker.reconcileSchedule) {
+    // Every worker makes sure the hourly reconcile exists (create, or update to this configuration); a failure is
+    // logged and leaves the worker running: the schedule is a safety net, not a reason to stop serving orders.
+    const client = new Client({ connection: running.connection, namespace: config.temporal.namespace });
+    await ensureReconcileSchedule(client, config.temporal.taskQueue, config.worker.reconcileEvery as Duration).then(
+      (how) => log.info({ every: config.worker.reconcileEvery }, `reconcile schedule ${how}`),
+      (err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not create the reconcile schedule; run `npm run reconcile -- --schedule`'),
+    );
+  }
   return running;
 }
 

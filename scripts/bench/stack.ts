@@ -115,6 +115,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     RATE_LIMIT_PER_MINUTE: '1000000',
     LOG_LEVEL: 'info',
     NODE_ENV: 'production',
+    // No hourly reconcile firing in the middle of a measurement (the chaos suite runs reconcile itself at the end).
+    RECONCILE_SCHEDULE: 'false',
     ...(opts.env ?? {}),
   };
   const workers: ChildPart[] = [];
