@@ -41,6 +41,7 @@ interface AmazonObject {
   chargePermissionId?: string | null;
   chargeId?: string | null;
   merchantMetadata?: { merchantReferenceId?: string | null } | null;
+  statusDetails?: { state?: string | null } | null;
 }
 
 function visit(url: string): Promise<number> {
@@ -62,20 +63,23 @@ export function webhookRoutes(deps: WebhookDeps): Router {
    * Where Amazon says the object belongs (re-read, never taken from the message): its charge
    * permission and the order id the engine gave Amazon as merchantReferenceId.
    */
-  async function locate(objectType: string, objectId: string): Promise<{ chargePermissionId?: string; orderId?: string }> {
+  async function locate(objectType: string, objectId: string): Promise<{ chargePermissionId?: string; orderId?: string; state?: string }> {
     const reference = (o: AmazonObject) => o.merchantMetadata?.merchantReferenceId ?? undefined;
+    const stateOf = (o: AmazonObject) => o.statusDetails?.state ?? undefined;
     if (objectType === 'CHARGE_PERMISSION') {
       const permission = (await deps.amazonPay.getChargePermission(objectId)).data as AmazonObject;
-      return { chargePermissionId: objectId, orderId: reference(permission) };
+      return { chargePermissionId: objectId, orderId: reference(permission), state: stateOf(permission) };
     }
     let chargeId = objectId;
+    let state: string | undefined;
     if (objectType === 'REFUND') {
       const refund = (await deps.amazonPay.getRefund(objectId)).data as AmazonObject;
       if (!refund.chargeId) return {};
       chargeId = refund.chargeId;
+      state = stateOf(refund);
     }
     const charge = (await deps.amazonPay.getCharge(chargeId)).data as AmazonObject;
-    return { chargePermissionId: charge.chargePermissionId ?? undefined, orderId: reference(charge) };
+    return { chargePermissionId: charge.chargePermissionId ?? undefined, orderId: reference(charge), state: objectType === 'REFUND' ? state : stateOf(charge) };
   }
 
   router.post('/api/webhooks/amazon-pay', express.text({ type: () => true, limit: '64kb' }), async (req: Request, res: Response) => {
@@ -155,7 +159,7 @@ export function webhookRoutes(deps: WebhookDeps): Router {
       return;
     }
     try {
-      await deps.orders.act(order.orderId, amazonNotification, { objectType: m.ObjectType, objectId: m.ObjectId, notificationId: m.NotificationId, source: 'ipn' }, { updateId: `ipn:${m.NotificationId}`, waitMs: 0 });
+      await deps.orders.act(order.orderId, amazonNotification, { objectType: m.ObjectType, objectId: m.ObjectId, notificationId: m.NotificationId, source: 'ipn', ...(located.state ? { state: located.state } : {}) }, { updateId: `ipn:${m.NotificationId}`, waitMs: 0 });
     } catch (err) {
       // A finished order has nothing left to learn; anything else is retried by SNS.
       if (!(err instanceof ApiError && (err.code === 'order_closed' || err.code === 'invalid_state' || err.code === 'order_not_found'))) throw err;

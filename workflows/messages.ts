@@ -78,6 +78,11 @@ export interface AmazonNotificationArgs {
    * Absent (reconcile, operators): the object is always re-read.
    */
   source?: 'ipn';
+  /**
+   * The object's state as the webhook re-read it from Amazon (statusDetails.state; never taken from the message).
+   * When the workflow already holds that state, it has nothing to re-read.
+   */
+  state?: string;
 }
 export interface AmazonNotificationResult {
   /** False when the object is not this order's or the notification was seen before. */

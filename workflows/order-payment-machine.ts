@@ -30,7 +30,7 @@ import type {
   SetOrderStatusResult,
 } from './messages';
 import { refundLimit } from './money';
-import { EXPIRY_WARNING_HISTORY_ROW, NOTIFICATION_REFRESH, SINGLE_PROJECTION_WRITE } from './patches';
+import { EXPIRY_WARNING_HISTORY_ROW, NOTIFICATION_REFRESH, NOTIFIED_STATE_KNOWN, SINGLE_PROJECTION_WRITE } from './patches';
 import { AuthorizationExpiresAtKey, CurrencyKey, OrderAmountKey, OrderIdKey, OrderStatusKey, PaymentStatusKey } from './search-attributes';
 import type { ValidationView } from './validators';
 import { canTransition, FINAL_STATUSES, linkedPaymentAction } from './state-table';
@@ -833,9 +833,22 @@ export class OrderPaymentMachine {
     return args.objectType === 'CHARGE_PERMISSION' && this.s.permissionClosed;
   }
 
+  /**
+   * The webhook's re-read found the object in the state this workflow already holds (typically the state the
+   * workflow's own call returned, e.g. Authorized after completion, RefundInitiated after createRefund): a further
+   * read would tell nothing new. A permission matters here only once Closed.
+   */
+  private stateKnown(args: AmazonNotificationArgs): boolean {
+    if (args.state === undefined) return false;
+    if (args.objectType === 'CHARGE') return this.s.charges.find((c) => c.chargeId === args.objectId)?.state === args.state;
+    if (args.objectType === 'REFUND') return this.s.refunds.find((r) => r.refundId === args.objectId)?.state === args.state;
+    return args.objectType === 'CHARGE_PERMISSION' && this.s.chargePermissionId === args.objectId && args.state !== 'Closed';
+  }
+
   private async refresh(args: AmazonNotificationArgs): Promise<{ refreshed: boolean }> {
     // Only Amazon's notifications are skipped this way; a reconcile nudge always re-reads.
     if (args.source === 'ipn' && this.finalHere(args) && patched(NOTIFICATION_REFRESH)) return { refreshed: false };
+    if (args.source === 'ipn' && this.stateKnown(args) && patched(NOTIFIED_STATE_KNOWN)) return { refreshed: false };
     try {
       if (args.objectType === 'CHARGE') {
         const record = this.s.charges.find((c) => c.chargeId === args.objectId);

@@ -13,3 +13,6 @@ export const SINGLE_PROJECTION_WRITE = 'single-projection-write';
  * object already final here (charge Captured/Canceled/Declined, refund Refunded/Declined) is not re-read again.
  */
 export const NOTIFICATION_REFRESH = 'notification-refresh';
+
+/** v5: an IPN whose re-read state (passed by the webhook) the workflow already holds is not re-read again. */
+export const NOTIFIED_STATE_KNOWN = 'notified-state-known';

@@ -101,4 +101,5 @@ export function validateNotification(_view: ValidationView, args: AmazonNotifica
   requireText(args.objectType, 'objectType', 40);
   requireText(args.objectId, 'objectId');
   if (args.notificationId !== undefined) requireText(args.notificationId, 'notificationId');
+  if (args.state !== undefined) requireText(args.state, 'state', 40);
 }

@@ -79,3 +79,33 @@ test('many refunds: the workflow continues as new with its state, and a repeated
     expect(run.amazon.count('createRefund')).toBe(8);
   });
 });
+
+test('a notification that outruns the response of the call that made the object is re-read once that call has finished', async () => {
+  const run = newRun(h);
+  await run.withWorker(async () => {
+    const handle = await run.start({ settings: { paymentIntent: 'AuthorizeWithCapture' } });
+    await checkout(handle, run.amazon);
+    const answers: boolean[] = [];
+    run.amazon.beforeResponse = async (op, value) => {
+      if (op !== 'createRefund') return;
+      // Amazon settles the refund and notifies while createRefund's response is still on its way to the worker.
+      const refundId = (value as { refundId: string }).refundId;
+      run.amazon.resolveRefund(refundId, 'Refunded');
+      const n = await handle.executeUpdate(amazonNotification, { args: [{ objectType: 'REFUND', objectId: refundId, notificationId: 'early', source: 'ipn', state: 'Refunded' }] });
+      answers.push(n.accepted);
+    };
+    const r = await handle.executeUpdate(refund, { args: [{ amount: 1_000, requestId: 'r-early' }] });
+    run.amazon.beforeResponse = undefined;
+    expect(answers).toEqual([true]);
+    expect(r.paymentStatus).toBe('RefundPending');
+    // No poll is due for 30 s: only the deferred re-read can settle it now.
+    for (let i = 0; i < 50 && (await handle.query(state)).paymentStatus !== 'Refunded'; i++) await new Promise((res) => setTimeout(res, 100));
+    expect((await handle.query(state))).toMatchObject({ paymentStatus: 'Refunded', amounts: { refunded: 1_000, refundPending: 0 } });
+    expect(run.amazon.count('getRefund')).toBe(1);
+
+    // A later IPN whose re-read state the workflow already holds is not read again.
+    await handle.executeUpdate(amazonNotification, { args: [{ objectType: 'REFUND', objectId: r.amazonObjectIds[0], notificationId: 'late', source: 'ipn', state: 'Refunded' }] });
+    await new Promise((res) => setTimeout(res, 300));
+    expect(run.amazon.count('getRefund')).toBe(1);
+  });
+});

@@ -52,6 +52,8 @@ export class FakeAmazon implements AmazonPayApi {
   pendingAuthorization = false;
   pendingCapture = false;
   refundsSettleImmediately = false;
+  /** Awaited after a successful call, before its response is returned. */
+  beforeResponse?: (op: Op, value: unknown) => Promise<void> | void;
 
   addSession(id = `session-${++this.seq}`): string {
     this.sessions.set(id, { id, state: 'Open' });
@@ -118,6 +120,8 @@ export class FakeAmazon implements AmazonPayApi {
     }
     if (fault?.kind === 'commitThenDrop') throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
     if (!outcome.ok) throw outcome.error;
+    // Runs after Amazon acted but before its response reaches the caller (e.g. a notification that outruns it).
+    if (this.beforeResponse) await this.beforeResponse(op, outcome.value);
     return { status, data: structuredClone(outcome.value) as T, headers: {} };
   }
 
