@@ -1,5 +1,5 @@
 // Named activity option presets: each carries its timeouts and retry policy (the SDK never retries; these are the only retries).
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 
 /**
  * Amazon Pay calls. Transient failures (429, 5xx, network errors, a call that ran past its
@@ -26,4 +26,14 @@ export const dbWrite: ActivityOptions = {
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 30 },
 };
 
-export const ACTIVITY_PRESETS = { amazonCall, amazonPoll, dbWrite } as const;
+/**
+ * The projection write as a local activity: run by the worker that runs the workflow task, without a round trip
+ * through the Temporal server (no activity task to schedule, poll and complete, no extra workflow task). Same
+ * idempotent write and the same long retry (backoffs past a minute wait on a durable timer).
+ */
+export const dbWriteLocal: LocalActivityOptions = {
+  startToCloseTimeout: '15 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 30 },
+};
+
+export const ACTIVITY_PRESETS = { amazonCall, amazonPoll, dbWrite, dbWriteLocal } as const;

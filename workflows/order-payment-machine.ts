@@ -6,13 +6,14 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ChargeSummary, RefundSummary } from '../activities/summaries';
-import { amazonCall, amazonPoll, dbWrite } from './activity-options';
+import { amazonCall, amazonPoll, dbWrite, dbWriteLocal } from './activity-options';
 import { DEFAULT_ORDER_SETTINGS, DEFAULT_TIMINGS } from './defaults';
 import { DECLINE_CODES, failureOf, isRetryableDecline, LOCAL_LIMIT_FAILURES, toUpdateFailure, type FailureInfo } from './failures';
 import type {
@@ -30,7 +31,7 @@ import type {
   SetOrderStatusResult,
 } from './messages';
 import { refundLimit } from './money';
-import { EXPIRY_WARNING_HISTORY_ROW, NOTIFICATION_REFRESH, NOTIFIED_STATE_KNOWN, SINGLE_PROJECTION_WRITE } from './patches';
+import { EXPIRY_WARNING_HISTORY_ROW, LOCAL_PROJECTION_WRITE, NOTIFICATION_REFRESH, NOTIFIED_STATE_KNOWN, SINGLE_PROJECTION_WRITE } from './patches';
 import { AuthorizationExpiresAtKey, CurrencyKey, OrderAmountKey, OrderIdKey, OrderStatusKey, PaymentStatusKey } from './search-attributes';
 import type { ValidationView } from './validators';
 import { canTransition, FINAL_STATUSES, linkedPaymentAction } from './state-table';
@@ -54,6 +55,7 @@ import type {
 const amazon = proxyActivities<Activities>(amazonCall);
 const poller = proxyActivities<Activities>(amazonPoll);
 const db = proxyActivities<Activities>(dbWrite);
+const localDb = proxyLocalActivities<Activities>(dbWriteLocal);
 
 /** Kept across continue-as-new; older entries are only in the database. */
 const MAX_CARRIED_HISTORY = 500;
@@ -465,7 +467,8 @@ export class OrderPaymentMachine {
       // One round trip per state change, none when nothing a reader sees has changed.
       const projection = JSON.stringify(order);
       if (rows.length === 0 && projection === this.lastProjection) return;
-      await db.saveProjection({ order, rows });
+      if (patched(LOCAL_PROJECTION_WRITE)) await localDb.saveProjection({ order, rows });
+      else await db.saveProjection({ order, rows });
       this.lastProjection = projection;
       return;
     }

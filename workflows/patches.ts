@@ -16,3 +16,6 @@ export const NOTIFICATION_REFRESH = 'notification-refresh';
 
 /** v5: an IPN whose re-read state (passed by the webhook) the workflow already holds is not re-read again. */
 export const NOTIFIED_STATE_KNOWN = 'notified-state-known';
+
+/** v6: the projection write (saveProjection) runs as a local activity, in the worker, without a server round trip. */
+export const LOCAL_PROJECTION_WRITE = 'local-projection-write';
