@@ -8,6 +8,7 @@ import { Router, type Request, type Response } from 'express';
 import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import type { AmazonPayConfig } from '../lib/config';
+import { credentialsInputSchema, readStoredCredentials, storeCredentials } from '../lib/merchant-credentials';
 import { readSettings, settingsWarnings, updateSettings } from '../lib/settings';
 import type { Prisma, PrismaClient } from '../prisma/generated/client';
 import { amazonNotification, cancel, capture, refund, setOrderStatus } from '../workflows/messages';
@@ -23,6 +24,8 @@ export interface AdminDeps {
   prisma: PrismaClient;
   orders: OrdersGateway;
   merchant: AmazonPayConfig;
+  /** The AMAZON_PAY_* variables hold the credentials (then the settings screen cannot change them). */
+  credentialsFromEnvironment?: boolean;
   /** Sends carrier and tracking number to Amazon when an order is shipped (absent: not sent). */
   deliveryTracking?: DeliveryTrackingStarter;
 }
@@ -216,23 +219,47 @@ export function adminRoutes(deps: AdminDeps): Router {
     answer(res, undefined, outcome);
   });
 
+  /** The active credentials (never the private key) and any entered on the settings screen. */
+  async function credentialsAnswer() {
+    const stored = await readStoredCredentials(deps.prisma);
+    const active = credentialsView(deps.merchant);
+    return {
+      ...active,
+      source: deps.credentialsFromEnvironment ? 'environment' : 'settings-or-simulator',
+      stored: stored ? { merchantId: stored.merchantId, storeId: stored.storeId, publicKeyId: stored.publicKeyId, privateKey: 'configured', updatedAt: stored.updatedAt } : null,
+      // Stored credentials are picked up when the worker and the API start.
+      restartRequired: !deps.credentialsFromEnvironment && stored !== undefined && (stored.publicKeyId !== active.publicKeyId || stored.merchantId !== active.merchantId),
+    };
+  }
+
   router.get('/api/admin/settings', viewer, async (_req: Request, res: Response) => {
     const settings = await readSettings(deps.prisma);
-    res.json({ settings, warnings: settingsWarnings(settings), amazonPay: credentialsView(deps.merchant) });
+    res.json({ settings, warnings: settingsWarnings(settings), amazonPay: await credentialsAnswer() });
   });
 
   router.put('/api/admin/settings', editor, async (req: Request, res: Response) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const legacy = ['mwsAccessKey', 'mwsSecretKey', 'accessKeyId', 'secretAccessKey', 'secretKey'].filter((k) => k in body);
+    const body = { ...((req.body ?? {}) as Record<string, unknown>) };
+    const legacy = ['mwsAccessKey', 'mwsSecretKey', 'mwsAuthToken', 'accessKeyId', 'secretAccessKey', 'secretKey'].filter((k) => k in body);
     if (legacy.length > 0) {
-      throw new ApiError(422, 'legacy_mws_keys', 'MWS access keys belong to the retired Amazon Pay v1 API and are not accepted; use an API v2 public key id and private key', { fields: legacy });
+      throw new ApiError(422, 'legacy_mws_keys', 'MWS access keys belong to the retired Amazon Pay v1 API (retired) and are not accepted; use an API v2 public key id and private key', { fields: legacy });
     }
-    const credentialFields = ['merchantId', 'storeId', 'publicKeyId', 'privateKey', 'region', 'sandbox'].filter((k) => k in body);
-    if (credentialFields.length > 0) {
-      throw new ApiError(422, 'credentials_from_environment', 'Amazon Pay credentials are read from the AMAZON_PAY_* variables (the private key never passes through the API); see README', { fields: credentialFields });
+    const envOnly = ['region', 'sandbox', 'endpoint'].filter((k) => k in body);
+    if (envOnly.length > 0) throw new ApiError(422, 'environment_setting', 'Region, environment and endpoint are set with AMAZON_PAY_REGION, AMAZON_PAY_SANDBOX and AMAZON_PAY_ENDPOINT', { fields: envOnly });
+    // Credentials come as {amazonPay: {...}} or as top-level fields; the private key is write-only.
+    const credentialKeys = ['merchantId', 'storeId', 'publicKeyId', 'privateKey'];
+    const topLevel = Object.fromEntries(credentialKeys.filter((k) => k in body).map((k) => [k, body[k]]));
+    for (const k of credentialKeys) delete body[k];
+    const nested = body.amazonPay;
+    delete body.amazonPay;
+    const credentials = nested !== undefined ? nested : Object.keys(topLevel).length > 0 ? topLevel : undefined;
+    if (credentials !== undefined) {
+      if (deps.credentialsFromEnvironment) {
+        throw new ApiError(409, 'credentials_from_environment', 'Amazon Pay credentials are set by the AMAZON_PAY_* variables on this server, which take precedence; change them there');
+      }
+      await storeCredentials(deps.prisma, credentialsInputSchema.parse(credentials));
     }
-    const settings = await updateSettings(deps.prisma, body);
-    res.json({ settings, warnings: settingsWarnings(settings), amazonPay: credentialsView(deps.merchant) });
+    const settings = Object.keys(body).length > 0 || credentials === undefined ? await updateSettings(deps.prisma, body) : await readSettings(deps.prisma);
+    res.json({ settings, warnings: settingsWarnings(settings), amazonPay: await credentialsAnswer() });
   });
 
   return router;

@@ -36,6 +36,8 @@ export interface EngineAppDeps {
   log: Logger;
   corsOrigins?: string[];
   rateLimitPerMinute?: number;
+  /** The AMAZON_PAY_* variables hold the credentials (the settings screen cannot change them). */
+  credentialsFromEnvironment?: boolean;
   /** The admin web console under /admin (always served). */
   console?: ConsoleOptions;
   /** The demo storefront under /demo: on by default only with the bundled simulator. */
@@ -61,7 +63,7 @@ export function createEngineApp(deps: EngineAppDeps): Express {
     corsOrigins: deps.corsOrigins,
     routes: [
       openApiRoutes(),
-      adminRoutes({ prisma: deps.prisma, orders, merchant: deps.merchant, deliveryTracking: createDeliveryTrackingStarter(deps.temporal.client, deps.taskQueue, deps.prisma) }),
+      adminRoutes({ prisma: deps.prisma, orders, merchant: deps.merchant, credentialsFromEnvironment: deps.credentialsFromEnvironment, deliveryTracking: createDeliveryTrackingStarter(deps.temporal.client, deps.taskQueue, deps.prisma) }),
       consoleRoutes({ prisma: deps.prisma, options: deps.console }),
       ...((deps.demo?.enabled ?? deps.merchant.endpoint === 'simulator') ? [demoRoutes({ prisma: deps.prisma, options: deps.demo })] : []),
     ],

@@ -6,8 +6,9 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from '../lib/config';
 import { readSimulatorCa } from '../lib/amazon-pay-client';
-import { createEngineAmazonPayClient, resolveAmazonPayConfig } from '../lib/amazon-pay-engine';
+import { createEngineAmazonPayClient, credentialsFromEnvironment, resolveAmazonPayConfig } from '../lib/amazon-pay-engine';
 import { checkDatabaseReachable, createPrismaClient, databaseUrl } from '../lib/database';
+import { readStoredCredentials } from '../lib/merchant-credentials';
 import { createSnsVerifier } from '../lib/sns-verify';
 import { Lifecycle, describeStartupError } from '../lib/lifecycle';
 import { createLogger, type Logger } from '../lib/logger';
@@ -25,7 +26,7 @@ export async function startApi(config: Config, log: Logger, lifecycle: Lifecycle
   lifecycle.onStop('readiness probe', () => readiness.close());
   const prisma = createPrismaClient(databaseUrl(config), { max: 10 });
   lifecycle.onStop('api database', () => prisma.$disconnect());
-  const merchant = resolveAmazonPayConfig(config);
+  const merchant = resolveAmazonPayConfig(config, await readStoredCredentials(prisma));
   const simulatorCa = merchant.endpoint === 'simulator' ? readSimulatorCa(config.dataDir) : undefined;
   const verifier = createSnsVerifier(merchant.endpoint === 'simulator' ? { extraTrustedOrigins: [`https://${merchant.simulatorAddress}`], extraOriginCa: simulatorCa } : {});
   const app = createEngineApp({
@@ -39,6 +40,7 @@ export async function startApi(config: Config, log: Logger, lifecycle: Lifecycle
     log: log.child({ component: 'api' }),
     corsOrigins: config.api.corsOrigins,
     rateLimitPerMinute: config.api.rateLimitPerMinute,
+    credentialsFromEnvironment: credentialsFromEnvironment(config),
     console: { sessionSecret: config.console.sessionSecret?.reveal(), dataDir: config.dataDir, temporalUiUrl: config.console.temporalUiUrl, namespace: config.temporal.namespace },
     demo: { enabled: config.console.demoEnabled, keyFile: path.join(config.dataDir, 'demo-storefront-key') },
   });

@@ -1,17 +1,29 @@
 /**
- * The engine's Amazon Pay client as the worker builds it from configuration: real Amazon with the
- * configured merchant, or the simulator with the configured merchant or the dev merchant that
- * `npm start` / `npm run simulator` keep in DATA_DIR, trusting only the simulator's certificate.
+ * The engine's Amazon Pay client as the worker and the API build it: the merchant from the
+ * AMAZON_PAY_* variables, else the one entered on the settings screen, else (with the simulator)
+ * the dev merchant that `npm start` / `npm run simulator` keep in DATA_DIR; for the simulator,
+ * trusting only its certificate.
  */
 import { Secret, type AmazonPayConfig, type Config } from './config';
 import { createAmazonPayClient, readSimulatorCa, type WebStoreClient } from './amazon-pay-client';
 import { devMerchantFile, loadOrCreateDevMerchant } from '../simulator/dev-merchant';
 import { existsSync } from 'node:fs';
+import type { StoredCredentials } from './merchant-credentials';
 
-/** The merchant credentials the engine signs with (the dev merchant when none are configured). */
-export function resolveAmazonPayConfig(config: Config): AmazonPayConfig {
+/** Whether the AMAZON_PAY_* variables hold the credentials (they then win over the settings). */
+export function credentialsFromEnvironment(config: Config): boolean {
   const ap = config.amazonPay;
-  if (ap.endpoint === 'amazon' || (ap.publicKeyId && ap.privateKey && ap.merchantId && ap.storeId)) return ap;
+  return Boolean(ap.publicKeyId && ap.privateKey && ap.merchantId && ap.storeId);
+}
+
+/** The merchant credentials the engine signs with. */
+export function resolveAmazonPayConfig(config: Config, stored?: StoredCredentials): AmazonPayConfig {
+  const ap = config.amazonPay;
+  if (credentialsFromEnvironment(config)) return ap;
+  if (stored) return { ...ap, merchantId: stored.merchantId, storeId: stored.storeId, publicKeyId: stored.publicKeyId, privateKey: stored.privateKey };
+  if (ap.endpoint === 'amazon') {
+    throw new Error('AMAZON_PAY_PUBLIC_KEY_ID: no Amazon Pay credentials: set AMAZON_PAY_MERCHANT_ID, AMAZON_PAY_STORE_ID, AMAZON_PAY_PUBLIC_KEY_ID and AMAZON_PAY_PRIVATE_KEY, or enter them in the settings (PUT /api/admin/settings)');
+  }
   if (!existsSync(devMerchantFile(config.dataDir))) {
     throw new Error(`AMAZON_PAY_PUBLIC_KEY_ID: no merchant configured and no simulator dev merchant in ${config.dataDir}/simulator (start the simulator first, or set the AMAZON_PAY_* variables)`);
   }

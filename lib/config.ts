@@ -136,9 +136,11 @@ const schema = z
     AMAZON_PAY_MWS_SECRET_KEY: optionalText.refine((v) => v === undefined, 'MWS keys belong to the retired Amazon Pay v1 API; use AMAZON_PAY_PUBLIC_KEY_ID and AMAZON_PAY_PRIVATE_KEY (API v2) instead'),
   })
   .superRefine((env, ctx) => {
-    if (env.AMAZON_PAY_ENDPOINT === 'amazon') {
-      for (const name of ['AMAZON_PAY_MERCHANT_ID', 'AMAZON_PAY_STORE_ID', 'AMAZON_PAY_PUBLIC_KEY_ID', 'AMAZON_PAY_PRIVATE_KEY'] as const) {
-        if (env[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'required when AMAZON_PAY_ENDPOINT=amazon' });
+    // The four credentials come together (or not at all: then the settings screen's, or the simulator's dev merchant).
+    const credentials = ['AMAZON_PAY_MERCHANT_ID', 'AMAZON_PAY_STORE_ID', 'AMAZON_PAY_PUBLIC_KEY_ID', 'AMAZON_PAY_PRIVATE_KEY'] as const;
+    if (credentials.some((name) => env[name] !== undefined)) {
+      for (const name of credentials) {
+        if (env[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'required together with the other AMAZON_PAY_* credentials (merchant id, store id, public key id, private key)' });
       }
     }
     if ((env.TEMPORAL_TLS_CERT === undefined) !== (env.TEMPORAL_TLS_KEY === undefined)) {

@@ -5,7 +5,8 @@
  * AMAZON_PAY_ENDPOINT). Ctrl-C stops every part in reverse order; data stays in DATA_DIR.
  */
 import { ConfigError, loadConfig } from '../lib/config';
-import { assertPortFree, checkDatabaseReachable, databaseUrl, startEmbeddedPostgres } from '../lib/database';
+import { assertPortFree, checkDatabaseReachable, createPrismaClient, databaseUrl, startEmbeddedPostgres } from '../lib/database';
+import { readStoredCredentials } from '../lib/merchant-credentials';
 import { describeStartupError, Lifecycle, lockDataDir } from '../lib/lifecycle';
 import { createLogger } from '../lib/logger';
 import { applyMigrations } from '../lib/migrate';
@@ -63,7 +64,9 @@ async function run(): Promise<void> {
     urls.Temporal = temporalAddress(config);
 
     if (config.amazonPay.endpoint === 'simulator') {
-      const sim = await startLocalSimulator(config, log, lifecycle);
+      const prisma = createPrismaClient(databaseUrl(config), { max: 1 });
+      const stored = await readStoredCredentials(prisma).finally(() => prisma.$disconnect());
+      const sim = await startLocalSimulator(config, log, lifecycle, undefined, stored);
       if (sim) urls['Amazon Pay simulator'] = sim.baseUrl;
     }
 

@@ -2,6 +2,7 @@
 import { createPublicKey } from 'node:crypto';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
+import type { StoredCredentials } from '../lib/merchant-credentials';
 import { loadOrCreateDevMerchant, registerMerchant, type SimulatorEndpoint } from './dev-merchant';
 import { startSimulator, type RunningSimulator } from './index';
 
@@ -23,8 +24,11 @@ export function runsLocalSimulator(config: Config): boolean {
  * Registers the engine's merchant with the simulator: the configured one, or the dev merchant
  * kept in `<dataDir>/simulator/merchant.json` (created on first use), with its IPN URL.
  */
-export async function registerEngineMerchant(sim: SimulatorEndpoint, config: Config, notificationUrl: string, log: Logger): Promise<void> {
-  const ap = config.amazonPay;
+export async function registerEngineMerchant(sim: SimulatorEndpoint, config: Config, notificationUrl: string, log: Logger, stored?: StoredCredentials): Promise<void> {
+  const env = config.amazonPay;
+  const fromEnv = env.publicKeyId !== undefined && env.privateKey !== undefined && env.merchantId !== undefined && env.storeId !== undefined;
+  // The variables win; else the credentials entered on the settings screen; else the dev merchant.
+  const ap = fromEnv || !stored ? env : { ...env, merchantId: stored.merchantId, storeId: stored.storeId, publicKeyId: stored.publicKeyId, privateKey: stored.privateKey };
   if (ap.publicKeyId !== undefined && ap.privateKey !== undefined && ap.merchantId !== undefined && ap.storeId !== undefined) {
     const publicKeyPem = createPublicKey(ap.privateKey.reveal()).export({ type: 'spki', format: 'pem' }).toString();
     await registerMerchant(sim, { merchantId: ap.merchantId, storeId: ap.storeId, publicKeyId: ap.publicKeyId, publicKeyPem }, notificationUrl, { region: ap.region });
@@ -41,10 +45,10 @@ export async function registerEngineMerchant(sim: SimulatorEndpoint, config: Con
  * merchant and IPN URL. The worker then finds the dev merchant and the simulator's CA
  * (`<dataDir>/simulator/tls-cert.pem`) in DATA_DIR.
  */
-export async function startLocalSimulator(config: Config, log: Logger, lifecycle: StopRegistry, notificationUrl = `${config.api.publicUrl}${DEV_NOTIFICATION_PATH}`): Promise<RunningSimulator | undefined> {
+export async function startLocalSimulator(config: Config, log: Logger, lifecycle: StopRegistry, notificationUrl = `${config.api.publicUrl}${DEV_NOTIFICATION_PATH}`, stored?: StoredCredentials): Promise<RunningSimulator | undefined> {
   if (!runsLocalSimulator(config)) return undefined;
   const sim = await startSimulator({ host: config.simulator.host, port: config.simulator.port, dataDir: config.dataDir, logger: log.child({ part: 'simulator' }) });
   lifecycle.onStop('amazon pay simulator', () => sim.close());
-  await registerEngineMerchant(sim, config, notificationUrl, log);
+  await registerEngineMerchant(sim, config, notificationUrl, log, stored);
   return sim;
 }

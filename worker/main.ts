@@ -11,7 +11,8 @@ import { describeStartupError, Lifecycle } from '../lib/lifecycle';
 import { createLogger, type Logger } from '../lib/logger';
 import { applyMigrations } from '../lib/migrate';
 import { temporalAddress } from '../lib/temporal';
-import { createEngineAmazonPayClient } from '../lib/amazon-pay-engine';
+import { createEngineAmazonPayClient, resolveAmazonPayConfig } from '../lib/amazon-pay-engine';
+import { readStoredCredentials } from '../lib/merchant-credentials';
 import { Client } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { ensureReconcileSchedule } from './reconcile-schedule';
@@ -21,7 +22,7 @@ import { startWorker, type RunningWorker } from './worker';
 export async function startEngineWorker(config: Config, log: Logger, lifecycle: Lifecycle): Promise<RunningWorker> {
   const prisma = createPrismaClient(databaseUrl(config), { max: Math.min(20, config.worker.maxConcurrentActivities) });
   lifecycle.onStop('worker database', () => prisma.$disconnect());
-  const amazonPay = createEngineAmazonPayClient(config);
+  const amazonPay = createEngineAmazonPayClient(config, resolveAmazonPayConfig(config, await readStoredCredentials(prisma)));
   const activities = createActivities({ amazonPay, prisma, clock: () => new Date(), log: log.child({ component: 'activities' }) });
   const running = await startWorker(config, temporalAddress(config), activities);
   lifecycle.onStop('worker', () => running.shutdown());

@@ -156,8 +156,26 @@ describe('HTTP API contract', () => {
       const mws = await s.call('PUT', '/api/admin/settings', { role: 'editor', body: { mwsAccessKey: 'AKIA' } });
       expect(mws.status).toBe(422);
       expect(mws.body.error.code).toBe('legacy_mws_keys');
-      expect((await s.call('PUT', '/api/admin/settings', { role: 'editor', body: { privateKey: '-----BEGIN PRIVATE KEY-----' } })).status).toBe(422);
       await s.call('PUT', '/api/admin/settings', { role: 'editor', body: { addressSource: 'amazon' } });
+    });
+
+    it('take Amazon Pay credentials with a write-only private key, validated without echoing it', async () => {
+      const { generateKeyPairSync } = await import('node:crypto');
+      const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+      const credentials = { merchantId: 'A2EXAMPLE00JP9', storeId: `amzn1.application-oa2-client.${'b'.repeat(32)}`, publicKeyId: 'SANDBOX-AEXAMPLEPUBLICKEY01' };
+      const bad = await s.call('PUT', '/api/admin/settings', { role: 'editor', body: { amazonPay: { ...credentials, privateKey: '-----BEGIN PRIVATE KEY-----\nSECRETGARBAGE\n-----END PRIVATE KEY-----' } } });
+      expect(bad.status).toBe(400);
+      expect(JSON.stringify(bad.body)).not.toContain('SECRETGARBAGE');
+      expect((await s.call('PUT', '/api/admin/settings', { role: 'viewer', body: { amazonPay: { ...credentials, privateKey: pem } } })).status).toBe(403);
+      const saved = await s.call('PUT', '/api/admin/settings', { role: 'editor', body: { amazonPay: { ...credentials, privateKey: pem } } });
+      expect(saved.status).toBe(200);
+      expect(saved.body.amazonPay.stored).toMatchObject({ ...credentials, privateKey: 'configured' });
+      expect(saved.body.amazonPay.restartRequired).toBe(true);
+      const read = await s.call('GET', '/api/admin/settings', { role: 'viewer' });
+      const pemBody = pem.split('\n').slice(1, -2).join('');
+      expect(JSON.stringify(read.body)).not.toContain(pemBody.slice(0, 40));
+      expect(read.body.amazonPay.stored.publicKeyId).toBe(credentials.publicKeyId);
+      expect((await s.call('PUT', '/api/admin/settings', { role: 'editor', body: { region: 'eu' } })).status).toBe(422);
     });
   });
 

@@ -82,9 +82,10 @@ describe('loadConfig', () => {
     expect(c.temporal.address).toBe('temporal.internal:7233');
   });
 
-  it('requires real credentials when pointed at real Amazon Pay', () => {
-    const problems = problemsOf({ AMAZON_PAY_ENDPOINT: 'amazon' });
-    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['AMAZON_PAY_MERCHANT_ID', 'AMAZON_PAY_PRIVATE_KEY', 'AMAZON_PAY_PUBLIC_KEY_ID', 'AMAZON_PAY_STORE_ID']);
+  it('takes the Amazon Pay credentials all together or not at all', () => {
+    expect(loadConfig({ AMAZON_PAY_ENDPOINT: 'amazon' }).amazonPay.endpoint).toBe('amazon');
+    const problems = problemsOf({ AMAZON_PAY_PUBLIC_KEY_ID: 'SANDBOX-AHEXAMPLEKEY1234567' });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['AMAZON_PAY_MERCHANT_ID', 'AMAZON_PAY_PRIVATE_KEY', 'AMAZON_PAY_STORE_ID']);
   });
 
   it('rejects the retired v1 (MWS) keys with a message saying what to use instead', () => {
