@@ -10,7 +10,7 @@ import { Router } from 'express';
 import { Connection } from '@temporalio/client';
 import { createApp } from '../../api/app';
 import { requireRole } from '../../api/auth';
-import { createApiKey, hashKey } from '../../lib/api-keys';
+import { API_KEY_CACHE_MS, createApiKey, findApiKeyCached, hashKey, revokeApiKey } from '../../lib/api-keys';
 import { createLogger } from '../../lib/logger';
 import { createReadinessProbe } from '../../lib/readiness';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
@@ -47,6 +47,17 @@ describe('API keys', () => {
 
     await keys('revoke', row.keyPrefix);
     expect((await db.prisma.apiKey.findUniqueOrThrow({ where: { id: row.id } })).revokedAt).toBeInstanceOf(Date);
+  });
+
+  it('are remembered after verification for at most API_KEY_CACHE_MS: a revoked key stops working within that bound', async () => {
+    const created = await createApiKey(db.prisma, 'viewer', 'cached');
+    const t = Date.now();
+    expect(await findApiKeyCached(db.prisma, created.key, t)).toMatchObject({ id: created.id, role: 'viewer' });
+    expect(await revokeApiKey(db.prisma, created.id)).toBe(1);
+    expect(await findApiKeyCached(db.prisma, created.key, t + 1)).toMatchObject({ id: created.id });
+    expect(await findApiKeyCached(db.prisma, created.key, t + API_KEY_CACHE_MS)).toBeUndefined();
+    // Unknown and revoked keys are never remembered.
+    expect(await findApiKeyCached(db.prisma, created.key, t + API_KEY_CACHE_MS + 1)).toBeUndefined();
   });
 
   it('refuse a wrong role or missing name with usage and exit code 2', async () => {
