@@ -6,7 +6,7 @@ import express, { Router, type Request, type Response } from 'express';
 import { createApiKey, findApiKey } from '../../lib/api-keys';
 import type { PrismaClient } from '../../prisma/generated/client';
 import { callApi, selfBaseUrl, type ApiErrorBody } from '../console/engine-client';
-import { cartPage, checkoutPage, demoLayout, errorPage, resultPage, reviewPage, PRODUCTS, type Cart, type ReviewView } from './views';
+import { cartPage, checkoutPage, demoLayout, errorPage, resultPage, reviewPage, PRODUCTS, type Cart, type QuickCustomer, type ReviewView } from './views';
 
 export interface DemoOptions {
   /** Where the demo keeps its storefront API key between restarts (e.g. DATA_DIR/demo-storefront-key). */
@@ -74,6 +74,8 @@ export function demoRoutes(deps: { prisma: PrismaClient; options?: DemoOptions }
     const cart: Cart = { lines, total: { amount: total, currency: 'JPY' } };
     const r = await api<ButtonAnswer>(req, 'POST', '/api/checkouts', {
       orderId,
+      // クイック決済: no address form in the shop; Amazon's buyer and address come back with the order.
+      ...(form.mode === 'quick' ? { mode: 'quick' } : {}),
       amount: cart.total,
       reviewReturnUrl: `${origin(req)}/demo/review/${orderId}`,
       resultReturnUrl: `${origin(req)}/demo/result/${orderId}`,
@@ -116,7 +118,7 @@ export function demoRoutes(deps: { prisma: PrismaClient; options?: DemoOptions }
   router.get('/demo/result/:orderId', async (req, res) => {
     const orderId = String(req.params.orderId);
     const sessionId = typeof req.query.amazonCheckoutSessionId === 'string' ? req.query.amazonCheckoutSessionId : '';
-    const r = await api<{ paymentStatus?: string }>(req, 'POST', `/api/checkouts/${encodeURIComponent(orderId)}/complete`, { amazonCheckoutSessionId: sessionId });
+    const r = await api<{ paymentStatus?: string; customer?: QuickCustomer }>(req, 'POST', `/api/checkouts/${encodeURIComponent(orderId)}/complete`, { amazonCheckoutSessionId: sessionId });
     send(res, r.status === 200 ? 200 : r.status, 'Result', resultPage(orderId, r.status, r.body, carts.get(orderId)));
   });
 

@@ -63,7 +63,8 @@ ${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
 <form method="post" action="/demo/checkout" id="cart-form"><ul class="products">
 ${PRODUCTS.map((p, i) => `<li><span><strong>${esc(p.name)}</strong> <small>${esc(p.nameEn)}</small><br>${esc(yen({ amount: p.price, currency: 'JPY' }))}</span>
 <label for="qty-${p.id}">数量 / Qty</label><input id="qty-${p.id}" name="qty-${p.id}" type="number" min="0" max="9" value="${i === 0 ? 1 : 0}"></li>`).join('\n')}
-</ul><button type="submit" id="to-checkout">レジに進む / Checkout</button></form>`;
+</ul><button type="submit" id="to-checkout">レジに進む / Checkout</button>
+<button type="submit" name="mode" value="quick" id="quick-checkout">Amazon Payでクイック決済 / Quick checkout with Amazon Pay</button></form>`;
 }
 
 export function checkoutPage(orderId: string, cart: Cart, scriptUrl: string, buttonConfig: Record<string, unknown>): string {
@@ -99,11 +100,31 @@ export function errorPage(body: ApiErrorBody): string {
 <p><a href="/demo">カートに戻る / Back to the cart</a></p>`;
 }
 
-export function resultPage(orderId: string, status: number, body: ApiErrorBody & { paymentStatus?: string }, cart: Cart | undefined): string {
+/** What a quick checkout returns so the shop can register the guest or link a member (SPEC §5). */
+export interface QuickCustomer {
+  buyerId?: string | null;
+  name?: string | null;
+  email?: string | null;
+  shippingAddress?: Address | null;
+  linkedMemberId?: string | null;
+}
+
+function customerHtml(c: QuickCustomer | undefined): string {
+  if (!c) return '';
+  return `<h2>クイック決済のお客様情報 / Customer from Amazon</h2><dl class="review" id="quick-customer">
+<dt>お名前 / Name</dt><dd id="customer-name">${esc(c.name ?? '-')}</dd>
+<dt>メール / Email</dt><dd id="customer-email">${esc(c.email ?? '-')}</dd>
+<dt>Amazon購入者ID / Buyer id</dt><dd id="customer-buyer-id">${esc(c.buyerId ?? '-')}</dd>
+<dt>お届け先 / Ship to</dt><dd id="customer-address">${addressHtml(c.shippingAddress ?? null)}</dd>
+<dt>会員 / Member</dt><dd id="customer-member">${esc(c.linkedMemberId ?? 'ゲスト / guest')}</dd></dl>`;
+}
+
+export function resultPage(orderId: string, status: number, body: ApiErrorBody & { paymentStatus?: string; customer?: QuickCustomer }, cart: Cart | undefined): string {
   if (status !== 200) return `<p>注文番号 / Order: <strong id="order-id">${esc(orderId)}</strong></p>${errorPage(body)}`;
   const st = body.paymentStatus ?? '';
   return `<h1>ご注文ありがとうございました / Thank you</h1><p>注文番号 / Order: <strong id="order-id">${esc(orderId)}</strong></p>
 ${cart ? cartTable(cart) : ''}
 <p>決済状況 / Payment status: <strong id="payment-status" data-status="${esc(st)}">${esc(label(PAYMENT_STATUS_LABELS, st, 'ja'))}</strong> (${esc(label(PAYMENT_STATUS_LABELS, st, 'en'))})</p>
+${customerHtml(body.customer)}
 <p><a href="/demo">買い物を続ける / Continue shopping</a></p>`;
 }

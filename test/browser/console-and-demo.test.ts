@@ -177,6 +177,26 @@ describe('admin console and demo storefront in Chromium', () => {
     });
   }, 60_000);
 
+  it('runs a quick checkout from the cart and shows the customer data Amazon gave', async () => {
+    const enabled = await s.call('PUT', '/api/admin/settings', { role: 'editor', body: { quickCheckout: { enabled: true, buttonPosition: 'cart', noteField: false, customFields: false, guestTakesAmazonAddress: true } } });
+    expect(enabled.status).toBe(200);
+    await withPage('quick-checkout', async (page) => {
+      await page.goto(`${s.api}/demo`);
+      await Promise.all([page.waitForURL(/\/demo\/checkout/), page.click('#quick-checkout')]);
+      const orderId = (await page.textContent('#order-id')) ?? '';
+      await Promise.all([page.waitForURL(/\/buyer\/signin/), page.click('[data-testid="amazon-pay-button"]')]);
+      await Promise.all([page.waitForURL(/\/demo\/review\//), page.click('#continue')]);
+      await Promise.all([page.waitForURL(/\/buyer\/pay/), page.click('#place-order')]);
+      await Promise.all([page.waitForURL(/\/demo\/result\//), page.click('#pay-now')]);
+      await expectText(page, '#payment-status', /売上計上/);
+      await expectText(page, '#customer-buyer-id', /^amzn1\.account\./);
+      await expectText(page, '#customer-email', /@/);
+      await expectText(page, '#customer-address', /〒/);
+      const order = await s.call('GET', `/api/admin/orders/${orderId}`, { role: 'viewer' });
+      expect(order.body.paymentStatus).toBe('Captured');
+    });
+  });
+
   it('shows the Japanese buyer message when the payment is declined', async () => {
     await withPage('declined', async (page) => {
       await buyThroughDemo(page);
