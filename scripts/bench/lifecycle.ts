@@ -30,7 +30,9 @@ export async function waitForStatus(s: Stack, orderId: string, statuses: string[
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
-    const r = await s.call('GET', `/api/admin/orders/${orderId}`, 'viewer').catch(() => ({ status: 0, body: {} as any }));
+    const r: { status: number; body: { paymentStatus?: string; amounts?: { refundPending?: { amount?: number } } } } = await s
+      .call('GET', `/api/admin/orders/${orderId}`, 'viewer')
+      .catch(() => ({ status: 0, body: {} }));
     last = r.status === 200 ? String(r.body.paymentStatus) : `HTTP ${r.status}`;
     if (statuses.includes(last) && (r.body.amounts?.refundPending?.amount ?? 0) === 0) return last;
     await new Promise((res) => setTimeout(res, intervalMs));

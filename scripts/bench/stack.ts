@@ -1,4 +1,5 @@
 // The embedded stack the benchmark and chaos suite run on: PGlite (or DATABASE_URL), a Temporal dev server and the simulator in this process; workers and the API as child processes.
+import { readJsonOrText } from '../../lib/http-json';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -180,14 +181,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         const cause = err instanceof Error && err.cause instanceof Error ? ` (${(err.cause as NodeJS.ErrnoException).code ?? err.cause.message})` : '';
         throw new Error(`${method} ${pathname}: ${err instanceof Error ? err.message : String(err)}${cause}`);
       }
-      const text = await res.text();
-      let parsed: unknown = text;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        // not JSON
-      }
-      return { status: res.status, body: parsed };
+      return { status: res.status, body: await readJsonOrText(res) };
     },
     async stop() {
       await api.stop();

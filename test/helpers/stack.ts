@@ -3,6 +3,7 @@
  * database, the Amazon Pay simulator (manual clock), the real worker with the real activities, and
  * the real HTTP API with one API key per role. One stack per test file.
  */
+import { readJsonOrText } from '../../lib/http-json';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -131,14 +132,7 @@ export async function startTestStack(simOptions: Partial<SimulatorOptions> = {},
         headers['content-type'] ??= 'application/json';
       }
       const res = await fetch(`${server.url}${pathname}`, { method, headers, body });
-      const text = await res.text();
-      let parsed: unknown = text;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        // not JSON (e.g. /metrics)
-      }
-      return { status: res.status, body: parsed };
+      return { status: res.status, body: await readJsonOrText(res) };
     },
     async stop() {
       await server.close();
