@@ -22,6 +22,9 @@ export interface OrderProjection {
   buyerName?: string;
   buyerEmail?: string;
   authorizationExpiresAt?: string;
+  /** 継続課金: the subscription this order charged for, and its period (absent on other orders). */
+  subscriptionId?: string;
+  recurringPeriod?: number;
 }
 
 function orderData(p: OrderProjection) {
@@ -43,6 +46,7 @@ function orderData(p: OrderProjection) {
     buyerName: p.buyerName ?? null,
     buyerEmail: p.buyerEmail ?? null,
     authorizationExpiresAt: p.authorizationExpiresAt ? new Date(p.authorizationExpiresAt) : null,
+    ...(p.subscriptionId !== undefined ? { subscriptionId: p.subscriptionId, recurringPeriod: p.recurringPeriod ?? null } : {}),
   };
 }
 

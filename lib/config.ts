@@ -29,7 +29,7 @@ export class Secret {
 }
 
 /** Variables whose value is secret: a validation message for them never contains the value. */
-const SECRET_VARIABLES = new Set(['AMAZON_PAY_PRIVATE_KEY', 'TEMPORAL_API_KEY', 'DATABASE_URL', 'ADMIN_BOOTSTRAP_KEY', 'CONSOLE_SESSION_SECRET']);
+const SECRET_VARIABLES = new Set(['AMAZON_PAY_PRIVATE_KEY', 'TEMPORAL_API_KEY', 'DATABASE_URL', 'ADMIN_BOOTSTRAP_KEY', 'CONSOLE_SESSION_SECRET', 'SHOP_WEBHOOK_SECRET']);
 
 const port = (fallback: number) =>
   z
@@ -129,6 +129,9 @@ const schema = z
     TEMPORAL_UI_URL: optionalText.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), 'expected an http(s) URL such as https://cloud.temporal.io'),
     DEMO_ENABLED: optionalText.refine((v) => v === undefined || ['true', 'false', '1', '0', 'yes', 'no'].includes(v.toLowerCase()), 'expected true or false (empty: on with the bundled simulator only)'),
 
+    SHOP_WEBHOOK_URL: optionalText.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), 'expected an http(s) URL on the shop such as https://shop.example.com/amazon-pay/events'),
+    SHOP_WEBHOOK_SECRET: optionalText.refine((v) => v === undefined || v.length >= 32, 'expected at least 32 characters (value not shown)'),
+
     AMAZON_PAY_ALGORITHM: z.enum(['AMZN-PAY-RSASSA-PSS-V2', 'AMZN-PAY-RSASSA-PSS']).default('AMZN-PAY-RSASSA-PSS-V2'),
 
     // Legacy MWS (v1) credentials: accepted nowhere, rejected with a clear message when present.
@@ -203,6 +206,8 @@ export interface Config {
     reconcileEvery: string;
   };
   simulator: { host: string; port: number };
+  /** Where recurring-charge events go (SHOP_WEBHOOK_URL), signed with SHOP_WEBHOOK_SECRET; unset: recorded only. */
+  shopWebhook?: { url: string; secret: Secret };
   amazonPay: AmazonPayConfig;
   console: {
     /** Seals the console's session cookie; undefined: generated once and kept in DATA_DIR. */
@@ -271,6 +276,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.TEMPORAL_CLI_PATH !== undefined && !existsSync(e.TEMPORAL_CLI_PATH)) {
     problems.push(`TEMPORAL_CLI_PATH: expected the path of a Temporal CLI binary, no such file "${e.TEMPORAL_CLI_PATH}"`);
   }
+  if ((e.SHOP_WEBHOOK_URL === undefined) !== (e.SHOP_WEBHOOK_SECRET === undefined)) {
+    problems.push('SHOP_WEBHOOK_URL, SHOP_WEBHOOK_SECRET: set both (events to the shop are always signed) or neither');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = path.resolve(e.DATA_DIR);
@@ -306,6 +314,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       reconcileEvery: e.RECONCILE_EVERY,
     },
     simulator: { host: e.SIMULATOR_HOST, port: e.SIMULATOR_PORT },
+    ...(e.SHOP_WEBHOOK_URL !== undefined && e.SHOP_WEBHOOK_SECRET !== undefined ? { shopWebhook: { url: e.SHOP_WEBHOOK_URL, secret: new Secret(e.SHOP_WEBHOOK_SECRET) } } : {}),
     console: {
       sessionSecret: e.CONSOLE_SESSION_SECRET === undefined ? undefined : new Secret(e.CONSOLE_SESSION_SECRET),
       temporalUiUrl: e.TEMPORAL_UI_URL ?? `http://127.0.0.1:${e.TEMPORAL_UI_PORT}`,

@@ -23,7 +23,7 @@ export async function startEngineWorker(config: Config, log: Logger, lifecycle: 
   const prisma = createPrismaClient(databaseUrl(config), { max: Math.min(20, config.worker.maxConcurrentActivities) });
   lifecycle.onStop('worker database', () => prisma.$disconnect());
   const amazonPay = createEngineAmazonPayClient(config, resolveAmazonPayConfig(config, await readStoredCredentials(prisma)));
-  const activities = createActivities({ amazonPay, prisma, clock: () => new Date(), log: log.child({ component: 'activities' }) });
+  const activities = createActivities({ amazonPay, prisma, clock: () => new Date(), log: log.child({ component: 'activities' }), shopWebhook: config.shopWebhook });
   const running = await startWorker(config, temporalAddress(config), activities);
   lifecycle.onStop('worker', () => running.shutdown());
   running.done.catch((err: unknown) => {

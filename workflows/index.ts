@@ -2,3 +2,5 @@
 export { orderPayment } from './order-payment';
 export { reconcile } from './reconcile';
 export { deliveryTracking } from './delivery-tracking';
+export { subscription } from './subscription';
+export { shopEventDelivery } from './shop-event-delivery';

@@ -3,12 +3,16 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
   log,
+  ParentClosePolicy,
   patched,
   proxyActivities,
   proxyLocalActivities,
   sleep,
+  startChild,
   upsertSearchAttributes,
+  WorkflowIdReusePolicy,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -34,6 +38,8 @@ import { refundLimit } from './money';
 import { EXPIRY_WARNING_HISTORY_ROW, LOCAL_PROJECTION_WRITE, NOTIFICATION_REFRESH, NOTIFIED_STATE_KNOWN, SINGLE_PROJECTION_WRITE } from './patches';
 import { AuthorizationExpiresAtKey, CurrencyKey, OrderAmountKey, OrderIdKey, OrderStatusKey, PaymentStatusKey } from './search-attributes';
 import type { ValidationView } from './validators';
+import { SUBSCRIPTION_WORKFLOW_TYPE, subscriptionWorkflowId } from './shared';
+import { periodOutcome } from './subscription-messages';
 import { canTransition, FINAL_STATUSES, linkedPaymentAction } from './state-table';
 import type {
   CarriedState,
@@ -48,6 +54,7 @@ import type {
   OrderPaymentTimings,
   PaymentStatus,
   PendingTimer,
+  PeriodOutcome,
   RefundRecord,
   StoredResult,
 } from './types';
@@ -69,7 +76,8 @@ type Command =
   | { kind: 'cancel'; key: string; args: CancelArgs }
   | { kind: 'refund'; key: string; args: RefundArgs }
   | { kind: 'orderStatus'; key: string; args: SetOrderStatusArgs }
-  | { kind: 'refresh'; key: string; args: AmazonNotificationArgs };
+  | { kind: 'refresh'; key: string; args: AmazonNotificationArgs }
+  | { kind: 'recurringCharge'; key: string };
 
 const KEPT_RESULTS: ReadonlySet<Command['kind']> = new Set(['capture', 'cancel', 'refund']);
 
@@ -126,6 +134,12 @@ export class OrderPaymentMachine {
     };
     for (const [k, v] of this.s.results) this.results.set(k, v);
     if (this.pendingCount() > 0) this.schedulePoll(true);
+    // A subscription's period order has no checkout: it charges the permission as its first step.
+    if (input.recurringCharge && input.carried === undefined) {
+      this.s.chargePermissionId = input.recurringCharge.chargePermissionId;
+      this.queued.add('recurringCharge');
+      this.queue.push({ kind: 'recurringCharge', key: 'recurringCharge' });
+    }
   }
 
   // ---------------------------------------------------------------- amounts and views
@@ -372,8 +386,8 @@ export class OrderPaymentMachine {
     await this.flush();
     this.executing = false;
     this.queued.delete(cmd.key);
-    // Nobody waits for a refresh; the other results are read (and, unless kept for dedupe, dropped) by request().
-    if (cmd.kind !== 'refresh') this.results.set(cmd.key, result);
+    // Nobody waits for a refresh or a period's charge; the other results are read (and, unless kept for dedupe, dropped) by request().
+    if (cmd.kind !== 'refresh' && cmd.kind !== 'recurringCharge') this.results.set(cmd.key, result);
   }
 
   private dispatch(cmd: Command): Promise<unknown> {
@@ -394,6 +408,8 @@ export class OrderPaymentMachine {
         return this.orderStatus(cmd.args);
       case 'refresh':
         return this.refresh(cmd.args);
+      case 'recurringCharge':
+        return this.recurringCharge();
     }
   }
 
@@ -462,6 +478,7 @@ export class OrderPaymentMachine {
       buyerName: this.s.buyer?.name,
       buyerEmail: this.s.buyer?.email,
       authorizationExpiresAt: this.s.authorizationExpiresAt === undefined ? undefined : new Date(this.s.authorizationExpiresAt).toISOString(),
+      ...this.recurringProjection(),
     };
     if (patched(SINGLE_PROJECTION_WRITE)) {
       // One round trip per state change, none when nothing a reader sees has changed.
@@ -586,7 +603,77 @@ export class OrderPaymentMachine {
     } else {
       this.applyCharge(record, charge);
     }
+    await this.startSubscription();
     return this.actionResult(amount, [charge.chargeId]);
+  }
+
+  // ---------------------------------------------------------------- recurring charges (継続課金)
+
+  private recurringProjection(): { subscriptionId?: string; recurringPeriod?: number } {
+    if (this.input.recurringCharge) return { subscriptionId: this.input.recurringCharge.subscriptionId, recurringPeriod: this.input.recurringCharge.period };
+    if (this.input.recurringPlan) return { subscriptionId: this.orderId, recurringPeriod: 1 };
+    return {};
+  }
+
+  /** A paid recurring checkout hands the permission to its subscription workflow, which charges the later periods. */
+  private async startSubscription(): Promise<void> {
+    const plan = this.input.recurringPlan;
+    if (!plan || this.s.chargePermissionId === undefined || this.s.paymentStatus === 'Declined') return;
+    await startChild(SUBSCRIPTION_WORKFLOW_TYPE, {
+      workflowId: subscriptionWorkflowId(this.orderId),
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      args: [
+        {
+          subscriptionId: this.orderId,
+          chargePermissionId: this.s.chargePermissionId,
+          amount: { amount: plan.amount, currency: this.currency },
+          frequency: plan.frequency,
+          paymentIntent: this.settings.paymentIntent,
+          startedAt: new Date(Date.now()).toISOString(),
+          orderSettings: { reauthorizeOnExpiry: this.settings.reauthorizeOnExpiry, expiryWarningLeadMs: this.settings.expiryWarningLeadMs },
+          ...(this.input.timings ? { orderTimings: this.input.timings } : {}),
+          ...(this.input.merchantStoreName ? { merchantStoreName: this.input.merchantStoreName } : {}),
+          ...(this.input.softDescriptor ? { softDescriptor: this.input.softDescriptor } : {}),
+        },
+      ],
+    });
+  }
+
+  /** A period's order: one charge on the subscription's permission, soft declines retried with fresh keys; the outcome goes to the subscription. */
+  private async recurringCharge(): Promise<void> {
+    const ref = this.input.recurringCharge as NonNullable<OrderPaymentInput['recurringCharge']>;
+    const amount = this.s.amount;
+    const captureNow = this.settings.paymentIntent === 'AuthorizeWithCapture';
+    let outcome: PeriodOutcome;
+    try {
+      const c = await this.withDeclineRetry('authorize', amount, (declineRetry) =>
+        amazon.createCharge({
+          orderId: this.orderId,
+          chargePermissionId: ref.chargePermissionId,
+          amount,
+          currency: this.currency,
+          captureNow,
+          canHandlePendingAuthorization: false,
+          ...(captureNow && this.input.softDescriptor ? { softDescriptor: this.input.softDescriptor } : {}),
+          key: { workflowId: this.workflowId, action: 'recurring', requestId: `period-${ref.period}`, declineRetry },
+        }),
+      );
+      const record: ChargeRecord = { chargeId: c.chargeId, state: 'AuthorizationInitiated', authorized: amount, captured: 0, capturePending: 0, refunded: 0, refundPending: 0 };
+      this.s.charges.push(record);
+      this.applyCharge(record, c);
+      outcome = { period: ref.period, orderId: this.orderId, ok: this.s.paymentStatus !== 'Declined', paymentStatus: this.s.paymentStatus, chargeId: c.chargeId, ...(this.s.lastError ? { code: this.s.lastError.code } : {}) };
+    } catch (err) {
+      if (!(err instanceof ActionFailed)) throw err;
+      this.setStatus('Declined');
+      outcome = { period: ref.period, orderId: this.orderId, ok: false, paymentStatus: 'Declined', code: err.info.code, message: err.info.details?.adminMessage.ja ?? err.info.message };
+    }
+    await this.flush();
+    try {
+      await getExternalWorkflowHandle(ref.subscriptionWorkflowId).signal(periodOutcome, outcome);
+    } catch (err) {
+      log.warn('the subscription could not be told the outcome of its charge', { orderId: this.orderId, subscription: ref.subscriptionWorkflowId, error: err instanceof Error ? err.message : String(err) });
+    }
   }
 
   private async readCharge(chargeId: string, via: typeof amazon): Promise<ChargeSummary> {

@@ -70,6 +70,10 @@ export interface OrderPaymentInput {
   merchantStoreName?: string;
   softDescriptor?: string;
   orderStatus?: OrderStatus;
+  /** A checkout that opens a recurring charge permission: the subscription to start once paid. */
+  recurringPlan?: RecurringPlan;
+  /** An order a subscription made for one period: it charges the permission instead of a checkout. */
+  recurringCharge?: RecurringChargeRef;
   /** Set only by continue-as-new: the state carried over. */
   carried?: CarriedState;
 }
@@ -184,4 +188,108 @@ export interface OrderPaymentResult {
   captured: number;
   refunded: number;
   currency: string;
+}
+
+// ---------------------------------------------------------------- recurring charges (継続課金, SPEC §8)
+
+/** Amazon's recurringMetadata.frequency units; Variable charges only when asked (no schedule). */
+export type FrequencyUnit = 'Day' | 'Week' | 'Month' | 'Year' | 'Variable';
+
+export interface RecurringFrequency {
+  unit: FrequencyUnit;
+  /** Periods of `unit` between charges (ignored for Variable). */
+  value: number;
+}
+
+/** Given to the order that opens a recurring charge permission at checkout: it starts the subscription once paid. */
+export interface RecurringPlan {
+  frequency: RecurringFrequency;
+  /** What each later period charges (minor units, the order's currency). */
+  amount: number;
+}
+
+/** Given to an order created by a subscription: it charges the permission itself instead of a checkout. */
+export interface RecurringChargeRef {
+  subscriptionId: string;
+  subscriptionWorkflowId: string;
+  chargePermissionId: string;
+  /** 1 is the checkout order; later charges count up from 2. */
+  period: number;
+}
+
+/** Active: charges on schedule. Paused: by the admin. Suspended: a hard decline or a non-chargeable permission; the admin may resume. */
+export type SubscriptionStatus = 'Active' | 'Paused' | 'Suspended' | 'Canceled' | 'Closed';
+
+export interface SubscriptionTimings {
+  /** How long a period's order may take to report its charge before the subscription suspends itself. */
+  chargeOutcomeTimeoutMs: number;
+  /** Continue-as-new after this many charges (history stays small; periods are in the database). */
+  continueAsNewAfterPeriods: number;
+}
+
+export interface SubscriptionPeriod {
+  period: number;
+  orderId: string;
+  at: string;
+  amount: number;
+  /** The period order's payment status when it reported, or the code that stopped the charge. */
+  result: string;
+  chargeId?: string;
+}
+
+export interface SubscriptionCarried {
+  status: SubscriptionStatus;
+  /** Number of the last period charged or attempted. */
+  period: number;
+  /** Scheduled periods passed so far (charge-now periods do not move the schedule). */
+  scheduleIndex: number;
+  nextChargeAt?: number;
+  periods: SubscriptionPeriod[];
+  results: Array<[string, StoredResult]>;
+  lastError?: { code: string; message?: string };
+  /** Shop events sent so far: each gets the next number in its id. */
+  eventSeq: number;
+}
+
+export interface SubscriptionInput {
+  subscriptionId: string;
+  chargePermissionId: string;
+  amount: Money;
+  frequency: RecurringFrequency;
+  /** 自動継続課金処理区分: each period's payment intent. */
+  paymentIntent: PaymentIntent;
+  /** When the checkout charge was made: the schedule counts from here. */
+  startedAt: string;
+  /** Settings and timings each period's order gets. */
+  orderSettings?: Partial<OrderPaymentSettings>;
+  orderTimings?: Partial<OrderPaymentTimings>;
+  timings?: Partial<SubscriptionTimings>;
+  merchantStoreName?: string;
+  softDescriptor?: string;
+  carried?: SubscriptionCarried;
+}
+
+export interface SubscriptionState {
+  subscriptionId: string;
+  workflowId: string;
+  chargePermissionId: string;
+  status: SubscriptionStatus;
+  amount: number;
+  currency: string;
+  frequency: RecurringFrequency;
+  paymentIntent: PaymentIntent;
+  nextChargeAt?: string;
+  periods: SubscriptionPeriod[];
+  lastError?: { code: string; message?: string };
+}
+
+/** What a period's order reports to its subscription once its charge is decided. */
+export interface PeriodOutcome {
+  period: number;
+  orderId: string;
+  ok: boolean;
+  paymentStatus: PaymentStatus;
+  chargeId?: string;
+  code?: string;
+  message?: string;
 }

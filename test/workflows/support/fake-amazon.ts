@@ -25,6 +25,8 @@ interface Session {
   pending?: boolean;
   permissionId?: string;
   chargeId?: string;
+  /** chargePermissionType Recurring: no amount limit. */
+  recurring?: boolean;
 }
 
 export class AmazonError extends Error {
@@ -55,9 +57,15 @@ export class FakeAmazon implements AmazonPayApi {
   /** Awaited after a successful call, before its response is returned. */
   beforeResponse?: (op: Op, value: unknown) => Promise<void> | void;
 
-  addSession(id = `session-${++this.seq}`): string {
-    this.sessions.set(id, { id, state: 'Open' });
+  addSession(id = `session-${++this.seq}`, opts: { recurring?: boolean } = {}): string {
+    this.sessions.set(id, { id, state: 'Open', recurring: opts.recurring });
     return id;
+  }
+
+  /** What Amazon does on its own to a permission (payment method expired, buyer closed it...). */
+  setPermissionState(id: string, state: 'Chargeable' | 'NonChargeable' | 'Closed', reasonCode?: string): void {
+    const p = this.permissions.get(id) as ChargePermission;
+    p.statusDetails = { state, ...(reasonCode ? { reasons: [{ reasonCode }] } : {}) };
   }
 
   /** Queue faults for the next calls of `op`, in order. */
@@ -139,11 +147,13 @@ export class FakeAmazon implements AmazonPayApi {
   }
 
   private balance(p: ChargePermission & { captured: number }): number {
-    const limit = p.limits?.amountLimit as Price;
+    if (!p.limits) return Number.POSITIVE_INFINITY;
+    const limit = p.limits.amountLimit as Price;
     return fromAmazonAmount(limit.amount, limit.currencyCode) - p.captured;
   }
 
   private setBalance(p: ChargePermission & { captured: number }): void {
+    if (!p.limits) return;
     const limit = p.limits?.amountLimit as Price;
     p.limits = { amountLimit: limit, amountBalance: { amount: toAmazonAmount(this.balance(p), limit.currencyCode), currencyCode: limit.currencyCode } };
     if (this.balance(p) === 0) p.statusDetails = { state: 'Closed', reasons: [{ reasonCode: 'MerchantClosed' }] };
@@ -175,7 +185,7 @@ export class FakeAmazon implements AmazonPayApi {
       if (s.state !== 'Open') fail(422, 'InvalidCheckoutSessionStatus');
       if (!s.amount || s.amount.amount !== payload.chargeAmount.amount || s.amount.currencyCode !== payload.chargeAmount.currencyCode) fail(422, 'AmountMismatch');
       const permissionId = this.id('S01-P');
-      const permission = { chargePermissionId: permissionId, presentmentCurrency: s.amount.currencyCode, limits: { amountLimit: s.amount }, statusDetails: { state: 'Chargeable' }, captured: 0 };
+      const permission = { chargePermissionId: permissionId, presentmentCurrency: s.amount.currencyCode, ...(s.recurring ? {} : { limits: { amountLimit: s.amount } }), statusDetails: { state: 'Chargeable' }, captured: 0 };
       this.permissions.set(permissionId, permission);
       const capture = s.intent === 'AuthorizeWithCapture';
       const state = capture ? 'Captured' : s.pending && this.pendingAuthorization ? 'AuthorizationInitiated' : 'Authorized';

@@ -7,6 +7,8 @@ export class FakePrisma {
   readonly orders = new Map<string, Row>();
   readonly history: Row[] = [];
   readonly prePayment = new Map<string, Row>();
+  readonly subscriptions = new Map<string, Row>();
+  readonly shopEvents = new Map<string, Row>();
   /** Operations in order, to check the pre-payment row is written before the money call. */
   readonly journal: string[] = [];
 
@@ -45,6 +47,32 @@ export class FakePrisma {
       this.prePayment.set(a.where.idempotencyKey, { ...existing, ...a.data });
       return this.prePayment.get(a.where.idempotencyKey);
     },
+  };
+
+  readonly subscription = {
+    upsert: async (a: { where: { subscriptionId: string }; create: Row; update: Row }) => {
+      const existing = this.subscriptions.get(a.where.subscriptionId);
+      this.subscriptions.set(a.where.subscriptionId, existing ? { ...existing, ...a.update } : { ...a.create });
+      return this.subscriptions.get(a.where.subscriptionId);
+    },
+  };
+
+  readonly shopEvent = {
+    upsert: async (a: { where: { eventId: string }; create: Row; update: Row }) => {
+      if (!this.shopEvents.has(a.where.eventId)) this.shopEvents.set(a.where.eventId, { status: 'pending', attempts: 0, ...a.create });
+      return this.shopEvents.get(a.where.eventId);
+    },
+    update: async (a: { where: { eventId: string }; data: Row }) => {
+      const existing = this.shopEvents.get(a.where.eventId);
+      if (!existing) throw new Error('record to update not found');
+      this.shopEvents.set(a.where.eventId, { ...existing, ...a.data });
+      return this.shopEvents.get(a.where.eventId);
+    },
+  };
+
+  /** No stored settings: the defaults apply. */
+  readonly setting = {
+    findUnique: async () => null,
   };
 
   /** Batch transactions: the fake's operations already ran when their promises were made. */

@@ -53,6 +53,8 @@ export interface Run {
   /** Runs `fn` while a worker serves the task queue. */
   withWorker<T>(fn: () => Promise<T>): Promise<T>;
   start(input?: Partial<OrderPaymentInput>): Promise<WorkflowHandle<(input: OrderPaymentInput) => Promise<OrderPaymentResult>>>;
+  /** Workflows the test's workflows started (children): terminated with the test's own. */
+  track(...handles: WorkflowHandle[]): void;
 }
 
 export function newRun(h: Harness): Run {
@@ -76,6 +78,9 @@ export function newRun(h: Harness): Run {
           for (const handle of started) await handle.terminate('test over').catch(() => undefined);
         }
       });
+    },
+    track(...handles) {
+      started.push(...handles);
     },
     async start(input = {}) {
       const orderId = input.orderId ?? `o-${randomUUID().slice(0, 8)}`;

@@ -1,0 +1,440 @@
+// The subscription workflow (継続課金, SPEC §8): one per recurring charge permission. It charges each period through an order
+// workflow of its own (capturable and refundable like any order), suspends itself and tells the admin and the shop when a charge
+// fails for good or Amazon makes the permission non-chargeable, and is paused, resumed or cancelled (permission closed) by the admin.
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  log,
+  ParentClosePolicy,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  startChild,
+  WorkflowIdReusePolicy,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { ShopEventType } from '../activities/shop-events';
+import { amazonCall, amazonPoll, dbWriteLocal } from './activity-options';
+import { failureOf, toUpdateFailure, type FailureInfo } from './failures';
+import { REJECTION_TYPES } from './messages';
+import { scheduledChargeAt } from './schedule';
+import { orderWorkflowId, periodOrderId, WORKFLOW_TYPE } from './shared';
+import * as m from './subscription-messages';
+import type { OrderPaymentInput, PeriodOutcome, StoredResult, SubscriptionCarried, SubscriptionInput, SubscriptionState, SubscriptionStatus, SubscriptionTimings } from './types';
+
+const amazon = proxyActivities<Activities>(amazonCall);
+const poller = proxyActivities<Activities>(amazonPoll);
+const localDb = proxyLocalActivities<Activities>(dbWriteLocal);
+
+const DEFAULT_SUBSCRIPTION_TIMINGS: SubscriptionTimings = {
+  chargeOutcomeTimeoutMs: 3 * 24 * 60 * 60 * 1000,
+  continueAsNewAfterPeriods: 100,
+};
+const FINAL: ReadonlySet<SubscriptionStatus> = new Set(['Canceled', 'Closed']);
+const MAX_CARRIED_PERIODS = 24;
+const MAX_CARRIED_RESULTS = 200;
+/** A permission is non-chargeable while one of its charges is pending: that passes by itself. */
+const PASSING_REASONS: ReadonlySet<string> = new Set(['ChargeInProgress']);
+
+type Command =
+  | { kind: 'pause' | 'resume' | 'cancel'; key: string; args: m.SubscriptionActionArgs }
+  | { kind: 'chargeNow'; key: string; args: m.ChargeNowArgs }
+  | { kind: 'permission'; key: string };
+
+class Refused extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function invalid(message: string): never {
+  throw ApplicationFailure.create({ type: REJECTION_TYPES.invalidArgument, message, nonRetryable: true });
+}
+function wrongState(message: string): never {
+  throw ApplicationFailure.create({ type: REJECTION_TYPES.invalidState, message, nonRetryable: true });
+}
+function requireRequestId(v: unknown): void {
+  if (typeof v !== 'string' || v.trim() === '' || v.length > 200) invalid('requestId must be a non-empty string of at most 200 characters');
+}
+
+export async function subscription(input: SubscriptionInput): Promise<SubscriptionState> {
+  const sub = new SubscriptionMachine(input);
+  const known = (key: string) => sub.known(key);
+  setHandler(m.subscriptionState, () => sub.snapshot());
+  setHandler(m.pauseSubscription, (args) => sub.request({ kind: 'pause', key: `pause:${args.requestId}`, args }), {
+    validator: (args) => {
+      requireRequestId(args?.requestId);
+      if (!known(`pause:${args.requestId}`) && sub.status !== 'Active' && sub.status !== 'Paused') wrongState(`the subscription is ${sub.status}; only an active one can be paused`);
+    },
+  });
+  setHandler(m.resumeSubscription, (args) => sub.request({ kind: 'resume', key: `resume:${args.requestId}`, args }), {
+    validator: (args) => {
+      requireRequestId(args?.requestId);
+      if (!known(`resume:${args.requestId}`) && FINAL.has(sub.status)) wrongState(`the subscription is ${sub.status}; it cannot be resumed`);
+    },
+  });
+  setHandler(m.cancelSubscription, (args) => sub.request({ kind: 'cancel', key: `cancel:${args.requestId}`, args }), {
+    validator: (args) => {
+      requireRequestId(args?.requestId);
+      if (args.reason !== undefined && (typeof args.reason !== 'string' || args.reason.length > 255)) invalid('reason must be a string of at most 255 characters');
+      if (!known(`cancel:${args.requestId}`) && FINAL.has(sub.status)) wrongState(`the subscription is already ${sub.status}`);
+    },
+  });
+  setHandler(m.chargeNow, (args) => sub.request({ kind: 'chargeNow', key: `charge:${args.requestId}`, args }), {
+    validator: (args) => {
+      requireRequestId(args?.requestId);
+      if (args.amount !== undefined && (typeof args.amount !== 'number' || !Number.isSafeInteger(args.amount) || args.amount <= 0)) invalid('amount must be a positive integer of the currency minor unit');
+      if (!known(`charge:${args.requestId}`) && sub.status !== 'Active' && sub.status !== 'Suspended') wrongState(`the subscription is ${sub.status}; resume it before charging`);
+    },
+  });
+  setHandler(m.periodOutcome, (outcome) => sub.outcome(outcome));
+  setHandler(m.permissionChanged, () => sub.permissionChanged());
+  return await sub.run();
+}
+
+class SubscriptionMachine {
+  private readonly workflowId = workflowInfo().workflowId;
+  private readonly timings: SubscriptionTimings;
+  private readonly s: SubscriptionCarried;
+  private readonly queue: Command[] = [];
+  private readonly queued = new Set<string>();
+  private readonly results = new Map<string, StoredResult>();
+  private readonly outcomes = new Map<number, PeriodOutcome>();
+  private readonly startedAt: number;
+  private chargedThisRun = 0;
+  private permissionSeq = 0;
+
+  constructor(private readonly input: SubscriptionInput) {
+    this.timings = { ...DEFAULT_SUBSCRIPTION_TIMINGS, ...input.timings };
+    this.startedAt = Date.parse(input.startedAt);
+    this.s = input.carried ?? {
+      status: 'Active',
+      period: 1,
+      scheduleIndex: 0,
+      nextChargeAt: scheduledChargeAt(this.startedAt, input.frequency, 1),
+      periods: [],
+      results: [],
+      eventSeq: 0,
+    };
+    for (const [k, v] of this.s.results) this.results.set(k, v);
+  }
+
+  get status(): SubscriptionStatus {
+    return this.s.status;
+  }
+
+  known(key: string): boolean {
+    return this.results.has(key) || this.queued.has(key);
+  }
+
+  snapshot(): SubscriptionState {
+    return {
+      subscriptionId: this.input.subscriptionId,
+      workflowId: this.workflowId,
+      chargePermissionId: this.input.chargePermissionId,
+      status: this.s.status,
+      amount: this.input.amount.amount,
+      currency: this.input.amount.currency,
+      frequency: this.input.frequency,
+      paymentIntent: this.input.paymentIntent,
+      nextChargeAt: this.s.status === 'Active' && this.s.nextChargeAt !== undefined ? new Date(this.s.nextChargeAt).toISOString() : undefined,
+      periods: this.s.periods.map((p) => ({ ...p })),
+      lastError: this.s.lastError,
+    };
+  }
+
+  async request<T>(cmd: Command): Promise<T> {
+    if (!this.known(cmd.key)) {
+      this.queued.add(cmd.key);
+      this.queue.push(cmd);
+    }
+    await condition(() => this.results.has(cmd.key));
+    const r = this.results.get(cmd.key) as StoredResult;
+    if (r.ok) return r.value as T;
+    throw toUpdateFailure(r.code, r.message, r.details);
+  }
+
+  outcome(o: PeriodOutcome): void {
+    this.outcomes.set(o.period, o);
+  }
+
+  permissionChanged(): void {
+    if (this.queue.some((c) => c.kind === 'permission')) return;
+    this.permissionSeq += 1;
+    this.queue.push({ kind: 'permission', key: `permission#${this.permissionSeq}` });
+  }
+
+  // ---------------------------------------------------------------- main loop
+
+  async run(): Promise<SubscriptionState> {
+    await this.save();
+    while (!FINAL.has(this.s.status)) {
+      const cmd = this.queue.shift();
+      if (cmd) {
+        await this.execute(cmd);
+        continue;
+      }
+      const due = this.s.status === 'Active' ? this.s.nextChargeAt : undefined;
+      if (due !== undefined && Date.now() >= due) {
+        this.s.scheduleIndex += 1;
+        this.s.nextChargeAt = scheduledChargeAt(this.startedAt, this.input.frequency, this.s.scheduleIndex + 1);
+        // A failed scheduled charge suspends the subscription (recorded and announced); nobody waits for it.
+        await this.charge(this.input.amount.amount);
+        await this.save();
+        continue;
+      }
+      if (this.chargedThisRun >= this.timings.continueAsNewAfterPeriods || workflowInfo().continueAsNewSuggested) {
+        await condition(() => allHandlersFinished() || this.queue.length > 0);
+        if (this.queue.length === 0) await this.continueAsNew();
+        continue;
+      }
+      if (due === undefined) await condition(() => this.queue.length > 0);
+      else await condition(() => this.queue.length > 0, Math.max(1, due - Date.now()));
+    }
+    await condition(allHandlersFinished);
+    return this.snapshot();
+  }
+
+  private async continueAsNew(): Promise<never> {
+    const carried: SubscriptionCarried = {
+      ...this.s,
+      periods: this.s.periods.slice(-MAX_CARRIED_PERIODS),
+      results: [...this.results.entries()].slice(-MAX_CARRIED_RESULTS),
+    };
+    return continueAsNew<typeof subscription>({ ...this.input, carried });
+  }
+
+  private async execute(cmd: Command): Promise<void> {
+    let result: StoredResult;
+    try {
+      result = { ok: true, value: await this.dispatch(cmd) };
+    } catch (err) {
+      if (!(err instanceof Refused)) throw err;
+      result = { ok: false, code: err.code, message: err.message };
+    }
+    await this.save();
+    this.queued.delete(cmd.key);
+    if (cmd.kind !== 'permission') this.results.set(cmd.key, result);
+  }
+
+  private dispatch(cmd: Command): Promise<unknown> {
+    switch (cmd.kind) {
+      case 'pause':
+        return this.pause();
+      case 'resume':
+        return this.resume();
+      case 'cancel':
+        return this.cancel(cmd.args.reason);
+      case 'chargeNow':
+        return this.chargeNow(cmd.args.amount ?? this.input.amount.amount);
+      case 'permission':
+        return this.refreshPermission();
+    }
+  }
+
+  private actionResult(): m.SubscriptionActionResult {
+    const s = this.snapshot();
+    return { status: s.status, nextChargeAt: s.nextChargeAt };
+  }
+
+  // ---------------------------------------------------------------- admin actions
+
+  private async pause(): Promise<m.SubscriptionActionResult> {
+    if (this.s.status === 'Active') {
+      this.s.status = 'Paused';
+      await this.emit('subscription.paused', {});
+    }
+    return this.actionResult();
+  }
+
+  /** Back to Active if Amazon still lets the permission be charged; periods missed meanwhile are skipped, not charged. */
+  private async resume(): Promise<m.SubscriptionActionResult> {
+    if (FINAL.has(this.s.status)) throw new Refused(REJECTION_TYPES.invalidState, `the subscription is ${this.s.status}`);
+    if (this.s.status === 'Active') return this.actionResult();
+    const permission = await this.readPermission();
+    if (permission.state !== 'Chargeable') {
+      if (permission.state === 'Closed') await this.close(permission.reason);
+      throw new Refused('InvalidChargePermissionStatus', `Amazon reports the charge permission ${permission.state}${permission.reason ? ` (${permission.reason})` : ''}; the buyer must fix the payment method first`);
+    }
+    this.s.status = 'Active';
+    this.s.lastError = undefined;
+    this.skipMissedPeriods();
+    await this.emit('subscription.resumed', {});
+    return this.actionResult();
+  }
+
+  private skipMissedPeriods(): void {
+    for (;;) {
+      const next = scheduledChargeAt(this.startedAt, this.input.frequency, this.s.scheduleIndex + 1);
+      if (next === undefined || next > Date.now()) {
+        this.s.nextChargeAt = next;
+        return;
+      }
+      this.s.scheduleIndex += 1;
+    }
+  }
+
+  /** Closes the permission at Amazon (charges already made stay capturable and refundable) and ends the subscription. */
+  private async cancel(reason: string | undefined): Promise<m.SubscriptionActionResult> {
+    try {
+      await amazon.closeChargePermission({ orderId: this.input.subscriptionId, chargePermissionId: this.input.chargePermissionId, reason: reason ?? 'MerchantClosed', cancelPendingCharges: false });
+    } catch (err) {
+      const f = failureOf(err);
+      // Closed already (by the buyer or Amazon): the subscription ends all the same.
+      if (f.code !== 'InvalidChargePermissionStatus') throw new Refused(f.code, f.message);
+    }
+    this.s.status = 'Canceled';
+    await this.emit('subscription.canceled', { reason: reason ?? 'MerchantClosed' });
+    return this.actionResult();
+  }
+
+  private async chargeNow(amount: number): Promise<m.ChargeNowResult> {
+    const outcome = await this.charge(amount);
+    if (!outcome.ok) throw new Refused(outcome.code ?? 'ChargeFailed', outcome.message ?? 'the charge failed');
+    if (this.s.status === 'Suspended') {
+      this.s.status = 'Active';
+      this.s.lastError = undefined;
+      this.skipMissedPeriods();
+    }
+    return { status: this.s.status, period: outcome.period, orderId: outcome.orderId, paymentStatus: outcome.paymentStatus, chargeId: outcome.chargeId };
+  }
+
+  private async refreshPermission(): Promise<void> {
+    let permission;
+    try {
+      permission = await this.readPermission();
+    } catch (err) {
+      log.warn('re-reading the charge permission failed', { subscriptionId: this.input.subscriptionId, error: err instanceof Error ? err.message : String(err) });
+      return;
+    }
+    if (permission.state === 'Closed') await this.close(permission.reason);
+    else if (permission.state === 'NonChargeable' && !PASSING_REASONS.has(permission.reason ?? '') && this.s.status === 'Active') {
+      await this.suspend({ code: permission.reason ?? 'NonChargeable', message: `Amazon made the charge permission non-chargeable (${permission.reason ?? 'no reason given'})` });
+    }
+  }
+
+  // ---------------------------------------------------------------- charging
+
+  private async readPermission(): Promise<{ state: string; reason?: string }> {
+    const p = await poller.getChargePermission({ chargePermissionId: this.input.chargePermissionId });
+    // A passing reason (a charge in progress) never hides a lasting one.
+    const reason = p.reasons.find((r) => !PASSING_REASONS.has(r)) ?? p.reasons[0];
+    return { state: p.state, reason };
+  }
+
+  /**
+   * One period: check the permission, start the period's order (it charges with a key of its own and retries soft
+   * declines with fresh keys), and wait for it to report. Any failure suspends the subscription and tells the admin.
+   */
+  private async charge(amount: number): Promise<PeriodOutcome> {
+    const period = this.s.period + 1;
+    const orderId = periodOrderId(this.input.subscriptionId, period);
+    const fail = async (f: FailureInfo, result: string): Promise<PeriodOutcome> => {
+      this.s.periods.push({ period, orderId, at: new Date(Date.now()).toISOString(), amount, result });
+      await this.suspend(f, period, orderId);
+      return { period, orderId, ok: false, paymentStatus: 'Declined', code: f.code, message: f.message };
+    };
+    let permission;
+    try {
+      permission = await this.readPermission();
+    } catch (err) {
+      const f = failureOf(err);
+      return fail(f, f.code);
+    }
+    if (permission.state === 'Closed') {
+      await this.close(permission.reason);
+      return { period, orderId, ok: false, paymentStatus: 'Declined', code: 'InvalidChargePermissionStatus', message: `the charge permission is Closed (${permission.reason ?? 'no reason given'})` };
+    }
+    if (permission.state === 'NonChargeable' && !PASSING_REASONS.has(permission.reason ?? '')) {
+      return fail({ code: permission.reason ?? 'NonChargeable', message: `Amazon reports the charge permission NonChargeable (${permission.reason ?? 'no reason given'})` }, 'NonChargeable');
+    }
+    this.s.period = period;
+    this.chargedThisRun += 1;
+    const child: OrderPaymentInput = {
+      orderId,
+      amount: { amount, currency: this.input.amount.currency },
+      settings: { ...this.input.orderSettings, paymentIntent: this.input.paymentIntent, recurring: true, linkOrderStatus: false, canHandlePendingAuthorization: false },
+      ...(this.input.orderTimings ? { timings: this.input.orderTimings } : {}),
+      recurringCharge: { subscriptionId: this.input.subscriptionId, subscriptionWorkflowId: this.workflowId, chargePermissionId: this.input.chargePermissionId, period },
+      ...(this.input.merchantStoreName ? { merchantStoreName: this.input.merchantStoreName } : {}),
+      ...(this.input.softDescriptor ? { softDescriptor: this.input.softDescriptor } : {}),
+    };
+    try {
+      await startChild(WORKFLOW_TYPE, {
+        workflowId: orderWorkflowId(orderId),
+        args: [child],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      });
+    } catch (err) {
+      return fail({ code: 'DuplicateOrderId', message: `could not start the order ${orderId}: ${err instanceof Error ? err.message : String(err)}` }, 'NotStarted');
+    }
+    const reported = await condition(() => this.outcomes.has(period), this.timings.chargeOutcomeTimeoutMs);
+    if (!reported) {
+      return fail({ code: 'ChargeOutcomeUnknown', message: `the order ${orderId} did not report its charge in time; check it before resuming` }, 'Unknown');
+    }
+    const outcome = this.outcomes.get(period) as PeriodOutcome;
+    this.outcomes.delete(period);
+    if (!outcome.ok) return fail({ code: outcome.code ?? 'Declined', message: outcome.message ?? 'the charge was declined' }, outcome.code ?? 'Declined');
+    this.s.periods.push({ period, orderId, at: new Date(Date.now()).toISOString(), amount, result: outcome.paymentStatus, chargeId: outcome.chargeId });
+    this.s.lastError = undefined;
+    await this.emit('recurring.charge.succeeded', { period, orderId, amount, currency: this.input.amount.currency, paymentStatus: outcome.paymentStatus, chargeId: outcome.chargeId });
+    return outcome;
+  }
+
+  private async suspend(f: FailureInfo, period?: number, orderId?: string): Promise<void> {
+    this.s.lastError = { code: f.code, message: f.message };
+    log.warn('subscription suspended', { subscriptionId: this.input.subscriptionId, code: f.code, period });
+    if (period !== undefined) await this.emit('recurring.charge.failed', { period, orderId, code: f.code, message: f.message });
+    if (this.s.status !== 'Suspended') {
+      this.s.status = 'Suspended';
+      await this.emit('subscription.suspended', { code: f.code, message: f.message });
+    }
+  }
+
+  private async close(reason: string | undefined): Promise<void> {
+    if (FINAL.has(this.s.status)) return;
+    this.s.status = 'Closed';
+    this.s.lastError = { code: reason ?? 'Closed', message: `Amazon closed the charge permission (${reason ?? 'no reason given'})` };
+    await this.emit('subscription.closed', { reason });
+  }
+
+  // ---------------------------------------------------------------- projection and shop events
+
+  private async save(): Promise<void> {
+    const st = this.snapshot();
+    await localDb.saveSubscription({
+      subscriptionId: st.subscriptionId,
+      workflowId: st.workflowId,
+      chargePermissionId: st.chargePermissionId,
+      status: st.status,
+      amount: st.amount,
+      currency: st.currency,
+      frequencyUnit: st.frequency.unit,
+      frequencyValue: st.frequency.value,
+      paymentIntent: st.paymentIntent,
+      periodsCharged: this.s.period,
+      nextChargeAt: st.nextChargeAt,
+      lastErrorCode: st.lastError?.code,
+      lastErrorMessage: st.lastError?.message,
+    });
+  }
+
+  /** Records the event and posts it to the shop in a workflow of its own, so a slow shop never holds a charge. */
+  private async emit(type: ShopEventType, data: Record<string, unknown>): Promise<void> {
+    this.s.eventSeq += 1;
+    const eventId = `${this.workflowId}:${this.s.eventSeq}:${type}`;
+    await startChild('shopEventDelivery', {
+      workflowId: `shop-event-${eventId}`,
+      args: [{ eventId, type, subscriptionId: this.input.subscriptionId, occurredAt: new Date(Date.now()).toISOString(), data: { ...data, status: this.s.status, chargePermissionId: this.input.chargePermissionId } }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    }).catch((err: unknown) => log.warn('shop event not started (already sent?)', { eventId, error: err instanceof Error ? err.message : String(err) }));
+  }
+}
