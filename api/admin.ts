@@ -132,11 +132,12 @@ export function adminRoutes(deps: AdminDeps): Router {
 
   router.get('/api/admin/orders/:orderId', viewer, async (req: Request, res: Response) => {
     const orderId = orderIdOf(req);
-    const [state, rows, disputes, trackers] = await Promise.all([
+    const [state, rows, disputes, trackers, memo] = await Promise.all([
       deps.orders.state(orderId),
       deps.prisma.paymentHistory.findMany({ where: { orderId }, orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }] }),
       deps.prisma.dispute.findMany({ where: { orderId }, orderBy: { createdAt: 'asc' } }),
       deps.prisma.deliveryTracker.findMany({ where: { orderId }, orderBy: { id: 'asc' } }),
+      deps.orders.memo(orderId).catch(() => ({}) as Record<string, unknown>),
     ]);
     // The database holds every history row; the workflow's copy may be trimmed after continue-as-new.
     const history =
@@ -144,7 +145,7 @@ export function adminRoutes(deps: AdminDeps): Router {
         ? rows.map((r) => ({ at: r.occurredAt.toISOString(), kind: r.kind, amazonObjectId: r.amazonObjectId, amount: r.amount === null ? null : money(r.amount, r.currency ?? state.currency), result: r.result, message: r.message, debugDetail: r.debugDetail }))
         : state.history.map((h) => ({ at: h.at, kind: h.kind, amazonObjectId: h.amazonObjectId ?? null, amount: h.amount === undefined ? null : money(h.amount, h.currency), result: h.result, message: h.message ?? null, debugDetail: h.debugDetail ?? null }));
     const warnings = disputes.some((d) => d.addressSource !== 'amazon') ? [NO_PROTECTION_WARNING] : [];
-    res.json({ ...detailFromState(state), history, disputes: disputes.map(disputeView), deliveryTrackers: trackers.map(deliveryTrackerView), warnings });
+    res.json({ ...detailFromState(state), checkout: checkoutFromMemo(memo), history, disputes: disputes.map(disputeView), deliveryTrackers: trackers.map(deliveryTrackerView), warnings });
   });
 
   // Money-moving actions: the update id is derived from the caller's requestId, so Temporal and the
@@ -239,9 +240,9 @@ export function adminRoutes(deps: AdminDeps): Router {
 
   router.put('/api/admin/settings', editor, async (req: Request, res: Response) => {
     const body = { ...((req.body ?? {}) as Record<string, unknown>) };
-    const legacy = ['mwsAccessKey', 'mwsSecretKey', 'mwsAuthToken', 'accessKeyId', 'secretAccessKey', 'secretKey'].filter((k) => k in body);
+    const legacy = legacyMwsFields(body);
     if (legacy.length > 0) {
-      throw new ApiError(422, 'legacy_mws_keys', 'MWS access keys belong to the retired Amazon Pay v1 API (retired) and are not accepted; use an API v2 public key id and private key', { fields: legacy });
+      throw new ApiError(422, 'legacy_mws_keys', LEGACY_MWS_MESSAGE, { fields: legacy });
     }
     const envOnly = ['region', 'sandbox', 'endpoint'].filter((k) => k in body);
     if (envOnly.length > 0) throw new ApiError(422, 'environment_setting', 'Region, environment and endpoint are set with AMAZON_PAY_REGION, AMAZON_PAY_SANDBOX and AMAZON_PAY_ENDPOINT', { fields: envOnly });
@@ -276,4 +277,45 @@ function credentialsView(m: AmazonPayConfig) {
     publicKeyId: m.publicKeyId ?? null,
     privateKey: m.privateKey ? 'configured' : 'missing',
   };
+}
+
+/** Checkout facts the order's workflow carries in its memo: how it was paid for and what the quick checkout page said. */
+function checkoutFromMemo(memo: Record<string, unknown>) {
+  const str = (v: unknown) => (typeof v === 'string' ? v : null);
+  const addressSource = str(memo.addressSource);
+  return {
+    mode: str(memo.checkoutMode) ?? 'standard',
+    /** "amazon" (chargeback protection applies) or "buyer"; null for orders started before it was recorded. */
+    addressSource,
+    chargebackProtection: addressSource === null ? null : addressSource === 'amazon',
+    placement: str(memo.placement),
+    note: str(memo.note),
+    customFields: typeof memo.customFields === 'object' && memo.customFields !== null ? memo.customFields : null,
+  };
+}
+
+export const LEGACY_MWS_MESSAGE =
+  'MWS keys (access key id, secret access key, auth token) belong to the retired Amazon Pay v1 API and are not accepted; use the API v2 credentials: amazonPay: {merchantId, storeId, publicKeyId, privateKey} (a key pair created in Seller Central)';
+
+const LEGACY_NAMES = new Set(['accesskey', 'accesskeyid', 'secretkey', 'secretaccesskey', 'awsaccesskeyid', 'awssecretaccesskey', 'awssecretkey', 'authtoken']);
+
+/**
+ * Fields of a settings update that are v1 (MWS) credentials, at the top level or inside
+ * `amazonPay`, however spelt (mwsAccessKey, mws_access_key_id, secretAccessKey, …), and a v1
+ * access key (AKIA…) given as the public key id.
+ */
+export function legacyMwsFields(body: Record<string, unknown>): string[] {
+  const isLegacy = (k: string) => {
+    const n = k.toLowerCase().replace(/[^a-z]/g, '');
+    return n.startsWith('mws') || LEGACY_NAMES.has(n);
+  };
+  const out = Object.keys(body).filter(isLegacy);
+  const nested = body.amazonPay;
+  if (typeof nested === 'object' && nested !== null && !Array.isArray(nested)) {
+    const n = nested as Record<string, unknown>;
+    out.push(...Object.keys(n).filter(isLegacy).map((k) => `amazonPay.${k}`));
+    if (typeof n.publicKeyId === 'string' && /^AKIA[A-Z0-9]{12,}$/.test(n.publicKeyId)) out.push('amazonPay.publicKeyId');
+  }
+  if (typeof body.publicKeyId === 'string' && /^AKIA[A-Z0-9]{12,}$/.test(body.publicKeyId)) out.push('publicKeyId');
+  return out;
 }

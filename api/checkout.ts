@@ -14,7 +14,7 @@ import type { OrderPaymentInput } from '../workflows/types';
 import { requireRole } from './auth';
 import { ApiError } from './errors';
 import type { OrdersGateway } from './orders';
-import { assertQuickCheckoutAllowed, QUICK_SCOPES, quickCustomer, type SessionBuyerData } from './quick-checkout';
+import { assertQuickCheckoutAllowed, assertQuickCheckoutRequest, QUICK_SCOPES, quickCustomer, type SessionBuyerData } from './quick-checkout';
 import { completeCheckoutSchema, confirmCheckoutSchema, orderIdSchema, reviewQuerySchema, startCheckoutSchema } from './schemas';
 
 export interface CheckoutDeps {
@@ -26,13 +26,13 @@ export interface CheckoutDeps {
   actionTimeoutMs?: number;
 }
 
-const SCRIPT_URLS: Record<AmazonPayConfig['region'], string> = {
+export const SCRIPT_URLS: Record<AmazonPayConfig['region'], string> = {
   jp: 'https://static-fe.payments-amazon.com/checkout.js',
   eu: 'https://static-eu.payments-amazon.com/checkout.js',
   na: 'https://static-na.payments-amazon.com/checkout.js',
 };
-const LEDGER_CURRENCY: Record<AmazonPayConfig['region'], string> = { jp: 'JPY', eu: 'EUR', na: 'USD' };
-const LANGUAGE: Record<AmazonPayConfig['region'], string> = { jp: 'ja_JP', eu: 'en_GB', na: 'en_US' };
+export const LEDGER_CURRENCY: Record<AmazonPayConfig['region'], string> = { jp: 'JPY', eu: 'EUR', na: 'USD' };
+export const LANGUAGE: Record<AmazonPayConfig['region'], string> = { jp: 'ja_JP', eu: 'en_GB', na: 'en_US' };
 
 /** A standard checkout asks for the same buyer data a quick checkout needs. */
 const DEFAULT_SCOPES = QUICK_SCOPES;
@@ -64,6 +64,9 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
     if (!settings.enabled) throw new ApiError(409, 'amazon_pay_disabled', 'Amazon Pay is switched off in the shop settings');
     const quick = body.mode === 'quick';
     if (quick) assertQuickCheckoutAllowed(settings);
+    assertQuickCheckoutRequest(settings, body);
+    // What the quick checkout page carried, kept with the order (its memo) for the admin's order detail.
+    const quickPage = quick ? { placement: body.placement ?? 'cart', ...(body.note ? { note: body.note } : {}), ...(body.customFields ? { customFields: body.customFields } : {}) } : {};
     // A quick checkout has no address form in the shop: Amazon's address is the order's address.
     const addressSource = quick ? 'amazon' : settings.addressSource;
     const m = deps.merchant;
@@ -99,7 +102,7 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
       ...(storeName ? { merchantStoreName: storeName } : {}),
       ...(settings.softDescriptor ? { softDescriptor: settings.softDescriptor } : {}),
     };
-    await deps.orders.start(input, { resultReturnUrl: body.resultReturnUrl, reviewReturnUrl: body.reviewReturnUrl, checkoutMode: quick ? 'quick' : 'standard', addressSource });
+    await deps.orders.start(input, { resultReturnUrl: body.resultReturnUrl, reviewReturnUrl: body.reviewReturnUrl, checkoutMode: quick ? 'quick' : 'standard', addressSource, ...quickPage });
 
     const scriptUrl = m.endpoint === 'simulator' ? `https://${m.simulatorAddress}/checkout.js` : SCRIPT_URLS[m.region];
     res.status(201).json({
@@ -108,6 +111,7 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
       paymentIntent,
       mode: quick ? 'quick' : 'standard',
       addressSource,
+      ...quickPage,
       amount: body.amount,
       payloadJSON,
       signature,

@@ -22,6 +22,7 @@ import { errorBody } from './errors';
 import { openApiRoutes } from './openapi';
 import { createDeliveryTrackingStarter } from './delivery-tracking';
 import { memberRoutes } from './members';
+import { storefrontRoutes } from './storefront';
 import { createOrdersGateway } from './orders';
 import { webhookRoutes } from './webhook';
 
@@ -70,7 +71,8 @@ export function createEngineApp(deps: EngineAppDeps): Express {
     publicRoutes: [
       { path: '/api/checkouts', limiter, router: checkout },
       { path: '/api/webhooks', limiter, router: webhook },
-      { path: '/api/members', limiter, router: memberRoutes({ prisma: deps.prisma, amazonPay: deps.amazonPay }) },
+      { path: '/api/storefront', limiter, router: storefrontRoutes({ prisma: deps.prisma, merchant: deps.merchant }) },
+      { path: '/api/members', limiter, router: memberRoutes({ prisma: deps.prisma, amazonPay: deps.amazonPay, merchant: deps.merchant }) },
     ],
   });
 }

@@ -3,18 +3,32 @@
  * email equals the email Amazon holds for that buyer; unlink; look up by either side; and the data
  * "Sign in with Amazon" needs (the buyer behind a buyerToken and the member linked to it). The
  * shop owns its members; the engine keeps only the link. Storefront keys link, unlink and look up;
- * viewers read; editors may also unlink.
+ * viewers read; editors may also unlink. Everything that starts from Amazon's sign-in (the signed
+ * sign-in button, the sign-in itself and a link made from a buyerToken) needs the shop setting
+ * signInWithAmazon and Amazon Pay enabled; otherwise 409 sign_in_with_amazon_disabled.
  */
 import { Router, type Request, type Response } from 'express';
 import type { WebStoreClient } from '../lib/amazon-pay-client';
+import type { AmazonPayConfig } from '../lib/config';
+import { readSettingsCached, type ShopSettings } from '../lib/settings';
 import type { MemberLink, PrismaClient } from '../prisma/generated/client';
 import { requireRole } from './auth';
 import { ApiError } from './errors';
-import { buyerIdSchema, linkMemberSchema, memberIdSchema, signInSchema } from './schemas';
+import { LANGUAGE, LEDGER_CURRENCY } from './checkout';
+import { buyerIdSchema, linkMemberSchema, memberIdSchema, signInButtonSchema, signInSchema } from './schemas';
+import { buttonScriptUrl } from './storefront';
 
 export interface MembersDeps {
   prisma: PrismaClient;
   amazonPay: WebStoreClient;
+  /** For the signed Sign in with Amazon button (store id, public key id, region). */
+  merchant: AmazonPayConfig;
+}
+
+/** Sign in with Amazon is offered only when the shop shows its button (setting signInWithAmazon) and Amazon Pay is on. */
+export function assertSignInAllowed(settings: ShopSettings): void {
+  if (!settings.enabled) throw new ApiError(409, 'amazon_pay_disabled', 'Amazon Pay is switched off in the shop settings');
+  if (!settings.signInWithAmazon) throw new ApiError(409, 'sign_in_with_amazon_disabled', 'Sign in with Amazon is switched off in the shop settings (signInWithAmazon); the shop should not show its button');
 }
 
 interface AmazonBuyer {
@@ -51,6 +65,8 @@ export function memberRoutes(deps: MembersDeps): Router {
   /** Amazon's buyer id and email from whichever of the three sources the shop gave. */
   async function amazonIdentity(b: { buyerToken?: string; orderId?: string; buyerId?: string }): Promise<{ buyerId: string; email: string }> {
     if (b.buyerToken !== undefined) {
+      // A buyerToken only comes from the Sign in with Amazon button.
+      assertSignInAllowed(await readSettingsCached(prisma));
       const buyer = await buyerFromToken(deps.amazonPay, b.buyerToken);
       if (!buyer.buyerId || !buyer.email) throw new ApiError(422, 'buyer_email_unavailable', 'Amazon gave no buyer id or email for this buyerToken (request the email scope)');
       return { buyerId: buyer.buyerId, email: buyer.email };
@@ -100,9 +116,43 @@ export function memberRoutes(deps: MembersDeps): Router {
     res.json({ link: linkView(link) });
   });
 
+  // The Sign in with Amazon button: a payload signed with the merchant's key (the shop never holds it).
+  router.post('/api/members/sign-in/button', writer, async (req: Request, res: Response) => {
+    const body = signInButtonSchema.parse(req.body);
+    assertSignInAllowed(await readSettingsCached(prisma));
+    const m = deps.merchant;
+    const payloadJSON = JSON.stringify({
+      signInReturnUrl: body.signInReturnUrl,
+      ...(body.signInCancelUrl ? { signInCancelUrl: body.signInCancelUrl } : {}),
+      storeId: m.storeId,
+      signInScopes: body.signInScopes ?? ['name', 'email'],
+    });
+    const signature = deps.amazonPay.generateButtonSignature(payloadJSON);
+    res.status(201).json({
+      payloadJSON,
+      signature,
+      publicKeyId: m.publicKeyId,
+      algorithm: m.algorithm,
+      merchantId: m.merchantId,
+      region: m.region,
+      sandbox: m.sandbox,
+      button: {
+        scriptUrl: buttonScriptUrl(m),
+        merchantId: m.merchantId,
+        ledgerCurrency: LEDGER_CURRENCY[m.region],
+        checkoutLanguage: LANGUAGE[m.region],
+        productType: 'SignIn',
+        placement: 'Other',
+        sandbox: m.sandbox,
+        signInConfig: { payloadJSON, signature, publicKeyId: m.publicKeyId, algorithm: m.algorithm },
+      },
+    });
+  });
+
   // Sign in with Amazon: the shop sends the buyerToken from its signInReturnUrl and signs the linked member in.
   router.post('/api/members/sign-in', writer, async (req: Request, res: Response) => {
     const { buyerToken } = signInSchema.parse(req.body);
+    assertSignInAllowed(await readSettingsCached(prisma));
     const buyer = await buyerFromToken(deps.amazonPay, buyerToken);
     if (!buyer.buyerId) throw new ApiError(422, 'invalid_buyer_token', 'Amazon gave no buyer for this buyerToken');
     const link = await prisma.memberLink.findUnique({ where: { buyerId: buyer.buyerId } });

@@ -53,7 +53,8 @@ function mapError(err: unknown, orderId: string, operation?: string): never {
 export type ActionOutcome<R> = { done: true; result: R } | { done: false };
 
 export interface OrdersGateway {
-  start(input: OrderPaymentInput, memo: Record<string, string>): Promise<void>;
+  /** memo: what the order's workflow carries for readers (checkoutMode, addressSource, the quick checkout page's note and fields). */
+  start(input: OrderPaymentInput, memo: Record<string, unknown>): Promise<void>;
   memo(orderId: string): Promise<Record<string, unknown>>;
   state(orderId: string): Promise<OrderPaymentState>;
   /** Sends an update; resolves with its result when done within `waitMs`, else `{done:false}`. */

@@ -54,3 +54,40 @@ export async function quickCustomer(prisma: PrismaClient, settings: ShopSettings
     linkedMemberId: link?.memberId ?? null,
   };
 }
+
+/** The placements whose quick checkout button the settings offer (buttonPosition cart, product or both). */
+export function quickPlacements(settings: ShopSettings): Array<'cart' | 'product'> {
+  const p = settings.quickCheckout.buttonPosition;
+  return p === 'both' ? ['cart', 'product'] : [p];
+}
+
+/** What a checkout start says about the quick checkout page: where its button was, the note and custom fields. */
+export interface QuickCheckoutRequest {
+  mode?: 'standard' | 'quick';
+  placement?: 'cart' | 'product';
+  note?: string;
+  customFields?: { order?: Record<string, unknown>; delivery?: Record<string, unknown> };
+}
+
+/**
+ * The quick checkout page as the settings describe it (SPEC §4): the button only where
+ * buttonPosition puts it (a start without `placement` comes from the cart, as the plugin's does),
+ * the note field and the custom order/delivery fields only when switched on. A standard checkout
+ * has none of these (the shop's own forms collect them). Refused, never silently dropped.
+ */
+export function assertQuickCheckoutRequest(settings: ShopSettings, body: QuickCheckoutRequest): void {
+  const given = (['placement', 'note', 'customFields'] as const).filter((k) => body[k] !== undefined);
+  if (body.mode !== 'quick') {
+    if (given.length > 0) throw new ApiError(400, 'quick_checkout_only', `${given.join(', ')} belong to a quick checkout (mode "quick"); a standard checkout collects them in the shop`, { fields: given });
+    return;
+  }
+  const placement = body.placement ?? 'cart';
+  const allowed = quickPlacements(settings);
+  if (!allowed.includes(placement)) {
+    throw new ApiError(409, 'quick_checkout_placement_not_allowed', `The quick checkout button is not offered on the ${placement} page (quickCheckout.buttonPosition is "${settings.quickCheckout.buttonPosition}")`, { placement, allowed });
+  }
+  if (body.note !== undefined && !settings.quickCheckout.noteField) throw new ApiError(409, 'note_field_disabled', 'The note field (備考) of quick checkout is switched off in the shop settings (quickCheckout.noteField)');
+  if (body.customFields !== undefined && !settings.quickCheckout.customFields) {
+    throw new ApiError(409, 'custom_fields_disabled', 'Custom order/delivery fields of quick checkout are switched off in the shop settings (quickCheckout.customFields)');
+  }
+}

@@ -45,6 +45,22 @@ export const requestIdSchema = z
   .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'expected 1-100 characters: letters, digits and . _ : -')
   .describe('Chosen by the caller; the same requestId again returns the first result and never acts twice');
 
+/** Where a quick checkout button sits in the shop (settings quickCheckout.buttonPosition: cart, product or both). */
+export const quickPlacementSchema = z.enum(['cart', 'product']);
+
+const customFieldMap = z
+  .record(
+    z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'expected a field key of 1-64 letters, digits, _ and - (hyphens allowed)'),
+    z.union([z.string().trim().max(1000), z.array(z.string().trim().max(200)).max(20)]),
+  )
+  .refine((m) => Object.keys(m).length <= 30, 'at most 30 fields');
+
+/** The shop's custom order fields (カスタム・オーダーフィールド) and delivery fields (カスタム・デリバリーフィールド). */
+export const quickCustomFieldsSchema = z.strictObject({
+  order: customFieldMap.optional().describe('カスタム・オーダーフィールド: key → value (or values of a multiple choice)'),
+  delivery: customFieldMap.optional().describe('カスタム・デリバリーフィールド: key → value (or values)'),
+});
+
 export const startCheckoutSchema = z.strictObject({
   orderId: orderIdSchema,
   mode: z
@@ -64,6 +80,11 @@ export const startCheckoutSchema = z.strictObject({
     .max(7)
     .optional()
     .describe('Buyer data requested from Amazon (default name, email, phoneNumber, billingAddress, shippingAddress)'),
+  placement: quickPlacementSchema
+    .optional()
+    .describe("Quick checkout only: where the button was pressed (default `cart`); refused with 409 quick_checkout_placement_not_allowed when quickCheckout.buttonPosition does not offer it there"),
+  note: z.string().trim().min(1).max(1000).optional().describe('Quick checkout only: the buyer note (備考); needs quickCheckout.noteField, else 409 note_field_disabled. Kept with the order'),
+  customFields: quickCustomFieldsSchema.optional().describe('Quick checkout only: custom order and delivery fields; need quickCheckout.customFields, else 409 custom_fields_disabled. Kept with the order'),
 });
 export type StartCheckout = z.infer<typeof startCheckoutSchema>;
 
@@ -150,3 +171,15 @@ export const linkMemberSchema = z
   });
 
 export const signInSchema = z.strictObject({ buyerToken: buyerTokenSchema });
+
+/** Sign in with Amazon button (SPEC §6): the engine signs the payload with the merchant's key. */
+export const signInButtonSchema = z.strictObject({
+  signInReturnUrl: httpUrl.describe('Where Amazon sends the buyer after sign-in, with ?buyerToken=…'),
+  signInCancelUrl: httpUrl.optional().describe('Where Amazon sends a buyer who cancels'),
+  signInScopes: z
+    .array(z.enum(['name', 'email', 'postalCode', 'shippingAddress', 'billingAddress', 'phoneNumber']))
+    .min(1)
+    .max(6)
+    .optional()
+    .describe('Buyer data Amazon shares at sign-in (default name, email: linking needs the email)'),
+});

@@ -1,5 +1,6 @@
 // The order list (受注リスト) and the payment-information panel (決済情報) of one order, server-rendered.
 import { esc } from './html';
+import { checkoutSection, type CheckoutInfo } from './views-checkout';
 import { disputesSection, trackersSection, type DisputeRow, type TrackerRow } from './views-disputes';
 import { HISTORY_KIND_LABELS, ORDER_STATUS_LABELS, PAYMENT_STATUS_LABELS, formatDate, formatMoney, label, minorDigits, t, type Lang } from './i18n';
 
@@ -59,6 +60,7 @@ export interface OrderDetail {
   completed: boolean;
   history: HistoryRow[];
   disputes?: DisputeRow[];
+  checkout?: CheckoutInfo;
   deliveryTrackers?: TrackerRow[];
 }
 
@@ -161,6 +163,7 @@ ${money('authorized', t(lang, 'authorized'))}${money('captured', t(lang, 'captur
 </tbody></table></section></div>
 ${d.lastError?.code ? `<p class="error" id="last-error">${esc(t(lang, 'lastError'))}: <strong>${esc(d.lastError.code)}</strong> ${esc(d.lastError.message ?? '')}</p>` : ''}
 ${actions(lang, d, canEdit)}
+${checkoutSection(lang, d.checkout)}
 ${disputesSection(lang, d.disputes)}
 ${trackersSection(lang, d.deliveryTrackers)}
 ${historyTable(lang, d.history)}

@@ -53,6 +53,8 @@ export function settingsPage(lang: Lang, v: SettingsView, canEdit: boolean, csrf
   const radios = (name: string, value: unknown, legend: string, choices: [string, string][]) =>
     `<fieldset><legend>${esc(legend)}</legend>${choices.map(([v, text]) => `<span class="radio"><input type="radio" id="s-${name}-${v}" name="${name}" value="${v}"${value === v ? ' checked' : ''}${dis}><label for="s-${name}-${v}">${esc(text)}</label></span>`).join(' ')}</fieldset>`;
   const text = (name: string, value: unknown, labelText: string, extra: string) => `<label for="s-${name}">${esc(labelText)}</label><input id="s-${name}" name="${name}" value="${esc(value ?? '')}" ${extra}${dis}>`;
+  const help = (id: string, textValue: string) => `<p class="note" id="${id}">${esc(textValue)}</p>`;
+  const positions: [string, string][] = [['cart', L(lang, 'カート', 'Cart')], ['product', L(lang, '商品ページ', 'Product page')], ['both', L(lang, 'カートと商品ページ', 'Cart and product page')]];
   const intent: [string, string][] = [['Authorize', L(lang, '与信', 'Authorize')], ['AuthorizeWithCapture', L(lang, '与信売上計上', 'Authorize with capture')]];
   const chargeback = L(lang, 'チャージバック保護は、Amazonアカウントの住所を使用した場合にのみ適用されます。購入者が入力した住所を使うと保護の対象外になります。', 'Chargeback protection only applies when the address from the Amazon account is used; with the buyer-entered address it does not.');
   const warnings = v.warnings.filter((w) => !/chargeback/i.test(w));
@@ -68,12 +70,16 @@ ${radios('paymentIntent', s.paymentIntent, L(lang, '処理区分', 'Payment inte
 ${radios('recurringPaymentIntent', s.recurringPaymentIntent, L(lang, '自動継続課金処理区分', 'Recurring payment intent'), intent)}
 ${check('linkOrderStatus', s.linkOrderStatus, L(lang, '「対応状況」と「決済処理」を連動する', 'Link order status to payment'))}
 ${radios('addressSource', s.addressSource, L(lang, '購入時に利用する配送先', 'Address used for orders'), [['amazon', L(lang, 'Amazonアカウントの住所 (チャージバック保護の対象)', 'Amazon account address (chargeback protection)')], ['buyer', L(lang, '購入者が入力した住所', 'Buyer-entered address')]])}
+${help('help-addressSource', L(lang, '受注ごとに使用した配送先が記録され、決済情報に表示されます。クイック決済では常にAmazonアカウントの住所を使用します。', "Each order records the address it used (shown on the order); quick checkout always uses the Amazon account's address."))}
 ${check('signInWithAmazon', s.signInWithAmazon, L(lang, '「Amazonでログイン」ボタンを表示', 'Show "Sign in with Amazon"'))}
+${help('help-signInWithAmazon', L(lang, '表示しない場合、Amazonでのログインと、ログインで得たbuyerTokenによる会員連携は拒否されます (sign_in_with_amazon_disabled)。', 'When off, Sign in with Amazon and member links from its buyerToken are refused (sign_in_with_amazon_disabled).'))}
 <fieldset><legend>${esc(L(lang, 'クイック決済', 'Quick checkout'))}</legend>
 ${check('quickCheckout.enabled', q.enabled, L(lang, 'クイック決済を有効にする', 'Quick checkout enabled'))}
-<label for="s-quickCheckout.buttonPosition">${esc(L(lang, 'ボタンの表示位置', 'Button position'))}</label><select id="s-quickCheckout.buttonPosition" name="quickCheckout.buttonPosition"${dis}>${['cart', 'product', 'both'].map((p) => `<option value="${p}"${q.buttonPosition === p ? ' selected' : ''}>${p}</option>`).join('')}</select>
+<label for="s-quickCheckout.buttonPosition">${esc(L(lang, 'ボタンの表示位置', 'Button position'))}</label><select id="s-quickCheckout.buttonPosition" name="quickCheckout.buttonPosition"${dis}>${positions.map(([p, text]) => `<option value="${p}"${q.buttonPosition === p ? ' selected' : ''}>${esc(text)}</option>`).join('')}</select>
+${help('help-buttonPosition', L(lang, '表示位置にないページからのクイック決済は拒否されます。ショップは GET /api/storefront/config で表示するボタンを確認します。', 'A quick checkout from a page without the button is refused; shops read GET /api/storefront/config to know which buttons to show.'))}
 ${check('quickCheckout.noteField', q.noteField, L(lang, '備考欄を表示', 'Note field'))}
 ${check('quickCheckout.customFields', q.customFields, L(lang, 'カスタムフィールドを表示', 'Custom order/delivery fields'))}
+${help('help-quickFields', L(lang, '表示しない項目を含むクイック決済は拒否されます。入力された備考・カスタムフィールドは受注の決済情報に表示されます。', 'A quick checkout carrying a field that is off is refused; the note and custom fields given are shown on the order.'))}
 ${check('quickCheckout.guestTakesAmazonAddress', q.guestTakesAmazonAddress, L(lang, '非会員のお客様情報にAmazonの住所を登録', "Guest's customer record takes the Amazon address"))}
 </fieldset>
 ${check('recurringCompletionMail', s.recurringCompletionMail, L(lang, '継続課金完了メールを送信', 'Recurring completion mail'))}

@@ -6,7 +6,7 @@ import express, { Router, type Request, type Response } from 'express';
 import { createApiKey, findApiKey } from '../../lib/api-keys';
 import type { PrismaClient } from '../../prisma/generated/client';
 import { callApi, selfBaseUrl, type ApiErrorBody } from '../console/engine-client';
-import { cartPage, checkoutPage, demoLayout, errorPage, resultPage, reviewPage, PRODUCTS, type Cart, type QuickCustomer, type ReviewView } from './views';
+import { cartPage, checkoutPage, demoLayout, errorPage, resultPage, reviewPage, CUSTOM_FIELDS, PRODUCTS, type Cart, type QuickCustomer, type ReviewView, type StorefrontConfig } from './views';
 
 export interface DemoOptions {
   /** Where the demo keeps its storefront API key between restarts (e.g. DATA_DIR/demo-storefront-key). */
@@ -57,25 +57,46 @@ export function demoRoutes(deps: { prisma: PrismaClient; options?: DemoOptions }
     next();
   });
 
-  router.get('/demo', (req, res) => {
-    send(res, 200, 'Demo shop', cartPage(req.query.canceled === '1'));
+  /** The buttons and fields the shop settings allow (undefined when the engine cannot say: nothing is offered). */
+  const storefrontConfig = async (req: Request): Promise<StorefrontConfig | undefined> => {
+    const r = await api<StorefrontConfig>(req, 'GET', '/api/storefront/config');
+    return r.status === 200 ? r.body : undefined;
+  };
+
+  router.get('/demo', async (req, res) => {
+    send(res, 200, 'Demo shop', cartPage(req.query.canceled === '1', await storefrontConfig(req)));
   });
 
   router.post('/demo/checkout', async (req, res) => {
     const form = (req.body ?? {}) as Record<string, unknown>;
-    const lines = PRODUCTS.map((p) => ({ product: p, qty: Math.min(9, Math.max(0, Math.floor(Number(form[`qty-${p.id}`] ?? 0)) || 0)) })).filter((l) => l.qty > 0);
+    // "Buy now" on a product: a quick checkout of that product alone, from the product placement.
+    const buyNow = typeof form.buyNow === 'string' ? PRODUCTS.find((p) => p.id === form.buyNow) : undefined;
+    const qtyOf = (id: string) => Math.min(9, Math.max(0, Math.floor(Number(form[`qty-${id}`] ?? 0)) || 0));
+    const lines = buyNow ? [{ product: buyNow, qty: Math.max(1, qtyOf(buyNow.id)) }] : PRODUCTS.map((p) => ({ product: p, qty: qtyOf(p.id) })).filter((l) => l.qty > 0);
     const total = lines.reduce((sum, l) => sum + l.product.price * l.qty, 0);
     if (total <= 0) {
-      send(res, 422, 'Demo shop', cartPage(false, 'カートが空です / The cart is empty'));
+      send(res, 422, 'Demo shop', cartPage(false, await storefrontConfig(req), 'カートが空です / The cart is empty'));
       return;
     }
+    const quick = buyNow !== undefined || form.mode === 'quick';
+    const note = typeof form.note === 'string' && form.note.trim() ? form.note.trim() : undefined;
+    const fieldsOf = (kind: keyof typeof CUSTOM_FIELDS) => {
+      const v = form[`${kind}.${CUSTOM_FIELDS[kind].key}`];
+      return typeof v === 'string' && v ? { [CUSTOM_FIELDS[kind].key]: v } : undefined;
+    };
+    const order = fieldsOf('order');
+    const delivery = fieldsOf('delivery');
+    // The quick checkout page's note and custom fields go with the order (the engine refuses them when switched off).
+    const quickPage = quick
+      ? { placement: buyNow ? 'product' : 'cart', ...(note ? { note } : {}), ...(order || delivery ? { customFields: { ...(order ? { order } : {}), ...(delivery ? { delivery } : {}) } } : {}) }
+      : {};
     const stamp = new Date().toISOString().slice(0, 10).replace(/-/g, '');
     const orderId = `DEMO-${stamp}-${randomBytes(4).toString('hex').toUpperCase()}`;
     const cart: Cart = { lines, total: { amount: total, currency: 'JPY' } };
     const r = await api<ButtonAnswer>(req, 'POST', '/api/checkouts', {
       orderId,
       // クイック決済: no address form in the shop; Amazon's buyer and address come back with the order.
-      ...(form.mode === 'quick' ? { mode: 'quick' } : {}),
+      ...(quick ? { mode: 'quick', ...quickPage } : {}),
       amount: cart.total,
       reviewReturnUrl: `${origin(req)}/demo/review/${orderId}`,
       resultReturnUrl: `${origin(req)}/demo/result/${orderId}`,

@@ -56,15 +56,45 @@ ${cart.lines.map((l) => `<tr><td>${esc(l.product.name)} <small>${esc(l.product.n
 </tbody><tfoot><tr><th scope="row" colspan="2">合計 / Total</th><td class="num" id="total">${esc(yen(cart.total))}</td></tr></tfoot></table>`;
 }
 
-export function cartPage(canceled: boolean, error?: string): string {
+/** What the shop renders, from GET /api/storefront/config (the shop settings). */
+export interface StorefrontConfig {
+  enabled: boolean;
+  buttons: { amazonPay: boolean; signInWithAmazon: boolean; quickCheckout: { cart: boolean; product: boolean } };
+  quickCheckout: { noteField: boolean; customFields: boolean };
+}
+
+/** The demo's custom order and delivery fields (the shop defines its own; shown only with quickCheckout.customFields). */
+export const CUSTOM_FIELDS = {
+  order: { key: 'gift-wrap', label: 'ギフト包装 / Gift wrap', choices: ['なし / none', 'あり / yes'] },
+  delivery: { key: 'delivery-time', label: '配達時間帯 / Delivery time', choices: ['指定なし / any', '午前中 / morning', '14-16時', '18-20時'] },
+} as const;
+
+function quickPageFields(cfg: StorefrontConfig): string {
+  const out: string[] = [];
+  if (cfg.quickCheckout.noteField) {
+    out.push('<label for="note">備考 / Note</label><textarea id="note" name="note" maxlength="1000" rows="2"></textarea>');
+  }
+  if (cfg.quickCheckout.customFields) {
+    for (const [kind, f] of Object.entries(CUSTOM_FIELDS)) {
+      out.push(`<label for="cf-${kind}">${esc(f.label)}</label><select id="cf-${kind}" name="${kind}.${f.key}">${f.choices.map((c) => `<option>${esc(c)}</option>`).join('')}</select>`);
+    }
+  }
+  return out.length ? `<fieldset class="quick-fields" id="quick-fields"><legend>クイック決済 / Quick checkout</legend>${out.join('\n')}</fieldset>` : '';
+}
+
+export function cartPage(canceled: boolean, cfg: StorefrontConfig | undefined, error?: string): string {
+  const b = cfg?.buttons;
+  const productQuick = (p: Product) => (b?.quickCheckout.product ? `<button type="submit" name="buyNow" value="${esc(p.id)}" id="quick-${esc(p.id)}" class="small">この商品をクイック決済 / Buy now</button>` : '');
   return `<h1>カート / Cart</h1>
 ${canceled ? '<p class="note" role="status" id="canceled">お支払いはキャンセルされました。/ The payment was canceled.</p>' : ''}
 ${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
+${b && !b.amazonPay ? '<p class="note" id="amazon-pay-off">Amazon Payは現在ご利用いただけません。/ Amazon Pay is not available at the moment.</p>' : ''}
 <form method="post" action="/demo/checkout" id="cart-form"><ul class="products">
 ${PRODUCTS.map((p, i) => `<li><span><strong>${esc(p.name)}</strong> <small>${esc(p.nameEn)}</small><br>${esc(yen({ amount: p.price, currency: 'JPY' }))}</span>
-<label for="qty-${p.id}">数量 / Qty</label><input id="qty-${p.id}" name="qty-${p.id}" type="number" min="0" max="9" value="${i === 0 ? 1 : 0}"></li>`).join('\n')}
-</ul><button type="submit" id="to-checkout">レジに進む / Checkout</button>
-<button type="submit" name="mode" value="quick" id="quick-checkout">Amazon Payでクイック決済 / Quick checkout with Amazon Pay</button></form>`;
+<label for="qty-${p.id}">数量 / Qty</label><input id="qty-${p.id}" name="qty-${p.id}" type="number" min="0" max="9" value="${i === 0 ? 1 : 0}">${productQuick(p)}</li>`).join('\n')}
+</ul>${cfg ? quickPageFields(cfg) : ''}
+${b?.amazonPay ? '<button type="submit" id="to-checkout">レジに進む / Checkout</button>' : ''}
+${b?.quickCheckout.cart ? '<button type="submit" name="mode" value="quick" id="quick-checkout">Amazon Payでクイック決済 / Quick checkout with Amazon Pay</button>' : ''}</form>`;
 }
 
 export function checkoutPage(orderId: string, cart: Cart, scriptUrl: string, buttonConfig: Record<string, unknown>): string {

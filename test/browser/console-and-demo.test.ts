@@ -197,6 +197,49 @@ describe('admin console and demo storefront in Chromium', () => {
     });
   });
 
+  it('renders the buttons and fields the settings allow, and the order keeps the note and custom fields', async () => {
+    const quick = { enabled: true, buttonPosition: 'product', noteField: true, customFields: true, guestTakesAmazonAddress: true };
+    expect((await s.call('PUT', '/api/admin/settings', { role: 'editor', body: { quickCheckout: quick } })).status).toBe(200);
+    try {
+      await withPage('settings-buttons', async (page) => {
+        await page.goto(`${s.api}/demo`);
+        // Button position "product": a buy-now button per product, none on the cart.
+        expect(await page.isVisible('#quick-mug')).toBe(true);
+        expect(await page.$('#quick-checkout')).toBeNull();
+        expect(await page.isVisible('#to-checkout')).toBe(true);
+        await page.fill('#note', '不在時は宅配ボックスへ');
+        await page.selectOption('#cf-delivery', '午前中 / morning');
+        await Promise.all([page.waitForURL(/\/demo\/checkout/), page.click('#quick-mug')]);
+        const orderId = (await page.textContent('#order-id')) ?? '';
+        expect(await page.textContent('#total')).toContain('1,800円');
+        await Promise.all([page.waitForURL(/\/buyer\/signin/), page.click('[data-testid="amazon-pay-button"]')]);
+        await Promise.all([page.waitForURL(/\/demo\/review\//), page.click('#continue')]);
+        await Promise.all([page.waitForURL(/\/buyer\/pay/), page.click('#place-order')]);
+        await Promise.all([page.waitForURL(/\/demo\/result\//), page.click('#pay-now')]);
+        await expectText(page, '#payment-status', /売上計上/);
+
+        // The admin sees what the quick checkout page carried.
+        await signIn(page, s.api, s.keys.viewer);
+        await page.goto(`${s.api}/admin/orders/${orderId}`);
+        await expectText(page, '#checkout-mode', /クイック決済/);
+        await expectText(page, '#checkout-placement', /商品ページ/);
+        await expectText(page, '#address-source', /Amazonアカウントの住所/);
+        await expectText(page, '#checkout-note', /宅配ボックス/);
+        await expectText(page, '#custom-delivery-fields', /delivery-time.*午前中/);
+        await expectText(page, '#custom-order-fields', /gift-wrap/);
+
+        // Amazon Pay off: the shop offers no Amazon Pay button at all.
+        expect((await s.call('PUT', '/api/admin/settings', { role: 'editor', body: { enabled: false } })).status).toBe(200);
+        await page.goto(`${s.api}/demo`);
+        expect(await page.isVisible('#amazon-pay-off')).toBe(true);
+        expect(await page.$('#to-checkout')).toBeNull();
+        expect(await page.$('#quick-mug')).toBeNull();
+      });
+    } finally {
+      await s.call('PUT', '/api/admin/settings', { role: 'editor', body: { enabled: true, quickCheckout: { ...quick, buttonPosition: 'cart', noteField: false, customFields: false } } });
+    }
+  }, 90_000);
+
   it('shows the Japanese buyer message when the payment is declined', async () => {
     await withPage('declined', async (page) => {
       await buyThroughDemo(page);

@@ -90,7 +90,8 @@ describe('quick checkout, member links, disputes and delivery trackers', () => {
       expect((await s.call('GET', '/api/members', { role: 'viewer' })).body.links).toHaveLength(1);
       expect((await s.call('POST', '/api/members/links', { role: 'viewer', body: {} })).status).toBe(403);
 
-      // Sign in with Amazon: the buyerToken names the linked member.
+      // Sign in with Amazon (switched on in the settings): the buyerToken names the linked member.
+      expect((await settings({ signInWithAmazon: true })).status).toBe(200);
       const payloadJSON = JSON.stringify({ signInReturnUrl: 'https://shop.example/signin', storeId: s.merchant.storeId, signInScopes: ['name', 'email'] });
       const token = await s.control<{ buyerToken: string }>('POST', '/__sim/buyer/signin', { payloadJSON, signature: s.amazonPay.generateButtonSignature(payloadJSON), publicKeyId: s.merchant.publicKeyId, buyerId: TARO.buyerId });
       const signIn = await s.call('POST', '/api/members/sign-in', { role: 'storefront', body: { buyerToken: token.data.buyerToken } });
