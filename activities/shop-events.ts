@@ -46,12 +46,15 @@ export function createShopEventActivities(deps: ActivityDeps) {
         create: { eventId: event.eventId, type: event.type, subscriptionId: event.subscriptionId, orderId: typeof event.data.orderId === 'string' ? event.data.orderId : null, payload: event as object },
         update: {},
       });
-      if (row.status === 'delivered' || row.status === 'skipped') return row.status;
+      if (row.status === 'delivered' || row.status === 'skipped' || row.status === 'recorded') return row.status;
       if (event.type === 'recurring.charge.succeeded' && !(await readSettings(deps.prisma)).recurringCompletionMail) {
         await deps.prisma.shopEvent.update({ where: { eventId: event.eventId }, data: { status: 'skipped', lastError: 'recurring completion mail is off in the settings' } });
         return 'skipped';
       }
-      if (!deps.shopWebhook) return 'recorded';
+      if (!deps.shopWebhook) {
+        await deps.prisma.shopEvent.update({ where: { eventId: event.eventId }, data: { status: 'recorded', lastError: 'SHOP_WEBHOOK_URL is not set: recorded, not sent' } });
+        return 'recorded';
+      }
       const body = JSON.stringify(event);
       const signature = signShopEvent(body, deps.shopWebhook.secret.reveal(), Math.floor(deps.clock().getTime() / 1000));
       await deps.prisma.shopEvent.update({ where: { eventId: event.eventId }, data: { attempts: { increment: 1 } } });

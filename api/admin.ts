@@ -16,6 +16,7 @@ import type { OrderPaymentState } from '../workflows/types';
 import { requireRole } from './auth';
 import { deliveryTrackerView, type DeliveryTrackingStarter } from './delivery-tracking';
 import { disputeView, NO_PROTECTION_WARNING } from './disputes';
+import { subscriptionView } from './subscriptions';
 import { ApiError } from './errors';
 import type { ActionOutcome, OrdersGateway } from './orders';
 import { cancelSchema, captureSchema, listOrdersQuerySchema, orderIdSchema, orderStatusSchema, refundSchema, waitQuerySchema } from './schemas';
@@ -123,6 +124,10 @@ export function adminRoutes(deps: AdminDeps): Router {
         chargePermissionId: o.chargePermissionId,
         chargeId: o.chargeId,
         authorizationExpiresAt: o.authorizationExpiresAt,
+        // 継続課金: the subscription this order charged for and its period (1 = the checkout that opened it).
+        recurring: o.recurring,
+        subscriptionId: o.subscriptionId,
+        recurringPeriod: o.recurringPeriod,
         createdAt: o.createdAt,
         updatedAt: o.updatedAt,
       })),
@@ -132,20 +137,26 @@ export function adminRoutes(deps: AdminDeps): Router {
 
   router.get('/api/admin/orders/:orderId', viewer, async (req: Request, res: Response) => {
     const orderId = orderIdOf(req);
-    const [state, rows, disputes, trackers, memo] = await Promise.all([
+    const [state, rows, disputes, trackers, memo, row] = await Promise.all([
       deps.orders.state(orderId),
       deps.prisma.paymentHistory.findMany({ where: { orderId }, orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }] }),
       deps.prisma.dispute.findMany({ where: { orderId }, orderBy: { createdAt: 'asc' } }),
       deps.prisma.deliveryTracker.findMany({ where: { orderId }, orderBy: { id: 'asc' } }),
       deps.orders.memo(orderId).catch(() => ({}) as Record<string, unknown>),
+      deps.prisma.order.findUnique({ where: { orderId }, select: { subscriptionId: true, recurringPeriod: true } }),
     ]);
+    const subscription = row?.subscriptionId ? await deps.prisma.subscription.findUnique({ where: { subscriptionId: row.subscriptionId } }) : null;
     // The database holds every history row; the workflow's copy may be trimmed after continue-as-new.
     const history =
       rows.length >= state.history.length
         ? rows.map((r) => ({ at: r.occurredAt.toISOString(), kind: r.kind, amazonObjectId: r.amazonObjectId, amount: r.amount === null ? null : money(r.amount, r.currency ?? state.currency), result: r.result, message: r.message, debugDetail: r.debugDetail }))
         : state.history.map((h) => ({ at: h.at, kind: h.kind, amazonObjectId: h.amazonObjectId ?? null, amount: h.amount === undefined ? null : money(h.amount, h.currency), result: h.result, message: h.message ?? null, debugDetail: h.debugDetail ?? null }));
     const warnings = disputes.some((d) => d.addressSource !== 'amazon') ? [NO_PROTECTION_WARNING] : [];
-    res.json({ ...detailFromState(state), checkout: checkoutFromMemo(memo), history, disputes: disputes.map(disputeView), deliveryTrackers: trackers.map(deliveryTrackerView), warnings });
+    res.json({
+      ...detailFromState(state),
+      checkout: checkoutFromMemo(memo),
+      recurring: row?.subscriptionId ? { subscriptionId: row.subscriptionId, period: row.recurringPeriod, subscription: subscription ? subscriptionView(subscription) : null } : null,
+      history, disputes: disputes.map(disputeView), deliveryTrackers: trackers.map(deliveryTrackerView), warnings });
   });
 
   // Money-moving actions: the update id is derived from the caller's requestId, so Temporal and the

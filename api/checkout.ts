@@ -10,12 +10,13 @@ import { readSettings, readSettingsCached } from '../lib/settings';
 import type { PrismaClient } from '../prisma/generated/client';
 import { checkoutCompleted, checkoutConfirmed, checkoutReviewed } from '../workflows/messages';
 import { toAmazonAmount } from '../workflows/money';
-import type { OrderPaymentInput } from '../workflows/types';
+import { MAX_SUBSCRIPTION_ID_LENGTH } from '../workflows/shared';
+import type { OrderPaymentInput, RecurringPlan } from '../workflows/types';
 import { requireRole } from './auth';
 import { ApiError } from './errors';
 import type { OrdersGateway } from './orders';
 import { assertQuickCheckoutAllowed, assertQuickCheckoutRequest, QUICK_SCOPES, quickCustomer, type SessionBuyerData } from './quick-checkout';
-import { completeCheckoutSchema, confirmCheckoutSchema, orderIdSchema, reviewQuerySchema, startCheckoutSchema } from './schemas';
+import { completeCheckoutSchema, confirmCheckoutSchema, orderIdSchema, reviewQuerySchema, startCheckoutSchema, type StartCheckout } from './schemas';
 
 export interface CheckoutDeps {
   prisma: PrismaClient;
@@ -53,6 +54,17 @@ async function finished<R>(p: Promise<{ done: true; result: R } | { done: false 
   return outcome.result;
 }
 
+/** The recurring plan of a checkout (継続課金), checked against the order: same currency, room for the period suffix. */
+function recurringPlanOf(body: StartCheckout): RecurringPlan | undefined {
+  if (!body.recurring) return undefined;
+  if (body.orderId.length > MAX_SUBSCRIPTION_ID_LENGTH) {
+    throw new ApiError(422, 'invalid_argument', `A recurring checkout's orderId has at most ${MAX_SUBSCRIPTION_ID_LENGTH} characters (later periods are <orderId>.R<n>)`);
+  }
+  const amount = body.recurring.amount ?? body.amount;
+  if (amount.currency !== body.amount.currency) throw new ApiError(422, 'CurrencyMismatch', `recurring.amount must be in the order's currency ${body.amount.currency}`);
+  return { frequency: body.recurring.frequency, amount: amount.amount };
+}
+
 export function checkoutRoutes(deps: CheckoutDeps): Router {
   const router = Router();
   const auth = requireRole(deps.prisma, 'storefront');
@@ -71,6 +83,7 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
     const addressSource = quick ? 'amazon' : settings.addressSource;
     const m = deps.merchant;
     const storeName = body.merchantStoreName ?? settings.merchantStoreName;
+    const plan = recurringPlanOf(body);
     const payload = {
       webCheckoutDetails: {
         checkoutReviewReturnUrl: body.reviewReturnUrl,
@@ -83,22 +96,33 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
         ...(storeName ? { merchantStoreName: storeName } : {}),
         ...(body.noteToBuyer ? { noteToBuyer: body.noteToBuyer } : {}),
       },
+      ...(plan
+        ? {
+            chargePermissionType: 'Recurring',
+            recurringMetadata: {
+              frequency: { unit: plan.frequency.unit, value: String(plan.frequency.value) },
+              amount: { amount: toAmazonAmount(plan.amount, body.amount.currency), currencyCode: body.amount.currency },
+            },
+          }
+        : {}),
     };
     const payloadJSON = JSON.stringify(payload);
     const signature = deps.amazonPay.generateButtonSignature(payloadJSON);
 
-    const paymentIntent = body.paymentIntent ?? settings.paymentIntent;
+    // A recurring checkout follows 自動継続課金処理区分 (the recurring payment intent), and is never linked to order status.
+    const paymentIntent = body.paymentIntent ?? (plan ? settings.recurringPaymentIntent : settings.paymentIntent);
     const input: OrderPaymentInput = {
       orderId: body.orderId,
       amount: body.amount,
       settings: {
         paymentIntent,
-        linkOrderStatus: settings.linkOrderStatus,
+        linkOrderStatus: settings.linkOrderStatus && !plan,
         reauthorizeOnExpiry: settings.reauthorizeOnExpiry,
         expiryWarningLeadMs: settings.expiryWarningDays * 24 * 3600 * 1000,
-        recurring: false,
-        canHandlePendingAuthorization: settings.canHandlePendingAuthorization && paymentIntent === 'Authorize',
+        recurring: plan !== undefined,
+        canHandlePendingAuthorization: settings.canHandlePendingAuthorization && paymentIntent === 'Authorize' && !plan,
       },
+      ...(plan ? { recurringPlan: plan } : {}),
       ...(storeName ? { merchantStoreName: storeName } : {}),
       ...(settings.softDescriptor ? { softDescriptor: settings.softDescriptor } : {}),
     };

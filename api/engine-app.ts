@@ -24,6 +24,7 @@ import { createDeliveryTrackingStarter } from './delivery-tracking';
 import { memberRoutes } from './members';
 import { storefrontRoutes } from './storefront';
 import { createOrdersGateway } from './orders';
+import { createSubscriptionNotifier, subscriptionRoutes } from './subscriptions';
 import { webhookRoutes } from './webhook';
 
 export interface EngineAppDeps {
@@ -57,7 +58,7 @@ export function createEngineApp(deps: EngineAppDeps): Express {
     },
   });
   const checkout = checkoutRoutes({ prisma: deps.prisma, orders, amazonPay: deps.amazonPay, merchant: deps.merchant });
-  const webhook = webhookRoutes({ prisma: deps.prisma, orders, amazonPay: deps.amazonPay, verifier: deps.verifier, merchantId: deps.merchant.merchantId, log: deps.log });
+  const webhook = webhookRoutes({ prisma: deps.prisma, orders, amazonPay: deps.amazonPay, verifier: deps.verifier, merchantId: deps.merchant.merchantId, log: deps.log, subscriptions: createSubscriptionNotifier(deps.temporal.client) });
   return createApp({
     readiness: deps.readiness,
     log: deps.log,
@@ -65,6 +66,7 @@ export function createEngineApp(deps: EngineAppDeps): Express {
     routes: [
       openApiRoutes(),
       adminRoutes({ prisma: deps.prisma, orders, merchant: deps.merchant, credentialsFromEnvironment: deps.credentialsFromEnvironment, deliveryTracking: createDeliveryTrackingStarter(deps.temporal.client, deps.taskQueue, deps.prisma) }),
+      subscriptionRoutes({ prisma: deps.prisma, client: deps.temporal.client }),
       consoleRoutes({ prisma: deps.prisma, options: deps.console }),
       ...((deps.demo?.enabled ?? deps.merchant.endpoint === 'simulator') ? [demoRoutes({ prisma: deps.prisma, options: deps.demo })] : []),
     ],

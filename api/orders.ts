@@ -10,6 +10,7 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateStage,
+  type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { messagesFor } from '../activities/error-catalog';
@@ -42,7 +43,7 @@ export function apiErrorFor(failure: ApplicationFailure, operation?: string): Ap
   return new ApiError(502, code, failure.message || texts.admin.en, details);
 }
 
-function mapError(err: unknown, orderId: string, operation?: string): never {
+export function mapError(err: unknown, orderId: string, operation?: string): never {
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) throw apiErrorFor(err.cause, operation);
   if (err instanceof WorkflowNotFoundError) throw new ApiError(404, 'order_not_found', `No payment for order ${orderId}`);
   const message = err instanceof Error ? err.message : String(err);
@@ -103,27 +104,41 @@ export function createOrdersGateway(client: Client, taskQueue: string): OrdersGa
         return mapError(err, orderId);
       }
     },
-    async act<R, A>(orderId: string, def: UpdateDefinition<R, [A]>, args: A, opts: { updateId?: string; waitMs: number; operation?: string }): Promise<ActionOutcome<R>> {
-      let outcome = 'accepted';
-      try {
-        const update = await handle(orderId).startUpdate(def, { args: [args], updateId: opts.updateId, waitForStage: WorkflowUpdateStage.ACCEPTED });
-        if (opts.waitMs <= 0) return { done: false };
-        let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), opts.waitMs)));
-        try {
-          const result = await Promise.race([update.result(), timeout]);
-          if (result === 'timeout') return { done: false };
-          outcome = 'ok';
-          return { done: true, result: result as R };
-        } finally {
-          clearTimeout(timer);
-        }
-      } catch (err) {
-        outcome = err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure ? (err.cause.type ?? 'failed') : 'error';
-        return mapError(err, orderId, opts.operation);
-      } finally {
-        workflowActions.inc({ action: def.name, outcome });
-      }
+    act<R, A>(orderId: string, def: UpdateDefinition<R, [A]>, args: A, opts: { updateId?: string; waitMs: number; operation?: string }): Promise<ActionOutcome<R>> {
+      return sendUpdate(handle(orderId), def, args, opts, (err) => mapError(err, orderId, opts.operation));
     },
   };
+}
+
+/**
+ * Sends an update to a workflow and waits up to `waitMs` for its result (`{done:false}` after that: the update goes on).
+ * Failures go through `onError`, which throws the API error to answer with.
+ */
+export async function sendUpdate<R, A>(
+  target: WorkflowHandle,
+  def: UpdateDefinition<R, [A]>,
+  args: A,
+  opts: { updateId?: string; waitMs: number },
+  onError: (err: unknown) => never,
+): Promise<ActionOutcome<R>> {
+  let outcome = 'accepted';
+  try {
+    const update = await target.startUpdate(def, { args: [args], updateId: opts.updateId, waitForStage: WorkflowUpdateStage.ACCEPTED });
+    if (opts.waitMs <= 0) return { done: false };
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), opts.waitMs)));
+    try {
+      const result = await Promise.race([update.result(), timeout]);
+      if (result === 'timeout') return { done: false };
+      outcome = 'ok';
+      return { done: true, result: result as R };
+    } finally {
+      clearTimeout(timer);
+    }
+  } catch (err) {
+    outcome = err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure ? (err.cause.type ?? 'failed') : 'error';
+    return onError(err);
+  } finally {
+    workflowActions.inc({ action: def.name, outcome });
+  }
 }

@@ -61,8 +61,20 @@ export const quickCustomFieldsSchema = z.strictObject({
   delivery: customFieldMap.optional().describe('カスタム・デリバリーフィールド: key → value (or values)'),
 });
 
+/** 継続課金: how often a recurring permission is charged, and how much each later period. */
+export const recurringPlanSchema = z
+  .strictObject({
+    frequency: z.strictObject({
+      unit: z.enum(['Day', 'Week', 'Month', 'Year', 'Variable']).describe("Amazon's recurringMetadata.frequency.unit; Variable: charged only on request (POST /api/admin/subscriptions/{id}/charges)"),
+      value: z.number().int('expected a whole number of units').min(1).max(365).default(1).describe('Units between charges (e.g. 1 Month)'),
+    }),
+    amount: moneySchema.optional().describe("Each later period's charge (default: the checkout amount); same currency as the order"),
+  })
+  .describe('Makes the checkout open a Recurring charge permission: the order pays period 1, then a subscription charges the later periods as orders <orderId>.R2, .R3…');
+
 export const startCheckoutSchema = z.strictObject({
   orderId: orderIdSchema,
+  recurring: recurringPlanSchema.optional(),
   mode: z
     .enum(['standard', 'quick'])
     .optional()
@@ -99,6 +111,15 @@ export const confirmCheckoutSchema = z.strictObject({
 
 export const completeCheckoutSchema = z.strictObject({
   amazonCheckoutSessionId: z.string().min(1).max(200).describe('From the result return URL'),
+});
+
+export const subscriptionIdSchema = orderIdSchema.describe("The subscription's id: the id of the checkout order that opened it");
+export const subscriptionActionSchema = z.strictObject({ requestId: requestIdSchema });
+export const cancelSubscriptionSchema = z.strictObject({ requestId: requestIdSchema, reason: z.string().trim().min(1).max(255).optional().describe('Sent to Amazon as the closure reason') });
+export const chargeNowSchema = z.strictObject({ requestId: requestIdSchema, amount: moneySchema.optional().describe("Default: the subscription's amount") });
+export const listSubscriptionsQuerySchema = z.strictObject({
+  status: z.enum(['Active', 'Paused', 'Suspended', 'Canceled', 'Closed']).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
 export const captureSchema = z.strictObject({ amount: minorUnitsSchema, requestId: requestIdSchema });

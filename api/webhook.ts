@@ -17,6 +17,7 @@ import { amazonNotification } from '../workflows/messages';
 import { recordDispute } from './disputes';
 import { ApiError, errorBody } from './errors';
 import type { OrdersGateway } from './orders';
+import type { SubscriptionNotifier } from './subscriptions';
 
 export interface WebhookDeps {
   prisma: PrismaClient;
@@ -25,6 +26,8 @@ export interface WebhookDeps {
   verifier: SnsVerifier;
   merchantId?: string;
   log: Logger;
+  /** Tells a subscription workflow its recurring permission changed (absent: permissions go to their orders only). */
+  subscriptions?: SubscriptionNotifier;
 }
 
 const messageSchema = z.object({
@@ -150,9 +153,14 @@ export function webhookRoutes(deps: WebhookDeps): Router {
       throw new ApiError(503, 'amazon_unavailable', 'Could not re-read the object from Amazon Pay; deliver again later');
     });
     const chargePermissionId = located.chargePermissionId ?? null;
+    // 継続課金: a recurring permission belongs to its subscription, which re-reads it (closed or non-chargeable stops the charges).
+    const subscription = chargePermissionId && m.ObjectType === 'CHARGE_PERMISSION' ? await deps.prisma.subscription.findUnique({ where: { chargePermissionId }, select: { workflowId: true } }) : null;
+    if (subscription && deps.subscriptions) await deps.subscriptions.permissionChanged(subscription.workflowId, m.NotificationId);
     // The projection knows the permission once the workflow wrote it; until then Amazon's own
-    // merchantReferenceId (the order id the engine gave it) names the order.
-    const known = chargePermissionId ? await deps.prisma.order.findFirst({ where: { chargePermissionId }, select: { orderId: true } }) : null;
+    // merchantReferenceId (the order id the engine gave it) names the order. Several orders share a
+    // recurring permission: a charge or refund goes to the order whose id Amazon holds for it.
+    const own = chargePermissionId && located.orderId && m.ObjectType !== 'CHARGE_PERMISSION' ? await deps.prisma.order.findFirst({ where: { orderId: located.orderId, chargePermissionId }, select: { orderId: true } }) : null;
+    const known = own ?? (chargePermissionId ? await deps.prisma.order.findFirst({ where: { chargePermissionId }, orderBy: { createdAt: 'asc' }, select: { orderId: true } }) : null);
     const order = known ?? (located.orderId ? { orderId: located.orderId } : null);
     if (!order) {
       res.status(503).json(errorBody('order_not_yet_known', 'No order for this charge permission yet; deliver again later'));

@@ -12,7 +12,9 @@ import { ipnControlSchema, type IpnDispatcher } from './ipn';
 import type { MerchantRecord, ReleaseEnvironment } from './model';
 import { createCheckoutSessionSchema, validate } from './schemas';
 import { verifyButtonSignature } from './signature';
-import { sweep } from './transitions';
+import { simulationEffect } from './simulation-codes';
+import { permissionBalance, setPermissionState, sweep } from './transitions';
+import { permissionView } from './views';
 import { createPublicKey } from 'node:crypto';
 
 export interface ControlDeps {
@@ -55,6 +57,18 @@ const buttonSchema = z.strictObject({
 });
 
 /** null and '' mean "no code", like an absent field (scripts often send `{simulationCode: null}`). */
+const permissionSimulationSchema = z.strictObject({
+  /** Applied to the next createCharge calls on the permission (a transient code `simulationRepeat` times). */
+  simulationCode: z.string().min(1),
+  simulationRepeat: z.number().int().min(1).max(1000).optional(),
+});
+
+const permissionStateSchema = z.strictObject({
+  state: z.enum(['Chargeable', 'NonChargeable', 'Closed']),
+  /** e.g. PaymentMethodExpired (NonChargeable), BuyerCanceled or AmazonClosed (Closed). */
+  reasonCode: z.string().min(1).max(64).optional(),
+});
+
 const approveSchema = z.strictObject({
   simulationCode: z.string().nullish().transform((v) => (v === null || v === undefined || v === '' ? undefined : v)),
   /** How many attempts a transient simulation code (SoftDeclined, TransactionTimedOut, ProcessingFailure) fails; default 1. */
@@ -251,6 +265,27 @@ export function createControlRouter(deps: ControlDeps): Router {
     const url = new URL(p.signInReturnUrl);
     url.searchParams.set('buyerToken', buyerToken);
     res.status(201).json({ buyerToken, redirectUrl: url.toString() });
+  });
+
+  // What Amazon or the buyer does to a (recurring) permission between charges.
+  r.post('/charge-permissions/:id/simulation', (req, res) => {
+    const b = parse(permissionSimulationSchema, req.body);
+    const p = sim.permissions.get(String(req.params.id));
+    if (!p) throw new AmazonError('ResourceNotFound', `No charge permission ${String(req.params.id)}.`);
+    simulationEffect(b.simulationCode);
+    p.simulationCode = b.simulationCode;
+    p.simulationRemaining = b.simulationRepeat ?? 1;
+    sim.dirty = true;
+    res.json(permissionView(p, permissionBalance(sim, p)));
+  });
+  r.post('/charge-permissions/:id/state', (req, res) => {
+    const b = parse(permissionStateSchema, req.body);
+    const p = sim.permissions.get(String(req.params.id));
+    if (!p) throw new AmazonError('ResourceNotFound', `No charge permission ${String(req.params.id)}.`);
+    if (p.state === 'Closed') throw new AmazonError('InvalidChargePermissionStatus', 'The Charge Permission is Closed; it cannot change any more.');
+    setPermissionState(sim, p, b.state, sim.now(), b.reasonCode ?? (b.state === 'NonChargeable' ? 'PaymentMethodExpired' : b.state === 'Closed' ? 'BuyerCanceled' : undefined));
+    sim.dirty = true;
+    res.json(permissionView(p, permissionBalance(sim, p)));
   });
 
   r.post('/charges/:chargeId/disputes', (req, res) => {

@@ -51,6 +51,8 @@ let bundle: Awaited<ReturnType<typeof bundleWorkflowCode>> | undefined;
 export interface StackOptions {
   /** Collects every log line of the engine (level debug) here, e.g. to check no secret is logged. */
   logLines?: string[];
+  /** Where the worker posts shop events (recurring charges), and the HMAC key it signs them with. */
+  shopWebhook?: { url: string; secret: string };
   /** false: no in-process worker (the test runs worker processes of its own on `taskQueue`). */
   worker?: boolean;
 }
@@ -84,7 +86,13 @@ export async function startTestStack(simOptions: Partial<SimulatorOptions> = {},
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: bundle,
-    activities: createActivities({ amazonPay, prisma: db.prisma, clock: () => new Date(), log }),
+    activities: createActivities({
+      amazonPay,
+      prisma: db.prisma,
+      clock: () => new Date(),
+      log,
+      ...(opts.shopWebhook ? { shopWebhook: { url: opts.shopWebhook.url, secret: { reveal: () => (opts.shopWebhook as { secret: string }).secret } } } : {}),
+    }),
   });
   const workerRun = worker?.run();
 
@@ -154,12 +162,12 @@ export async function startTestStack(simOptions: Partial<SimulatorOptions> = {},
 export async function checkoutOrder(
   s: TestStack,
   orderId: string,
-  opts: { amount?: number; currency?: string; paymentIntent?: 'Authorize' | 'AuthorizeWithCapture'; simulationCode?: string } = {},
+  opts: { amount?: number; currency?: string; paymentIntent?: 'Authorize' | 'AuthorizeWithCapture'; simulationCode?: string; recurring?: Record<string, unknown> } = {},
 ): Promise<{ status: number; body: any; checkoutSessionId: string }> {
   const amount = { amount: opts.amount ?? 5000, currency: opts.currency ?? 'JPY' };
   const started = await s.call('POST', '/api/checkouts', {
     role: 'storefront',
-    body: { orderId, amount, ...(opts.paymentIntent ? { paymentIntent: opts.paymentIntent } : {}), reviewReturnUrl: 'https://shop.example/review', resultReturnUrl: 'https://shop.example/result' },
+    body: { orderId, amount, ...(opts.paymentIntent ? { paymentIntent: opts.paymentIntent } : {}), ...(opts.recurring ? { recurring: opts.recurring } : {}), reviewReturnUrl: 'https://shop.example/review', resultReturnUrl: 'https://shop.example/result' },
   });
   if (started.status !== 201) throw new Error(`checkout start failed: ${started.status} ${JSON.stringify(started.body)}`);
   const button = await s.control<{ checkoutSessionId: string }>('POST', '/__sim/buyer/checkout', { payloadJSON: started.body.payloadJSON, signature: started.body.signature, publicKeyId: started.body.publicKeyId });
