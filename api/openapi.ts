@@ -6,17 +6,21 @@ import { Router } from 'express';
 import { z } from 'zod';
 import {
   cancelSchema,
+  cancelSubscriptionSchema,
   captureSchema,
+  chargeNowSchema,
   completeCheckoutSchema,
   confirmCheckoutSchema,
   linkMemberSchema,
   listOrdersQuerySchema,
+  listSubscriptionsQuerySchema,
   orderStatusSchema,
   refundSchema,
   reviewQuerySchema,
   signInButtonSchema,
   signInSchema,
   startCheckoutSchema,
+  subscriptionActionSchema,
   waitQuerySchema,
 } from './schemas';
 import { shopSettingsSchema } from '../lib/settings';
@@ -52,6 +56,12 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'post', path: '/api/admin/orders/{orderId}/cancel', summary: 'Cancel the authorization', role: 'editor', body: cancelSchema, query: waitQuerySchema, responses: { 200: 'Finished, with the result', 202: 'Accepted', 409: 'Invalid in the current state' } },
   { method: 'post', path: '/api/admin/orders/{orderId}/refunds', summary: 'Refund (partial, repeatable up to the limit)', role: 'editor', body: refundSchema, query: waitQuerySchema, responses: { 200: 'Finished, with the result', 202: 'Accepted', 409: 'Invalid in the current state', 422: 'Over the refundable amount' } },
   { method: 'post', path: '/api/admin/orders/{orderId}/status', summary: "Change the order status (may capture or cancel when linked); Shipped with carrierCode and trackingNumber also sends them to Amazon's delivery trackers API", role: 'editor', body: orderStatusSchema, query: waitQuerySchema, responses: { 200: 'Finished', 202: 'Accepted' } },
+  { method: 'get', path: '/api/admin/subscriptions', summary: '継続課金: subscriptions (one per recurring charge permission), newest first', role: 'viewer', query: listSubscriptionsQuerySchema, responses: { 200: '{subscriptions}' } },
+  { method: 'get', path: '/api/admin/subscriptions/{subscriptionId}', summary: 'A subscription: status, plan, next charge, the per-charge orders (period 1 = the checkout), failed periods and the events sent to the shop', role: 'viewer', responses: { 200: 'Subscription detail', 404: 'subscription_not_found' } },
+  { method: 'post', path: '/api/admin/subscriptions/{subscriptionId}/charges', summary: 'Charge one period now (a Variable plan, or a retry after a suspension): a new order <subscriptionId>.R<n>', role: 'editor', body: chargeNowSchema, query: waitQuerySchema, responses: { 200: 'Charged: {period, orderId, paymentStatus}', 202: 'Accepted', 402: 'Declined (the subscription is suspended)', 409: 'invalid_state (paused, ended) or InvalidChargePermissionStatus' } },
+  { method: 'post', path: '/api/admin/subscriptions/{subscriptionId}/pause', summary: 'Pause: no charge until resumed (missed periods are skipped)', role: 'editor', body: subscriptionActionSchema, query: waitQuerySchema, responses: { 200: '{status}', 409: 'invalid_state' } },
+  { method: 'post', path: '/api/admin/subscriptions/{subscriptionId}/resume', summary: "Resume a paused or suspended subscription, once Amazon reports the permission Chargeable", role: 'editor', body: subscriptionActionSchema, query: waitQuerySchema, responses: { 200: '{status, nextChargeAt}', 409: 'InvalidChargePermissionStatus or invalid_state' } },
+  { method: 'post', path: '/api/admin/subscriptions/{subscriptionId}/cancel', summary: 'Cancel: closes the charge permission at Amazon (charges already made stay capturable and refundable)', role: 'editor', body: cancelSubscriptionSchema, query: waitQuerySchema, responses: { 200: '{status}', 409: 'subscription_closed' } },
   { method: 'get', path: '/api/admin/recovery', summary: 'Pre-payment log: payments that reached Amazon but did not complete here', role: 'viewer', responses: { 200: '{entries}' } },
   { method: 'post', path: '/api/admin/recovery/{id}/redrive', summary: "Make the order's workflow re-read Amazon's state for a recovery entry", role: 'editor', responses: { 200: 'Done', 202: 'Accepted', 404: 'Unknown entry' } },
   { method: 'get', path: '/api/admin/settings', summary: 'Shop settings and credentials overview (never the private key)', role: 'viewer', responses: { 200: '{settings, warnings, amazonPay}' } },
@@ -82,6 +92,7 @@ export function buildOpenApi(): Record<string, unknown> {
     if (e.path.includes('{id}')) parameters.push({ ...ORDER_ID, name: 'id' });
     if (e.path.includes('{memberId}')) parameters.push({ ...ORDER_ID, name: 'memberId' });
     if (e.path.includes('{buyerId}')) parameters.push({ ...ORDER_ID, name: 'buyerId' });
+    if (e.path.includes('{subscriptionId}')) parameters.push({ ...ORDER_ID, name: 'subscriptionId' });
     if (e.query) {
       const q = jsonSchema(e.query) as { properties?: Record<string, unknown>; required?: string[] };
       for (const [name, schema] of Object.entries(q.properties ?? {})) parameters.push({ name, in: 'query', required: q.required?.includes(name) ?? false, schema });
