@@ -1,10 +1,13 @@
 // Records workflow histories for the replay test: `npx tsx test/replay/record-histories.ts` after a deliberate workflow change, then commit test/replay/histories.
-// (A script rather than a test: recording is a deliberate act, replaying is the test.)
+// (A script rather than a test: recording is a deliberate act, replaying is the test.) `-- <text>` records only the recordings whose name contains it.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { capture, refund } from '../../workflows/messages';
+import { orderWorkflowId, periodOrderId } from '../../workflows/shared';
+import { cancelSubscription, pauseSubscription, resumeSubscription, subscriptionState } from '../../workflows/subscription-messages';
+import { eventually, subscribe } from '../workflows/support/subscription';
 import { createHarness, newRun, type Harness } from '../workflows/support/harness';
 import { checkout } from '../workflows/support/checkout';
 
@@ -59,10 +62,29 @@ maybe('record: abandoned checkout', async () => {
   });
 });
 
+maybe('record: recurring checkout, subscription charging a period, pause, resume, cancel', async () => {
+  const hh = h as Harness;
+  const run = newRun(hh);
+  await run.withWorker(async () => {
+    const { orderId, sub } = await subscribe(hh, run);
+    await hh.env.sleep('31 days');
+    await eventually(() => sub.query(subscriptionState), (x) => x.periods.length === 1, 'period 2');
+    await sub.executeUpdate(pauseSubscription, { args: [{ requestId: 'p' }] });
+    await sub.executeUpdate(resumeSubscription, { args: [{ requestId: 'r' }] });
+    await sub.executeUpdate(cancelSubscription, { args: [{ requestId: 'c' }] });
+    await sub.result();
+    await save('subscription-period-pause-resume-cancel', sub);
+    await save('recurring-checkout-order', hh.env.client.workflow.getHandle(orderWorkflowId(orderId)));
+    await save('recurring-period-order', hh.env.client.workflow.getHandle(orderWorkflowId(periodOrderId(orderId, 2))));
+  });
+});
+
 async function main(): Promise<void> {
   h = await createHarness();
+  const only = process.argv[2];
   try {
     for (const [name, fn] of recordings) {
+      if (only !== undefined && !name.includes(only)) continue;
       await fn();
       console.log(`recorded: ${name}`);
     }
