@@ -66,16 +66,17 @@ maybe('record: recurring checkout, subscription charging a period, pause, resume
   const hh = h as Harness;
   const run = newRun(hh);
   await run.withWorker(async () => {
-    const { orderId, sub } = await subscribe(hh, run);
+    // Saved under their workflow ids: the replay runs each history under its file name, and the subscription names its children after its own id.
+    const { orderId, sub } = await subscribe(hh, run, { orderId: 'replay-sub' });
     await hh.env.sleep('31 days');
     await eventually(() => sub.query(subscriptionState), (x) => x.periods.length === 1, 'period 2');
     await sub.executeUpdate(pauseSubscription, { args: [{ requestId: 'p' }] });
     await sub.executeUpdate(resumeSubscription, { args: [{ requestId: 'r' }] });
     await sub.executeUpdate(cancelSubscription, { args: [{ requestId: 'c' }] });
     await sub.result();
-    await save('subscription-period-pause-resume-cancel', sub);
-    await save('recurring-checkout-order', hh.env.client.workflow.getHandle(orderWorkflowId(orderId)));
-    await save('recurring-period-order', hh.env.client.workflow.getHandle(orderWorkflowId(periodOrderId(orderId, 2))));
+    await save(sub.workflowId, sub);
+    await save(orderWorkflowId(orderId), hh.env.client.workflow.getHandle(orderWorkflowId(orderId)));
+    await save(orderWorkflowId(periodOrderId(orderId, 2)), hh.env.client.workflow.getHandle(orderWorkflowId(periodOrderId(orderId, 2))));
   });
 });
 

@@ -22,7 +22,7 @@ export async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolea
 }
 
 export async function subscribe(h: Harness, run: Run, input: Partial<OrderPaymentInput> = {}): Promise<{ orderId: string; sub: WorkflowHandle; permissionId: string }> {
-  const orderId = `sub-${Math.random().toString(36).slice(2, 8)}`;
+  const orderId = input.orderId ?? `sub-${Math.random().toString(36).slice(2, 8)}`;
   const handle = await run.start({
     orderId,
     amount: { amount: 5000, currency: 'JPY' },
