@@ -161,11 +161,18 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
   router.get('/api/checkouts/:orderId', auth, async (req: Request, res: Response) => {
     const orderId = orderIdOf(req);
     const { amazonCheckoutSessionId } = reviewQuerySchema.parse(req.query);
+    // Address and payment descriptor come from Amazon's session as the buyer left it (read only). That read and the
+    // order's memo are fetched while the workflow reads the session; the workflow's answer (or failure) comes first.
+    const sessionRead = deps.amazonPay.getCheckoutSession(amazonCheckoutSessionId);
+    const memoRead = deps.orders.memo(orderId);
+    sessionRead.catch(() => undefined);
+    memoRead.catch(() => undefined);
     const reviewed = await finished(deps.orders.act(orderId, checkoutReviewed, { checkoutSessionId: amazonCheckoutSessionId }, { waitMs, operation: 'updateCheckoutSession' }));
-    // Address and payment descriptor come from Amazon's session as the buyer left it (read only).
-    const session = (await deps.amazonPay.getCheckoutSession(amazonCheckoutSessionId)).data as SessionDetails;
-    const [settings, memo] = await Promise.all([readSettings(deps.prisma), deps.orders.memo(orderId)]);
+    const session = (await sessionRead).data as SessionDetails;
+    const memo = await memoRead;
     const quick = memo.checkoutMode === 'quick';
+    const needsSettings = quick || typeof memo.addressSource !== 'string';
+    const settings = needsSettings ? await readSettings(deps.prisma) : undefined;
     res.json({
       orderId,
       checkoutSessionId: amazonCheckoutSessionId,
@@ -178,12 +185,12 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
         phoneNumber: session.buyer?.phoneNumber ?? undefined,
       },
       mode: quick ? 'quick' : 'standard',
-      addressSource: typeof memo.addressSource === 'string' ? memo.addressSource : settings.addressSource,
+      addressSource: typeof memo.addressSource === 'string' ? memo.addressSource : settings?.addressSource,
       // With addressSource "buyer" the shop uses the address the buyer typed; Amazon's is still shown.
       shippingAddress: session.shippingAddress ?? null,
       billingAddress: session.billingAddress ?? null,
       paymentDescriptor: session.paymentPreferences?.[0]?.paymentDescriptor ?? null,
-      ...(quick ? { customer: await quickCustomer(deps.prisma, settings, session) } : {}),
+      ...(quick && settings ? { customer: await quickCustomer(deps.prisma, settings, session) } : {}),
     });
   });
 

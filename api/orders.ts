@@ -12,6 +12,7 @@ import {
   WorkflowUpdateStage,
   type WorkflowHandle,
 } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { messagesFor } from '../activities/error-catalog';
 import { workflowActions } from '../lib/metrics';
@@ -62,8 +63,19 @@ export interface OrdersGateway {
   act<R, A>(orderId: string, def: UpdateDefinition<R, [A]>, args: A, opts: { updateId?: string; waitMs: number; operation?: string }): Promise<ActionOutcome<R>>;
 }
 
+/** Memos kept per API process: a memo is written once at the workflow's start and never changed, so a kept one is never stale. */
+const MEMO_CACHE_SIZE = 10_000;
+
+/** After an update outlived its wait: how long to let an outcome the server already holds arrive before answering 202. */
+const OUTCOME_GRACE_MS = 50;
+
 export function createOrdersGateway(client: Client, taskQueue: string): OrdersGateway {
   const handle = (orderId: string) => client.workflow.getHandle(workflowIdFor(orderId));
+  const memos = new Map<string, Record<string, unknown>>();
+  const keepMemo = (orderId: string, memo: Record<string, unknown>) => {
+    memos.set(orderId, memo);
+    if (memos.size > MEMO_CACHE_SIZE) memos.delete(memos.keys().next().value as string);
+  };
   return {
     async start(input, memo) {
       try {
@@ -81,6 +93,7 @@ export function createOrdersGateway(client: Client, taskQueue: string): OrdersGa
             { key: CurrencyKey, value: input.amount.currency },
           ],
         });
+        keepMemo(input.orderId, { ...memo });
         workflowActions.inc({ action: 'start', outcome: 'ok' });
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) {
@@ -91,8 +104,12 @@ export function createOrdersGateway(client: Client, taskQueue: string): OrdersGa
       }
     },
     async memo(orderId) {
+      const kept = memos.get(orderId);
+      if (kept) return kept;
       try {
-        return (await handle(orderId).describe()).memo ?? {};
+        const memo = (await handle(orderId).describe()).memo ?? {};
+        keepMemo(orderId, memo);
+        return memo;
       } catch (err) {
         return mapError(err, orderId);
       }
@@ -105,7 +122,7 @@ export function createOrdersGateway(client: Client, taskQueue: string): OrdersGa
       }
     },
     act<R, A>(orderId: string, def: UpdateDefinition<R, [A]>, args: A, opts: { updateId?: string; waitMs: number; operation?: string }): Promise<ActionOutcome<R>> {
-      return sendUpdate(handle(orderId), def, args, opts, (err) => mapError(err, orderId, opts.operation));
+      return sendUpdate(client, handle(orderId), def, args, opts, (err) => mapError(err, orderId, opts.operation));
     },
   };
 }
@@ -115,6 +132,7 @@ export function createOrdersGateway(client: Client, taskQueue: string): OrdersGa
  * Failures go through `onError`, which throws the API error to answer with.
  */
 export async function sendUpdate<R, A>(
+  client: Client,
   target: WorkflowHandle,
   def: UpdateDefinition<R, [A]>,
   args: A,
@@ -123,17 +141,35 @@ export async function sendUpdate<R, A>(
 ): Promise<ActionOutcome<R>> {
   let outcome = 'accepted';
   try {
-    const update = await target.startUpdate(def, { args: [args], updateId: opts.updateId, waitForStage: WorkflowUpdateStage.ACCEPTED });
-    if (opts.waitMs <= 0) return { done: false };
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), opts.waitMs)));
+    if (opts.waitMs <= 0) {
+      await target.startUpdate(def, { args: [args], updateId: opts.updateId, waitForStage: WorkflowUpdateStage.ACCEPTED });
+      return { done: false };
+    }
+    // One RPC in the usual case: the server answers once the update has completed. An id is needed to find the
+    // same update again if the wait runs out.
+    const updateId = opts.updateId ?? randomUUID();
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), opts.waitMs);
     try {
-      const result = await Promise.race([update.result(), timeout]);
+      const result = await client.withAbortSignal(abort.signal, () => target.executeUpdate(def, { args: [args], updateId }));
+      outcome = 'ok';
+      return { done: true, result };
+    } catch (err) {
+      if (!abort.signal.aborted) throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+    // The wait ran out. Answer "accepted" only once Temporal holds the update: sending it again with the same id
+    // returns the update already sent (or sends it, if the first request never arrived).
+    const update = await target.startUpdate(def, { args: [args], updateId, waitForStage: WorkflowUpdateStage.ACCEPTED });
+    let grace: NodeJS.Timeout | undefined;
+    try {
+      const result = await Promise.race([update.result(), new Promise<'timeout'>((resolve) => (grace = setTimeout(() => resolve('timeout'), OUTCOME_GRACE_MS)))]);
       if (result === 'timeout') return { done: false };
       outcome = 'ok';
       return { done: true, result: result as R };
     } finally {
-      clearTimeout(timer);
+      clearTimeout(grace);
     }
   } catch (err) {
     outcome = err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure ? (err.cause.type ?? 'failed') : 'error';

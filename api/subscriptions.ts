@@ -82,7 +82,7 @@ export function subscriptionRoutes(deps: SubscriptionDeps): Router {
     else res.status(202).json({ status: 'accepted', requestId, message: 'The action was accepted; repeat the request with the same requestId (or ?waitMs=) to get its result' });
   };
   const act = <R, A>(id: string, def: UpdateDefinition<R, [A]>, args: A & { requestId: string }, waitMs: number, operation?: string) =>
-    sendUpdate(handle(id), def, args, { updateId: `${def.name}:${args.requestId}`, waitMs }, (err) => mapError(err, id, operation));
+    sendUpdate(deps.client, handle(id), def, args, { updateId: `${def.name}:${args.requestId}`, waitMs }, (err) => mapError(err, id, operation));
 
   router.get('/api/admin/subscriptions', viewer, async (req: Request, res: Response) => {
     const q = listSubscriptionsQuerySchema.parse(req.query);

@@ -1,5 +1,5 @@
 // Instant Payment Notifications: SNS-format messages signed with SignatureVersion 1/2, delivered with retries and test controls.
-import { createSign, randomUUID } from 'node:crypto';
+import { createPrivateKey, createSign, randomUUID, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { Logger } from 'pino';
@@ -112,6 +112,13 @@ export class IpnDispatcher {
     return c;
   }
 
+  /** Parsed once: signing from PEM parses the key again on every notification. */
+  private signingKeyObject: KeyObject | undefined;
+  private get signingKey(): KeyObject {
+    this.signingKeyObject ??= createPrivateKey(this.opts.signingKeyPem);
+    return this.signingKeyObject;
+  }
+
   private build(change: StateChange, merchantUrl: string | null, version: '1' | '2'): Delivery {
     const notificationId = randomUUID();
     const messageId = randomUUID();
@@ -128,7 +135,7 @@ export class IpnDispatcher {
     const base = { Type: 'Notification' as const, MessageId: messageId, TopicArn: topicArn, Message: message, Timestamp: new Date().toISOString() };
     const signature = createSign(version === '1' ? 'RSA-SHA1' : 'RSA-SHA256')
       .update(snsStringToSign(base))
-      .sign(this.opts.signingKeyPem, 'base64');
+      .sign(this.signingKey, 'base64');
     const envelope: SnsEnvelope = {
       ...base,
       SignatureVersion: version,

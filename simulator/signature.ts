@@ -93,6 +93,18 @@ export interface VerifyOptions {
 
 const REQUIRED_SIGNED = ['x-amz-pay-date', 'x-amz-pay-host', 'x-amz-pay-region'];
 
+/** Public keys parsed once per PEM (merchants re-register rarely; a changed key is a new PEM, so a new entry). */
+const publicKeys = new Map<string, KeyObject>();
+function publicKeyOf(pem: string): KeyObject {
+  let key = publicKeys.get(pem);
+  if (!key) {
+    key = createPublicKey(pem);
+    if (publicKeys.size >= 100) publicKeys.clear();
+    publicKeys.set(pem, key);
+  }
+  return key;
+}
+
 /** Verifies a signed API request; returns the public key id, throws Amazon's error otherwise. */
 export function verifyRequest(req: SignedRequest, opts: VerifyOptions): AuthorizationHeader {
   const auth = parseAuthorization(headerValue(req.headers, 'authorization'));
@@ -119,7 +131,7 @@ export function verifyRequest(req: SignedRequest, opts: VerifyOptions): Authoriz
   for (const name of REQUIRED_SIGNED) if (!auth.signedHeaders.includes(name)) throw mismatch();
   for (const name of auth.signedHeaders) if (headerValue(req.headers, name) === undefined) throw mismatch();
   if (!opts.hosts.includes(headerValue(req.headers, 'x-amz-pay-host') ?? '')) throw mismatch();
-  if (!verifyPss(createPublicKey(pem), auth.algorithm, sts, auth.signature)) throw mismatch();
+  if (!verifyPss(publicKeyOf(pem), auth.algorithm, sts, auth.signature)) throw mismatch();
   return auth;
 }
 

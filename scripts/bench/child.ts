@@ -55,7 +55,9 @@ export class ChildPart {
   async start(timeoutMs = 90_000): Promise<void> {
     mkdirSync(this.logDir, { recursive: true });
     this.log ??= createWriteStream(path.join(this.logDir, `${this.name}.log`), { flags: 'a' });
-    const proc = spawn(process.execPath, ['--import', 'tsx', this.script], { cwd: this.cwd, env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // BENCH_CPU_PROF=<dir>: each child writes a V8 CPU profile there when it exits (where a phase's CPU went).
+    const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+    const proc = spawn(process.execPath, [...prof, '--import', 'tsx', this.script], { cwd: this.cwd, env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     this.exited = new Promise((resolve) => proc.once('exit', () => resolve()));
     let onEarlyExit: (code: number | null, signal: NodeJS.Signals | null) => void = () => undefined;
