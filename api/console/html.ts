@@ -3,21 +3,23 @@ import { t, type Lang } from './i18n';
 
 export const esc = (v: unknown): string => String(v ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+export type NavKey = 'orders' | 'subscriptions' | 'recovery' | 'settings';
+
 export interface LayoutOptions {
   lang: Lang;
   title: string;
   /** Current path with query, to come back to after switching language. */
   here: string;
-  nav?: 'orders' | 'recovery' | 'settings';
+  nav?: NavKey;
   user?: { name: string; role: string; csrf: string };
 }
 
 export function layout(o: LayoutOptions, content: string): string {
   const other: Lang = o.lang === 'ja' ? 'en' : 'ja';
-  const navItem = (key: 'orders' | 'recovery' | 'settings', href: string) =>
+  const navItem = (key: NavKey, href: string) =>
     `<li><a href="${href}"${o.nav === key ? ' aria-current="page"' : ''}>${esc(t(o.lang, key))}</a></li>`;
   const user = o.user
-    ? `<nav aria-label="main"><ul>${navItem('orders', '/admin/orders')}${navItem('recovery', '/admin/recovery')}${navItem('settings', '/admin/settings')}</ul></nav>
+    ? `<nav aria-label="main"><ul>${navItem('orders', '/admin/orders')}${navItem('subscriptions', '/admin/subscriptions')}${navItem('recovery', '/admin/recovery')}${navItem('settings', '/admin/settings')}</ul></nav>
 <div class="user"><span id="signed-in-as">${esc(o.user.name)} (<span id="role">${esc(o.user.role)}</span>)</span>
 <form method="post" action="/admin/logout"><input type="hidden" name="_csrf" value="${esc(o.user.csrf)}"><button type="submit" class="link">${esc(t(o.lang, 'signOut'))}</button></form></div>`
     : '';

@@ -34,6 +34,24 @@ export const HISTORY_KIND_LABELS: Record<string, { ja: string; en: string }> = {
   notification: { ja: '通知', en: 'Notification' },
 };
 
+/** 継続課金: a subscription's state (SPEC §8). Suspended needs the admin: a decline or a non-chargeable permission. */
+export const SUBSCRIPTION_STATUS_LABELS: Record<string, { ja: string; en: string }> = {
+  Active: { ja: '有効', en: 'Active' },
+  Paused: { ja: '一時停止', en: 'Paused' },
+  Suspended: { ja: '停止中(要対応)', en: 'Suspended (action needed)' },
+  Canceled: { ja: '解約', en: 'Canceled' },
+  Closed: { ja: '終了', en: 'Closed' },
+};
+
+/** Delivery of the events the engine sends the shop about a subscription. */
+export const SHOP_EVENT_STATUS_LABELS: Record<string, { ja: string; en: string }> = {
+  pending: { ja: '送信待ち', en: 'Pending' },
+  delivered: { ja: '送信済', en: 'Delivered' },
+  failed: { ja: '送信失敗', en: 'Failed' },
+  skipped: { ja: '送信しない(設定)', en: 'Skipped (settings)' },
+  recorded: { ja: '記録のみ(送信先なし)', en: 'Recorded (no shop URL)' },
+};
+
 const T = {
   appTitle: { ja: 'Amazon Pay 管理画面', en: 'Amazon Pay console' },
   signIn: { ja: 'サインイン', en: 'Sign in' },
@@ -116,6 +134,39 @@ const T = {
   language: { ja: 'English', en: '日本語' },
   forbidden: { ja: 'この操作の権限がありません。', en: 'You are not allowed to do this.' },
   lastPage: { ja: '最後のページです。', en: 'Last page.' },
+  subscriptions: { ja: '継続課金', en: 'Subscriptions' },
+  subscriptionList: { ja: '継続課金一覧', en: 'Subscriptions' },
+  subscription: { ja: '継続課金', en: 'Subscription' },
+  subscriptionId: { ja: '継続課金ID', en: 'Subscription id' },
+  subscriptionStatus: { ja: '継続課金の状態', en: 'Subscription status' },
+  plan: { ja: 'プラン', en: 'Plan' },
+  period: { ja: '回', en: 'Period' },
+  periodsCharged: { ja: '課金回数', en: 'Periods charged' },
+  nextChargeAt: { ja: '次回課金日', en: 'Next charge' },
+  startedAt: { ja: '開始日', en: 'Started' },
+  noSubscriptions: { ja: '該当する継続課金はありません。', en: 'No subscriptions match.' },
+  charges: { ja: '課金明細', en: 'Charges' },
+  failures: { ja: '失敗した回', en: 'Failed periods' },
+  events: { ja: 'ショップへの通知', en: 'Events sent to the shop' },
+  eventType: { ja: '種類', en: 'Type' },
+  attempts: { ja: '試行回数', en: 'Attempts' },
+  noEvents: { ja: '通知はまだありません。', en: 'No events yet.' },
+  pauseAction: { ja: '一時停止する', en: 'Pause' },
+  resumeAction: { ja: '再開する', en: 'Resume' },
+  cancelSubscriptionAction: { ja: '解約する', en: 'Cancel subscription' },
+  cancelSubscriptionReason: { ja: '解約理由 (任意・Amazonに送信)', en: 'Reason (optional, sent to Amazon)' },
+  chargeNowAction: { ja: '今すぐ課金する', en: 'Charge now' },
+  chargeNowAmount: { ja: '課金額', en: 'Amount' },
+  subscriptionViewOnly: { ja: '閲覧のみの権限です (viewer)。継続課金の操作はできません。', en: 'View-only access (viewer): subscription actions are not available.' },
+  backToSubscriptions: { ja: '継続課金一覧へ戻る', en: 'Back to subscriptions' },
+  recurringOf: { ja: 'この注文は継続課金の課金分です', en: 'This order is a charge of a subscription' },
+  recurringFirst: { ja: '初回(申込み時の決済)', en: 'first charge (the checkout)' },
+  adminMessage: { ja: '対応方法', en: 'What to do' },
+  suspendedHelp: {
+    ja: '課金が停止しています。原因を確認し、支払い方法が利用可能になってから「再開する」を押してください (Amazonで課金できない間は再開できません)。',
+    en: 'Charging has stopped. Find the cause and press Resume once the payment method can be charged again (Resume is refused while Amazon cannot charge the permission).',
+  },
+  pausedHelp: { ja: '一時停止中は課金されません。「再開する」で次回課金日から再開します。', en: 'Nothing is charged while paused; Resume starts again from the next charge date.' },
 } satisfies Record<string, { ja: string; en: string }>;
 
 export type TextKey = keyof typeof T;
@@ -127,6 +178,20 @@ export function t(lang: Lang, key: TextKey): string {
 export function label(table: Record<string, { ja: string; en: string }>, value: string | null | undefined, lang: Lang): string {
   if (!value) return '-';
   return table[value]?.[lang] ?? value;
+}
+
+/** A plan as the admin reads it: 毎月 2,980円, 2週間ごと 500円, 都度課金 1,000円. */
+export function formatPlan(frequency: { unit: string; value: number }, amount: { amount: number; currency: string }, lang: Lang): string {
+  const n = Math.max(1, frequency.value || 1);
+  const money = formatMoney(amount, lang);
+  const ja: Record<string, [string, string]> = { Day: ['毎日', '日ごと'], Week: ['毎週', '週間ごと'], Month: ['毎月', 'か月ごと'], Year: ['毎年', '年ごと'] };
+  const en: Record<string, [string, string]> = { Day: ['Daily', 'days'], Week: ['Weekly', 'weeks'], Month: ['Monthly', 'months'], Year: ['Yearly', 'years'] };
+  if (frequency.unit === 'Variable') return lang === 'ja' ? `都度課金 ${money}` : `On request ${money}`;
+  const j = ja[frequency.unit];
+  const e = en[frequency.unit];
+  if (!j || !e) return `${frequency.unit} ×${n} ${money}`;
+  if (lang === 'ja') return `${n === 1 ? j[0] : `${n}${j[1]}`} ${money}`;
+  return `${n === 1 ? e[0] : `Every ${n} ${e[1]}`} ${money}`;
 }
 
 /** Decimal places of a currency's minor unit (JPY 0, USD/EUR 2). */

@@ -4,10 +4,11 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import { findApiKey } from '../../lib/api-keys';
 import type { PrismaClient } from '../../prisma/generated/client';
 import { callApi, selfBaseUrl, type ApiErrorBody } from './engine-client';
-import { layout } from './html';
+import { layout, type NavKey } from './html';
 import { t, type Lang } from './i18n';
 import { LOGIN_CSRF_COOKIE, SESSION_COOKIE, SessionSealer, clearCookie, loadOrCreateSessionSecret, newSession, readCookie, setCookie, type ConsoleSession } from './session';
 import { orderDetailPage, orderListPage, orderPanel, type ListFilters, type OrderDetail, type OrderRow } from './views-orders';
+import { subscriptionDetailPage, subscriptionListPage, subscriptionPanel, type SubscriptionDetail, type SubscriptionRow } from './views-subscriptions';
 import { errorPage, loginPage, recoveryPage, settingsPage, type RecoveryEntry, type SettingsView } from './views-pages';
 import { randomBytes } from 'node:crypto';
 import { settingsPatchFromForm } from './settings-form';
@@ -24,6 +25,10 @@ export interface ConsoleOptions {
 const LANG_COOKIE = 'console_lang';
 const ACTIONS = new Set(['capture', 'cancel', 'refunds', 'status']);
 const ACTION_WAIT_MS = 15_000;
+/** 継続課金: the editor's actions on a subscription; charging waits for the period's order to report. */
+const SUBSCRIPTION_ACTIONS = new Set(['pause', 'resume', 'cancel', 'charges']);
+const SUBSCRIPTION_STATUSES = new Set(['Active', 'Paused', 'Suspended', 'Canceled', 'Closed']);
+const CHARGE_WAIT_MS = 25_000;
 
 function langOf(req: Request): Lang {
   return readCookie(req, LANG_COOKIE) === 'en' ? 'en' : 'ja';
@@ -53,7 +58,7 @@ export function consoleRoutes(deps: { prisma: PrismaClient; options?: ConsoleOpt
     next();
   });
 
-  const html = (req: Request, res: Response, status: number, title: string, content: string, nav?: 'orders' | 'recovery' | 'settings') => {
+  const html = (req: Request, res: Response, status: number, title: string, content: string, nav?: NavKey) => {
     const s = res.locals.consoleSession as ConsoleSession | undefined;
     res
       .status(status)
@@ -237,6 +242,63 @@ export function consoleRoutes(deps: { prisma: PrismaClient; options?: ConsoleOpt
     const payload =
       action === 'status' ? { status: b.status } : action === 'cancel' ? { requestId, ...(str(b.reason) ? { reason: str(b.reason) } : {}) } : { amount: b.amount, requestId };
     const r = await callApi(selfBaseUrl(req), sessionOf(res).key, 'POST', `/api/admin/orders/${encodeURIComponent(String(req.params.orderId))}/${action}?waitMs=${ACTION_WAIT_MS}`, payload, ACTION_WAIT_MS + 10_000);
+    res.status(r.status).json(r.body);
+  });
+
+  router.get('/admin/subscriptions', authed, async (req, res) => {
+    const lang = langOf(req);
+    const status = str(req.query.status);
+    const qs = new URLSearchParams({ limit: '200' });
+    if (status && SUBSCRIPTION_STATUSES.has(status)) qs.set('status', status);
+    const r = await callApi<{ subscriptions: SubscriptionRow[] } & ApiErrorBody>(selfBaseUrl(req), sessionOf(res).key, 'GET', `/api/admin/subscriptions?${qs.toString()}`);
+    if (signedOut(req, res, r.status)) return;
+    const error = r.status === 200 ? undefined : (r.body.error?.message ?? `HTTP ${r.status}`);
+    html(req, res, 200, t(lang, 'subscriptionList'), subscriptionListPage(lang, status, r.status === 200 ? r.body.subscriptions : [], error), 'subscriptions');
+  });
+
+  const loadSubscription = async (req: Request, res: Response): Promise<{ status: number; detail?: SubscriptionDetail; message?: string }> => {
+    const r = await callApi<SubscriptionDetail & ApiErrorBody>(selfBaseUrl(req), sessionOf(res).key, 'GET', `/api/admin/subscriptions/${encodeURIComponent(String(req.params.subscriptionId))}`);
+    if (r.status !== 200) return { status: r.status, message: r.body.error?.message ?? `HTTP ${r.status}` };
+    return { status: 200, detail: r.body };
+  };
+  const subscriptionWorkflowUrl = (d: SubscriptionDetail) => `${temporalUi}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(d.workflowId)}`;
+
+  router.get('/admin/subscriptions/:subscriptionId', authed, async (req, res) => {
+    const lang = langOf(req);
+    const r = await loadSubscription(req, res);
+    if (signedOut(req, res, r.status)) return;
+    if (!r.detail) {
+      html(req, res, r.status, t(lang, 'subscription'), errorPage(lang, r.status, r.message ?? ''), 'subscriptions');
+      return;
+    }
+    html(req, res, 200, `${t(lang, 'subscription')} ${r.detail.subscriptionId}`, subscriptionDetailPage(lang, r.detail, sessionOf(res).role === 'editor', subscriptionWorkflowUrl(r.detail)), 'subscriptions');
+  });
+
+  router.get('/admin/subscriptions/:subscriptionId/panel', authed, async (req, res) => {
+    const r = await loadSubscription(req, res);
+    if (!r.detail) {
+      res.status(r.status).json({ error: { code: 'unavailable', message: r.message } });
+      return;
+    }
+    res.type('html').send(subscriptionPanel(langOf(req), r.detail, sessionOf(res).role === 'editor', subscriptionWorkflowUrl(r.detail)));
+  });
+
+  router.post('/admin/subscriptions/:subscriptionId/:action', authed, editorOnly, async (req, res) => {
+    const action = String(req.params.action);
+    if (!SUBSCRIPTION_ACTIONS.has(action)) {
+      res.status(404).json({ error: { code: 'not_found', message: 'No such action' } });
+      return;
+    }
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    const requestId = typeof b.requestId === 'string' && /^[A-Za-z0-9_.:-]{1,100}$/.test(b.requestId) ? b.requestId : `console-${randomBytes(9).toString('base64url')}`;
+    const payload =
+      action === 'cancel'
+        ? { requestId, ...(str(b.reason) ? { reason: str(b.reason) } : {}) }
+        : action === 'charges'
+          ? { requestId, ...(b.amount !== undefined && b.amount !== null && b.amount !== '' ? { amount: { amount: b.amount, currency: b.currency } } : {}) }
+          : { requestId };
+    const waitMs = action === 'charges' ? CHARGE_WAIT_MS : ACTION_WAIT_MS;
+    const r = await callApi(selfBaseUrl(req), sessionOf(res).key, 'POST', `/api/admin/subscriptions/${encodeURIComponent(String(req.params.subscriptionId))}/${action}?waitMs=${waitMs}`, payload, waitMs + 10_000);
     res.status(r.status).json(r.body);
   });
 

@@ -2,7 +2,8 @@
 import { esc } from './html';
 import { checkoutSection, type CheckoutInfo } from './views-checkout';
 import { disputesSection, trackersSection, type DisputeRow, type TrackerRow } from './views-disputes';
-import { HISTORY_KIND_LABELS, ORDER_STATUS_LABELS, PAYMENT_STATUS_LABELS, formatDate, formatMoney, label, minorDigits, t, type Lang } from './i18n';
+import { HISTORY_KIND_LABELS, ORDER_STATUS_LABELS, PAYMENT_STATUS_LABELS, SUBSCRIPTION_STATUS_LABELS, formatDate, formatMoney, formatPlan, label, minorDigits, t, type Lang } from './i18n';
+import type { SubscriptionRow } from './views-subscriptions';
 
 export interface Money {
   amount: number;
@@ -18,6 +19,10 @@ export interface OrderRow {
   buyerEmail: string | null;
   chargeId: string | null;
   authorizationExpiresAt: string | null;
+  /** 継続課金: the subscription this order charged for and its period (1 = the checkout that opened it). */
+  recurring?: boolean;
+  subscriptionId?: string | null;
+  recurringPeriod?: number | null;
   createdAt: string;
 }
 
@@ -62,10 +67,16 @@ export interface OrderDetail {
   disputes?: DisputeRow[];
   checkout?: CheckoutInfo;
   deliveryTrackers?: TrackerRow[];
+  recurring?: { subscriptionId: string; period: number | null; subscription: SubscriptionRow | null } | null;
 }
 
 export function statusBadge(status: string, lang: Lang): string {
   return `<span class="badge st-${esc(status)}" data-status="${esc(status)}">${esc(label(PAYMENT_STATUS_LABELS, status, lang))}</span>`;
+}
+
+/** The badge on a recurring order: 継続課金 #2, linking to its subscription. */
+export function recurringBadge(subscriptionId: string, period: number | null | undefined, lang: Lang): string {
+  return `<a class="badge st-Recurring recurring-badge" href="/admin/subscriptions/${encodeURIComponent(subscriptionId)}" data-subscription-id="${esc(subscriptionId)}">${esc(label(PAYMENT_STATUS_LABELS, 'Recurring', lang))}${period ? ` #${period}` : ''}</a>`;
 }
 
 function options(values: string[], table: Record<string, { ja: string; en: string }>, selected: string | undefined, lang: Lang): string {
@@ -89,7 +100,7 @@ export function orderListPage(lang: Lang, f: ListFilters, rows: OrderRow[], next
 <td data-label="${esc(t(lang, 'orderDate'))}">${esc(formatDate(o.createdAt))}</td>
 <td data-label="${esc(t(lang, 'buyer'))}">${esc(o.buyerName ?? '-')}${o.buyerEmail ? `<br><small>${esc(o.buyerEmail)}</small>` : ''}</td>
 <td data-label="${esc(t(lang, 'amount'))}" class="num">${esc(formatMoney(o.amount, lang))}</td>
-<td data-label="${esc(t(lang, 'paymentStatus'))}">${statusBadge(o.paymentStatus, lang)}${o.chargeId ? `<br><small class="mono">${esc(o.chargeId)}</small>` : ''}${o.authorizationExpiresAt && o.paymentStatus === 'Authorized' ? `<br><small>${esc(t(lang, 'authExpires'))}: ${esc(formatDate(o.authorizationExpiresAt))}</small>` : ''}</td>
+<td data-label="${esc(t(lang, 'paymentStatus'))}">${statusBadge(o.paymentStatus, lang)}${o.subscriptionId ? ` ${recurringBadge(o.subscriptionId, o.recurringPeriod, lang)}` : o.recurring ? ` <span class="badge st-Recurring recurring-badge">${esc(label(PAYMENT_STATUS_LABELS, 'Recurring', lang))}</span>` : ''}${o.chargeId ? `<br><small class="mono">${esc(o.chargeId)}</small>` : ''}${o.authorizationExpiresAt && o.paymentStatus === 'Authorized' ? `<br><small>${esc(t(lang, 'authExpires'))}: ${esc(formatDate(o.authorizationExpiresAt))}</small>` : ''}</td>
 <td data-label="${esc(t(lang, 'orderStatus'))}">${esc(label(ORDER_STATUS_LABELS, o.orderStatus, lang))}</td>
 <td><a class="button small" href="/admin/orders/${encodeURIComponent(o.orderId)}">${esc(t(lang, 'paymentInfo'))}</a></td></tr>`,
     )
@@ -140,6 +151,14 @@ function historyTable(lang: Lang, rows: HistoryRow[]): string {
   return `<table class="history" id="history"><caption>${esc(t(lang, 'history'))}</caption><thead><tr><th scope="col">#</th><th scope="col">${esc(t(lang, 'at'))}</th><th scope="col">${esc(t(lang, 'objectId'))}</th><th scope="col">${esc(t(lang, 'kind'))}</th><th scope="col">${esc(t(lang, 'amount'))}</th><th scope="col">${esc(t(lang, 'result'))}</th></tr></thead><tbody>${body}</tbody></table>`;
 }
 
+/** A recurring order: which subscription and period it charged for, with a link. */
+function recurringSection(lang: Lang, r: OrderDetail['recurring']): string {
+  if (!r?.subscriptionId) return '';
+  const href = `/admin/subscriptions/${encodeURIComponent(r.subscriptionId)}`;
+  const sub = r.subscription;
+  return `<p class="recurring-info" id="recurring-info">${recurringBadge(r.subscriptionId, r.period, lang)} <span>${esc(t(lang, 'recurringOf'))}: <a id="subscription-link" href="${href}">${esc(r.subscriptionId)}</a>${r.period ? ` (${lang === 'ja' ? '' : 'period '}<strong id="recurring-period">#${r.period}</strong>${lang === 'ja' ? ' 回目' : ''}${r.period === 1 ? ` — ${esc(t(lang, 'recurringFirst'))}` : ''})` : ''}</span>${sub ? ` <span>${esc(t(lang, 'plan'))}: ${esc(formatPlan(sub.frequency, sub.amount, lang))}</span> <span>${esc(t(lang, 'subscriptionStatus'))}: <strong>${esc(label(SUBSCRIPTION_STATUS_LABELS, sub.status, lang))}</strong></span>` : ''}</p>`;
+}
+
 /** The part of the detail page refreshed after each action (same HTML as the first render). */
 export function orderPanel(lang: Lang, d: OrderDetail, canEdit: boolean, temporalUrl: string): string {
   const a = d.amounts;
@@ -149,6 +168,7 @@ export function orderPanel(lang: Lang, d: OrderDetail, canEdit: boolean, tempora
 <p class="statusline"><span>${esc(t(lang, 'paymentStatus'))}: <span id="payment-status">${statusBadge(d.paymentStatus, lang)}</span></span>
 <span>${esc(t(lang, 'orderStatus'))}: <strong id="order-status-label">${esc(label(ORDER_STATUS_LABELS, d.orderStatus, lang))}</strong></span>
 <span>${esc(t(lang, 'paymentIntent'))}: ${esc(d.paymentIntent === 'Authorize' ? (lang === 'ja' ? '与信' : 'Authorize') : lang === 'ja' ? '与信売上計上' : 'Authorize with capture')}</span></p>
+${recurringSection(lang, d.recurring)}
 <div class="grid">
 <section aria-labelledby="ids-h"><h2 id="ids-h">${esc(t(lang, 'ids'))}</h2><dl>
 <dt>${esc(t(lang, 'chargeId'))}</dt><dd class="mono" id="charge-id">${esc(d.chargeId ?? '-')}</dd>

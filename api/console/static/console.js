@@ -3,8 +3,8 @@
   'use strict';
   var lang = document.documentElement.lang === 'en' ? 'en' : 'ja';
   var T = {
-    ja: { done: '完了しました', accepted: '受け付けました。処理中です…', failed: 'エラー', amount: '金額', reason: '理由', status: '対応状況', network: '通信エラー', redriven: '再取得しました' },
-    en: { done: 'Done', accepted: 'Accepted; processing…', failed: 'Error', amount: 'Amount', reason: 'Reason', status: 'Order status', network: 'Network error', redriven: 'Re-read from Amazon' }
+    ja: { done: '完了しました', accepted: '受け付けました。処理中です…', failed: 'エラー', amount: '金額', reason: '理由', status: '対応状況', network: '通信エラー', redriven: '再取得しました', period: '回' },
+    en: { done: 'Done', accepted: 'Accepted; processing…', failed: 'Error', amount: 'Amount', reason: 'Reason', status: 'Order status', network: 'Network error', redriven: 'Re-read from Amazon', period: 'period' }
   }[lang];
   var meta = document.querySelector('meta[name="csrf-token"]');
   var csrf = meta ? meta.getAttribute('content') : '';
@@ -142,6 +142,73 @@
     }
   }
 
+  // ---- 継続課金: a subscription's pause / resume / cancel / charge now, then its panel is re-rendered ----
+  function subPanel() { return document.getElementById('subscription-panel'); }
+  function refreshSubscription() {
+    var p = subPanel();
+    if (!p) return Promise.resolve();
+    var id = p.getAttribute('data-subscription-id');
+    return fetch('/admin/subscriptions/' + encodeURIComponent(id) + '/panel', { credentials: 'same-origin', headers: { 'x-requested-with': 'fetch' } })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (html === null) return;
+        var holder = document.createElement('div');
+        holder.innerHTML = html;
+        var fresh = holder.firstElementChild;
+        var old = subPanel();
+        if (fresh && old) old.replaceWith(fresh);
+        bindSubscriptionForms();
+      })
+      .catch(function () { /* the refresh button tries again */ });
+  }
+
+  function onSubscriptionSubmit(ev) {
+    ev.preventDefault();
+    var form = ev.currentTarget;
+    var action = form.getAttribute('data-action');
+    var p = subPanel();
+    var id = p.getAttribute('data-subscription-id');
+    var body = {};
+    var summary = form.getAttribute('data-confirm') + ' — ' + id;
+    if (action === 'charges') {
+      var input = form.querySelector('input[name="amount"]');
+      if (!input.reportValidity()) return;
+      body.amount = Math.round(Number(input.value) * Math.pow(10, Number(p.getAttribute('data-digits') || '0')));
+      body.currency = p.getAttribute('data-currency');
+      summary += ' / ' + T.amount + ': ' + input.value + ' ' + body.currency;
+    } else if (action === 'cancel') {
+      var reason = form.querySelector('input[name="reason"]').value.trim();
+      if (reason) body.reason = reason;
+      summary += reason ? ' / ' + T.reason + ': ' + reason : '';
+    }
+    confirmAction(summary + '?').then(function (ok) {
+      if (!ok) return;
+      body.requestId = requestId();
+      var button = form.querySelector('button[type="submit"]');
+      button.disabled = true;
+      form.setAttribute('aria-busy', 'true');
+      show('busy', T.accepted);
+      post('/admin/subscriptions/' + encodeURIComponent(id) + '/' + action, body)
+        .then(function (res) {
+          var r = res.body && res.body.result;
+          if (res.status === 200) show('ok', T.done + (r && r.period ? ' (' + T.period + ' #' + r.period + ' ' + r.orderId + ': ' + r.paymentStatus + ')' : ''));
+          else if (res.status === 202) show('busy', T.accepted);
+          else show('error', errorText(res));
+        })
+        .catch(function () { show('error', T.network); })
+        .then(function () { form.removeAttribute('aria-busy'); return refreshSubscription(); });
+    });
+  }
+
+  function bindSubscriptionForms() {
+    var forms = document.querySelectorAll('form.sub-action');
+    for (var i = 0; i < forms.length; i++) {
+      if (forms[i].getAttribute('data-bound')) continue;
+      forms[i].setAttribute('data-bound', '1');
+      forms[i].addEventListener('submit', onSubscriptionSubmit);
+    }
+  }
+
   // ---- settings: chargeback warning follows the address choice ----
   function bindSettings() {
     var warn = document.getElementById('chargeback-warning');
@@ -171,7 +238,8 @@
     schedulePoll();
     bindSettings();
     bindRecovery();
+    bindSubscriptionForms();
     var rb = document.getElementById('refresh-button');
-    if (rb) rb.addEventListener('click', function () { refresh(); });
+    if (rb) rb.addEventListener('click', function () { if (subPanel()) refreshSubscription(); else refresh(); });
   });
 })();
