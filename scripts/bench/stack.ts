@@ -11,6 +11,7 @@ import { createAmazonPayClient, type WebStoreClient } from '../../lib/amazon-pay
 import { Secret } from '../../lib/config';
 import { createPrismaClient, type PrismaClient } from '../../lib/database';
 import { applyMigrations } from '../../lib/migrate';
+import { DEV_SERVER_SQLITE_ARGS } from '../../lib/temporal';
 import { testDevServerExecutable } from '../../lib/tools';
 import { loadOrCreateDevMerchant, registerMerchant, simRequest } from '../../simulator/dev-merchant';
 import { startSimulator, type RunningSimulator } from '../../simulator/index';
@@ -86,7 +87,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const temporalAddress = `127.0.0.1:${temporalPort}`;
   const startTemporal = () =>
     TestWorkflowEnvironment.createLocal({
-      server: { executable: testDevServerExecutable(), ip: '127.0.0.1', port: temporalPort, ui: false, dbFilename: path.join(dataDir, 'temporal.db'), searchAttributes: SEARCH_ATTRIBUTE_KEYS, log: { format: 'json', level: 'error' } },
+      server: { executable: testDevServerExecutable(), ip: '127.0.0.1', port: temporalPort, ui: false, dbFilename: path.join(dataDir, 'temporal.db'), extraArgs: DEV_SERVER_SQLITE_ARGS, searchAttributes: SEARCH_ATTRIBUTE_KEYS, log: { format: 'json', level: 'error' } },
     });
   let temporalEnv = await startTemporal();
   const connection = await Connection.connect({ address: temporalAddress });
