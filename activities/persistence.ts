@@ -1,5 +1,6 @@
 // Persistence activities: the order row and its payment history, the database's projection of the workflow's state.
 import type { HistoryRow, OrderStatus, PaymentIntent, PaymentStatus } from '../workflows/types';
+import { Prisma } from '../prisma/generated/client';
 import type { ActivityDeps } from './deps';
 import { messagesFor } from './error-catalog';
 
@@ -47,6 +48,8 @@ function orderData(p: OrderProjection) {
     buyerEmail: p.buyerEmail ?? null,
     authorizationExpiresAt: p.authorizationExpiresAt ? new Date(p.authorizationExpiresAt) : null,
     ...(p.subscriptionId !== undefined ? { subscriptionId: p.subscriptionId, recurringPeriod: p.recurringPeriod ?? null } : {}),
+    // The workflow runs: the API's start request has served its purpose.
+    startRequest: Prisma.DbNull,
   };
 }
 

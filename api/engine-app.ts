@@ -23,7 +23,7 @@ import { openApiRoutes } from './openapi';
 import { createDeliveryTrackingStarter } from './delivery-tracking';
 import { memberRoutes } from './members';
 import { storefrontRoutes } from './storefront';
-import { createOrdersGateway } from './orders';
+import { createOrdersGateway, type OrdersGateway } from './orders';
 import { createSubscriptionNotifier, subscriptionRoutes } from './subscriptions';
 import { webhookRoutes } from './webhook';
 
@@ -31,6 +31,8 @@ export interface EngineAppDeps {
   prisma: PrismaClient;
   temporal: { client: Client; connection: Connection };
   taskQueue: string;
+  /** The order workflows' gateway (default: one over `temporal.client`); given when the caller also runs its sweeper. */
+  orders?: OrdersGateway;
   amazonPay: WebStoreClient;
   merchant: AmazonPayConfig;
   verifier: SnsVerifier;
@@ -47,7 +49,7 @@ export interface EngineAppDeps {
 }
 
 export function createEngineApp(deps: EngineAppDeps): Express {
-  const orders = createOrdersGateway(deps.temporal.client, deps.taskQueue);
+  const orders = deps.orders ?? createOrdersGateway(deps.temporal.client, deps.taskQueue, deps.prisma, deps.log);
   const limiter: RequestHandler = rateLimit({
     windowMs: 60_000,
     limit: deps.rateLimitPerMinute ?? 300,

@@ -19,6 +19,8 @@ import { workflowActions } from '../lib/metrics';
 import { REJECTION_TYPES, state as stateQuery } from '../workflows/messages';
 import { CurrencyKey, OrderAmountKey, OrderIdKey, OrderStatusKey, PaymentStatusKey } from '../workflows/search-attributes';
 import type { OrderPaymentInput, OrderPaymentState } from '../workflows/types';
+import type { Logger } from '../lib/logger';
+import type { Prisma, PrismaClient } from '../prisma/generated/client';
 import { ApiError } from './errors';
 
 export const workflowIdFor = (orderId: string): string => `order-${orderId}`;
@@ -61,6 +63,8 @@ export interface OrdersGateway {
   state(orderId: string): Promise<OrderPaymentState>;
   /** Sends an update; resolves with its result when done within `waitMs`, else `{done:false}`. */
   act<R, A>(orderId: string, def: UpdateDefinition<R, [A]>, args: A, opts: { updateId?: string; waitMs: number; operation?: string }): Promise<ActionOutcome<R>>;
+  /** Starts the workflows of orders accepted more than `olderThanMs` ago whose start never happened; returns how many. */
+  sweep(olderThanMs?: number): Promise<number>;
 }
 
 /** Memos kept per API process: a memo is written once at the workflow's start and never changed, so a kept one is never stale. */
@@ -69,45 +73,114 @@ const MEMO_CACHE_SIZE = 10_000;
 /** After an update outlived its wait: how long to let an outcome the server already holds arrive before answering 202. */
 const OUTCOME_GRACE_MS = 50;
 
-export function createOrdersGateway(client: Client, taskQueue: string): OrdersGateway {
+/** What the API keeps with an accepted order until its workflow has started (orders.start_request). */
+interface StartRequest {
+  input: OrderPaymentInput;
+  memo: Record<string, unknown>;
+}
+
+/** How old an accepted order must be before the sweeper starts its workflow (the request's own start is normally done in ms). */
+export const START_SWEEP_AFTER_MS = 10_000;
+
+function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'P2002';
+}
+
+/** Whether Temporal says the workflow does not exist (an ended one answers "already completed": it exists). */
+function isMissingWorkflow(err: unknown): boolean {
+  if (!(err instanceof WorkflowNotFoundError)) return false;
+  return !/workflow execution already completed/i.test(err.message);
+}
+
+export function createOrdersGateway(client: Client, taskQueue: string, prisma: PrismaClient, log?: Logger): OrdersGateway {
   const handle = (orderId: string) => client.workflow.getHandle(workflowIdFor(orderId));
   const memos = new Map<string, Record<string, unknown>>();
   const keepMemo = (orderId: string, memo: Record<string, unknown>) => {
     memos.set(orderId, memo);
     if (memos.size > MEMO_CACHE_SIZE) memos.delete(memos.keys().next().value as string);
   };
+
+  /** Starts the order's workflow; one already started (by another request or the sweeper) is fine. */
+  async function startWorkflow({ input, memo }: StartRequest): Promise<void> {
+    try {
+      await client.workflow.start('orderPayment', {
+        workflowId: workflowIdFor(input.orderId),
+        taskQueue,
+        args: [input],
+        memo,
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [
+          { key: OrderIdKey, value: input.orderId },
+          { key: PaymentStatusKey, value: 'CheckoutPending' },
+          { key: OrderStatusKey, value: input.orderStatus ?? 'New' },
+          { key: OrderAmountKey, value: input.amount.amount },
+          { key: CurrencyKey, value: input.amount.currency },
+        ],
+      });
+      workflowActions.inc({ action: 'start', outcome: 'ok' });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  }
+
+  /** The workflow of an order the API accepted but has not started yet (a crash, Temporal away): started now. */
+  async function startAccepted(orderId: string): Promise<boolean> {
+    const row = await prisma.order.findUnique({ where: { orderId }, select: { startRequest: true } });
+    const request = row?.startRequest as StartRequest | null | undefined;
+    if (!request) return false;
+    await startWorkflow(request);
+    return true;
+  }
+
+  /** Runs `fn`; when the workflow is missing because its start is still to come, starts it and runs `fn` once more. */
+  async function withStarted<T>(orderId: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isMissingWorkflow(err) || !(await startAccepted(orderId))) throw err;
+      return await fn();
+    }
+  }
+
   return {
+    /**
+     * Accepts the order durably (its row, with what starting its workflow needs; the primary key refuses a second
+     * order with the same id) and starts its workflow without holding up the shop's page. A start that fails here is
+     * made by the first later request for the order, or by the sweeper.
+     */
     async start(input, memo) {
+      const request: StartRequest = { input, memo: { ...memo } };
       try {
-        await client.workflow.start('orderPayment', {
-          workflowId: workflowIdFor(input.orderId),
-          taskQueue,
-          args: [input],
-          memo,
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          typedSearchAttributes: [
-            { key: OrderIdKey, value: input.orderId },
-            { key: PaymentStatusKey, value: 'CheckoutPending' },
-            { key: OrderStatusKey, value: input.orderStatus ?? 'New' },
-            { key: OrderAmountKey, value: input.amount.amount },
-            { key: CurrencyKey, value: input.amount.currency },
-          ],
+        await prisma.order.create({
+          data: {
+            orderId: input.orderId,
+            workflowId: workflowIdFor(input.orderId),
+            currency: input.amount.currency,
+            amount: input.amount.amount,
+            paymentIntent: input.settings?.paymentIntent ?? 'AuthorizeWithCapture',
+            orderStatus: input.orderStatus ?? 'New',
+            recurring: input.settings?.recurring ?? false,
+            startRequest: request as unknown as Prisma.InputJsonValue,
+          },
         });
-        keepMemo(input.orderId, { ...memo });
-        workflowActions.inc({ action: 'start', outcome: 'ok' });
       } catch (err) {
-        if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        if (isUniqueViolation(err)) {
           workflowActions.inc({ action: 'start', outcome: 'duplicate' });
           throw new ApiError(409, 'order_exists', `A payment for order ${input.orderId} was already started`);
         }
         throw err;
       }
+      keepMemo(input.orderId, request.memo);
+      void startWorkflow(request).catch((err: unknown) => {
+        workflowActions.inc({ action: 'start', outcome: 'deferred' });
+        log?.warn({ orderId: input.orderId, err: err instanceof Error ? err.message : String(err) }, 'order accepted; its workflow starts on the next request or sweep');
+      });
     },
     async memo(orderId) {
       const kept = memos.get(orderId);
       if (kept) return kept;
       try {
-        const memo = (await handle(orderId).describe()).memo ?? {};
+        const memo = (await withStarted(orderId, () => handle(orderId).describe())).memo ?? {};
         keepMemo(orderId, memo);
         return memo;
       } catch (err) {
@@ -116,13 +189,21 @@ export function createOrdersGateway(client: Client, taskQueue: string): OrdersGa
     },
     async state(orderId) {
       try {
-        return await handle(orderId).query(stateQuery);
+        return await withStarted(orderId, () => handle(orderId).query(stateQuery));
       } catch (err) {
         return mapError(err, orderId);
       }
     },
     act<R, A>(orderId: string, def: UpdateDefinition<R, [A]>, args: A, opts: { updateId?: string; waitMs: number; operation?: string }): Promise<ActionOutcome<R>> {
-      return sendUpdate(client, handle(orderId), def, args, opts, (err) => mapError(err, orderId, opts.operation));
+      return sendUpdate(client, handle(orderId), def, args, opts, (err) => mapError(err, orderId, opts.operation), () => startAccepted(orderId));
+    },
+    async sweep(olderThanMs = START_SWEEP_AFTER_MS) {
+      const cutoff = new Date(Date.now() - olderThanMs);
+      const rows = await prisma.$queryRaw<Array<{ order_id: string }>>`SELECT order_id FROM orders WHERE start_request IS NOT NULL AND created_at < ${cutoff} ORDER BY created_at LIMIT 100`;
+      let started = 0;
+      for (const r of rows) if (await startAccepted(r.order_id)) started += 1;
+      if (started > 0) log?.info({ started }, 'started the workflows of accepted orders');
+      return started;
     },
   };
 }
@@ -138,7 +219,24 @@ export async function sendUpdate<R, A>(
   args: A,
   opts: { updateId?: string; waitMs: number },
   onError: (err: unknown) => never,
+  /** Called when the workflow does not exist: true when it was just started, and the update is sent again. */
+  startMissing?: () => Promise<boolean>,
 ): Promise<ActionOutcome<R>> {
+  try {
+    return await sendUpdateOnce(client, target, def, args, opts);
+  } catch (err) {
+    if (startMissing && isMissingWorkflow(err)) {
+      try {
+        if (await startMissing()) return await sendUpdateOnce(client, target, def, args, opts);
+      } catch (again) {
+        return onError(again);
+      }
+    }
+    return onError(err);
+  }
+}
+
+async function sendUpdateOnce<R, A>(client: Client, target: WorkflowHandle, def: UpdateDefinition<R, [A]>, args: A, opts: { updateId?: string; waitMs: number }): Promise<ActionOutcome<R>> {
   let outcome = 'accepted';
   try {
     if (opts.waitMs <= 0) {
@@ -173,8 +271,25 @@ export async function sendUpdate<R, A>(
     }
   } catch (err) {
     outcome = err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure ? (err.cause.type ?? 'failed') : 'error';
-    return onError(err);
+    throw err;
   } finally {
     workflowActions.inc({ action: def.name, outcome });
   }
+}
+
+/** Sweeps every `everyMs` for accepted orders whose workflow never started (the API process that accepted them died). */
+export function startSweeper(orders: OrdersGateway, log: Logger, everyMs = START_SWEEP_AFTER_MS): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    orders
+      .sweep()
+      .catch((err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'sweeping accepted orders failed; trying again'))
+      .finally(() => {
+        running = false;
+      });
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

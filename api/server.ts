@@ -17,6 +17,7 @@ import { createReadinessProbe } from '../lib/readiness';
 import { temporalAddress } from '../lib/temporal';
 import { createTemporalClient } from '../worker/client';
 import { createEngineApp } from './engine-app';
+import { createOrdersGateway, startSweeper } from './orders';
 
 /** Starts the API on config.api.host:port and registers its shutdown with `lifecycle`. */
 export async function startApi(config: Config, log: Logger, lifecycle: Lifecycle): Promise<Server> {
@@ -29,15 +30,21 @@ export async function startApi(config: Config, log: Logger, lifecycle: Lifecycle
   const merchant = resolveAmazonPayConfig(config, await readStoredCredentials(prisma));
   const simulatorCa = merchant.endpoint === 'simulator' ? readSimulatorCa(config.dataDir) : undefined;
   const verifier = createSnsVerifier(merchant.endpoint === 'simulator' ? { extraTrustedOrigins: [`https://${merchant.simulatorAddress}`], extraOriginCa: simulatorCa } : {});
+  const apiLog = log.child({ component: 'api' });
+  const orders = createOrdersGateway(temporal.client, config.temporal.taskQueue, prisma, apiLog);
+  // Starts the workflows of orders accepted just before a crash of the process that accepted them.
+  const stopSweeper = startSweeper(orders, apiLog);
+  lifecycle.onStop('order start sweeper', async () => stopSweeper());
   const app = createEngineApp({
     prisma,
     temporal,
+    orders,
     taskQueue: config.temporal.taskQueue,
     amazonPay: createEngineAmazonPayClient(config, merchant),
     merchant,
     verifier,
     readiness,
-    log: log.child({ component: 'api' }),
+    log: apiLog,
     corsOrigins: config.api.corsOrigins,
     rateLimitPerMinute: config.api.rateLimitPerMinute,
     credentialsFromEnvironment: credentialsFromEnvironment(config),
