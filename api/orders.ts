@@ -20,7 +20,7 @@ import { REJECTION_TYPES, state as stateQuery } from '../workflows/messages';
 import { CurrencyKey, OrderAmountKey, OrderIdKey, OrderStatusKey, PaymentStatusKey } from '../workflows/search-attributes';
 import type { OrderPaymentInput, OrderPaymentState } from '../workflows/types';
 import type { Logger } from '../lib/logger';
-import type { Prisma, PrismaClient } from '../prisma/generated/client';
+import type { PrismaClient } from '../prisma/generated/client';
 import { ApiError } from './errors';
 
 export const workflowIdFor = (orderId: string): string => `order-${orderId}`;
@@ -81,10 +81,6 @@ interface StartRequest {
 
 /** How old an accepted order must be before the sweeper starts its workflow (the request's own start is normally done in ms). */
 export const START_SWEEP_AFTER_MS = 10_000;
-
-function isUniqueViolation(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'P2002';
-}
 
 /** Whether Temporal says the workflow does not exist (an ended one answers "already completed": it exists). */
 function isMissingWorkflow(err: unknown): boolean {
@@ -150,30 +146,24 @@ export function createOrdersGateway(client: Client, taskQueue: string, prisma: P
      */
     async start(input, memo) {
       const request: StartRequest = { input, memo: { ...memo } };
-      try {
-        await prisma.order.create({
-          data: {
-            orderId: input.orderId,
-            workflowId: workflowIdFor(input.orderId),
-            currency: input.amount.currency,
-            amount: input.amount.amount,
-            paymentIntent: input.settings?.paymentIntent ?? 'AuthorizeWithCapture',
-            orderStatus: input.orderStatus ?? 'New',
-            recurring: input.settings?.recurring ?? false,
-            startRequest: request as unknown as Prisma.InputJsonValue,
-          },
-        });
-      } catch (err) {
-        if (isUniqueViolation(err)) {
-          workflowActions.inc({ action: 'start', outcome: 'duplicate' });
-          throw new ApiError(409, 'order_exists', `A payment for order ${input.orderId} was already started`);
-        }
-        throw err;
+      // One plain INSERT (the primary key refuses a duplicate: no row is written, nothing changes).
+      const inserted = await prisma.$executeRaw`
+        INSERT INTO orders (order_id, workflow_id, currency, amount, payment_intent, order_status, recurring, start_request, updated_at)
+        VALUES (${input.orderId}, ${workflowIdFor(input.orderId)}, ${input.amount.currency}, ${input.amount.amount},
+                ${input.settings?.paymentIntent ?? 'AuthorizeWithCapture'}::"PaymentIntent", ${input.orderStatus ?? 'New'}::"OrderStatus",
+                ${input.settings?.recurring ?? false}, ${JSON.stringify(request)}::jsonb, now())
+        ON CONFLICT (order_id) DO NOTHING`;
+      if (inserted === 0) {
+        workflowActions.inc({ action: 'start', outcome: 'duplicate' });
+        throw new ApiError(409, 'order_exists', `A payment for order ${input.orderId} was already started`);
       }
       keepMemo(input.orderId, request.memo);
-      void startWorkflow(request).catch((err: unknown) => {
-        workflowActions.inc({ action: 'start', outcome: 'deferred' });
-        log?.warn({ orderId: input.orderId, err: err instanceof Error ? err.message : String(err) }, 'order accepted; its workflow starts on the next request or sweep');
+      // After the answer has been written: the start's own work (payload encoding, the RPC) stays off the page's time.
+      setImmediate(() => {
+        startWorkflow(request).catch((err: unknown) => {
+          workflowActions.inc({ action: 'start', outcome: 'deferred' });
+          log?.warn({ orderId: input.orderId, err: err instanceof Error ? err.message : String(err) }, 'order accepted; its workflow starts on the next request or sweep');
+        });
       });
     },
     async memo(orderId) {
