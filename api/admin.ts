@@ -97,7 +97,9 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.get('/api/admin/orders', viewer, async (req: Request, res: Response) => {
     const q = listOrdersQuerySchema.parse(req.query);
     const and: Prisma.OrderWhereInput[] = [];
-    if (q.paymentStatus) and.push({ paymentStatus: q.paymentStatus });
+    // 継続課金 is shown for the orders of a recurring permission (their own status says what their charge did).
+    if (q.paymentStatus === 'Recurring') and.push({ recurring: true });
+    else if (q.paymentStatus) and.push({ paymentStatus: q.paymentStatus });
     if (q.orderStatus) and.push({ orderStatus: q.orderStatus });
     if (q.from) and.push({ createdAt: { gte: new Date(q.from) } });
     if (q.to) and.push({ createdAt: { lt: new Date(q.to) } });

@@ -137,6 +137,7 @@ export class OrderPaymentMachine {
     // A subscription's period order has no checkout: it charges the permission as its first step.
     if (input.recurringCharge && input.carried === undefined) {
       this.s.chargePermissionId = input.recurringCharge.chargePermissionId;
+      if (input.buyer) this.s.buyer = input.buyer;
       this.queued.add('recurringCharge');
       this.queue.push({ kind: 'recurringCharge', key: 'recurringCharge' });
     }
@@ -635,6 +636,7 @@ export class OrderPaymentMachine {
           ...(this.input.timings ? { orderTimings: this.input.timings } : {}),
           ...(this.input.merchantStoreName ? { merchantStoreName: this.input.merchantStoreName } : {}),
           ...(this.input.softDescriptor ? { softDescriptor: this.input.softDescriptor } : {}),
+          ...(this.s.buyer ? { buyer: this.s.buyer } : {}),
         },
       ],
     });

@@ -364,6 +364,7 @@ class SubscriptionMachine {
       recurringCharge: { subscriptionId: this.input.subscriptionId, subscriptionWorkflowId: this.workflowId, chargePermissionId: this.input.chargePermissionId, period },
       ...(this.input.merchantStoreName ? { merchantStoreName: this.input.merchantStoreName } : {}),
       ...(this.input.softDescriptor ? { softDescriptor: this.input.softDescriptor } : {}),
+      ...(this.input.buyer ? { buyer: this.input.buyer } : {}),
     };
     try {
       await startChild(WORKFLOW_TYPE, {

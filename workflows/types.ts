@@ -74,6 +74,8 @@ export interface OrderPaymentInput {
   recurringPlan?: RecurringPlan;
   /** An order a subscription made for one period: it charges the permission instead of a checkout. */
   recurringCharge?: RecurringChargeRef;
+  /** The buyer, when known before the checkout (a period's order: the subscription's buyer). */
+  buyer?: BuyerSummary;
   /** Set only by continue-as-new: the state carried over. */
   carried?: CarriedState;
 }
@@ -266,6 +268,8 @@ export interface SubscriptionInput {
   timings?: Partial<SubscriptionTimings>;
   merchantStoreName?: string;
   softDescriptor?: string;
+  /** The buyer of the checkout: shown on every period's order. */
+  buyer?: BuyerSummary;
   carried?: SubscriptionCarried;
 }
 

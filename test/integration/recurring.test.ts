@@ -94,6 +94,12 @@ describe('recurring charges (継続課金)', () => {
 
     const order = await s.call('GET', '/api/admin/orders/RC-1.R2', { role: 'viewer' });
     expect(order.body).toMatchObject({ paymentStatus: 'Captured', chargePermissionId: permissionId, recurring: { subscriptionId: 'RC-1', period: 2 } });
+    // The checkout's buyer is the period order's buyer too.
+    const checkoutBuyer = (await s.call('GET', '/api/admin/orders/RC-1', { role: 'viewer' })).body.buyer;
+    expect(checkoutBuyer?.buyerId).toBeTruthy();
+    expect(order.body.buyer).toEqual(checkoutBuyer);
+    const recurringOnly = await s.call('GET', '/api/admin/orders?paymentStatus=Recurring', { role: 'viewer' });
+    expect(recurringOnly.body.orders.map((o: { orderId: string }) => o.orderId).sort()).toEqual(['RC-1', 'RC-1.R2']);
     const refunded = await post('/api/admin/orders/RC-1.R2/refunds?waitMs=5000', { amount: 980, requestId: 'rf-1' });
     expect(refunded.status).toBe(200);
     expect(refunded.body.result.refunded + (refunded.body.result.paymentStatus === 'RefundPending' ? 980 : 0)).toBeGreaterThanOrEqual(980);
