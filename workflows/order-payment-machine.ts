@@ -620,6 +620,16 @@ export class OrderPaymentMachine {
   private async startSubscription(): Promise<void> {
     const plan = this.input.recurringPlan;
     if (!plan || this.s.chargePermissionId === undefined || this.s.paymentStatus === 'Declined') return;
+    try {
+      await this.startSubscriptionChild(plan);
+    } catch (err) {
+      // Only an operator's own workflow of that id can be in the way; the order's payment stands either way.
+      this.s.lastError = { code: 'SubscriptionNotStarted', message: `the subscription could not be started: ${err instanceof Error ? err.message : String(err)}` };
+      log.error('subscription not started', { orderId: this.orderId, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  private async startSubscriptionChild(plan: NonNullable<OrderPaymentInput['recurringPlan']>): Promise<void> {
     await startChild(SUBSCRIPTION_WORKFLOW_TYPE, {
       workflowId: subscriptionWorkflowId(this.orderId),
       parentClosePolicy: ParentClosePolicy.ABANDON,
