@@ -23,7 +23,7 @@ export type PaymentIntent = 'Authorize' | 'AuthorizeWithCapture';
 export type OrderStatus = 'New' | 'Backordered' | 'Shipped' | 'Cancelled';
 
 /** What a payment history row records (SPEC §3.4); prisma's HistoryKind. */
-export type HistoryKind = 'authorize' | 'capture' | 'cancel' | 'refund_started' | 'refund' | 'expire' | 'notification';
+export type HistoryKind = 'authorize' | 'capture' | 'cancel' | 'refund_started' | 'refund' | 'expire' | 'notification' | 'delivery_tracker';
 
 /** Money is an integer count of the currency's minor unit (JPY: yen, USD: cents) plus its ISO code. */
 export interface Money {

@@ -32,6 +32,7 @@ export const HISTORY_KIND_LABELS: Record<string, { ja: string; en: string }> = {
   refund: { ja: '返金', en: 'Refund' },
   expire: { ja: '与信期限切れ', en: 'Expired' },
   notification: { ja: '通知', en: 'Notification' },
+  delivery_tracker: { ja: '配送追跡', en: 'Delivery tracker' },
 };
 
 /** 継続課金: a subscription's state (SPEC §8). Suspended needs the admin: a decline or a non-chargeable permission. */

@@ -1,0 +1,2 @@
+-- AlterEnum
+ALTER TYPE "HistoryKind" ADD VALUE 'delivery_tracker';
