@@ -42,7 +42,8 @@ const PASSING_REASONS: ReadonlySet<string> = new Set(['ChargeInProgress']);
 type Command =
   | { kind: 'pause' | 'resume' | 'cancel'; key: string; args: m.SubscriptionActionArgs }
   | { kind: 'chargeNow'; key: string; args: m.ChargeNowArgs }
-  | { kind: 'permission'; key: string };
+  | { kind: 'permission'; key: string }
+  | { kind: 'save'; key: string };
 
 class Refused extends Error {
   constructor(
@@ -161,6 +162,14 @@ class SubscriptionMachine {
   }
 
   outcome(o: PeriodOutcome): void {
+    // A period given up as Unknown (its order reported too late): its row now says what really happened.
+    const late = this.s.periods.find((p) => p.period === o.period && p.result === 'Unknown');
+    if (late) {
+      late.result = o.ok ? o.paymentStatus : (o.code ?? 'Declined');
+      if (o.chargeId) late.chargeId = o.chargeId;
+      if (!this.queue.some((c) => c.kind === 'save')) this.queue.push({ kind: 'save', key: `save#${o.period}` });
+      return;
+    }
     this.outcomes.set(o.period, o);
   }
 
@@ -220,7 +229,7 @@ class SubscriptionMachine {
     }
     await this.save();
     this.queued.delete(cmd.key);
-    if (cmd.kind !== 'permission') this.results.set(cmd.key, result);
+    if (cmd.kind !== 'permission' && cmd.kind !== 'save') this.results.set(cmd.key, result);
   }
 
   private dispatch(cmd: Command): Promise<unknown> {
@@ -235,6 +244,8 @@ class SubscriptionMachine {
         return this.chargeNow(cmd.args.amount ?? this.input.amount.amount);
       case 'permission':
         return this.refreshPermission();
+      case 'save':
+        return Promise.resolve();
     }
   }
 
