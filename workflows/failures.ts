@@ -31,6 +31,11 @@ export function failureOf(err: unknown): FailureInfo {
   throw err;
 }
 
+/** Amazon did not answer (network, 5xx, 429 past the activity's retries): the call may or may not have acted. */
+export function isUnknownOutcome(f: FailureInfo): boolean {
+  return f.code === 'NetworkError' || f.details?.retry === 'transient';
+}
+
 /** Whether the workflow should try again with a fresh idempotency key. */
 export function isRetryableDecline(f: FailureInfo): boolean {
   return f.details?.retry === 'decline' || f.code === 'SoftDeclined' || f.code === 'TransactionTimedOut' || f.code === 'ProcessingFailure';

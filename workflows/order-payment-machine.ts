@@ -19,7 +19,7 @@ import type { Activities } from '../activities';
 import type { ChargeSummary, RefundSummary } from '../activities/summaries';
 import { amazonCall, amazonPoll, dbWrite, dbWriteLocal } from './activity-options';
 import { DEFAULT_ORDER_SETTINGS, DEFAULT_TIMINGS } from './defaults';
-import { DECLINE_CODES, failureOf, isRetryableDecline, LOCAL_LIMIT_FAILURES, toUpdateFailure, type FailureInfo } from './failures';
+import { DECLINE_CODES, failureOf, isRetryableDecline, isUnknownOutcome, LOCAL_LIMIT_FAILURES, toUpdateFailure, type FailureInfo } from './failures';
 import type {
   AmazonNotificationArgs,
   CancelArgs,
@@ -63,6 +63,9 @@ const amazon = proxyActivities<Activities>(amazonCall);
 const poller = proxyActivities<Activities>(amazonPoll);
 const db = proxyActivities<Activities>(dbWrite);
 const localDb = proxyLocalActivities<Activities>(dbWriteLocal);
+
+/** Waits between asking Amazon again about a recurring charge it never answered (same key each time). */
+const UNKNOWN_OUTCOME_BACKOFF_MS = [60_000, 5 * 60_000, 30 * 60_000, 2 * 3600_000, 6 * 3600_000];
 
 /** Kept across continue-as-new; older entries are only in the database. */
 const MAX_CARRIED_HISTORY = 500;
@@ -108,6 +111,11 @@ export class OrderPaymentMachine {
   private completed = false;
   /** A command is being executed (its Amazon call may still be in flight). */
   private executing = false;
+  /** A period's order whose outcome the subscription has not been told yet (waiting for a pending capture to settle). */
+  private periodToReport?: NonNullable<OrderPaymentInput['recurringCharge']>;
+  private periodFailure?: { code: string; message?: string };
+  /** Fresh keys used by decline retries so far (a later unknown outcome resumes from here). */
+  private declineRetriesUsed = 0;
 
   constructor(private readonly input: OrderPaymentInput) {
     this.workflowId = workflowInfo().workflowId;
@@ -332,6 +340,7 @@ export class OrderPaymentMachine {
       const cmd = this.queue.shift();
       if (cmd) {
         await this.execute(cmd);
+        await this.reportPeriodOutcome();
         continue;
       }
       if (this.finished()) break;
@@ -349,6 +358,7 @@ export class OrderPaymentMachine {
         await this.fireDueTimers();
         this.executing = false;
       }
+      await this.reportPeriodOutcome();
     }
     this.completed = true;
     await condition(allHandlersFinished);
@@ -510,6 +520,7 @@ export class OrderPaymentMachine {
         const retry = isRetryableDecline(f) && attempt < backoff.length && (f.code !== 'ProcessingFailure' || (await this.permissionChargeable()));
         if (!retry) throw new ActionFailed(f);
         log.warn('retrying after a retryable decline', { orderId: this.orderId, code: f.code, attempt: attempt + 1 });
+        this.declineRetriesUsed += 1;
         await this.flush();
         this.declineRetryAt = Date.now() + backoff[attempt];
         await sleep(backoff[attempt]);
@@ -657,9 +668,8 @@ export class OrderPaymentMachine {
     const ref = this.input.recurringCharge as NonNullable<OrderPaymentInput['recurringCharge']>;
     const amount = this.s.amount;
     const captureNow = this.settings.paymentIntent === 'AuthorizeWithCapture';
-    let outcome: PeriodOutcome;
-    try {
-      const c = await this.withDeclineRetry('authorize', amount, (declineRetry) =>
+    const charge = (declineRetry: number) =>
+      this.withDeclineRetry('authorize', amount, (retry) =>
         amazon.createCharge({
           orderId: this.orderId,
           chargePermissionId: ref.chargePermissionId,
@@ -668,19 +678,54 @@ export class OrderPaymentMachine {
           captureNow,
           canHandlePendingAuthorization: false,
           ...(captureNow && this.input.softDescriptor ? { softDescriptor: this.input.softDescriptor } : {}),
-          key: { workflowId: this.workflowId, action: 'recurring', requestId: `period-${ref.period}`, declineRetry },
+          key: { workflowId: this.workflowId, action: 'recurring', requestId: `period-${ref.period}`, declineRetry: declineRetry + retry },
         }),
       );
+    try {
+      let c: ChargeSummary | undefined;
+      let declineRetries = 0;
+      for (let unknown = 0; c === undefined; unknown++) {
+        try {
+          c = await charge(declineRetries);
+        } catch (err) {
+          // No answer from Amazon (network, 5xx, 429 past the activity's retries): the charge may have been made.
+          // Never call that a decline: wait durably and ask again with the same key until Amazon answers.
+          if (!(err instanceof ActionFailed) || !isUnknownOutcome(err.info)) throw err;
+          const wait = UNKNOWN_OUTCOME_BACKOFF_MS[Math.min(unknown, UNKNOWN_OUTCOME_BACKOFF_MS.length - 1)];
+          log.warn('recurring charge outcome unknown; asking Amazon again with the same key', { orderId: this.orderId, code: err.info.code, waitMs: wait });
+          await this.flush();
+          await sleep(wait);
+          declineRetries = this.declineRetriesUsed;
+        }
+      }
       const record: ChargeRecord = { chargeId: c.chargeId, state: 'AuthorizationInitiated', authorized: amount, captured: 0, capturePending: 0, refunded: 0, refundPending: 0 };
       this.s.charges.push(record);
       this.applyCharge(record, c);
-      outcome = { period: ref.period, orderId: this.orderId, ok: this.s.paymentStatus !== 'Declined', paymentStatus: this.s.paymentStatus, chargeId: c.chargeId, ...(this.s.lastError ? { code: this.s.lastError.code } : {}) };
+      this.periodToReport = ref;
     } catch (err) {
       if (!(err instanceof ActionFailed)) throw err;
       this.setStatus('Declined');
-      outcome = { period: ref.period, orderId: this.orderId, ok: false, paymentStatus: 'Declined', code: err.info.code, message: err.info.details?.adminMessage.ja ?? err.info.message };
+      this.periodToReport = ref;
+      this.periodFailure = { code: err.info.code, message: err.info.details?.adminMessage.ja ?? err.info.message };
     }
     await this.flush();
+    await this.reportPeriodOutcome();
+  }
+
+  /** Tells the subscription how its period's charge ended, once it has (a pending capture is reported when it settles). */
+  private async reportPeriodOutcome(): Promise<void> {
+    const ref = this.periodToReport;
+    if (ref === undefined || this.s.paymentStatus === 'CapturePending' || this.s.paymentStatus === 'AuthorizationPending') return;
+    this.periodToReport = undefined;
+    const failure = this.periodFailure ?? (this.s.paymentStatus === 'Declined' ? this.s.lastError : undefined);
+    const outcome: PeriodOutcome = {
+      period: ref.period,
+      orderId: this.orderId,
+      ok: failure === undefined,
+      paymentStatus: this.s.paymentStatus,
+      ...(this.s.charges[0] ? { chargeId: this.s.charges[0].chargeId } : {}),
+      ...(failure ? { code: failure.code, message: failure.message } : {}),
+    };
     try {
       await getExternalWorkflowHandle(ref.subscriptionWorkflowId).signal(periodOutcome, outcome);
     } catch (err) {
@@ -829,7 +874,8 @@ export class OrderPaymentMachine {
         ids.push(c.chargeId);
         open.state = 'Canceled';
       }
-      if (this.captured() > 0 && this.s.chargePermissionId !== undefined) {
+      // A recurring permission is shared by every period of its subscription: never closed from one order.
+      if (this.captured() > 0 && this.s.chargePermissionId !== undefined && !this.settings.recurring) {
         // Part was shipped and captured: close the permission so the rest of the authorization is released.
         await amazon.closeChargePermission({ orderId: this.orderId, chargePermissionId: this.s.chargePermissionId, reason, cancelPendingCharges: false });
         ids.push(this.s.chargePermissionId);

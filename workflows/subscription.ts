@@ -2,6 +2,7 @@
 // workflow of its own (capturable and refundable like any order), suspends itself and tells the admin and the shop when a charge
 // fails for good or Amazon makes the permission non-chargeable, and is paused, resumed or cancelled (permission closed) by the admin.
 import {
+  ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
   condition,
@@ -18,7 +19,7 @@ import {
 import type { Activities } from '../activities';
 import type { ShopEventType } from '../activities/shop-events';
 import { amazonCall, amazonPoll, dbWriteLocal } from './activity-options';
-import { failureOf, toUpdateFailure, type FailureInfo } from './failures';
+import { failureOf, isUnknownOutcome, toUpdateFailure, type FailureInfo } from './failures';
 import { REJECTION_TYPES } from './messages';
 import { scheduledChargeAt } from './schedule';
 import { orderWorkflowId, periodOrderId, WORKFLOW_TYPE } from './shared';
@@ -43,7 +44,12 @@ type Command =
   | { kind: 'pause' | 'resume' | 'cancel'; key: string; args: m.SubscriptionActionArgs }
   | { kind: 'chargeNow'; key: string; args: m.ChargeNowArgs }
   | { kind: 'permission'; key: string }
-  | { kind: 'save'; key: string };
+  | { kind: 'late'; key: string; outcome: PeriodOutcome };
+
+/** Amazon could not be asked about the permission on a charge date: the charge is tried again later, nothing is lost. */
+class RetryLater extends Error {}
+/** How long after a failed permission read a scheduled charge is tried again. */
+const RETRY_READ_MS = 60 * 60 * 1000;
 
 class Refused extends Error {
   constructor(
@@ -163,11 +169,8 @@ class SubscriptionMachine {
 
   outcome(o: PeriodOutcome): void {
     // A period given up as Unknown (its order reported too late): its row now says what really happened.
-    const late = this.s.periods.find((p) => p.period === o.period && p.result === 'Unknown');
-    if (late) {
-      late.result = o.ok ? o.paymentStatus : (o.code ?? 'Declined');
-      if (o.chargeId) late.chargeId = o.chargeId;
-      if (!this.queue.some((c) => c.kind === 'save')) this.queue.push({ kind: 'save', key: `save#${o.period}` });
+    if (this.s.periods.some((p) => p.period === o.period && p.result === 'Unknown')) {
+      this.queue.push({ kind: 'late', key: `late#${o.period}`, outcome: o });
       return;
     }
     this.outcomes.set(o.period, o);
@@ -194,7 +197,14 @@ class SubscriptionMachine {
         this.s.scheduleIndex += 1;
         this.s.nextChargeAt = scheduledChargeAt(this.startedAt, this.input.frequency, this.s.scheduleIndex + 1);
         // A failed scheduled charge suspends the subscription (recorded and announced); nobody waits for it.
-        await this.charge(this.input.amount.amount);
+        try {
+          await this.charge(this.input.amount.amount);
+        } catch (err) {
+          if (!(err instanceof RetryLater)) throw err;
+          this.s.scheduleIndex -= 1;
+          this.s.nextChargeAt = Date.now() + RETRY_READ_MS;
+          log.warn('charge date moved: the permission could not be read', { subscriptionId: this.input.subscriptionId, error: err.message });
+        }
         await this.save();
         continue;
       }
@@ -205,6 +215,11 @@ class SubscriptionMachine {
       }
       if (due === undefined) await condition(() => this.queue.length > 0);
       else await condition(() => this.queue.length > 0, Math.max(1, due - Date.now()));
+    }
+    // Requests accepted while the subscription was still running but queued behind its end are answered, not left hanging.
+    for (const cmd of this.queue.splice(0)) {
+      this.queued.delete(cmd.key);
+      if (cmd.kind !== 'permission' && cmd.kind !== 'late') this.results.set(cmd.key, { ok: false, code: REJECTION_TYPES.invalidState, message: `the subscription is ${this.s.status}` });
     }
     await condition(allHandlersFinished);
     return this.snapshot();
@@ -224,12 +239,17 @@ class SubscriptionMachine {
     try {
       result = { ok: true, value: await this.dispatch(cmd) };
     } catch (err) {
-      if (!(err instanceof Refused)) throw err;
-      result = { ok: false, code: err.code, message: err.message };
+      if (err instanceof Refused) result = { ok: false, code: err.code, message: err.message };
+      else if (err instanceof RetryLater) result = { ok: false, code: 'ServiceUnavailable', message: err.message };
+      else if (err instanceof ActivityFailure) {
+        // Amazon or the database could not be reached: the request fails, the subscription goes on.
+        const f = failureOf(err);
+        result = { ok: false, code: f.code, message: f.message };
+      } else throw err;
     }
     await this.save();
     this.queued.delete(cmd.key);
-    if (cmd.kind !== 'permission' && cmd.kind !== 'save') this.results.set(cmd.key, result);
+    if (cmd.kind !== 'permission' && cmd.kind !== 'late') this.results.set(cmd.key, result);
   }
 
   private dispatch(cmd: Command): Promise<unknown> {
@@ -244,8 +264,8 @@ class SubscriptionMachine {
         return this.chargeNow(cmd.args.amount ?? this.input.amount.amount);
       case 'permission':
         return this.refreshPermission();
-      case 'save':
-        return Promise.resolve();
+      case 'late':
+        return this.lateOutcome(cmd.outcome);
     }
   }
 
@@ -257,6 +277,7 @@ class SubscriptionMachine {
   // ---------------------------------------------------------------- admin actions
 
   private async pause(): Promise<m.SubscriptionActionResult> {
+    if (this.s.status !== 'Active' && this.s.status !== 'Paused') throw new Refused(REJECTION_TYPES.invalidState, `the subscription is ${this.s.status}; only an active one can be paused`);
     if (this.s.status === 'Active') {
       this.s.status = 'Paused';
       await this.emit('subscription.paused', {});
@@ -306,6 +327,10 @@ class SubscriptionMachine {
   }
 
   private async chargeNow(amount: number): Promise<m.ChargeNowResult> {
+    // Checked again here: a pause or cancel accepted just before may have run first.
+    if (this.s.status !== 'Active' && this.s.status !== 'Suspended') throw new Refused(REJECTION_TYPES.invalidState, `the subscription is ${this.s.status}; resume it before charging`);
+    const unknown = this.s.periods.find((p) => p.result === 'Unknown');
+    if (unknown) throw new Refused('ChargeOutcomeUnknown', `period ${unknown.period} (order ${unknown.orderId ?? '-'}) has not reported its charge yet; check it before charging again`);
     const outcome = await this.charge(amount);
     if (!outcome.ok) throw new Refused(outcome.code ?? 'ChargeFailed', outcome.message ?? 'the charge failed');
     if (this.s.status === 'Suspended') {
@@ -343,29 +368,42 @@ class SubscriptionMachine {
    * One period: check the permission, start the period's order (it charges with a key of its own and retries soft
    * declines with fresh keys), and wait for it to report. Any failure suspends the subscription and tells the admin.
    */
+  /** The late report of a period given up as Unknown: its row is corrected and the shop told. */
+  private async lateOutcome(o: PeriodOutcome): Promise<void> {
+    const row = this.s.periods.find((p) => p.period === o.period && p.result === 'Unknown');
+    if (!row) return;
+    row.result = o.ok ? o.paymentStatus : (o.code ?? 'Declined');
+    if (o.chargeId) row.chargeId = o.chargeId;
+    if (o.ok) await this.emit('recurring.charge.succeeded', { period: o.period, orderId: o.orderId, amount: row.amount, currency: this.input.amount.currency, paymentStatus: o.paymentStatus, chargeId: o.chargeId, late: true });
+    else await this.emit('recurring.charge.failed', { period: o.period, orderId: o.orderId, code: o.code, message: o.message, late: true });
+  }
+
   private async charge(amount: number): Promise<PeriodOutcome> {
-    const period = this.s.period + 1;
-    const orderId = periodOrderId(this.input.subscriptionId, period);
-    const fail = async (f: FailureInfo, result: string): Promise<PeriodOutcome> => {
-      this.s.periods.push({ period, orderId, at: new Date(Date.now()).toISOString(), amount, result });
-      await this.suspend(f, period, orderId);
-      return { period, orderId, ok: false, paymentStatus: 'Declined', code: f.code, message: f.message };
-    };
     let permission;
     try {
       permission = await this.readPermission();
     } catch (err) {
       const f = failureOf(err);
-      return fail(f, f.code);
+      // Amazon did not answer: nothing was charged; the charge date is tried again later.
+      if (isUnknownOutcome(f)) throw new RetryLater(`the charge permission could not be read (${f.code})`);
+      permission = { state: 'Unreadable', reason: f.code };
     }
     if (permission.state === 'Closed') {
       await this.close(permission.reason);
-      return { period, orderId, ok: false, paymentStatus: 'Declined', code: 'InvalidChargePermissionStatus', message: `the charge permission is Closed (${permission.reason ?? 'no reason given'})` };
+      return { period: this.s.period, orderId: '', ok: false, paymentStatus: 'Declined', code: 'InvalidChargePermissionStatus', message: `the charge permission is Closed (${permission.reason ?? 'no reason given'})` };
     }
-    if (permission.state === 'NonChargeable' && !PASSING_REASONS.has(permission.reason ?? '')) {
-      return fail({ code: permission.reason ?? 'NonChargeable', message: `Amazon reports the charge permission NonChargeable (${permission.reason ?? 'no reason given'})` }, 'NonChargeable');
-    }
+    // Every attempt gets a period number of its own, so a failure and a later success never share one.
+    const period = this.s.period + 1;
     this.s.period = period;
+    const orderId = periodOrderId(this.input.subscriptionId, period);
+    const fail = async (f: FailureInfo, result: string, withOrder: boolean): Promise<PeriodOutcome> => {
+      this.s.periods.push({ period, ...(withOrder ? { orderId } : {}), at: new Date(Date.now()).toISOString(), amount, result });
+      await this.suspend(f, period, withOrder ? orderId : undefined);
+      return { period, orderId: withOrder ? orderId : '', ok: false, paymentStatus: 'Declined', code: f.code, message: f.message };
+    };
+    if (permission.state !== 'Chargeable' && !(permission.state === 'NonChargeable' && PASSING_REASONS.has(permission.reason ?? ''))) {
+      return fail({ code: permission.reason ?? permission.state, message: `Amazon reports the charge permission ${permission.state} (${permission.reason ?? 'no reason given'})` }, permission.state, false);
+    }
     this.chargedThisRun += 1;
     const child: OrderPaymentInput = {
       orderId,
@@ -385,15 +423,15 @@ class SubscriptionMachine {
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       });
     } catch (err) {
-      return fail({ code: 'DuplicateOrderId', message: `could not start the order ${orderId}: ${err instanceof Error ? err.message : String(err)}` }, 'NotStarted');
+      return fail({ code: 'DuplicateOrderId', message: `could not start the order ${orderId}: ${err instanceof Error ? err.message : String(err)}` }, 'NotStarted', false);
     }
     const reported = await condition(() => this.outcomes.has(period), this.timings.chargeOutcomeTimeoutMs);
     if (!reported) {
-      return fail({ code: 'ChargeOutcomeUnknown', message: `the order ${orderId} did not report its charge in time; check it before resuming` }, 'Unknown');
+      return fail({ code: 'ChargeOutcomeUnknown', message: `the order ${orderId} did not report its charge in time; check it before resuming` }, 'Unknown', true);
     }
     const outcome = this.outcomes.get(period) as PeriodOutcome;
     this.outcomes.delete(period);
-    if (!outcome.ok) return fail({ code: outcome.code ?? 'Declined', message: outcome.message ?? 'the charge was declined' }, outcome.code ?? 'Declined');
+    if (!outcome.ok) return fail({ code: outcome.code ?? 'Declined', message: outcome.message ?? 'the charge was declined' }, outcome.code ?? 'Declined', true);
     this.s.periods.push({ period, orderId, at: new Date(Date.now()).toISOString(), amount, result: outcome.paymentStatus, chargeId: outcome.chargeId });
     this.s.lastError = undefined;
     await this.emit('recurring.charge.succeeded', { period, orderId, amount, currency: this.input.amount.currency, paymentStatus: outcome.paymentStatus, chargeId: outcome.chargeId });
@@ -403,7 +441,7 @@ class SubscriptionMachine {
   private async suspend(f: FailureInfo, period?: number, orderId?: string): Promise<void> {
     this.s.lastError = { code: f.code, message: f.message };
     log.warn('subscription suspended', { subscriptionId: this.input.subscriptionId, code: f.code, period });
-    if (period !== undefined) await this.emit('recurring.charge.failed', { period, orderId, code: f.code, message: f.message });
+    if (period !== undefined) await this.emit('recurring.charge.failed', { period, ...(orderId ? { orderId } : {}), code: f.code, message: f.message });
     if (this.s.status !== 'Suspended') {
       this.s.status = 'Suspended';
       await this.emit('subscription.suspended', { code: f.code, message: f.message });

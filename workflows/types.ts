@@ -231,7 +231,8 @@ export interface SubscriptionTimings {
 
 export interface SubscriptionPeriod {
   period: number;
-  orderId: string;
+  /** The period's order; absent when the charge stopped before one was made (a non-chargeable permission). */
+  orderId?: string;
   at: string;
   amount: number;
   /** The period order's payment status when it reported, or the code that stopped the charge. */
