@@ -64,6 +64,8 @@ export function createShopEventActivities(deps: ActivityDeps) {
           method: 'POST',
           headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature, 'x-engine-event-id': event.eventId },
           body,
+          // A redirect would re-send the signed event elsewhere (or turn it into a GET): treated as a refusal.
+          redirect: 'manual',
           signal: AbortSignal.timeout(10_000),
         });
         status = res.status;
@@ -80,7 +82,7 @@ export function createShopEventActivities(deps: ActivityDeps) {
       const message = `the shop answered HTTP ${status}`;
       await deps.prisma.shopEvent.update({ where: { eventId: event.eventId }, data: { lastError: message } });
       deps.log.warn({ eventId: event.eventId, type: event.type, status }, 'shop event refused');
-      if (status >= 400 && status < 500 && status !== 408 && status !== 429) throw ApplicationFailure.nonRetryable(message, 'ShopRefused');
+      if (status >= 300 && status < 500 && status !== 408 && status !== 429) throw ApplicationFailure.nonRetryable(message, 'ShopRefused');
       throw ApplicationFailure.retryable(message, 'ShopUnavailable');
     },
 

@@ -48,9 +48,10 @@ export function apiErrorFor(failure: ApplicationFailure, operation?: string): Ap
 
 export function mapError(err: unknown, orderId: string, operation?: string): never {
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) throw apiErrorFor(err.cause, operation);
-  if (err instanceof WorkflowNotFoundError) throw new ApiError(404, 'order_not_found', `No payment for order ${orderId}`);
+  // An ended workflow answers "not found" with this message: the order exists, its payment is over.
   const message = err instanceof Error ? err.message : String(err);
   if (/workflow execution already completed/i.test(message)) throw new ApiError(409, 'order_closed', `The payment of order ${orderId} is finished; nothing more can be done`);
+  if (err instanceof WorkflowNotFoundError) throw new ApiError(404, 'order_not_found', `No payment for order ${orderId}`);
   throw err;
 }
 
@@ -97,7 +98,7 @@ export function createOrdersGateway(client: Client, taskQueue: string, prisma: P
   };
 
   /** Starts the order's workflow; one already started (by another request or the sweeper) is fine. */
-  async function startWorkflow({ input, memo }: StartRequest): Promise<void> {
+  async function startWorkflow({ input, memo }: StartRequest): Promise<boolean> {
     try {
       await client.workflow.start('orderPayment', {
         workflowId: workflowIdFor(input.orderId),
@@ -114,18 +115,22 @@ export function createOrdersGateway(client: Client, taskQueue: string, prisma: P
         ],
       });
       workflowActions.inc({ action: 'start', outcome: 'ok' });
+      return true;
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      return false;
     }
   }
 
-  /** The workflow of an order the API accepted but has not started yet (a crash, Temporal away): started now. */
-  async function startAccepted(orderId: string): Promise<boolean> {
+  /**
+   * The workflow of an order the API accepted but has not started yet (a crash, Temporal away): started now.
+   * 'started' or 'running' (started meanwhile, its first write still to come); 'none' when nothing was accepted.
+   */
+  async function startAccepted(orderId: string): Promise<'started' | 'running' | 'none'> {
     const row = await prisma.order.findUnique({ where: { orderId }, select: { startRequest: true } });
     const request = row?.startRequest as StartRequest | null | undefined;
-    if (!request) return false;
-    await startWorkflow(request);
-    return true;
+    if (!request) return 'none';
+    return (await startWorkflow(request)) ? 'started' : 'running';
   }
 
   /** Runs `fn`; when the workflow is missing because its start is still to come, starts it and runs `fn` once more. */
@@ -133,7 +138,7 @@ export function createOrdersGateway(client: Client, taskQueue: string, prisma: P
     try {
       return await fn();
     } catch (err) {
-      if (!isMissingWorkflow(err) || !(await startAccepted(orderId))) throw err;
+      if (!isMissingWorkflow(err) || (await startAccepted(orderId)) === 'none') throw err;
       return await fn();
     }
   }
@@ -185,13 +190,20 @@ export function createOrdersGateway(client: Client, taskQueue: string, prisma: P
       }
     },
     act<R, A>(orderId: string, def: UpdateDefinition<R, [A]>, args: A, opts: { updateId?: string; waitMs: number; operation?: string }): Promise<ActionOutcome<R>> {
-      return sendUpdate(client, handle(orderId), def, args, opts, (err) => mapError(err, orderId, opts.operation), () => startAccepted(orderId));
+      return sendUpdate(client, handle(orderId), def, args, opts, (err) => mapError(err, orderId, opts.operation), async () => (await startAccepted(orderId)) !== 'none');
     },
     async sweep(olderThanMs = START_SWEEP_AFTER_MS) {
       const cutoff = new Date(Date.now() - olderThanMs);
       const rows = await prisma.$queryRaw<Array<{ order_id: string }>>`SELECT order_id FROM orders WHERE start_request IS NOT NULL AND created_at < ${cutoff} ORDER BY created_at LIMIT 100`;
       let started = 0;
-      for (const r of rows) if (await startAccepted(r.order_id)) started += 1;
+      // One order that cannot be started (logged) never holds up the others.
+      for (const r of rows) {
+        try {
+          if ((await startAccepted(r.order_id)) === 'started') started += 1;
+        } catch (err) {
+          log?.warn({ orderId: r.order_id, err: err instanceof Error ? err.message : String(err) }, 'could not start the workflow of an accepted order; trying again at the next sweep');
+        }
+      }
       if (started > 0) log?.info({ started }, 'started the workflows of accepted orders');
       return started;
     },

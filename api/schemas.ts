@@ -73,7 +73,7 @@ export const recurringPlanSchema = z
   .describe('Makes the checkout open a Recurring charge permission: the order pays period 1, then a subscription charges the later periods as orders <orderId>.R2, .R3…');
 
 export const startCheckoutSchema = z.strictObject({
-  orderId: orderIdSchema,
+  orderId: orderIdSchema.refine((id) => !/\.R\d+$/.test(id), 'order ids ending in .R<number> are reserved for the later periods of recurring charges'),
   recurring: recurringPlanSchema.optional(),
   mode: z
     .enum(['standard', 'quick'])

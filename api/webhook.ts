@@ -156,6 +156,14 @@ export function webhookRoutes(deps: WebhookDeps): Router {
     // 継続課金: a recurring permission belongs to its subscription, which re-reads it (closed or non-chargeable stops the charges).
     const subscription = chargePermissionId && m.ObjectType === 'CHARGE_PERMISSION' ? await deps.prisma.subscription.findUnique({ where: { chargePermissionId }, select: { workflowId: true } }) : null;
     if (subscription && deps.subscriptions) await deps.subscriptions.permissionChanged(subscription.workflowId, m.NotificationId);
+    if (!subscription && chargePermissionId && m.ObjectType === 'CHARGE_PERMISSION') {
+      // A paid recurring checkout whose subscription has not written its row yet (milliseconds): let SNS deliver again.
+      const opening = await deps.prisma.order.findFirst({ where: { chargePermissionId, recurringPeriod: 1, paymentStatus: { in: ['Authorized', 'Captured', 'CapturePending', 'RefundPending', 'Refunded'] } }, select: { orderId: true } });
+      if (opening) {
+        res.status(503).json(errorBody('subscription_not_yet_known', 'The subscription of this recurring permission is starting; deliver again later'));
+        return;
+      }
+    }
     // The projection knows the permission once the workflow wrote it; until then Amazon's own
     // merchantReferenceId (the order id the engine gave it) names the order. Several orders share a
     // recurring permission: a charge or refund goes to the order whose id Amazon holds for it.

@@ -66,6 +66,15 @@ describe('checkout acceptance', () => {
     await waitFor(async () => (await s.db.prisma.order.findUnique({ where: { orderId: 'ACC-LOST' } }))?.startRequest === null, 10_000);
   });
 
+  it('answers 409 order_closed for an action on an order whose payment has ended', async () => {
+    const declined = await checkoutOrder(s, 'ACC-DECLINED', { simulationCode: 'HardDeclined' });
+    expect(declined.status).toBe(402);
+    await waitFor(async () => (await s.env.client.workflow.getHandle(orderWorkflowId('ACC-DECLINED')).describe()).status.name === 'COMPLETED', 15_000);
+    const capture = await s.call('POST', '/api/admin/orders/ACC-DECLINED/capture', { role: 'editor', body: { amount: 100, requestId: 'late-capture' } });
+    expect(capture.status).toBe(409);
+    expect(capture.body.error.code).toBe('order_closed');
+  });
+
   it('the sweeper starts the workflows of orders accepted before a crash, and only those', async () => {
     await acceptedButNeverStarted('ACC-SWEPT', new Date(Date.now() - 60_000));
     const gateway = createOrdersGateway(s.env.client, s.taskQueue, s.db.prisma);

@@ -57,6 +57,10 @@ describe('recurring charges (継続課金)', () => {
     expect(currency.body.error.code).toBe('CurrencyMismatch');
     const unit = await s.call('POST', '/api/checkouts', { role: 'storefront', body: { ...base, orderId: 'RC-UNIT', recurring: { frequency: { unit: 'Fortnight', value: 1 } } } });
     expect(unit.status).toBe(400);
+    // Ids of later periods are the engine's: a shop order cannot take one.
+    const reserved = await s.call('POST', '/api/checkouts', { role: 'storefront', body: { ...base, orderId: 'RC-1.R2' } });
+    expect(reserved.status).toBe(400);
+    expect(JSON.stringify(reserved.body)).toContain('reserved');
     expect((await s.call('GET', '/api/admin/orders/RC-USD', { role: 'viewer' })).status).toBe(404);
     expect((await sub('NOPE')).status).toBe(404);
   });
@@ -102,7 +106,9 @@ describe('recurring charges (継続課金)', () => {
     expect(recurringOnly.body.orders.map((o: { orderId: string }) => o.orderId).sort()).toEqual(['RC-1', 'RC-1.R2']);
     const refunded = await post('/api/admin/orders/RC-1.R2/refunds?waitMs=5000', { amount: 980, requestId: 'rf-1' });
     expect(refunded.status).toBe(200);
-    expect(refunded.body.result.refunded + (refunded.body.result.paymentStatus === 'RefundPending' ? 980 : 0)).toBeGreaterThanOrEqual(980);
+    expect(refunded.body.result).toMatchObject({ amount: 980, paymentStatus: 'RefundPending', captured: 2980 });
+    const refunds = (await s.call('GET', '/api/admin/orders/RC-1.R2', { role: 'viewer' })).body.refunds as Array<{ amount: { amount: number }; state: string }>;
+    expect(refunds).toEqual([expect.objectContaining({ amount: { amount: 980, currency: 'JPY' }, state: 'RefundInitiated' })]);
   });
 
   it('retries a soft decline with a fresh key; a hard decline suspends the subscription and tells the shop, signed', async () => {
