@@ -109,6 +109,11 @@ describe('recurring charges (継続課金)', () => {
     expect(refunded.body.result).toMatchObject({ amount: 980, paymentStatus: 'RefundPending', captured: 2980 });
     const refunds = (await s.call('GET', '/api/admin/orders/RC-1.R2', { role: 'viewer' })).body.refunds as Array<{ amount: { amount: number }; state: string }>;
     expect(refunds).toEqual([expect.objectContaining({ amount: { amount: 980, currency: 'JPY' }, state: 'RefundInitiated' })]);
+    // Amazon settles the refund and notifies: the notification reaches the period's order, not the checkout order
+    // that shares the permission (well before the order's own 30 s poll).
+    await s.control('POST', '/__sim/clock/advance', { ms: 130_000 });
+    await waitFor(async () => (await s.call('GET', '/api/admin/orders/RC-1.R2', { role: 'viewer' })).body.paymentStatus === 'Refunded', 10_000);
+    expect((await s.call('GET', '/api/admin/orders/RC-1', { role: 'viewer' })).body.paymentStatus).toBe('Captured');
   });
 
   it('retries a soft decline with a fresh key; a hard decline suspends the subscription and tells the shop, signed', async () => {
