@@ -97,8 +97,8 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.get('/api/admin/orders', viewer, async (req: Request, res: Response) => {
     const q = listOrdersQuerySchema.parse(req.query);
     const and: Prisma.OrderWhereInput[] = [];
-    // 継続課金 is shown for the orders of a recurring permission (their own status says what their charge did).
-    if (q.paymentStatus === 'Recurring') and.push({ recurring: true });
+    // 継続課金 lists the orders of recurring permissions (a checkout not paid yet has none); their own status says what their charge did.
+    if (q.paymentStatus === 'Recurring') and.push({ recurring: true, chargePermissionId: { not: null } });
     else if (q.paymentStatus) and.push({ paymentStatus: q.paymentStatus });
     if (q.orderStatus) and.push({ orderStatus: q.orderStatus });
     if (q.from) and.push({ createdAt: { gte: new Date(q.from) } });

@@ -13,6 +13,7 @@ import { toAmazonAmount } from '../workflows/money';
 import { MAX_SUBSCRIPTION_ID_LENGTH } from '../workflows/shared';
 import type { OrderPaymentInput, RecurringPlan } from '../workflows/types';
 import { requireRole } from './auth';
+import { signedButton } from './buttons';
 import { ApiError } from './errors';
 import type { OrdersGateway } from './orders';
 import { assertQuickCheckoutAllowed, assertQuickCheckoutRequest, QUICK_SCOPES, quickCustomer, type SessionBuyerData } from './quick-checkout';
@@ -27,13 +28,6 @@ export interface CheckoutDeps {
   actionTimeoutMs?: number;
 }
 
-export const SCRIPT_URLS: Record<AmazonPayConfig['region'], string> = {
-  jp: 'https://static-fe.payments-amazon.com/checkout.js',
-  eu: 'https://static-eu.payments-amazon.com/checkout.js',
-  na: 'https://static-na.payments-amazon.com/checkout.js',
-};
-export const LEDGER_CURRENCY: Record<AmazonPayConfig['region'], string> = { jp: 'JPY', eu: 'EUR', na: 'USD' };
-export const LANGUAGE: Record<AmazonPayConfig['region'], string> = { jp: 'ja_JP', eu: 'en_GB', na: 'en_US' };
 
 /** A standard checkout asks for the same buyer data a quick checkout needs. */
 const DEFAULT_SCOPES = QUICK_SCOPES;
@@ -128,7 +122,6 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
     };
     await deps.orders.start(input, { resultReturnUrl: body.resultReturnUrl, reviewReturnUrl: body.reviewReturnUrl, checkoutMode: quick ? 'quick' : 'standard', addressSource, ...quickPage });
 
-    const scriptUrl = m.endpoint === 'simulator' ? `https://${m.simulatorAddress}/checkout.js` : SCRIPT_URLS[m.region];
     res.status(201).json({
       orderId: body.orderId,
       paymentStatus: 'CheckoutPending',
@@ -137,24 +130,13 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
       addressSource,
       ...quickPage,
       amount: body.amount,
-      payloadJSON,
-      signature,
-      publicKeyId: m.publicKeyId,
-      algorithm: m.algorithm,
-      merchantId: m.merchantId,
-      region: m.region,
-      sandbox: m.sandbox,
-      button: {
-        scriptUrl,
-        merchantId: m.merchantId,
-        ledgerCurrency: LEDGER_CURRENCY[m.region],
-        checkoutLanguage: LANGUAGE[m.region],
+      ...(plan ? { recurring: { frequency: plan.frequency, amount: { amount: plan.amount, currency: body.amount.currency } } } : {}),
+      ...signedButton(m, payloadJSON, signature, {
         productType: 'PayAndShip',
         placement: 'Checkout',
-        sandbox: m.sandbox,
-        estimatedOrderAmount: { amount: toAmazonAmount(body.amount.amount, body.amount.currency), currencyCode: body.amount.currency },
-        createCheckoutSessionConfig: { payloadJSON, signature, publicKeyId: m.publicKeyId, algorithm: m.algorithm },
-      },
+        config: 'createCheckoutSessionConfig',
+        extra: { estimatedOrderAmount: { amount: toAmazonAmount(body.amount.amount, body.amount.currency), currencyCode: body.amount.currency } },
+      }),
     });
   });
 

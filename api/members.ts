@@ -14,9 +14,8 @@ import { readSettingsCached, type ShopSettings } from '../lib/settings';
 import type { MemberLink, PrismaClient } from '../prisma/generated/client';
 import { requireRole } from './auth';
 import { ApiError } from './errors';
-import { LANGUAGE, LEDGER_CURRENCY } from './checkout';
 import { buyerIdSchema, linkMemberSchema, memberIdSchema, signInButtonSchema, signInSchema } from './schemas';
-import { buttonScriptUrl } from './storefront';
+import { signedButton } from './buttons';
 
 export interface MembersDeps {
   prisma: PrismaClient;
@@ -128,25 +127,7 @@ export function memberRoutes(deps: MembersDeps): Router {
       signInScopes: body.signInScopes ?? ['name', 'email'],
     });
     const signature = deps.amazonPay.generateButtonSignature(payloadJSON);
-    res.status(201).json({
-      payloadJSON,
-      signature,
-      publicKeyId: m.publicKeyId,
-      algorithm: m.algorithm,
-      merchantId: m.merchantId,
-      region: m.region,
-      sandbox: m.sandbox,
-      button: {
-        scriptUrl: buttonScriptUrl(m),
-        merchantId: m.merchantId,
-        ledgerCurrency: LEDGER_CURRENCY[m.region],
-        checkoutLanguage: LANGUAGE[m.region],
-        productType: 'SignIn',
-        placement: 'Other',
-        sandbox: m.sandbox,
-        signInConfig: { payloadJSON, signature, publicKeyId: m.publicKeyId, algorithm: m.algorithm },
-      },
-    });
+    res.status(201).json(signedButton(m, payloadJSON, signature, { productType: 'SignIn', placement: 'Other', config: 'signInConfig' }));
   });
 
   // Sign in with Amazon: the shop sends the buyerToken from its signInReturnUrl and signs the linked member in.

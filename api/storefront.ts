@@ -11,17 +11,12 @@ import type { AmazonPayConfig } from '../lib/config';
 import { readSettingsCached, type ShopSettings } from '../lib/settings';
 import type { PrismaClient } from '../prisma/generated/client';
 import { requireRole } from './auth';
-import { LANGUAGE, LEDGER_CURRENCY, SCRIPT_URLS } from './checkout';
+import { buttonScriptUrl, LANGUAGE, LEDGER_CURRENCY } from './buttons';
 import { quickPlacements } from './quick-checkout';
 
 export interface StorefrontDeps {
   prisma: PrismaClient;
   merchant: AmazonPayConfig;
-}
-
-/** The Amazon Pay button script for this merchant (the bundled simulator serves its own). */
-export function buttonScriptUrl(m: AmazonPayConfig): string {
-  return m.endpoint === 'simulator' ? `https://${m.simulatorAddress}/checkout.js` : SCRIPT_URLS[m.region];
 }
 
 export function storefrontConfig(settings: ShopSettings, m: AmazonPayConfig) {

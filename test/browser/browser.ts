@@ -47,3 +47,16 @@ export async function signIn(page: Page, api: string, key: string): Promise<void
   await page.fill('#api-key', key);
   await Promise.all([page.waitForURL(/\/admin\/orders/), page.click('#sign-in')]);
 }
+
+/** Runs `fn` on a fresh page of its own context (artifacts kept on failure); the browser is read when called. */
+export function pageRunner(browser: () => Browser) {
+  return async function withPage<T>(name: string, fn: (page: Page) => Promise<T>, viewport?: { width: number; height: number }): Promise<T> {
+    const context = await newContext(browser(), viewport);
+    const page = await context.newPage();
+    try {
+      return await withArtifacts(page, name, () => fn(page));
+    } finally {
+      await context.close();
+    }
+  };
+}

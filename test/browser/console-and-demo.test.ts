@@ -6,7 +6,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { checkoutOrder, startTestStack, type TestStack } from '../helpers/stack';
-import { launchChromium, newContext, signIn, withArtifacts } from './browser';
+import { launchChromium, signIn, pageRunner } from './browser';
 
 const DECLINE_JA = 'お支払い方法は拒否されました。別の支払い方法を選択してもう一度お試しください。';
 
@@ -22,15 +22,7 @@ describe('admin console and demo storefront in Chromium', () => {
     await s?.stop();
   }, 60_000);
 
-  async function withPage<T>(name: string, fn: (page: Page) => Promise<T>, viewport?: { width: number; height: number }): Promise<T> {
-    const context = await newContext(browser, viewport);
-    const page = await context.newPage();
-    try {
-      return await withArtifacts(page, name, () => fn(page));
-    } finally {
-      await context.close();
-    }
-  }
+  const withPage = pageRunner(() => browser);
 
   /** Cart → Amazon Pay button → simulator sign-in → shop review → confirm → simulator payment page. */
   async function buyThroughDemo(page: Page): Promise<string> {

@@ -7,7 +7,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { checkoutOrder, startTestStack, type TestStack } from '../helpers/stack';
 import { waitFor } from '../helpers/http';
-import { launchChromium, newContext, signIn, withArtifacts } from './browser';
+import { launchChromium, signIn, pageRunner } from './browser';
 
 describe('継続課金 in the admin console (Chromium)', () => {
   let s: TestStack;
@@ -25,15 +25,7 @@ describe('継続課金 in the admin console (Chromium)', () => {
     await s?.stop();
   }, 60_000);
 
-  async function withPage<T>(name: string, fn: (page: Page) => Promise<T>, viewport?: { width: number; height: number }): Promise<T> {
-    const context = await newContext(browser, viewport);
-    const page = await context.newPage();
-    try {
-      return await withArtifacts(page, name, () => fn(page));
-    } finally {
-      await context.close();
-    }
-  }
+  const withPage = pageRunner(() => browser);
 
   const text = async (page: Page, selector: string) => ((await page.textContent(selector)) ?? '').trim();
 

@@ -62,6 +62,12 @@ describe('recurring charges (継続課金)', () => {
     expect(reserved.status).toBe(400);
     expect(JSON.stringify(reserved.body)).toContain('reserved');
     expect((await s.call('GET', '/api/admin/orders/RC-USD', { role: 'viewer' })).status).toBe(404);
+    // An accepted plan is echoed, and the signed payload asks Amazon for a Recurring permission.
+    const ok = await s.call('POST', '/api/checkouts', { role: 'storefront', body: { ...base, orderId: 'RC-ECHO', recurring: { frequency: { unit: 'Week', value: 2 }, amount: { amount: 800, currency: 'JPY' } } } });
+    expect(ok.status).toBe(201);
+    expect(ok.body.recurring).toEqual({ frequency: { unit: 'Week', value: 2 }, amount: { amount: 800, currency: 'JPY' } });
+    expect(JSON.parse(ok.body.payloadJSON)).toMatchObject({ chargePermissionType: 'Recurring', recurringMetadata: { frequency: { unit: 'Week', value: '2' }, amount: { amount: '800', currencyCode: 'JPY' } } });
+    expect(ok.body.button.createCheckoutSessionConfig.payloadJSON).toBe(ok.body.payloadJSON);
     expect((await sub('NOPE')).status).toBe(404);
   });
 
