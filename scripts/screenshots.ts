@@ -1,7 +1,8 @@
 /**
  * `npm run screenshots`: starts a throw-away stack (as the tests do), makes a few orders in
- * different states, and saves the admin console's order list and payment dialog from real
- * Chromium to docs/console-orders.png and docs/console-order-detail.png.
+ * different states and a subscription (継続課金) with a few periods, and saves the admin console's order
+ * list, payment dialog and subscription page from real Chromium to docs/console-orders.png,
+ * docs/console-order-detail.png and docs/console-subscription.png.
  */
 import path from 'node:path';
 import { checkoutOrder, startTestStack, type TestStack } from '../test/helpers/stack';
@@ -40,11 +41,29 @@ async function makeOrders(s: TestStack): Promise<string> {
   return detail;
 }
 
+/** A monthly subscription: the checkout, one period charged now, a declined period (suspended), then resumed. */
+async function makeSubscription(s: TestStack): Promise<string> {
+  const id = `${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-S001`;
+  const r = await checkoutOrder(s, id, { amount: 2980, recurring: { frequency: { unit: 'Month', value: 1 } } });
+  if (r.status !== 200) throw new Error(`recurring checkout: ${r.status} ${JSON.stringify(r.body)}`);
+  const permission = r.body.chargePermissionId as string;
+  await waitFor(async () => (await s.call('GET', `/api/admin/subscriptions/${id}`, { role: 'viewer' })).status === 200, 15_000);
+  const charge = (requestId: string) => s.call('POST', `/api/admin/subscriptions/${id}/charges`, { role: 'editor', body: { requestId } });
+  await charge('shot-2');
+  await s.control('POST', `/__sim/charge-permissions/${permission}/simulation`, { simulationCode: 'HardDeclined' });
+  await charge('shot-3');
+  await s.control('POST', `/__sim/charge-permissions/${permission}/state`, { state: 'Chargeable' });
+  await s.call('POST', `/api/admin/subscriptions/${id}/resume`, { role: 'editor', body: { requestId: 'shot-resume' } });
+  await charge('shot-4');
+  return id;
+}
+
 async function main(): Promise<void> {
   const s = await startTestStack();
   const browser = await launchChromium();
   try {
     const detail = await makeOrders(s);
+    const subscription = await makeSubscription(s);
     const context = await newContext(browser, { width: 1280, height: 800 });
     const page = await context.newPage();
     await signIn(page, s.api, s.keys.editor);
@@ -52,7 +71,9 @@ async function main(): Promise<void> {
     await page.goto(`${s.api}/admin/orders/${detail}`);
     await page.locator('#history tr.row-ng details summary').first().click();
     await page.screenshot({ path: path.join(DOCS, 'console-order-detail.png'), fullPage: true });
-    process.stdout.write(`saved ${path.join(DOCS, 'console-orders.png')} and console-order-detail.png\n`);
+    await page.goto(`${s.api}/admin/subscriptions/${subscription}`);
+    await page.screenshot({ path: path.join(DOCS, 'console-subscription.png'), fullPage: true });
+    process.stdout.write(`saved ${path.join(DOCS, 'console-orders.png')}, console-order-detail.png and console-subscription.png\n`);
   } finally {
     await browser.close();
     await s.stop();

@@ -283,6 +283,11 @@ export function createControlRouter(deps: ControlDeps): Router {
     const p = sim.permissions.get(String(req.params.id));
     if (!p) throw new AmazonError('ResourceNotFound', `No charge permission ${String(req.params.id)}.`);
     if (p.state === 'Closed') throw new AmazonError('InvalidChargePermissionStatus', 'The Charge Permission is Closed; it cannot change any more.');
+    // Chargeable again means the buyer fixed the payment method: a decline simulated on the permission is over.
+    if (b.state === 'Chargeable') {
+      p.simulationCode = undefined;
+      p.simulationRemaining = undefined;
+    }
     setPermissionState(sim, p, b.state, sim.now(), b.reasonCode ?? (b.state === 'NonChargeable' ? 'PaymentMethodExpired' : b.state === 'Closed' ? 'BuyerCanceled' : undefined));
     sim.dirty = true;
     res.json(permissionView(p, permissionBalance(sim, p)));

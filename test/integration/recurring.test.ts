@@ -166,6 +166,10 @@ describe('recurring charges (継続課金)', () => {
     expect((await sub('RC-1')).body.lastError.code).toBe('PaymentMethodExpired');
     await s.control('POST', `/__sim/charge-permissions/${permissionId}/state`, { state: 'Chargeable' });
     expect((await post('/api/admin/subscriptions/RC-1/resume', { requestId: 'resume-3' })).body.result.status).toBe('Active');
+    // With the payment method fixed, the next charge goes through again.
+    const next = await post('/api/admin/subscriptions/RC-1/charges', { requestId: 'after-fix' });
+    expect(next.status).toBe(200);
+    expect(next.body.result).toMatchObject({ paymentStatus: 'Captured', status: 'Active' });
   });
 
   it('pauses (no charge while paused), then cancels: the permission is closed at Amazon', async () => {
