@@ -44,19 +44,27 @@
   var pollUntil = 0;
   var pollTimer = null;
   function panel() { return document.getElementById('order-panel'); }
+  /** Re-renders a panel from its server fragment; resolves true when it was replaced. */
+  function reloadPanel(elementId, url) {
+    return fetch(url, { credentials: 'same-origin', headers: { 'x-requested-with': 'fetch' } })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (html === null) return false;
+        var holder = document.createElement('div');
+        holder.innerHTML = html;
+        var fresh = holder.firstElementChild;
+        var old = document.getElementById(elementId);
+        if (fresh && old) old.replaceWith(fresh);
+        return true;
+      });
+  }
   function refresh() {
     var p = panel();
     if (!p) return Promise.resolve();
     var id = p.getAttribute('data-order-id');
-    return fetch('/admin/orders/' + encodeURIComponent(id) + '/panel', { credentials: 'same-origin', headers: { 'x-requested-with': 'fetch' } })
-      .then(function (r) { return r.ok ? r.text() : null; })
-      .then(function (html) {
-        if (html === null) return;
-        var holder = document.createElement('div');
-        holder.innerHTML = html;
-        var fresh = holder.firstElementChild;
-        var old = panel();
-        if (fresh && old) old.replaceWith(fresh);
+    return reloadPanel('order-panel', '/admin/orders/' + encodeURIComponent(id) + '/panel')
+      .then(function (replaced) {
+        if (!replaced) return;
         bindForms();
         schedulePoll();
       })
@@ -87,10 +95,38 @@
     });
   }
 
-  function toMinor(value) {
-    var p = panel();
+  /** An amount typed in the panel's currency, in integer minor units (data-digits: the currency's decimals). */
+  function toMinor(value, p) {
     var digits = Number(p.getAttribute('data-digits') || '0');
     return Math.round(Number(value) * Math.pow(10, digits));
+  }
+
+  /** Confirms, then POSTs the action with a fresh requestId while the form shows it is busy; `after` runs in any case. */
+  function runAction(form, summary, url, body, onAnswer, after) {
+    confirmAction(summary + '?').then(function (ok) {
+      if (!ok) return;
+      body.requestId = requestId();
+      var button = form.querySelector('button[type="submit"]');
+      button.disabled = true;
+      form.setAttribute('aria-busy', 'true');
+      show('busy', T.accepted);
+      post(url, body)
+        .then(function (res) {
+          if (res.status === 200 || res.status === 202) onAnswer(res);
+          else show('error', errorText(res));
+        })
+        .catch(function () { show('error', T.network); })
+        .then(function () { form.removeAttribute('aria-busy'); return after(); });
+    });
+  }
+
+  function bindAll(selector, handler) {
+    var forms = document.querySelectorAll(selector);
+    for (var i = 0; i < forms.length; i++) {
+      if (forms[i].getAttribute('data-bound')) continue;
+      forms[i].setAttribute('data-bound', '1');
+      forms[i].addEventListener('submit', handler);
+    }
   }
 
   function onSubmit(ev) {
@@ -104,7 +140,7 @@
     if (action === 'capture' || action === 'refunds') {
       var input = form.querySelector('input[name="amount"]');
       if (!input.reportValidity()) return;
-      body.amount = toMinor(input.value);
+      body.amount = toMinor(input.value, p);
       summary += ' / ' + T.amount + ': ' + input.value + ' ' + p.getAttribute('data-currency');
     } else if (action === 'cancel') {
       var reason = form.querySelector('input[name="reason"]').value.trim();
@@ -115,32 +151,13 @@
       body.status = sel.value;
       summary += ' / ' + T.status + ': ' + sel.options[sel.selectedIndex].text;
     }
-    confirmAction(summary + '?').then(function (ok) {
-      if (!ok) return;
-      body.requestId = requestId();
-      var button = form.querySelector('button[type="submit"]');
-      button.disabled = true;
-      form.setAttribute('aria-busy', 'true');
-      show('busy', T.accepted);
-      post('/admin/orders/' + encodeURIComponent(orderId) + '/' + action, body)
-        .then(function (res) {
-          if (res.status === 200) show('ok', T.done + (res.body.result && res.body.result.paymentStatus ? ' (' + res.body.result.paymentStatus + ')' : ''));
-          else if (res.status === 202) { show('busy', T.accepted); pollUntil = Date.now() + 120000; }
-          else show('error', errorText(res));
-        })
-        .catch(function () { show('error', T.network); })
-        .then(function () { form.removeAttribute('aria-busy'); return refresh(); });
-    });
+    runAction(form, summary, '/admin/orders/' + encodeURIComponent(orderId) + '/' + action, body, function (res) {
+      if (res.status === 200) show('ok', T.done + (res.body.result && res.body.result.paymentStatus ? ' (' + res.body.result.paymentStatus + ')' : ''));
+      else { show('busy', T.accepted); pollUntil = Date.now() + 120000; }
+    }, refresh);
   }
 
-  function bindForms() {
-    var forms = document.querySelectorAll('form.action');
-    for (var i = 0; i < forms.length; i++) {
-      if (forms[i].getAttribute('data-bound')) continue;
-      forms[i].setAttribute('data-bound', '1');
-      forms[i].addEventListener('submit', onSubmit);
-    }
-  }
+  function bindForms() { bindAll('form.action', onSubmit); }
 
   // ---- 継続課金: a subscription's pause / resume / cancel / charge now, then its panel is re-rendered ----
   function subPanel() { return document.getElementById('subscription-panel'); }
@@ -148,17 +165,8 @@
     var p = subPanel();
     if (!p) return Promise.resolve();
     var id = p.getAttribute('data-subscription-id');
-    return fetch('/admin/subscriptions/' + encodeURIComponent(id) + '/panel', { credentials: 'same-origin', headers: { 'x-requested-with': 'fetch' } })
-      .then(function (r) { return r.ok ? r.text() : null; })
-      .then(function (html) {
-        if (html === null) return;
-        var holder = document.createElement('div');
-        holder.innerHTML = html;
-        var fresh = holder.firstElementChild;
-        var old = subPanel();
-        if (fresh && old) old.replaceWith(fresh);
-        bindSubscriptionForms();
-      })
+    return reloadPanel('subscription-panel', '/admin/subscriptions/' + encodeURIComponent(id) + '/panel')
+      .then(function (replaced) { if (replaced) bindSubscriptionForms(); })
       .catch(function () { /* the refresh button tries again */ });
   }
 
@@ -173,7 +181,7 @@
     if (action === 'charges') {
       var input = form.querySelector('input[name="amount"]');
       if (!input.reportValidity()) return;
-      body.amount = Math.round(Number(input.value) * Math.pow(10, Number(p.getAttribute('data-digits') || '0')));
+      body.amount = toMinor(input.value, p);
       body.currency = p.getAttribute('data-currency');
       summary += ' / ' + T.amount + ': ' + input.value + ' ' + body.currency;
     } else if (action === 'cancel') {
@@ -181,33 +189,14 @@
       if (reason) body.reason = reason;
       summary += reason ? ' / ' + T.reason + ': ' + reason : '';
     }
-    confirmAction(summary + '?').then(function (ok) {
-      if (!ok) return;
-      body.requestId = requestId();
-      var button = form.querySelector('button[type="submit"]');
-      button.disabled = true;
-      form.setAttribute('aria-busy', 'true');
-      show('busy', T.accepted);
-      post('/admin/subscriptions/' + encodeURIComponent(id) + '/' + action, body)
-        .then(function (res) {
-          var r = res.body && res.body.result;
-          if (res.status === 200) show('ok', T.done + (r && r.period ? ' (' + T.period + ' #' + r.period + ' ' + r.orderId + ': ' + r.paymentStatus + ')' : ''));
-          else if (res.status === 202) show('busy', T.accepted);
-          else show('error', errorText(res));
-        })
-        .catch(function () { show('error', T.network); })
-        .then(function () { form.removeAttribute('aria-busy'); return refreshSubscription(); });
-    });
+    runAction(form, summary, '/admin/subscriptions/' + encodeURIComponent(id) + '/' + action, body, function (res) {
+      var r = res.body && res.body.result;
+      if (res.status === 200) show('ok', T.done + (r && r.period ? ' (' + T.period + ' #' + r.period + ' ' + r.orderId + ': ' + r.paymentStatus + ')' : ''));
+      else show('busy', T.accepted);
+    }, refreshSubscription);
   }
 
-  function bindSubscriptionForms() {
-    var forms = document.querySelectorAll('form.sub-action');
-    for (var i = 0; i < forms.length; i++) {
-      if (forms[i].getAttribute('data-bound')) continue;
-      forms[i].setAttribute('data-bound', '1');
-      forms[i].addEventListener('submit', onSubscriptionSubmit);
-    }
-  }
+  function bindSubscriptionForms() { bindAll('form.sub-action', onSubscriptionSubmit); }
 
   // ---- settings: chargeback warning follows the address choice ----
   function bindSettings() {
