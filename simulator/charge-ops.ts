@@ -69,7 +69,7 @@ export function createCharge(ctx: OpContext, raw: unknown): OpResult {
     throw new AmazonError('InvalidChargePermissionStatus', `The Charge Permission is ${p.state}${p.reasons[0] ? ` (${p.reasons[0].reasonCode})` : ''}; no charge can be created.`);
   }
   if (p.type === 'OneTime' && chargeCount(ctx.sim, p) >= MAX_CHARGES_PER_ONE_TIME_PERMISSION) {
-    throw new AmazonError('TransactionCountExceeded', `A one-time Charge Permission carries at most ${MAX_CHARGES_PER_ONE_TIME_PERMISSION} charges; this one has them all.`);
+    throw new AmazonError('TransactionCountExceeded', `A one-time Charge Permission takes at most ${MAX_CHARGES_PER_ONE_TIME_PERMISSION} Create Charge calls; this one has had them all.`);
   }
   const balance = permissionBalance(ctx.sim, p);
   if (balance !== undefined && amount.minor > balance) {

@@ -54,11 +54,15 @@ export function permissionBalance(sim: SimCore, p: PermissionRecord): number | u
   return p.limitMinor - captured;
 }
 
-/** Amazon documents up to 25 Create Charge calls on a OneTime permission; declined attempts do not count. */
+/**
+ * Amazon documents up to 25 Create Charge calls on a OneTime permission (after the checkout's own
+ * charge, for the Authorize intents); declined attempts do not count.
+ */
 export const MAX_CHARGES_PER_ONE_TIME_PERMISSION = 25;
 
+/** The Create Charge calls that count against MAX_CHARGES_PER_ONE_TIME_PERMISSION. */
 export function chargeCount(sim: SimCore, p: PermissionRecord): number {
-  return sim.chargesOf(p.id).filter((c) => c.state !== 'Declined').length;
+  return sim.chargesOf(p.id).filter((c) => c.state !== 'Declined' && !c.fromCheckout).length;
 }
 
 function capturedTotal(sim: SimCore, p: PermissionRecord): number {

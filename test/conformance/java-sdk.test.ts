@@ -154,7 +154,7 @@ test('a charge created on a Confirm permission, then the permission closed', () 
   expect(c('permission.charge-after-close')).toMatchObject({ status: 422, body: { reasonCode: 'InvalidChargePermissionStatus' } });
 });
 
-test('a one-time permission takes 25 charges and refuses the 26th', () => {
+test('a one-time (Confirm) permission takes 25 Create Charge calls and refuses the 26th', () => {
   expect(c('permission.charges-1-to-25').body.created).toBe(25);
   expect(c('permission.charge-26')).toMatchObject({ status: 422, body: { reasonCode: 'TransactionCountExceeded' } });
 });
