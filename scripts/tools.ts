@@ -1,9 +1,10 @@
 /**
- * `npm run tools`: builds the Temporal CLI (Go module proxy) and fetches the Java time-skipping
- * test server (Maven Central) into the tool cache. .ci/run calls it; `npm start` builds the CLI
- * itself when missing. Idempotent: cached tools are reused.
+ * `npm run tools`: builds the Temporal CLI (Go module proxy), fetches the Java time-skipping test
+ * server (Maven Central) and builds the Java SDK conformance driver (Amazon's Java SDK, Maven
+ * Central) into the tool cache. .ci/run calls it; `npm start` builds the CLI itself when missing,
+ * and the conformance test builds its driver when missing. Idempotent: cached tools are reused.
  */
-import { buildTemporalCli, defaultToolsDir, fetchTestServer } from '../lib/tools';
+import { buildJavaConformance, buildTemporalCli, defaultToolsDir, fetchTestServer } from '../lib/tools';
 
 async function run(): Promise<void> {
   const dir = process.env.TOOLS_DIR || defaultToolsDir();
@@ -12,6 +13,8 @@ async function run(): Promise<void> {
   log(`Temporal CLI: ${cli}`);
   const testServer = await fetchTestServer(dir, log);
   log(`Temporal test server: ${testServer}`);
+  const conformance = await buildJavaConformance(dir, log);
+  log(`Java SDK conformance driver: ${conformance.dir}`);
 }
 
 run().catch((err: unknown) => {

@@ -45,7 +45,11 @@ const ROUTES: Route[] = [
   { method: 'POST', pattern: /^deliveryTrackers$/, operation: 'deliveryTrackers', handler: (c, _id, b) => disputes.createDeliveryTracker(c, b) },
 ];
 
-export const API_PATH = /^\/(?:(live|sandbox)\/)?v2\/(.+)$/;
+/**
+ * `[live/|sandbox/]v2/<resource>`, with one optional trailing slash: the .NET SDK ends every path
+ * with `/`, and the Java SDK's getRefund asks for `refunds/{id}/`; Amazon serves both.
+ */
+export const API_PATH = /^\/(?:(live|sandbox)\/)?v2\/(.+?)\/?$/;
 
 export interface ApiDeps {
   sim: SimCore;

@@ -40,6 +40,8 @@ export interface AuthorizeArgs {
   merchantMetadata?: JsonObject | null;
   simulation?: { code: string; effect: SimulationEffect };
   idempotencyKey?: string;
+  /** The checkout's own charge (completeCheckoutSession), as opposed to a Create Charge call. */
+  fromCheckout?: boolean;
   at: number;
 }
 
@@ -105,6 +107,7 @@ export function authorize(sim: SimCore, a: AuthorizeArgs): ChargeRecord {
     merchantMetadata: a.merchantMetadata,
     captureSimulation: effect?.kind === 'pendingCapture' ? a.simulation?.code : undefined,
     idempotencyKey: a.idempotencyKey,
+    ...(a.fromCheckout ? { fromCheckout: true } : {}),
   };
   sim.addCharge(charge);
   const entry = sim.addLedger(

@@ -16,7 +16,7 @@ import {
   validate,
 } from './schemas';
 import { refundSimulation, simulationEffect } from './simulation-codes';
-import { markCanceled, pendingCaptureOutcome, PENDING_CAPTURE_AFTER_MS, permissionBalance, setPermissionState, startCapture } from './transitions';
+import { chargeCount, markCanceled, MAX_CHARGES_PER_ONE_TIME_PERMISSION, pendingCaptureOutcome, PENDING_CAPTURE_AFTER_MS, permissionBalance, setPermissionState, startCapture } from './transitions';
 import { buyerProfileView, chargeView, permissionView, refundView } from './views';
 
 const sandboxCode = (ctx: OpContext): string | undefined => (ctx.env === 'Sandbox' ? ctx.simulationCode : undefined);
@@ -68,6 +68,9 @@ export function createCharge(ctx: OpContext, raw: unknown): OpResult {
   if (p.state !== 'Chargeable') {
     throw new AmazonError('InvalidChargePermissionStatus', `The Charge Permission is ${p.state}${p.reasons[0] ? ` (${p.reasons[0].reasonCode})` : ''}; no charge can be created.`);
   }
+  if (p.type === 'OneTime' && chargeCount(ctx.sim, p) >= MAX_CHARGES_PER_ONE_TIME_PERMISSION) {
+    throw new AmazonError('TransactionCountExceeded', `A one-time Charge Permission takes at most ${MAX_CHARGES_PER_ONE_TIME_PERMISSION} Create Charge calls; this one has had them all.`);
+  }
   const balance = permissionBalance(ctx.sim, p);
   if (balance !== undefined && amount.minor > balance) {
     throw new AmazonError('TransactionAmountExceeded', `chargeAmount exceeds the Charge Permission's remaining balance (${balance} minor units).`);
@@ -98,6 +101,11 @@ export function captureCharge(ctx: OpContext, id: string, raw: unknown): OpResul
   if (c.state !== 'Authorized') throw new AmazonError('InvalidChargeStatus', `The Charge is in ${c.state} state; only an Authorized charge can be captured.`);
   if (amount.minor > c.amount.minor) {
     throw new AmazonError('TransactionAmountExceeded', `captureAmount ${body.captureAmount.amount} exceeds the authorized amount.`);
+  }
+  const permission = ctx.sim.permissions.get(c.permissionId);
+  const balance = permission === undefined ? undefined : permissionBalance(ctx.sim, permission);
+  if (balance !== undefined && amount.minor > balance) {
+    throw new AmazonError('TransactionAmountExceeded', `captureAmount ${body.captureAmount.amount} exceeds the Charge Permission's remaining balance (${balance} minor units).`);
   }
   const at = ctx.sim.now();
   const header = sandboxCode(ctx);

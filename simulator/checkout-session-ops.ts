@@ -212,6 +212,7 @@ export function completeCheckoutSession(ctx: OpContext, id: string, raw: unknown
       merchantMetadata: session.merchantMetadata,
       simulation,
       idempotencyKey: ctx.idempotencyKey,
+      fromCheckout: true,
       at,
     });
     session.chargeId = charge.id;

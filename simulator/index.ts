@@ -13,6 +13,7 @@ import { createControlRouter } from './control-router';
 import { DEFAULT_DELAYS, SimCore, ZERO_DELAYS, type Delays } from './core';
 import { FaultTable } from './faults';
 import { IpnDispatcher } from './ipn';
+import { acceptedHosts } from './signature';
 import { loadSnapshot, saveSnapshot } from './snapshot';
 import { sweep } from './transitions';
 
@@ -103,7 +104,9 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
   app.use('/__sim', createControlRouter({ sim, faults, ipn, snsCertPem: certs.sns.certPem, allowRemoteControl: opts.allowRemoteControl ?? false, saveSnapshot: save }));
   app.use(createBuyerPages({ sim, baseUrl }));
   app.use(API_PATH, express.raw({ type: () => true, limit: '1mb' }));
-  app.all(API_PATH, createApiHandler({ sim, faults, log, held, baseUrl, hosts: () => [address(), `127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${host}:${port}`] }));
+  // The names a client may sign as x-amz-pay-host (bare or with the port: see acceptedHosts).
+  const hosts = () => acceptedHosts([displayHost(host), '127.0.0.1', 'localhost', '[::1]', host], port);
+  app.all(API_PATH, createApiHandler({ sim, faults, log, held, baseUrl, hosts }));
   app.use((_req: express.Request, res: express.Response) => {
     res.status(404).json({ reasonCode: 'ResourceNotFound', message: 'No such resource.' });
   });

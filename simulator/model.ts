@@ -124,6 +124,8 @@ export interface ChargeRecord {
   captureSimulation?: string;
   idempotencyKey?: string;
   captureIdempotencyKey?: string;
+  /** Made by completeCheckoutSession (Authorize intents), not by a Create Charge call. */
+  fromCheckout?: boolean;
   authLedgerId?: string;
   captureLedgerId?: string;
 }

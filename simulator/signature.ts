@@ -43,12 +43,41 @@ export function parseAmzDate(value: string): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-/** The query string the SDK signs: keys sorted, values `encodeURIComponent`-ed. */
-export function canonicalQuery(rawQuery: string): string {
-  if (rawQuery === '') return '';
-  const pairs = new URLSearchParams(rawQuery);
-  const keys = [...new Set([...pairs.keys()])].sort();
-  return keys.map((k) => `${k}=${encodeURIComponent(pairs.get(k) ?? '')}`).join('&');
+/** RFC 3986 percent-encoding (unreserved characters kept): what the Java, .NET and PHP SDKs apply. */
+const rfc3986 = (v: string): string => encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/**
+ * The canonical query strings the official SDKs sign for one request: keys sorted, every value of a
+ * key included (sorted), percent-encoded either by RFC 3986 (Java, .NET, PHP) or by
+ * `encodeURIComponent` (Node). The forms differ only for values holding `!'()*`.
+ */
+export function canonicalQueries(rawQuery: string): string[] {
+  if (rawQuery === '') return [''];
+  const params = [...new URLSearchParams(rawQuery)];
+  const form = (encode: (v: string) => string): string => {
+    const byKey = new Map<string, string[]>();
+    for (const [k, v] of params) byKey.set(encode(k), [...(byKey.get(encode(k)) ?? []), encode(v)]);
+    return [...byKey.keys()]
+      .sort()
+      .flatMap((k) => (byKey.get(k) ?? []).sort().map((v) => `${k}=${v}`))
+      .join('&');
+  };
+  return [...new Set([form(rfc3986), form(encodeURIComponent)])];
+}
+
+/**
+ * The `x-amz-pay-host` values a server answering as `names` on `port` accepts: each name bare (the
+ * Java, .NET and PHP SDKs sign the URL's host without its port, as Amazon, on the default port,
+ * receives it) or with the port (the Node SDK signs its `overrideServiceUrl` verbatim).
+ */
+export function acceptedHosts(names: string[], port: number): string[] {
+  const out = new Set<string>();
+  for (const name of names) {
+    const n = name.toLowerCase();
+    out.add(n);
+    out.add(`${n}:${port}`);
+  }
+  return [...out];
 }
 
 export interface SignedRequest {
@@ -65,8 +94,8 @@ export function headerValue(headers: IncomingHttpHeaders, name: string): string 
   return Array.isArray(v) ? v.join(', ') : v;
 }
 
-export function stringToSign(algorithm: string, req: SignedRequest, signedHeaders: string[]): string {
-  let canonical = `${req.method}\n${req.path}\n${canonicalQuery(req.rawQuery)}\n`;
+export function stringToSign(algorithm: string, req: SignedRequest, signedHeaders: string[], query = canonicalQueries(req.rawQuery)[0]): string {
+  let canonical = `${req.method}\n${req.path}\n${query}\n`;
   for (const name of signedHeaders) canonical += `${name}:${headerValue(req.headers, name) ?? ''}\n`;
   canonical += `\n${signedHeaders.join(';')}\n${sha256Hex(req.body)}`;
   return `${algorithm}\n${sha256Hex(canonical)}`;
@@ -84,7 +113,7 @@ export function verifyPss(publicKey: KeyObject | string, algorithm: string, sts:
 }
 
 export interface VerifyOptions {
-  /** Accepted `x-amz-pay-host` values (host:port forms of the simulator). */
+  /** Accepted `x-amz-pay-host` values, lower case (see acceptedHosts). */
   hosts: string[];
   /** Wall-clock now for the skew check (real time, not simulated time). */
   nowMs: number;
@@ -125,13 +154,14 @@ export function verifyRequest(req: SignedRequest, opts: VerifyOptions): Authoriz
   if (pem === undefined) {
     throw new AmazonError('UnauthorizedAccess', `The public key id '${auth.publicKeyId}' is not registered; the merchant is not authorized to call this API.`);
   }
-  const sts = stringToSign(auth.algorithm, req, auth.signedHeaders);
+  const candidates = canonicalQueries(req.rawQuery).map((q) => stringToSign(auth.algorithm, req, auth.signedHeaders, q));
   const mismatch = (): AmazonError =>
-    new AmazonError('InvalidRequestSignature', `Unable to verify signature, signing String [${sts}] , signature [${auth.signature}]`);
+    new AmazonError('InvalidRequestSignature', `Unable to verify signature, signing String [${candidates[0]}] , signature [${auth.signature}]`);
   for (const name of REQUIRED_SIGNED) if (!auth.signedHeaders.includes(name)) throw mismatch();
   for (const name of auth.signedHeaders) if (headerValue(req.headers, name) === undefined) throw mismatch();
-  if (!opts.hosts.includes(headerValue(req.headers, 'x-amz-pay-host') ?? '')) throw mismatch();
-  if (!verifyPss(publicKeyOf(pem), auth.algorithm, sts, auth.signature)) throw mismatch();
+  if (!opts.hosts.includes((headerValue(req.headers, 'x-amz-pay-host') ?? '').toLowerCase())) throw mismatch();
+  const key = publicKeyOf(pem);
+  if (!candidates.some((sts) => verifyPss(key, auth.algorithm, sts, auth.signature))) throw mismatch();
   return auth;
 }
 

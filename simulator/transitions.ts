@@ -41,16 +41,28 @@ function changeCharge(sim: SimCore, c: ChargeRecord, state: ChargeRecord['state'
   sim.notify({ merchantId: c.merchantId, objectType: 'CHARGE', objectId: c.id, chargePermissionId: c.permissionId, env: c.env });
 }
 
-/** Minor units of the permission still free: limit − captured − outstanding authorizations. */
+/**
+ * `limits.amountBalance` in minor units: the limit less what has been captured (a capture still
+ * CaptureInitiated counts; a declined one does not). Open authorizations do not reduce it: Amazon
+ * lets a OneTime permission "capture up to the total order amount" and closes it once that total is
+ * captured, so the limit bounds captures, not authorizations.
+ */
 export function permissionBalance(sim: SimCore, p: PermissionRecord): number | undefined {
   if (p.limitMinor === undefined) return undefined;
-  let used = 0;
-  for (const c of sim.chargesOf(p.id)) {
-    if (c.state === 'Captured') used += c.captureMinor ?? 0;
-    else if (c.state === 'CaptureInitiated') used += c.captureMinor ?? c.amount.minor;
-    else if (c.state === 'Authorized' || c.state === 'AuthorizationInitiated') used += c.amount.minor;
-  }
-  return p.limitMinor - used;
+  let captured = 0;
+  for (const c of sim.chargesOf(p.id)) if (c.state === 'Captured' || c.state === 'CaptureInitiated') captured += c.captureMinor ?? 0;
+  return p.limitMinor - captured;
+}
+
+/**
+ * Amazon documents up to 25 Create Charge calls on a OneTime permission (after the checkout's own
+ * charge, for the Authorize intents); declined attempts do not count.
+ */
+export const MAX_CHARGES_PER_ONE_TIME_PERMISSION = 25;
+
+/** The Create Charge calls that count against MAX_CHARGES_PER_ONE_TIME_PERMISSION. */
+export function chargeCount(sim: SimCore, p: PermissionRecord): number {
+  return sim.chargesOf(p.id).filter((c) => c.state !== 'Declined' && !c.fromCheckout).length;
 }
 
 function capturedTotal(sim: SimCore, p: PermissionRecord): number {

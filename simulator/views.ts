@@ -2,10 +2,15 @@
 import { findBuyer, type FakeBuyer } from './buyers';
 import { amazonTimestamp } from './clock';
 import { toPrice, type Money } from './money';
-import type { ChargeRecord, PermissionRecord, RefundRecord, SessionRecord } from './model';
+import type { ChargeRecord, JsonObject, PermissionRecord, RefundRecord, SessionRecord } from './model';
 
 const price = (m: Money | undefined) => (m === undefined ? null : toPrice(m));
 const ts = (ms: number | undefined) => (ms === undefined ? null : amazonTimestamp(ms));
+
+/** merchantMetadata as every object view returns it: all four keys, null when unset. */
+export function merchantMetadataView(m: JsonObject | null | undefined) {
+  return { merchantReferenceId: null, merchantStoreName: null, noteToBuyer: null, customInformation: null, ...(m ?? {}) };
+}
 
 /** Constraints still open on a session (constraint ids, not error codes). */
 export function sessionConstraints(s: SessionRecord): { constraintId: string; description: string }[] {
@@ -50,13 +55,7 @@ export function sessionView(s: SessionRecord, baseUrl: string) {
     },
     chargePermissionType: s.chargePermissionType,
     recurringMetadata: s.recurringMetadata ?? null,
-    merchantMetadata: {
-      merchantReferenceId: null,
-      merchantStoreName: null,
-      noteToBuyer: null,
-      customInformation: null,
-      ...(s.merchantMetadata ?? {}),
-    },
+    merchantMetadata: merchantMetadataView(s.merchantMetadata),
     supplementaryData: null,
     buyer: buyerView(buyer),
     billingAddress: buyer ? buyer.billingAddress : null,
@@ -103,13 +102,7 @@ export function permissionView(p: PermissionRecord, balanceMinor: number | undef
     },
     creationTimestamp: ts(p.createdAt),
     expirationTimestamp: ts(p.expiresAt),
-    merchantMetadata: {
-      merchantReferenceId: null,
-      merchantStoreName: null,
-      noteToBuyer: null,
-      customInformation: null,
-      ...(p.merchantMetadata ?? {}),
-    },
+    merchantMetadata: merchantMetadataView(p.merchantMetadata),
     platformId: p.platformId ?? null,
     limits:
       p.limitMinor === undefined
@@ -130,7 +123,7 @@ export function chargeView(c: ChargeRecord) {
     convertedAmount: null,
     conversionRate: null,
     softDescriptor: c.softDescriptor ?? null,
-    merchantMetadata: c.merchantMetadata ?? null,
+    merchantMetadata: merchantMetadataView(c.merchantMetadata),
     providerMetadata: { providerReferenceId: null },
     statusDetails: {
       state: c.state,

@@ -18,13 +18,15 @@ test('Authorize: Authorized, then a partial capture; a second capture is Invalid
   const id = String(s.chargeId);
   expect((await charge(id)).statusDetails.state).toBe('Authorized');
   const p = await permission(String(s.chargePermissionId));
-  expect(p).toMatchObject({ chargePermissionType: 'OneTime', statusDetails: { state: 'Chargeable' }, limits: { amountLimit: yen(10000), amountBalance: yen(0) } });
+  // An open authorization does not use up the balance; captures do (see the amountBalance test below).
+  expect(p).toMatchObject({ chargePermissionType: 'OneTime', statusDetails: { state: 'Chargeable' }, limits: { amountLimit: yen(10000), amountBalance: yen(10000) } });
 
   expect(await failure(t.client.captureCharge(id, { captureAmount: yen(10001) }, { 'x-amz-pay-idempotency-key': key() }))).toMatchObject({ status: 422, reasonCode: 'TransactionAmountExceeded' });
   expect(await failure(t.client.captureCharge(id, { captureAmount: yen(100) }, null))).toMatchObject({ status: 400, reasonCode: 'MissingHeaderValue' });
   expect(await failure(t.client.captureCharge(id, { captureAmount: { amount: '100.00', currencyCode: 'EUR' } }, { 'x-amz-pay-idempotency-key': key() }))).toMatchObject({ status: 400, reasonCode: 'CurrencyMismatch' });
   const captured = body<ChargeBody>(await t.client.captureCharge(id, { captureAmount: yen(8000), softDescriptor: 'SHOP ORDER 1' }, { 'x-amz-pay-idempotency-key': key() }));
   expect(captured).toMatchObject({ statusDetails: { state: 'Captured' }, captureAmount: yen(8000), refundedAmount: yen(0) });
+  expect((await permission(String(s.chargePermissionId))).limits).toEqual({ amountLimit: yen(10000), amountBalance: yen(2000) });
   expect(await failure(t.client.captureCharge(id, { captureAmount: yen(1000) }, { 'x-amz-pay-idempotency-key': key() }))).toMatchObject({ status: 422, reasonCode: 'InvalidChargeStatus' });
   expect(await failure(t.client.cancelCharge(id, { cancellationReason: 'too late' }))).toMatchObject({ status: 422, reasonCode: 'InvalidChargeStatus' });
   const entries = await ledger(t, `?chargeId=${id}`);
@@ -93,6 +95,63 @@ test('Confirm intent: a permission without a charge; createCharge on it with amo
   const c = body<ChargeBody>(await t.client.createCharge({ chargePermissionId: pid, chargeAmount: yen(6000), captureNow: true, softDescriptor: 'SHOP' }, { 'x-amz-pay-idempotency-key': key() }));
   expect(c).toMatchObject({ chargePermissionId: pid, statusDetails: { state: 'Captured' } });
   expect(c.chargeId.startsWith(`${pid}-C`)).toBe(true);
+});
+
+// Amazon: a one-time Charge Permission lets you "capture up to the total order amount" and is Closed
+// "after the total order amount has been captured"; its payment scenarios allow further Create Charge
+// calls "as long as the total captured amount does not exceed amountLimit". The limit bounds what is
+// captured, so amountBalance is amountLimit less the captured amounts; an open authorization, which may
+// still be canceled or expire, leaves it unchanged.
+test('amountBalance is the limit less captured amounts: authorizations leave it, captures use it up', async () => {
+  const s = await completedCheckout(t, { amount: 1500, intent: 'Confirm' });
+  const pid = String(s.chargePermissionId);
+  const limits = async () => (await permission(pid)).limits;
+  const auth = async (amount: number) => body<ChargeBody>(await t.client.createCharge({ chargePermissionId: pid, chargeAmount: yen(amount) }, { 'x-amz-pay-idempotency-key': key() }));
+  const first = await auth(1000);
+  const second = await auth(1000);
+  expect(second.statusDetails.state).toBe('Authorized');
+  expect(await limits()).toEqual({ amountLimit: yen(1500), amountBalance: yen(1500) });
+  await t.client.captureCharge(first.chargeId, { captureAmount: yen(1000) }, { 'x-amz-pay-idempotency-key': key() });
+  expect(await limits()).toEqual({ amountLimit: yen(1500), amountBalance: yen(500) });
+  // Capturing the whole second authorization would take captures past the limit.
+  expect(await failure(t.client.captureCharge(second.chargeId, { captureAmount: yen(1000) }, { 'x-amz-pay-idempotency-key': key() }))).toMatchObject({ status: 422, reasonCode: 'TransactionAmountExceeded' });
+  expect(await failure(t.client.createCharge({ chargePermissionId: pid, chargeAmount: yen(501) }, { 'x-amz-pay-idempotency-key': key() }))).toMatchObject({ status: 422, reasonCode: 'TransactionAmountExceeded' });
+  expect((await charge(second.chargeId)).statusDetails.state).toBe('Authorized');
+  await t.client.captureCharge(second.chargeId, { captureAmount: yen(500) }, { 'x-amz-pay-idempotency-key': key() });
+  const p = await permission(pid);
+  expect(p.limits).toEqual({ amountLimit: yen(1500), amountBalance: yen(0) });
+  expect(p.statusDetails).toMatchObject({ state: 'Closed', reasons: [{ reasonCode: 'AmazonClosed' }] });
+});
+
+// Amazon's one-time payment scenarios: Create Charge "up to 25 times" on the permission, for Confirm
+// and after the checkout's own charge for Authorize.
+test('a one-time permission takes at most 25 Create Charge calls; the checkout charge and declined attempts do not count', async () => {
+  const s = await completedCheckout(t, { amount: 100000, intent: 'Authorize' });
+  const pid = String(s.chargePermissionId);
+  const create = (headers: Record<string, string> = {}) => t.client.createCharge({ chargePermissionId: pid, chargeAmount: yen(100) }, { 'x-amz-pay-idempotency-key': key(), ...headers });
+  expect(await failure(create({ 'x-amz-pay-simulation-code': 'SoftDeclined' }))).toMatchObject({ status: 422, reasonCode: 'SoftDeclined' });
+  for (let i = 0; i < 25; i++) expect((await create()).status).toBe(201);
+  const f = await failure(create());
+  expect(f).toMatchObject({ status: 422, reasonCode: 'TransactionCountExceeded' });
+  expect(f.message).toMatch(/25/);
+  // Canceling one (here the checkout's charge) does not give a slot back.
+  await t.client.cancelCharge(String(s.chargeId), { cancellationReason: 'test' });
+  expect(await failure(create())).toMatchObject({ status: 422, reasonCode: 'TransactionCountExceeded' });
+  expect((await permission(pid)).statusDetails.state).toBe('Chargeable');
+});
+
+test('a charge lists all four merchantMetadata keys, null when unset, as the session and permission do', async () => {
+  const s = await completedCheckout(t, { amount: 2000, intent: 'Confirm' });
+  const pid = String(s.chargePermissionId);
+  const bare = body<ChargeBody & { merchantMetadata: unknown }>(await t.client.createCharge({ chargePermissionId: pid, chargeAmount: yen(500) }, { 'x-amz-pay-idempotency-key': key() }));
+  const none = { merchantReferenceId: null, merchantStoreName: null, noteToBuyer: null, customInformation: null };
+  expect(bare.merchantMetadata).toEqual(none);
+  expect(body<{ merchantMetadata: unknown }>(await t.client.getCharge(bare.chargeId)).merchantMetadata).toEqual(none);
+  const some = body<ChargeBody & { merchantMetadata: unknown }>(
+    await t.client.createCharge({ chargePermissionId: pid, chargeAmount: yen(500), merchantMetadata: { merchantReferenceId: 'order-7' } }, { 'x-amz-pay-idempotency-key': key() }),
+  );
+  expect(some.merchantMetadata).toEqual({ ...none, merchantReferenceId: 'order-7' });
+  expect(Object.keys(body<{ merchantMetadata: object }>(await t.client.getChargePermission(pid)).merchantMetadata).sort()).toEqual(Object.keys(none).sort());
 });
 
 test('update and close a charge permission; cancelPendingCharges cancels open authorizations', async () => {

@@ -116,7 +116,7 @@ test('views: session, permission and charge carry Amazon field names and shapes'
   expect(session.expirationTimestamp).toMatch(/^\d{8}T\d{6}Z$/);
   const p = body<PermissionBody & { statusDetails: { lastUpdatedTimestamp: string } }>(await t.client.getChargePermission(String(s.chargePermissionId)));
   expect(p.chargePermissionId).toMatch(/^S03-\d{7}-\d{7}$/);
-  expect(p.limits).toEqual({ amountLimit: yen(1200), amountBalance: yen(0) });
+  expect(p.limits).toEqual({ amountLimit: yen(1200), amountBalance: yen(1200) }); // authorized, nothing captured yet
   expect(p.statusDetails.lastUpdatedTimestamp).toMatch(/^\d{8}T\d{6}Z$/);
   const c = body<ChargeBody & { expirationTimestamp: string; releaseEnvironment: string }>(await t.client.getCharge(String(s.chargeId)));
   expect(c.chargeId).toMatch(/^S03-\d{7}-\d{7}-C\d{6}$/);

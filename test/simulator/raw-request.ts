@@ -15,6 +15,8 @@ export interface RawSignOptions {
   host: string;
   algorithm?: 'AMZN-PAY-RSASSA-PSS' | 'AMZN-PAY-RSASSA-PSS-V2';
   date?: Date;
+  /** The canonical query string to sign (the caller sends the query itself as part of the path). */
+  query?: string;
 }
 
 export function signedHeaders(o: RawSignOptions): Record<string, string> {
@@ -28,7 +30,7 @@ export function signedHeaders(o: RawSignOptions): Record<string, string> {
     'x-amz-pay-region': 'jp',
   };
   const names = Object.keys(headers).sort();
-  let canonical = `${o.method}\n${o.path}\n\n`;
+  let canonical = `${o.method}\n${o.path}\n${o.query ?? ''}\n`;
   for (const n of names) canonical += `${n}:${headers[n]}\n`;
   canonical += `\n${names.join(';')}\n${sha(o.body ?? '')}`;
   const sts = `${alg}\n${sha(canonical)}`;

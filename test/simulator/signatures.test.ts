@@ -91,6 +91,60 @@ describe('raw requests', () => {
     expect(r).toMatchObject({ status: 403, data: { reasonCode: 'InvalidRequestSignature' } });
   });
 
+  // The Java, .NET and PHP SDKs sign the URL's host without its port (as Amazon, on port 443, sees it);
+  // the Node SDK signs its overrideServiceUrl (host:port). Both name this server.
+  test.each(['127.0.0.1', 'localhost', 'LOCALHOST'])('x-amz-pay-host signed as the bare host %s (no port) is accepted', async (host) => {
+    const h = signedHeaders({ ...base(), host, method: 'GET', path: '/v2/charges/S03-1111111-1111111-C111111' });
+    const r = await rawCall(t.sim, 'GET', '/v2/charges/S03-1111111-1111111-C111111', h);
+    expect(r).toMatchObject({ status: 404, data: { reasonCode: 'ResourceNotFound' } });
+  });
+
+  test.each(['127.0.0.1:443', '127.0.0.1:1', 'pay-api.amazon.jp', 'evil.example:PORT', '127.0.0.2'])('x-amz-pay-host %s (another host or port) is 403', async (host) => {
+    const h = signedHeaders({ ...base(), host: host.replace('PORT', String(t.sim.port)), method: 'GET', path: '/v2/charges/X' });
+    const r = await rawCall(t.sim, 'GET', '/v2/charges/X', h);
+    expect(r).toMatchObject({ status: 403, data: { reasonCode: 'InvalidRequestSignature' } });
+  });
+
+  test('with a bare host, a tampered signature or body is still 403 and creates nothing', async () => {
+    const payload = JSON.stringify(sessionPayload());
+    const h = signedHeaders({ ...base(), host: '127.0.0.1', method: 'POST', path: '/v2/checkoutSessions', body: payload, headers: { 'x-amz-pay-idempotency-key': key() } });
+    const before = t.sim.core.sessions.size;
+    const sig = /Signature=(.)/.exec(h.authorization)?.[1] ?? 'A';
+    const flipped = { ...h, authorization: h.authorization.replace(`Signature=${sig}`, `Signature=${sig === 'A' ? 'B' : 'A'}`) };
+    expect(await rawCall(t.sim, 'POST', '/v2/checkoutSessions', flipped, payload)).toMatchObject({ status: 403, data: { reasonCode: 'InvalidRequestSignature' } });
+    expect(await rawCall(t.sim, 'POST', '/v2/checkoutSessions', h, payload.replace('review', 'reviex'))).toMatchObject({ status: 403, data: { reasonCode: 'InvalidRequestSignature' } });
+    expect(t.sim.core.sessions.size).toBe(before);
+    expect((await rawCall(t.sim, 'POST', '/v2/checkoutSessions', h, payload)).status).toBe(201);
+  });
+
+  test('a path with a trailing slash (the .NET SDK on every call, the Java SDK on getRefund) reaches the same resource', async () => {
+    const payload = JSON.stringify(sessionPayload());
+    const created = await rawCall(t.sim, 'POST', '/v2/checkoutSessions/', signedHeaders({ ...base(), host: '127.0.0.1', method: 'POST', path: '/v2/checkoutSessions/', body: payload, headers: { 'x-amz-pay-idempotency-key': key() } }), payload);
+    expect(created.status).toBe(201);
+    const id = String(created.data.checkoutSessionId);
+    const path = `/v2/checkoutSessions/${id}/`;
+    const got = await rawCall(t.sim, 'GET', path, signedHeaders({ ...base(), method: 'GET', path }));
+    expect(got).toMatchObject({ status: 200, data: { checkoutSessionId: id } });
+    // The signature covers the path as sent: signing it without the slash does not verify.
+    expect(await rawCall(t.sim, 'GET', path, signedHeaders({ ...base(), method: 'GET', path: `/v2/checkoutSessions/${id}` }))).toMatchObject({ status: 403 });
+    // Only one trailing slash.
+    const two = `/v2/checkoutSessions/${id}//`;
+    expect(await rawCall(t.sim, 'GET', two, signedHeaders({ ...base(), method: 'GET', path: two }))).toMatchObject({ status: 404 });
+  });
+
+  test('a query string verifies in the RFC 3986 form (Java, .NET, PHP) and the encodeURIComponent form (Node), and nothing else', async () => {
+    const path = '/v2/charges/S03-1111111-1111111-C111111';
+    const sent = `${path}?b=x(1)&a=2&a=1`;
+    for (const query of ['a=1&a=2&b=x%281%29', 'a=1&a=2&b=x(1)']) {
+      const r = await rawCall(t.sim, 'GET', sent, signedHeaders({ ...base(), method: 'GET', path, query }));
+      expect(r).toMatchObject({ status: 404, data: { reasonCode: 'ResourceNotFound' } });
+    }
+    for (const query of ['', 'a=2&a=1&b=x%281%29', 'b=x%281%29&a=1&a=2']) {
+      const r = await rawCall(t.sim, 'GET', sent, signedHeaders({ ...base(), method: 'GET', path, query }));
+      expect(r).toMatchObject({ status: 403, data: { reasonCode: 'InvalidRequestSignature' } });
+    }
+  });
+
   test('bad JSON (correctly signed) is 400 InvalidRequestFormat', async () => {
     const payload = '{"storeId": ';
     const h = signedHeaders({ ...base(), method: 'POST', path: '/v2/checkoutSessions', body: payload, headers: { 'x-amz-pay-idempotency-key': key() } });
