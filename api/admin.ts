@@ -4,6 +4,7 @@
  * pre-payment recovery log, and the shop settings. The detail includes the order's disputes and
  * delivery trackers; Shipped with a tracking number also starts the delivery tracker workflow.
  */
+import { createHash } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
@@ -13,6 +14,7 @@ import { readSettings, settingsWarnings, updateSettings } from '../lib/settings'
 import type { Prisma, PrismaClient } from '../prisma/generated/client';
 import { amazonNotification, cancel, capture, refund, setOrderStatus } from '../workflows/messages';
 import type { OrderPaymentState } from '../workflows/types';
+import { requestFingerprint } from '../workflows/validators';
 import { requireRole } from './auth';
 import { deliveryTrackerView, type DeliveryTrackingStarter } from './delivery-tracking';
 import { disputeView, NO_PROTECTION_WARNING } from './disputes';
@@ -34,7 +36,8 @@ export interface AdminDeps {
 /** Even with waitMs=0 an action that is already finished (a repeated requestId) answers 200. */
 const MIN_WAIT_MS = 150;
 
-const money = (amount: number, currency: string) => ({ amount, currency });
+/** Amounts are BIGINT in the database (bounded far below 2^53 by Amazon's maximum): JSON carries them as numbers. */
+const money = (amount: number | bigint, currency: string) => ({ amount: Number(amount), currency });
 
 function encodeCursor(createdAt: Date, orderId: string): string {
   return Buffer.from(JSON.stringify([createdAt.toISOString(), orderId])).toString('base64url');
@@ -49,6 +52,16 @@ function decodeCursor(cursor: string): { createdAt: Date; orderId: string } {
   } catch {
     throw new ApiError(400, 'invalid_cursor', 'cursor is not a nextCursor returned by this endpoint');
   }
+}
+
+/**
+ * The update id of a money request: its requestId and its parameters' fingerprint. The same request again is the same
+ * update (Temporal answers it with the first result); the same requestId with other parameters is another update,
+ * which the workflow's validator refuses as a reused requestId instead of Temporal silently returning the first result.
+ */
+function moneyUpdateId(action: 'capture' | 'cancel' | 'refund', body: { requestId: string; amount?: number; reason?: string }): string {
+  const fingerprint = createHash('sha256').update(requestFingerprint(action, body as Parameters<typeof requestFingerprint>[1])).digest('hex').slice(0, 16);
+  return `${action}:${body.requestId}:${fingerprint}`;
 }
 
 function answer<R>(res: Response, requestId: string | undefined, outcome: ActionOutcome<R>, extra: Record<string, unknown> = {}): void {
@@ -164,16 +177,16 @@ export function adminRoutes(deps: AdminDeps): Router {
   // Money-moving actions: the update id is derived from the caller's requestId, so Temporal and the
   // workflow both recognise a repeat and answer it with the first result.
   const moneyActions = [
-    { path: 'capture', schema: captureSchema, def: capture, operation: 'captureCharge' },
-    { path: 'cancel', schema: cancelSchema, def: cancel, operation: 'cancelCharge' },
-    { path: 'refunds', schema: refundSchema, def: refund, operation: 'createRefund' },
+    { path: 'capture', key: 'capture', schema: captureSchema, def: capture, operation: 'captureCharge' },
+    { path: 'cancel', key: 'cancel', schema: cancelSchema, def: cancel, operation: 'cancelCharge' },
+    { path: 'refunds', key: 'refund', schema: refundSchema, def: refund, operation: 'createRefund' },
   ] as const;
   for (const action of moneyActions) {
     router.post(`/api/admin/orders/:orderId/${action.path}`, editor, async (req: Request, res: Response) => {
       const orderId = orderIdOf(req);
       const body = action.schema.parse(req.body ?? {});
       const update = action.def as UpdateDefinition<unknown, [typeof body]>;
-      answer(res, body.requestId, await deps.orders.act(orderId, update, body, { updateId: `${action.def.name}:${body.requestId}`, waitMs: waitOf(req), operation: action.operation }));
+      answer(res, body.requestId, await deps.orders.act(orderId, update, body, { updateId: moneyUpdateId(action.key, body), waitMs: waitOf(req), operation: action.operation }));
     });
   }
 

@@ -15,6 +15,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { messagesFor } from '../activities/error-catalog';
+import { OWNERSHIP_CODES } from '../lib/amazon-object-owners';
 import { workflowActions } from '../lib/metrics';
 import { REJECTION_TYPES, state as stateQuery } from '../workflows/messages';
 import { CurrencyKey, OrderAmountKey, OrderIdKey, OrderStatusKey, PaymentStatusKey } from '../workflows/search-attributes';
@@ -35,7 +36,11 @@ const UNAVAILABLE_CODES = new Set(['ServiceUnavailable', 'InternalServerError', 
 export function apiErrorFor(failure: ApplicationFailure, operation?: string): ApiError {
   const code = failure.type ?? 'UnknownError';
   if (code === REJECTION_TYPES.invalidArgument) return new ApiError(422, 'invalid_argument', failure.message);
-  if (code === REJECTION_TYPES.invalidState) return new ApiError(409, 'invalid_state', failure.message);
+  // Refused by the order's own rules, at arrival or when the command ran: the caller sees the state that refused it.
+  if (code === REJECTION_TYPES.invalidState) return new ApiError(409, 'invalid_state', failure.message, failure.details?.[0] ? { state: failure.details[0] } : undefined);
+  if (code === REJECTION_TYPES.requestIdReused) return new ApiError(409, 'request_id_reused', failure.message);
+  if (code === OWNERSHIP_CODES.sessionMismatch) return new ApiError(409, 'checkout_session_mismatch', failure.message);
+  if (code === OWNERSHIP_CODES.ownedByAnotherOrder) return new ApiError(409, 'amazon_object_of_another_order', failure.message);
   const texts = messagesFor(code, operation);
   const details = { reasonCode: code, buyerMessage: texts.buyer, adminMessage: texts.admin };
   if (AMOUNT_CODES.has(code)) return new ApiError(422, code, texts.admin.en, details);
@@ -43,7 +48,8 @@ export function apiErrorFor(failure: ApplicationFailure, operation?: string): Ap
   if (DECLINE_CODES.has(code)) return new ApiError(402, code, texts.buyer.en, details);
   if (code === 'ResourceNotFound') return new ApiError(410, code, texts.buyer.en, details);
   if (UNAVAILABLE_CODES.has(code)) return new ApiError(503, code, texts.buyer.en, details);
-  return new ApiError(502, code, failure.message || texts.admin.en, details);
+  // Never the failure's own text: it may carry what Amazon's SDK put in it (a signing string, a URL). It is logged.
+  return new ApiError(502, code, texts.admin.en, details);
 }
 
 export function mapError(err: unknown, orderId: string, operation?: string): never {

@@ -20,7 +20,8 @@ const MIN_WAIT_MS = 150;
 /** Charging waits for the period's order to report: longer than the other actions. */
 const CHARGE_WAIT_MS = 20_000;
 
-const money = (amount: number, currency: string) => ({ amount, currency });
+/** Amounts are BIGINT in the database (bounded far below 2^53 by Amazon's maximum): JSON carries them as numbers. */
+const money = (amount: number | bigint, currency: string) => ({ amount: Number(amount), currency });
 
 function mapError(err: unknown, subscriptionId: string, operation?: string): never {
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) throw apiErrorFor(err.cause, operation);
