@@ -14,7 +14,8 @@ import {
 } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
-import { messagesFor } from '../activities/error-catalog';
+import { messagesFor, type Text } from '../activities/error-catalog';
+import type { AmazonFailureDetails } from '../activities/errors';
 import { OWNERSHIP_CODES } from '../lib/amazon-object-owners';
 import { workflowActions } from '../lib/metrics';
 import { REJECTION_TYPES, state as stateQuery } from '../workflows/messages';
@@ -32,6 +33,12 @@ const STATE_CODES = new Set(['InvalidChargeStatus', 'InvalidCheckoutSessionStatu
 const DECLINE_CODES = new Set(['SoftDeclined', 'HardDeclined', 'PaymentMethodNotAllowed', 'AmazonRejected', 'TransactionTimedOut', 'ProcessingFailure', 'MFANotCompleted', 'CheckoutSessionCanceled', 'BuyerNotAssociated']);
 const UNAVAILABLE_CODES = new Set(['ServiceUnavailable', 'InternalServerError', 'TooManyRequests', 'NetworkError']);
 
+/** The messages a failure carries from the activity that met it (the catalog's, for the operation really called). */
+function carriedTexts(failure: ApplicationFailure): { buyer: Text; admin: Text } | undefined {
+  const d = failure.details?.[0] as Partial<AmazonFailureDetails> | undefined;
+  return d && typeof d === 'object' && d.buyerMessage && d.adminMessage ? { buyer: d.buyerMessage, admin: d.adminMessage } : undefined;
+}
+
 /** The API error for a failed update: the reason code, the buyer's and admin's messages. */
 export function apiErrorFor(failure: ApplicationFailure, operation?: string): ApiError {
   const code = failure.type ?? 'UnknownError';
@@ -41,12 +48,17 @@ export function apiErrorFor(failure: ApplicationFailure, operation?: string): Ap
   if (code === REJECTION_TYPES.requestIdReused) return new ApiError(409, 'request_id_reused', failure.message);
   if (code === OWNERSHIP_CODES.sessionMismatch) return new ApiError(409, 'checkout_session_mismatch', failure.message);
   if (code === OWNERSHIP_CODES.ownedByAnotherOrder) return new ApiError(409, 'amazon_object_of_another_order', failure.message);
-  const texts = messagesFor(code, operation);
+  return apiErrorForCode(code, operation, carriedTexts(failure));
+}
+
+/** The API error for an Amazon reason code (from a failure, or recorded on the order), with its buyer and admin texts. */
+export function apiErrorForCode(code: string, operation?: string, carried?: { buyer: Text; admin: Text }): ApiError {
+  const texts = carried ?? messagesFor(code, operation);
   const details = { reasonCode: code, buyerMessage: texts.buyer, adminMessage: texts.admin };
   if (AMOUNT_CODES.has(code)) return new ApiError(422, code, texts.admin.en, details);
   if (STATE_CODES.has(code)) return new ApiError(409, code, texts.admin.en, details);
   if (DECLINE_CODES.has(code)) return new ApiError(402, code, texts.buyer.en, details);
-  if (code === 'ResourceNotFound') return new ApiError(410, code, texts.buyer.en, details);
+  if (code === 'ResourceNotFound') return new ApiError(410, code, 'Amazon Pay does not know this object: it expired, or it belongs to another merchant', details);
   if (UNAVAILABLE_CODES.has(code)) return new ApiError(503, code, texts.buyer.en, details);
   // Never the failure's own text: it may carry what Amazon's SDK put in it (a signing string, a URL). It is logged.
   return new ApiError(502, code, texts.admin.en, details);

@@ -4,6 +4,7 @@
  * Money is `{amount, currency}`: an integer count of the currency's minor unit and its ISO code.
  */
 import { z } from 'zod';
+import { AMAZON_ID_PATTERNS } from '../lib/amazon-ids';
 import { CURRENCY_EXPONENT, MAX_AMOUNT_ANY_CURRENCY, maxAmount } from '../workflows/money';
 
 const CURRENCIES = Object.keys(CURRENCY_EXPONENT) as [string, ...string[]];
@@ -97,8 +98,15 @@ export const startCheckoutSchema = z.strictObject({
 });
 export type StartCheckout = z.infer<typeof startCheckoutSchema>;
 
+/** A checkout session id in Amazon's shape (lib/amazon-ids.ts): anything else is a 400 before it reaches a URL. */
+export const checkoutSessionIdSchema = z.string().regex(AMAZON_ID_PATTERNS.checkoutSession, 'expected an Amazon Pay checkout session id (amazonCheckoutSessionId from the return URL)');
+
 export const reviewQuerySchema = z.strictObject({
-  amazonCheckoutSessionId: z.string().min(1).max(200).describe('From the review return URL'),
+  amazonCheckoutSessionId: checkoutSessionIdSchema.describe('From the review return URL'),
+});
+
+export const checkoutResultQuerySchema = z.strictObject({
+  amazonCheckoutSessionId: checkoutSessionIdSchema.optional().describe('When given, must be the session the order was paid with'),
 });
 
 export const confirmCheckoutSchema = z.strictObject({
@@ -107,7 +115,7 @@ export const confirmCheckoutSchema = z.strictObject({
 });
 
 export const completeCheckoutSchema = z.strictObject({
-  amazonCheckoutSessionId: z.string().min(1).max(200).describe('From the result return URL'),
+  amazonCheckoutSessionId: checkoutSessionIdSchema.describe('From the result return URL'),
 });
 
 export const subscriptionIdSchema = orderIdSchema.describe("The subscription's id: the id of the checkout order that opened it");
