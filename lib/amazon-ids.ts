@@ -4,13 +4,17 @@
  * resource) and at the API's edge, where a malformed one is a 400 that changes nothing.
  */
 
-/** Checkout session ids are UUIDs at Amazon; any letters, digits and hyphens are accepted, never `/`, `.`, `?` or `%`. */
-const CHECKOUT_SESSION = /^[A-Za-z0-9][A-Za-z0-9-]{7,99}$/;
-/** `S01-1234567-1234567`: a letter (S sandbox, P live, B recurring), the region's digits, two groups of digits. */
-const CHARGE_PERMISSION = /^[A-Z][0-9]{2}-[0-9]{7}-[0-9]{7}$/;
-/** A charge (`…-C123456`) or refund (`…-R123456`) on a permission. */
-const CHARGE = /^[A-Z][0-9]{2}-[0-9]{7}-[0-9]{7}-C[0-9]{6,8}$/;
-const REFUND = /^[A-Z][0-9]{2}-[0-9]{7}-[0-9]{7}-R[0-9]{6,8}$/;
+/*
+ * Amazon's documented shapes: UUID checkout sessions; `S01-1234567-1234567` permissions (S sandbox, P live, B
+ * recurring); `…-C123456` charges and `…-R123456` refunds. The check is on what can be put in a URL path safely
+ * (letters, digits and hyphens, bounded length, never `/`, `.`, `?`, `%`) rather than on the digit groups, so a
+ * change in Amazon's numbering never stops a running engine.
+ */
+const URL_SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9-]{0,99}$/;
+const CHECKOUT_SESSION = URL_SAFE_ID;
+const CHARGE_PERMISSION = URL_SAFE_ID;
+const CHARGE = URL_SAFE_ID;
+const REFUND = URL_SAFE_ID;
 
 export const AMAZON_ID_PATTERNS = { checkoutSession: CHECKOUT_SESSION, chargePermission: CHARGE_PERMISSION, charge: CHARGE, refund: REFUND } as const;
 export type AmazonIdKind = keyof typeof AMAZON_ID_PATTERNS;
