@@ -14,8 +14,15 @@ export class FakePrisma {
   /** Operations in order, to check the pre-payment row is written before the money call. */
   readonly journal: string[] = [];
 
+  /** The next this many order-row writes fail, as a database that refuses them would. */
+  failOrderWrites = 0;
+
   readonly order = {
     upsert: async (a: { where: { orderId: string }; create: Row; update: Row }) => {
+      if (this.failOrderWrites > 0) {
+        this.failOrderWrites -= 1;
+        throw new Error('the database refused the write');
+      }
       const existing = this.orders.get(a.where.orderId);
       this.orders.set(a.where.orderId, existing ? { ...existing, ...a.update } : { ...a.create });
       return this.orders.get(a.where.orderId);
