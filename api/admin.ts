@@ -4,7 +4,6 @@
  * pre-payment recovery log, and the shop settings. The detail includes the order's disputes and
  * delivery trackers; Shipped with a tracking number also starts the delivery tracker workflow.
  */
-import { createHash } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
@@ -20,7 +19,7 @@ import { deliveryTrackerView, type DeliveryTrackingStarter } from './delivery-tr
 import { disputeView, NO_PROTECTION_WARNING } from './disputes';
 import { subscriptionView } from './subscriptions';
 import { ApiError } from './errors';
-import type { ActionOutcome, OrdersGateway } from './orders';
+import { fingerprintedUpdateId, type ActionOutcome, type OrdersGateway } from './orders';
 import { cancelSchema, captureSchema, listOrdersQuerySchema, orderIdSchema, orderStatusSchema, refundSchema, waitQuerySchema } from './schemas';
 
 export interface AdminDeps {
@@ -54,14 +53,9 @@ function decodeCursor(cursor: string): { createdAt: Date; orderId: string } {
   }
 }
 
-/**
- * The update id of a money request: its requestId and its parameters' fingerprint. The same request again is the same
- * update (Temporal answers it with the first result); the same requestId with other parameters is another update,
- * which the workflow's validator refuses as a reused requestId instead of Temporal silently returning the first result.
- */
+/** The update id of a money request: its requestId and the workflow's fingerprint of its parameters. */
 function moneyUpdateId(action: 'capture' | 'cancel' | 'refund', body: { requestId: string; amount?: number; reason?: string }): string {
-  const fingerprint = createHash('sha256').update(requestFingerprint(action, body as Parameters<typeof requestFingerprint>[1])).digest('hex').slice(0, 16);
-  return `${action}:${body.requestId}:${fingerprint}`;
+  return fingerprintedUpdateId(action, body.requestId, requestFingerprint(action, body as Parameters<typeof requestFingerprint>[1]));
 }
 
 function answer<R>(res: Response, requestId: string | undefined, outcome: ActionOutcome<R>, extra: Record<string, unknown> = {}): void {

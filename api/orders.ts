@@ -12,7 +12,7 @@ import {
   WorkflowUpdateStage,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { messagesFor, type Text } from '../activities/error-catalog';
 import type { AmazonFailureDetails } from '../activities/errors';
@@ -71,6 +71,16 @@ export function mapError(err: unknown, orderId: string, operation?: string): nev
   if (/workflow execution already completed/i.test(message)) throw new ApiError(409, 'order_closed', `The payment of order ${orderId} is finished; nothing more can be done`);
   if (err instanceof WorkflowNotFoundError) throw new ApiError(404, 'order_not_found', `No payment for order ${orderId}`);
   throw err;
+}
+
+/**
+ * The update id of a request keyed by the caller's requestId: the requestId and a fingerprint of its parameters. The
+ * same request again is the same update (Temporal answers it with the first result); the same requestId with other
+ * parameters is another update, which the workflow's validator refuses as a reused requestId, where Temporal would
+ * otherwise silently return the first result.
+ */
+export function fingerprintedUpdateId(name: string, requestId: string, fingerprint: string): string {
+  return `${name}:${requestId}:${createHash('sha256').update(fingerprint).digest('hex').slice(0, 16)}`;
 }
 
 export type ActionOutcome<R> = { done: true; result: R } | { done: false };
