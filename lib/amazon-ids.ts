@@ -1,5 +1,5 @@
 /**
- * The shapes of Amazon Pay's identifiers (docs/amazon-pay.md, "Identifiers"). An id is checked against its shape before
+ * The shapes of Amazon Pay's identifiers (docs/invariants.md, "Amazon ids are checked before they reach a URL"). An id is checked against its shape before
  * it goes into a request URL (the SDK puts ids into the path unencoded: `../`, `?` or `/` would address another
  * resource) and at the API's edge, where a malformed one is a 400 that changes nothing.
  */

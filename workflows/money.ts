@@ -6,7 +6,7 @@ export const CURRENCY_EXPONENT: Readonly<Record<string, number>> = {
 };
 
 /**
- * Amazon's largest amount per charge, capture or refund, in minor units (docs/amazon-pay.md, "Amounts"); a currency
+ * Amazon's largest amount per charge, capture or refund, in minor units (docs/invariants.md, "Every amount is bounded"); a currency
  * without its own figure gets the USD one. Every amount the engine accepts is bounded by this, at the API's edge and in
  * the workflow's update validators, so no amount can reach Amazon, a history row or a column that Amazon would refuse.
  */
