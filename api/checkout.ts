@@ -58,12 +58,16 @@ async function readSession<T extends SessionReference>(amazonPay: WebStoreClient
   return data;
 }
 
-const DECIDED_FAILURES: ReadonlySet<string> = new Set(['Declined', 'Abandoned', 'AuthorizationExpired', 'Canceled']);
+/** An outcome that is a failed checkout: a decline, or an order that ended with nothing ever authorized. */
+function checkoutFailed(paymentStatus: string, authorized: number | bigint): boolean {
+  return paymentStatus === 'Declined' || ((paymentStatus === 'Canceled' || paymentStatus === 'AuthorizationExpired') && Number(authorized) === 0);
+}
 
 /**
- * The checkout's outcome as the database holds it, however long ago it was decided: 200 with the result for a payment,
- * 402 with the reason code and the buyer's message for a decline. Used when a completion is asked again (after a 503,
- * a reload of the result page) and by GET /api/checkouts/:orderId/result.
+ * The checkout's outcome as the database holds it, however long ago it was decided: 200 with the result for a payment
+ * (and the order's status now, e.g. Captured or Canceled later), 402 with the reason code and the buyer's message for a
+ * decline, 409 for a checkout the buyer never finished. Used when a completion is asked again (after a 503, a reload of
+ * the result page) and by GET /api/checkouts/:orderId/result.
  */
 async function checkoutOutcome(prisma: PrismaClient, orderId: string, checkoutSessionId?: string) {
   const row = await prisma.order.findUnique({ where: { orderId } });
@@ -72,10 +76,10 @@ async function checkoutOutcome(prisma: PrismaClient, orderId: string, checkoutSe
     throw new ApiError(409, 'checkout_session_mismatch', `Order ${orderId} was paid with another checkout session`);
   }
   if (row.paymentStatus === 'CheckoutPending') return { decided: false as const, row };
-  if (DECIDED_FAILURES.has(row.paymentStatus) && row.capturedAmount === 0n) {
-    const failed = await prisma.paymentHistory.findFirst({ where: { orderId, kind: { in: ['authorize', 'expire'] }, NOT: { result: 'OK' } }, orderBy: [{ occurredAt: 'desc' }, { id: 'desc' }] });
-    const code = row.paymentStatus === 'Declined' ? (failed?.result ?? 'HardDeclined') : row.paymentStatus === 'Abandoned' ? 'CheckoutSessionCanceled' : (failed?.result ?? row.paymentStatus);
-    throw apiErrorForCode(code, 'completeCheckoutSession');
+  if (row.paymentStatus === 'Abandoned') throw new ApiError(409, 'checkout_abandoned', `The checkout of order ${orderId} was not completed within the checkout session's lifetime; start a new checkout`);
+  if (checkoutFailed(row.paymentStatus, row.authorizedAmount)) {
+    const failed = await prisma.paymentHistory.findFirst({ where: { orderId, kind: 'authorize', NOT: { result: 'OK' } }, orderBy: [{ occurredAt: 'desc' }, { id: 'desc' }] });
+    throw apiErrorForCode(failed?.result ?? 'HardDeclined', 'completeCheckoutSession');
   }
   return {
     decided: true as const,
@@ -263,7 +267,7 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
       result = outcome.result;
     }
     // A completion asked again while the first was still being decided gets its decline too, not a success shape.
-    if (DECIDED_FAILURES.has(result.paymentStatus) && result.captured === 0) await checkoutOutcome(deps.prisma, orderId, body.amazonCheckoutSessionId);
+    if (checkoutFailed(result.paymentStatus, result.authorized)) await checkoutOutcome(deps.prisma, orderId, body.amazonCheckoutSessionId);
     const memo = await deps.orders.memo(orderId);
     if (memo.checkoutMode !== 'quick') {
       res.json({ orderId, ...result });
