@@ -46,6 +46,7 @@ export interface CheckoutSession {
   webCheckoutDetails?: { amazonPayRedirectUrl?: string | null; checkoutResultReturnUrl?: string | null } | null;
   paymentDetails?: { paymentIntent?: string | null; chargeAmount?: Price | null } | null;
   constraints?: Array<{ constraintId: string; description?: string }> | null;
+  merchantMetadata?: { merchantReferenceId?: string | null; merchantStoreName?: string | null } | null;
 }
 
 export interface Charge {

@@ -1,4 +1,7 @@
 // One thin activity per Amazon Pay operation: idempotency key, pre-payment log, SDK call, reason code → typed failure.
+import { ApplicationFailure } from '@temporalio/common';
+import { assertAmazonId, MalformedAmazonIdError } from '../lib/amazon-ids';
+import { assertSessionOfOrder, claimFor, OwnershipError, ownerOf, type SessionReference } from '../lib/amazon-object-owners';
 import { amazonCalls } from '../lib/metrics';
 import { toAmazonAmount } from '../workflows/money';
 import { IDEMPOTENCY_HEADER, type AmazonHeaders } from './amazon-pay-api';
@@ -39,7 +42,41 @@ export interface UpdateCheckoutInput {
 
 const headersFor = (key: string): AmazonHeaders => ({ [IDEMPOTENCY_HEADER]: key });
 
+/**
+ * A refusal of the engine's own before anything reaches Amazon (an id not in Amazon's shape, an object of another
+ * order): non-retryable, typed by its code, so the workflow answers the caller and nothing moves.
+ */
+function refusal(err: unknown): never {
+  if (err instanceof OwnershipError) throw ApplicationFailure.create({ type: err.code, message: err.message, nonRetryable: true });
+  if (err instanceof MalformedAmazonIdError) throw ApplicationFailure.create({ type: 'InvalidParameterValue', message: err.message, nonRetryable: true });
+  throw err;
+}
+
 export function createAmazonPayActivities(deps: ActivityDeps) {
+  /** Runs the engine's own checks before a call (ownership, id shapes); their refusals become typed failures. */
+  async function guard(check: () => Promise<void> | void): Promise<void> {
+    try {
+      await check();
+    } catch (err) {
+      refusal(err);
+    }
+  }
+
+  /**
+   * The order owns the checkout session: claimed already by this order, or read from Amazon, found to name this order
+   * as its merchantReferenceId, and claimed now. Another order's session is refused before any write to it.
+   */
+  async function ensureSessionOwner(checkoutSessionId: string, orderId: string): Promise<void> {
+    assertAmazonId('checkoutSession', checkoutSessionId);
+    const owner = await ownerOf(deps.prisma, checkoutSessionId);
+    if (owner === orderId) return;
+    if (owner === undefined) {
+      const r = await call('getCheckoutSession', () => deps.amazonPay.getCheckoutSession(checkoutSessionId), { orderId, checkoutSessionId });
+      assertSessionOfOrder(r.data as SessionReference, orderId);
+    }
+    await claimFor(deps.prisma, checkoutSessionId, 'CheckoutSession', orderId);
+  }
+
   /** Runs an SDK call, mapping its failure; money-moving calls are framed by the pre-payment log. */
   async function call<T>(operation: string, fn: () => Promise<T>, ctx: Record<string, unknown>, pre?: PrePaymentEntry, ids?: (r: T) => { chargeId?: string; chargePermissionId?: string; objectId?: string }): Promise<T> {
     if (pre) await openPrePayment(deps, pre);
@@ -62,8 +99,17 @@ export function createAmazonPayActivities(deps: ActivityDeps) {
   }
 
   return {
-    async getCheckoutSession(input: { checkoutSessionId: string }): Promise<SessionSummary> {
+    /** With `orderId` (the review): the session must have been started for that order, which then owns it. */
+    async getCheckoutSession(input: { checkoutSessionId: string; orderId?: string }): Promise<SessionSummary> {
+      await guard(() => void assertAmazonId('checkoutSession', input.checkoutSessionId));
       const r = await call('getCheckoutSession', () => deps.amazonPay.getCheckoutSession(input.checkoutSessionId), input);
+      const orderId = input.orderId;
+      if (orderId !== undefined) {
+        await guard(async () => {
+          assertSessionOfOrder(r.data as SessionReference, orderId);
+          await claimFor(deps.prisma, input.checkoutSessionId, 'CheckoutSession', orderId);
+        });
+      }
       return summarizeSession(r.data);
     },
 
@@ -80,11 +126,13 @@ export function createAmazonPayActivities(deps: ActivityDeps) {
         },
         merchantMetadata: { merchantReferenceId: input.orderId, ...(input.merchantStoreName ? { merchantStoreName: input.merchantStoreName } : {}) },
       };
+      await guard(() => ensureSessionOwner(input.checkoutSessionId, input.orderId));
       const r = await call('updateCheckoutSession', () => deps.amazonPay.updateCheckoutSession(input.checkoutSessionId, payload), { orderId: input.orderId, checkoutSessionId: input.checkoutSessionId });
       return summarizeSession(r.data);
     },
 
     async completeCheckoutSession(input: MoneyCall & { checkoutSessionId: string }): Promise<SessionSummary> {
+      await guard(() => ensureSessionOwner(input.checkoutSessionId, input.orderId));
       const key = idempotencyKey(input.key);
       const price = { amount: toAmazonAmount(input.amount, input.currency), currencyCode: input.currency };
       const r = await call(
@@ -94,10 +142,16 @@ export function createAmazonPayActivities(deps: ActivityDeps) {
         { orderId: input.orderId, action: 'complete', idempotencyKey: key, amount: input.amount, currency: input.currency, checkoutSessionId: input.checkoutSessionId },
         (res) => ({ chargeId: res.data.chargeId ?? undefined, chargePermissionId: res.data.chargePermissionId ?? undefined }),
       );
+      // What the completion made is the order's: Amazon gives one permission and one charge per session.
+      await guard(async () => {
+        if (r.data.chargePermissionId) await claimFor(deps.prisma, r.data.chargePermissionId, 'ChargePermission', input.orderId);
+        if (r.data.chargeId) await claimFor(deps.prisma, r.data.chargeId, 'Charge', input.orderId);
+      });
       return summarizeSession(r.data);
     },
 
     async captureCharge(input: MoneyCall & { chargeId: string; softDescriptor?: string }): Promise<ChargeSummary> {
+      await guard(() => claimFor(deps.prisma, assertAmazonId('charge', input.chargeId), 'Charge', input.orderId));
       const key = idempotencyKey(input.key);
       const payload = { captureAmount: { amount: toAmazonAmount(input.amount, input.currency), currencyCode: input.currency }, ...(input.softDescriptor ? { softDescriptor: input.softDescriptor } : {}) };
       const r = await call(
@@ -111,7 +165,9 @@ export function createAmazonPayActivities(deps: ActivityDeps) {
     },
 
     /** A new charge on the permission: split-shipment captures and re-authorization. */
-    async createCharge(input: MoneyCall & { chargePermissionId: string; captureNow: boolean; canHandlePendingAuthorization: boolean; softDescriptor?: string }): Promise<ChargeSummary> {
+    /** `permissionOwner`: the order that owns the permission when it is not this one (a subscription's checkout order). */
+    async createCharge(input: MoneyCall & { chargePermissionId: string; permissionOwner?: string; captureNow: boolean; canHandlePendingAuthorization: boolean; softDescriptor?: string }): Promise<ChargeSummary> {
+      await guard(() => claimFor(deps.prisma, assertAmazonId('chargePermission', input.chargePermissionId), 'ChargePermission', input.permissionOwner ?? input.orderId));
       const key = idempotencyKey(input.key);
       const payload = {
         chargePermissionId: input.chargePermissionId,
@@ -128,10 +184,12 @@ export function createAmazonPayActivities(deps: ActivityDeps) {
         { orderId: input.orderId, action: input.key.action, idempotencyKey: key, amount: input.amount, currency: input.currency, chargePermissionId: input.chargePermissionId },
         (res) => ({ chargeId: res.data.chargeId }),
       );
+      await guard(() => claimFor(deps.prisma, r.data.chargeId, 'Charge', input.orderId));
       return summarizeCharge(r.data);
     },
 
     async cancelCharge(input: MoneyCall & { chargeId: string; reason?: string }): Promise<ChargeSummary> {
+      await guard(() => claimFor(deps.prisma, assertAmazonId('charge', input.chargeId), 'Charge', input.orderId));
       const key = idempotencyKey(input.key);
       const r = await call(
         'cancelCharge',
@@ -143,6 +201,7 @@ export function createAmazonPayActivities(deps: ActivityDeps) {
     },
 
     async closeChargePermission(input: { orderId: string; chargePermissionId: string; reason?: string; cancelPendingCharges: boolean }): Promise<PermissionSummary> {
+      await guard(() => claimFor(deps.prisma, assertAmazonId('chargePermission', input.chargePermissionId), 'ChargePermission', input.orderId));
       const r = await call(
         'closeChargePermission',
         () => deps.amazonPay.closeChargePermission(input.chargePermissionId, { closureReason: input.reason ?? 'MerchantClosed', cancelPendingCharges: input.cancelPendingCharges }),
@@ -152,6 +211,7 @@ export function createAmazonPayActivities(deps: ActivityDeps) {
     },
 
     async createRefund(input: MoneyCall & { chargeId: string; softDescriptor?: string }): Promise<RefundSummary> {
+      await guard(() => claimFor(deps.prisma, assertAmazonId('charge', input.chargeId), 'Charge', input.orderId));
       const key = idempotencyKey(input.key);
       const payload = { chargeId: input.chargeId, refundAmount: { amount: toAmazonAmount(input.amount, input.currency), currencyCode: input.currency }, ...(input.softDescriptor ? { softDescriptor: input.softDescriptor } : {}) };
       const r = await call(
@@ -161,20 +221,24 @@ export function createAmazonPayActivities(deps: ActivityDeps) {
         { orderId: input.orderId, action: 'refund', idempotencyKey: key, amount: input.amount, currency: input.currency, chargeId: input.chargeId },
         (res) => ({ chargeId: res.data.chargeId, objectId: res.data.refundId }),
       );
+      await guard(() => claimFor(deps.prisma, r.data.refundId, 'Refund', input.orderId));
       return summarizeRefund(r.data);
     },
 
     async getCharge(input: { chargeId: string }): Promise<ChargeSummary> {
+      await guard(() => void assertAmazonId('charge', input.chargeId));
       const r = await call('getCharge', () => deps.amazonPay.getCharge(input.chargeId), input);
       return summarizeCharge(r.data);
     },
 
     async getRefund(input: { refundId: string }): Promise<RefundSummary> {
+      await guard(() => void assertAmazonId('refund', input.refundId));
       const r = await call('getRefund', () => deps.amazonPay.getRefund(input.refundId), input);
       return summarizeRefund(r.data);
     },
 
     async getChargePermission(input: { chargePermissionId: string }): Promise<PermissionSummary> {
+      await guard(() => void assertAmazonId('chargePermission', input.chargePermissionId));
       const r = await call('getChargePermission', () => deps.amazonPay.getChargePermission(input.chargePermissionId), input);
       return summarizePermission(r.data);
     },

@@ -3,6 +3,7 @@ import type { HistoryRow, OrderStatus, PaymentIntent, PaymentStatus } from '../w
 import { Prisma } from '../prisma/generated/client';
 import type { ActivityDeps } from './deps';
 import { messagesFor } from './error-catalog';
+import { projectionWrites } from '../lib/metrics';
 
 export interface OrderProjection {
   orderId: string;
@@ -79,8 +80,16 @@ export function createPersistenceActivities(deps: ActivityDeps) {
   return {
     /** The order row and its new history rows in one transaction (idempotent: upsert + dedupe keys). */
     async saveProjection(input: { order: OrderProjection; rows: HistoryRow[] }): Promise<void> {
-      if (input.rows.length === 0) await upsert(input.order);
-      else await deps.prisma.$transaction([upsert(input.order), append(input.order.orderId, input.rows)]);
+      try {
+        if (input.rows.length === 0) await upsert(input.order);
+        else await deps.prisma.$transaction([upsert(input.order), append(input.order.orderId, input.rows)]);
+      } catch (err) {
+        // The workflow goes on without it and writes again later; ops see it here and in order_projection_writes_total.
+        projectionWrites.inc({ outcome: 'failed' });
+        deps.log.error({ orderId: input.order.orderId, rows: input.rows.length, err: err instanceof Error ? err.message : String(err) }, 'writing the order projection failed; the workflow retries it later');
+        throw err;
+      }
+      projectionWrites.inc({ outcome: 'ok' });
     },
 
     /** Creates or overwrites the order row (kept for histories recorded before saveProjection). */

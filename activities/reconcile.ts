@@ -63,7 +63,7 @@ function chargeCause(engine: string, amazon: string): string {
 }
 
 /** Everything that differs between one order and Amazon (no side effects). */
-export async function findDrifts(amazonPay: AmazonPayApi, st: OrderPaymentState, row: { paymentStatus: string; capturedAmount: number; refundedAmount: number } | null): Promise<Drift[]> {
+export async function findDrifts(amazonPay: AmazonPayApi, st: OrderPaymentState, row: { paymentStatus: string; capturedAmount: number | bigint; refundedAmount: number | bigint } | null): Promise<Drift[]> {
   const drifts: Drift[] = [];
   const orderId = st.orderId;
   const c = st.currency;
@@ -95,7 +95,7 @@ export async function findDrifts(amazonPay: AmazonPayApi, st: OrderPaymentState,
       drifts.push({ orderId, objectType: 'CHECKOUT_SESSION', objectId: session.chargeId, field: 'charge', engine: 'none', amazon: session.chargeId, cause: `Amazon completed the checkout (charge ${session.chargeId}) but the workflow never recorded it (stuck ${st.paymentStatus})`, action: 'reported' });
     }
   }
-  if (row && (row.paymentStatus !== st.paymentStatus || row.capturedAmount !== st.amounts.captured || row.refundedAmount !== st.amounts.refunded)) {
+  if (row && (row.paymentStatus !== st.paymentStatus || Number(row.capturedAmount) !== st.amounts.captured || Number(row.refundedAmount) !== st.amounts.refunded)) {
     drifts.push({ orderId, objectType: 'PROJECTION', field: 'paymentStatus/captured/refunded', engine: `${row.paymentStatus}/${row.capturedAmount}/${row.refundedAmount}`, amazon: `${st.paymentStatus}/${st.amounts.captured}/${st.amounts.refunded}`, cause: 'the database projection lags the workflow (a projection write is still retrying or was lost)', action: 'reported' });
   }
   return drifts;

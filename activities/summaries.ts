@@ -31,6 +31,8 @@ export interface SessionSummary {
   amazonPayRedirectUrl?: string;
   buyer?: { buyerId?: string; name?: string; email?: string };
   constraints: string[];
+  /** The order the session was started for (merchantMetadata.merchantReferenceId). */
+  merchantReferenceId?: string;
 }
 
 export interface PermissionSummary {
@@ -73,6 +75,7 @@ export function summarizeSession(s: CheckoutSession): SessionSummary {
     amazonPayRedirectUrl: opt(s.webCheckoutDetails?.amazonPayRedirectUrl),
     buyer,
     constraints: (s.constraints ?? []).map((c) => c.constraintId),
+    merchantReferenceId: opt(s.merchantMetadata?.merchantReferenceId),
   };
 }
 

@@ -13,12 +13,13 @@ import { readSettings, settingsWarnings, updateSettings } from '../lib/settings'
 import type { Prisma, PrismaClient } from '../prisma/generated/client';
 import { amazonNotification, cancel, capture, refund, setOrderStatus } from '../workflows/messages';
 import type { OrderPaymentState } from '../workflows/types';
+import { requestFingerprint } from '../workflows/validators';
 import { requireRole } from './auth';
 import { deliveryTrackerView, type DeliveryTrackingStarter } from './delivery-tracking';
 import { disputeView, NO_PROTECTION_WARNING } from './disputes';
 import { subscriptionView } from './subscriptions';
 import { ApiError } from './errors';
-import type { ActionOutcome, OrdersGateway } from './orders';
+import { fingerprintedUpdateId, type ActionOutcome, type OrdersGateway } from './orders';
 import { cancelSchema, captureSchema, listOrdersQuerySchema, orderIdSchema, orderStatusSchema, refundSchema, waitQuerySchema } from './schemas';
 
 export interface AdminDeps {
@@ -34,7 +35,8 @@ export interface AdminDeps {
 /** Even with waitMs=0 an action that is already finished (a repeated requestId) answers 200. */
 const MIN_WAIT_MS = 150;
 
-const money = (amount: number, currency: string) => ({ amount, currency });
+/** Amounts are BIGINT in the database (bounded far below 2^53 by Amazon's maximum): JSON carries them as numbers. */
+const money = (amount: number | bigint, currency: string) => ({ amount: Number(amount), currency });
 
 function encodeCursor(createdAt: Date, orderId: string): string {
   return Buffer.from(JSON.stringify([createdAt.toISOString(), orderId])).toString('base64url');
@@ -49,6 +51,11 @@ function decodeCursor(cursor: string): { createdAt: Date; orderId: string } {
   } catch {
     throw new ApiError(400, 'invalid_cursor', 'cursor is not a nextCursor returned by this endpoint');
   }
+}
+
+/** The update id of a money request: its requestId and the workflow's fingerprint of its parameters. */
+function moneyUpdateId(action: 'capture' | 'cancel' | 'refund', body: { requestId: string; amount?: number; reason?: string }): string {
+  return fingerprintedUpdateId(action, body.requestId, requestFingerprint(action, body as Parameters<typeof requestFingerprint>[1]));
 }
 
 function answer<R>(res: Response, requestId: string | undefined, outcome: ActionOutcome<R>, extra: Record<string, unknown> = {}): void {
@@ -164,16 +171,16 @@ export function adminRoutes(deps: AdminDeps): Router {
   // Money-moving actions: the update id is derived from the caller's requestId, so Temporal and the
   // workflow both recognise a repeat and answer it with the first result.
   const moneyActions = [
-    { path: 'capture', schema: captureSchema, def: capture, operation: 'captureCharge' },
-    { path: 'cancel', schema: cancelSchema, def: cancel, operation: 'cancelCharge' },
-    { path: 'refunds', schema: refundSchema, def: refund, operation: 'createRefund' },
+    { path: 'capture', key: 'capture', schema: captureSchema, def: capture, operation: 'captureCharge' },
+    { path: 'cancel', key: 'cancel', schema: cancelSchema, def: cancel, operation: 'cancelCharge' },
+    { path: 'refunds', key: 'refund', schema: refundSchema, def: refund, operation: 'createRefund' },
   ] as const;
   for (const action of moneyActions) {
     router.post(`/api/admin/orders/:orderId/${action.path}`, editor, async (req: Request, res: Response) => {
       const orderId = orderIdOf(req);
       const body = action.schema.parse(req.body ?? {});
       const update = action.def as UpdateDefinition<unknown, [typeof body]>;
-      answer(res, body.requestId, await deps.orders.act(orderId, update, body, { updateId: `${action.def.name}:${body.requestId}`, waitMs: waitOf(req), operation: action.operation }));
+      answer(res, body.requestId, await deps.orders.act(orderId, update, body, { updateId: moneyUpdateId(action.key, body), waitMs: waitOf(req), operation: action.operation }));
     });
   }
 

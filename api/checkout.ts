@@ -15,9 +15,11 @@ import type { OrderPaymentInput, RecurringPlan } from '../workflows/types';
 import { requireRole } from './auth';
 import { signedButton } from './buttons';
 import { ApiError } from './errors';
-import type { OrdersGateway } from './orders';
+import { apiErrorForCode, type OrdersGateway } from './orders';
+import { classifyAmazonError } from '../activities/errors';
+import { assertSessionOfOrder, type SessionReference } from '../lib/amazon-object-owners';
 import { assertQuickCheckoutAllowed, assertQuickCheckoutRequest, QUICK_SCOPES, quickCustomer, type SessionBuyerData } from './quick-checkout';
-import { completeCheckoutSchema, confirmCheckoutSchema, orderIdSchema, reviewQuerySchema, startCheckoutSchema, type StartCheckout } from './schemas';
+import { checkoutResultQuerySchema, completeCheckoutSchema, confirmCheckoutSchema, orderIdSchema, reviewQuerySchema, startCheckoutSchema, type StartCheckout } from './schemas';
 
 export interface CheckoutDeps {
   prisma: PrismaClient;
@@ -32,9 +34,67 @@ export interface CheckoutDeps {
 /** A standard checkout asks for the same buyer data a quick checkout needs. */
 const DEFAULT_SCOPES = QUICK_SCOPES;
 
-interface SessionDetails extends SessionBuyerData {
+interface SessionDetails extends SessionBuyerData, SessionReference {
   paymentPreferences?: Array<{ paymentDescriptor?: string | null }> | null;
   statusDetails?: { state?: string };
+}
+
+/**
+ * Reads the checkout session for the order's answers (buyer, addresses), checked like every read: Amazon's failure
+ * becomes a 4xx/5xx with its code (never a 500), and a session started for another order is refused.
+ */
+async function readSession<T extends SessionReference>(amazonPay: WebStoreClient, checkoutSessionId: string, orderId: string): Promise<T> {
+  let data: T;
+  try {
+    data = (await amazonPay.getCheckoutSession<T>(checkoutSessionId)).data;
+  } catch (err) {
+    throw apiErrorForCode(classifyAmazonError(err).code, 'getCheckoutSession');
+  }
+  try {
+    assertSessionOfOrder(data, orderId);
+  } catch {
+    throw new ApiError(409, 'checkout_session_mismatch', `The checkout session was not started for order ${orderId}`);
+  }
+  return data;
+}
+
+/** An outcome that is a failed checkout: a decline, or an order that ended with nothing ever authorized. */
+function checkoutFailed(paymentStatus: string, authorized: number | bigint): boolean {
+  return paymentStatus === 'Declined' || ((paymentStatus === 'Canceled' || paymentStatus === 'AuthorizationExpired') && Number(authorized) === 0);
+}
+
+/**
+ * The checkout's outcome as the database holds it, however long ago it was decided: 200 with the result for a payment
+ * (and the order's status now, e.g. Captured or Canceled later), 402 with the reason code and the buyer's message for a
+ * decline, 409 for a checkout the buyer never finished. Used when a completion is asked again (after a 503, a reload of
+ * the result page) and by GET /api/checkouts/:orderId/result.
+ */
+async function checkoutOutcome(prisma: PrismaClient, orderId: string, checkoutSessionId?: string) {
+  const row = await prisma.order.findUnique({ where: { orderId } });
+  if (!row) throw new ApiError(404, 'order_not_found', `No payment for order ${orderId}`);
+  if (checkoutSessionId !== undefined && row.checkoutSessionId !== null && row.checkoutSessionId !== checkoutSessionId) {
+    throw new ApiError(409, 'checkout_session_mismatch', `Order ${orderId} was paid with another checkout session`);
+  }
+  if (row.paymentStatus === 'CheckoutPending') return { decided: false as const, row };
+  if (row.paymentStatus === 'Abandoned') throw new ApiError(409, 'checkout_abandoned', `The checkout of order ${orderId} was not completed within the checkout session's lifetime; start a new checkout`);
+  if (checkoutFailed(row.paymentStatus, row.authorizedAmount)) {
+    const failed = await prisma.paymentHistory.findFirst({ where: { orderId, kind: 'authorize', NOT: { result: 'OK' } }, orderBy: [{ occurredAt: 'desc' }, { id: 'desc' }] });
+    throw apiErrorForCode(failed?.result ?? 'HardDeclined', 'completeCheckoutSession');
+  }
+  return {
+    decided: true as const,
+    row,
+    result: {
+      paymentStatus: row.paymentStatus,
+      amount: Number(row.amount),
+      currency: row.currency,
+      amazonObjectIds: row.chargeId ? [row.chargeId] : [],
+      chargePermissionId: row.chargePermissionId ?? undefined,
+      authorized: Number(row.authorizedAmount),
+      captured: Number(row.capturedAmount),
+      refunded: Number(row.refundedAmount),
+    },
+  };
 }
 
 function orderIdOf(req: Request): string {
@@ -145,12 +205,12 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
     const { amazonCheckoutSessionId } = reviewQuerySchema.parse(req.query);
     // Address and payment descriptor come from Amazon's session as the buyer left it (read only). That read and the
     // order's memo are fetched while the workflow reads the session; the workflow's answer (or failure) comes first.
-    const sessionRead = deps.amazonPay.getCheckoutSession(amazonCheckoutSessionId);
+    const sessionRead = readSession<SessionDetails>(deps.amazonPay, amazonCheckoutSessionId, orderId);
     const memoRead = deps.orders.memo(orderId);
     sessionRead.catch(() => undefined);
     memoRead.catch(() => undefined);
     const reviewed = await finished(deps.orders.act(orderId, checkoutReviewed, { checkoutSessionId: amazonCheckoutSessionId }, { waitMs, operation: 'updateCheckoutSession' }));
-    const session = (await sessionRead).data as SessionDetails;
+    const session = await sessionRead;
     const memo = await memoRead;
     const quick = memo.checkoutMode === 'quick';
     const needsSettings = quick || typeof memo.addressSource !== 'string';
@@ -196,15 +256,37 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
   router.post('/api/checkouts/:orderId/complete', auth, async (req: Request, res: Response) => {
     const orderId = orderIdOf(req);
     const body = completeCheckoutSchema.parse(req.body);
-    const result = await finished(deps.orders.act(orderId, checkoutCompleted, { checkoutSessionId: body.amazonCheckoutSessionId }, { waitMs, operation: 'completeCheckoutSession' }));
+    let result;
+    try {
+      result = await finished(deps.orders.act(orderId, checkoutCompleted, { checkoutSessionId: body.amazonCheckoutSessionId }, { waitMs, operation: 'completeCheckoutSession' }));
+    } catch (err) {
+      // Completed before (the workflow has ended, or refuses a second completion): answer what was decided then.
+      if (!(err instanceof ApiError) || (err.code !== 'order_closed' && err.code !== 'invalid_state')) throw err;
+      const outcome = await checkoutOutcome(deps.prisma, orderId, body.amazonCheckoutSessionId);
+      if (!outcome.decided) throw err;
+      result = outcome.result;
+    }
+    // A completion asked again while the first was still being decided gets its decline too, not a success shape.
+    if (checkoutFailed(result.paymentStatus, result.authorized)) await checkoutOutcome(deps.prisma, orderId, body.amazonCheckoutSessionId);
     const memo = await deps.orders.memo(orderId);
     if (memo.checkoutMode !== 'quick') {
       res.json({ orderId, ...result });
       return;
     }
     // Quick checkout: what the shop needs to create the order and register the guest or link a member.
-    const session = (await deps.amazonPay.getCheckoutSession(body.amazonCheckoutSessionId)).data as SessionBuyerData;
+    const session = await readSession<SessionBuyerData & SessionReference>(deps.amazonPay, body.amazonCheckoutSessionId, orderId);
     res.json({ orderId, ...result, mode: 'quick', customer: await quickCustomer(deps.prisma, await readSettings(deps.prisma), session) });
+  });
+
+  router.get('/api/checkouts/:orderId/result', auth, async (req: Request, res: Response) => {
+    const orderId = orderIdOf(req);
+    const { amazonCheckoutSessionId } = checkoutResultQuerySchema.parse(req.query);
+    const outcome = await checkoutOutcome(deps.prisma, orderId, amazonCheckoutSessionId);
+    if (!outcome.decided) {
+      res.status(202).json({ orderId, status: 'processing', paymentStatus: 'CheckoutPending', message: 'The payment is not decided yet; ask again shortly' });
+      return;
+    }
+    res.json({ orderId, ...outcome.result });
   });
 
   return router;

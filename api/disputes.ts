@@ -32,7 +32,7 @@ export function disputeView(d: Dispute) {
     state: d.state,
     reasonCode: d.reasonCode,
     filingReason: d.filingReason,
-    amount: { amount: d.amount, currency: d.currency },
+    amount: { amount: Number(d.amount), currency: d.currency },
     addressSource: d.addressSource,
     protected: d.addressSource === 'amazon',
     warning: d.addressSource === 'amazon' ? null : NO_PROTECTION_WARNING,

@@ -12,9 +12,11 @@ import {
   WorkflowUpdateStage,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
-import { messagesFor } from '../activities/error-catalog';
+import { messagesFor, type Text } from '../activities/error-catalog';
+import type { AmazonFailureDetails } from '../activities/errors';
+import { OWNERSHIP_CODES } from '../lib/amazon-object-owners';
 import { workflowActions } from '../lib/metrics';
 import { REJECTION_TYPES, state as stateQuery } from '../workflows/messages';
 import { CurrencyKey, OrderAmountKey, OrderIdKey, OrderStatusKey, PaymentStatusKey } from '../workflows/search-attributes';
@@ -31,19 +33,35 @@ const STATE_CODES = new Set(['InvalidChargeStatus', 'InvalidCheckoutSessionStatu
 const DECLINE_CODES = new Set(['SoftDeclined', 'HardDeclined', 'PaymentMethodNotAllowed', 'AmazonRejected', 'TransactionTimedOut', 'ProcessingFailure', 'MFANotCompleted', 'CheckoutSessionCanceled', 'BuyerNotAssociated']);
 const UNAVAILABLE_CODES = new Set(['ServiceUnavailable', 'InternalServerError', 'TooManyRequests', 'NetworkError']);
 
+/** The messages a failure carries from the activity that met it (the catalog's, for the operation really called). */
+function carriedTexts(failure: ApplicationFailure): { buyer: Text; admin: Text } | undefined {
+  const d = failure.details?.[0] as Partial<AmazonFailureDetails> | undefined;
+  return d && typeof d === 'object' && d.buyerMessage && d.adminMessage ? { buyer: d.buyerMessage, admin: d.adminMessage } : undefined;
+}
+
 /** The API error for a failed update: the reason code, the buyer's and admin's messages. */
 export function apiErrorFor(failure: ApplicationFailure, operation?: string): ApiError {
   const code = failure.type ?? 'UnknownError';
   if (code === REJECTION_TYPES.invalidArgument) return new ApiError(422, 'invalid_argument', failure.message);
-  if (code === REJECTION_TYPES.invalidState) return new ApiError(409, 'invalid_state', failure.message);
-  const texts = messagesFor(code, operation);
+  // Refused by the order's own rules, at arrival or when the command ran: the caller sees the state that refused it.
+  if (code === REJECTION_TYPES.invalidState) return new ApiError(409, 'invalid_state', failure.message, failure.details?.[0] ? { state: failure.details[0] } : undefined);
+  if (code === REJECTION_TYPES.requestIdReused) return new ApiError(409, 'request_id_reused', failure.message);
+  if (code === OWNERSHIP_CODES.sessionMismatch) return new ApiError(409, 'checkout_session_mismatch', failure.message);
+  if (code === OWNERSHIP_CODES.ownedByAnotherOrder) return new ApiError(409, 'amazon_object_of_another_order', failure.message);
+  return apiErrorForCode(code, operation, carriedTexts(failure));
+}
+
+/** The API error for an Amazon reason code (from a failure, or recorded on the order), with its buyer and admin texts. */
+export function apiErrorForCode(code: string, operation?: string, carried?: { buyer: Text; admin: Text }): ApiError {
+  const texts = carried ?? messagesFor(code, operation);
   const details = { reasonCode: code, buyerMessage: texts.buyer, adminMessage: texts.admin };
   if (AMOUNT_CODES.has(code)) return new ApiError(422, code, texts.admin.en, details);
   if (STATE_CODES.has(code)) return new ApiError(409, code, texts.admin.en, details);
   if (DECLINE_CODES.has(code)) return new ApiError(402, code, texts.buyer.en, details);
-  if (code === 'ResourceNotFound') return new ApiError(410, code, texts.buyer.en, details);
+  if (code === 'ResourceNotFound') return new ApiError(410, code, 'Amazon Pay does not know this object: it expired, or it belongs to another merchant', details);
   if (UNAVAILABLE_CODES.has(code)) return new ApiError(503, code, texts.buyer.en, details);
-  return new ApiError(502, code, failure.message || texts.admin.en, details);
+  // Never the failure's own text: it may carry what Amazon's SDK put in it (a signing string, a URL). It is logged.
+  return new ApiError(502, code, texts.admin.en, details);
 }
 
 export function mapError(err: unknown, orderId: string, operation?: string): never {
@@ -53,6 +71,16 @@ export function mapError(err: unknown, orderId: string, operation?: string): nev
   if (/workflow execution already completed/i.test(message)) throw new ApiError(409, 'order_closed', `The payment of order ${orderId} is finished; nothing more can be done`);
   if (err instanceof WorkflowNotFoundError) throw new ApiError(404, 'order_not_found', `No payment for order ${orderId}`);
   throw err;
+}
+
+/**
+ * The update id of a request keyed by the caller's requestId: the requestId and a fingerprint of its parameters. The
+ * same request again is the same update (Temporal answers it with the first result); the same requestId with other
+ * parameters is another update, which the workflow's validator refuses as a reused requestId, where Temporal would
+ * otherwise silently return the first result.
+ */
+export function fingerprintedUpdateId(name: string, requestId: string, fingerprint: string): string {
+  return `${name}:${requestId}:${createHash('sha256').update(fingerprint).digest('hex').slice(0, 16)}`;
 }
 
 export type ActionOutcome<R> = { done: true; result: R } | { done: false };

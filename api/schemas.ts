@@ -4,11 +4,8 @@
  * Money is `{amount, currency}`: an integer count of the currency's minor unit and its ISO code.
  */
 import { z } from 'zod';
-import { CURRENCY_EXPONENT } from '../workflows/money';
-
-/** Amazon's per-charge maximums (AMAZON_PAY.md §6), minor units; other currencies: the USD figure. */
-const MAX_MINOR: Record<string, number> = { JPY: 10_000_000, USD: 15_000_000, GBP: 15_000_000, EUR: 15_000_000 };
-export const maxAmount = (currency: string): number => MAX_MINOR[currency] ?? 15_000_000;
+import { AMAZON_ID_PATTERNS } from '../lib/amazon-ids';
+import { CURRENCY_EXPONENT, MAX_AMOUNT_ANY_CURRENCY, maxAmount } from '../workflows/money';
 
 const CURRENCIES = Object.keys(CURRENCY_EXPONENT) as [string, ...string[]];
 export const currencySchema = z
@@ -19,7 +16,8 @@ export const minorUnitsSchema = z
   .number({ error: 'expected an integer number of minor units (e.g. 1500 for ¥1,500 or 1299 for $12.99)' })
   .int('expected an integer number of minor units (no fractions: 1299 means $12.99)')
   .positive('expected a positive amount')
-  .describe('Integer amount of the currency minor unit (JPY: yen; USD: cents)');
+  .max(MAX_AMOUNT_ANY_CURRENCY, `exceeds Amazon Pay's largest amount (${MAX_AMOUNT_ANY_CURRENCY} minor units; the order's currency may allow less)`)
+  .describe('Integer amount of the currency minor unit (JPY: yen; USD: cents), at most Amazon Pay\'s maximum for the currency');
 
 export const moneySchema = z
   .strictObject({ amount: minorUnitsSchema, currency: currencySchema })
@@ -100,8 +98,15 @@ export const startCheckoutSchema = z.strictObject({
 });
 export type StartCheckout = z.infer<typeof startCheckoutSchema>;
 
+/** A checkout session id in Amazon's shape (lib/amazon-ids.ts): anything else is a 400 before it reaches a URL. */
+export const checkoutSessionIdSchema = z.string().regex(AMAZON_ID_PATTERNS.checkoutSession, 'expected an Amazon Pay checkout session id (amazonCheckoutSessionId from the return URL)');
+
 export const reviewQuerySchema = z.strictObject({
-  amazonCheckoutSessionId: z.string().min(1).max(200).describe('From the review return URL'),
+  amazonCheckoutSessionId: checkoutSessionIdSchema.describe('From the review return URL'),
+});
+
+export const checkoutResultQuerySchema = z.strictObject({
+  amazonCheckoutSessionId: checkoutSessionIdSchema.optional().describe('When given, must be the session the order was paid with'),
 });
 
 export const confirmCheckoutSchema = z.strictObject({
@@ -110,7 +115,7 @@ export const confirmCheckoutSchema = z.strictObject({
 });
 
 export const completeCheckoutSchema = z.strictObject({
-  amazonCheckoutSessionId: z.string().min(1).max(200).describe('From the result return URL'),
+  amazonCheckoutSessionId: checkoutSessionIdSchema.describe('From the result return URL'),
 });
 
 export const subscriptionIdSchema = orderIdSchema.describe("The subscription's id: the id of the checkout order that opened it");

@@ -12,7 +12,7 @@ import { cancelSubscription, chargeNow, pauseSubscription, permissionChanged, re
 import type { SubscriptionState } from '../workflows/types';
 import { requireRole } from './auth';
 import { ApiError } from './errors';
-import { apiErrorFor, sendUpdate, type ActionOutcome } from './orders';
+import { apiErrorFor, fingerprintedUpdateId, sendUpdate, type ActionOutcome } from './orders';
 import { cancelSubscriptionSchema, chargeNowSchema, listSubscriptionsQuerySchema, subscriptionActionSchema, subscriptionIdSchema, waitQuerySchema } from './schemas';
 
 /** Even with waitMs=0 an action already finished (a repeated requestId) answers 200. */
@@ -20,7 +20,8 @@ const MIN_WAIT_MS = 150;
 /** Charging waits for the period's order to report: longer than the other actions. */
 const CHARGE_WAIT_MS = 20_000;
 
-const money = (amount: number, currency: string) => ({ amount, currency });
+/** Amounts are BIGINT in the database (bounded far below 2^53 by Amazon's maximum): JSON carries them as numbers. */
+const money = (amount: number | bigint, currency: string) => ({ amount: Number(amount), currency });
 
 function mapError(err: unknown, subscriptionId: string, operation?: string): never {
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) throw apiErrorFor(err.cause, operation);
@@ -82,7 +83,7 @@ export function subscriptionRoutes(deps: SubscriptionDeps): Router {
     else res.status(202).json({ status: 'accepted', requestId, message: 'The action was accepted; repeat the request with the same requestId (or ?waitMs=) to get its result' });
   };
   const act = <R, A>(id: string, def: UpdateDefinition<R, [A]>, args: A & { requestId: string }, waitMs: number, operation?: string) =>
-    sendUpdate(deps.client, handle(id), def, args, { updateId: `${def.name}:${args.requestId}`, waitMs }, (err) => mapError(err, id, operation));
+    sendUpdate(deps.client, handle(id), def, args, { updateId: fingerprintedUpdateId(def.name, args.requestId, JSON.stringify(args)), waitMs }, (err) => mapError(err, id, operation));
 
   router.get('/api/admin/subscriptions', viewer, async (req: Request, res: Response) => {
     const q = listSubscriptionsQuerySchema.parse(req.query);

@@ -29,3 +29,11 @@ export const amazonCalls = new Counter({
   labelNames: ['operation', 'result'] as const,
   registers: [registry],
 });
+
+/** Projection writes (the order row and its history rows) by outcome: a failure never blocks the order's money commands; it is retried later. */
+export const projectionWrites = new Counter({
+  name: 'order_projection_writes_total',
+  help: 'Writes of the order projection (order row and payment history) by outcome: ok or failed',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});

@@ -36,4 +36,16 @@ export const dbWriteLocal: LocalActivityOptions = {
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 30 },
 };
 
-export const ACTIVITY_PRESETS = { amazonCall, amazonPoll, dbWrite, dbWriteLocal } as const;
+/**
+ * The projection write since v9: a few quick attempts, then the workflow goes on and writes again later (on its next
+ * change, or after PROJECTION_RETRY_BACKOFF_MS): a database that refuses the write never holds up the order's commands.
+ */
+export const projectionWriteLocal: LocalActivityOptions = {
+  startToCloseTimeout: '15 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '2 seconds', maximumAttempts: 3 },
+};
+
+/** Waits before the workflow writes a failed projection again (the last one repeats). */
+export const PROJECTION_RETRY_BACKOFF_MS = [5_000, 30_000, 120_000, 600_000] as const;
+
+export const ACTIVITY_PRESETS = { amazonCall, amazonPoll, dbWrite, dbWriteLocal, projectionWriteLocal } as const;

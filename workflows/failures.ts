@@ -1,11 +1,14 @@
 // How the workflow reads activity failures and builds its own: Amazon reason codes, decline classes, local amount checks.
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/common';
 import type { AmazonFailureDetails } from '../activities/errors';
+import type { StateDetails } from './types';
 
 export interface FailureInfo {
   code: string;
   message: string;
   details?: AmazonFailureDetails;
+  /** A refusal by the order's own rules: its state when the command ran (the caller's 409 shows it). */
+  state?: StateDetails;
 }
 
 /** Codes that end in a declined payment (the buyer must act), as opposed to request or state errors. */

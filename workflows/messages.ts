@@ -105,4 +105,6 @@ export const state = defineQuery<OrderPaymentState>('state');
 export const REJECTION_TYPES = {
   invalidArgument: 'InvalidArgument',
   invalidState: 'InvalidState',
+  /** A requestId seen before with other parameters (amount, reason). */
+  requestIdReused: 'RequestIdReused',
 } as const;

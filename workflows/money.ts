@@ -5,6 +5,26 @@ export const CURRENCY_EXPONENT: Readonly<Record<string, number>> = {
   AUD: 2, GBP: 2, DKK: 2, EUR: 2, HKD: 2, JPY: 0, NZD: 2, NOK: 2, ZAR: 2, SEK: 2, CHF: 2, USD: 2,
 };
 
+/**
+ * Amazon's largest amount per charge, capture or refund, in minor units (docs/invariants.md, "Every amount is bounded"); a currency
+ * without its own figure gets the USD one. Every amount the engine accepts is bounded by this, at the API's edge and in
+ * the workflow's update validators, so no amount can reach Amazon, a history row or a column that Amazon would refuse.
+ */
+const MAX_AMOUNT: Readonly<Record<string, number>> = { JPY: 10_000_000, USD: 15_000_000, GBP: 15_000_000, EUR: 15_000_000 };
+const MAX_AMOUNT_DEFAULT = 15_000_000;
+
+export function maxAmount(currency: string): number {
+  return MAX_AMOUNT[currency] ?? MAX_AMOUNT_DEFAULT;
+}
+
+/** The largest amount of any currency: the bound for an amount whose currency is not known yet (an edge check). */
+export const MAX_AMOUNT_ANY_CURRENCY = Math.max(MAX_AMOUNT_DEFAULT, ...Object.values(MAX_AMOUNT));
+
+/** Whether `v` is an amount Amazon could accept in `currency`: a positive integer of minor units up to its maximum. */
+export function isValidAmount(v: unknown, currency: string): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 && v <= maxAmount(currency);
+}
+
 /** The absolute part of the refund allowance over the captured amount, in minor units. */
 const REFUND_OVERAGE_CAP: Readonly<Record<string, number>> = { JPY: 8400, USD: 7500, GBP: 7500, EUR: 7500 };
 

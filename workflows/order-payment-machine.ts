@@ -17,7 +17,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ChargeSummary, RefundSummary } from '../activities/summaries';
-import { amazonCall, amazonPoll, dbWrite, dbWriteLocal } from './activity-options';
+import { amazonCall, amazonPoll, dbWrite, dbWriteLocal, PROJECTION_RETRY_BACKOFF_MS, projectionWriteLocal } from './activity-options';
 import { DEFAULT_ORDER_SETTINGS, DEFAULT_TIMINGS } from './defaults';
 import { DECLINE_CODES, failureOf, isRetryableDecline, isUnknownOutcome, LOCAL_LIMIT_FAILURES, toUpdateFailure, type FailureInfo } from './failures';
 import type {
@@ -34,10 +34,11 @@ import type {
   SetOrderStatusArgs,
   SetOrderStatusResult,
 } from './messages';
+import { REJECTION_TYPES } from './messages';
 import { refundLimit } from './money';
-import { EXPIRY_WARNING_HISTORY_ROW, LOCAL_PROJECTION_WRITE, NOTIFICATION_REFRESH, NOTIFIED_STATE_KNOWN, SINGLE_PROJECTION_WRITE } from './patches';
+import { CHECKOUT_SESSION_OWNERSHIP, DECIDE_AT_EXECUTION, EXPIRY_WARNING_HISTORY_ROW, LOCAL_PROJECTION_WRITE, NOTIFICATION_REFRESH, NOTIFIED_STATE_KNOWN, PROJECTION_NEVER_BLOCKS, SINGLE_PROJECTION_WRITE } from './patches';
 import { AuthorizationExpiresAtKey, CurrencyKey, OrderAmountKey, OrderIdKey, OrderStatusKey, PaymentStatusKey } from './search-attributes';
-import type { ValidationView } from './validators';
+import { cancelRefusal, captureRefusal, refundRefusal, type ValidationView } from './validators';
 import { SUBSCRIPTION_WORKFLOW_TYPE, subscriptionWorkflowId } from './shared';
 import { periodOutcome } from './subscription-messages';
 import { canTransition, FINAL_STATUSES, linkedPaymentAction } from './state-table';
@@ -56,6 +57,7 @@ import type {
   PendingTimer,
   PeriodOutcome,
   RefundRecord,
+  StateDetails,
   StoredResult,
 } from './types';
 
@@ -63,6 +65,7 @@ const amazon = proxyActivities<Activities>(amazonCall);
 const poller = proxyActivities<Activities>(amazonPoll);
 const db = proxyActivities<Activities>(dbWrite);
 const localDb = proxyLocalActivities<Activities>(dbWriteLocal);
+const projectionDb = proxyLocalActivities<Activities>(projectionWriteLocal);
 
 /** Waits between asking Amazon again about a recurring charge it never answered (same key each time). */
 const UNKNOWN_OUTCOME_BACKOFF_MS = [60_000, 5 * 60_000, 30 * 60_000, 2 * 3600_000, 6 * 3600_000];
@@ -75,9 +78,9 @@ type Command =
   | { kind: 'review'; key: string; args: CheckoutReviewedArgs }
   | { kind: 'confirm'; key: string; args: CheckoutConfirmedArgs }
   | { kind: 'complete'; key: string; args: CheckoutCompletedArgs }
-  | { kind: 'capture'; key: string; args: CaptureArgs }
-  | { kind: 'cancel'; key: string; args: CancelArgs }
-  | { kind: 'refund'; key: string; args: RefundArgs }
+  | { kind: 'capture'; key: string; args: CaptureArgs; fingerprint: string }
+  | { kind: 'cancel'; key: string; args: CancelArgs; fingerprint: string }
+  | { kind: 'refund'; key: string; args: RefundArgs; fingerprint: string }
   | { kind: 'orderStatus'; key: string; args: SetOrderStatusArgs }
   | { kind: 'refresh'; key: string; args: AmazonNotificationArgs }
   | { kind: 'recurringCharge'; key: string };
@@ -101,6 +104,8 @@ export class OrderPaymentMachine {
   private readonly queue: Command[] = [];
   private readonly queued = new Set<string>();
   private readonly results = new Map<string, StoredResult>();
+  /** The parameters' fingerprint of each money request queued or answered (a requestId reused with others is refused). */
+  private readonly fingerprints = new Map<string, string>();
   private seq = 0;
   private pollAt?: number;
   private pollAttempt = 0;
@@ -108,6 +113,9 @@ export class OrderPaymentMachine {
   private unsaved: HistoryRow[] = [];
   private lastSearchAttributes = '';
   private lastProjection = '';
+  /** A projection write failed: when to write it again, and how many failed in a row. */
+  private projectionRetryAt?: number;
+  private projectionFailures = 0;
   private completed = false;
   /** A command is being executed (its Amazon call may still be in flight). */
   private executing = false;
@@ -140,7 +148,10 @@ export class OrderPaymentMachine {
       seenNotifications: [],
       reauthorizations: 0,
     };
-    for (const [k, v] of this.s.results) this.results.set(k, v);
+    for (const [k, v] of this.s.results) {
+      this.results.set(k, v);
+      if (v.fingerprint !== undefined) this.fingerprints.set(k, v.fingerprint);
+    }
     if (this.pendingCount() > 0) this.schedulePoll(true);
     // A subscription's period order has no checkout: it charges the permission as its first step.
     if (input.recurringCharge && input.carried === undefined) {
@@ -189,12 +200,18 @@ export class OrderPaymentMachine {
   view(): ValidationView {
     return {
       paymentStatus: this.s.paymentStatus,
+      currency: this.currency,
       checkoutSessionId: this.s.checkoutSessionId,
       capturable: this.capturable(),
       captured: this.captured(),
       hasOpenCharge: this.openCharge() !== undefined,
       finished: this.finished(),
-      known: (key) => this.hasResult(key),
+      requestSeen: (key, fingerprint) => {
+        if (!this.hasResult(key)) return 'new';
+        const first = this.fingerprints.get(key);
+        // A result carried from a run before fingerprints were kept: taken as the same request, as it always was.
+        return first === undefined || first === fingerprint ? 'same' : 'reused';
+      },
     };
   }
 
@@ -231,6 +248,7 @@ export class OrderPaymentMachine {
     if (this.s.authorizationExpiresAt !== undefined && this.capturable() > 0) t.push({ name: 'authorizationExpiry', firesAt: at(this.s.authorizationExpiresAt) });
     if (this.pollAt !== undefined) t.push({ name: 'poll', firesAt: at(this.pollAt) });
     if (this.declineRetryAt !== undefined) t.push({ name: 'declineRetry', firesAt: at(this.declineRetryAt) });
+    if (this.projectionRetryAt !== undefined) t.push({ name: 'projectionRetry', firesAt: at(this.projectionRetryAt) });
     const end = this.refundWindowEndsAt();
     if (end !== undefined) t.push({ name: 'refundWindow', firesAt: at(end) });
     return t;
@@ -289,6 +307,7 @@ export class OrderPaymentMachine {
   async request<T>(cmd: Command): Promise<T> {
     if (!this.results.has(cmd.key) && !this.queued.has(cmd.key)) {
       this.queued.add(cmd.key);
+      if ('fingerprint' in cmd) this.fingerprints.set(cmd.key, cmd.fingerprint);
       this.queue.push(cmd);
     }
     await condition(() => this.results.has(cmd.key));
@@ -343,8 +362,9 @@ export class OrderPaymentMachine {
         await this.reportPeriodOutcome();
         continue;
       }
-      if (this.finished()) break;
-      if (this.shouldContinueAsNew()) {
+      // An order never ends with its projection unwritten: a failed write is retried first.
+      if (this.finished() && this.projectionRetryAt === undefined) break;
+      if (this.shouldContinueAsNew() && this.projectionRetryAt === undefined) {
         // Wait for in-flight handlers, but keep serving: a handler waiting on a queued command must not deadlock.
         await condition(() => allHandlersFinished() || this.queue.length > 0);
         if (this.queue.length === 0) await this.continueAsNew();
@@ -392,13 +412,13 @@ export class OrderPaymentMachine {
       result = { ok: true, value };
     } catch (err) {
       if (!(err instanceof ActionFailed)) throw err;
-      result = { ok: false, code: err.info.code, message: err.info.message, details: err.info.details };
+      result = { ok: false, code: err.info.code, message: err.info.message, details: err.info.details ?? err.info.state };
     }
     await this.flush();
     this.executing = false;
     this.queued.delete(cmd.key);
     // Nobody waits for a refresh or a period's charge; the other results are read (and, unless kept for dedupe, dropped) by request().
-    if (cmd.kind !== 'refresh' && cmd.kind !== 'recurringCharge') this.results.set(cmd.key, result);
+    if (cmd.kind !== 'refresh' && cmd.kind !== 'recurringCharge') this.results.set(cmd.key, 'fingerprint' in cmd ? { ...result, fingerprint: cmd.fingerprint } : result);
   }
 
   private dispatch(cmd: Command): Promise<unknown> {
@@ -410,10 +430,13 @@ export class OrderPaymentMachine {
       case 'complete':
         return this.complete(cmd.args);
       case 'capture':
+        this.refuseNow(captureRefusal);
         return this.capture(cmd.args.amount, cmd.args.requestId);
       case 'cancel':
+        this.refuseNow(cancelRefusal);
         return this.cancel(cmd.args.reason, cmd.args.requestId);
       case 'refund':
+        this.refuseNow(refundRefusal);
         return this.refund(cmd.args.amount, cmd.args.requestId);
       case 'orderStatus':
         return this.orderStatus(cmd.args);
@@ -422,6 +445,22 @@ export class OrderPaymentMachine {
       case 'recurringCharge':
         return this.recurringCharge();
     }
+  }
+
+  /**
+   * Decides when the command runs, not when it was accepted: a capture queued behind a cancel (or a cancel behind a full
+   * capture) finds the order changed and is refused with its current state, by the same rule the validator applied.
+   */
+  private refuseNow(rule: (view: ValidationView) => string | undefined): void {
+    if (!patched(DECIDE_AT_EXECUTION)) return;
+    const reason = rule(this.view());
+    if (reason === undefined) return;
+    throw new ActionFailed({ code: REJECTION_TYPES.invalidState, message: reason, state: this.stateDetails() });
+  }
+
+  /** The order's state as a refused caller sees it. */
+  private stateDetails(): StateDetails {
+    return { paymentStatus: this.s.paymentStatus, currency: this.currency, capturable: this.capturable(), captured: this.captured(), refunded: this.refunded(), refundable: this.refundable() };
   }
 
   // ---------------------------------------------------------------- recording
@@ -495,7 +534,21 @@ export class OrderPaymentMachine {
       // One round trip per state change, none when nothing a reader sees has changed.
       const projection = JSON.stringify(order);
       if (rows.length === 0 && projection === this.lastProjection) return;
-      if (patched(LOCAL_PROJECTION_WRITE)) await localDb.saveProjection({ order, rows });
+      if (patched(PROJECTION_NEVER_BLOCKS)) {
+        try {
+          await projectionDb.saveProjection({ order, rows });
+        } catch (err) {
+          // The command's answer and the next commands do not wait for the database: the rows are kept and written
+          // with the next change or when the retry is due (docs/invariants.md).
+          this.unsaved = [...rows, ...this.unsaved];
+          this.projectionRetryAt = Date.now() + PROJECTION_RETRY_BACKOFF_MS[Math.min(this.projectionFailures, PROJECTION_RETRY_BACKOFF_MS.length - 1)];
+          this.projectionFailures += 1;
+          log.error('the order projection could not be written; the order goes on and writes it again later', { orderId: this.orderId, failures: this.projectionFailures, error: err instanceof Error ? err.message : String(err) });
+          return;
+        }
+        this.projectionRetryAt = undefined;
+        this.projectionFailures = 0;
+      } else if (patched(LOCAL_PROJECTION_WRITE)) await localDb.saveProjection({ order, rows });
       else await db.saveProjection({ order, rows });
       this.lastProjection = projection;
       return;
@@ -544,9 +597,13 @@ export class OrderPaymentMachine {
   // ---------------------------------------------------------------- checkout
 
   private async review(args: CheckoutReviewedArgs): Promise<CheckoutReviewedResult> {
-    this.s.checkoutSessionId = args.checkoutSessionId;
+    // The order owns the session it reviews: the read refuses a session started for another order (docs/invariants.md),
+    // and only a session that passed is kept as the order's.
+    const owned = patched(CHECKOUT_SESSION_OWNERSHIP);
+    if (!owned) this.s.checkoutSessionId = args.checkoutSessionId;
     try {
-      const session = await amazon.getCheckoutSession({ checkoutSessionId: args.checkoutSessionId });
+      const session = await amazon.getCheckoutSession({ checkoutSessionId: args.checkoutSessionId, ...(owned ? { orderId: this.orderId } : {}) });
+      if (owned) this.s.checkoutSessionId = args.checkoutSessionId;
       if (session.buyer) this.s.buyer = session.buyer;
       return { checkoutSessionId: args.checkoutSessionId, paymentStatus: this.s.paymentStatus, buyer: this.s.buyer, sessionState: session.state };
     } catch (err) {
@@ -581,7 +638,9 @@ export class OrderPaymentMachine {
     // Completed already (a second call, e.g. the buyer reloading the result page): answer with what happened.
     if (this.s.paymentStatus !== 'CheckoutPending') return this.actionResult(this.s.amount, this.s.charges.slice(0, 1).map((c) => c.chargeId));
     const sessionId = (args.checkoutSessionId ?? this.s.checkoutSessionId) as string;
-    this.s.checkoutSessionId = sessionId;
+    // The completion refuses a session of another order; only then is it the order's session.
+    const owned = patched(CHECKOUT_SESSION_OWNERSHIP);
+    if (!owned) this.s.checkoutSessionId = sessionId;
     const amount = this.s.amount;
     let session;
     try {
@@ -601,6 +660,7 @@ export class OrderPaymentMachine {
       if (err instanceof ActionFailed && DECLINE_CODES.has(err.info.code)) this.setStatus('Declined');
       throw err;
     }
+    if (owned) this.s.checkoutSessionId = sessionId;
     this.s.chargePermissionId = session.chargePermissionId;
     if (session.buyer && this.s.buyer === undefined) this.s.buyer = session.buyer;
     if (session.chargeId === undefined) {
@@ -673,6 +733,7 @@ export class OrderPaymentMachine {
         amazon.createCharge({
           orderId: this.orderId,
           chargePermissionId: ref.chargePermissionId,
+          permissionOwner: ref.subscriptionId,
           amount,
           currency: this.currency,
           captureNow,
@@ -803,6 +864,11 @@ export class OrderPaymentMachine {
     }
   }
 
+  /** The order that owns the charge permission: a period order charges its subscription's (the checkout order's). */
+  private permissionOwner(): string {
+    return this.input.recurringCharge?.subscriptionId ?? this.orderId;
+  }
+
   private markAuthorized(amount: number): void {
     if (this.s.authorizedAt !== undefined) return;
     this.s.amount = Math.max(this.s.amount, amount);
@@ -836,6 +902,7 @@ export class OrderPaymentMachine {
           return amazon.createCharge({
             orderId: this.orderId,
             chargePermissionId: this.s.chargePermissionId as string,
+            permissionOwner: this.permissionOwner(),
             amount,
             currency: this.currency,
             captureNow: true,
@@ -1060,6 +1127,7 @@ export class OrderPaymentMachine {
         const c = await amazon.createCharge({
           orderId: this.orderId,
           chargePermissionId: this.s.chargePermissionId,
+          permissionOwner: this.permissionOwner(),
           amount: remaining,
           currency: this.currency,
           captureNow: false,

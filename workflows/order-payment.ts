@@ -13,9 +13,9 @@ export async function orderPayment(input: OrderPaymentInput): Promise<OrderPayme
   setHandler(m.checkoutReviewed, (args) => machine.request({ kind: 'review', key: machine.nextKey('review'), args }), { validator: (args) => v.validateCheckoutReviewed(view(), args) });
   setHandler(m.checkoutConfirmed, (args) => machine.request({ kind: 'confirm', key: machine.nextKey('confirm'), args }), { validator: (args) => v.validateCheckoutConfirmed(view(), args) });
   setHandler(m.checkoutCompleted, (args) => machine.request({ kind: 'complete', key: machine.nextKey('complete'), args }), { validator: (args) => v.validateCheckoutCompleted(view(), args) });
-  setHandler(m.capture, (args) => machine.request({ kind: 'capture', key: v.requestKey('capture', args.requestId), args }), { validator: (args) => v.validateCapture(view(), args) });
-  setHandler(m.cancel, (args) => machine.request({ kind: 'cancel', key: v.requestKey('cancel', args.requestId), args }), { validator: (args) => v.validateCancel(view(), args) });
-  setHandler(m.refund, (args) => machine.request({ kind: 'refund', key: v.requestKey('refund', args.requestId), args }), { validator: (args) => v.validateRefund(view(), args) });
+  setHandler(m.capture, (args) => machine.request({ kind: 'capture', key: v.requestKey('capture', args.requestId), args, fingerprint: v.requestFingerprint('capture', args) }), { validator: (args) => v.validateCapture(view(), args) });
+  setHandler(m.cancel, (args) => machine.request({ kind: 'cancel', key: v.requestKey('cancel', args.requestId), args, fingerprint: v.requestFingerprint('cancel', args) }), { validator: (args) => v.validateCancel(view(), args) });
+  setHandler(m.refund, (args) => machine.request({ kind: 'refund', key: v.requestKey('refund', args.requestId), args, fingerprint: v.requestFingerprint('refund', args) }), { validator: (args) => v.validateRefund(view(), args) });
   setHandler(m.setOrderStatus, (args) => machine.request({ kind: 'orderStatus', key: machine.nextKey('orderStatus'), args }), { validator: (args) => v.validateSetOrderStatus(view(), args) });
   setHandler(m.amazonNotification, (args) => machine.notify(args), { validator: (args) => v.validateNotification(view(), args) });
 

@@ -19,3 +19,21 @@ export const NOTIFIED_STATE_KNOWN = 'notified-state-known';
 
 /** v6: the projection write (saveProjection) runs as a local activity, in the worker, without a server round trip. */
 export const LOCAL_PROJECTION_WRITE = 'local-projection-write';
+
+/**
+ * v7: a money command is checked against the order's state again when it runs, by the rule its validator applied
+ * (a capture queued behind a cancel is refused with the current state instead of reaching Amazon or the history).
+ */
+export const DECIDE_AT_EXECUTION = 'decide-at-execution';
+
+/**
+ * v8: an order owns its checkout session: the review's read refuses a session started for another order, and a session
+ * becomes the order's (state, projection) only once its review or completion passed that check.
+ */
+export const CHECKOUT_SESSION_OWNERSHIP = 'checkout-session-ownership';
+
+/**
+ * v9: the projection write gets a few quick attempts; when they fail the workflow keeps the rows, answers the command
+ * and runs the next ones, and writes again later (before, its ~30 attempts held up every later command).
+ */
+export const PROJECTION_NEVER_BLOCKS = 'projection-never-blocks';

@@ -21,6 +21,7 @@ import type { ShopEventType } from '../activities/shop-events';
 import { amazonCall, amazonPoll, dbWriteLocal } from './activity-options';
 import { failureOf, isUnknownOutcome, toUpdateFailure, type FailureInfo } from './failures';
 import { REJECTION_TYPES } from './messages';
+import { isValidAmount, maxAmount } from './money';
 import { scheduledChargeAt } from './schedule';
 import { orderWorkflowId, periodOrderId, WORKFLOW_TYPE } from './shared';
 import * as m from './subscription-messages';
@@ -42,7 +43,7 @@ const PASSING_REASONS: ReadonlySet<string> = new Set(['ChargeInProgress']);
 
 type Command =
   | { kind: 'pause' | 'resume' | 'cancel'; key: string; args: m.SubscriptionActionArgs }
-  | { kind: 'chargeNow'; key: string; args: m.ChargeNowArgs }
+  | { kind: 'chargeNow'; key: string; args: m.ChargeNowArgs; fingerprint: string }
   | { kind: 'permission'; key: string }
   | { kind: 'late'; key: string; outcome: PeriodOutcome };
 
@@ -65,6 +66,10 @@ function invalid(message: string): never {
 }
 function wrongState(message: string): never {
   throw ApplicationFailure.create({ type: REJECTION_TYPES.invalidState, message, nonRetryable: true });
+}
+/** What identifies a charge-now request's parameters: its requestId seen again with another amount is refused. */
+function chargeFingerprint(args: { amount?: number }): string {
+  return JSON.stringify(['chargeNow', args.amount ?? null]);
 }
 function requireRequestId(v: unknown): void {
   if (typeof v !== 'string' || v.trim() === '' || v.length > 200) invalid('requestId must be a non-empty string of at most 200 characters');
@@ -93,11 +98,16 @@ export async function subscription(input: SubscriptionInput): Promise<Subscripti
       if (!known(`cancel:${args.requestId}`) && FINAL.has(sub.status)) wrongState(`the subscription is already ${sub.status}`);
     },
   });
-  setHandler(m.chargeNow, (args) => sub.request({ kind: 'chargeNow', key: `charge:${args.requestId}`, args }), {
+  setHandler(m.chargeNow, (args) => sub.request({ kind: 'chargeNow', key: `charge:${args.requestId}`, args, fingerprint: chargeFingerprint(args) }), {
     validator: (args) => {
       requireRequestId(args?.requestId);
-      if (args.amount !== undefined && (typeof args.amount !== 'number' || !Number.isSafeInteger(args.amount) || args.amount <= 0)) invalid('amount must be a positive integer of the currency minor unit');
-      if (!known(`charge:${args.requestId}`) && sub.status !== 'Active' && sub.status !== 'Suspended') wrongState(`the subscription is ${sub.status}; resume it before charging`);
+      const currency = input.amount.currency;
+      if (args.amount !== undefined && !isValidAmount(args.amount, currency)) invalid(`amount must be a positive integer of the currency minor unit, at most ${maxAmount(currency)} ${currency}`);
+      const key = `charge:${args.requestId}`;
+      if (known(key) && sub.fingerprintOf(key) !== undefined && sub.fingerprintOf(key) !== chargeFingerprint(args)) {
+        throw ApplicationFailure.create({ type: REJECTION_TYPES.requestIdReused, message: `requestId ${args.requestId} was already used for a charge with another amount; use a new requestId for a new charge`, nonRetryable: true });
+      }
+      if (!known(key) && sub.status !== 'Active' && sub.status !== 'Suspended') wrongState(`the subscription is ${sub.status}; resume it before charging`);
     },
   });
   setHandler(m.periodOutcome, (outcome) => sub.outcome(outcome));
@@ -112,6 +122,7 @@ class SubscriptionMachine {
   private readonly queue: Command[] = [];
   private readonly queued = new Set<string>();
   private readonly results = new Map<string, StoredResult>();
+  private readonly fingerprints = new Map<string, string>();
   private readonly outcomes = new Map<number, PeriodOutcome>();
   private readonly startedAt: number;
   private chargedThisRun = 0;
@@ -140,6 +151,11 @@ class SubscriptionMachine {
     return this.results.has(key) || this.queued.has(key);
   }
 
+  /** The parameters' fingerprint of a request queued or answered (undefined for ones kept before fingerprints). */
+  fingerprintOf(key: string): string | undefined {
+    return this.fingerprints.get(key) ?? this.results.get(key)?.fingerprint;
+  }
+
   snapshot(): SubscriptionState {
     return {
       subscriptionId: this.input.subscriptionId,
@@ -159,6 +175,7 @@ class SubscriptionMachine {
   async request<T>(cmd: Command): Promise<T> {
     if (!this.known(cmd.key)) {
       this.queued.add(cmd.key);
+      if (cmd.kind === 'chargeNow') this.fingerprints.set(cmd.key, cmd.fingerprint);
       this.queue.push(cmd);
     }
     await condition(() => this.results.has(cmd.key));
@@ -249,7 +266,7 @@ class SubscriptionMachine {
     }
     await this.save();
     this.queued.delete(cmd.key);
-    if (cmd.kind !== 'permission' && cmd.kind !== 'late') this.results.set(cmd.key, result);
+    if (cmd.kind !== 'permission' && cmd.kind !== 'late') this.results.set(cmd.key, cmd.kind === 'chargeNow' ? { ...result, fingerprint: cmd.fingerprint } : result);
   }
 
   private dispatch(cmd: Command): Promise<unknown> {

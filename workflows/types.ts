@@ -119,7 +119,7 @@ export interface RefundRecord {
 }
 
 export interface PendingTimer {
-  name: 'checkoutExpiry' | 'authorizationWarning' | 'authorizationExpiry' | 'poll' | 'declineRetry' | 'refundWindow';
+  name: 'checkoutExpiry' | 'authorizationWarning' | 'authorizationExpiry' | 'poll' | 'declineRetry' | 'refundWindow' | 'projectionRetry';
   firesAt: string;
 }
 
@@ -156,7 +156,18 @@ export interface BuyerSummary {
 }
 
 /** A finished request, kept so a repeated requestId returns the first result. */
-export type StoredResult = { ok: true; value: unknown } | { ok: false; code: string; message: string; details?: unknown };
+/** A command's outcome; a money request's keeps the fingerprint of its parameters (a reused requestId is refused). */
+export type StoredResult = ({ ok: true; value: unknown } | { ok: false; code: string; message: string; details?: unknown }) & { fingerprint?: string };
+
+/** The order's state as a refused request is told it (409 with the current state). */
+export interface StateDetails {
+  paymentStatus: PaymentStatus;
+  currency: string;
+  capturable: number;
+  captured: number;
+  refunded: number;
+  refundable: number;
+}
 
 /** Everything continue-as-new carries to the next run. */
 export interface CarriedState {

@@ -2,17 +2,23 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { REJECTION_TYPES, type AmazonNotificationArgs, type CancelArgs, type CaptureArgs, type CheckoutCompletedArgs, type CheckoutConfirmedArgs, type CheckoutReviewedArgs, type RefundArgs, type SetOrderStatusArgs } from './messages';
 import { CAPTURABLE_STATUSES, REFUNDABLE_STATUSES } from './state-table';
+import { isValidAmount, maxAmount } from './money';
 import type { OrderStatus, PaymentStatus } from './types';
 
 export interface ValidationView {
   paymentStatus: PaymentStatus;
+  currency: string;
   checkoutSessionId?: string;
   capturable: number;
   captured: number;
   hasOpenCharge: boolean;
   finished: boolean;
-  /** Whether a request with this key was already taken (a repeat is always accepted). */
-  known(key: string): boolean;
+  /**
+   * Whether a money request with this key was taken before: 'new'; 'same' (same parameters: answered with the first
+   * result, never acted on twice); 'reused' (same requestId, other parameters: refused, as Stripe refuses a reused
+   * idempotency key).
+   */
+  requestSeen(key: string, fingerprint: string): 'new' | 'same' | 'reused';
 }
 
 const ORDER_STATUSES: readonly OrderStatus[] = ['New', 'Backordered', 'Shipped', 'Cancelled'];
@@ -30,15 +36,59 @@ function requireText(v: unknown, name: string, max = 200): string {
   if (typeof v !== 'string' || v.trim() === '' || v.length > max) invalid(`${name} must be a non-empty string of at most ${max} characters`);
   return v;
 }
-function requireAmount(v: unknown): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) invalid('amount must be a positive integer of the currency minor unit');
+/** The one amount rule of every update (docs/invariants.md): a positive integer of minor units within Amazon's maximum. */
+function requireAmount(v: unknown, currency: string): number {
+  if (!isValidAmount(v, currency)) invalid(`amount must be a positive integer of the currency minor unit, at most ${maxAmount(currency)} ${currency}`);
   return v;
+}
+
+export const requestKey = (action: 'capture' | 'cancel' | 'refund', requestId: string): string => `${action}:${requestId}`;
+
+/** What identifies a money request's parameters: a requestId seen again with another fingerprint is refused. */
+export function requestFingerprint(action: 'capture' | 'cancel' | 'refund', args: CaptureArgs | CancelArgs | RefundArgs): string {
+  return action === 'cancel' ? JSON.stringify([action, (args as CancelArgs).reason ?? null]) : JSON.stringify([action, (args as CaptureArgs | RefundArgs).amount]);
+}
+
+/**
+ * A money request seen before: true when it is a repeat to answer with the first result, refused when its requestId
+ * came with other parameters, false when it is new.
+ */
+function repeated(view: ValidationView, action: 'capture' | 'cancel' | 'refund', args: CaptureArgs | CancelArgs | RefundArgs): boolean {
+  const seen = view.requestSeen(requestKey(action, args.requestId), requestFingerprint(action, args));
+  if (seen === 'reused') throw ApplicationFailure.create({ type: REJECTION_TYPES.requestIdReused, message: `requestId ${args.requestId} was already used for a ${action} with other parameters; use a new requestId for a new ${action}`, nonRetryable: true });
+  return seen === 'same';
+}
+
+/*
+ * What each admin action needs of the order's state: one rule per action, checked when the request arrives (the
+ * update validator) and again when the command runs (a capture queued behind a cancel finds the order Canceled).
+ * Each answers why the action is refused now, or undefined.
+ */
+export function captureRefusal(view: ValidationView): string | undefined {
+  if (view.finished) return `the order's payment is ${view.paymentStatus}; nothing more can be done`;
+  if (!CAPTURABLE_STATUSES.has(view.paymentStatus)) return `cannot capture while the payment is ${view.paymentStatus}`;
+  if (view.capturable === 0) return 'nothing is left to capture on this order';
+  return undefined;
+}
+
+export function cancelRefusal(view: ValidationView): string | undefined {
+  if (view.finished) return `the order's payment is ${view.paymentStatus}; nothing more can be done`;
+  const cancellable = view.paymentStatus === 'Authorized' || view.paymentStatus === 'AuthorizationPending' || (view.captured > 0 && view.capturable > 0);
+  return cancellable ? undefined : `cannot cancel while the payment is ${view.paymentStatus}`;
+}
+
+export function refundRefusal(view: ValidationView): string | undefined {
+  if (view.finished) return `the order's payment is ${view.paymentStatus}; nothing more can be done`;
+  if (!REFUNDABLE_STATUSES.has(view.paymentStatus) || view.captured === 0) return `cannot refund while the payment is ${view.paymentStatus}`;
+  return undefined;
+}
+
+function refuseIf(reason: string | undefined): void {
+  if (reason !== undefined) wrongState(reason);
 }
 function notFinished(view: ValidationView): void {
   if (view.finished) wrongState(`the order's payment is ${view.paymentStatus}; nothing more can be done`);
 }
-
-export const requestKey = (action: 'capture' | 'cancel' | 'refund', requestId: string): string => `${action}:${requestId}`;
 
 export function validateCheckoutReviewed(view: ValidationView, args: CheckoutReviewedArgs): void {
   if (!isObject(args)) invalid('arguments required');
@@ -50,7 +100,7 @@ export function validateCheckoutConfirmed(view: ValidationView, args: CheckoutCo
   if (!isObject(args)) invalid('arguments required');
   const url = requireText(args.checkoutResultReturnUrl, 'checkoutResultReturnUrl', 2000);
   if (!/^https?:\/\/\S+$/.test(url)) invalid('checkoutResultReturnUrl must be an http(s) URL');
-  if (args.amount !== undefined) requireAmount(args.amount);
+  if (args.amount !== undefined) requireAmount(args.amount, view.currency);
   if (view.paymentStatus !== 'CheckoutPending') wrongState(`checkout is over (payment status ${view.paymentStatus})`);
   if (view.checkoutSessionId === undefined) wrongState('no checkout session yet: send checkoutReviewed first');
 }
@@ -64,31 +114,26 @@ export function validateCheckoutCompleted(view: ValidationView, args: CheckoutCo
 
 export function validateCapture(view: ValidationView, args: CaptureArgs): void {
   if (!isObject(args)) invalid('arguments required');
-  const requestId = requireText(args.requestId, 'requestId');
-  if (view.known(requestKey('capture', requestId))) return;
-  requireAmount(args.amount);
-  notFinished(view);
-  if (!CAPTURABLE_STATUSES.has(view.paymentStatus)) wrongState(`cannot capture while the payment is ${view.paymentStatus}`);
-  if (view.capturable === 0) wrongState('nothing is left to capture on this order');
+  requireText(args.requestId, 'requestId');
+  if (repeated(view, 'capture', args)) return;
+  requireAmount(args.amount, view.currency);
+  refuseIf(captureRefusal(view));
 }
 
 export function validateCancel(view: ValidationView, args: CancelArgs): void {
   if (!isObject(args)) invalid('arguments required');
-  const requestId = requireText(args.requestId, 'requestId');
-  if (view.known(requestKey('cancel', requestId))) return;
+  requireText(args.requestId, 'requestId');
   if (args.reason !== undefined) requireText(args.reason, 'reason', 500);
-  notFinished(view);
-  const cancellable = view.paymentStatus === 'Authorized' || view.paymentStatus === 'AuthorizationPending' || (view.captured > 0 && view.capturable > 0);
-  if (!cancellable) wrongState(`cannot cancel while the payment is ${view.paymentStatus}`);
+  if (repeated(view, 'cancel', args)) return;
+  refuseIf(cancelRefusal(view));
 }
 
 export function validateRefund(view: ValidationView, args: RefundArgs): void {
   if (!isObject(args)) invalid('arguments required');
-  const requestId = requireText(args.requestId, 'requestId');
-  if (view.known(requestKey('refund', requestId))) return;
-  requireAmount(args.amount);
-  notFinished(view);
-  if (!REFUNDABLE_STATUSES.has(view.paymentStatus) || view.captured === 0) wrongState(`cannot refund while the payment is ${view.paymentStatus}`);
+  requireText(args.requestId, 'requestId');
+  if (repeated(view, 'refund', args)) return;
+  requireAmount(args.amount, view.currency);
+  refuseIf(refundRefusal(view));
 }
 
 export function validateSetOrderStatus(view: ValidationView, args: SetOrderStatusArgs): void {

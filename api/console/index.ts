@@ -40,6 +40,13 @@ function sessionOf(res: Response): ConsoleSession {
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 
+/** The requestId the page sent with an action (null when missing or malformed; `optional`: an action that needs none). */
+function consoleRequestId(body: Record<string, unknown>, optional: boolean): string | null {
+  const id = body.requestId;
+  if (typeof id === 'string' && /^[A-Za-z0-9_.:-]{1,100}$/.test(id)) return id;
+  return optional ? '' : null;
+}
+
 export function consoleRoutes(deps: { prisma: PrismaClient; options?: ConsoleOptions }): Router {
   const o = deps.options ?? {};
   const sealer = new SessionSealer(o.sessionSecret ?? loadOrCreateSessionSecret(o.dataDir));
@@ -238,7 +245,13 @@ export function consoleRoutes(deps: { prisma: PrismaClient; options?: ConsoleOpt
       return;
     }
     const b = (req.body ?? {}) as Record<string, unknown>;
-    const requestId = typeof b.requestId === 'string' && /^[A-Za-z0-9_.:-]{1,100}$/.test(b.requestId) ? b.requestId : `console-${randomBytes(9).toString('base64url')}`;
+    // The page chose the requestId for this intended action and resends it on a retry; one made up here would turn a
+    // retry into a second refund.
+    const requestId = consoleRequestId(b, action === 'status');
+    if (requestId === null) {
+      res.status(400).json({ error: { code: 'invalid_request', message: 'requestId is required (1-100 letters, digits and . _ : -)' } });
+      return;
+    }
     const payload =
       action === 'status' ? { status: b.status } : action === 'cancel' ? { requestId, ...(str(b.reason) ? { reason: str(b.reason) } : {}) } : { amount: b.amount, requestId };
     const r = await callApi(selfBaseUrl(req), sessionOf(res).key, 'POST', `/api/admin/orders/${encodeURIComponent(String(req.params.orderId))}/${action}?waitMs=${ACTION_WAIT_MS}`, payload, ACTION_WAIT_MS + 10_000);
@@ -290,7 +303,11 @@ export function consoleRoutes(deps: { prisma: PrismaClient; options?: ConsoleOpt
       return;
     }
     const b = (req.body ?? {}) as Record<string, unknown>;
-    const requestId = typeof b.requestId === 'string' && /^[A-Za-z0-9_.:-]{1,100}$/.test(b.requestId) ? b.requestId : `console-${randomBytes(9).toString('base64url')}`;
+    const requestId = consoleRequestId(b, false);
+    if (requestId === null) {
+      res.status(400).json({ error: { code: 'invalid_request', message: 'requestId is required (1-100 letters, digits and . _ : -)' } });
+      return;
+    }
     const payload =
       action === 'cancel'
         ? { requestId, ...(str(b.reason) ? { reason: str(b.reason) } : {}) }

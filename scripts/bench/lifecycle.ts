@@ -68,7 +68,7 @@ function settlePoller(s: Stack, intervalMs: number): Map<string, SettleWait> {
         const w = all.get(row.orderId);
         if (!w) continue;
         w.last = `${row.paymentStatus}, refunded ${row.refundedAmount}`;
-        if (row.paymentStatus === 'Refunded' && row.refundedAmount === w.refunded) {
+        if (row.paymentStatus === 'Refunded' && Number(row.refundedAmount) === w.refunded) {
           all.delete(row.orderId);
           w.resolve();
         }

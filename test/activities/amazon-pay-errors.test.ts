@@ -62,6 +62,8 @@ function setup() {
   const amazon = new FakeAmazon();
   const prisma = new FakePrisma();
   const acts = createActivities({ amazonPay: amazon, prisma: prisma.asPrisma(), clock: () => new Date('2026-01-01T00:00:00Z'), log: createLogger('silent', 'test') });
+  // The session order o1's buyer made (its merchantReferenceId is o1): the checkout calls below are o1's.
+  amazon.addSession('s1', { orderId: 'o1' });
   prisma.orders.set('o1', { orderId: 'o1' });
   return { amazon, prisma, acts, env: new MockActivityEnvironment() };
 }
@@ -163,7 +165,7 @@ test('idempotency keys: ≤ 32 chars of [A-Za-z0-9_-], stable for the same parts
 
 test('the pre-payment log row is written before the money-moving call and resolved after it', async () => {
   const { amazon, acts, env, prisma } = setup();
-  const sid = amazon.addSession('s1');
+  const sid = amazon.addSession('s1', { orderId: 'o1' });
   await amazon.updateCheckoutSession(sid, { paymentDetails: { paymentIntent: 'Authorize', chargeAmount: { amount: '1500', currencyCode: 'JPY' } } });
   const seen: string[] = [];
   const real = amazon.completeCheckoutSession.bind(amazon);
@@ -180,7 +182,7 @@ test('the pre-payment log row is written before the money-moving call and resolv
 
 test('amounts go to Amazon as strings in major units and come back as integers (USD cents)', async () => {
   const { amazon, acts, env } = setup();
-  const sid = amazon.addSession('s2');
+  const sid = amazon.addSession('s2', { orderId: 'o1' });
   await amazon.updateCheckoutSession(sid, { paymentDetails: { paymentIntent: 'Authorize', chargeAmount: { amount: '12.34', currencyCode: 'USD' } } });
   await env.run(acts.completeCheckoutSession, { ...completeInput, checkoutSessionId: sid, amount: 1234, currency: 'USD' });
   const charge = [...amazon.charges.values()][0];

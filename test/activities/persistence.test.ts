@@ -34,7 +34,7 @@ test('upsertOrder creates then updates the order row; appendHistory skips rows a
   const env = new MockActivityEnvironment();
   await env.run(acts.upsertOrder, projection);
   await env.run(acts.upsertOrder, { ...projection, paymentStatus: 'Authorized' as const, authorizedAmount: 1500, authorizationExpiresAt: '2026-02-01T00:00:00.000Z' });
-  expect(await db.prisma.order.findUnique({ where: { orderId: 'p-1' } })).toMatchObject({ paymentStatus: 'Authorized', authorizedAmount: 1500 });
+  expect(await db.prisma.order.findUnique({ where: { orderId: 'p-1' } })).toMatchObject({ paymentStatus: 'Authorized', authorizedAmount: BigInt(1500) });
 
   const rows: HistoryRow[] = [
     { seq: 1, at: '2026-01-01T00:00:00.000Z', kind: 'authorize', currency: 'JPY', result: 'OK', amount: 1500, amazonObjectId: 'S01-C', dedupeKey: 'order-p-1:1' },
@@ -48,14 +48,14 @@ test('upsertOrder creates then updates the order row; appendHistory skips rows a
     ['capture', 'TransactionAmountExceeded', '最高取引金額を超えています。'],
   ]);
 
-  const sid = amazon.addSession('s-p');
+  const sid = amazon.addSession('s-p', { orderId: 'p-1' });
   await amazon.updateCheckoutSession(sid, { paymentDetails: { paymentIntent: 'Authorize', chargeAmount: { amount: '1500', currencyCode: 'JPY' } } });
   const input = { orderId: 'p-1', checkoutSessionId: sid, amount: 1500, currency: 'JPY', key: { workflowId: 'order-p-1', action: 'complete', requestId: `${sid}/0` } };
   await env.run(acts.completeCheckoutSession, input);
   await env.run(acts.completeCheckoutSession, input); // a retry replays, the log row stays one
   const log = await db.prisma.prePaymentLog.findMany({ where: { orderId: 'p-1' } });
   expect(log).toHaveLength(1);
-  expect(log[0]).toMatchObject({ action: 'complete', status: 'succeeded', resultCode: 'OK', amount: 1500 });
+  expect(log[0]).toMatchObject({ action: 'complete', status: 'succeeded', resultCode: 'OK', amount: BigInt(1500) });
   expect(log[0].chargeId).toBeTruthy();
 });
 
@@ -68,6 +68,6 @@ test('saveProjection writes the order row and new history rows together, and a r
   const authorized = { ...order, paymentStatus: 'Authorized' as const, authorizedAmount: 1500 };
   await env.run(acts.saveProjection, { order: authorized, rows });
   await env.run(acts.saveProjection, { order: authorized, rows });
-  expect(await db.prisma.order.findUnique({ where: { orderId: 'p-2' } })).toMatchObject({ paymentStatus: 'Authorized', authorizedAmount: 1500 });
+  expect(await db.prisma.order.findUnique({ where: { orderId: 'p-2' } })).toMatchObject({ paymentStatus: 'Authorized', authorizedAmount: BigInt(1500) });
   expect(await db.prisma.paymentHistory.count({ where: { orderId: 'p-2' } })).toBe(1);
 });

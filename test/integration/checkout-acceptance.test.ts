@@ -42,7 +42,7 @@ describe('checkout acceptance', () => {
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('order_exists');
     const row = await s.db.prisma.order.findUnique({ where: { orderId: 'ACC-1' } });
-    expect(row?.amount).toBe(1200);
+    expect(row?.amount).toBe(1200n);
     await waitFor(() => workflowExists('ACC-1'), 10_000);
   });
 
@@ -51,7 +51,7 @@ describe('checkout acceptance', () => {
     expect(done.body.paymentStatus).toBe('Captured');
     const row = await s.db.prisma.order.findUnique({ where: { orderId: 'ACC-2' } });
     expect(row?.startRequest).toBeNull();
-    expect(row?.capturedAmount).toBe(4100);
+    expect(row?.capturedAmount).toBe(4100n);
   });
 
   it('starts a lost workflow on the next request for its order', async () => {

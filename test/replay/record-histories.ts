@@ -3,8 +3,8 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
-import type { WorkflowHandle } from '@temporalio/client';
-import { capture, refund } from '../../workflows/messages';
+import { WorkflowUpdateStage, type WorkflowHandle } from '@temporalio/client';
+import { cancel, capture, refund } from '../../workflows/messages';
 import { orderWorkflowId, periodOrderId } from '../../workflows/shared';
 import { cancelSubscription, pauseSubscription, resumeSubscription, subscriptionState } from '../../workflows/subscription-messages';
 import { eventually, subscribe } from '../workflows/support/subscription';
@@ -77,6 +77,40 @@ maybe('record: recurring checkout, subscription charging a period, pause, resume
     await save(sub.workflowId, sub);
     await save(orderWorkflowId(orderId), hh.env.client.workflow.getHandle(orderWorkflowId(orderId)));
     await save(orderWorkflowId(periodOrderId(orderId, 2)), hh.env.client.workflow.getHandle(orderWorkflowId(periodOrderId(orderId, 2))));
+  });
+});
+
+maybe('record: decide at execution (a capture queued behind a cancel is refused), a reused requestId refused', async () => {
+  const run = newRun(h as Harness);
+  await run.withWorker(async () => {
+    const handle = await run.start({ orderId: 'replay-race', settings: { paymentIntent: 'Authorize' }, timings: { refundWindowMs: 3600_000 } });
+    await checkout(handle, run.amazon);
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    run.amazon.beforeResponse = async (op) => {
+      if (op === 'cancelCharge') await held;
+    };
+    const cancelled = await handle.startUpdate(cancel, { args: [{ requestId: 'c-1' }], waitForStage: WorkflowUpdateStage.ACCEPTED });
+    const captured = await handle.startUpdate(capture, { args: [{ amount: 1_000, requestId: 'ship-1' }], waitForStage: WorkflowUpdateStage.ACCEPTED });
+    release();
+    await cancelled.result();
+    await captured.result().catch(() => undefined);
+    await handle.result();
+    await save('decide-at-execution-race', handle);
+  });
+});
+
+maybe('record: a projection the database refuses for a while (the order goes on, writes it later)', async () => {
+  const run = newRun(h as Harness);
+  run.amazon.refundsSettleImmediately = true;
+  await run.withWorker(async () => {
+    const handle = await run.start({ orderId: 'replay-projection', timings: { refundWindowMs: 3600_000 } });
+    await checkout(handle, run.amazon);
+    run.prisma.failOrderWrites = 4;
+    await handle.executeUpdate(refund, { args: [{ amount: 1_000, requestId: 'r1' }] });
+    await (h as Harness).env.sleep('2 hours');
+    await handle.result();
+    await save('projection-never-blocks', handle);
   });
 });
 

@@ -57,7 +57,7 @@ test("cancelling the rest of a recurring order's authorization leaves the subscr
   await run.withWorker(async () => {
     const orderId = 'rc-auth';
     const handle = await run.start({ orderId, amount: { amount: 5000, currency: 'JPY' }, settings: { paymentIntent: 'Authorize', recurring: true }, recurringPlan: { frequency: { unit: 'Month', value: 1 }, amount: 3000 } });
-    const checkoutSessionId = run.amazon.addSession(undefined, { recurring: true });
+    const checkoutSessionId = run.amazon.addSession(undefined, { recurring: true, orderId });
     await handle.executeUpdate(checkoutReviewed, { args: [{ checkoutSessionId }] });
     await handle.executeUpdate(checkoutConfirmed, { args: [{ checkoutResultReturnUrl: 'https://shop.example/r' }] });
     const paid = await handle.executeUpdate(checkoutCompleted, { args: [{}] });

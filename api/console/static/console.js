@@ -15,6 +15,27 @@
     return 'console-' + Array.prototype.map.call(a, function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
   }
 
+  /*
+   * One requestId per intended action: a click makes one, and it is sent again by every retry until the engine gave a
+   * definite answer (2xx or 4xx). After a network error or a 5xx the outcome is unknown, so the next click on the same
+   * action resends the same requestId: the engine answers with the first result instead of acting twice (and refuses
+   * it with request_id_reused if the amount was changed meanwhile). Kept in sessionStorage so a panel refresh or a
+   * page reload does not lose it.
+   */
+  var unsettled = {};
+  function intendedRequestId(url) {
+    var id;
+    try { id = window.sessionStorage.getItem('engine-request:' + url); } catch (e) { id = unsettled[url]; }
+    if (id) return id;
+    id = requestId();
+    try { window.sessionStorage.setItem('engine-request:' + url, id); } catch (e) { unsettled[url] = id; }
+    return id;
+  }
+  function settled(url) {
+    try { window.sessionStorage.removeItem('engine-request:' + url); } catch (e) { /* not available */ }
+    delete unsettled[url];
+  }
+
   function post(url, body) {
     return fetch(url, {
       method: 'POST',
@@ -101,17 +122,18 @@
     return Math.round(Number(value) * Math.pow(10, digits));
   }
 
-  /** Confirms, then POSTs the action with a fresh requestId while the form shows it is busy; `after` runs in any case. */
+  /** Confirms, then POSTs the action with its intended requestId while the form shows it is busy; `after` runs in any case. */
   function runAction(form, summary, url, body, onAnswer, after) {
     confirmAction(summary + '?').then(function (ok) {
       if (!ok) return;
-      body.requestId = requestId();
+      body.requestId = intendedRequestId(url);
       var button = form.querySelector('button[type="submit"]');
       button.disabled = true;
       form.setAttribute('aria-busy', 'true');
       show('busy', T.accepted);
       post(url, body)
         .then(function (res) {
+          if (res.status < 500) settled(url);
           if (res.status === 200 || res.status === 202) onAnswer(res);
           else show('error', errorText(res));
         })

@@ -4,7 +4,7 @@ import { checkoutCompleted, checkoutConfirmed, checkoutReviewed, type PaymentAct
 import type { FakeAmazon } from './fake-amazon';
 
 export async function checkout(handle: WorkflowHandle, amazon: FakeAmazon): Promise<PaymentActionResult> {
-  const checkoutSessionId = amazon.addSession();
+  const checkoutSessionId = amazon.addSession(undefined, { orderId: handle.workflowId.replace(/^order-/, '') });
   await handle.executeUpdate(checkoutReviewed, { args: [{ checkoutSessionId }] });
   await handle.executeUpdate(checkoutConfirmed, { args: [{ checkoutResultReturnUrl: 'https://shop.example/result' }] });
   return handle.executeUpdate(checkoutCompleted, { args: [{}] });

@@ -25,6 +25,8 @@ interface Session {
   pending?: boolean;
   permissionId?: string;
   chargeId?: string;
+  /** The order the session was started for (the button payload's merchantReferenceId). */
+  merchantReferenceId?: string;
   /** chargePermissionType Recurring: no amount limit. */
   recurring?: boolean;
 }
@@ -57,8 +59,9 @@ export class FakeAmazon implements AmazonPayApi {
   /** Awaited after a successful call, before its response is returned. */
   beforeResponse?: (op: Op, value: unknown) => Promise<void> | void;
 
-  addSession(id = `session-${++this.seq}`, opts: { recurring?: boolean } = {}): string {
-    this.sessions.set(id, { id, state: 'Open', recurring: opts.recurring });
+  /** A session as the buyer's click on the button made it, for `orderId` (its merchantReferenceId). */
+  addSession(id = `session-${++this.seq}`, opts: { recurring?: boolean; orderId?: string } = {}): string {
+    this.sessions.set(id, { id, state: 'Open', recurring: opts.recurring, merchantReferenceId: opts.orderId });
     return id;
   }
 
@@ -175,6 +178,7 @@ export class FakeAmazon implements AmazonPayApi {
       s.amount = payload.paymentDetails?.chargeAmount;
       s.intent = payload.paymentDetails?.paymentIntent;
       s.pending = payload.paymentDetails?.canHandlePendingAuthorization;
+      if (payload.merchantMetadata?.merchantReferenceId) s.merchantReferenceId = payload.merchantMetadata.merchantReferenceId;
       return { ...this.sessionView(s), webCheckoutDetails: { amazonPayRedirectUrl: `https://pay.example/redirect/${id}` } };
     });
   }
@@ -208,6 +212,7 @@ export class FakeAmazon implements AmazonPayApi {
       chargePermissionId: s.permissionId ?? null,
       chargeId: s.chargeId ?? null,
       buyer: { buyerId: 'buyer-1', name: 'Taro Yamada', email: 'taro@example.com' },
+      merchantMetadata: { merchantReferenceId: s.merchantReferenceId ?? null },
     };
   }
 

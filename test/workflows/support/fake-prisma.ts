@@ -9,11 +9,20 @@ export class FakePrisma {
   readonly prePayment = new Map<string, Row>();
   readonly subscriptions = new Map<string, Row>();
   readonly shopEvents = new Map<string, Row>();
+  /** amazon_object_owners: object id → owning order. */
+  readonly owners = new Map<string, string>();
   /** Operations in order, to check the pre-payment row is written before the money call. */
   readonly journal: string[] = [];
 
+  /** The next this many order-row writes fail, as a database that refuses them would. */
+  failOrderWrites = 0;
+
   readonly order = {
     upsert: async (a: { where: { orderId: string }; create: Row; update: Row }) => {
+      if (this.failOrderWrites > 0) {
+        this.failOrderWrites -= 1;
+        throw new Error('the database refused the write');
+      }
       const existing = this.orders.get(a.where.orderId);
       this.orders.set(a.where.orderId, existing ? { ...existing, ...a.update } : { ...a.create });
       return this.orders.get(a.where.orderId);
@@ -69,6 +78,23 @@ export class FakePrisma {
       return this.shopEvents.get(a.where.eventId);
     },
   };
+
+  readonly amazonObjectOwner = {
+    findUnique: async (a: { where: { objectId: string } }) => {
+      const orderId = this.owners.get(a.where.objectId);
+      return orderId === undefined ? null : { objectId: a.where.objectId, orderId };
+    },
+  };
+
+  /** The one raw statement the activities run: the ownership claim (INSERT … ON CONFLICT DO NOTHING). */
+  async $executeRaw(strings: TemplateStringsArray, ...values: unknown[]): Promise<number> {
+    const sql = strings.join('?');
+    if (!sql.includes('amazon_object_owners')) throw new Error(`FakePrisma does not run: ${sql}`);
+    const [objectId, , orderId] = values as [string, string, string];
+    if (this.owners.has(objectId)) return 0;
+    this.owners.set(objectId, orderId);
+    return 1;
+  }
 
   /** No stored settings: the defaults apply. */
   readonly setting = {

@@ -31,7 +31,7 @@ export async function subscribe(h: Harness, run: Run, input: Partial<OrderPaymen
     timings: { declineRetryBackoffMs: [60_000] },
     ...input,
   });
-  const checkoutSessionId = run.amazon.addSession(undefined, { recurring: true });
+  const checkoutSessionId = run.amazon.addSession(undefined, { recurring: true, orderId });
   await handle.executeUpdate(checkoutReviewed, { args: [{ checkoutSessionId }] });
   await handle.executeUpdate(checkoutConfirmed, { args: [{ checkoutResultReturnUrl: 'https://shop.example/result' }] });
   const paid = await handle.executeUpdate(checkoutCompleted, { args: [{}] });

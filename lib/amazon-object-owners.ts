@@ -1,0 +1,59 @@
+/**
+ * One Amazon payment pays for one order (docs/invariants.md). Every checkout session, charge permission, charge and
+ * refund belongs to exactly one order: a session is claimed by the order whose id Amazon holds as its
+ * merchantReferenceId, the objects a money call creates by the order that made the call, and every later money call
+ * checks the claim first. `amazon_object_owners`'s primary key makes a second owner impossible, whatever the code
+ * above it does.
+ */
+import type { PrismaClient } from '../prisma/generated/client';
+
+export type AmazonObjectType = 'CheckoutSession' | 'ChargePermission' | 'Charge' | 'Refund';
+
+/** The failure types (reason codes) of the ownership checks; the API answers both with 409. */
+export const OWNERSHIP_CODES = {
+  /** The checkout session was started for another order (its merchantReferenceId), or is already another order's. */
+  sessionMismatch: 'CheckoutSessionMismatch',
+  /** A charge permission, charge or refund already belongs to another order. */
+  ownedByAnotherOrder: 'AmazonObjectOwnedByAnotherOrder',
+} as const;
+
+export class OwnershipError extends Error {
+  constructor(
+    readonly code: (typeof OWNERSHIP_CODES)[keyof typeof OWNERSHIP_CODES],
+    message: string,
+  ) {
+    super(message);
+    this.name = 'OwnershipError';
+  }
+}
+
+/** What a checkout session says about the order it was started for. */
+export interface SessionReference {
+  merchantMetadata?: { merchantReferenceId?: string | null } | null;
+}
+
+/** The one check of a session read from Amazon: it was started for this order (the engine signs merchantReferenceId into the button). */
+export function assertSessionOfOrder(session: SessionReference, orderId: string): void {
+  if (session.merchantMetadata?.merchantReferenceId !== orderId) {
+    throw new OwnershipError(OWNERSHIP_CODES.sessionMismatch, `the checkout session was not started for order ${orderId}`);
+  }
+}
+
+/** The order that owns the object, or undefined when nobody has claimed it yet. */
+export async function ownerOf(prisma: PrismaClient, objectId: string): Promise<string | undefined> {
+  const row = await prisma.amazonObjectOwner.findUnique({ where: { objectId }, select: { orderId: true } });
+  return row?.orderId;
+}
+
+/**
+ * Claims the object for `orderId`, or checks that it is already `orderId`'s. Two orders claiming one object at once:
+ * the primary key lets one insert win and the other is refused. Idempotent for the owner (activity retries).
+ */
+export async function claimFor(prisma: PrismaClient, objectId: string, objectType: AmazonObjectType, orderId: string): Promise<void> {
+  await prisma.$executeRaw`INSERT INTO amazon_object_owners (object_id, object_type, order_id) VALUES (${objectId}, ${objectType}, ${orderId}) ON CONFLICT (object_id) DO NOTHING`;
+  const owner = await ownerOf(prisma, objectId);
+  if (owner !== orderId) {
+    const code = objectType === 'CheckoutSession' ? OWNERSHIP_CODES.sessionMismatch : OWNERSHIP_CODES.ownedByAnotherOrder;
+    throw new OwnershipError(code, `the ${objectType} belongs to another order, not to ${orderId}`);
+  }
+}
