@@ -38,7 +38,7 @@ import { REJECTION_TYPES } from './messages';
 import { refundLimit } from './money';
 import { CHECKOUT_SESSION_OWNERSHIP, DECIDE_AT_EXECUTION, EXPIRY_WARNING_HISTORY_ROW, LOCAL_PROJECTION_WRITE, NOTIFICATION_REFRESH, NOTIFIED_STATE_KNOWN, PROJECTION_NEVER_BLOCKS, SINGLE_PROJECTION_WRITE } from './patches';
 import { AuthorizationExpiresAtKey, CurrencyKey, OrderAmountKey, OrderIdKey, OrderStatusKey, PaymentStatusKey } from './search-attributes';
-import { cancelRefusal, captureRefusal, refundRefusal, type ValidationView } from './validators';
+import { allowedActions, cancelRefusal, captureRefusal, refundRefusal, type ValidationView } from './validators';
 import { SUBSCRIPTION_WORKFLOW_TYPE, subscriptionWorkflowId } from './shared';
 import { periodOutcome } from './subscription-messages';
 import { canTransition, FINAL_STATUSES, linkedPaymentAction } from './state-table';
@@ -283,6 +283,7 @@ export class OrderPaymentMachine {
       buyer: this.s.buyer,
       history: this.s.history.map((h) => ({ ...h })),
       pendingTimers: this.deadlines(),
+      allowedActions: allowedActions(this.view(), this.refundable()),
       lastError: this.s.lastError,
       completed: this.completed,
     };
