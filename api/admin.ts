@@ -89,6 +89,11 @@ function detailFromState(s: OrderPaymentState) {
     authorizationExpiresAt: s.authorizationExpiresAt ?? null,
     buyer: s.buyer ?? null,
     pendingTimers: s.pendingTimers,
+    allowedActions: {
+      capture: { ...s.allowedActions.capture, maxAmount: money(s.allowedActions.capture.maxAmount, c) },
+      cancel: { ...s.allowedActions.cancel, releases: money(s.allowedActions.cancel.releases, c) },
+      refund: { ...s.allowedActions.refund, maxAmount: money(s.allowedActions.refund.maxAmount, c) },
+    },
     lastError: s.lastError ?? null,
     completed: s.completed,
   };

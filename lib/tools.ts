@@ -91,7 +91,8 @@ export async function fetchTestServer(toolsDir = defaultToolsDir(), log: (msg: s
     if (readdirSync(path.join(staging, 'lib')).length === 0) throw new Error('Maven fetched no jars');
     // The SDK starts the server as `<executable> <port>`, so a small launcher stands in for the native binary.
     const launcher = path.join(staging, 'temporal-test-server');
-    writeFileSync(launcher, `#!/bin/sh\nexec java -Xss4m -cp "$(dirname "$0")/lib/*" io.temporal.testserver.TestServer "$@"\n`);
+    // A quick JVM start (C1 only, serial GC): the SDK gives the server 5 s to answer, which a busy machine can miss.
+    writeFileSync(launcher, `#!/bin/sh\nexec java -Xss4m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -cp "$(dirname "$0")/lib/*" io.temporal.testserver.TestServer "$@"\n`);
     chmodSync(launcher, 0o755);
     rmSync(dir, { recursive: true, force: true });
     renameSync(staging, dir);

@@ -38,7 +38,7 @@ import { REJECTION_TYPES } from './messages';
 import { refundLimit } from './money';
 import { CHECKOUT_SESSION_OWNERSHIP, DECIDE_AT_EXECUTION, EXPIRY_WARNING_HISTORY_ROW, LOCAL_PROJECTION_WRITE, NOTIFICATION_REFRESH, NOTIFIED_STATE_KNOWN, PROJECTION_NEVER_BLOCKS, SINGLE_PROJECTION_WRITE } from './patches';
 import { AuthorizationExpiresAtKey, CurrencyKey, OrderAmountKey, OrderIdKey, OrderStatusKey, PaymentStatusKey } from './search-attributes';
-import { cancelRefusal, captureRefusal, refundRefusal, type ValidationView } from './validators';
+import { allowedActions, cancelRefusal, captureRefusal, refundRefusal, type ValidationView } from './validators';
 import { SUBSCRIPTION_WORKFLOW_TYPE, subscriptionWorkflowId } from './shared';
 import { periodOutcome } from './subscription-messages';
 import { canTransition, FINAL_STATUSES, linkedPaymentAction } from './state-table';
@@ -113,9 +113,9 @@ export class OrderPaymentMachine {
   private unsaved: HistoryRow[] = [];
   private lastSearchAttributes = '';
   private lastProjection = '';
-  /** A projection write failed: when to write it again, and how many failed in a row. */
+  /** A projection write failed: when to write it again, and how many retries were scheduled since the last success. */
   private projectionRetryAt?: number;
-  private projectionFailures = 0;
+  private projectionRetries = 0;
   private completed = false;
   /** A command is being executed (its Amazon call may still be in flight). */
   private executing = false;
@@ -283,6 +283,7 @@ export class OrderPaymentMachine {
       buyer: this.s.buyer,
       history: this.s.history.map((h) => ({ ...h })),
       pendingTimers: this.deadlines(),
+      allowedActions: allowedActions(this.view(), this.refundable()),
       lastError: this.s.lastError,
       completed: this.completed,
     };
@@ -541,13 +542,16 @@ export class OrderPaymentMachine {
           // The command's answer and the next commands do not wait for the database: the rows are kept and written
           // with the next change or when the retry is due (docs/invariants.md).
           this.unsaved = [...rows, ...this.unsaved];
-          this.projectionRetryAt = Date.now() + PROJECTION_RETRY_BACKOFF_MS[Math.min(this.projectionFailures, PROJECTION_RETRY_BACKOFF_MS.length - 1)];
-          this.projectionFailures += 1;
-          log.error('the order projection could not be written; the order goes on and writes it again later', { orderId: this.orderId, failures: this.projectionFailures, error: err instanceof Error ? err.message : String(err) });
+          // The retry backs off per retry that failed; a failed write of a later change keeps the retry already due.
+          if (this.projectionRetryAt === undefined || Date.now() >= this.projectionRetryAt) {
+            this.projectionRetryAt = Date.now() + PROJECTION_RETRY_BACKOFF_MS[Math.min(this.projectionRetries, PROJECTION_RETRY_BACKOFF_MS.length - 1)];
+            this.projectionRetries += 1;
+          }
+          log.error('the order projection could not be written; the order goes on and writes it again later', { orderId: this.orderId, retries: this.projectionRetries, error: err instanceof Error ? err.message : String(err) });
           return;
         }
         this.projectionRetryAt = undefined;
-        this.projectionFailures = 0;
+        this.projectionRetries = 0;
       } else if (patched(LOCAL_PROJECTION_WRITE)) await localDb.saveProjection({ order, rows });
       else await db.saveProjection({ order, rows });
       this.lastProjection = projection;

@@ -1,3 +1,4 @@
+import type { AllowedActions } from './validators';
 // Domain types of the order payment workflow, shared by the workflow, its messages, the API and tests.
 
 /** SPEC §3.2 plus the states the plugin hides; the same names as prisma's PaymentStatus enum. */
@@ -144,6 +145,8 @@ export interface OrderPaymentState {
   buyer?: BuyerSummary;
   history: HistoryRow[];
   pendingTimers: PendingTimer[];
+  /** What an admin may do now (capture, cancel, refund) and with how much, by the workflow's own rules. */
+  allowedActions: AllowedActions;
   /** The last failure code met (e.g. HardDeclined), for the admin. */
   lastError?: { code: string; message?: string };
   completed: boolean;

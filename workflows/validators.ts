@@ -83,6 +83,25 @@ export function refundRefusal(view: ValidationView): string | undefined {
   return undefined;
 }
 
+/** What an admin may do to the order now, and with how much: the console's buttons and the API's detail come from here. */
+export interface AllowedActions {
+  capture: { allowed: boolean; maxAmount: number; reason?: string };
+  cancel: { allowed: boolean; releases: number; reason?: string };
+  refund: { allowed: boolean; maxAmount: number; reason?: string };
+}
+
+/** The admin actions the state allows, by the rules the validators and the running command apply (never a copy of them). */
+export function allowedActions(view: ValidationView, refundable: number): AllowedActions {
+  const captureWhy = captureRefusal(view);
+  const cancelWhy = cancelRefusal(view);
+  const refundWhy = refundRefusal(view) ?? (refundable === 0 ? 'nothing is left to refund on this order' : undefined);
+  return {
+    capture: { allowed: captureWhy === undefined, maxAmount: captureWhy === undefined ? view.capturable : 0, ...(captureWhy ? { reason: captureWhy } : {}) },
+    cancel: { allowed: cancelWhy === undefined, releases: cancelWhy === undefined ? view.capturable : 0, ...(cancelWhy ? { reason: cancelWhy } : {}) },
+    refund: { allowed: refundWhy === undefined, maxAmount: refundWhy === undefined ? refundable : 0, ...(refundWhy ? { reason: refundWhy } : {}) },
+  };
+}
+
 function refuseIf(reason: string | undefined): void {
   if (reason !== undefined) wrongState(reason);
 }

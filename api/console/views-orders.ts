@@ -61,6 +61,8 @@ export interface OrderDetail {
   authorizationExpiresAt: string | null;
   buyer: { name?: string; email?: string } | null;
   pendingTimers: { name: string; firesAt: string }[];
+  /** From the order's workflow: the buttons follow it, never a rule of the console's own. */
+  allowedActions: { capture: { allowed: boolean; maxAmount: Money }; cancel: { allowed: boolean; releases: Money }; refund: { allowed: boolean; maxAmount: Money } };
   lastError: { code?: string; message?: string } | null;
   completed: boolean;
   history: HistoryRow[];
@@ -112,7 +114,6 @@ export function orderListPage(lang: Lang, f: ListFilters, rows: OrderRow[], next
   return `<h1>${esc(t(lang, 'orders'))}</h1>${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}${filters}${table}${pager}`;
 }
 
-const REFUNDABLE = new Set(['Captured', 'RefundPending', 'Refunded', 'RefundDeclined']);
 const PENDING = new Set(['RefundPending', 'CapturePending', 'AuthorizationPending']);
 
 function amountInput(id: string, name: string, text: string, m: Money, max: Money, disabled: boolean): string {
@@ -123,18 +124,19 @@ function amountInput(id: string, name: string, text: string, m: Money, max: Mone
 
 function actions(lang: Lang, d: OrderDetail, canEdit: boolean): string {
   if (!canEdit) return `<p class="note" id="view-only">${esc(t(lang, 'viewOnly'))}</p>`;
-  const canCapture = d.paymentStatus === 'Authorized' && d.amounts.capturable.amount > 0;
-  const canCancel = d.paymentStatus === 'Authorized';
-  const canRefund = REFUNDABLE.has(d.paymentStatus) && d.amounts.refundable.amount > 0;
+  const allowed = d.allowedActions;
+  const canCapture = allowed.capture.allowed;
+  const canCancel = allowed.cancel.allowed;
+  const canRefund = allowed.refund.allowed;
   const canStatus = !d.completed && d.paymentStatus !== 'CheckoutPending';
   const dis = (ok: boolean) => (ok ? '' : ' disabled aria-disabled="true"');
   const statusOptions = Object.keys(ORDER_STATUS_LABELS)
     .map((s) => `<option value="${s}"${s === d.orderStatus ? ' selected' : ''}>${esc(label(ORDER_STATUS_LABELS, s, lang))}</option>`)
     .join('');
   return `<div class="actions" id="actions">
-<form class="action" data-action="capture" data-confirm="${esc(t(lang, 'captureAction'))}">${amountInput('capture-amount', 'amount', t(lang, 'captureAmount'), d.amount, d.amounts.capturable, !canCapture)}<button type="submit" id="capture-button"${dis(canCapture)}>${esc(t(lang, 'captureAction'))}</button></form>
+<form class="action" data-action="capture" data-confirm="${esc(t(lang, 'captureAction'))}">${amountInput('capture-amount', 'amount', t(lang, 'captureAmount'), d.amount, allowed.capture.maxAmount, !canCapture)}<button type="submit" id="capture-button"${dis(canCapture)}>${esc(t(lang, 'captureAction'))}</button></form>
 <form class="action" data-action="cancel" data-confirm="${esc(t(lang, 'cancelAction'))}"><label for="cancel-reason">${esc(t(lang, 'cancelReason'))}</label><input id="cancel-reason" name="reason" type="text" maxlength="500" placeholder="MerchantCanceled"${canCancel ? '' : ' disabled'}><button type="submit" id="cancel-button" class="danger"${dis(canCancel)}>${esc(t(lang, 'cancelAction'))}</button></form>
-<form class="action" data-action="refunds" data-confirm="${esc(t(lang, 'refundAction'))}">${amountInput('refund-amount', 'amount', t(lang, 'refundAmount'), d.amount, d.amounts.refundable, !canRefund)}<button type="submit" id="refund-button"${dis(canRefund)}>${esc(t(lang, 'refundAction'))}</button></form>
+<form class="action" data-action="refunds" data-confirm="${esc(t(lang, 'refundAction'))}">${amountInput('refund-amount', 'amount', t(lang, 'refundAmount'), d.amount, allowed.refund.maxAmount, !canRefund)}<button type="submit" id="refund-button"${dis(canRefund)}>${esc(t(lang, 'refundAction'))}</button></form>
 <form class="action" data-action="status" data-confirm="${esc(t(lang, 'statusAction'))}"><label for="order-status">${esc(t(lang, 'orderStatus'))}</label><select id="order-status" name="status"${canStatus ? '' : ' disabled'}>${statusOptions}</select><button type="submit" id="status-button"${dis(canStatus)}>${esc(t(lang, 'statusAction'))}</button></form>
 </div>`;
 }

@@ -135,10 +135,10 @@ describe('every amount is bounded', () => {
       await s.db.prisma.$executeRawUnsafe('DROP TRIGGER refuse_order_write ON orders');
     }
     // The workflow writes the projection again by itself once the database takes it.
-    await waitFor(async () => (await s.db.prisma.order.findUnique({ where: { orderId } }))?.capturedAmount === 1500n, 30_000, 250);
+    await waitFor(async () => (await s.db.prisma.order.findUnique({ where: { orderId } }))?.capturedAmount === 1500n, 90_000, 250);
     const kinds = (await s.db.prisma.paymentHistory.findMany({ where: { orderId }, orderBy: { id: 'asc' } })).map((r) => `${r.kind}:${r.result}`);
     expect(kinds.filter((k) => k === 'capture:OK')).toHaveLength(2);
-  }, 60_000);
+  }, 150_000);
 });
 
 describe('commands are decided when they run', () => {

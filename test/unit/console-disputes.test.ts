@@ -16,6 +16,7 @@ const detail: OrderDetail = {
   authorizationExpiresAt: null,
   buyer: null,
   pendingTimers: [],
+  allowedActions: { capture: { allowed: false, maxAmount: money(0) }, cancel: { allowed: false, releases: money(0) }, refund: { allowed: true, maxAmount: money(5000) } },
   lastError: null,
   completed: false,
   history: [],

@@ -85,6 +85,7 @@ test('recurring orders carry the 継続課金 badge in the list and the subscrip
     authorizationExpiresAt: null,
     buyer: null,
     pendingTimers: [],
+    allowedActions: { capture: { allowed: false, maxAmount: money(0) }, cancel: { allowed: false, releases: money(0) }, refund: { allowed: true, maxAmount: money(2980) } },
     lastError: null,
     completed: false,
     history: [],

@@ -23,6 +23,9 @@ test('a period order that reports late: suspended as unknown, then the period sh
   const run = newRun(h);
   await run.withWorker(async () => {
     const { permissionId } = await subscribe(h, run);
+    // The permission changes hands to a second subscription (the first never charges again in this test): a permission
+    // belongs to one subscription's orders only, so its owner in the database is the second one's.
+    run.prisma.owners.set(permissionId, 'late-1');
     // A second subscription on the same permission, charged on request, that waits one second for its period orders.
     const input: SubscriptionInput = {
       subscriptionId: 'late-1',

@@ -21,6 +21,20 @@ export interface Harness {
 
 let runtimeInstalled = false;
 
+/**
+ * The Java time-skipping server. The SDK gives it a fixed 5 s to answer, which a JVM on a busy machine sometimes misses:
+ * a start that timed out is tried again (a few times), any other failure is thrown at once.
+ */
+async function startTimeSkippingServer(attempts = 4): Promise<TestWorkflowEnvironment> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testServerExecutable() } });
+    } catch (err) {
+      if (attempt >= attempts || !/did not start within/.test(err instanceof Error ? err.message : String(err))) throw err;
+    }
+  }
+}
+
 export async function createHarness(): Promise<Harness> {
   if (!runtimeInstalled) {
     runtimeInstalled = true;
@@ -30,7 +44,7 @@ export async function createHarness(): Promise<Harness> {
       // Already installed in this process (the runtime is a process-wide singleton).
     }
   }
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testServerExecutable() } });
+  const env = await startTimeSkippingServer();
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
     searchAttributes: {
