@@ -9,7 +9,7 @@ import { readSimulatorCa } from '../lib/amazon-pay-client';
 import { createEngineAmazonPayClient, credentialsFromEnvironment, resolveAmazonPayConfig } from '../lib/amazon-pay-engine';
 import { checkDatabaseReachable, createPrismaClient, databaseUrl } from '../lib/database';
 import { readStoredCredentials } from '../lib/merchant-credentials';
-import { createSnsVerifier } from '../lib/sns-verify';
+import { acceptedTopicArns, createSnsVerifier } from '../lib/sns-verify';
 import { Lifecycle, describeStartupError } from '../lib/lifecycle';
 import { createLogger, type Logger } from '../lib/logger';
 import { applyMigrations } from '../lib/migrate';
@@ -29,8 +29,12 @@ export async function startApi(config: Config, log: Logger, lifecycle: Lifecycle
   lifecycle.onStop('api database', () => prisma.$disconnect());
   const merchant = resolveAmazonPayConfig(config, await readStoredCredentials(prisma));
   const simulatorCa = merchant.endpoint === 'simulator' ? readSimulatorCa(config.dataDir) : undefined;
-  const verifier = createSnsVerifier(merchant.endpoint === 'simulator' ? { extraTrustedOrigins: [`https://${merchant.simulatorAddress}`], extraOriginCa: simulatorCa } : {});
   const apiLog = log.child({ component: 'api' });
+  const topicArns = acceptedTopicArns(config.notifications.snsTopicArns, merchant);
+  // Real Amazon without a configured topic: the API runs (orders are re-read by the workflows and the reconcile),
+  // but no notification is trusted; say so once here and on every refusal.
+  if (topicArns.length === 0) apiLog.warn('AMAZON_PAY_SNS_TOPIC_ARNS is empty: every Amazon Pay notification is refused until it names the SNS topic(s) Amazon Pay publishes to');
+  const verifier = createSnsVerifier({ topicArns, ...(merchant.endpoint === 'simulator' ? { extraTrustedOrigins: [`https://${merchant.simulatorAddress}`], extraOriginCa: simulatorCa } : {}) });
   const orders = createOrdersGateway(temporal.client, config.temporal.taskQueue, prisma, apiLog);
   // Starts the workflows of orders accepted just before a crash of the process that accepted them.
   const stopSweeper = startSweeper(orders, apiLog);

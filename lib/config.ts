@@ -62,6 +62,9 @@ const optionalText = z
   .default('')
   .transform((v) => (v === '' ? undefined : v));
 
+/** An SNS topic ARN: partition, region, 12-digit account, topic name. */
+const SNS_TOPIC_ARN = /^arn:aws(-cn|-us-gov)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
+
 /** host:port, as Temporal and the SDK's overrideServiceUrl take it. */
 const hostPort = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
 
@@ -132,6 +135,13 @@ const schema = z
     SHOP_WEBHOOK_URL: optionalText.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), 'expected an http(s) URL on the shop such as https://shop.example.com/amazon-pay/events'),
     SHOP_WEBHOOK_SECRET: optionalText.refine((v) => v === undefined || v.length >= 32, 'expected at least 32 characters (value not shown)'),
 
+    // The SNS topics whose notifications the webhook accepts (the simulator's is added when it is the endpoint).
+    AMAZON_PAY_SNS_TOPIC_ARNS: z
+      .string()
+      .trim()
+      .default('')
+      .refine((v) => v === '' || v.split(',').every((a) => SNS_TOPIC_ARN.test(a.trim())), 'expected a comma-separated list of SNS topic ARNs such as arn:aws:sns:us-west-2:123456789012:AmazonPay-notifications')
+      .transform((v) => (v === '' ? [] : v.split(',').map((a) => a.trim()))),
     AMAZON_PAY_ALGORITHM: z.enum(['AMZN-PAY-RSASSA-PSS-V2', 'AMZN-PAY-RSASSA-PSS']).default('AMZN-PAY-RSASSA-PSS-V2'),
 
     // Legacy MWS (v1) credentials: accepted nowhere, rejected with a clear message when present.
@@ -209,6 +219,8 @@ export interface Config {
   /** Where recurring-charge events go (SHOP_WEBHOOK_URL), signed with SHOP_WEBHOOK_SECRET; unset: recorded only. */
   shopWebhook?: { url: string; secret: Secret };
   amazonPay: AmazonPayConfig;
+  /** Amazon Pay notifications: the SNS topics accepted (AMAZON_PAY_SNS_TOPIC_ARNS; see lib/sns-verify.ts acceptedTopicArns). */
+  notifications: { snsTopicArns: string[] };
   console: {
     /** Seals the console's session cookie; undefined: generated once and kept in DATA_DIR. */
     sessionSecret?: Secret;
@@ -315,6 +327,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     simulator: { host: e.SIMULATOR_HOST, port: e.SIMULATOR_PORT },
     ...(e.SHOP_WEBHOOK_URL !== undefined && e.SHOP_WEBHOOK_SECRET !== undefined ? { shopWebhook: { url: e.SHOP_WEBHOOK_URL, secret: new Secret(e.SHOP_WEBHOOK_SECRET) } } : {}),
+    notifications: { snsTopicArns: e.AMAZON_PAY_SNS_TOPIC_ARNS },
     console: {
       sessionSecret: e.CONSOLE_SESSION_SECRET === undefined ? undefined : new Secret(e.CONSOLE_SESSION_SECRET),
       temporalUiUrl: e.TEMPORAL_UI_URL ?? `http://127.0.0.1:${e.TEMPORAL_UI_PORT}`,
