@@ -21,10 +21,32 @@ export function principalOf(res: Response): Principal {
   return res.locals.principal as Principal;
 }
 
+const BEARER = /^Bearer\s+([A-Za-z0-9_-]{10,200})\s*$/i;
+
+/**
+ * Names the verified API key of a request (its id in `res.locals.rateLimitKeyId`) for the per-key rate limit, which
+ * runs before the route's requireRole; refuses nothing itself (requireRole answers 401/403). The key is looked up
+ * through the same cache as requireRole, so this adds no database read.
+ */
+export function identifyApiKey(prisma: PrismaClient): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const match = BEARER.exec(req.get('authorization') ?? '');
+    if (!match) {
+      next();
+      return;
+    }
+    findApiKeyCached(prisma, match[1])
+      .then((key) => {
+        if (key) res.locals.rateLimitKeyId = key.id;
+        next();
+      })
+      .catch(next);
+  };
+}
+
 export function requireRole(prisma: PrismaClient, ...allowed: Role[]): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    const header = req.get('authorization') ?? '';
-    const match = /^Bearer\s+([A-Za-z0-9_-]{10,200})\s*$/i.exec(header);
+    const match = BEARER.exec(req.get('authorization') ?? '');
     if (!match) {
       res.status(401).set('www-authenticate', 'Bearer').json(errorBody('unauthorized', 'Send an API key as "Authorization: Bearer <key>"'));
       return;

@@ -51,6 +51,8 @@ export async function startApi(config: Config, log: Logger, lifecycle: Lifecycle
     log: apiLog,
     corsOrigins: config.api.corsOrigins,
     rateLimitPerMinute: config.api.rateLimitPerMinute,
+    rateLimits: { webhook: config.api.webhookRateLimitPerMinute, admin: config.api.adminRateLimitPerMinute, consoleLoginFailures: config.api.consoleLoginMaxFailures },
+    trustProxy: config.api.trustProxy,
     credentialsFromEnvironment: credentialsFromEnvironment(config),
     console: { sessionSecret: config.console.sessionSecret?.reveal(), dataDir: config.dataDir, temporalUiUrl: config.console.temporalUiUrl, namespace: config.temporal.namespace },
     demo: { enabled: config.console.demoEnabled, keyFile: path.join(config.dataDir, 'demo-storefront-key') },
