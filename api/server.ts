@@ -20,13 +20,22 @@ import { createEngineApp } from './engine-app';
 import { createOrdersGateway, startSweeper } from './orders';
 
 /** Starts the API on config.api.host:port and registers its shutdown with `lifecycle`. */
+/** How long a stop lets requests under way finish before their connections are cut. */
+const HTTP_DRAIN_MS = 5_000;
+
+/**
+ * Starts the API on config.api.host:port and registers its shutdown with `lifecycle`. Parts stop newest first:
+ * the HTTP server (no new requests; those under way get HTTP_DRAIN_MS), the start sweeper, the Temporal client
+ * (once its calls in flight, such as an order's deferred start, have ended), the readiness probe, and the
+ * database last, since the calls before it may still write to it.
+ */
 export async function startApi(config: Config, log: Logger, lifecycle: Lifecycle): Promise<Server> {
+  const prisma = createPrismaClient(databaseUrl(config), { max: 10 });
+  lifecycle.onStop('api database', () => prisma.$disconnect());
   const temporal = await createTemporalClient(config, temporalAddress(config));
   lifecycle.onStop('temporal client', () => temporal.close());
   const readiness = createReadinessProbe(databaseUrl(config), temporal.connection);
   lifecycle.onStop('readiness probe', () => readiness.close());
-  const prisma = createPrismaClient(databaseUrl(config), { max: 10 });
-  lifecycle.onStop('api database', () => prisma.$disconnect());
   const merchant = resolveAmazonPayConfig(config, await readStoredCredentials(prisma));
   const simulatorCa = merchant.endpoint === 'simulator' ? readSimulatorCa(config.dataDir) : undefined;
   const apiLog = log.child({ component: 'api' });
@@ -64,10 +73,18 @@ export async function startApi(config: Config, log: Logger, lifecycle: Lifecycle
       reject(new Error(err.code === 'EADDRINUSE' ? `PORT: port ${config.api.port} on ${config.api.host} is already in use; choose another with PORT=<port>` : `PORT: cannot listen on ${config.api.host}:${config.api.port} (${err.message})`)),
     );
   });
-  lifecycle.onStop('api', () => new Promise<void>((resolve) => {
-    server.close(() => resolve());
+  let active = 0;
+  server.on('request', (_req, res: import('node:http').ServerResponse) => {
+    active += 1;
+    res.once('close', () => (active -= 1));
+  });
+  lifecycle.onStop('api', async () => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    for (const until = Date.now() + HTTP_DRAIN_MS; active > 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
     server.closeAllConnections();
-  }));
+    await closed;
+  });
   return server;
 }
 

@@ -12,9 +12,9 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { databaseUrl } from '../../lib/database';
 import { freePort, waitFor } from '../helpers/http';
+import { npmStartCommand } from '../helpers/npm-start';
 
 const ROOT = path.resolve(__dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 
 interface Started {
   child: ChildProcess;
@@ -23,7 +23,8 @@ interface Started {
 }
 
 function start(env: Record<string, string>): Started {
-  const child = spawn(TSX, ['scripts/start.ts'], {
+  const { command, args } = npmStartCommand();
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', NODE_OPTIONS: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
