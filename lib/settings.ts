@@ -126,7 +126,8 @@ export async function updateSettings(prisma: PrismaClient, patch: unknown, crede
     }
     if (creds?.success) await writeCredentials(tx, creds.data);
     return merged;
-  });
+    // Updates queue on the row lock (on PGlite, on the whole database): room to wait beyond Prisma's 2 s / 5 s defaults.
+  }, { maxWait: 15_000, timeout: 20_000 });
   settingsCache.delete(prisma);
   return next ?? readSettings(prisma);
 }

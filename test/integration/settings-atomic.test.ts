@@ -74,10 +74,10 @@ describe('settings updates', () => {
     for (let round = 0; round < 8; round += 1) {
       expect((await put({ ...reset, merchantStoreName: 'Before' })).status).toBe(200);
       const answers = await Promise.all(patches.map((p) => put(p)));
-      expect(answers.map((a) => a.status)).toEqual(patches.map(() => 200));
+      expect(answers.filter((a) => a.status !== 200)).toEqual([]);
       const { settings } = await read();
       for (const [k, v] of Object.entries(expected)) if (settings[k] !== v) lost.push(`round ${round}: ${k}`);
     }
     expect(lost).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 });
