@@ -78,7 +78,11 @@ export function createEngineApp(deps: EngineAppDeps): Express {
       ...((deps.demo?.enabled ?? deps.merchant.endpoint === 'simulator') ? [demoRoutes({ prisma: deps.prisma, options: deps.demo })] : []),
     ],
     trustProxy: deps.trustProxy,
-    guards: [{ path: '/api/admin', handlers: [identifyApiKey(deps.prisma), perKeyLimit('admin', limit('admin'))] }],
+    guards: [
+      { path: '/api/admin', handlers: [identifyApiKey(deps.prisma), perKeyLimit('admin', limit('admin'))] },
+      // The demo shop takes orders without a key: each visitor's address gets a budget of the checkout's size.
+      { path: '/demo', handlers: [perIpLimit('demo', limit('checkout'))] },
+    ],
     publicRoutes: [
       { path: '/api/checkouts', limiter: perIpLimit('checkout', limit('checkout')), router: checkout },
       { path: '/api/webhooks', limiter: perIpLimit('webhook', limit('webhook')), router: webhook },

@@ -9,6 +9,8 @@ import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { errorBody, requestIdOf } from './errors';
 
 export type RateLimitClass = 'checkout' | 'webhook' | 'members' | 'storefront' | 'admin';
+/** What a 429 names as the budget used up: a class, or the demo shop (its own budget, of the checkout's size). */
+export type RateLimitScope = RateLimitClass | 'demo';
 
 export interface RateLimits {
   /** Requests per minute per client IP, each class its own budget. */
@@ -49,7 +51,7 @@ export function tooManyRequests(req: Request, res: Response, scope: string, wind
 }
 
 /** A per-client-IP budget of `limit` requests a minute for one route class. */
-export function perIpLimit(scope: RateLimitClass, limit: number): RequestHandler {
+export function perIpLimit(scope: RateLimitScope, limit: number): RequestHandler {
   return rateLimit({
     windowMs: 60_000,
     limit,

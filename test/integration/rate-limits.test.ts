@@ -82,6 +82,17 @@ describe('rate limits', () => {
     expect((await call('GET', '/api/storefront/config', { key: s.keys.storefront })).status).toBe(200);
   });
 
+  it("the demo shop's pages have a budget of their own per visitor", async () => {
+    const call = await engine({ rateLimitPerMinute: 3 });
+    const page = (ip: string) => call('GET', '/demo', { headers: { 'x-forwarded-for': ip } });
+    for (let i = 0; i < 3; i += 1) expect((await page('203.0.113.9')).status).toBe(200);
+    const refused = await page('203.0.113.9');
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { error: { details: { scope: string } } }).error.details.scope).toBe('demo');
+    expect((await page('203.0.113.10')).status).toBe(200);
+    expect((await call('POST', '/api/checkouts', { key: s.keys.storefront, body: checkoutBody() })).status).toBe(201);
+  });
+
   it("one admin key's traffic does not use up another key's budget, nor do requests with bad keys", async () => {
     const call = await engine({ rateLimits: { admin: 3 } });
     const a = (await createApiKey(s.db.prisma, 'viewer', 'rate A')).key;
