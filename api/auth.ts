@@ -35,7 +35,10 @@ export function identifyApiKey(prisma: PrismaClient): RequestHandler {
       next();
       return;
     }
-    findApiKeyCached(prisma, match[1])
+    const lookup = findApiKeyCached(prisma, match[1]);
+    // requireRole reuses this lookup: an unknown key (never cached) costs one database read, not two.
+    res.locals.apiKeyLookup = { token: match[1], lookup };
+    lookup
       .then((key) => {
         if (key) res.locals.rateLimitKeyId = key.id;
         next();
@@ -51,7 +54,8 @@ export function requireRole(prisma: PrismaClient, ...allowed: Role[]): RequestHa
       res.status(401).set('www-authenticate', 'Bearer').json(errorBody('unauthorized', 'Send an API key as "Authorization: Bearer <key>"'));
       return;
     }
-    findApiKeyCached(prisma, match[1])
+    const earlier = res.locals.apiKeyLookup as { token: string; lookup: ReturnType<typeof findApiKeyCached> } | undefined;
+    (earlier?.token === match[1] ? earlier.lookup : findApiKeyCached(prisma, match[1]))
       .then((key) => {
         if (!key) {
           res.status(401).set('www-authenticate', 'Bearer error="invalid_token"').json(errorBody('unauthorized', 'The API key is unknown or revoked'));
