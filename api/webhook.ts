@@ -92,6 +92,8 @@ export function webhookRoutes(deps: WebhookDeps): Router {
         throw new ApiError(400, 'invalid_json', 'The notification body is not JSON');
       }
     }
+    // This request's log lines carry its request id, the one the answers give the sender.
+    const reqLog = (res.locals.log as Logger | undefined)?.child({ component: 'webhook' }) ?? log;
     let envelope;
     try {
       envelope = await deps.verifier.verify(body);
@@ -99,7 +101,7 @@ export function webhookRoutes(deps: WebhookDeps): Router {
       if (err instanceof SnsVerificationError) {
         // The caller is not authenticated yet: a fixed message per refusal, the reason (fetch errors included) in the log.
         const refusal = REFUSALS[err.code];
-        res.locals.log?.warn({ code: err.code, reason: err.message }, 'notification rejected');
+        reqLog.warn({ code: err.code, reason: err.message }, 'notification rejected');
         res.status(refusal.status).json(errorBody(`sns_${err.code}`, refusal.message, undefined, requestIdOf(res)));
         return;
       }
@@ -110,15 +112,15 @@ export function webhookRoutes(deps: WebhookDeps): Router {
       // Verified and from an accepted topic (the verifier's check): only then is the SubscribeURL visited.
       if (!envelope.SubscribeURL || !deps.verifier.isTrustedUrl(envelope.SubscribeURL)) throw new ApiError(400, 'sns_untrusted_subscribe_url', 'SubscribeURL is not on a trusted SNS host');
       const status = await deps.verifier.visit(envelope.SubscribeURL).catch((err: unknown) => {
-        log.warn({ topicArn: envelope.TopicArn, err: err instanceof Error ? err.message : String(err) }, 'SNS subscription confirmation failed');
+        reqLog.warn({ topicArn: envelope.TopicArn, err: err instanceof Error ? err.message : String(err) }, 'SNS subscription confirmation failed');
         return undefined;
       });
       if (status !== 200) {
-        if (status !== undefined) log.warn({ topicArn: envelope.TopicArn, status }, 'SNS subscription confirmation failed');
+        if (status !== undefined) reqLog.warn({ topicArn: envelope.TopicArn, status }, 'SNS subscription confirmation failed');
         res.status(502).json(errorBody('sns_subscription_failed', 'The subscription could not be confirmed; send the confirmation again later', undefined, requestIdOf(res)));
         return;
       }
-      log.info({ topicArn: envelope.TopicArn, status }, 'SNS subscription confirmed');
+      reqLog.info({ topicArn: envelope.TopicArn, status }, 'SNS subscription confirmed');
       res.json({ status: 'subscribed' });
       return;
     }

@@ -14,8 +14,9 @@ import { checkoutOrder, startTestStack, type TestStack } from '../helpers/stack'
 describe('SNS webhook: topics, age and answers', () => {
   let s: TestStack;
   let signingKey: string;
+  const lines: string[] = [];
   beforeAll(async () => {
-    s = await startTestStack();
+    s = await startTestStack({}, { logLines: lines });
     signingKey = readFileSync(path.join(s.dataDir, 'simulator', 'sns-signing-key.pem'), 'utf8');
   }, 120_000);
   afterAll(async () => {
@@ -82,6 +83,9 @@ describe('SNS webhook: topics, age and answers', () => {
     expect(r.status).toBe(503);
     expectGeneric(r, 'sns_certificate_unavailable');
     expect(JSON.stringify(r.body)).not.toMatch(/HTTP \d|ECONN|404|127\.0\.0\.1/);
+    // The reason is in the log, under the request id the sender was given.
+    const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'notification rejected' && l.requestId === r.body.error.requestId);
+    expect(logged).toMatchObject({ code: 'certificate_unavailable', reason: expect.stringContaining('HTTP 404') });
   });
 
   it('a genuine simulator notification still reaches its order', async () => {
