@@ -8,7 +8,7 @@ import { Router, type Request, type Response } from 'express';
 import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import type { AmazonPayConfig } from '../lib/config';
-import { credentialsInputSchema, readStoredCredentials, storeCredentials } from '../lib/merchant-credentials';
+import { readStoredCredentials } from '../lib/merchant-credentials';
 import { readSettings, settingsWarnings, updateSettings } from '../lib/settings';
 import type { Prisma, PrismaClient } from '../prisma/generated/client';
 import { amazonNotification, cancel, capture, refund, setOrderStatus } from '../workflows/messages';
@@ -282,9 +282,9 @@ export function adminRoutes(deps: AdminDeps): Router {
       if (deps.credentialsFromEnvironment) {
         throw new ApiError(409, 'credentials_from_environment', 'Amazon Pay credentials are set by the AMAZON_PAY_* variables on this server, which take precedence; change them there');
       }
-      await storeCredentials(deps.prisma, credentialsInputSchema.parse(credentials));
     }
-    const settings = Object.keys(body).length > 0 || credentials === undefined ? await updateSettings(deps.prisma, body) : await readSettings(deps.prisma);
+    // The whole body (settings and credentials) is validated before either is written, then both go in one transaction.
+    const settings = await updateSettings(deps.prisma, body, credentials);
     res.json({ settings, warnings: settingsWarnings(settings), amazonPay: await credentialsAnswer() });
   });
 

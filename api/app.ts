@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import cors from 'cors';
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import helmet from 'helmet';
+import type { TrustProxy } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import { httpDuration, registry } from '../lib/metrics';
 import type { ReadinessProbe } from '../lib/readiness';
@@ -22,12 +23,16 @@ export interface AppDeps {
   routes?: Router[];
   /** Routers reachable without an admin key, each behind its rate limiter on `path`. */
   publicRoutes?: { path: string; limiter: RequestHandler; router: Router }[];
+  /** Middleware run on `path` before every router (e.g. the admin API's per-key rate limit). */
+  guards?: { path: string; handlers: RequestHandler[] }[];
+  /** Express's `trust proxy` (TRUST_PROXY): default loopback, so a local reverse proxy's X-Forwarded-For counts. */
+  trustProxy?: TrustProxy;
 }
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', deps.trustProxy ?? 'loopback');
   app.use(helmet());
   app.use(cors({ origin: deps.corsOrigins && deps.corsOrigins.length > 0 ? deps.corsOrigins : false }));
   app.use((req, res, next) => {
@@ -53,6 +58,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
   });
+  for (const g of deps.guards ?? []) app.use(g.path, ...g.handlers);
   for (const p of deps.publicRoutes ?? []) {
     app.use(p.path, p.limiter);
     app.use(p.router);

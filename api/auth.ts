@@ -21,15 +21,41 @@ export function principalOf(res: Response): Principal {
   return res.locals.principal as Principal;
 }
 
+const BEARER = /^Bearer\s+([A-Za-z0-9_-]{10,200})\s*$/i;
+
+/**
+ * Names the verified API key of a request (its id in `res.locals.rateLimitKeyId`) for the per-key rate limit, which
+ * runs before the route's requireRole; refuses nothing itself (requireRole answers 401/403). The key is looked up
+ * through the same cache as requireRole, so this adds no database read.
+ */
+export function identifyApiKey(prisma: PrismaClient): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const match = BEARER.exec(req.get('authorization') ?? '');
+    if (!match) {
+      next();
+      return;
+    }
+    const lookup = findApiKeyCached(prisma, match[1]);
+    // requireRole reuses this lookup: an unknown key (never cached) costs one database read, not two.
+    res.locals.apiKeyLookup = { token: match[1], lookup };
+    lookup
+      .then((key) => {
+        if (key) res.locals.rateLimitKeyId = key.id;
+        next();
+      })
+      .catch(next);
+  };
+}
+
 export function requireRole(prisma: PrismaClient, ...allowed: Role[]): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    const header = req.get('authorization') ?? '';
-    const match = /^Bearer\s+([A-Za-z0-9_-]{10,200})\s*$/i.exec(header);
+    const match = BEARER.exec(req.get('authorization') ?? '');
     if (!match) {
       res.status(401).set('www-authenticate', 'Bearer').json(errorBody('unauthorized', 'Send an API key as "Authorization: Bearer <key>"'));
       return;
     }
-    findApiKeyCached(prisma, match[1])
+    const earlier = res.locals.apiKeyLookup as { token: string; lookup: ReturnType<typeof findApiKeyCached> } | undefined;
+    (earlier?.token === match[1] ? earlier.lookup : findApiKeyCached(prisma, match[1]))
       .then((key) => {
         if (!key) {
           res.status(401).set('www-authenticate', 'Bearer error="invalid_token"').json(errorBody('unauthorized', 'The API key is unknown or revoked'));

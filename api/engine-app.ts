@@ -1,14 +1,13 @@
 /**
  * The engine's full HTTP API from its dependencies: storefront checkout, member links, admin, Amazon
  * notifications, OpenAPI, health and metrics, the admin console (/admin) and the demo shop (/demo),
- * with rate limits on the public endpoints. Used by
+ * with a rate limit per route class (per client IP) and per admin API key. Used by
  * `npm start`, `npm run api` and the tests alike.
  */
 import type { Client, Connection } from '@temporalio/client';
-import type { Express, RequestHandler } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import type { Express } from 'express';
 import type { WebStoreClient } from '../lib/amazon-pay-client';
-import type { AmazonPayConfig } from '../lib/config';
+import type { AmazonPayConfig, TrustProxy } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import type { ReadinessProbe } from '../lib/readiness';
 import type { SnsVerifier } from '../lib/sns-verify';
@@ -18,13 +17,14 @@ import { createApp } from './app';
 import { checkoutRoutes } from './checkout';
 import { consoleRoutes, type ConsoleOptions } from './console';
 import { demoRoutes, type DemoOptions } from './demo';
-import { errorBody } from './errors';
+import { identifyApiKey } from './auth';
 import { openApiRoutes } from './openapi';
 import { createDeliveryTrackingStarter } from './delivery-tracking';
 import { memberRoutes } from './members';
 import { storefrontRoutes } from './storefront';
 import { createOrdersGateway, type OrdersGateway } from './orders';
 import { createSubscriptionNotifier, subscriptionRoutes } from './subscriptions';
+import { DEFAULT_RATE_LIMITS, perIpLimit, perKeyLimit, type RateLimitClass, type RateLimits } from './rate-limits';
 import { webhookRoutes } from './webhook';
 
 export interface EngineAppDeps {
@@ -39,7 +39,12 @@ export interface EngineAppDeps {
   readiness: ReadinessProbe;
   log: Logger;
   corsOrigins?: string[];
+  /** Per client IP and minute for every public class that `rateLimits` does not name (default 300). */
   rateLimitPerMinute?: number;
+  /** Budgets per route class (api/rate-limits.ts); unnamed ones: `rateLimitPerMinute`, else the defaults. */
+  rateLimits?: Partial<RateLimits>;
+  /** Express's `trust proxy` (TRUST_PROXY). */
+  trustProxy?: TrustProxy;
   /** The AMAZON_PAY_* variables hold the credentials (the settings screen cannot change them). */
   credentialsFromEnvironment?: boolean;
   /** The admin web console under /admin (always served). */
@@ -50,15 +55,8 @@ export interface EngineAppDeps {
 
 export function createEngineApp(deps: EngineAppDeps): Express {
   const orders = deps.orders ?? createOrdersGateway(deps.temporal.client, deps.taskQueue, deps.prisma, deps.log);
-  const limiter: RequestHandler = rateLimit({
-    windowMs: 60_000,
-    limit: deps.rateLimitPerMinute ?? 300,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    handler: (_req, res) => {
-      res.status(429).json(errorBody('rate_limited', 'Too many requests; slow down and retry after the time in the RateLimit header'));
-    },
-  });
+  // One budget per route class: junk at the webhook never uses up the checkouts' budget, one admin key never another's.
+  const limit = (c: RateLimitClass) => deps.rateLimits?.[c] ?? deps.rateLimitPerMinute ?? DEFAULT_RATE_LIMITS[c];
   const checkout = checkoutRoutes({ prisma: deps.prisma, orders, amazonPay: deps.amazonPay, merchant: deps.merchant });
   const webhook = webhookRoutes({ prisma: deps.prisma, orders, amazonPay: deps.amazonPay, verifier: deps.verifier, merchantId: deps.merchant.merchantId, log: deps.log, subscriptions: createSubscriptionNotifier(deps.temporal.client) });
   return createApp({
@@ -69,14 +67,27 @@ export function createEngineApp(deps: EngineAppDeps): Express {
       openApiRoutes(),
       adminRoutes({ prisma: deps.prisma, orders, merchant: deps.merchant, credentialsFromEnvironment: deps.credentialsFromEnvironment, deliveryTracking: createDeliveryTrackingStarter(deps.temporal.client, deps.taskQueue, deps.prisma) }),
       subscriptionRoutes({ prisma: deps.prisma, client: deps.temporal.client }),
-      consoleRoutes({ prisma: deps.prisma, options: deps.console }),
+      consoleRoutes({
+        prisma: deps.prisma,
+        options: {
+          ...deps.console,
+          loginMaxFailures: deps.console?.loginMaxFailures ?? deps.rateLimits?.consoleLoginFailures ?? DEFAULT_RATE_LIMITS.consoleLoginFailures,
+          loginWindowMs: deps.console?.loginWindowMs ?? deps.rateLimits?.consoleLoginWindowMs ?? DEFAULT_RATE_LIMITS.consoleLoginWindowMs,
+        },
+      }),
       ...((deps.demo?.enabled ?? deps.merchant.endpoint === 'simulator') ? [demoRoutes({ prisma: deps.prisma, options: deps.demo })] : []),
     ],
+    trustProxy: deps.trustProxy,
+    guards: [
+      { path: '/api/admin', handlers: [identifyApiKey(deps.prisma), perKeyLimit('admin', limit('admin'))] },
+      // The demo shop takes orders without a key: each visitor's address gets a budget of the checkout's size.
+      { path: '/demo', handlers: [perIpLimit('demo', limit('checkout'))] },
+    ],
     publicRoutes: [
-      { path: '/api/checkouts', limiter, router: checkout },
-      { path: '/api/webhooks', limiter, router: webhook },
-      { path: '/api/storefront', limiter, router: storefrontRoutes({ prisma: deps.prisma, merchant: deps.merchant }) },
-      { path: '/api/members', limiter, router: memberRoutes({ prisma: deps.prisma, amazonPay: deps.amazonPay, merchant: deps.merchant }) },
+      { path: '/api/checkouts', limiter: perIpLimit('checkout', limit('checkout')), router: checkout },
+      { path: '/api/webhooks', limiter: perIpLimit('webhook', limit('webhook')), router: webhook },
+      { path: '/api/storefront', limiter: perIpLimit('storefront', limit('storefront')), router: storefrontRoutes({ prisma: deps.prisma, merchant: deps.merchant }) },
+      { path: '/api/members', limiter: perIpLimit('members', limit('members')), router: memberRoutes({ prisma: deps.prisma, amazonPay: deps.amazonPay, merchant: deps.merchant }) },
     ],
   });
 }

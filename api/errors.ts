@@ -3,7 +3,7 @@
  * validation failures (zod) and body-parser errors. Codes are stable and machine-readable;
  * messages are for people.
  */
-import type { ErrorRequestHandler } from 'express';
+import type { ErrorRequestHandler, Response } from 'express';
 import { ZodError } from 'zod';
 import type { Logger } from '../lib/logger';
 
@@ -20,11 +20,18 @@ export class ApiError extends Error {
 }
 
 export interface ErrorBody {
-  error: { code: string; message: string; details?: unknown };
+  /** `requestId` is the request's X-Request-Id: what a caller quotes so the details can be found in the logs. */
+  error: { code: string; message: string; details?: unknown; requestId?: string };
 }
 
-export function errorBody(code: string, message: string, details?: unknown): ErrorBody {
-  return { error: { code, message, ...(details === undefined ? {} : { details }) } };
+export function errorBody(code: string, message: string, details?: unknown, requestId?: string): ErrorBody {
+  return { error: { code, message, ...(details === undefined ? {} : { details }), ...(requestId === undefined ? {} : { requestId }) } };
+}
+
+/** The request id api/app.ts gave this request (echoed in X-Request-Id). */
+export function requestIdOf(res: Response): string | undefined {
+  const id = res.get('x-request-id');
+  return typeof id === 'string' ? id : undefined;
 }
 
 /** Zod issues as `[{path: "amount.currency", message}]`. */
@@ -60,7 +67,9 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       res.status(415).json(errorBody('unsupported_media_type', 'The request body encoding is not supported'));
       return;
     }
+    // Unknown failures: the details go to the log only, the caller gets a fixed message and the id to quote.
     ((res.locals.log as Logger | undefined) ?? log).error({ err, method: req.method, path: req.path }, 'unhandled API error');
-    res.status(500).json(errorBody('internal_error', 'Something went wrong on our side; the request may be retried'));
+    if (res.headersSent) return;
+    res.status(500).json(errorBody('internal_error', 'Something went wrong on our side; the request may be retried', undefined, requestIdOf(res)));
   };
 }

@@ -9,7 +9,7 @@ import { readSimulatorCa } from '../lib/amazon-pay-client';
 import { createEngineAmazonPayClient, credentialsFromEnvironment, resolveAmazonPayConfig } from '../lib/amazon-pay-engine';
 import { checkDatabaseReachable, createPrismaClient, databaseUrl } from '../lib/database';
 import { readStoredCredentials } from '../lib/merchant-credentials';
-import { createSnsVerifier } from '../lib/sns-verify';
+import { acceptedTopicArns, createSnsVerifier } from '../lib/sns-verify';
 import { Lifecycle, describeStartupError } from '../lib/lifecycle';
 import { createLogger, type Logger } from '../lib/logger';
 import { applyMigrations } from '../lib/migrate';
@@ -20,17 +20,30 @@ import { createEngineApp } from './engine-app';
 import { createOrdersGateway, startSweeper } from './orders';
 
 /** Starts the API on config.api.host:port and registers its shutdown with `lifecycle`. */
+/** How long a stop lets requests under way finish before their connections are cut. */
+const HTTP_DRAIN_MS = 5_000;
+
+/**
+ * Starts the API on config.api.host:port and registers its shutdown with `lifecycle`. Parts stop newest first:
+ * the HTTP server (no new requests; those under way get HTTP_DRAIN_MS), the start sweeper, the Temporal client
+ * (once its calls in flight, such as an order's deferred start, have ended), the readiness probe, and the
+ * database last, since the calls before it may still write to it.
+ */
 export async function startApi(config: Config, log: Logger, lifecycle: Lifecycle): Promise<Server> {
+  const prisma = createPrismaClient(databaseUrl(config), { max: 10 });
+  lifecycle.onStop('api database', () => prisma.$disconnect());
   const temporal = await createTemporalClient(config, temporalAddress(config));
   lifecycle.onStop('temporal client', () => temporal.close());
   const readiness = createReadinessProbe(databaseUrl(config), temporal.connection);
   lifecycle.onStop('readiness probe', () => readiness.close());
-  const prisma = createPrismaClient(databaseUrl(config), { max: 10 });
-  lifecycle.onStop('api database', () => prisma.$disconnect());
   const merchant = resolveAmazonPayConfig(config, await readStoredCredentials(prisma));
   const simulatorCa = merchant.endpoint === 'simulator' ? readSimulatorCa(config.dataDir) : undefined;
-  const verifier = createSnsVerifier(merchant.endpoint === 'simulator' ? { extraTrustedOrigins: [`https://${merchant.simulatorAddress}`], extraOriginCa: simulatorCa } : {});
   const apiLog = log.child({ component: 'api' });
+  const topicArns = acceptedTopicArns(config.notifications.snsTopicArns, merchant);
+  // Real Amazon without a configured topic: the API runs (orders are re-read by the workflows and the reconcile),
+  // but no notification is trusted; say so once here and on every refusal.
+  if (topicArns.length === 0) apiLog.warn('AMAZON_PAY_SNS_TOPIC_ARNS is empty: every Amazon Pay notification is refused until it names the SNS topic(s) Amazon Pay publishes to');
+  const verifier = createSnsVerifier({ topicArns, ...(merchant.endpoint === 'simulator' ? { extraTrustedOrigins: [`https://${merchant.simulatorAddress}`], extraOriginCa: simulatorCa } : {}) });
   const orders = createOrdersGateway(temporal.client, config.temporal.taskQueue, prisma, apiLog);
   // Starts the workflows of orders accepted just before a crash of the process that accepted them.
   const stopSweeper = startSweeper(orders, apiLog);
@@ -47,6 +60,8 @@ export async function startApi(config: Config, log: Logger, lifecycle: Lifecycle
     log: apiLog,
     corsOrigins: config.api.corsOrigins,
     rateLimitPerMinute: config.api.rateLimitPerMinute,
+    rateLimits: { webhook: config.api.webhookRateLimitPerMinute, admin: config.api.adminRateLimitPerMinute, consoleLoginFailures: config.api.consoleLoginMaxFailures },
+    trustProxy: config.api.trustProxy,
     credentialsFromEnvironment: credentialsFromEnvironment(config),
     console: { sessionSecret: config.console.sessionSecret?.reveal(), dataDir: config.dataDir, temporalUiUrl: config.console.temporalUiUrl, namespace: config.temporal.namespace },
     demo: { enabled: config.console.demoEnabled, keyFile: path.join(config.dataDir, 'demo-storefront-key') },
@@ -58,10 +73,18 @@ export async function startApi(config: Config, log: Logger, lifecycle: Lifecycle
       reject(new Error(err.code === 'EADDRINUSE' ? `PORT: port ${config.api.port} on ${config.api.host} is already in use; choose another with PORT=<port>` : `PORT: cannot listen on ${config.api.host}:${config.api.port} (${err.message})`)),
     );
   });
-  lifecycle.onStop('api', () => new Promise<void>((resolve) => {
-    server.close(() => resolve());
+  let active = 0;
+  server.on('request', (_req, res: import('node:http').ServerResponse) => {
+    active += 1;
+    res.once('close', () => (active -= 1));
+  });
+  lifecycle.onStop('api', async () => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    for (const until = Date.now() + HTTP_DRAIN_MS; active > 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
     server.closeAllConnections();
-  }));
+    await closed;
+  });
   return server;
 }
 

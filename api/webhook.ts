@@ -6,16 +6,15 @@
  * notification ids are deduplicated here and in the workflow, which re-reads state anyway.
  * CHARGEBACK notifications are stored as disputes on the order (api/disputes.ts).
  */
-import https from 'node:https';
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { WebStoreClient } from '../lib/amazon-pay-client';
 import type { Logger } from '../lib/logger';
-import { SnsVerificationError, type SnsVerifier } from '../lib/sns-verify';
+import { SnsVerificationError, type SnsRefusal, type SnsVerifier } from '../lib/sns-verify';
 import type { PrismaClient } from '../prisma/generated/client';
 import { amazonNotification } from '../workflows/messages';
 import { recordDispute } from './disputes';
-import { ApiError, errorBody } from './errors';
+import { ApiError, errorBody, requestIdOf } from './errors';
 import type { OrdersGateway } from './orders';
 import type { SubscriptionNotifier } from './subscriptions';
 
@@ -47,16 +46,15 @@ interface AmazonObject {
   statusDetails?: { state?: string | null } | null;
 }
 
-function visit(url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = https.get(url, { timeout: 5_000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-  });
-}
+/** What an unauthenticated sender is told for each refusal (the reason itself is logged). */
+const REFUSALS: Record<SnsRefusal, { status: number; message: string }> = {
+  malformed: { status: 400, message: 'The body is not a valid SNS message' },
+  topic_not_allowed: { status: 403, message: 'Messages from this topic are not accepted' },
+  stale_message: { status: 403, message: 'The message is too old, or dated in the future' },
+  untrusted_certificate: { status: 403, message: 'The signing certificate is not trusted' },
+  invalid_signature: { status: 403, message: 'The SNS signature does not verify' },
+  certificate_unavailable: { status: 503, message: 'The signing certificate could not be read; deliver again later' },
+};
 
 export function webhookRoutes(deps: WebhookDeps): Router {
   const router = Router();
@@ -94,23 +92,35 @@ export function webhookRoutes(deps: WebhookDeps): Router {
         throw new ApiError(400, 'invalid_json', 'The notification body is not JSON');
       }
     }
+    // This request's log lines carry its request id, the one the answers give the sender.
+    const reqLog = (res.locals.log as Logger | undefined)?.child({ component: 'webhook' }) ?? log;
     let envelope;
     try {
       envelope = await deps.verifier.verify(body);
     } catch (err) {
       if (err instanceof SnsVerificationError) {
-        log.warn({ code: err.code, reason: err.message }, 'notification rejected');
-        const status = err.code === 'certificate_unavailable' ? 503 : err.code === 'malformed' ? 400 : 403;
-        res.status(status).json(errorBody(`sns_${err.code}`, err.message));
+        // The caller is not authenticated yet: a fixed message per refusal, the reason (fetch errors included) in the log.
+        const refusal = REFUSALS[err.code];
+        reqLog.warn({ code: err.code, reason: err.message }, 'notification rejected');
+        res.status(refusal.status).json(errorBody(`sns_${err.code}`, refusal.message, undefined, requestIdOf(res)));
         return;
       }
       throw err;
     }
 
     if (envelope.Type === 'SubscriptionConfirmation') {
+      // Verified and from an accepted topic (the verifier's check): only then is the SubscribeURL visited.
       if (!envelope.SubscribeURL || !deps.verifier.isTrustedUrl(envelope.SubscribeURL)) throw new ApiError(400, 'sns_untrusted_subscribe_url', 'SubscribeURL is not on a trusted SNS host');
-      const status = await visit(envelope.SubscribeURL);
-      log.info({ topicArn: envelope.TopicArn, status }, 'SNS subscription confirmed');
+      const status = await deps.verifier.visit(envelope.SubscribeURL).catch((err: unknown) => {
+        reqLog.warn({ topicArn: envelope.TopicArn, err: err instanceof Error ? err.message : String(err) }, 'SNS subscription confirmation failed');
+        return undefined;
+      });
+      if (status !== 200) {
+        if (status !== undefined) reqLog.warn({ topicArn: envelope.TopicArn, status }, 'SNS subscription confirmation failed');
+        res.status(502).json(errorBody('sns_subscription_failed', 'The subscription could not be confirmed; send the confirmation again later', undefined, requestIdOf(res)));
+        return;
+      }
+      reqLog.info({ topicArn: envelope.TopicArn, status }, 'SNS subscription confirmed');
       res.json({ status: 'subscribed' });
       return;
     }

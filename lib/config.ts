@@ -5,6 +5,7 @@
  */
 import { createPrivateKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -62,6 +63,32 @@ const optionalText = z
   .default('')
   .transform((v) => (v === '' ? undefined : v));
 
+/** What Express's `trust proxy` is set to: trust no proxy, the nearest `n` hops, or the listed addresses / subnets. */
+export type TrustProxy = false | number | string[];
+
+const TRUST_PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** TRUST_PROXY: `false`, a hop count, or a comma-separated list of IPs, CIDRs and loopback/linklocal/uniquelocal. */
+export function parseTrustProxy(raw: string): { value: TrustProxy } | string {
+  const v = raw.trim().toLowerCase();
+  const expected = 'expected false, a hop count (1-10), or a comma-separated list of proxy addresses / CIDRs (loopback, linklocal, uniquelocal allowed)';
+  if (v === 'false' || v === '0' || v === 'none') return { value: false };
+  if (v === 'true') return `${expected}; true would trust any X-Forwarded-For a client sends`;
+  if (/^\d+$/.test(v)) return Number(v) >= 1 && Number(v) <= 10 ? { value: Number(v) } : expected;
+  const entries = v.split(',').map((e) => e.trim());
+  for (const e of entries) {
+    if (TRUST_PROXY_NAMES.has(e)) continue;
+    const [ip, prefix, ...rest] = e.split('/');
+    const family = isIP(ip);
+    if (family === 0 || rest.length > 0) return expected;
+    if (prefix !== undefined && !(/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128))) return expected;
+  }
+  return { value: entries };
+}
+
+/** An SNS topic ARN: partition, region, 12-digit account, topic name. */
+const SNS_TOPIC_ARN = /^arn:aws(-cn|-us-gov)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
+
 /** host:port, as Temporal and the SDK's overrideServiceUrl take it. */
 const hostPort = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
 
@@ -79,6 +106,21 @@ const schema = z
       .refine((v) => v === '' || v.split(',').every((o) => /^https?:\/\/[^\s/]+$/.test(o.trim())), 'expected a comma-separated list of origins such as https://shop.example.com')
       .transform((v) => (v === '' ? [] : v.split(',').map((o) => o.trim()))),
     RATE_LIMIT_PER_MINUTE: positiveInt(300, 1_000_000),
+    RATE_LIMIT_WEBHOOK_PER_MINUTE: positiveInt(600, 1_000_000),
+    RATE_LIMIT_ADMIN_PER_MINUTE: positiveInt(600, 1_000_000),
+    CONSOLE_LOGIN_MAX_FAILURES: positiveInt(10, 10_000),
+    TRUST_PROXY: z
+      .string()
+      .trim()
+      .default('loopback')
+      .transform((v, ctx) => {
+        const parsed = parseTrustProxy(v);
+        if (typeof parsed === 'string') {
+          ctx.addIssue({ code: 'custom', message: parsed });
+          return z.NEVER;
+        }
+        return parsed.value;
+      }),
     PUBLIC_URL: optionalText.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), 'expected an http(s) URL'),
 
     DATABASE_URL: optionalText.refine(
@@ -132,6 +174,13 @@ const schema = z
     SHOP_WEBHOOK_URL: optionalText.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), 'expected an http(s) URL on the shop such as https://shop.example.com/amazon-pay/events'),
     SHOP_WEBHOOK_SECRET: optionalText.refine((v) => v === undefined || v.length >= 32, 'expected at least 32 characters (value not shown)'),
 
+    // The SNS topics whose notifications the webhook accepts (the simulator's is added when it is the endpoint).
+    AMAZON_PAY_SNS_TOPIC_ARNS: z
+      .string()
+      .trim()
+      .default('')
+      .refine((v) => v === '' || v.split(',').every((a) => SNS_TOPIC_ARN.test(a.trim())), 'expected a comma-separated list of SNS topic ARNs such as arn:aws:sns:us-west-2:123456789012:AmazonPay-notifications')
+      .transform((v) => (v === '' ? [] : v.split(',').map((a) => a.trim()))),
     AMAZON_PAY_ALGORITHM: z.enum(['AMZN-PAY-RSASSA-PSS-V2', 'AMZN-PAY-RSASSA-PSS']).default('AMZN-PAY-RSASSA-PSS-V2'),
 
     // Legacy MWS (v1) credentials: accepted nowhere, rejected with a clear message when present.
@@ -182,7 +231,22 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   dataDir: string;
   toolsDir?: string;
-  api: { host: string; port: number; publicUrl: string; corsOrigins: string[]; rateLimitPerMinute: number };
+  api: {
+    host: string;
+    port: number;
+    publicUrl: string;
+    corsOrigins: string[];
+    /** Per client IP and minute, each of checkout, members and storefront config its own budget. */
+    rateLimitPerMinute: number;
+    /** Per client IP and minute on the Amazon Pay webhook. */
+    webhookRateLimitPerMinute: number;
+    /** Per API key and minute on /api/admin. */
+    adminRateLimitPerMinute: number;
+    /** Failed console sign-ins per client IP in 15 minutes before the console refuses sign-ins from it. */
+    consoleLoginMaxFailures: number;
+    /** Express's `trust proxy`: whose X-Forwarded-For names the client (the rate limits count per client IP). */
+    trustProxy: TrustProxy;
+  };
   database: { url?: Secret; pglitePort: number };
   temporal: {
     /** Undefined: start the bundled dev server on `port`. */
@@ -209,6 +273,8 @@ export interface Config {
   /** Where recurring-charge events go (SHOP_WEBHOOK_URL), signed with SHOP_WEBHOOK_SECRET; unset: recorded only. */
   shopWebhook?: { url: string; secret: Secret };
   amazonPay: AmazonPayConfig;
+  /** Amazon Pay notifications: the SNS topics accepted (AMAZON_PAY_SNS_TOPIC_ARNS; see lib/sns-verify.ts acceptedTopicArns). */
+  notifications: { snsTopicArns: string[] };
   console: {
     /** Seals the console's session cookie; undefined: generated once and kept in DATA_DIR. */
     sessionSecret?: Secret;
@@ -293,6 +359,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       publicUrl: e.PUBLIC_URL ?? `http://${e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST}:${e.PORT}`,
       corsOrigins: e.CORS_ORIGINS,
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      webhookRateLimitPerMinute: e.RATE_LIMIT_WEBHOOK_PER_MINUTE,
+      adminRateLimitPerMinute: e.RATE_LIMIT_ADMIN_PER_MINUTE,
+      consoleLoginMaxFailures: e.CONSOLE_LOGIN_MAX_FAILURES,
+      trustProxy: e.TRUST_PROXY,
     },
     database: { url: e.DATABASE_URL === undefined ? undefined : new Secret(e.DATABASE_URL), pglitePort: e.PGLITE_PORT },
     temporal: {
@@ -315,6 +385,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     simulator: { host: e.SIMULATOR_HOST, port: e.SIMULATOR_PORT },
     ...(e.SHOP_WEBHOOK_URL !== undefined && e.SHOP_WEBHOOK_SECRET !== undefined ? { shopWebhook: { url: e.SHOP_WEBHOOK_URL, secret: new Secret(e.SHOP_WEBHOOK_SECRET) } } : {}),
+    notifications: { snsTopicArns: e.AMAZON_PAY_SNS_TOPIC_ARNS },
     console: {
       sessionSecret: e.CONSOLE_SESSION_SECRET === undefined ? undefined : new Secret(e.CONSOLE_SESSION_SECRET),
       temporalUiUrl: e.TEMPORAL_UI_URL ?? `http://127.0.0.1:${e.TEMPORAL_UI_PORT}`,

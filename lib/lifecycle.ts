@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { ConnectionOptions } from '@temporalio/client';
 import type { Logger } from './logger';
 
 export class Lifecycle {
@@ -83,4 +84,63 @@ function isAlive(pid: number): boolean {
 export function describeStartupError(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
+}
+
+type GrpcInterceptor = NonNullable<ConnectionOptions['interceptors']>[number];
+
+/**
+ * Counts a gRPC connection's calls from start to final status, retries included, so a connection is closed only
+ * once nothing uses it. Closing a Temporal client connection while a call waits in the SDK's retry back-off makes
+ * the retry's timer throw "Channel has been shut down" outside any promise (an uncaught exception), which is what
+ * Ctrl-C under load used to end with. Put {@link interceptor} first (outermost) in the connection's interceptors.
+ */
+export class InflightCalls {
+  private count = 0;
+  private waiters: (() => void)[] = [];
+
+  get size(): number {
+    return this.count;
+  }
+
+  interceptor(): GrpcInterceptor {
+    return (options, nextCall) => {
+      const call = nextCall(options);
+      const start = call.start.bind(call);
+      call.start = (metadata, listener) => {
+        this.count += 1;
+        let done = false;
+        const inner = (listener ?? {}) as { onReceiveMetadata?: (m: unknown) => void; onReceiveMessage?: (m: unknown) => void; onReceiveStatus?: (s: unknown) => void };
+        start(metadata, {
+          onReceiveMetadata: (m) => inner.onReceiveMetadata?.(m),
+          onReceiveMessage: (m) => inner.onReceiveMessage?.(m),
+          onReceiveStatus: (status) => {
+            if (!done) {
+              done = true;
+              this.count -= 1;
+              if (this.count === 0) for (const w of this.waiters.splice(0)) w();
+            }
+            inner.onReceiveStatus?.(status);
+          },
+        });
+      };
+      // nextCall's call is the InterceptingCall grpc-js made; its start is the only thing changed.
+      return call as ReturnType<GrpcInterceptor>;
+    };
+  }
+
+  /** Resolves true once no call is in flight, false if some still are after `timeoutMs`. */
+  drained(timeoutMs: number): Promise<boolean> {
+    if (this.count === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== done);
+        resolve(false);
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.waiters.push(done);
+    });
+  }
 }

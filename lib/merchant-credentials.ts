@@ -48,7 +48,11 @@ export async function readStoredCredentials(prisma: PrismaClient): Promise<Store
   return { ...ids, privateKey: new Secret(privateKeyPem), updatedAt: row.updatedAt };
 }
 
-export async function storeCredentials(prisma: PrismaClient, input: CredentialsInput): Promise<void> {
+/** A Prisma client or the transaction client `prisma.$transaction` hands its callback. */
+type Db = Pick<PrismaClient, 'setting'>;
+
+/** Stores validated credentials; lib/settings.ts calls it inside the settings update's transaction. */
+export async function writeCredentials(db: Db, input: CredentialsInput): Promise<void> {
   const value = { merchantId: input.merchantId, storeId: input.storeId, publicKeyId: input.publicKeyId, privateKeyPem: input.privateKey };
-  await prisma.setting.upsert({ where: { key: KEY }, create: { key: KEY, value }, update: { value } });
+  await db.setting.upsert({ where: { key: KEY }, create: { key: KEY, value }, update: { value } });
 }

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { PrismaClient } from '../prisma/generated/client';
+import { credentialsInputSchema, writeCredentials } from './merchant-credentials';
 
 export const paymentIntentSchema = z.enum(['Authorize', 'AuthorizeWithCapture']);
 
@@ -83,14 +84,50 @@ export function readSettingsCached(prisma: PrismaClient, now = Date.now()): Prom
   return value;
 }
 
-/** Validates a partial update, merges it over the current settings and stores the result. */
-export async function updateSettings(prisma: PrismaClient, patch: unknown): Promise<ShopSettings> {
+/**
+ * Checks a partial update on its own, before anything is written: every field is valid by itself (no rule spans
+ * fields), so a patch valid over the defaults is valid over any stored settings. Throws a ZodError listing the problems.
+ */
+export function checkSettingsPatch(patch: unknown): Record<string, unknown> {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
     throw new z.ZodError([{ code: 'custom', path: [], message: 'expected an object of settings', input: patch }]);
   }
-  const current = await readSettings(prisma);
-  const next = shopSettingsSchema.parse({ ...current, ...patch });
-  await prisma.setting.upsert({ where: { key: KEY }, create: { key: KEY, value: next }, update: { value: next } });
+  shopSettingsSchema.parse({ ...DEFAULT_SETTINGS, ...patch });
+  return { ...(patch as Record<string, unknown>) };
+}
+
+/**
+ * Validates a partial update (and, when given, the credentials entered with it: see lib/merchant-credentials.ts),
+ * then writes both in one transaction. The settings row is locked (`SELECT … FOR UPDATE`) while the update merges
+ * over it, so concurrent partial updates of different fields all survive; a refused body changes nothing.
+ */
+export async function updateSettings(prisma: PrismaClient, patch: unknown, credentials?: unknown): Promise<ShopSettings> {
+  const issues: z.core.$ZodIssue[] = [];
+  let checked: Record<string, unknown> = {};
+  try {
+    checked = checkSettingsPatch(patch);
+  } catch (err) {
+    if (!(err instanceof z.ZodError)) throw err;
+    issues.push(...err.issues);
+  }
+  const creds = credentials === undefined ? undefined : credentialsInputSchema.safeParse(credentials);
+  if (creds && !creds.success) issues.push(...creds.error.issues.map((i) => ({ ...i, path: ['amazonPay', ...i.path] })));
+  if (issues.length > 0) throw new z.ZodError(issues);
+
+  const next = await prisma.$transaction(async (tx) => {
+    let merged: ShopSettings | undefined;
+    if (Object.keys(checked).length > 0 || !creds) {
+      // The row exists before it is locked (two first updates would otherwise both insert), then the lock serialises writers.
+      await tx.$executeRaw`INSERT INTO settings (key, value, updated_at) VALUES (${KEY}, '{}'::jsonb, now()) ON CONFLICT (key) DO NOTHING`;
+      const rows = await tx.$queryRaw<{ value: unknown }[]>`SELECT value FROM settings WHERE key = ${KEY} FOR UPDATE`;
+      const stored = shopSettingsSchema.safeParse(rows[0]?.value);
+      merged = shopSettingsSchema.parse({ ...(stored.success ? stored.data : DEFAULT_SETTINGS), ...checked });
+      await tx.setting.update({ where: { key: KEY }, data: { value: merged } });
+    }
+    if (creds?.success) await writeCredentials(tx, creds.data);
+    return merged;
+    // Updates queue on the row lock (on PGlite, on the whole database): room to wait beyond Prisma's 2 s / 5 s defaults.
+  }, { maxWait: 15_000, timeout: 20_000 });
   settingsCache.delete(prisma);
-  return next;
+  return next ?? readSettings(prisma);
 }

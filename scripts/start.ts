@@ -43,7 +43,10 @@ async function run(): Promise<void> {
       step(`starting embedded PostgreSQL (PGlite) in ${config.dataDir}/pglite`);
       const pg = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.database.pglitePort });
       lifecycle.onStop('embedded postgres', () => pg.stop());
-      urls['PostgreSQL (embedded)'] = pg.url;
+      // The password stays in its file (mode 0600): the banner is often pasted into chats and tickets.
+      const shown = new URL(pg.url);
+      shown.password = '<DATA_DIR/pglite-password>';
+      urls['PostgreSQL (embedded)'] = decodeURIComponent(shown.toString());
     }
     const applied = await applyMigrations(databaseUrl(config), step);
     step(applied.length > 0 ? `applied ${applied.length} migration(s)` : 'database schema is up to date');

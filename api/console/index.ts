@@ -12,10 +12,14 @@ import { subscriptionDetailPage, subscriptionListPage, subscriptionPanel, type S
 import { errorPage, loginPage, recoveryPage, settingsPage, type RecoveryEntry, type SettingsView } from './views-pages';
 import { randomBytes } from 'node:crypto';
 import { settingsPatchFromForm } from './settings-form';
+import { DEFAULT_RATE_LIMITS, loginFailureLimit } from '../rate-limits';
 
 export interface ConsoleOptions {
   /** CONSOLE_SESSION_SECRET; when absent one is generated (and kept in dataDir when given). */
   sessionSecret?: string;
+  /** Failed sign-ins per client IP within `loginWindowMs` before sign-in is refused from it (default 10 in 15 minutes). */
+  loginMaxFailures?: number;
+  loginWindowMs?: number;
   dataDir?: string;
   /** Temporal UI base URL, e.g. http://127.0.0.1:8233. */
   temporalUiUrl?: string;
@@ -135,7 +139,22 @@ export function consoleRoutes(deps: { prisma: PrismaClient; options?: ConsoleOpt
     html(req, res, 200, t(langOf(req), 'signIn'), loginPage(langOf(req), csrf));
   });
 
-  router.post('/admin/login', async (req, res) => {
+  // Sign-in guesses are throttled per client IP: failures count, a successful sign-in does not. API keys are long random
+  // secrets, so there is no per-account lockout (which would only let anyone lock an admin out).
+  const loginThrottle = loginFailureLimit(o.loginMaxFailures ?? DEFAULT_RATE_LIMITS.consoleLoginFailures, o.loginWindowMs ?? DEFAULT_RATE_LIMITS.consoleLoginWindowMs, (req, res, seconds) => {
+    const lang = langOf(req);
+    const minutes = Math.ceil(seconds / 60);
+    const message = lang === 'en' ? `Too many failed sign-ins from this address; try again in ${minutes} min.` : `サインインの失敗が多すぎます。${minutes} 分後にもう一度お試しください。`;
+    if (wantsJson(req)) {
+      res.status(429).json({ error: { code: 'rate_limited', message, details: { scope: 'console-login', retryAfterSeconds: seconds } } });
+      return;
+    }
+    const csrf = randomBytes(16).toString('base64url');
+    setCookie(req, res, LOGIN_CSRF_COOKIE, csrf, { httpOnly: true, maxAgeMs: 3600_000 });
+    html(req, res, 429, t(lang, 'signIn'), loginPage(lang, csrf, message));
+  });
+
+  router.post('/admin/login', loginThrottle, async (req, res) => {
     const lang = langOf(req);
     const body = (req.body ?? {}) as Record<string, unknown>;
     const expected = readCookie(req, LOGIN_CSRF_COOKIE);

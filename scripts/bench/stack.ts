@@ -9,7 +9,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createApiKey } from '../../lib/api-keys';
 import { createAmazonPayClient, type WebStoreClient } from '../../lib/amazon-pay-client';
 import { Secret } from '../../lib/config';
-import { createPrismaClient, type PrismaClient } from '../../lib/database';
+import { createPrismaClient, databaseUrl, type PrismaClient } from '../../lib/database';
 import { applyMigrations } from '../../lib/migrate';
 import { DEV_SERVER_SQLITE_ARGS } from '../../lib/temporal';
 import { testDevServerExecutable } from '../../lib/tools';
@@ -77,7 +77,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const pgPort = await freePort();
     pg = new ChildPart('pglite', REPO, 'scripts/bench/pglite-server.ts', { DATA_DIR: dataDir, PGLITE_PORT: String(pgPort) }, logDir, (l) => l.includes('"database ready"'));
     await pg.start();
-    dbUrl = `postgresql://postgres:postgres@127.0.0.1:${pgPort}/postgres?sslmode=disable`;
+    dbUrl = databaseUrl({ dataDir, database: { pglitePort: pgPort } });
   }
   await applyMigrations(dbUrl, () => undefined);
   const prisma = createPrismaClient(dbUrl, { max: 4 });

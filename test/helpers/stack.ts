@@ -17,7 +17,7 @@ import { createAmazonPayClient, type WebStoreClient } from '../../lib/amazon-pay
 import { Secret, type AmazonPayConfig } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 import { createReadinessProbe } from '../../lib/readiness';
-import { createSnsVerifier } from '../../lib/sns-verify';
+import { acceptedTopicArns, createSnsVerifier } from '../../lib/sns-verify';
 import { testDevServerExecutable } from '../../lib/tools';
 import { loadOrCreateDevMerchant, registerMerchant, simRequest, type DevMerchant } from '../../simulator/dev-merchant';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/index';
@@ -103,7 +103,7 @@ export async function startTestStack(simOptions: Partial<SimulatorOptions> = {},
     taskQueue,
     amazonPay,
     merchant: merchantConfig,
-    verifier: createSnsVerifier({ extraTrustedOrigins: [sim.baseUrl], extraOriginCa: sim.caCertPem }),
+    verifier: createSnsVerifier({ extraTrustedOrigins: [sim.baseUrl], extraOriginCa: sim.caCertPem, topicArns: acceptedTopicArns([], merchantConfig) }),
     readiness,
     log,
     rateLimitPerMinute: 10_000,

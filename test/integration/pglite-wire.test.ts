@@ -19,19 +19,43 @@ const bind = () => msg('B', Buffer.concat([cstr(''), cstr(''), Buffer.from([0, 0
 const execute = () => msg('E', Buffer.concat([cstr(''), Buffer.from([0, 0, 0, 0])]));
 const sync = () => msg('S', Buffer.alloc(0));
 
-/** A raw connection that has done the startup handshake and collects the text of DataRows. */
-async function rawConnection(port: number): Promise<{ socket: net.Socket; rows: string[]; ready: () => Promise<void> }> {
-  const socket = net.connect({ host: '127.0.0.1', port });
+/** node-postgres's own SCRAM-SHA-256 client steps, so the raw connection authenticates like `pg` does. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const sasl = require('pg/lib/crypto/sasl') as {
+  startSession(mechanisms: string[]): { mechanism: string; response: string };
+  continueSession(session: object, password: string, serverData: string): Promise<void>;
+  finalizeSession(session: object, serverData: string): void;
+};
+
+/** A raw connection that has done the startup handshake (SCRAM with the URL's password) and collects the text of DataRows. */
+async function rawConnection(url: string): Promise<{ socket: net.Socket; rows: string[]; ready: () => Promise<void> }> {
+  const { port, password } = new URL(url);
+  const socket = net.connect({ host: '127.0.0.1', port: Number(port) });
   await new Promise((r) => socket.once('connect', r));
   const rows: string[] = [];
   let buffer = Buffer.alloc(0);
   let readyCount = 0;
+  let session: { mechanism: string; response: string } | undefined;
   socket.on('data', (chunk: Buffer) => {
     buffer = Buffer.concat([buffer, chunk]);
     while (buffer.length >= 5 && buffer.length >= 1 + buffer.readInt32BE(1)) {
       const len = 1 + buffer.readInt32BE(1);
       const m = buffer.subarray(0, len);
       buffer = buffer.subarray(len);
+      if (m[0] === 0x52) {
+        // Authentication: SASL (10), SASLContinue (11), SASLFinal (12), Ok (0).
+        const code = m.readInt32BE(5);
+        const data = m.subarray(9).toString();
+        if (code === 10) {
+          session = sasl.startSession(['SCRAM-SHA-256']);
+          const size = Buffer.alloc(4);
+          size.writeInt32BE(Buffer.byteLength(session.response), 0);
+          socket.write(msg('p', Buffer.concat([cstr(session.mechanism), size, Buffer.from(session.response)])));
+        } else if (code === 11) {
+          const s = session!;
+          void sasl.continueSession(s, decodeURIComponent(password), data).then(() => socket.write(msg('p', Buffer.from(s.response))));
+        } else if (code === 12) sasl.finalizeSession(session!, data);
+      }
       if (m[0] === 0x44) rows.push(m.subarray(11, 11 + m.readInt32BE(7)).toString()); // DataRow, first column
       if (m[0] === 0x5a) readyCount += 1; // ReadyForQuery
     }
@@ -53,9 +77,8 @@ async function rawConnection(port: number): Promise<{ socket: net.Socket; rows: 
 describe('embedded PostgreSQL (PGlite) served to several connections', () => {
   it("runs one connection's Parse/Bind/Execute as a unit even when another's arrive in between", async () => {
     const pg = await startEmbeddedPostgres({ port: 0 });
-    const port = Number(new URL(pg.url).port);
-    const a = await rawConnection(port);
-    const b = await rawConnection(port);
+    const a = await rawConnection(pg.url);
+    const b = await rawConnection(pg.url);
     try {
       a.socket.write(parse("SELECT 'from-a'"));
       await new Promise((r) => setTimeout(r, 50));

@@ -10,10 +10,11 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { databaseUrl } from '../../lib/database';
 import { freePort, waitFor } from '../helpers/http';
+import { npmStartCommand } from '../helpers/npm-start';
 
 const ROOT = path.resolve(__dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 
 interface Started {
   child: ChildProcess;
@@ -22,7 +23,8 @@ interface Started {
 }
 
 function start(env: Record<string, string>): Started {
-  const child = spawn(TSX, ['scripts/start.ts'], {
+  const { command, args } = npmStartCommand();
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', NODE_OPTIONS: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -100,7 +102,8 @@ describe('npm start', () => {
     const dataDir = tempDir();
     const env = await stackEnv(dataDir);
     const api = `http://127.0.0.1:${env.PORT}`;
-    const dbUrl = `postgresql://postgres:postgres@127.0.0.1:${env.PGLITE_PORT}/postgres?sslmode=disable`;
+    // The embedded database's password is generated into DATA_DIR at the first start (lib/database.ts).
+    const dbUrl = () => databaseUrl({ dataDir, database: { pglitePort: Number(env.PGLITE_PORT) } });
     const ports = [env.PORT, env.PGLITE_PORT, env.TEMPORAL_PORT, env.TEMPORAL_UI_PORT, env.SIMULATOR_PORT].map(Number);
 
     const first = start(env);
@@ -111,7 +114,7 @@ describe('npm start', () => {
     expect(first.output()).toContain(api);
     expect((await fetch(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/`)).status).toBe(200);
 
-    const db = new Client({ connectionString: dbUrl });
+    const db = new Client({ connectionString: dbUrl() });
     await db.connect();
     await db.query(`INSERT INTO settings (key, value, updated_at) VALUES ('restart-probe', '{"kept": true}', now())`);
     await db.end();
@@ -125,7 +128,7 @@ describe('npm start', () => {
     const second = start(env);
     children.push(second.child);
     await waitFor(() => ready(api), 120_000, 500);
-    const db2 = new Client({ connectionString: dbUrl });
+    const db2 = new Client({ connectionString: dbUrl() });
     await db2.connect();
     const { rows } = await db2.query(`SELECT value FROM settings WHERE key = 'restart-probe'`);
     await db2.end();
