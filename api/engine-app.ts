@@ -24,6 +24,7 @@ import { createDeliveryTrackingStarter } from './delivery-tracking';
 import { memberRoutes } from './members';
 import { storefrontRoutes } from './storefront';
 import { createOrdersGateway, type OrdersGateway } from './orders';
+import { demoAuthorizationDaysGateway } from './demo-timings';
 import { createSubscriptionNotifier, subscriptionRoutes } from './subscriptions';
 import { webhookRoutes } from './webhook';
 
@@ -46,10 +47,14 @@ export interface EngineAppDeps {
   console?: ConsoleOptions;
   /** The demo storefront under /demo: on by default only with the bundled simulator. */
   demo?: DemoOptions & { enabled?: boolean };
+  /** DEMO ONLY, with the simulator (DEMO_AUTHORIZATION_DAY_SECONDS): one day of new orders' authorization clock, in ms. */
+  demoAuthorizationDayMs?: number;
 }
 
 export function createEngineApp(deps: EngineAppDeps): Express {
-  const orders = deps.orders ?? createOrdersGateway(deps.temporal.client, deps.taskQueue, deps.prisma, deps.log);
+  const gateway = deps.orders ?? createOrdersGateway(deps.temporal.client, deps.taskQueue, deps.prisma, deps.log);
+  if (deps.demoAuthorizationDayMs !== undefined && deps.merchant.endpoint !== 'simulator') throw new Error('DEMO_AUTHORIZATION_DAY_SECONDS: demo only, refused with real Amazon Pay');
+  const orders = deps.demoAuthorizationDayMs === undefined ? gateway : demoAuthorizationDaysGateway(gateway, deps.demoAuthorizationDayMs);
   const limiter: RequestHandler = rateLimit({
     windowMs: 60_000,
     limit: deps.rateLimitPerMinute ?? 300,
