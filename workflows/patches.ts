@@ -19,3 +19,10 @@ export const NOTIFIED_STATE_KNOWN = 'notified-state-known';
 
 /** v6: the projection write (saveProjection) runs as a local activity, in the worker, without a server round trip. */
 export const LOCAL_PROJECTION_WRITE = 'local-projection-write';
+
+/**
+ * v7: AuthorizationExpiresAt (search attribute) and the order row's authorization_expires_at name the expiry of an
+ * authorization with something left to capture; once nothing is (captured in full, capture pending, canceled,
+ * expired, permission closed) the attribute is removed and the column written as null.
+ */
+export const AUTHORIZATION_EXPIRY_CLEARED = 'authorization-expiry-cleared';
