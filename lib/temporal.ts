@@ -117,8 +117,18 @@ const CLI_TYPE_NAMES: Record<SearchAttributeType, string> = { TEXT: 'Text', KEYW
  * Cloud does not allow this through the SDK: the error message says what to run instead.
  */
 export async function ensureSearchAttributes(connection: Connection, namespace: string, log: (msg: string) => void): Promise<void> {
-  const have = await connection.operatorService.listSearchAttributes({ namespace });
-  const missing = SEARCH_ATTRIBUTE_KEYS.filter((k) => !(k.name in (have.customAttributes ?? {})));
+  const have = (await connection.operatorService.listSearchAttributes({ namespace })).customAttributes ?? {};
+  // A type cannot be changed in place; one registered wrong (e.g. Bool by an earlier release) fails every workflow task.
+  const wrong = SEARCH_ATTRIBUTE_KEYS.filter((k) => k.name in have && have[k.name] !== INDEXED_VALUE_TYPES[k.type]);
+  if (wrong.length > 0) {
+    const cmds = wrong.flatMap((k) => [
+      `temporal operator search-attribute remove --namespace ${namespace} --name ${k.name}`,
+      `temporal operator search-attribute create --namespace ${namespace} --name ${k.name} --type ${CLI_TYPE_NAMES[k.type]}`,
+    ]);
+    const found = wrong.map((k) => `${k.name} is ${temporal.api.enums.v1.IndexedValueType[have[k.name]] ?? have[k.name]}, expected ${CLI_TYPE_NAMES[k.type]}`);
+    throw new Error(`search attributes registered with the wrong type (${found.join('; ')}); order workflows cannot run until they are re-created:\n  ${cmds.join('\n  ')}`);
+  }
+  const missing = SEARCH_ATTRIBUTE_KEYS.filter((k) => !(k.name in have));
   if (missing.length === 0) return;
   try {
     await connection.operatorService.addSearchAttributes({

@@ -9,7 +9,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ensureSearchAttributes, INDEXED_VALUE_TYPES } from '../../lib/temporal';
 import { testDevServerExecutable } from '../../lib/tools';
 import { AuthorizationExpiresAtKey, CurrencyKey, OrderAmountKey, OrderIdKey, PaymentStatusKey, SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
-import { temporal } from '@temporalio/proto';
+import { google, temporal } from '@temporalio/proto';
 import { freePort, waitFor } from '../helpers/http';
 
 const T = temporal.api.enums.v1.IndexedValueType;
@@ -73,6 +73,19 @@ test('an order carrying an authorization expiry is accepted and found by a date 
   } finally {
     await handle.terminate('test over');
   }
+}, 60_000);
+
+test('an attribute an earlier release registered as Bool stops the start with the commands that fix it', async () => {
+  const namespace = `wrong-${Date.now()}`;
+  await env.connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: google.protobuf.Duration.fromObject({ seconds: 86_400 }) });
+  await waitFor(async () => (await env.connection.workflowService.describeNamespace({ namespace }).then(() => true, () => false)), 10_000);
+  await env.connection.operatorService.addSearchAttributes({ namespace, searchAttributes: { AuthorizationExpiresAt: T.INDEXED_VALUE_TYPE_BOOL } });
+  const err = await ensureSearchAttributes(env.connection, namespace, () => undefined).then(() => undefined, (e: Error) => e);
+  expect(err?.message).toMatch(/AuthorizationExpiresAt is INDEXED_VALUE_TYPE_BOOL, expected Datetime/);
+  expect(err?.message).toContain(`temporal operator search-attribute remove --namespace ${namespace} --name AuthorizationExpiresAt`);
+  expect(err?.message).toContain(`temporal operator search-attribute create --namespace ${namespace} --name AuthorizationExpiresAt --type Datetime`);
+  // Nothing else was registered on the way.
+  expect(Object.keys((await env.connection.operatorService.listSearchAttributes({ namespace })).customAttributes ?? {})).toEqual(['AuthorizationExpiresAt']);
 }, 60_000);
 
 test('every SDK search attribute type maps to the server type of the same name', () => {
