@@ -2,7 +2,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { assertAmazonId, MalformedAmazonIdError } from '../lib/amazon-ids';
 import { assertSessionOfOrder, claimFor, OwnershipError, ownerOf, type SessionReference } from '../lib/amazon-object-owners';
-import { amazonCalls } from '../lib/metrics';
 import { toAmazonAmount } from '../workflows/money';
 import { IDEMPOTENCY_HEADER, type AmazonHeaders } from './amazon-pay-api';
 import type { ActivityDeps } from './deps';
@@ -86,14 +85,12 @@ export function createAmazonPayActivities(deps: ActivityDeps) {
     } catch (err) {
       const failure = toApplicationFailure(err, operation);
       const details = failure.details?.[0] as AmazonFailureDetails;
-      amazonCalls.inc({ operation, result: details.code });
       const level = details.retry === 'transient' ? 'warn' : 'error';
       deps.log[level]({ ...ctx, operation, code: details.code, httpStatus: details.httpStatus, channel: details.log, amazonMessage: details.amazonMessage }, `Amazon Pay ${operation} failed: ${details.code}`);
       // A transient failure leaves the outcome unknown: the row stays pending for recovery until a retry resolves it.
       if (pre && details.retry !== 'transient') await resolvePrePayment(deps, pre.idempotencyKey, { ok: false, code: details.code });
       throw failure;
     }
-    amazonCalls.inc({ operation, result: 'OK' });
     if (pre) await resolvePrePayment(deps, pre.idempotencyKey, { ok: true, ...(ids ? ids(result) : {}) });
     return result;
   }

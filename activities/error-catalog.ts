@@ -45,6 +45,11 @@ const INVALID_STATE_ADMIN: Text = {
   en: 'The operation is not valid in the current state of the transaction.',
 };
 
+/** A status reason read from an Amazon object: logged with payments, never retried. */
+function status(buyer: Text, admin: Text): CatalogEntry {
+  return { retry: 'never', log: 'payment', buyer, admin };
+}
+
 /** A general API error: logged to the API channel, technical message for the buyer. */
 function general(admin: string, retry: RetryClass = 'never'): CatalogEntry {
   return { retry, log: 'api', buyer: TECHNICAL, admin: { ja: admin, en: admin } };
@@ -205,6 +210,64 @@ export const ERROR_CATALOG = {
     },
     admin: { ja: '内部処理エラーのため、Amazonは請求を処理できませんでした。充電許可が充電可能状態にある場合にのみ、充電を再試行する必要があります。', en: 'Amazon could not process the charge due to an internal error. Retry only while the charge permission is chargeable.' },
   },
+
+  // --- Status reasons: statusDetails.reasonCode of a Canceled or Declined charge, a Declined refund, a Canceled
+  // checkout session, and the reasons of a NonChargeable or Closed charge permission (Amazon Pay API v2 object pages).
+  // They come from reading an object (a notification, polling, reconcile), not from a failed call: never retried.
+  MerchantCanceled: status(
+    { ja: 'ご注文はキャンセルされました。', en: 'Your order was canceled.' },
+    { ja: '販売事業者(この管理画面またはAPI)がオーソリをキャンセルしました。', en: 'The merchant (this engine or its API) canceled the authorization.' },
+  ),
+  ExpiredUnused: status(
+    { ja: 'お支払いの有効期限が切れました。もう一度ご注文手続きを行ってください。', en: 'Your payment authorization expired. Please place the order again.' },
+    { ja: 'オーソリは30日以内に売上請求されなかったため期限切れになりました。請求するには購入者に再度お支払い手続きを依頼してください。', en: 'The authorization expired unused after 30 days without a capture; to charge, ask the buyer to pay again.' },
+  ),
+  AmazonCanceled: status(
+    { ja: 'Amazonによりお取引がキャンセルされました。別のお支払い方法でもう一度お試しください。', en: 'Amazon canceled the transaction. Please try again with another payment method.' },
+    { ja: 'Amazonが取引(オーソリ、支払い許可またはチェックアウト)をキャンセルしました。', en: 'Amazon canceled the transaction (charge, charge permission or checkout session).' },
+  ),
+  ChargePermissionCanceled: status(
+    { ja: 'ご注文はキャンセルされました。', en: 'Your order was canceled.' },
+    { ja: '支払い許可(Charge Permission)が未処理のオーソリごとクローズされたため、オーソリもキャンセルされました。', en: 'The charge permission was closed with its pending charges canceled, which canceled this charge.' },
+  ),
+  BuyerCanceled: status(
+    { ja: 'お支払い手続きはキャンセルされました。', en: 'The payment was canceled.' },
+    { ja: '購入者がチェックアウトまたはAmazonアカウント上の支払い許可をキャンセルしました。', en: 'The buyer canceled the checkout, or the charge permission from their Amazon account.' },
+  ),
+  MerchantClosed: status(
+    { ja: 'ご注文のお支払いは終了しました。', en: 'The payment for your order is closed.' },
+    { ja: '販売事業者が支払い許可(Charge Permission)をクローズしました。', en: 'The merchant closed the charge permission.' },
+  ),
+  AmazonClosed: status(
+    { ja: 'ご注文のお支払いは終了しました。', en: 'The payment for your order is closed.' },
+    { ja: 'Amazonが支払い許可(Charge Permission)をクローズしました(全額の売上請求後など)。', en: 'Amazon closed the charge permission (for instance once the full amount was captured).' },
+  ),
+  Expired: status(
+    { ja: 'お支払い手続きの有効期限が切れました。もう一度ご注文手続きを行ってください。', en: 'The payment session expired. Please place the order again.' },
+    { ja: '期限切れです:チェックアウトセッションは24時間以内に完了されず、または支払い許可は有効期間(通常180日)を過ぎました。', en: 'Expired: the checkout session was not completed within 24 hours, or the charge permission outlived its validity (180 days for a one-time payment).' },
+  ),
+  Declined: status(DECLINED, { ja: 'お支払い方法が拒否されたため、チェックアウトはキャンセルされました。', en: 'The checkout session was canceled because the payment method was declined.' }),
+  MFAFailed: status(
+    { ja: '本人認証(多要素認証)が完了しませんでした。もう一度お試しいただくか、別のお支払い方法を選択してください。', en: 'Identity verification (multi-factor authentication) was not completed. Please try again or choose another payment method.' },
+    { ja: '購入者が多要素認証(MFA)を完了しなかったため、請求できません。', en: 'The buyer did not complete multi-factor authentication, so the charge cannot proceed.' },
+  ),
+  PaymentMethodInvalid: status(DECLINED, { ja: '購入者のお支払い方法が無効です。購入者に別のお支払い方法への変更を依頼してください。', en: "The buyer's payment method is invalid; ask the buyer to change it." }),
+  PaymentMethodDeleted: status(DECLINED, { ja: '購入者がお支払い方法を削除しました。購入者に別のお支払い方法の登録を依頼してください。', en: 'The buyer deleted the payment method; ask the buyer to set another one.' }),
+  PaymentMethodExpired: status(DECLINED, { ja: '購入者のお支払い方法(カード)の有効期限が切れています。購入者に更新を依頼してください。', en: "The buyer's payment method (card) has expired; ask the buyer to update it." }),
+  PaymentMethodNotSet: status(
+    { ja: 'お支払い方法が設定されていません。Amazonアカウントでお支払い方法を選択してください。', en: 'No payment method is set. Please choose one in your Amazon account.' },
+    { ja: '支払い許可にお支払い方法が設定されていません。', en: 'The charge permission has no payment method set.' },
+  ),
+  BillingAddressDeleted: status(
+    { ja: '請求先住所が削除されました。Amazonアカウントで請求先住所を登録してください。', en: 'The billing address was deleted. Please add one in your Amazon account.' },
+    { ja: '購入者が請求先住所を削除したため、請求できません。', en: 'The buyer deleted the billing address, so the permission cannot be charged.' },
+  ),
+  ChargeInProgress: status(
+    { ja: 'お支払いを処理中です。しばらくお待ちください。', en: 'Your payment is being processed. Please wait a moment.' },
+    { ja: 'この支払い許可で別のオーソリを処理中です。完了後に再度請求できます。', en: 'Another charge is being processed on this charge permission; it can be charged again once that one finishes.' },
+  ),
+  RecurringFrequencyNotSet: { retry: 'never', log: 'payment', buyer: TECHNICAL, admin: { ja: '継続課金の頻度(recurringMetadata.frequency)が設定されていません。', en: 'The checkout session has no recurring frequency (recurringMetadata.frequency).' } },
+  AmountNotSet: { retry: 'never', log: 'payment', buyer: TECHNICAL, admin: { ja: '金額が設定されていません。', en: 'No amount is set.' } },
 } satisfies Record<string, CatalogEntry>;
 
 export type CatalogCode = keyof typeof ERROR_CATALOG;
@@ -218,6 +281,16 @@ export function isCatalogCode(code: string): code is CatalogCode {
 
 export function catalogEntry(code: string): CatalogEntry {
   return isCatalogCode(code) ? ERROR_CATALOG[code] : UNKNOWN_ERROR;
+}
+
+/**
+ * The admin text of a history row's message that is a reason code, or a comma-separated list of them (a cancel's
+ * reason, a closed permission's reasons); undefined for any other text, which stays as written.
+ */
+export function reasonCodesText(message: string, lang: keyof Text = 'ja'): string | undefined {
+  const codes = message.split(',').map((c) => c.trim());
+  if (!codes.every((c) => isCatalogCode(c))) return undefined;
+  return codes.map((c) => ERROR_CATALOG[c as CatalogCode].admin[lang]).join(' ');
 }
 
 /** Buyer and admin messages for a code, honouring per-operation wording. */

@@ -2,7 +2,7 @@
 import type { HistoryRow, OrderStatus, PaymentIntent, PaymentStatus } from '../workflows/types';
 import { Prisma } from '../prisma/generated/client';
 import type { ActivityDeps } from './deps';
-import { messagesFor } from './error-catalog';
+import { messagesFor, reasonCodesText } from './error-catalog';
 import { projectionWrites } from '../lib/metrics';
 
 export interface OrderProjection {
@@ -54,19 +54,33 @@ function orderData(p: OrderProjection) {
   };
 }
 
+/**
+ * A row's message for the admin: the workflow's own text; a reason code given as the message (a cancel's reason, a
+ * closed permission's reasons) becomes the catalog's text, the code itself kept as the row's debug detail; no message:
+ * the catalog's text for the result's reason code.
+ */
+function historyMessage(r: HistoryRow): { message: string | null; debugDetail?: string } {
+  if (r.message === undefined) return { message: r.result === 'OK' ? null : messagesFor(r.result).admin.ja, debugDetail: r.debugDetail };
+  const text = reasonCodesText(r.message);
+  return text === undefined ? { message: r.message, debugDetail: r.debugDetail } : { message: text, debugDetail: r.debugDetail ?? r.message };
+}
+
 function historyData(orderId: string, rows: HistoryRow[]) {
-  return rows.map((r) => ({
-    orderId,
-    occurredAt: new Date(r.at),
-    amazonObjectId: r.amazonObjectId ?? null,
-    kind: r.kind,
-    amount: r.amount ?? null,
-    currency: r.currency,
-    result: r.result,
-    message: r.message ?? (r.result === 'OK' ? null : messagesFor(r.result).admin.ja),
-    debugDetail: r.debugDetail === undefined ? undefined : { detail: r.debugDetail },
-    dedupeKey: r.dedupeKey,
-  }));
+  return rows.map((r) => {
+    const { message, debugDetail } = historyMessage(r);
+    return {
+      orderId,
+      occurredAt: new Date(r.at),
+      amazonObjectId: r.amazonObjectId ?? null,
+      kind: r.kind,
+      amount: r.amount ?? null,
+      currency: r.currency,
+      result: r.result,
+      message,
+      debugDetail: debugDetail === undefined ? undefined : { detail: debugDetail },
+      dedupeKey: r.dedupeKey,
+    };
+  });
 }
 
 export function createPersistenceActivities(deps: ActivityDeps) {

@@ -23,6 +23,7 @@ import { createDeliveryTrackingStarter } from './delivery-tracking';
 import { memberRoutes } from './members';
 import { storefrontRoutes } from './storefront';
 import { createOrdersGateway, type OrdersGateway } from './orders';
+import { demoAuthorizationDaysGateway } from './demo-timings';
 import { createSubscriptionNotifier, subscriptionRoutes } from './subscriptions';
 import { DEFAULT_RATE_LIMITS, perIpLimit, perKeyLimit, type RateLimitClass, type RateLimits } from './rate-limits';
 import { webhookRoutes } from './webhook';
@@ -51,10 +52,14 @@ export interface EngineAppDeps {
   console?: ConsoleOptions;
   /** The demo storefront under /demo: on by default only with the bundled simulator. */
   demo?: DemoOptions & { enabled?: boolean };
+  /** DEMO ONLY, with the simulator (DEMO_AUTHORIZATION_DAY_SECONDS): one day of new orders' authorization clock, in ms. */
+  demoAuthorizationDayMs?: number;
 }
 
 export function createEngineApp(deps: EngineAppDeps): Express {
-  const orders = deps.orders ?? createOrdersGateway(deps.temporal.client, deps.taskQueue, deps.prisma, deps.log);
+  const gateway = deps.orders ?? createOrdersGateway(deps.temporal.client, deps.taskQueue, deps.prisma, deps.log);
+  if (deps.demoAuthorizationDayMs !== undefined && deps.merchant.endpoint !== 'simulator') throw new Error('DEMO_AUTHORIZATION_DAY_SECONDS: demo only, refused with real Amazon Pay');
+  const orders = deps.demoAuthorizationDayMs === undefined ? gateway : demoAuthorizationDaysGateway(gateway, deps.demoAuthorizationDayMs);
   // One budget per route class: junk at the webhook never uses up the checkouts' budget, one admin key never another's.
   const limit = (c: RateLimitClass) => deps.rateLimits?.[c] ?? deps.rateLimitPerMinute ?? DEFAULT_RATE_LIMITS[c];
   const checkout = checkoutRoutes({ prisma: deps.prisma, orders, amazonPay: deps.amazonPay, merchant: deps.merchant });

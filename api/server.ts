@@ -65,7 +65,11 @@ export async function startApi(config: Config, log: Logger, lifecycle: Lifecycle
     credentialsFromEnvironment: credentialsFromEnvironment(config),
     console: { sessionSecret: config.console.sessionSecret?.reveal(), dataDir: config.dataDir, temporalUiUrl: config.console.temporalUiUrl, namespace: config.temporal.namespace },
     demo: { enabled: config.console.demoEnabled, keyFile: path.join(config.dataDir, 'demo-storefront-key') },
+    demoAuthorizationDayMs: config.demoAuthorizationDayMs,
   });
+  if (config.demoAuthorizationDayMs !== undefined) {
+    apiLog.warn({ dayMs: config.demoAuthorizationDayMs }, `DEMO ONLY: new orders' authorizations last 30 days of ${config.demoAuthorizationDayMs / 1000} s (DEMO_AUTHORIZATION_DAY_SECONDS); never use this with real payments`);
+  }
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.api.port, config.api.host);
     s.once('listening', () => resolve(s));

@@ -10,13 +10,19 @@
  * retry 429/500/503 and network errors itself (Temporal activity retries with backoff and a
  * start-to-close timeout) and send the SAME x-amz-pay-idempotency-key on every attempt of a
  * money-moving call, so a retry after a lost response replays Amazon's saved answer.
+ *
+ * Metrics: every Amazon call made through a client built here, by any process (worker activities, the API's own
+ * reads, delivery trackers, disputes, buyers, reconcile), is counted in `amazon_pay_calls_total` by SDK method and
+ * result (OK or the reason code), so no call path can be left out.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { existsSync, readFileSync } from 'node:fs';
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import https from 'node:https';
 import path from 'node:path';
+import { classifyAmazonError } from '../activities/errors';
 import type { AmazonPayConfig } from './config';
+import { amazonCalls } from './metrics';
 
 /** What every SDK call resolves to (the axios response); `T` is the caller's view of Amazon's JSON body. */
 export interface AmazonPayResponse<T = unknown> {
@@ -124,6 +130,50 @@ function withTlsEnvKept<T>(fn: () => T): T {
   }
 }
 
+/** SDK methods that are not calls to Amazon (signing helpers, and the transport every operation goes through). */
+const NOT_AMAZON_CALLS = new Set(['constructor', 'apiCall', 'getSignedHeaders', 'generateButtonSignature']);
+
+/** A reason code as a metric label: Amazon's are short words; anything else would grow the label set without bound. */
+function resultLabel(code: string): string {
+  return /^[A-Za-z][A-Za-z0-9]{0,63}$/.test(code) ? code : 'Other';
+}
+
+/**
+ * Wraps each operation of the SDK client (every method of its class chain, so one the engine starts using later is
+ * counted too) to count it by operation and result. A synchronous throw (the SDK failing before it sends) is
+ * counted and becomes a rejected promise, as callers already expect of a call.
+ */
+function countCalls(client: SdkInstance): void {
+  const target = client as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const names = new Set<string>();
+  for (let proto: object | null = Object.getPrototypeOf(client); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      if (!NOT_AMAZON_CALLS.has(name) && typeof Object.getOwnPropertyDescriptor(proto, name)?.value === 'function') names.add(name);
+    }
+  }
+  for (const operation of names) {
+    const fn = target[operation].bind(client);
+    target[operation] = (...args: unknown[]) => {
+      let pending: Promise<unknown>;
+      try {
+        pending = Promise.resolve(fn(...args));
+      } catch (err) {
+        pending = Promise.reject(err);
+      }
+      return pending.then(
+        (response) => {
+          amazonCalls.inc({ operation, result: 'OK' });
+          return response;
+        },
+        (err: unknown) => {
+          amazonCalls.inc({ operation, result: resultLabel(classifyAmazonError(err).code) });
+          throw err;
+        },
+      );
+    };
+  }
+}
+
 /** The simulator's certificate as `npm start` / `npm run simulator` keep it: `<dataDir>/simulator/tls-cert.pem`. */
 export function readSimulatorCa(dataDir: string): string | undefined {
   const file = path.join(path.resolve(dataDir), 'simulator', 'tls-cert.pem');
@@ -177,5 +227,6 @@ export function createAmazonPayClient(cfg: AmazonPayConfig, opts: AmazonPayClien
   const getSignedHeaders = client.getSignedHeaders.bind(client);
   client.apiCall = (options, maxRedirects) => currentClient.run(route, () => withTlsEnvKept(() => apiCall(options, maxRedirects)));
   client.getSignedHeaders = (options) => withTlsEnvKept(() => getSignedHeaders(options));
+  countCalls(client);
   return client;
 }

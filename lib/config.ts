@@ -170,6 +170,10 @@ const schema = z
     CONSOLE_SESSION_SECRET: optionalText.refine((v) => v === undefined || v.length >= 32, 'expected at least 32 characters (value not shown)'),
     TEMPORAL_UI_URL: optionalText.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), 'expected an http(s) URL such as https://cloud.temporal.io'),
     DEMO_ENABLED: optionalText.refine((v) => v === undefined || ['true', 'false', '1', '0', 'yes', 'no'].includes(v.toLowerCase()), 'expected true or false (empty: on with the bundled simulator only)'),
+    DEMO_AUTHORIZATION_DAY_SECONDS: optionalText.refine(
+      (v) => v === undefined || (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 3600),
+      'expected how many seconds one day of an authorization lasts in a demo, a whole number from 1 to 3600 (empty: real days)',
+    ),
 
     SHOP_WEBHOOK_URL: optionalText.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), 'expected an http(s) URL on the shop such as https://shop.example.com/amazon-pay/events'),
     SHOP_WEBHOOK_SECRET: optionalText.refine((v) => v === undefined || v.length >= 32, 'expected at least 32 characters (value not shown)'),
@@ -197,6 +201,13 @@ const schema = z
     }
     if ((env.TEMPORAL_TLS_CERT === undefined) !== (env.TEMPORAL_TLS_KEY === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS_KEY'], message: 'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together (mTLS client certificate)' });
+    }
+    // Demo only: short authorization days can never apply to real money or a production deployment.
+    if (env.DEMO_AUTHORIZATION_DAY_SECONDS !== undefined && env.AMAZON_PAY_ENDPOINT === 'amazon') {
+      ctx.addIssue({ code: 'custom', path: ['DEMO_AUTHORIZATION_DAY_SECONDS'], message: 'demo only: refused with real Amazon Pay (AMAZON_PAY_ENDPOINT=amazon), whose authorizations last 30 real days; unset it' });
+    }
+    if (env.DEMO_AUTHORIZATION_DAY_SECONDS !== undefined && env.NODE_ENV === 'production') {
+      ctx.addIssue({ code: 'custom', path: ['DEMO_AUTHORIZATION_DAY_SECONDS'], message: 'demo only: refused with NODE_ENV=production; unset it' });
     }
     const ports = ['PORT', 'PGLITE_PORT', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'SIMULATOR_PORT'] as const;
     const seen = new Map<number, string>();
@@ -283,6 +294,11 @@ export interface Config {
     /** The demo storefront: undefined means "on when Amazon Pay is the bundled simulator". */
     demoEnabled?: boolean;
   };
+  /**
+   * Demo only, with the simulator (DEMO_AUTHORIZATION_DAY_SECONDS): the length of one day of a new checkout order's
+   * authorization clock, so its 30-day expiry and the warning before it happen within minutes; undefined: real days.
+   */
+  demoAuthorizationDayMs?: number;
 }
 
 export class ConfigError extends Error {
@@ -391,6 +407,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       temporalUiUrl: e.TEMPORAL_UI_URL ?? `http://127.0.0.1:${e.TEMPORAL_UI_PORT}`,
       demoEnabled: e.DEMO_ENABLED === undefined ? undefined : ['true', '1', 'yes'].includes(e.DEMO_ENABLED.toLowerCase()),
     },
+    ...(e.DEMO_AUTHORIZATION_DAY_SECONDS !== undefined ? { demoAuthorizationDayMs: Number(e.DEMO_AUTHORIZATION_DAY_SECONDS) * 1000 } : {}),
     amazonPay: {
       endpoint: e.AMAZON_PAY_ENDPOINT === 'amazon' ? 'amazon' : 'simulator',
       simulatorAddress: e.AMAZON_PAY_ENDPOINT !== undefined && e.AMAZON_PAY_ENDPOINT !== 'amazon' ? e.AMAZON_PAY_ENDPOINT : `127.0.0.1:${e.SIMULATOR_PORT}`,

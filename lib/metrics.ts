@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics (prom-client), one registry per process: HTTP request latency, order
  * workflow actions by outcome, and Amazon Pay calls by operation and reason code. The API serves
- * them on /metrics; activities count Amazon calls through `amazonCalls`.
+ * them on /metrics; the Amazon Pay client (lib/amazon-pay-client.ts) counts every Amazon call through `amazonCalls`.
  */
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 

@@ -6,6 +6,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection, type ConnectionOptions } from '@temporalio/client';
+import type { SearchAttributeType } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
@@ -91,23 +93,51 @@ export async function connectTemporal(config: Config, address: string): Promise<
   }
 }
 
+const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
+
+/**
+ * The server's type for each SDK search attribute type, by the SDK's own enum names (the numbers are not in order of
+ * anything we can guess: 5 is BOOL, DATETIME is 6). Every SearchAttributeType must be mapped, so a new one fails to compile.
+ */
+export const INDEXED_VALUE_TYPES: Record<SearchAttributeType, temporal.api.enums.v1.IndexedValueType> = {
+  TEXT: IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
+  KEYWORD: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  INT: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  DOUBLE: IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
+  BOOL: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+  DATETIME: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+  KEYWORD_LIST: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+};
+
+/** The CLI's spelling of a type (`temporal operator search-attribute create --type Datetime`). */
+const CLI_TYPE_NAMES: Record<SearchAttributeType, string> = { TEXT: 'Text', KEYWORD: 'Keyword', INT: 'Int', DOUBLE: 'Double', BOOL: 'Bool', DATETIME: 'Datetime', KEYWORD_LIST: 'KeywordList' };
+
 /**
  * Registers the workflow's search attributes on a cluster that lacks them (self-hosted). Temporal
  * Cloud does not allow this through the SDK: the error message says what to run instead.
  */
 export async function ensureSearchAttributes(connection: Connection, namespace: string, log: (msg: string) => void): Promise<void> {
-  const have = await connection.operatorService.listSearchAttributes({ namespace });
-  const missing = SEARCH_ATTRIBUTE_KEYS.filter((k) => !(k.name in (have.customAttributes ?? {})));
+  const have = (await connection.operatorService.listSearchAttributes({ namespace })).customAttributes ?? {};
+  // A type cannot be changed in place; one registered wrong (e.g. Bool by an earlier release) fails every workflow task.
+  const wrong = SEARCH_ATTRIBUTE_KEYS.filter((k) => k.name in have && have[k.name] !== INDEXED_VALUE_TYPES[k.type]);
+  if (wrong.length > 0) {
+    const cmds = wrong.flatMap((k) => [
+      `temporal operator search-attribute remove --namespace ${namespace} --name ${k.name}`,
+      `temporal operator search-attribute create --namespace ${namespace} --name ${k.name} --type ${CLI_TYPE_NAMES[k.type]}`,
+    ]);
+    const found = wrong.map((k) => `${k.name} is ${temporal.api.enums.v1.IndexedValueType[have[k.name]] ?? have[k.name]}, expected ${CLI_TYPE_NAMES[k.type]}`);
+    throw new Error(`search attributes registered with the wrong type (${found.join('; ')}); order workflows cannot run until they are re-created:\n  ${cmds.join('\n  ')}`);
+  }
+  const missing = SEARCH_ATTRIBUTE_KEYS.filter((k) => !(k.name in have));
   if (missing.length === 0) return;
-  const indexed: Record<string, number> = { KEYWORD: 2, INT: 3, DATETIME: 5 };
   try {
     await connection.operatorService.addSearchAttributes({
       namespace,
-      searchAttributes: Object.fromEntries(missing.map((k) => [k.name, indexed[k.type]])),
+      searchAttributes: Object.fromEntries(missing.map((k) => [k.name, INDEXED_VALUE_TYPES[k.type]])),
     });
     log(`registered search attributes ${missing.map((k) => k.name).join(', ')}`);
   } catch (err) {
-    const cmds = missing.map((k) => `temporal operator search-attribute create --namespace ${namespace} --name ${k.name} --type ${k.type === 'KEYWORD' ? 'Keyword' : k.type === 'INT' ? 'Int' : 'Datetime'}`);
+    const cmds = missing.map((k) => `temporal operator search-attribute create --namespace ${namespace} --name ${k.name} --type ${CLI_TYPE_NAMES[k.type]}`);
     throw new Error(`search attributes ${missing.map((k) => k.name).join(', ')} are missing and could not be registered (${err instanceof Error ? err.message : String(err)}); run:\n  ${cmds.join('\n  ')}`);
   }
 }

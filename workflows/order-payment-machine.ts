@@ -37,6 +37,7 @@ import type {
 import { REJECTION_TYPES } from './messages';
 import { refundLimit } from './money';
 import { CHECKOUT_SESSION_OWNERSHIP, DECIDE_AT_EXECUTION, EXPIRY_WARNING_HISTORY_ROW, LOCAL_PROJECTION_WRITE, NOTIFICATION_REFRESH, NOTIFIED_STATE_KNOWN, PROJECTION_NEVER_BLOCKS, SINGLE_PROJECTION_WRITE } from './patches';
+import { AUTHORIZATION_EXPIRY_CLEARED } from './patches';
 import { AuthorizationExpiresAtKey, CurrencyKey, OrderAmountKey, OrderIdKey, OrderStatusKey, PaymentStatusKey } from './search-attributes';
 import { allowedActions, cancelRefusal, captureRefusal, refundRefusal, type ValidationView } from './validators';
 import { SUBSCRIPTION_WORKFLOW_TYPE, subscriptionWorkflowId } from './shared';
@@ -496,13 +497,15 @@ export class OrderPaymentMachine {
   private async flush(): Promise<void> {
     const rows = this.unsaved;
     this.unsaved = [];
+    // null: the authorization has nothing left to capture, its expiry is removed (undefined: never set).
+    const expiresAt = this.s.authorizationExpiresAt === undefined ? undefined : this.capturable() === 0 && patched(AUTHORIZATION_EXPIRY_CLEARED) ? null : new Date(this.s.authorizationExpiresAt);
     const attrs = [
       { key: OrderIdKey, value: this.orderId },
       { key: PaymentStatusKey, value: this.s.paymentStatus },
       { key: OrderStatusKey, value: this.s.orderStatus },
       { key: OrderAmountKey, value: this.s.amount },
       { key: CurrencyKey, value: this.currency },
-      ...(this.s.authorizationExpiresAt === undefined ? [] : [{ key: AuthorizationExpiresAtKey, value: new Date(this.s.authorizationExpiresAt) }]),
+      ...(expiresAt === undefined ? [] : [{ key: AuthorizationExpiresAtKey, value: expiresAt }]),
     ];
     const fingerprint = JSON.stringify(attrs.map((a) => [a.key.name, a.value instanceof Date ? a.value.toISOString() : a.value]));
     if (fingerprint !== this.lastSearchAttributes) {
@@ -528,7 +531,7 @@ export class OrderPaymentMachine {
       buyerId: this.s.buyer?.buyerId,
       buyerName: this.s.buyer?.name,
       buyerEmail: this.s.buyer?.email,
-      authorizationExpiresAt: this.s.authorizationExpiresAt === undefined ? undefined : new Date(this.s.authorizationExpiresAt).toISOString(),
+      authorizationExpiresAt: expiresAt ? expiresAt.toISOString() : undefined,
       ...this.recurringProjection(),
     };
     if (patched(SINGLE_PROJECTION_WRITE)) {

@@ -37,3 +37,10 @@ export const CHECKOUT_SESSION_OWNERSHIP = 'checkout-session-ownership';
  * and runs the next ones, and writes again later (before, its ~30 attempts held up every later command).
  */
 export const PROJECTION_NEVER_BLOCKS = 'projection-never-blocks';
+
+/**
+ * v10: AuthorizationExpiresAt (search attribute) and the order row's authorization_expires_at name the expiry of an
+ * authorization with something left to capture; once nothing is (captured in full, capture pending, canceled,
+ * expired, permission closed) the attribute is removed and the column written as null.
+ */
+export const AUTHORIZATION_EXPIRY_CLEARED = 'authorization-expiry-cleared';

@@ -2,7 +2,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../activities';
-import { ERROR_CATALOG } from '../../activities/error-catalog';
+import { ERROR_CATALOG, isCatalogCode, messagesFor, reasonCodesText, UNKNOWN_ERROR } from '../../activities/error-catalog';
 import { idempotencyKey } from '../../activities/idempotency';
 import type { AmazonFailureDetails } from '../../activities/errors';
 import { createLogger } from '../../lib/logger';
@@ -151,6 +151,38 @@ test('every code in the catalog has buyer and admin messages in ja and en', () =
       expect(`${code}:${t.ja.length > 0 && t.en.length > 0}`).toBe(`${code}:true`);
     }
   }
+});
+
+/**
+ * Every reason code Amazon Pay API v2 documents on an object's statusDetails (charge, refund, checkout session) or a
+ * charge permission's reasons, by object and state; sources: Amazon's Charge, Refund, Checkout Session and Charge
+ * Permission pages, and the reason codes the .NET SDK lists (Types/ReasonCodes.cs).
+ */
+const DOCUMENTED_STATUS_REASONS: Record<string, string[]> = {
+  'Charge Canceled': ['MerchantCanceled', 'ExpiredUnused', 'AmazonCanceled', 'ChargePermissionCanceled', 'BuyerCanceled'],
+  'Charge Declined': ['SoftDeclined', 'HardDeclined', 'AmazonRejected', 'ProcessingFailure', 'TransactionTimedOut', 'MFAFailed', 'PaymentMethodNotAllowed'],
+  'Refund Declined': ['AmazonRejected', 'ProcessingFailure'],
+  'CheckoutSession Canceled': ['BuyerCanceled', 'Declined', 'AmazonCanceled', 'Expired'],
+  'CheckoutSession Open constraints': ['BuyerNotAssociated', 'ChargeAmountNotSet', 'CheckoutResultReturnUrlNotSet', 'PaymentIntentNotSet', 'RecurringFrequencyNotSet', 'AmountNotSet'],
+  'ChargePermission NonChargeable': ['PaymentMethodInvalid', 'PaymentMethodDeleted', 'PaymentMethodExpired', 'PaymentMethodNotAllowed', 'PaymentMethodNotSet', 'BillingAddressDeleted', 'ChargeInProgress', 'MFAFailed', 'TransactionAmountExceeded'],
+  'ChargePermission Closed': ['MerchantClosed', 'BuyerCanceled', 'AmazonCanceled', 'AmazonClosed', 'Expired'],
+};
+
+test.each(Object.entries(DOCUMENTED_STATUS_REASONS))('every documented reason code of a %s has its own buyer and admin texts in ja and en', (_where, codes) => {
+  for (const code of codes) {
+    const m = messagesFor(code);
+    expect(`${code}:${isCatalogCode(code)}`).toBe(`${code}:true`);
+    expect(m.admin).not.toEqual(UNKNOWN_ERROR.admin);
+    for (const t of [m.buyer, m.admin]) expect(`${code}:${t.ja.length > 0 && t.en.length > 0 && t.ja !== t.en}`).toBe(`${code}:true`);
+  }
+});
+
+test('a message made of reason codes reads as their admin texts; any other message is left alone', () => {
+  expect(reasonCodesText('ExpiredUnused')).toBe(ERROR_CATALOG.ExpiredUnused.admin.ja);
+  expect(reasonCodesText('MerchantClosed, AmazonClosed', 'en')).toBe(`${ERROR_CATALOG.MerchantClosed.admin.en} ${ERROR_CATALOG.AmazonClosed.admin.en}`);
+  expect(reasonCodesText('customer asked to cancel')).toBeUndefined();
+  expect(reasonCodesText('MerchantClosed,not a code')).toBeUndefined();
+  expect(reasonCodesText('')).toBeUndefined();
 });
 
 test('idempotency keys: ≤ 32 chars of [A-Za-z0-9_-], stable for the same parts, different per action, request and decline retry', () => {

@@ -55,6 +55,8 @@ export interface StackOptions {
   shopWebhook?: { url: string; secret: string };
   /** false: no in-process worker (the test runs worker processes of its own on `taskQueue`). */
   worker?: boolean;
+  /** DEMO ONLY: the API starts orders on short authorization days (DEMO_AUTHORIZATION_DAY_SECONDS). */
+  demoAuthorizationDayMs?: number;
 }
 
 export async function startTestStack(simOptions: Partial<SimulatorOptions> = {}, opts: StackOptions = {}): Promise<TestStack> {
@@ -107,6 +109,7 @@ export async function startTestStack(simOptions: Partial<SimulatorOptions> = {},
     readiness,
     log,
     rateLimitPerMinute: 10_000,
+    demoAuthorizationDayMs: opts.demoAuthorizationDayMs,
   });
   const server = await listen(app);
   await registerMerchant(sim, merchant, `${server.url}/api/webhooks/amazon-pay`);

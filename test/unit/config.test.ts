@@ -30,6 +30,15 @@ describe('loadConfig', () => {
     expect(documented.sort()).toEqual(CONFIG_VARIABLES.filter((v) => !legacy.includes(v)).sort());
   });
 
+  it('takes demo authorization days with the simulator only, never with real Amazon Pay or in production', () => {
+    expect(loadConfig({}).demoAuthorizationDayMs).toBeUndefined();
+    expect(loadConfig({ DEMO_AUTHORIZATION_DAY_SECONDS: '60' }).demoAuthorizationDayMs).toBe(60_000);
+    expect(loadConfig({ DEMO_AUTHORIZATION_DAY_SECONDS: '60', AMAZON_PAY_ENDPOINT: '127.0.0.1:9443' }).demoAuthorizationDayMs).toBe(60_000);
+    expect(problemsOf({ DEMO_AUTHORIZATION_DAY_SECONDS: '60', AMAZON_PAY_ENDPOINT: 'amazon' })).toEqual([expect.stringMatching(/^DEMO_AUTHORIZATION_DAY_SECONDS: demo only: refused with real Amazon Pay/)]);
+    expect(problemsOf({ DEMO_AUTHORIZATION_DAY_SECONDS: '60', NODE_ENV: 'production' })).toEqual([expect.stringMatching(/^DEMO_AUTHORIZATION_DAY_SECONDS: demo only: refused with NODE_ENV=production/)]);
+    for (const bad of ['0', '3601', '1.5', 'fast']) expect(problemsOf({ DEMO_AUTHORIZATION_DAY_SECONDS: bad })).toEqual([expect.stringMatching(/^DEMO_AUTHORIZATION_DAY_SECONDS: expected how many seconds/)]);
+  });
+
   it('starts on embedded defaults with an empty environment', () => {
     const c = loadConfig({});
     expect(c.api.port).toBe(3000);
