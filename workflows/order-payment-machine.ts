@@ -36,8 +36,7 @@ import type {
 } from './messages';
 import { REJECTION_TYPES } from './messages';
 import { refundLimit } from './money';
-import { CHECKOUT_SESSION_OWNERSHIP, DECIDE_AT_EXECUTION, EXPIRY_WARNING_HISTORY_ROW, LOCAL_PROJECTION_WRITE, NOTIFICATION_REFRESH, NOTIFIED_STATE_KNOWN, PROJECTION_NEVER_BLOCKS, SINGLE_PROJECTION_WRITE } from './patches';
-import { AUTHORIZATION_EXPIRY_CLEARED } from './patches';
+import { AUTHORIZATION_EXPIRY_CLEARED, CHECKOUT_SESSION_OWNERSHIP, DECIDE_AT_EXECUTION, EXPIRY_WARNING_HISTORY_ROW, LOCAL_PROJECTION_WRITE, NOTIFICATION_REFRESH, NOTIFIED_STATE_KNOWN, PROJECTION_NEVER_BLOCKS, SINGLE_PROJECTION_WRITE } from './patches';
 import { AuthorizationExpiresAtKey, CurrencyKey, OrderAmountKey, OrderIdKey, OrderStatusKey, PaymentStatusKey } from './search-attributes';
 import { allowedActions, cancelRefusal, captureRefusal, refundRefusal, type ValidationView } from './validators';
 import { SUBSCRIPTION_WORKFLOW_TYPE, subscriptionWorkflowId } from './shared';
