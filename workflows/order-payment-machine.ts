@@ -17,6 +17,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ChargeSummary, RefundSummary } from '../activities/summaries';
+import { OWNERSHIP_CODES } from '../lib/amazon-object-owners';
 import { amazonCall, amazonPoll, dbWrite, dbWriteLocal, PROJECTION_RETRY_BACKOFF_MS, projectionWriteLocal } from './activity-options';
 import { DEFAULT_ORDER_SETTINGS, DEFAULT_TIMINGS } from './defaults';
 import { DECLINE_CODES, failureOf, isRetryableDecline, isUnknownOutcome, LOCAL_LIMIT_FAILURES, toUpdateFailure, type FailureInfo } from './failures';
@@ -641,8 +642,14 @@ export class OrderPaymentMachine {
   private completeAttempts = 0;
 
   private async complete(args: CheckoutCompletedArgs): Promise<PaymentActionResult> {
-    // Completed already (a second call, e.g. the buyer reloading the result page): answer with what happened.
-    if (this.s.paymentStatus !== 'CheckoutPending') return this.actionResult(this.s.amount, this.s.charges.slice(0, 1).map((c) => c.chargeId));
+    // Completed already (a second call, e.g. the buyer reloading the result page): answer with what happened, but only
+    // to the order's own session (another order's session learns nothing of this one).
+    if (this.s.paymentStatus !== 'CheckoutPending') {
+      if (args.checkoutSessionId !== undefined && args.checkoutSessionId !== this.s.checkoutSessionId && patched(CHECKOUT_SESSION_OWNERSHIP)) {
+        throw new ActionFailed({ code: OWNERSHIP_CODES.sessionMismatch, message: 'the checkout session is not the one this order was paid with' });
+      }
+      return this.actionResult(this.s.amount, this.s.charges.slice(0, 1).map((c) => c.chargeId));
+    }
     const sessionId = (args.checkoutSessionId ?? this.s.checkoutSessionId) as string;
     // The completion refuses a session of another order; only then is it the order's session.
     const owned = patched(CHECKOUT_SESSION_OWNERSHIP);

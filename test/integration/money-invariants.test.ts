@@ -79,6 +79,10 @@ describe('an order owns its checkout session', () => {
     const ownComplete = await s.call('POST', `/api/checkouts/${b}/complete`, { role: 'storefront', body: { amazonCheckoutSessionId: sessionB } });
     expect(ownComplete.status).toBe(200);
     expect(ownComplete.body.chargePermissionId).not.toBe(paid.body.chargePermissionId);
+    // A paid order asked to complete again with another order's session learns nothing and changes nothing (found by the fuzz suite).
+    const replayed = await s.call('POST', `/api/checkouts/${a}/complete`, { role: 'storefront', body: { amazonCheckoutSessionId: sessionB } });
+    expect(replayed.status).toBe(409);
+    expect(replayed.body.error.code).toBe('checkout_session_mismatch');
     const owners = await s.db.prisma.amazonObjectOwner.findMany({ where: { orderId: { in: [a, b] } } });
     const ownerOf = new Map(owners.map((o) => [o.objectId, o.orderId]));
     expect(ownerOf.get(sessionA)).toBe(a);
