@@ -1,0 +1,1136 @@
+/**
+ * The randomized adversarial suite (issue 13): random sequences of what a hostile or careless caller
+ * does to the real stack (API, worker, simulator, Temporal dev server), then the money invariants
+ * checked against the simulator's ledger and the API. Shared by test/fuzz/adversarial.test.ts (short,
+ * bounded, in `npm test`) and scripts/fuzz.ts (`npm run fuzz -- --seconds N --seed S`).
+ *
+ * A sequence is a list of actions over up to three orders, each paid for by its own fake Amazon buyer:
+ * checkouts (started twice, too), reviews and completions with the order's own, another order's, a
+ * stale (canceled) and a malformed checkout session id, captures, cancels and refunds with random,
+ * repeated, reused and oversized amounts and requestIds (some sent at once), re-sent, reordered and
+ * forged notifications, settings changes, and the simulator's clock moving on. After the sequence
+ * everything accepted is driven to its outcome (bounded), and the invariants are checked:
+ *
+ *  1. every money movement at Amazon belongs to exactly one order, the one whose checkout made it;
+ *     no two orders claim the same checkout session, charge permission or charge;
+ *  2. captured ≤ authorized and refunded ≤ Amazon's cap on every charge; each requestId moved money
+ *     at most once, and exactly what it asked for;
+ *  3. every accepted command reached an outcome within a bound (no order wedged);
+ *  4. no answer shows another order's buyer;
+ *  5. the projection (order list row, from the database) equals the workflow's state (order detail).
+ *
+ * Plus what the issue names per input: oversized amounts are never accepted, a requestId reused with
+ * other parameters answers 409 request_id_reused, a capture/cancel race's loser answers 409, bad
+ * input (malformed ids, forged notifications, invalid settings) is a 4xx that changes nothing and
+ * shows nothing internal, and nothing answers 500/502.
+ *
+ * The invariants are checked by what a caller and Amazon can see; none of them names how the engine
+ * keeps them.
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import { FAKE_BUYERS, type FakeBuyer } from '../../simulator/buyers';
+import type { TestStack } from '../helpers/stack';
+
+// ------------------------------------------------------------------------------------------ Amazon's rules
+
+/** Amazon's per-charge maximum in JPY (AMAZON_PAY.md §6): anything above is never a valid amount. */
+export const AMAZON_MAX_JPY = 10_000_000;
+
+/** Amazon's refund cap on a capture: captured + min(15 %, 8,400 JPY). Written out here so the check does not lean on the engine's own rule. */
+export function amazonRefundCap(captured: number): number {
+  return captured + Math.min(Math.floor((captured * 15) / 100), 8400);
+}
+
+// ------------------------------------------------------------------------------------------ the actions
+
+export type SessionRef = 'own' | 'foreign' | 'stale' | 'malformed';
+export type AmountSpec = { kind: 'part'; pct: number } | { kind: 'rest' } | { kind: 'over'; by: number } | { kind: 'huge'; value: number };
+export type RidSpec = { kind: 'fresh' } | { kind: 'repeat'; pick: number } | { kind: 'reuse'; pick: number } | { kind: 'otherOrder'; pick: number };
+export type MoneyKind = 'capture' | 'cancel' | 'refund';
+export interface MoneyCmd {
+  kind: MoneyKind;
+  amount: AmountSpec;
+  rid: RidSpec;
+  /** Wait for the result (waitMs) or take the quick 202. */
+  wait: boolean;
+}
+export type RaceRid = 'fresh' | 'sameAsFirst';
+export type IpnKind = 'resendOne' | 'resendReversed' | 'duplicateNext' | 'reorderNext';
+export type ForgeKind = 'badSignature' | 'swappedObject' | 'untrustedCertUrl' | 'notJson' | 'noSignature';
+export type SettingsChange =
+  | { kind: 'valid'; patch: Record<string, unknown> }
+  | { kind: 'invalidWithCredentials'; patch: Record<string, unknown> }
+  | { kind: 'concurrent'; a: Record<string, unknown>; b: Record<string, unknown> };
+
+export type Action =
+  | { t: 'open'; o: number }
+  | { t: 'pay'; o: number }
+  | { t: 'review'; o: number; ref: SessionRef; pick: number; malformed: string }
+  | { t: 'complete'; o: number; ref: SessionRef; pick: number; malformed: string }
+  | ({ t: 'money'; o: number } & MoneyCmd)
+  | { t: 'race'; o: number; cmds: Array<MoneyCmd & { raceRid: RaceRid }> }
+  | { t: 'ipn'; kind: IpnKind; pick: number; count: number }
+  | { t: 'forge'; kind: ForgeKind; pick: number }
+  | { t: 'settings'; change: SettingsChange }
+  | { t: 'advance'; ms: number };
+
+export interface OrderSpec {
+  amount: number;
+  intent: 'Authorize' | 'AuthorizeWithCapture';
+  /** Where the order stands before the actions: paid honestly, its checkout started, or nothing yet. */
+  setup: 'paid' | 'open' | 'none';
+}
+
+export interface Scenario {
+  orders: OrderSpec[];
+  actions: Action[];
+}
+
+const MALFORMED_SESSION_IDS = [
+  '../../merchants',
+  'abc',
+  ' ',
+  'x'.repeat(201),
+  '%2e%2e%2f%2e%2e',
+  'S03-0000000-0000000',
+  '"><script>alert(1)</script>',
+  '00000000-0000-0000-0000-000000000000/../../v2/charges',
+  'a b\tc',
+  '😀',
+  "'; DROP TABLE orders; --",
+];
+
+const HUGE_AMOUNTS = [AMAZON_MAX_JPY + 1, 2 ** 31 - 1, 2 ** 31, 2 ** 32, Number.MAX_SAFE_INTEGER];
+
+export function scenarioArb(opts: { maxActions: number; maxOrders?: number }): fc.Arbitrary<Scenario> {
+  const maxOrders = Math.min(opts.maxOrders ?? 3, FAKE_BUYERS.length);
+  const order: fc.Arbitrary<OrderSpec> = fc.record({
+    amount: fc.oneof(fc.integer({ min: 100, max: 60_000 }), fc.integer({ min: 60_000, max: 200_000 }), fc.constantFrom(100, 5000, 56_000, 56_001)),
+    intent: fc.constantFrom('Authorize' as const, 'AuthorizeWithCapture' as const),
+    setup: fc.oneof({ weight: 6, arbitrary: fc.constant('paid' as const) }, { weight: 2, arbitrary: fc.constant('open' as const) }, { weight: 1, arbitrary: fc.constant('none' as const) }),
+  });
+  const slot = fc.nat({ max: maxOrders - 1 });
+  const amount: fc.Arbitrary<AmountSpec> = fc.oneof(
+    { weight: 4, arbitrary: fc.record({ kind: fc.constant('part' as const), pct: fc.integer({ min: 1, max: 100 }) }) },
+    { weight: 3, arbitrary: fc.constant({ kind: 'rest' as const }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('over' as const), by: fc.integer({ min: 1, max: 20_000 }) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({ kind: fc.constant('huge' as const), value: fc.oneof(fc.constantFrom(...HUGE_AMOUNTS), fc.integer({ min: AMAZON_MAX_JPY + 1, max: Number.MAX_SAFE_INTEGER })) }),
+    },
+  );
+  const rid: fc.Arbitrary<RidSpec> = fc.oneof(
+    { weight: 5, arbitrary: fc.constant({ kind: 'fresh' as const }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('repeat' as const), pick: fc.nat({ max: 7 }) }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('reuse' as const), pick: fc.nat({ max: 7 }) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('otherOrder' as const), pick: fc.nat({ max: 7 }) }) },
+  );
+  const moneyKind = fc.constantFrom<MoneyKind>('capture', 'cancel', 'refund');
+  const sessionRef = fc.constantFrom<SessionRef>('own', 'foreign', 'stale', 'malformed');
+  const malformed = fc.oneof(fc.constantFrom(...MALFORMED_SESSION_IDS), fc.string({ minLength: 1, maxLength: 40 }));
+  const settingsPatch = fc
+    .record(
+      {
+        paymentIntent: fc.constantFrom('Authorize', 'AuthorizeWithCapture'),
+        canHandlePendingAuthorization: fc.boolean(),
+        expiryWarningDays: fc.integer({ min: 0, max: 29 }),
+        softDescriptor: fc.constantFrom('FUZZ', 'SHOP A', 'AMZ TEST'),
+        merchantStoreName: fc.constantFrom('Fuzz shop', 'テストショップ'),
+      },
+      { requiredKeys: [] },
+    )
+    .filter((p) => Object.keys(p).length > 0);
+  const invalidPatch = fc.constantFrom<Record<string, unknown>>({ paymentIntent: 'Bogus' }, { expiryWarningDays: 400 }, { softDescriptor: 'x'.repeat(40) }, { unknownField: true });
+  const settings: fc.Arbitrary<SettingsChange> = fc.oneof(
+    fc.record({ kind: fc.constant('valid' as const), patch: settingsPatch }),
+    fc.record({ kind: fc.constant('invalidWithCredentials' as const), patch: invalidPatch }),
+    fc.record({
+      kind: fc.constant('concurrent' as const),
+      a: fc.record({ softDescriptor: fc.constantFrom('FUZZ A1', 'FUZZ A2') }),
+      b: fc.record({ expiryWarningDays: fc.integer({ min: 0, max: 29 }) }),
+    }),
+  );
+  const action: fc.Arbitrary<Action> = fc.oneof(
+    { weight: 1, arbitrary: fc.record({ t: fc.constant('open' as const), o: slot }) },
+    { weight: 5, arbitrary: fc.record({ t: fc.constant('pay' as const), o: slot }) },
+    { weight: 2, arbitrary: fc.record({ t: fc.constant('review' as const), o: slot, ref: sessionRef, pick: fc.nat({ max: 3 }), malformed }) },
+    { weight: 2, arbitrary: fc.record({ t: fc.constant('complete' as const), o: slot, ref: sessionRef, pick: fc.nat({ max: 3 }), malformed }) },
+    { weight: 6, arbitrary: fc.record({ t: fc.constant('money' as const), o: slot, kind: moneyKind, amount, rid, wait: fc.boolean() }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        t: fc.constant('race' as const),
+        o: slot,
+        cmds: fc.array(fc.record({ kind: moneyKind, amount, rid: fc.constant({ kind: 'fresh' as const }), wait: fc.constant(true), raceRid: fc.constantFrom<RaceRid>('fresh', 'sameAsFirst') }), { minLength: 2, maxLength: 3 }),
+      }),
+    },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant('ipn' as const), kind: fc.constantFrom<IpnKind>('resendOne', 'resendReversed', 'duplicateNext', 'reorderNext'), pick: fc.nat({ max: 20 }), count: fc.integer({ min: 1, max: 4 }) }) },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant('forge' as const), kind: fc.constantFrom<ForgeKind>('badSignature', 'swappedObject', 'untrustedCertUrl', 'notJson', 'noSignature'), pick: fc.nat({ max: 20 }) }) },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant('settings' as const), change: settings }) },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant('advance' as const), ms: fc.constantFrom(1_000, 60_000, 5 * 60_000, 30 * 60_000) }) },
+  );
+  return fc.record({
+    orders: fc.array(order, { minLength: 1, maxLength: maxOrders }),
+    actions: fc.array(action, { minLength: Math.min(3, opts.maxActions), maxLength: opts.maxActions, size: 'max' }),
+  });
+}
+
+/**
+ * The issue's own findings as sequences, run first in every check (fast-check `examples`) so each
+ * named defect is tried on every run; the random sequences follow.
+ */
+export const KNOWN_SCENARIOS: Array<{ name: string; scenario: Scenario }> = [
+  {
+    name: "one Amazon payment for two orders: B reviews, completes and cancels with A's session",
+    scenario: {
+      orders: [
+        { amount: 5000, intent: 'Authorize', setup: 'paid' },
+        { amount: 5000, intent: 'Authorize', setup: 'open' },
+      ],
+      actions: [
+        { t: 'review', o: 1, ref: 'foreign', pick: 0, malformed: '' },
+        { t: 'complete', o: 1, ref: 'foreign', pick: 0, malformed: '' },
+        { t: 'money', o: 1, kind: 'cancel', amount: { kind: 'rest' }, rid: { kind: 'fresh' }, wait: true },
+      ],
+    },
+  },
+  {
+    name: 'an oversized capture, then a valid one',
+    scenario: {
+      orders: [{ amount: 5000, intent: 'Authorize', setup: 'paid' }],
+      actions: [
+        { t: 'money', o: 0, kind: 'capture', amount: { kind: 'huge', value: 2 ** 31 }, rid: { kind: 'fresh' }, wait: false },
+        { t: 'money', o: 0, kind: 'capture', amount: { kind: 'rest' }, rid: { kind: 'fresh' }, wait: true },
+      ],
+    },
+  },
+  {
+    name: 'a full capture and a cancel at once',
+    scenario: {
+      orders: [{ amount: 5000, intent: 'Authorize', setup: 'paid' }],
+      actions: [
+        {
+          t: 'race',
+          o: 0,
+          cmds: [
+            { kind: 'capture', amount: { kind: 'rest' }, rid: { kind: 'fresh' }, wait: true, raceRid: 'fresh' },
+            { kind: 'cancel', amount: { kind: 'rest' }, rid: { kind: 'fresh' }, wait: true, raceRid: 'fresh' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    name: 'a refund requestId reused with another amount; a malformed session id; forged notifications; settings',
+    scenario: {
+      orders: [
+        { amount: 70_000, intent: 'AuthorizeWithCapture', setup: 'paid' },
+        { amount: 3000, intent: 'Authorize', setup: 'open' },
+      ],
+      actions: [
+        { t: 'money', o: 0, kind: 'refund', amount: { kind: 'part', pct: 10 }, rid: { kind: 'fresh' }, wait: true },
+        { t: 'money', o: 0, kind: 'refund', amount: { kind: 'part', pct: 10 }, rid: { kind: 'reuse', pick: 0 }, wait: true },
+        { t: 'review', o: 1, ref: 'malformed', pick: 0, malformed: '../../merchants' },
+        { t: 'complete', o: 1, ref: 'malformed', pick: 0, malformed: 'S03-0000000-0000000' },
+        { t: 'forge', kind: 'swappedObject', pick: 0 },
+        { t: 'forge', kind: 'untrustedCertUrl', pick: 0 },
+        { t: 'settings', change: { kind: 'invalidWithCredentials', patch: { paymentIntent: 'Bogus' } } },
+        { t: 'settings', change: { kind: 'concurrent', a: { softDescriptor: 'FUZZ A1' }, b: { expiryWarningDays: 3 } } },
+      ],
+    },
+  },
+];
+
+// ------------------------------------------------------------------------------------------ talking to the stack
+
+interface Answer {
+  status: number;
+  body: any;
+}
+
+/** What a long-lived request may take before it counts as "no answer" (the API's own waits are 25 s at most). */
+const REQUEST_TIMEOUT_MS = 45_000;
+/** How long a command accepted with 202 may take to reach its outcome (repeated with its requestId). */
+const OUTCOME_BOUND_MS = 30_000;
+/** How long pending states (refunds after the clock moved, notifications) may take to settle. */
+const SETTLE_BOUND_MS = 30_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function http(stack: TestStack, method: string, path: string, opts: { role?: 'storefront' | 'viewer' | 'editor'; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+  if (opts.role) headers.authorization = `Bearer ${stack.keys[opts.role]}`;
+  let body = opts.rawBody;
+  if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  try {
+    const res = await fetch(`${stack.api}${path}`, { method, headers, body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text === '' ? null : JSON.parse(text);
+    } catch {
+      // not JSON: kept as text
+    }
+    return { status: res.status, body: parsed };
+  } catch (err) {
+    return { status: 0, body: { error: { code: 'no_answer', message: err instanceof Error ? err.message : String(err) } } };
+  }
+}
+
+// ------------------------------------------------------------------------------------------ the run's model
+
+interface SentCommand {
+  kind: MoneyKind;
+  rid: string;
+  /** The body sent (amount / reason and requestId). */
+  body: Record<string, unknown>;
+  answers: Answer[];
+  /** The answer once it stopped being 202 (or the last 202 if it never did). */
+  final?: Answer;
+  /** Capturable / refundable / status right before it was sent. */
+  before?: Detail;
+  label: string;
+}
+
+interface OrderModel {
+  slot: number;
+  orderId: string;
+  spec: OrderSpec;
+  buyer: FakeBuyer;
+  started: boolean;
+  button?: { payloadJSON: string; signature: string; publicKeyId: string };
+  sessionId?: string;
+  staleSessionId?: string;
+  /** Every session this order's own checkout made at Amazon (its merchantReferenceId is this order). */
+  sessions: Set<string>;
+  paid: boolean;
+  completeResult?: unknown;
+  commands: SentCommand[];
+}
+
+type Detail = {
+  status: number;
+  paymentStatus?: string;
+  capturable: number;
+  refundable: number;
+  captured: number;
+  checkoutSessionId: string | null;
+  body: any;
+};
+
+export interface RunLog {
+  tag: string;
+  steps: string[];
+  violations: string[];
+}
+
+class Run {
+  readonly orders: OrderModel[];
+  readonly log: RunLog;
+  private seq = 0;
+  /** Every charge id this run's orders showed, for forged notifications. */
+  private readonly seenCharges = new Set<string>();
+
+  constructor(
+    readonly stack: TestStack,
+    readonly scenario: Scenario,
+    tag: string,
+  ) {
+    this.log = { tag, steps: [], violations: [] };
+    this.orders = scenario.orders.map((spec, slot) => ({
+      slot,
+      orderId: `FZ-${tag}-${slot}`,
+      spec,
+      buyer: FAKE_BUYERS[slot],
+      started: false,
+      sessions: new Set<string>(),
+      paid: false,
+      commands: [],
+    }));
+  }
+
+  private order(o: number): OrderModel {
+    return this.orders[o % this.orders.length];
+  }
+  private nextRid(): string {
+    this.seq += 1;
+    return `${this.log.tag}-r${this.seq}`;
+  }
+  step(text: string): void {
+    this.log.steps.push(text);
+  }
+  violate(text: string): void {
+    this.log.violations.push(text);
+  }
+
+  /** The API's answer must never be an internal failure, and never show another order's buyer. */
+  private checkAnswer(what: string, a: Answer, own?: OrderModel): void {
+    if (a.status === 0) this.violate(`${what}: no answer within ${REQUEST_TIMEOUT_MS} ms (${a.body?.error?.message})`);
+    if (a.status >= 500 && a.status !== 503) this.violate(`${what}: answered ${a.status} ${JSON.stringify(a.body).slice(0, 300)}`);
+    if (own) this.checkBuyer(what, a.body, own);
+  }
+
+  private checkBuyer(what: string, body: unknown, own: OrderModel): void {
+    const text = JSON.stringify(body ?? null);
+    for (const b of FAKE_BUYERS) {
+      if (b.buyerId === own.buyer.buyerId) continue;
+      // Only the buyers of this run's other orders can have reached this order's answers.
+      if (!this.orders.some((x) => x.buyer.buyerId === b.buyerId)) continue;
+      for (const needle of [b.buyerId, b.email, b.name]) {
+        if (text.includes(needle)) this.violate(`${what}: the answer for ${own.orderId} shows another order's buyer (${needle})`);
+      }
+    }
+  }
+
+  /** Bad input gets a clear 4xx that shows nothing internal. */
+  private checkRefused(what: string, a: Answer): void {
+    if (a.status < 400 || a.status >= 500) this.violate(`${what}: expected a 4xx refusal, got ${a.status} ${JSON.stringify(a.body).slice(0, 200)}`);
+    const text = JSON.stringify(a.body ?? '');
+    const leak = /StringToSign|AMZN-PAY-RSASSA|x-amz-pay-|canonical|node_modules|\bat [\w.<>]+ \(|ECONN|ENOTFOUND|BEGIN [A-Z ]*PRIVATE KEY|SELECT |prisma/i.exec(text);
+    if (leak) this.violate(`${what}: the refusal shows internals ("${leak[0]}"): ${text.slice(0, 300)}`);
+  }
+
+  async detail(o: OrderModel): Promise<Detail> {
+    const a = await http(this.stack, 'GET', `/api/admin/orders/${o.orderId}`, { role: 'viewer' });
+    this.checkAnswer(`detail ${o.orderId}`, a, o);
+    const b = a.body ?? {};
+    return {
+      status: a.status,
+      paymentStatus: b.paymentStatus,
+      capturable: b.amounts?.capturable?.amount ?? 0,
+      refundable: b.amounts?.refundable?.amount ?? 0,
+      captured: b.amounts?.captured?.amount ?? 0,
+      checkoutSessionId: b.checkoutSessionId ?? null,
+      body: b,
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------- checkout steps
+
+  private async open(o: OrderModel): Promise<void> {
+    const body = {
+      orderId: o.orderId,
+      amount: { amount: o.spec.amount, currency: 'JPY' },
+      paymentIntent: o.spec.intent,
+      reviewReturnUrl: 'https://shop.example/review',
+      resultReturnUrl: 'https://shop.example/result',
+    };
+    if (o.started) {
+      // The same order started again (another amount): never a second checkout for one order.
+      const again = await http(this.stack, 'POST', '/api/checkouts', { role: 'storefront', body: { ...body, amount: { amount: o.spec.amount + 1, currency: 'JPY' } } });
+      this.step(`open ${o.orderId} again → ${again.status}`);
+      this.checkAnswer(`second start of ${o.orderId}`, again, o);
+      if (again.status < 400) this.violate(`second start of ${o.orderId}: accepted (${again.status}); one order has one checkout`);
+      return;
+    }
+    const started = await http(this.stack, 'POST', '/api/checkouts', { role: 'storefront', body });
+    this.checkAnswer(`start ${o.orderId}`, started, o);
+    this.step(`open ${o.orderId} (${o.spec.amount} JPY, ${o.spec.intent}) → ${started.status}`);
+    if (started.status !== 201) {
+      this.violate(`start ${o.orderId}: an honest checkout start was refused: ${started.status} ${JSON.stringify(started.body).slice(0, 200)}`);
+      return;
+    }
+    o.started = true;
+    o.button = { payloadJSON: started.body.payloadJSON, signature: started.body.signature, publicKeyId: started.body.publicKeyId };
+    o.sessionId = await this.newSession(o);
+  }
+
+  /** The buyer presses the order's Amazon Pay button and signs in (as this order's own buyer). */
+  private async newSession(o: OrderModel): Promise<string | undefined> {
+    if (!o.button) return undefined;
+    const button = await this.stack.control<{ checkoutSessionId: string }>('POST', '/__sim/buyer/checkout', o.button);
+    if (button.status !== 201) {
+      this.violate(`button of ${o.orderId}: the simulator refused the engine's signed button: ${button.status} ${JSON.stringify(button.data)}`);
+      return undefined;
+    }
+    const id = button.data.checkoutSessionId;
+    o.sessions.add(id);
+    await this.stack.control('POST', `/__sim/buyer/checkout-sessions/${id}/approve`, { buyerId: o.buyer.buyerId });
+    return id;
+  }
+
+  private async staleSession(o: OrderModel): Promise<string | undefined> {
+    if (o.staleSessionId) return o.staleSessionId;
+    const id = await this.newSession(o);
+    if (!id) return undefined;
+    // The buyer gave up on this one at Amazon.
+    await this.stack.control('POST', `/__sim/buyer/checkout-sessions/${id}/cancel`, {});
+    o.staleSessionId = id;
+    return id;
+  }
+
+  private async pay(o: OrderModel): Promise<void> {
+    if (!o.started) await this.open(o);
+    if (!o.started || !o.sessionId) return;
+    const before = await this.detail(o);
+    const id = o.sessionId;
+    if (o.paid) {
+      // The buyer reloads the result page: the first result again, nothing moves.
+      const again = await http(this.stack, 'POST', `/api/checkouts/${o.orderId}/complete`, { role: 'storefront', body: { amazonCheckoutSessionId: id } });
+      this.step(`pay ${o.orderId} again (result page reloaded) → ${again.status}`);
+      this.checkAnswer(`complete ${o.orderId} again`, again, o);
+      return;
+    }
+    const review = await http(this.stack, 'GET', `/api/checkouts/${o.orderId}?amazonCheckoutSessionId=${encodeURIComponent(id)}`, { role: 'storefront' });
+    this.checkAnswer(`review ${o.orderId} (own session)`, review, o);
+    let outcome = `review ${review.status}`;
+    let ok = review.status === 200;
+    if (ok) {
+      const confirm = await http(this.stack, 'POST', `/api/checkouts/${o.orderId}/confirm`, { role: 'storefront', body: {} });
+      this.checkAnswer(`confirm ${o.orderId}`, confirm, o);
+      outcome += `, confirm ${confirm.status}`;
+      ok = confirm.status === 200;
+    }
+    if (ok) {
+      const approve = await this.stack.control('POST', `/__sim/buyer/checkout-sessions/${id}/approve`, { buyerId: o.buyer.buyerId });
+      outcome += `, approve ${approve.status}`;
+      const complete = await http(this.stack, 'POST', `/api/checkouts/${o.orderId}/complete`, { role: 'storefront', body: { amazonCheckoutSessionId: id } });
+      this.checkAnswer(`complete ${o.orderId} (own session)`, complete, o);
+      outcome += `, complete ${complete.status}`;
+      ok = complete.status === 200;
+      if (ok) {
+        o.paid = true;
+        o.completeResult = complete.body;
+        for (const c of (complete.body?.amazonObjectIds as string[] | undefined) ?? []) this.seenCharges.add(c);
+      }
+    }
+    this.step(`pay ${o.orderId} → ${outcome}`);
+    // An honest buyer can always pay for an order still waiting for its checkout, whatever was tried on it or on other orders.
+    if (!ok && before.paymentStatus === 'CheckoutPending') this.violate(`pay ${o.orderId}: an honest checkout of an order in CheckoutPending failed (${outcome})`);
+  }
+
+  private async sessionFor(o: OrderModel, ref: SessionRef, pick: number, malformed: string): Promise<string | undefined> {
+    switch (ref) {
+      case 'own':
+        return o.sessionId;
+      case 'foreign': {
+        const others = this.orders.filter((x) => x !== o && x.sessionId !== undefined);
+        return others.length === 0 ? undefined : others[pick % others.length].sessionId;
+      }
+      case 'stale':
+        return o.started ? this.staleSession(o) : undefined;
+      case 'malformed':
+        return malformed;
+    }
+  }
+
+  private async reviewOrComplete(step: 'review' | 'complete', o: OrderModel, ref: SessionRef, pick: number, malformed: string): Promise<void> {
+    const id = await this.sessionFor(o, ref, pick, malformed);
+    if (id === undefined) {
+      this.step(`${step} ${o.orderId} with a ${ref} session → skipped (none yet)`);
+      return;
+    }
+    const before = o.started ? await this.detail(o) : undefined;
+    const a =
+      step === 'review'
+        ? await http(this.stack, 'GET', `/api/checkouts/${o.orderId}?amazonCheckoutSessionId=${encodeURIComponent(id)}`, { role: 'storefront' })
+        : await http(this.stack, 'POST', `/api/checkouts/${o.orderId}/complete`, { role: 'storefront', body: { amazonCheckoutSessionId: id } });
+    const what = `${step} ${o.orderId} with ${ref === 'foreign' ? "another order's" : `a ${ref}`} session ${JSON.stringify(id.slice(0, 60))}`;
+    this.step(`${what} → ${a.status} ${a.body?.error?.code ?? a.body?.paymentStatus ?? ''}`);
+    this.checkAnswer(what, a, o);
+    if (ref === 'own' && step === 'complete' && a.status === 200) {
+      o.paid = true;
+      o.completeResult = a.body;
+    }
+    if (ref === 'foreign') {
+      if (a.status >= 200 && a.status < 300) this.violate(`${what}: accepted (${a.status}); an order's checkout is its own session only`);
+      else if (a.status === 409 && a.body?.error?.code !== 'checkout_session_mismatch' && before?.paymentStatus === 'CheckoutPending')
+        this.violate(`${what}: refused with ${a.body?.error?.code}, expected checkout_session_mismatch`);
+    }
+    if (ref === 'malformed') this.checkRefused(what, a);
+    if (ref === 'stale' && step === 'complete' && a.status >= 200 && a.status < 300 && !o.paid) this.violate(`${what}: a canceled session completed (${a.status})`);
+    if ((ref === 'foreign' || ref === 'malformed') && before && before.status === 200 && (a.status < 200 || a.status >= 300)) {
+      // A refused request changes nothing.
+      const after = await this.detail(o);
+      if (after.checkoutSessionId !== before.checkoutSessionId || after.paymentStatus !== before.paymentStatus)
+        this.violate(`${what}: refused (${a.status}) but the order changed: session ${before.checkoutSessionId} → ${after.checkoutSessionId}, status ${before.paymentStatus} → ${after.paymentStatus}`);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------- money commands
+
+  private pickSent(o: OrderModel, kind: MoneyKind, pick: number, filter: (c: SentCommand) => boolean = () => true): SentCommand | undefined {
+    const list = o.commands.filter((c) => c.kind === kind && filter(c));
+    return list.length === 0 ? undefined : list[pick % list.length];
+  }
+
+  private amountOf(spec: AmountSpec, kind: MoneyKind, o: OrderModel, d: Detail): number {
+    const base = kind === 'refund' ? d.refundable || d.captured || o.spec.amount : d.capturable || o.spec.amount;
+    switch (spec.kind) {
+      case 'part':
+        return Math.max(1, Math.floor((base * spec.pct) / 100));
+      case 'rest':
+        return base;
+      case 'over':
+        return base + spec.by;
+      case 'huge':
+        return spec.value;
+    }
+  }
+
+  /** The command to send: its body and requestId, from the spec and what was sent before. */
+  private prepare(o: OrderModel, cmd: MoneyCmd, d: Detail): { rid: string; body: Record<string, unknown>; note: string; firstAccepted?: SentCommand } {
+    const fresh = (rid: string, note: string) => {
+      const body: Record<string, unknown> = cmd.kind === 'cancel' ? { requestId: rid, reason: 'fuzz' } : { amount: this.amountOf(cmd.amount, cmd.kind, o, d), requestId: rid };
+      return { rid, body, note };
+    };
+    const spec = cmd.rid;
+    if (spec.kind === 'repeat') {
+      const prev = this.pickSent(o, cmd.kind, spec.pick);
+      if (prev) return { rid: prev.rid, body: { ...prev.body }, note: 'repeated', firstAccepted: this.firstAccepted(o, cmd.kind, prev.rid) };
+    }
+    if (spec.kind === 'reuse') {
+      const prev = this.pickSent(o, cmd.kind, spec.pick);
+      if (prev) {
+        const body = cmd.kind === 'cancel' ? { requestId: prev.rid, reason: `${String(prev.body.reason ?? 'fuzz')}-other` } : { requestId: prev.rid, amount: Number(prev.body.amount) + 1 };
+        return { rid: prev.rid, body, note: 'reused with other parameters', firstAccepted: this.firstAccepted(o, cmd.kind, prev.rid) };
+      }
+    }
+    if (spec.kind === 'otherOrder') {
+      const other = this.orders.filter((x) => x !== o).flatMap((x) => x.commands.filter((c) => c.kind === cmd.kind));
+      if (other.length > 0) return fresh(other[spec.pick % other.length].rid, "another order's requestId");
+    }
+    return fresh(this.nextRid(), 'fresh');
+  }
+
+  private firstAccepted(o: OrderModel, kind: MoneyKind, rid: string): SentCommand | undefined {
+    return o.commands.find((c) => c.kind === kind && c.rid === rid && c.answers.some((a) => a.status === 200 || a.status === 202));
+  }
+
+  private path(o: OrderModel, kind: MoneyKind): string {
+    return `/api/admin/orders/${o.orderId}/${kind === 'refund' ? 'refunds' : kind}`;
+  }
+
+  private async send(o: OrderModel, kind: MoneyKind, prepared: ReturnType<Run['prepare']>, wait: boolean, d: Detail): Promise<SentCommand> {
+    const sent: SentCommand = { kind, rid: prepared.rid, body: prepared.body, answers: [], before: d, label: `${kind} ${o.orderId} ${JSON.stringify(prepared.body)} (${prepared.note})` };
+    o.commands.push(sent);
+    const a = await http(this.stack, 'POST', `${this.path(o, kind)}${wait ? '?waitMs=8000' : ''}`, { role: 'editor', body: prepared.body });
+    sent.answers.push(a);
+    this.checkAnswer(sent.label, a, o);
+    if (a.status !== 202) sent.final = a;
+    return sent;
+  }
+
+  /** Checks on one command's answer that need nothing but the command (and the first use of its requestId). */
+  private checkCommand(sent: SentCommand, prepared: { note: string; firstAccepted?: SentCommand }): void {
+    const a = sent.final ?? sent.answers[sent.answers.length - 1];
+    const amount = typeof sent.body.amount === 'number' ? sent.body.amount : undefined;
+    const accepted = a.status === 200 || a.status === 202;
+    if (amount !== undefined && amount > AMAZON_MAX_JPY && accepted) this.violate(`${sent.label}: an amount over Amazon's maximum (${AMAZON_MAX_JPY} JPY) was accepted (${a.status})`);
+    const first = prepared.firstAccepted;
+    if (first && first !== sent) {
+      const sameParams = JSON.stringify(first.body) === JSON.stringify(sent.body);
+      if (!sameParams && !(a.status === 409 && a.body?.error?.code === 'request_id_reused'))
+        this.violate(`${sent.label}: a requestId reused with other parameters answered ${a.status} ${JSON.stringify(a.body).slice(0, 200)}, expected 409 request_id_reused`);
+      if (sameParams && first.final?.status === 200 && sent.final?.status === 200 && JSON.stringify(first.final.body.result) !== JSON.stringify(sent.final.body.result))
+        this.violate(`${sent.label}: the same request again answered another result: ${JSON.stringify(sent.final.body.result)} vs ${JSON.stringify(first.final.body.result)}`);
+      if (sameParams && first.final?.status === 200 && sent.final !== undefined && sent.final.status !== 200)
+        this.violate(`${sent.label}: the same request again answered ${sent.final.status}, the first answered 200`);
+    }
+  }
+
+  /** Repeats a 202 with its requestId until it has an outcome; bounded. */
+  private async resolve(o: OrderModel, sent: SentCommand): Promise<void> {
+    const deadline = Date.now() + OUTCOME_BOUND_MS;
+    while (sent.final === undefined && Date.now() < deadline) {
+      const a = await http(this.stack, 'POST', `${this.path(o, sent.kind)}?waitMs=5000`, { role: 'editor', body: sent.body });
+      sent.answers.push(a);
+      this.checkAnswer(`${sent.label} repeated`, a, o);
+      if (a.status !== 202) sent.final = a;
+    }
+    if (sent.final === undefined) this.violate(`${sent.label}: accepted (202) but no outcome within ${OUTCOME_BOUND_MS} ms of repeating it with its requestId (order wedged)`);
+  }
+
+  private checkResult(o: OrderModel, sent: SentCommand): void {
+    const f = sent.final;
+    if (!f || f.status !== 200) return;
+    const result = f.body?.result ?? {};
+    if (sent.kind !== 'cancel' && typeof sent.body.amount === 'number' && result.amount !== sent.body.amount)
+      this.violate(`${sent.label}: answered 200 with the result of another request (amount ${result.amount}, asked ${sent.body.amount})`);
+    if (sent.kind === 'cancel' && !(typeof result.amount === 'number' && result.amount > 0))
+      this.violate(`${sent.label}: answered 200 "completed" but released nothing (${JSON.stringify(result).slice(0, 200)}); a cancel with nothing to cancel is a 409`);
+    void o;
+  }
+
+  private async money(o: OrderModel, cmd: MoneyCmd): Promise<void> {
+    const d = o.started ? await this.detail(o) : { status: 404, capturable: 0, refundable: 0, captured: 0, checkoutSessionId: null, body: {} };
+    const prepared = this.prepare(o, cmd, d);
+    const sent = await this.send(o, cmd.kind, prepared, cmd.wait, d);
+    await this.resolve(o, sent);
+    this.step(`${sent.label} → ${sent.answers.map((a) => a.status).join('/')} ${sent.final?.body?.error?.code ?? sent.final?.body?.result?.paymentStatus ?? ''}`);
+    this.checkCommand(sent, prepared);
+    this.checkResult(o, sent);
+  }
+
+  private async race(o: OrderModel, cmds: Array<MoneyCmd & { raceRid: RaceRid }>): Promise<void> {
+    const d = o.started ? await this.detail(o) : { status: 404, capturable: 0, refundable: 0, captured: 0, checkoutSessionId: null, body: {} };
+    const prepared = cmds.map((c) => this.prepare(o, c, d));
+    // Some share the first one's requestId (a double click), with their own parameters.
+    cmds.forEach((c, i) => {
+      if (i > 0 && c.raceRid === 'sameAsFirst' && c.kind === cmds[0].kind) {
+        prepared[i] = { ...prepared[i], rid: prepared[0].rid, body: { ...prepared[i].body, requestId: prepared[0].rid }, note: 'same requestId as the first, sent at once' };
+      }
+    });
+    const sent = await Promise.all(cmds.map((c, i) => this.send(o, c.kind, prepared[i], true, d)));
+    await Promise.all(sent.map((s) => this.resolve(o, s)));
+    this.step(`race on ${o.orderId} (capturable ${d.capturable}, ${d.paymentStatus}): ${sent.map((s) => `${s.label} → ${s.answers.map((a) => a.status).join('/')} ${s.final?.body?.error?.code ?? ''}`).join(' | ')}`);
+    for (const s of sent) {
+      this.checkCommand(s, { note: '' });
+      this.checkResult(o, s);
+    }
+    // The same requestId sent at once: one request, one result, whichever parameters came first.
+    const byRid = new Map<string, SentCommand[]>();
+    for (const s of sent) byRid.set(`${s.kind}:${s.rid}`, [...(byRid.get(`${s.kind}:${s.rid}`) ?? []), s]);
+    for (const group of byRid.values()) {
+      const ok = group.filter((s) => s.final?.status === 200);
+      const params = new Set(ok.map((s) => JSON.stringify(s.body)));
+      if (params.size > 1) this.violate(`race on ${o.orderId}: one requestId answered 200 for two different requests: ${ok.map((s) => s.label).join(' / ')}`);
+      const results = new Set(ok.filter((s) => JSON.stringify(s.body) === JSON.stringify(ok[0].body)).map((s) => JSON.stringify(s.final?.body?.result)));
+      if (results.size > 1) this.violate(`race on ${o.orderId}: the same request sent twice at once answered two results`);
+    }
+    // Capture against cancel: the loser answers 409 with the current state.
+    if (d.paymentStatus === 'Authorized') {
+      const cancelWon = sent.some((s) => s.kind === 'cancel' && s.final?.status === 200);
+      const fullCaptureWon = sent.some((s) => s.kind === 'capture' && s.final?.status === 200 && s.body.amount === d.capturable);
+      for (const s of sent) {
+        const lostCapture = cancelWon && s.kind === 'capture' && typeof s.body.amount === 'number' && s.body.amount <= d.capturable && s.final !== undefined && s.final.status !== 200;
+        const lostCancel = fullCaptureWon && s.kind === 'cancel' && s.final !== undefined;
+        if ((lostCapture || lostCancel) && s.final?.status !== 409) this.violate(`race on ${o.orderId}: ${s.label} lost the capture/cancel race and answered ${s.final?.status} ${s.final?.body?.error?.code ?? s.final?.body?.status ?? ''}, expected 409`);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------- notifications
+
+  private async deliveries(): Promise<Array<{ status: string; envelope: Record<string, string>; chargePermissionId: string; objectId: string }>> {
+    const r = await this.stack.control<{ deliveries: Array<{ status: string; envelope: Record<string, string>; chargePermissionId: string; objectId: string }> }>('GET', '/__sim/ipn');
+    return (r.data.deliveries ?? []).filter((d) => d.status === 'delivered').slice(-40);
+  }
+
+  private async postEnvelope(raw: string): Promise<Answer> {
+    return http(this.stack, 'POST', '/api/webhooks/amazon-pay', { rawBody: raw, headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': 'Notification' } });
+  }
+
+  private async ipn(kind: IpnKind, pick: number, count: number): Promise<void> {
+    if (kind === 'duplicateNext' || kind === 'reorderNext') {
+      const r = await this.stack.control('POST', '/__sim/ipn/controls', { action: kind === 'duplicateNext' ? 'duplicate' : 'reorder', count: Math.max(count, kind === 'reorderNext' ? 2 : 1) });
+      this.step(`notifications: ${kind} ×${count} → ${r.status}`);
+      return;
+    }
+    const list = await this.deliveries();
+    if (list.length === 0) {
+      this.step(`notifications: ${kind} → skipped (none delivered yet)`);
+      return;
+    }
+    const chosen = kind === 'resendOne' ? [list[pick % list.length]] : list.slice(-Math.max(2, count)).reverse();
+    const statuses: number[] = [];
+    for (const d of chosen) {
+      const a = await this.postEnvelope(JSON.stringify(d.envelope));
+      statuses.push(a.status);
+      this.checkAnswer(`re-sent notification ${d.envelope.MessageId}`, a);
+    }
+    this.step(`notifications: ${kind} (${chosen.length} re-sent) → ${statuses.join('/')}`);
+  }
+
+  private async forge(kind: ForgeKind, pick: number): Promise<void> {
+    const list = await this.deliveries();
+    const base = list.length > 0 ? list[pick % list.length].envelope : undefined;
+    const charges = [...this.seenCharges];
+    const notificationId = `forged-${this.log.tag}-${this.nextRid()}`;
+    const message = (objectId: string) => JSON.stringify({ ObjectType: 'CHARGE', ObjectId: objectId, NotificationId: notificationId, NotificationType: 'STATE_CHANGE', NotificationVersion: 'V2' });
+    const target = charges.length > 0 ? charges[pick % charges.length] : 'S03-0000000-0000000-C000000';
+    const envelope: Record<string, string> = base
+      ? { ...base }
+      : {
+          Type: 'Notification',
+          MessageId: notificationId,
+          TopicArn: 'arn:aws:sns:us-east-1:000000000000:AmazonPaySimulator',
+          Timestamp: new Date().toISOString(),
+          SignatureVersion: '2',
+          Signature: Buffer.from('x'.repeat(256)).toString('base64'),
+          SigningCertURL: `${this.stack.sim.baseUrl}/__sim/sns/SimpleNotificationService-simulator.pem`,
+        };
+    envelope.Message = message(target);
+    let raw: string;
+    switch (kind) {
+      case 'badSignature':
+        envelope.Signature = randomBytes(256).toString('base64');
+        raw = JSON.stringify(envelope);
+        break;
+      case 'swappedObject':
+        // A real envelope whose Message now names another charge: the signature no longer matches.
+        raw = JSON.stringify(envelope);
+        break;
+      case 'untrustedCertUrl':
+        envelope.SigningCertURL = 'https://sns.attacker.example/SimpleNotificationService-x.pem';
+        raw = JSON.stringify(envelope);
+        break;
+      case 'notJson':
+        raw = `{"Type":"Notification","Message":${JSON.stringify(envelope.Message)}`;
+        break;
+      case 'noSignature':
+        delete envelope.Signature;
+        raw = JSON.stringify(envelope);
+        break;
+    }
+    const a = await this.postEnvelope(raw);
+    const what = `forged notification (${kind}) about ${target}`;
+    this.step(`${what} → ${a.status} ${a.body?.error?.code ?? ''}`);
+    this.checkAnswer(what, a);
+    this.checkRefused(what, a);
+    const row = await this.stack.db.prisma.processedNotification.findUnique({ where: { notificationId } });
+    if (row) this.violate(`${what}: the engine processed it (notification ${notificationId} recorded for order ${row.orderId})`);
+  }
+
+  // ---------------------------------------------------------------------------------------- settings
+
+  private async readSettings(): Promise<{ settings: Record<string, unknown>; stored: unknown }> {
+    const a = await http(this.stack, 'GET', '/api/admin/settings', { role: 'viewer' });
+    this.checkAnswer('read settings', a);
+    return { settings: a.body?.settings ?? {}, stored: a.body?.amazonPay?.stored ?? null };
+  }
+
+  async resetSettings(): Promise<void> {
+    const a = await http(this.stack, 'PUT', '/api/admin/settings', {
+      role: 'editor',
+      body: { enabled: true, paymentIntent: 'AuthorizeWithCapture', canHandlePendingAuthorization: false, linkOrderStatus: false, expiryWarningDays: 7, softDescriptor: 'FUZZ' },
+    });
+    if (a.status !== 200) this.violate(`resetting the settings answered ${a.status} ${JSON.stringify(a.body).slice(0, 200)}`);
+  }
+
+  private async settings(change: SettingsChange): Promise<void> {
+    const put = (body: unknown) => http(this.stack, 'PUT', '/api/admin/settings', { role: 'editor', body });
+    if (change.kind === 'valid') {
+      const a = await put(change.patch);
+      this.step(`settings ${JSON.stringify(change.patch)} → ${a.status}`);
+      this.checkAnswer('settings change', a);
+      if (a.status !== 200) this.violate(`settings ${JSON.stringify(change.patch)}: a valid change was refused (${a.status})`);
+      const now = await this.readSettings();
+      for (const [k, v] of Object.entries(change.patch)) if (JSON.stringify(now.settings[k]) !== JSON.stringify(v)) this.violate(`settings ${k}: stored ${JSON.stringify(now.settings[k])}, sent ${JSON.stringify(v)}`);
+      return;
+    }
+    if (change.kind === 'invalidWithCredentials') {
+      const before = await this.readSettings();
+      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+      const body = {
+        ...change.patch,
+        amazonPay: { merchantId: `FUZZ${randomBytes(4).toString('hex').toUpperCase()}`, storeId: `amzn1.application-oa2-client.${randomBytes(16).toString('hex')}`, publicKeyId: `SANDBOX-FUZZ${randomBytes(4).toString('hex').toUpperCase()}`, privateKey },
+      };
+      const a = await put(body);
+      const what = `settings ${JSON.stringify(change.patch)} with credentials`;
+      this.step(`${what} → ${a.status}`);
+      this.checkRefused(what, a);
+      if (JSON.stringify(a.body).includes('BEGIN PRIVATE KEY')) this.violate(`${what}: the answer carries the private key`);
+      const after = await this.readSettings();
+      if (JSON.stringify(after) !== JSON.stringify(before)) this.violate(`${what}: refused (${a.status}) but something was stored: ${JSON.stringify(before).slice(0, 200)} → ${JSON.stringify(after).slice(0, 200)}`);
+      return;
+    }
+    const [a, b] = await Promise.all([put(change.a), put(change.b)]);
+    this.step(`settings ${JSON.stringify(change.a)} and ${JSON.stringify(change.b)} at once → ${a.status}/${b.status}`);
+    this.checkAnswer('concurrent settings change', a);
+    this.checkAnswer('concurrent settings change', b);
+    const now = await this.readSettings();
+    for (const [k, v] of Object.entries({ ...change.a, ...change.b })) {
+      if (JSON.stringify(now.settings[k]) !== JSON.stringify(v)) this.violate(`two partial settings changes at once: ${k} is ${JSON.stringify(now.settings[k])}, sent ${JSON.stringify(v)} (an update was lost)`);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------- the sequence
+
+  async execute(): Promise<void> {
+    await this.resetSettings();
+    for (const o of this.orders) {
+      if (o.spec.setup === 'paid') await this.pay(o);
+      else if (o.spec.setup === 'open') await this.open(o);
+    }
+    for (const action of this.scenario.actions) {
+      switch (action.t) {
+        case 'open':
+          await this.open(this.order(action.o));
+          break;
+        case 'pay':
+          await this.pay(this.order(action.o));
+          break;
+        case 'review':
+        case 'complete':
+          await this.reviewOrComplete(action.t, this.order(action.o), action.ref, action.pick, action.malformed);
+          break;
+        case 'money':
+          await this.money(this.order(action.o), action);
+          break;
+        case 'race':
+          await this.race(this.order(action.o), action.cmds);
+          break;
+        case 'ipn':
+          await this.ipn(action.kind, action.pick, action.count);
+          break;
+        case 'forge':
+          await this.forge(action.kind, action.pick);
+          break;
+        case 'settings':
+          await this.settings(action.change);
+          break;
+        case 'advance': {
+          const r = await this.stack.control('POST', '/__sim/clock/advance', { ms: action.ms });
+          this.step(`clock +${action.ms} ms → ${r.status}`);
+          break;
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------- settling and the invariants
+
+  /** Lets everything pending happen: held notifications out, the clock past Amazon's refund delay, pending states settled (all bounded). */
+  async settle(): Promise<Map<OrderModel, Detail>> {
+    await this.stack.control('DELETE', '/__sim/ipn/controls');
+    await this.stack.control('POST', '/__sim/ipn/flush');
+    await this.stack.control('POST', '/__sim/clock/advance', { ms: 5 * 60_000 });
+    await this.stack.control('POST', '/__sim/ipn/flush');
+    const details = new Map<OrderModel, Detail>();
+    const deadline = Date.now() + SETTLE_BOUND_MS;
+    for (const o of this.orders.filter((x) => x.started)) {
+      let d = await this.detail(o);
+      while (Date.now() < deadline && isPending(d)) {
+        await sleep(300);
+        d = await this.detail(o);
+      }
+      if (isPending(d)) this.violate(`${o.orderId}: still ${d.paymentStatus} (capturePending ${d.body?.amounts?.capturePending?.amount}, refundPending ${d.body?.amounts?.refundPending?.amount}) ${SETTLE_BOUND_MS} ms after Amazon settled (order wedged)`);
+      details.set(o, d);
+    }
+    return details;
+  }
+
+  async checkInvariants(details: Map<OrderModel, Detail>): Promise<void> {
+    const started = this.orders.filter((o) => o.started);
+    // 4. The order's own view shows its own buyer only.
+    for (const o of started) {
+      const d = details.get(o) as Detail;
+      if (d.status !== 200) {
+        this.violate(`${o.orderId}: its detail answered ${d.status}`);
+        continue;
+      }
+      if (d.body.buyer && d.body.buyer.buyerId !== o.buyer.buyerId) this.violate(`${o.orderId}: shows buyer ${d.body.buyer.buyerId}, its buyer is ${o.buyer.buyerId}`);
+      for (const c of d.body.chargeIds ?? []) this.seenCharges.add(c);
+    }
+
+    // 1. Ownership: no two orders claim one session, permission or charge; a claimed session is the order's own.
+    const claims = new Map<string, string[]>();
+    const claim = (id: string | null | undefined, orderId: string) => {
+      if (!id) return;
+      claims.set(id, [...new Set([...(claims.get(id) ?? []), orderId])]);
+    };
+    for (const o of started) {
+      const b = (details.get(o) as Detail).body;
+      claim(b.checkoutSessionId, o.orderId);
+      claim(b.chargePermissionId, o.orderId);
+      for (const c of b.chargeIds ?? []) claim(c, o.orderId);
+      if (b.checkoutSessionId && !o.sessions.has(b.checkoutSessionId)) {
+        const owner = this.orders.find((x) => x.sessions.has(b.checkoutSessionId));
+        this.violate(`${o.orderId}: holds checkout session ${String(b.checkoutSessionId).slice(0, 60)}, which is ${owner ? `${owner.orderId}'s` : 'no session of its checkout'}`);
+      }
+    }
+    for (const [id, orderIds] of claims) if (orderIds.length > 1) this.violate(`${id} is claimed by ${orderIds.join(' and ')}: one Amazon object, two orders`);
+
+    // Which permissions this run's checkouts made at Amazon (read from Amazon, by the sessions).
+    const permissionOwner = new Map<string, OrderModel>();
+    for (const o of this.orders) {
+      for (const sessionId of o.sessions) {
+        try {
+          const s = (await this.stack.amazonPay.getCheckoutSession(sessionId)).data as { chargePermissionId?: string | null; merchantMetadata?: { merchantReferenceId?: string } };
+          if (s.chargePermissionId) permissionOwner.set(s.chargePermissionId, o);
+          if (s.merchantMetadata?.merchantReferenceId !== undefined && s.merchantMetadata.merchantReferenceId !== o.orderId)
+            this.violate(`session ${sessionId} of ${o.orderId}'s button says merchantReferenceId ${s.merchantMetadata.merchantReferenceId}`);
+        } catch (err) {
+          this.violate(`reading session ${sessionId} from the simulator failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+    }
+    for (const o of started) {
+      const p = (details.get(o) as Detail).body.chargePermissionId as string | null;
+      if (p && permissionOwner.get(p) !== o) this.violate(`${o.orderId}: claims charge permission ${p}, made by ${permissionOwner.get(p)?.orderId ?? 'no checkout of this run'}`);
+    }
+
+    const ledger = ((await this.stack.control<{ entries: LedgerEntry[] }>('GET', '/__sim/ledger')).data.entries ?? []).filter((e) => permissionOwner.has(e.chargePermissionId) || claims.has(e.chargePermissionId));
+    const moved = ledger.filter((e) => e.type !== 'cancel' && e.status !== 'declined');
+    for (const e of moved) {
+      const owner = permissionOwner.get(e.chargePermissionId);
+      const claimants = [...new Set([...(claims.get(e.chargeId) ?? []), ...(claims.get(e.chargePermissionId) ?? [])])];
+      if (claimants.length !== 1 || claimants[0] !== owner?.orderId)
+        this.violate(`${e.type} of ${e.amount} on ${e.chargeId}: made by ${owner?.orderId ?? 'no checkout of this run'}'s checkout, claimed by ${claimants.join(', ') || 'no order'}`);
+    }
+
+    // 2. Amounts per charge, and each requestId moving money at most once.
+    const charges = new Map<string, { authorized: number; captured: number; capturedDone: number; refunded: number; refundedDone: number }>();
+    for (const e of moved) {
+      const c = charges.get(e.chargeId) ?? { authorized: 0, captured: 0, capturedDone: 0, refunded: 0, refundedDone: 0 };
+      if (e.type === 'authorization') c.authorized += e.amount;
+      if (e.type === 'capture') {
+        c.captured += e.amount;
+        if (e.status === 'completed') c.capturedDone += e.amount;
+      }
+      if (e.type === 'refund') {
+        c.refunded += e.amount;
+        if (e.status === 'completed') c.refundedDone += e.amount;
+      }
+      charges.set(e.chargeId, c);
+    }
+    for (const [id, c] of charges) {
+      if (c.captured > c.authorized) this.violate(`charge ${id}: captured ${c.captured} > authorized ${c.authorized}`);
+      if (c.refunded > amazonRefundCap(c.captured)) this.violate(`charge ${id}: refunds ${c.refunded} > Amazon's cap ${amazonRefundCap(c.captured)} on ${c.captured} captured`);
+    }
+    const perKey = new Map<string, number>();
+    for (const e of moved) if (e.idempotencyKey) perKey.set(`${e.type}:${e.idempotencyKey}`, (perKey.get(`${e.type}:${e.idempotencyKey}`) ?? 0) + 1);
+    for (const [k, n] of perKey) if (n > 1) this.violate(`idempotency key ${k} moved money ${n} times`);
+
+    for (const o of started) {
+      const b = (details.get(o) as Detail).body;
+      const own = moved.filter((e) => permissionOwner.get(e.chargePermissionId) === o);
+      const ok = (kind: MoneyKind) => o.commands.filter((c) => c.kind === kind && c.final?.status === 200);
+      // Each refund at Amazon was asked for by one accepted refund, which got exactly what it asked.
+      const refundsByRid = new Map<string, Set<string>>();
+      for (const c of ok('refund')) for (const id of (c.final?.body?.result?.amazonObjectIds as string[] | undefined) ?? []) refundsByRid.set(c.rid, new Set([...(refundsByRid.get(c.rid) ?? []), id]));
+      for (const e of own.filter((x) => x.type === 'refund')) {
+        const rids = [...refundsByRid].filter(([, ids]) => ids.has(e.refundId as string)).map(([rid]) => rid);
+        if (rids.length !== 1) this.violate(`${o.orderId}: refund ${e.refundId} of ${e.amount} at Amazon is accounted for by ${rids.length} accepted refund requests (${rids.join(', ')})`);
+      }
+      for (const [rid, ids] of refundsByRid) {
+        const total = own.filter((e) => e.type === 'refund' && ids.has(e.refundId as string)).reduce((n, e) => n + e.amount, 0);
+        const asked = ok('refund').find((c) => c.rid === rid)?.final?.body?.result?.amount;
+        if (total !== asked) this.violate(`${o.orderId}: refund request ${rid} moved ${total} at Amazon, answered ${asked}`);
+      }
+      // Captures at Amazon: no more than the accepted capture requests (and the checkout's own with AuthorizeWithCapture) account for.
+      const captures = own.filter((e) => e.type === 'capture').length;
+      const accountable = new Set(ok('capture').map((c) => c.rid)).size + (o.spec.intent === 'AuthorizeWithCapture' ? 1 : 0);
+      if (captures > accountable) this.violate(`${o.orderId}: ${captures} captures at Amazon, ${accountable} accepted capture requests account for them`);
+      for (const c of [...ok('capture'), ...ok('refund'), ...ok('cancel')]) {
+        const p = c.final?.body?.result?.chargePermissionId;
+        if (p && p !== b.chargePermissionId) this.violate(`${c.label}: answered with charge permission ${p}, the order's is ${b.chargePermissionId}`);
+      }
+      // The order's view agrees with Amazon once settled.
+      const capturedAtAmazon = own.filter((e) => e.type === 'capture' && e.status === 'completed').reduce((n, e) => n + e.amount, 0);
+      const refundedAtAmazon = own.filter((e) => e.type === 'refund' && e.status === 'completed').reduce((n, e) => n + e.amount, 0);
+      if (b.amounts && (b.amounts.captured.amount !== capturedAtAmazon || b.amounts.refunded.amount !== refundedAtAmazon))
+        this.violate(`${o.orderId}: shows captured ${b.amounts.captured.amount} / refunded ${b.amounts.refunded.amount}, Amazon's ledger ${capturedAtAmazon} / ${refundedAtAmazon}`);
+      // Money Amazon no longer holds for the order (captured, canceled or declined) is never shown as still capturable.
+      const heldAtAmazon = own
+        .filter((e) => e.type === 'authorization')
+        .filter((e) => !ledger.some((x) => x.chargeId === e.chargeId && (x.type === 'cancel' || (x.type === 'capture' && x.status !== 'declined'))))
+        .reduce((n, e) => n + e.amount, 0);
+      if (b.amounts && b.amounts.capturable.amount > heldAtAmazon) this.violate(`${o.orderId}: shows ${b.amounts.capturable.amount} capturable, Amazon holds ${heldAtAmazon} for it`);
+      if (b.amounts && b.amounts.captured.amount > b.amounts.authorized.amount && b.amounts.authorized.amount > 0) this.violate(`${o.orderId}: captured ${b.amounts.captured.amount} > authorized ${b.amounts.authorized.amount}`);
+    }
+
+    // 5. The projection (database) equals the workflow's state.
+    for (const o of started) await this.checkProjection(o);
+  }
+
+  private async checkProjection(o: OrderModel): Promise<void> {
+    const deadline = Date.now() + 15_000;
+    let diff: string[] = [];
+    for (;;) {
+      const d = await this.detail(o);
+      const list = await http(this.stack, 'GET', `/api/admin/orders?q=${encodeURIComponent(o.orderId)}&limit=10`, { role: 'viewer' });
+      this.checkAnswer(`order list for ${o.orderId}`, list, o);
+      const row = ((list.body?.orders as any[] | undefined) ?? []).find((r) => r.orderId === o.orderId);
+      const b = d.body;
+      diff = [];
+      if (!row) diff.push('no list row');
+      else if (d.status === 200) {
+        const pairs: Array<[string, unknown, unknown]> = [
+          ['paymentStatus', row.paymentStatus, b.paymentStatus],
+          ['orderStatus', row.orderStatus, b.orderStatus],
+          ['authorized', row.authorized?.amount, b.amounts?.authorized?.amount],
+          ['captured', row.captured?.amount, b.amounts?.captured?.amount],
+          ['refunded', row.refunded?.amount, b.amounts?.refunded?.amount],
+          ['chargePermissionId', row.chargePermissionId ?? null, b.chargePermissionId ?? null],
+          ['chargeId', row.chargeId ?? null, (b.chargeIds as string[] | undefined)?.at(-1) ?? null],
+          ['buyerEmail', row.buyerEmail ?? null, b.buyer?.email ?? null],
+        ];
+        for (const [k, dbValue, wfValue] of pairs) if (JSON.stringify(dbValue) !== JSON.stringify(wfValue)) diff.push(`${k}: list ${JSON.stringify(dbValue)} vs detail ${JSON.stringify(wfValue)}`);
+        this.checkBuyer(`order list row of ${o.orderId}`, row, o);
+      }
+      if (diff.length === 0 || Date.now() >= deadline) break;
+      await sleep(300);
+    }
+    if (diff.length > 0) this.violate(`${o.orderId}: the projection differs from the workflow's state after settling: ${diff.join('; ')}`);
+  }
+}
+
+interface LedgerEntry {
+  type: 'authorization' | 'capture' | 'refund' | 'cancel';
+  status: 'pending' | 'completed' | 'declined';
+  amount: number;
+  chargePermissionId: string;
+  chargeId: string;
+  refundId: string | null;
+  idempotencyKey: string | null;
+}
+
+function isPending(d: Detail): boolean {
+  if (d.status !== 200) return false;
+  const a = d.body.amounts ?? {};
+  return ['AuthorizationPending', 'CapturePending', 'RefundPending'].includes(d.paymentStatus ?? '') || (a.capturePending?.amount ?? 0) > 0 || (a.refundPending?.amount ?? 0) > 0;
+}
+
+// ------------------------------------------------------------------------------------------ the property
+
+let runCounter = 0;
+
+/** Runs one sequence on the stack and throws with every broken invariant (and the steps that led there). */
+export async function runScenario(stack: TestStack, scenario: Scenario, onRun?: (log: RunLog) => void): Promise<RunLog> {
+  runCounter += 1;
+  const tag = `${process.pid.toString(36)}${runCounter.toString(36)}${randomBytes(2).toString('hex')}`;
+  const run = new Run(stack, scenario, tag);
+  try {
+    await run.execute();
+    const details = await run.settle();
+    await run.checkInvariants(details);
+  } finally {
+    onRun?.(run.log);
+  }
+  if (run.log.violations.length > 0) {
+    throw new Error(`${run.log.violations.length} invariant(s) broken:\n  - ${[...new Set(run.log.violations)].join('\n  - ')}\nsteps:\n  ${run.log.steps.join('\n  ')}`);
+  }
+  return run.log;
+}
+
+export function adversarialProperty(stack: TestStack, opts: { maxActions: number; onRun?: (log: RunLog) => void }) {
+  return fc.asyncProperty(scenarioArb({ maxActions: opts.maxActions }), (scenario) => runScenario(stack, scenario, opts.onRun).then(() => undefined));
+}
+
+export interface FuzzOutcome {
+  details: fc.RunDetails<[Scenario]>;
+  /** A report to print: seed, path, the shrunk sequence and the broken invariants (empty when it passed). */
+  report: string;
+}
+
+/** Runs the property with fast-check: numRuns sequences (or until the time limit), shrinking a failure. */
+export async function checkAdversarial(
+  stack: TestStack,
+  opts: { numRuns: number; maxActions: number; seed?: number; path?: string; timeLimitMs: number; knownScenarios?: boolean; onRun?: (log: RunLog) => void },
+): Promise<FuzzOutcome> {
+  const details = (await fc.check(adversarialProperty(stack, opts), {
+    numRuns: opts.numRuns,
+    ...(opts.knownScenarios === false || opts.path !== undefined ? {} : { examples: KNOWN_SCENARIOS.map((k) => [k.scenario] as [Scenario]) }),
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    ...(opts.path !== undefined ? { path: opts.path } : {}),
+    endOnFailure: false,
+    plugins: [fc.interruptAfterTimeLimit(opts.timeLimitMs)],
+  })) as fc.RunDetails<[Scenario]>;
+  let report = '';
+  if (details.failed) {
+    const err = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+    report = [
+      `adversarial fuzz failed after ${details.numRuns} run(s), ${details.numShrinks} shrink(s)${details.interrupted ? ' (shrinking cut short by the time limit)' : ''}`,
+      `replay: npm run fuzz -- --seed ${details.seed} --path ${details.counterexamplePath} (or FUZZ_SEED=${details.seed} FUZZ_PATH=${details.counterexamplePath} for the Jest test)`,
+      `minimal sequence: ${JSON.stringify(details.counterexample?.[0] ?? null)}`,
+      err,
+    ].join('\n');
+  }
+  return { details, report };
+}
