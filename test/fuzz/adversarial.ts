@@ -390,7 +390,7 @@ class Run {
   private checkRefused(what: string, a: Answer): void {
     if (a.status < 400 || a.status >= 500) this.violate(`${what}: expected a 4xx refusal, got ${a.status} ${JSON.stringify(a.body).slice(0, 200)}`);
     const text = JSON.stringify(a.body ?? '');
-    const leak = /StringToSign|AMZN-PAY-RSASSA|x-amz-pay-|canonical|node_modules|\bat [\w.<>]+ \(|ECONN|ENOTFOUND|BEGIN [A-Z ]*PRIVATE KEY|SELECT |prisma/i.exec(text);
+    const leak = /StringToSign|AMZN-PAY-RSASSA|x-amz-pay-|canonical|node_modules|\bat [\w.<>]+ \(|\bECONN[A-Z]*\b|\bENOTFOUND\b|BEGIN [A-Z ]*PRIVATE KEY|SELECT |prisma/i.exec(text);
     if (leak) this.violate(`${what}: the refusal shows internals ("${leak[0]}"): ${text.slice(0, 300)}`);
   }
 
