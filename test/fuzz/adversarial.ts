@@ -390,7 +390,7 @@ class Run {
   private checkRefused(what: string, a: Answer): void {
     if (a.status < 400 || a.status >= 500) this.violate(`${what}: expected a 4xx refusal, got ${a.status} ${JSON.stringify(a.body).slice(0, 200)}`);
     const text = JSON.stringify(a.body ?? '');
-    const leak = /StringToSign|AMZN-PAY-RSASSA|x-amz-pay-|canonical|node_modules|\bat [\w.<>]+ \(|\bECONN[A-Z]*\b|\bENOTFOUND\b|BEGIN [A-Z ]*PRIVATE KEY|SELECT |prisma/i.exec(text);
+    const leak = /StringToSign|signing string|AMZN-PAY-RSASSA|x-amz-pay-|node_modules|\bat [\w.<>]+ \(|prisma/i.exec(text) ?? /\bE(CONN[A-Z]+|NOTFOUND|TIMEDOUT)\b|BEGIN [A-Z ]*PRIVATE KEY|\bSELECT\b/.exec(text);
     if (leak) this.violate(`${what}: the refusal shows internals ("${leak[0]}"): ${text.slice(0, 300)}`);
   }
 
@@ -624,7 +624,8 @@ class Run {
     const first = prepared.firstAccepted;
     if (first && first !== sent) {
       const sameParams = JSON.stringify(first.body) === JSON.stringify(sent.body);
-      if (!sameParams && !(a.status === 409 && a.body?.error?.code === 'request_id_reused'))
+      // Refused as reused; a finished order may say so instead (order_closed), it is refused either way.
+      if (!sameParams && !(a.status === 409 && (a.body?.error?.code === 'request_id_reused' || a.body?.error?.code === 'order_closed')))
         this.violate(`${sent.label}: a requestId reused with other parameters answered ${a.status} ${JSON.stringify(a.body).slice(0, 200)}, expected 409 request_id_reused`);
       if (sameParams && first.final?.status === 200 && sent.final?.status === 200 && JSON.stringify(first.final.body.result) !== JSON.stringify(sent.final.body.result))
         this.violate(`${sent.label}: the same request again answered another result: ${JSON.stringify(sent.final.body.result)} vs ${JSON.stringify(first.final.body.result)}`);
@@ -697,7 +698,9 @@ class Run {
       const cancelWon = sent.some((s) => s.kind === 'cancel' && s.final?.status === 200);
       const fullCaptureWon = sent.some((s) => s.kind === 'capture' && s.final?.status === 200 && s.body.amount === d.capturable);
       for (const s of sent) {
-        const lostCapture = cancelWon && s.kind === 'capture' && typeof s.body.amount === 'number' && s.body.amount <= d.capturable && s.final !== undefined && s.final.status !== 200;
+        // A capture that asked for more than another capture of the same race left is an amount refusal (422), not a lost race.
+        const otherCaptureWon = sent.some((x) => x !== s && x.kind === 'capture' && x.final?.status === 200);
+        const lostCapture = cancelWon && !otherCaptureWon && s.kind === 'capture' && typeof s.body.amount === 'number' && s.body.amount <= d.capturable && s.final !== undefined && s.final.status !== 200;
         const lostCancel = fullCaptureWon && s.kind === 'cancel' && s.final !== undefined;
         if ((lostCapture || lostCancel) && s.final?.status !== 409) this.violate(`race on ${o.orderId}: ${s.label} lost the capture/cancel race and answered ${s.final?.status} ${s.final?.body?.error?.code ?? s.final?.body?.status ?? ''}, expected 409`);
       }
@@ -1016,12 +1019,16 @@ class Run {
       const refundedAtAmazon = own.filter((e) => e.type === 'refund' && e.status === 'completed').reduce((n, e) => n + e.amount, 0);
       if (b.amounts && (b.amounts.captured.amount !== capturedAtAmazon || b.amounts.refunded.amount !== refundedAtAmazon))
         this.violate(`${o.orderId}: shows captured ${b.amounts.captured.amount} / refunded ${b.amounts.refunded.amount}, Amazon's ledger ${capturedAtAmazon} / ${refundedAtAmazon}`);
-      // Money Amazon no longer holds for the order (captured, canceled or declined) is never shown as still capturable.
-      const heldAtAmazon = own
-        .filter((e) => e.type === 'authorization')
-        .filter((e) => !ledger.some((x) => x.chargeId === e.chargeId && (x.type === 'cancel' || (x.type === 'capture' && x.status !== 'declined'))))
-        .reduce((n, e) => n + e.amount, 0);
-      if (b.amounts && b.amounts.capturable.amount > heldAtAmazon) this.violate(`${o.orderId}: shows ${b.amounts.capturable.amount} capturable, Amazon holds ${heldAtAmazon} for it`);
+      // What the order shows as still capturable, Amazon still allows on its charge permission (open, with that balance).
+      if (b.amounts && b.amounts.capturable.amount > 0 && b.chargePermissionId) {
+        try {
+          const p = (await this.stack.amazonPay.getChargePermission(b.chargePermissionId)).data as { statusDetails?: { state?: string }; limits?: { amountBalance?: { amount?: string } } };
+          const balance = p.statusDetails?.state === 'Closed' ? 0 : Number(p.limits?.amountBalance?.amount ?? Infinity);
+          if (b.amounts.capturable.amount > balance) this.violate(`${o.orderId}: shows ${b.amounts.capturable.amount} capturable, Amazon's permission allows ${balance} (${p.statusDetails?.state})`);
+        } catch (err) {
+          this.violate(`reading permission ${b.chargePermissionId} failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
       if (b.amounts && b.amounts.captured.amount > b.amounts.authorized.amount && b.amounts.authorized.amount > 0) this.violate(`${o.orderId}: captured ${b.amounts.captured.amount} > authorized ${b.amounts.authorized.amount}`);
     }
 
