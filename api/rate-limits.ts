@@ -50,8 +50,8 @@ export function tooManyRequests(req: Request, res: Response, scope: string, wind
   res.status(429).json(errorBody('rate_limited', text, { scope, retryAfterSeconds: seconds }, requestIdOf(res)));
 }
 
-/** A per-client-IP budget of `limit` requests a minute for one route class. */
-export function perIpLimit(scope: RateLimitScope, limit: number): RequestHandler {
+/** A budget of `limit` requests a minute for one scope, counted by `key` (default: the client IP). */
+function minuteLimit(scope: string, limit: number, message: string, key?: (req: Request, res: Response) => string): RequestHandler {
   return rateLimit({
     windowMs: 60_000,
     limit,
@@ -60,8 +60,14 @@ export function perIpLimit(scope: RateLimitScope, limit: number): RequestHandler
     identifier: scope,
     // TRUST_PROXY decides whose X-Forwarded-For counts; a header from an untrusted hop is simply not believed.
     validate: { xForwardedForHeader: false },
-    handler: (req, res) => tooManyRequests(req, res, scope, 60_000, `Too many ${scope} requests from this address`),
+    ...(key ? { keyGenerator: key } : {}),
+    handler: (req, res) => tooManyRequests(req, res, scope, 60_000, message),
   });
+}
+
+/** A per-client-IP budget of `limit` requests a minute for one route class. */
+export function perIpLimit(scope: RateLimitScope, limit: number): RequestHandler {
+  return minuteLimit(scope, limit, `Too many ${scope} requests from this address`);
 }
 
 /**
@@ -70,19 +76,9 @@ export function perIpLimit(scope: RateLimitScope, limit: number): RequestHandler
  * their IP's budget.
  */
 export function perKeyLimit(scope: RateLimitClass, limit: number): RequestHandler {
-  return rateLimit({
-    windowMs: 60_000,
-    limit,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    identifier: scope,
-    // TRUST_PROXY decides whose X-Forwarded-For counts; a header from an untrusted hop is simply not believed.
-    validate: { xForwardedForHeader: false },
-    keyGenerator: (req, res) => {
-      const keyId = res.locals.rateLimitKeyId as string | undefined;
-      return keyId ? `key:${keyId}` : `ip:${ipKeyGenerator(req.ip ?? '')}`;
-    },
-    handler: (req, res) => tooManyRequests(req, res, scope, 60_000, 'Too many requests with this API key'),
+  return minuteLimit(scope, limit, 'Too many requests with this API key', (req, res) => {
+    const keyId = res.locals.rateLimitKeyId as string | undefined;
+    return keyId ? `key:${keyId}` : `ip:${ipKeyGenerator(req.ip ?? '')}`;
   });
 }
 
