@@ -545,8 +545,11 @@ class Run {
     if (ref === 'stale' && step === 'complete' && a.status >= 200 && a.status < 300 && !o.paid) this.violate(`${what}: a canceled session completed (${a.status})`);
     if ((ref === 'foreign' || ref === 'malformed') && before && before.status === 200 && (a.status < 200 || a.status >= 300)) {
       // A refused request changes nothing.
+      // A pending refund, capture or authorization may settle at any moment once the clock has moved (Amazon's
+      // delay, its notification): that change of status is not the refused request's doing.
       const after = await this.detail(o);
-      if (after.checkoutSessionId !== before.checkoutSessionId || after.paymentStatus !== before.paymentStatus)
+      const settledMeanwhile = isPending(before) && after.paymentStatus !== before.paymentStatus;
+      if (after.checkoutSessionId !== before.checkoutSessionId || (after.paymentStatus !== before.paymentStatus && !settledMeanwhile))
         this.violate(`${what}: refused (${a.status}) but the order changed: session ${before.checkoutSessionId} → ${after.checkoutSessionId}, status ${before.paymentStatus} → ${after.paymentStatus}`);
     }
   }
