@@ -17,7 +17,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ChargeSummary, RefundSummary } from '../activities/summaries';
-import { OWNERSHIP_CODES } from '../lib/amazon-object-owners';
+import { OWNERSHIP_CODES } from '../lib/ownership-codes';
 import { amazonCall, amazonPoll, dbWrite, dbWriteLocal, PROJECTION_RETRY_BACKOFF_MS, projectionWriteLocal } from './activity-options';
 import { DEFAULT_ORDER_SETTINGS, DEFAULT_TIMINGS } from './defaults';
 import { DECLINE_CODES, failureOf, isRetryableDecline, isUnknownOutcome, LOCAL_LIMIT_FAILURES, toUpdateFailure, type FailureInfo } from './failures';
@@ -38,9 +38,8 @@ import type {
 import { REJECTION_TYPES } from './messages';
 import { refundLimit } from './money';
 import { AUTHORIZATION_EXPIRY_CLEARED, CHECKOUT_SESSION_OWNERSHIP, DECIDE_AT_EXECUTION, EXPIRY_WARNING_HISTORY_ROW, LOCAL_PROJECTION_WRITE, NOTIFICATION_REFRESH, NOTIFIED_STATE_KNOWN, PROJECTION_NEVER_BLOCKS, SINGLE_PROJECTION_WRITE } from './patches';
-import { AuthorizationExpiresAtKey, CurrencyKey, OrderAmountKey, OrderIdKey, OrderStatusKey, PaymentStatusKey } from './search-attributes';
+import { AuthorizationExpiresAtKey, CurrencyKey, OrderAmountKey, OrderIdKey, OrderStatusKey, PaymentStatusKey, subscriptionWorkflowId, WORKFLOW_TYPES } from '../lib/names';
 import { allowedActions, cancelRefusal, captureRefusal, refundRefusal, type ValidationView } from './validators';
-import { SUBSCRIPTION_WORKFLOW_TYPE, subscriptionWorkflowId } from './shared';
 import { periodOutcome } from './subscription-messages';
 import { canTransition, FINAL_STATUSES, linkedPaymentAction } from './state-table';
 import type {
@@ -714,7 +713,7 @@ export class OrderPaymentMachine {
   }
 
   private async startSubscriptionChild(plan: NonNullable<OrderPaymentInput['recurringPlan']>): Promise<void> {
-    await startChild(SUBSCRIPTION_WORKFLOW_TYPE, {
+    await startChild(WORKFLOW_TYPES.subscription, {
       workflowId: subscriptionWorkflowId(this.orderId),
       parentClosePolicy: ParentClosePolicy.ABANDON,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,

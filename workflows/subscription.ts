@@ -23,7 +23,7 @@ import { failureOf, isUnknownOutcome, toUpdateFailure, type FailureInfo } from '
 import { REJECTION_TYPES } from './messages';
 import { isValidAmount, maxAmount } from './money';
 import { scheduledChargeAt } from './schedule';
-import { orderWorkflowId, periodOrderId, WORKFLOW_TYPE } from './shared';
+import { orderWorkflowId, periodOrderId, shopEventId, shopEventWorkflowId, WORKFLOW_TYPES } from '../lib/names';
 import * as m from './subscription-messages';
 import type { OrderPaymentInput, PeriodOutcome, StoredResult, SubscriptionCarried, SubscriptionInput, SubscriptionState, SubscriptionStatus, SubscriptionTimings } from './types';
 
@@ -433,7 +433,7 @@ class SubscriptionMachine {
       ...(this.input.buyer ? { buyer: this.input.buyer } : {}),
     };
     try {
-      await startChild(WORKFLOW_TYPE, {
+      await startChild(WORKFLOW_TYPES.orderPayment, {
         workflowId: orderWorkflowId(orderId),
         args: [child],
         parentClosePolicy: ParentClosePolicy.ABANDON,
@@ -496,9 +496,9 @@ class SubscriptionMachine {
   /** Records the event and posts it to the shop in a workflow of its own, so a slow shop never holds a charge. */
   private async emit(type: ShopEventType, data: Record<string, unknown>): Promise<void> {
     this.s.eventSeq += 1;
-    const eventId = `${this.workflowId}:${this.s.eventSeq}:${type}`;
-    await startChild('shopEventDelivery', {
-      workflowId: `shop-event-${eventId}`,
+    const eventId = shopEventId(this.workflowId, this.s.eventSeq, type);
+    await startChild(WORKFLOW_TYPES.shopEventDelivery, {
+      workflowId: shopEventWorkflowId(eventId),
       args: [{ eventId, type, subscriptionId: this.input.subscriptionId, occurredAt: new Date(Date.now()).toISOString(), data: { ...data, status: this.s.status, chargePermissionId: this.input.chargePermissionId } }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
