@@ -1,10 +1,9 @@
-// The subscription workflow (継続課金, SPEC §8): one per recurring charge permission. It charges each period through an order
+// The subscription workflow (継続課金, docs/product-rules.md, Recurring charges): one per recurring charge permission. It charges each period through an order
 // workflow of its own (capturable and refundable like any order), suspends itself and tells the admin and the shop when a charge
 // fails for good or Amazon makes the permission non-chargeable, and is paused, resumed or cancelled (permission closed) by the admin.
 import {
   ActivityFailure,
   allHandlersFinished,
-  ApplicationFailure,
   condition,
   continueAsNew,
   log,
@@ -19,9 +18,11 @@ import {
 import type { Activities } from '../activities';
 import type { ShopEventType } from '../activities/shop-events';
 import { amazonCall, amazonPoll, dbWriteLocal } from './activity-options';
-import { failureOf, isUnknownOutcome, toUpdateFailure, type FailureInfo } from './failures';
+import { CommandQueue } from './command-queue';
+import { failureOf, isUnknownOutcome, type FailureInfo } from './failures';
 import { REJECTION_TYPES } from './messages';
 import { isValidAmount, maxAmount } from './money';
+import { invalid, requestIdReused, wrongState } from './rejections';
 import { scheduledChargeAt } from './schedule';
 import { orderWorkflowId, periodOrderId, shopEventId, shopEventWorkflowId, WORKFLOW_TYPES } from '../lib/names';
 import * as m from './subscription-messages';
@@ -61,12 +62,6 @@ class Refused extends Error {
   }
 }
 
-function invalid(message: string): never {
-  throw ApplicationFailure.create({ type: REJECTION_TYPES.invalidArgument, message, nonRetryable: true });
-}
-function wrongState(message: string): never {
-  throw ApplicationFailure.create({ type: REJECTION_TYPES.invalidState, message, nonRetryable: true });
-}
 /** What identifies a charge-now request's parameters: its requestId seen again with another amount is refused. */
 function chargeFingerprint(args: { amount?: number }): string {
   return JSON.stringify(['chargeNow', args.amount ?? null]);
@@ -105,7 +100,7 @@ export async function subscription(input: SubscriptionInput): Promise<Subscripti
       if (args.amount !== undefined && !isValidAmount(args.amount, currency)) invalid(`amount must be a positive integer of the currency minor unit, at most ${maxAmount(currency)} ${currency}`);
       const key = `charge:${args.requestId}`;
       if (known(key) && sub.fingerprintOf(key) !== undefined && sub.fingerprintOf(key) !== chargeFingerprint(args)) {
-        throw ApplicationFailure.create({ type: REJECTION_TYPES.requestIdReused, message: `requestId ${args.requestId} was already used for a charge with another amount; use a new requestId for a new charge`, nonRetryable: true });
+        requestIdReused(`requestId ${args.requestId} was already used for a charge with another amount; use a new requestId for a new charge`);
       }
       if (!known(key) && sub.status !== 'Active' && sub.status !== 'Suspended') wrongState(`the subscription is ${sub.status}; resume it before charging`);
     },
@@ -119,14 +114,10 @@ class SubscriptionMachine {
   private readonly workflowId = workflowInfo().workflowId;
   private readonly timings: SubscriptionTimings;
   private readonly s: SubscriptionCarried;
-  private readonly queue: Command[] = [];
-  private readonly queued = new Set<string>();
-  private readonly results = new Map<string, StoredResult>();
-  private readonly fingerprints = new Map<string, string>();
+  private readonly queue: CommandQueue<Command>;
   private readonly outcomes = new Map<number, PeriodOutcome>();
   private readonly startedAt: number;
   private chargedThisRun = 0;
-  private permissionSeq = 0;
 
   constructor(private readonly input: SubscriptionInput) {
     this.timings = { ...DEFAULT_SUBSCRIPTION_TIMINGS, ...input.timings };
@@ -140,7 +131,8 @@ class SubscriptionMachine {
       results: [],
       eventSeq: 0,
     };
-    for (const [k, v] of this.s.results) this.results.set(k, v);
+    // Nobody waits for a permission re-read or a late outcome; every other result is kept for a repeated request.
+    this.queue = new CommandQueue<Command>(this.s.results, { unanswered: ['permission', 'late'] });
   }
 
   get status(): SubscriptionStatus {
@@ -148,12 +140,12 @@ class SubscriptionMachine {
   }
 
   known(key: string): boolean {
-    return this.results.has(key) || this.queued.has(key);
+    return this.queue.known(key);
   }
 
   /** The parameters' fingerprint of a request queued or answered (undefined for ones kept before fingerprints). */
   fingerprintOf(key: string): string | undefined {
-    return this.fingerprints.get(key) ?? this.results.get(key)?.fingerprint;
+    return this.queue.fingerprintOf(key);
   }
 
   snapshot(): SubscriptionState {
@@ -172,22 +164,14 @@ class SubscriptionMachine {
     };
   }
 
-  async request<T>(cmd: Command): Promise<T> {
-    if (!this.known(cmd.key)) {
-      this.queued.add(cmd.key);
-      if (cmd.kind === 'chargeNow') this.fingerprints.set(cmd.key, cmd.fingerprint);
-      this.queue.push(cmd);
-    }
-    await condition(() => this.results.has(cmd.key));
-    const r = this.results.get(cmd.key) as StoredResult;
-    if (r.ok) return r.value as T;
-    throw toUpdateFailure(r.code, r.message, r.details);
+  request<T>(cmd: Command): Promise<T> {
+    return this.queue.request<T>(cmd);
   }
 
   outcome(o: PeriodOutcome): void {
     // A period given up as Unknown (its order reported too late): its row now says what really happened.
     if (this.s.periods.some((p) => p.period === o.period && p.result === 'Unknown')) {
-      this.queue.push({ kind: 'late', key: `late#${o.period}`, outcome: o });
+      this.queue.enqueue({ kind: 'late', key: `late#${o.period}`, outcome: o });
       return;
     }
     this.outcomes.set(o.period, o);
@@ -195,8 +179,7 @@ class SubscriptionMachine {
 
   permissionChanged(): void {
     if (this.queue.some((c) => c.kind === 'permission')) return;
-    this.permissionSeq += 1;
-    this.queue.push({ kind: 'permission', key: `permission#${this.permissionSeq}` });
+    this.queue.enqueue({ kind: 'permission', key: this.queue.nextKey('permission') });
   }
 
   // ---------------------------------------------------------------- main loop
@@ -204,7 +187,7 @@ class SubscriptionMachine {
   async run(): Promise<SubscriptionState> {
     await this.save();
     while (!FINAL.has(this.s.status)) {
-      const cmd = this.queue.shift();
+      const cmd = this.queue.next();
       if (cmd) {
         await this.execute(cmd);
         continue;
@@ -226,18 +209,13 @@ class SubscriptionMachine {
         continue;
       }
       if (this.chargedThisRun >= this.timings.continueAsNewAfterPeriods || workflowInfo().continueAsNewSuggested) {
-        await condition(() => allHandlersFinished() || this.queue.length > 0);
-        if (this.queue.length === 0) await this.continueAsNew();
+        if (await this.queue.handlersFinished()) await this.continueAsNew();
         continue;
       }
-      if (due === undefined) await condition(() => this.queue.length > 0);
-      else await condition(() => this.queue.length > 0, Math.max(1, due - Date.now()));
+      await this.queue.waitForCommand(due);
     }
     // Requests accepted while the subscription was still running but queued behind its end are answered, not left hanging.
-    for (const cmd of this.queue.splice(0)) {
-      this.queued.delete(cmd.key);
-      if (cmd.kind !== 'permission' && cmd.kind !== 'late') this.results.set(cmd.key, { ok: false, code: REJECTION_TYPES.invalidState, message: `the subscription is ${this.s.status}` });
-    }
+    this.queue.refuseRest({ ok: false, code: REJECTION_TYPES.invalidState, message: `the subscription is ${this.s.status}` });
     await condition(allHandlersFinished);
     return this.snapshot();
   }
@@ -246,7 +224,7 @@ class SubscriptionMachine {
     const carried: SubscriptionCarried = {
       ...this.s,
       periods: this.s.periods.slice(-MAX_CARRIED_PERIODS),
-      results: [...this.results.entries()].slice(-MAX_CARRIED_RESULTS),
+      results: this.queue.carried(MAX_CARRIED_RESULTS),
     };
     return continueAsNew<typeof subscription>({ ...this.input, carried });
   }
@@ -265,8 +243,7 @@ class SubscriptionMachine {
       } else throw err;
     }
     await this.save();
-    this.queued.delete(cmd.key);
-    if (cmd.kind !== 'permission' && cmd.kind !== 'late') this.results.set(cmd.key, cmd.kind === 'chargeNow' ? { ...result, fingerprint: cmd.fingerprint } : result);
+    this.queue.settle(cmd, result);
   }
 
   private dispatch(cmd: Command): Promise<unknown> {
@@ -425,7 +402,8 @@ class SubscriptionMachine {
     const child: OrderPaymentInput = {
       orderId,
       amount: { amount, currency: this.input.amount.currency },
-      settings: { ...this.input.orderSettings, paymentIntent: this.input.paymentIntent, recurring: true, linkOrderStatus: false, canHandlePendingAuthorization: false },
+      // A recurring order is never linked to its order status: linkedPaymentAction (workflows/state-table.ts) decides that.
+      settings: { ...this.input.orderSettings, paymentIntent: this.input.paymentIntent, recurring: true, canHandlePendingAuthorization: false },
       ...(this.input.orderTimings ? { timings: this.input.orderTimings } : {}),
       recurringCharge: { subscriptionId: this.input.subscriptionId, subscriptionWorkflowId: this.workflowId, chargePermissionId: this.input.chargePermissionId, period },
       ...(this.input.merchantStoreName ? { merchantStoreName: this.input.merchantStoreName } : {}),
