@@ -10,7 +10,7 @@ import { readSettings, readSettingsCached } from '../lib/settings';
 import type { PrismaClient } from '../prisma/generated/client';
 import { checkoutCompleted, checkoutConfirmed, checkoutReviewed } from '../workflows/messages';
 import { toAmazonAmount } from '../workflows/money';
-import { MAX_SUBSCRIPTION_ID_LENGTH } from '../workflows/shared';
+import { MAX_SUBSCRIPTION_ID_LENGTH } from '../lib/names';
 import type { OrderPaymentInput, RecurringPlan } from '../workflows/types';
 import { requireRole } from './auth';
 import { signedButton } from './buttons';

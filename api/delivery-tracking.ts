@@ -2,6 +2,7 @@
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { DeliveryTracker, PrismaClient } from '../prisma/generated/client';
 import type { DeliveryTrackerInput } from '../activities/delivery-tracking';
+import { deliveryTrackerWorkflowId, WORKFLOW_TYPES } from '../lib/names';
 
 export interface DeliveryTrackingStarter {
   start(input: { orderId: string; chargePermissionId: string; carrierCode: string; trackingNumber: string }): Promise<DeliveryTracker>;
@@ -23,7 +24,7 @@ export function createDeliveryTrackingStarter(client: Client, taskQueue: string,
       const input: DeliveryTrackerInput = { trackerId: row.id.toString(), orderId, chargePermissionId, carrierCode, trackingNumber };
       try {
         // A failed shipment may be sent again by repeating the request; a running one is left alone.
-        await client.workflow.start('deliveryTracking', { workflowId: `delivery-tracker-${row.id.toString()}`, taskQueue, args: [input] });
+        await client.workflow.start(WORKFLOW_TYPES.deliveryTracking, { workflowId: deliveryTrackerWorkflowId(row.id.toString()), taskQueue, args: [input] });
         if (row.status === 'failed') return prisma.deliveryTracker.update({ where: { id: row.id }, data: { status: 'pending' } });
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

@@ -19,13 +19,13 @@ import type { AmazonFailureDetails } from '../activities/errors';
 import { OWNERSHIP_CODES } from '../lib/amazon-object-owners';
 import { workflowActions } from '../lib/metrics';
 import { REJECTION_TYPES, state as stateQuery } from '../workflows/messages';
-import { CurrencyKey, OrderAmountKey, OrderIdKey, OrderStatusKey, PaymentStatusKey } from '../workflows/search-attributes';
+import { CurrencyKey, OrderAmountKey, OrderIdKey, orderWorkflowId, OrderStatusKey, PaymentStatusKey, WORKFLOW_TYPES } from '../lib/names';
 import type { OrderPaymentInput, OrderPaymentState } from '../workflows/types';
 import type { Logger } from '../lib/logger';
 import type { PrismaClient } from '../prisma/generated/client';
 import { ApiError } from './errors';
 
-export const workflowIdFor = (orderId: string): string => `order-${orderId}`;
+export const workflowIdFor = orderWorkflowId;
 
 /** Amazon codes about amounts (422) and about the state of Amazon's objects (409). */
 const AMOUNT_CODES = new Set(['TransactionAmountExceeded', 'AmountMismatch', 'CurrencyMismatch', 'PeriodicAmountExceeded', 'TransactionCountExceeded']);
@@ -128,7 +128,7 @@ export function createOrdersGateway(client: Client, taskQueue: string, prisma: P
   /** Starts the order's workflow; one already started (by another request or the sweeper) is fine. */
   async function startWorkflow({ input, memo }: StartRequest): Promise<boolean> {
     try {
-      await client.workflow.start('orderPayment', {
+      await client.workflow.start(WORKFLOW_TYPES.orderPayment, {
         workflowId: workflowIdFor(input.orderId),
         taskQueue,
         args: [input],

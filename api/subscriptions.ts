@@ -7,7 +7,7 @@ import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { Router, type Request, type Response } from 'express';
 import type { PrismaClient, Subscription } from '../prisma/generated/client';
-import { subscriptionWorkflowId } from '../workflows/shared';
+import { subscriptionWorkflowId } from '../lib/names';
 import { cancelSubscription, chargeNow, pauseSubscription, permissionChanged, resumeSubscription, subscriptionState } from '../workflows/subscription-messages';
 import type { SubscriptionState } from '../workflows/types';
 import { requireRole } from './auth';

@@ -6,16 +6,11 @@
  * above it does.
  */
 import type { PrismaClient } from '../prisma/generated/client';
+import { OWNERSHIP_CODES } from './ownership-codes';
+
+export { OWNERSHIP_CODES };
 
 export type AmazonObjectType = 'CheckoutSession' | 'ChargePermission' | 'Charge' | 'Refund';
-
-/** The failure types (reason codes) of the ownership checks; the API answers both with 409. */
-export const OWNERSHIP_CODES = {
-  /** The checkout session was started for another order (its merchantReferenceId), or is already another order's. */
-  sessionMismatch: 'CheckoutSessionMismatch',
-  /** A charge permission, charge or refund already belongs to another order. */
-  ownedByAnotherOrder: 'AmazonObjectOwnedByAnotherOrder',
-} as const;
 
 export class OwnershipError extends Error {
   constructor(

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_TASK_QUEUE } from './names';
 
 /** A value that must never be printed: `String()`, JSON and `util.inspect` all show a mask. */
 export class Secret {
@@ -136,7 +137,7 @@ const schema = z
     TEMPORAL_PORT: port(7233),
     TEMPORAL_UI_PORT: port(8233),
     TEMPORAL_NAMESPACE: z.string().trim().min(1, 'expected a namespace name').default('default'),
-    TEMPORAL_TASK_QUEUE: z.string().trim().min(1, 'expected a task queue name').default('amazon-pay-orders'),
+    TEMPORAL_TASK_QUEUE: z.string().trim().min(1, 'expected a task queue name').default(DEFAULT_TASK_QUEUE),
     TEMPORAL_TLS: bool(false),
     TEMPORAL_TLS_CERT: optionalText,
     TEMPORAL_TLS_KEY: optionalText,

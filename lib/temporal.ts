@@ -10,7 +10,7 @@ import type { SearchAttributeType } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { NativeConnectionOptions } from '@temporalio/worker';
-import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
+import { SEARCH_ATTRIBUTE_KEYS } from './names';
 import { assertPortFree } from './database';
 import type { Config } from './config';
 import { devServerExecutable } from './tools';

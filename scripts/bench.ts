@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { orderWorkflowId } from '../lib/names';
 import { ChildPart } from './bench/child';
 import { checkout, fullLifecycle, percentile, pool, settleQueries } from './bench/lifecycle';
 import { startStack, type Stack } from './bench/stack';
@@ -45,7 +46,7 @@ const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined):
  * time went: activities queued (scheduled → started) and running, workflow tasks queued and running, timers.
  */
 async function profileOrder(s: Stack, orderId: string) {
-  const history = await s.client.workflow.getHandle(`order-${orderId}`).fetchHistory();
+  const history = await s.client.workflow.getHandle(orderWorkflowId(orderId)).fetchHistory();
   const byType: Record<string, number> = {};
   const activityMs: Record<string, number> = {};
   let activities = 0;

@@ -2,11 +2,12 @@
 import { ScheduleAlreadyRunning, type Client } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import type { ReconcileOptions } from '../activities/reconcile';
+import { RECONCILE_SCHEDULE_ID, RECONCILE_SCHEDULE_WORKFLOW_ID, WORKFLOW_TYPES } from '../lib/names';
 
-export const RECONCILE_SCHEDULE_ID = 'reconcile-orders';
+export { RECONCILE_SCHEDULE_ID };
 
 export async function ensureReconcileSchedule(client: Client, taskQueue: string, every: Duration = '1h', opts: ReconcileOptions = {}): Promise<'created' | 'updated'> {
-  const action = { type: 'startWorkflow' as const, workflowType: 'reconcile', taskQueue, args: [opts], workflowId: 'reconcile-orders-run' };
+  const action = { type: 'startWorkflow' as const, workflowType: WORKFLOW_TYPES.reconcile, taskQueue, args: [opts], workflowId: RECONCILE_SCHEDULE_WORKFLOW_ID };
   const spec = { intervals: [{ every }] };
   try {
     await client.schedule.create({ scheduleId: RECONCILE_SCHEDULE_ID, spec, action, policies: { overlap: 'SKIP' } });

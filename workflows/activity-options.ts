@@ -47,5 +47,3 @@ export const projectionWriteLocal: LocalActivityOptions = {
 
 /** Waits before the workflow writes a failed projection again (the last one repeats). */
 export const PROJECTION_RETRY_BACKOFF_MS = [5_000, 15_000, 30_000, 60_000] as const;
-
-export const ACTIVITY_PRESETS = { amazonCall, amazonPoll, dbWrite, dbWriteLocal, projectionWriteLocal } as const;

@@ -1,4 +1,4 @@
-// What the worker bundles: every workflow function (shared.ts holds the names and presets for the worker and the API).
+// What the worker bundles: every workflow function. Their type names are lib/names.ts's WORKFLOW_TYPES (test/unit/names.test.ts checks both agree).
 export { orderPayment } from './order-payment';
 export { reconcile } from './reconcile';
 export { deliveryTracking } from './delivery-tracking';

@@ -1,7 +1,7 @@
-// The orderPayment workflow: wires messages to the state machine and runs it (one workflow per shop order, id order-<orderId>).
+// The orderPayment workflow: wires messages to the state machine (workflows/order/machine.ts) and runs it (one workflow per shop order, id order-<orderId>).
 import { setHandler } from '@temporalio/workflow';
 import * as m from './messages';
-import { OrderPaymentMachine } from './order-payment-machine';
+import { OrderPaymentMachine } from './order/machine';
 import type { OrderPaymentInput, OrderPaymentResult } from './types';
 import * as v from './validators';
 

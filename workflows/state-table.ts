@@ -1,7 +1,7 @@
 // The payment state table: which status may follow which, which are final, and what each admin action needs; kept apart from the workflow body.
 import type { OrderStatus, PaymentIntent, PaymentStatus } from './types';
 
-/** Allowed transitions (SPEC §3.2 plus the hidden states). A transition not listed is a bug. */
+/** Allowed transitions (docs/product-rules.md, Payment status, plus the states the plugin hides). A transition not listed is a bug. */
 export const TRANSITIONS: Readonly<Record<PaymentStatus, readonly PaymentStatus[]>> = {
   CheckoutPending: ['AuthorizationPending', 'Authorized', 'Captured', 'CapturePending', 'Declined', 'Abandoned', 'Canceled'],
   AuthorizationPending: ['Authorized', 'Captured', 'Declined', 'Canceled'],
@@ -35,9 +35,11 @@ export const CAPTURABLE_STATUSES: ReadonlySet<PaymentStatus> = new Set(['Authori
 export const PENDING_STATUSES: ReadonlySet<PaymentStatus> = new Set(['AuthorizationPending', 'CapturePending', 'RefundPending']);
 
 /**
- * Order-status linkage (SPEC §3.3): with linkage on and intent Authorize, shipped captures the
- * full authorized amount and cancelled cancels; nothing else, nothing once shipped/cancelled was
- * reached before, nothing for AuthorizeWithCapture or recurring orders.
+ * Order-status linkage (docs/product-rules.md, Order-status linkage), the one place its rules live: with linkage on and
+ * intent Authorize, Shipped captures everything still authorized and Cancelled cancels the authorization; nothing else,
+ * nothing once Shipped or Cancelled was reached before, nothing for AuthorizeWithCapture, never for a recurring order
+ * (its permission is its subscription's), and nothing the payment's state does not allow (a capture needs an
+ * Authorized payment with something left to capture, a cancel an Authorized or pending authorization).
  */
 export function linkedPaymentAction(opts: {
   linkOrderStatus: boolean;
@@ -45,9 +47,11 @@ export function linkedPaymentAction(opts: {
   recurring: boolean;
   alreadyFinalOrderStatus: boolean;
   newStatus: OrderStatus;
+  paymentStatus: PaymentStatus;
+  capturable: number;
 }): 'none' | 'capture' | 'cancel' {
   if (!opts.linkOrderStatus || opts.intent !== 'Authorize' || opts.recurring || opts.alreadyFinalOrderStatus) return 'none';
-  if (opts.newStatus === 'Shipped') return 'capture';
-  if (opts.newStatus === 'Cancelled') return 'cancel';
+  if (opts.newStatus === 'Shipped') return opts.paymentStatus === 'Authorized' && opts.capturable > 0 ? 'capture' : 'none';
+  if (opts.newStatus === 'Cancelled') return opts.paymentStatus === 'Authorized' || opts.paymentStatus === 'AuthorizationPending' ? 'cancel' : 'none';
   return 'none';
 }

@@ -1,7 +1,7 @@
 import type { AllowedActions } from './validators';
 // Domain types of the order payment workflow, shared by the workflow, its messages, the API and tests.
 
-/** SPEC §3.2 plus the states the plugin hides; the same names as prisma's PaymentStatus enum. */
+/** docs/product-rules.md, Payment status, plus the states the plugin hides; the same names as prisma's PaymentStatus enum. */
 export type PaymentStatus =
   | 'CheckoutPending'
   | 'AuthorizationPending'
@@ -17,13 +17,13 @@ export type PaymentStatus =
   | 'Abandoned'
   | 'Recurring';
 
-/** 処理区分 (SPEC §3.1). */
+/** 処理区分 (docs/product-rules.md, Payment intent). */
 export type PaymentIntent = 'Authorize' | 'AuthorizeWithCapture';
 
-/** 対応状況 (SPEC §3.3); the same names as prisma's OrderStatus enum. */
+/** 対応状況 (docs/product-rules.md, Order-status linkage); the same names as prisma's OrderStatus enum. */
 export type OrderStatus = 'New' | 'Backordered' | 'Shipped' | 'Cancelled';
 
-/** What a payment history row records (SPEC §3.4); prisma's HistoryKind. */
+/** What a payment history row records (docs/product-rules.md, Admin actions); prisma's HistoryKind. */
 export type HistoryKind = 'authorize' | 'capture' | 'cancel' | 'refund_started' | 'refund' | 'expire' | 'notification' | 'delivery_tracker';
 
 /** Money is an integer count of the currency's minor unit (JPY: yen, USD: cents) plus its ISO code. */
@@ -36,19 +36,19 @@ export interface Money {
 export interface OrderPaymentSettings {
   /** Default AuthorizeWithCapture. */
   paymentIntent: PaymentIntent;
-  /** "Link order status to payment" (SPEC §3.3). */
+  /** "Link order status to payment" (docs/product-rules.md, Order-status linkage). */
   linkOrderStatus: boolean;
   /** On authorization expiry, authorize again on the charge permission instead of marking it expired. */
   reauthorizeOnExpiry: boolean;
   /** How long before the authorization expires the admin is warned; default 7 days. */
   expiryWarningLeadMs: number;
-  /** A recurring order: never linked to order status. */
+  /** A recurring order: never linked to order status (workflows/state-table.ts, linkedPaymentAction). */
   recurring: boolean;
   /** Let Amazon answer AuthorizationInitiated (intent Authorize only); the workflow then waits. */
   canHandlePendingAuthorization: boolean;
 }
 
-/** Timings, overridable for tests; defaults follow AMAZON_PAY.md §11. */
+/** Timings, overridable for tests; defaults follow Amazon's clocks (docs/product-rules.md, Waits and timers). */
 export interface OrderPaymentTimings {
   checkoutSessionMs: number;
   authorizationValidityMs: number;
@@ -81,7 +81,7 @@ export interface OrderPaymentInput {
   carried?: CarriedState;
 }
 
-/** One row of the payment history (SPEC §3.4). */
+/** One row of the payment history (docs/product-rules.md, Admin actions). */
 export interface HistoryRow {
   seq: number;
   at: string;
@@ -206,7 +206,7 @@ export interface OrderPaymentResult {
   currency: string;
 }
 
-// ---------------------------------------------------------------- recurring charges (継続課金, SPEC §8)
+// ---------------------------------------------------------------- recurring charges (継続課金, docs/product-rules.md, Recurring charges)
 
 /** Amazon's recurringMetadata.frequency units; Variable charges only when asked (no schedule). */
 export type FrequencyUnit = 'Day' | 'Week' | 'Month' | 'Year' | 'Variable';

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { findApiKey } from '../../lib/api-keys';
+import { orderWorkflowId } from '../../lib/names';
 import type { PrismaClient } from '../../prisma/generated/client';
 import { callApi, selfBaseUrl, type ApiErrorBody } from './engine-client';
 import { layout, type NavKey } from './html';
@@ -235,7 +236,7 @@ export function consoleRoutes(deps: { prisma: PrismaClient; options?: ConsoleOpt
     if (r.status !== 200) return { status: r.status, message: r.body.error?.message ?? `HTTP ${r.status}` };
     return { status: 200, detail: r.body };
   };
-  const workflowUrl = (orderId: string) => `${temporalUi}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(`order-${orderId}`)}`;
+  const workflowUrl = (orderId: string) => `${temporalUi}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(orderWorkflowId(orderId))}`;
 
   router.get('/admin/orders/:orderId', authed, async (req, res) => {
     const lang = langOf(req);

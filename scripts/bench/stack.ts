@@ -15,7 +15,7 @@ import { DEV_SERVER_SQLITE_ARGS } from '../../lib/temporal';
 import { testDevServerExecutable } from '../../lib/tools';
 import { loadOrCreateDevMerchant, registerMerchant, simRequest } from '../../simulator/dev-merchant';
 import { startSimulator, type RunningSimulator } from '../../simulator/index';
-import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../lib/names';
 import { ChildPart, freePort } from './child';
 import { postgresBin, startPrivatePostgres, type PrivatePostgres } from './postgres';
 

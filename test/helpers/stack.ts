@@ -22,7 +22,7 @@ import { testDevServerExecutable } from '../../lib/tools';
 import { loadOrCreateDevMerchant, registerMerchant, simRequest, type DevMerchant } from '../../simulator/dev-merchant';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/index';
 import { WORKFLOWS_PATH } from '../../worker/worker';
-import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../lib/names';
 import { createTestDatabase, type TestDatabase } from './database';
 import { freePort, listen } from './http';
 

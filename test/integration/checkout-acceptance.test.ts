@@ -4,7 +4,7 @@
  */
 import { createOrdersGateway } from '../../api/orders';
 import type { Prisma } from '../../prisma/generated/client';
-import { orderWorkflowId } from '../../workflows/shared';
+import { orderWorkflowId } from '../../lib/names';
 import type { OrderPaymentInput } from '../../workflows/types';
 import { waitFor } from '../helpers/http';
 import { checkoutOrder, startTestStack, type TestStack } from '../helpers/stack';

@@ -5,6 +5,7 @@
  * same. A session Amazon cannot find is a 4xx with a code on every checkout path, never a 500.
  */
 import { randomUUID } from 'node:crypto';
+import { orderWorkflowId } from '../../lib/names';
 import { checkoutOrder, startTestStack, type TestStack } from '../helpers/stack';
 import { waitFor } from '../helpers/http';
 
@@ -17,7 +18,7 @@ afterAll(async () => {
 });
 
 const workflowEnded = async (orderId: string) => {
-  const d = await s.env.client.workflow.getHandle(`order-${orderId}`).describe();
+  const d = await s.env.client.workflow.getHandle(orderWorkflowId(orderId)).describe();
   return d.status.name !== 'RUNNING';
 };
 

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ensureSearchAttributes, INDEXED_VALUE_TYPES } from '../../lib/temporal';
 import { testDevServerExecutable } from '../../lib/tools';
-import { AuthorizationExpiresAtKey, CurrencyKey, OrderAmountKey, OrderIdKey, PaymentStatusKey, SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
+import { AuthorizationExpiresAtKey, CurrencyKey, OrderAmountKey, OrderIdKey, PaymentStatusKey, SEARCH_ATTRIBUTE_KEYS, orderWorkflowId, WORKFLOW_TYPES } from '../../lib/names';
 import { google, temporal } from '@temporalio/proto';
 import { freePort, waitFor } from '../helpers/http';
 
@@ -47,9 +47,9 @@ test('a cluster without the attributes gets each with the type the workflow writ
 
 test('an order carrying an authorization expiry is accepted and found by a date range query', async () => {
   const expiresAt = new Date('2027-01-15T00:00:00.000Z');
-  const workflowId = `order-SA-${randomUUID()}`;
+  const workflowId = orderWorkflowId(`SA-${randomUUID()}`);
   // No worker: the server alone validates the attributes at the start (a Bool attribute refuses a date).
-  const handle = await env.client.workflow.start('orderPayment', {
+  const handle = await env.client.workflow.start(WORKFLOW_TYPES.orderPayment, {
     workflowId,
     taskQueue: `sa-${randomUUID()}`,
     args: [],

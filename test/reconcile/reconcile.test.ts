@@ -4,6 +4,7 @@
  * workflow's amazonNotification update; a second run and the scheduled workflow then see no drift.
  */
 import { createLogger } from '../../lib/logger';
+import { WORKFLOW_TYPES } from '../../lib/names';
 import { reconcileOrders } from '../../activities/reconcile';
 import type { ReconcileReport } from '../../activities/reconcile';
 import { checkoutOrder, startTestStack, type TestStack } from '../helpers/stack';
@@ -49,7 +50,7 @@ describe('reconcile', () => {
     const orderId = `RECW-${Date.now()}`;
     await checkoutOrder(s, orderId, { amount: 1500 });
     await waitFor(async () => (await s.db.prisma.order.findUnique({ where: { orderId } }))?.paymentStatus === 'Captured', 10_000);
-    const report = await s.env.client.workflow.execute<(o: object) => Promise<ReconcileReport>>('reconcile', { taskQueue: s.taskQueue, workflowId: `reconcile-test-${orderId}`, args: [{ orderIds: [orderId] }] });
+    const report = await s.env.client.workflow.execute<(o: object) => Promise<ReconcileReport>>(WORKFLOW_TYPES.reconcile, { taskQueue: s.taskQueue, workflowId: `reconcile-test-${orderId}`, args: [{ orderIds: [orderId] }] });
     expect(report).toMatchObject({ checkedOrders: 1, drifts: [], errors: [] });
   }, 60_000);
 });

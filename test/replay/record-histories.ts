@@ -5,7 +5,7 @@ import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { WorkflowUpdateStage, type WorkflowHandle } from '@temporalio/client';
 import { cancel, capture, refund } from '../../workflows/messages';
-import { orderWorkflowId, periodOrderId } from '../../workflows/shared';
+import { orderWorkflowId, periodOrderId } from '../../lib/names';
 import { cancelSubscription, pauseSubscription, resumeSubscription, subscriptionState } from '../../workflows/subscription-messages';
 import { eventually, subscribe } from '../workflows/support/subscription';
 import { createHarness, newRun, type Harness } from '../workflows/support/harness';

@@ -2,7 +2,7 @@
 // (ChargeOutcomeUnknown) rather than hang, and the period's row is corrected once the order's report arrives.
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { state } from '../../workflows/messages';
-import { orderWorkflowId, periodOrderId, SUBSCRIPTION_WORKFLOW_TYPE } from '../../workflows/shared';
+import { orderWorkflowId, periodOrderId, WORKFLOW_TYPES } from '../../lib/names';
 import { chargeNow, subscriptionState } from '../../workflows/subscription-messages';
 import type { SubscriptionInput, SubscriptionState } from '../../workflows/types';
 import { createHarness, newRun, type Harness } from './support/harness';
@@ -36,7 +36,7 @@ test('a period order that reports late: suspended as unknown, then the period sh
       startedAt: new Date().toISOString(),
       timings: { chargeOutcomeTimeoutMs: 1_000 },
     };
-    const sub = await h.env.client.workflow.start<(i: SubscriptionInput) => Promise<SubscriptionState>>(SUBSCRIPTION_WORKFLOW_TYPE, { taskQueue: run.taskQueue, workflowId: 'subscription-late-1', args: [input] });
+    const sub = await h.env.client.workflow.start<(i: SubscriptionInput) => Promise<SubscriptionState>>(WORKFLOW_TYPES.subscription, { taskQueue: run.taskQueue, workflowId: 'subscription-late-1', args: [input] });
     run.track(sub, h.env.client.workflow.getHandle(orderWorkflowId(periodOrderId('late-1', 2))));
     // Amazon does not answer the period's charge for a while: the order's activity retries (same key) past the wait.
     run.amazon.inject('createCharge', { kind: 'network' }, { kind: 'network' }, { kind: 'network' });

@@ -3,7 +3,7 @@
 // recurring order's authorization leaves the shared permission open.
 import { WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import { cancel, capture, checkoutCompleted, checkoutConfirmed, checkoutReviewed } from '../../workflows/messages';
-import { subscriptionWorkflowId } from '../../workflows/shared';
+import { subscriptionWorkflowId } from '../../lib/names';
 import { cancelSubscription, chargeNow, pauseSubscription, resumeSubscription, subscriptionState } from '../../workflows/subscription-messages';
 import { createHarness, newRun, type Harness } from './support/harness';
 import { eventually, subscribe } from './support/subscription';

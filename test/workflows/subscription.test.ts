@@ -4,7 +4,7 @@
 // has a server of its own: the Java time-skipping server sometimes stops skipping time for a later test in the same file.)
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { refund, state } from '../../workflows/messages';
-import { orderWorkflowId, periodOrderId } from '../../workflows/shared';
+import { orderWorkflowId, periodOrderId } from '../../lib/names';
 import { chargeNow, resumeSubscription, subscriptionState } from '../../workflows/subscription-messages';
 import type { OrderPaymentInput, SubscriptionState } from '../../workflows/types';
 import { createHarness, newRun, type Harness } from './support/harness';

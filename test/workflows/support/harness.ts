@@ -7,7 +7,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { createActivities } from '../../../activities';
 import { createLogger } from '../../../lib/logger';
 import { testServerExecutable } from '../../../lib/tools';
-import { orderWorkflowId, WORKFLOW_TYPE } from '../../../workflows/shared';
+import { orderWorkflowId, WORKFLOW_TYPES } from '../../../lib/names';
 import type { OrderPaymentInput, OrderPaymentResult } from '../../../workflows/types';
 import { FakeAmazon } from './fake-amazon';
 import { FakePrisma } from './fake-prisma';
@@ -99,7 +99,7 @@ export function newRun(h: Harness): Run {
     async start(input = {}) {
       const orderId = input.orderId ?? `o-${randomUUID().slice(0, 8)}`;
       const full: OrderPaymentInput = { orderId, amount: { amount: 10_000, currency: 'JPY' }, ...input };
-      const handle = await h.env.client.workflow.start<(input: OrderPaymentInput) => Promise<OrderPaymentResult>>(WORKFLOW_TYPE, { taskQueue, workflowId: orderWorkflowId(orderId), args: [full] });
+      const handle = await h.env.client.workflow.start<(input: OrderPaymentInput) => Promise<OrderPaymentResult>>(WORKFLOW_TYPES.orderPayment, { taskQueue, workflowId: orderWorkflowId(orderId), args: [full] });
       started.push(handle);
       return handle;
     },

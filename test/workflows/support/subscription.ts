@@ -1,7 +1,7 @@
 // A recurring checkout for the subscription tests: the order opens the permission, pays period 1 and starts its subscription.
 import type { WorkflowHandle } from '@temporalio/client';
 import { checkoutCompleted, checkoutConfirmed, checkoutReviewed } from '../../../workflows/messages';
-import { orderWorkflowId, periodOrderId, subscriptionWorkflowId } from '../../../workflows/shared';
+import { orderWorkflowId, periodOrderId, subscriptionWorkflowId } from '../../../lib/names';
 import { subscriptionState } from '../../../workflows/subscription-messages';
 import type { OrderPaymentInput } from '../../../workflows/types';
 import type { Harness, Run } from './harness';

@@ -1,0 +1,125 @@
+// One command at a time, for the order and the subscription workflows: update handlers queue a command and wait for
+// its stored result, the workflow's main loop runs the commands in order (never two Amazon calls of one workflow at
+// once), a repeated key is answered with its first result instead of acting twice, and the results are carried over
+// continue-as-new, which waits for the handlers still running.
+import { allHandlersFinished, condition } from '@temporalio/workflow';
+import { toUpdateFailure } from './failures';
+import type { StoredResult } from './types';
+
+/** A unit of work: its kind, the key its result is stored under, and for a caller's request its parameters' fingerprint. */
+export interface QueuedCommand {
+  kind: string;
+  key: string;
+  fingerprint?: string;
+}
+
+export interface CommandQueueOptions<K extends string> {
+  /** Kinds nobody waits for (a notification's re-read, a period's charge): run, never answered. */
+  unanswered: readonly K[];
+  /** Kinds whose result stays once read, to answer a repeated request; without this every result stays. */
+  kept?: readonly K[];
+}
+
+export class CommandQueue<C extends QueuedCommand> {
+  private readonly pending: C[] = [];
+  private readonly queued = new Set<string>();
+  private readonly results = new Map<string, StoredResult>();
+  /** The parameters' fingerprint of each request queued or answered (a requestId reused with others is refused). */
+  private readonly fingerprints = new Map<string, string>();
+  private seq = 0;
+
+  constructor(
+    carried: ReadonlyArray<[string, StoredResult]>,
+    private readonly options: CommandQueueOptions<C['kind']>,
+  ) {
+    for (const [k, v] of carried) {
+      this.results.set(k, v);
+      if (v.fingerprint !== undefined) this.fingerprints.set(k, v.fingerprint);
+    }
+  }
+
+  /** A key of its own for a command that has none from the caller. */
+  nextKey(kind: string): string {
+    this.seq += 1;
+    return `${kind}#${this.seq}`;
+  }
+
+  /** The key was queued or answered before. */
+  known(key: string): boolean {
+    return this.results.has(key) || this.queued.has(key);
+  }
+
+  /** The fingerprint a key was first taken with (undefined for a result kept before fingerprints were). */
+  fingerprintOf(key: string): string | undefined {
+    return this.fingerprints.get(key) ?? this.results.get(key)?.fingerprint;
+  }
+
+  /** Queues a command (once per key) and waits for its stored result: a repeated key never acts twice. */
+  async request<T>(cmd: C): Promise<T> {
+    if (!this.known(cmd.key)) {
+      this.queued.add(cmd.key);
+      if (cmd.fingerprint !== undefined) this.fingerprints.set(cmd.key, cmd.fingerprint);
+      this.pending.push(cmd);
+    }
+    await condition(() => this.results.has(cmd.key));
+    const r = this.results.get(cmd.key) as StoredResult;
+    if (this.options.kept !== undefined && !this.options.kept.includes(cmd.kind)) this.results.delete(cmd.key);
+    if (r.ok) return r.value as T;
+    throw toUpdateFailure(r.code, r.message, r.details);
+  }
+
+  /** Queues a command nobody waits for. */
+  enqueue(cmd: C): void {
+    this.queued.add(cmd.key);
+    this.pending.push(cmd);
+  }
+
+  /** The next command to run, taken off the queue. */
+  next(): C | undefined {
+    return this.pending.shift();
+  }
+
+  isEmpty(): boolean {
+    return this.pending.length === 0;
+  }
+
+  /** A queued command matches. */
+  some(match: (cmd: C) => boolean): boolean {
+    return this.pending.some(match);
+  }
+
+  /** The command has run: its result is stored for the caller (unless nobody waits for its kind). */
+  settle(cmd: C, result: StoredResult): void {
+    this.queued.delete(cmd.key);
+    if (this.options.unanswered.includes(cmd.kind)) return;
+    this.results.set(cmd.key, cmd.fingerprint !== undefined ? { ...result, fingerprint: cmd.fingerprint } : result);
+  }
+
+  /** The workflow ends: the commands still queued are answered with this refusal instead of being left hanging. */
+  refuseRest(refusal: StoredResult): void {
+    for (const cmd of this.pending.splice(0)) {
+      this.queued.delete(cmd.key);
+      if (!this.options.unanswered.includes(cmd.kind)) this.results.set(cmd.key, refusal);
+    }
+  }
+
+  /** Waits for a command, or until `until` (epoch ms) when given. */
+  async waitForCommand(until?: number): Promise<void> {
+    if (until === undefined) await condition(() => this.pending.length > 0);
+    else await condition(() => this.pending.length > 0, Math.max(1, until - Date.now()));
+  }
+
+  /**
+   * Before continue-as-new: waits until every update handler has finished, but keeps serving (a handler waiting on a
+   * queued command must not deadlock). True when the workflow may continue as new now, false when a command came first.
+   */
+  async handlersFinished(): Promise<boolean> {
+    await condition(() => allHandlersFinished() || this.pending.length > 0);
+    return this.pending.length === 0;
+  }
+
+  /** The newest results, for the next run. */
+  carried(max: number): Array<[string, StoredResult]> {
+    return [...this.results.entries()].slice(-max);
+  }
+}

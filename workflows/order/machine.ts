@@ -1,0 +1,257 @@
+// The order's payment: one command at a time from the queue, durable deadlines, polling of pending objects. This class
+// runs the loop and wires the parts, each in a file of its own: ledger (the money and its history rows), projection
+// (order row and search attributes), checkout, money actions, recurring charges, notifications, timers.
+import { allHandlersFinished, condition, continueAsNew, log, patched, workflowInfo } from '@temporalio/workflow';
+import { CommandQueue } from '../command-queue';
+import { DEFAULT_ORDER_SETTINGS, DEFAULT_TIMINGS } from '../defaults';
+import { REJECTION_TYPES } from '../messages';
+import type { AmazonNotificationArgs, AmazonNotificationResult } from '../messages';
+import { DECIDE_AT_EXECUTION } from '../patches';
+import type { CarriedState, OrderPaymentInput, OrderPaymentResult, OrderPaymentSettings, OrderPaymentState, OrderPaymentTimings, StoredResult } from '../types';
+import { allowedActions, cancelRefusal, captureRefusal, refundRefusal, type ValidationView } from '../validators';
+import { ActionFailed } from './calls';
+import { Checkout } from './checkout';
+import { DeclineRetry } from './declines';
+import { Ledger } from './ledger';
+import { MoneyActions } from './money-actions';
+import { Notifications } from './notifications';
+import { Projection } from './projection';
+import { RecurringCharges } from './recurring';
+import { Timers } from './timers';
+import type { Command, OrderContext } from './types';
+
+/** Kept across continue-as-new; older entries are only in the database. */
+const MAX_CARRIED_HISTORY = 500;
+const MAX_CARRIED_RESULTS = 1000;
+
+export class OrderPaymentMachine {
+  readonly workflowId: string;
+  readonly orderId: string;
+  readonly currency: string;
+  readonly settings: OrderPaymentSettings;
+  readonly timings: OrderPaymentTimings;
+  private readonly s: CarriedState;
+  private readonly queue: CommandQueue<Command>;
+  private readonly ledger: Ledger;
+  private readonly projection: Projection;
+  private readonly timers: Timers;
+  private readonly declines: DeclineRetry;
+  private readonly recurring: RecurringCharges;
+  private readonly checkout: Checkout;
+  private readonly money: MoneyActions;
+  private readonly notifications: Notifications;
+  private completed = false;
+  /** A command is being executed (its Amazon call may still be in flight). */
+  private executing = false;
+
+  constructor(private readonly input: OrderPaymentInput) {
+    this.workflowId = workflowInfo().workflowId;
+    this.orderId = input.orderId;
+    this.currency = input.amount.currency;
+    this.settings = { ...DEFAULT_ORDER_SETTINGS, ...input.settings };
+    this.timings = { ...DEFAULT_TIMINGS, ...input.timings };
+    this.s = input.carried ?? {
+      paymentStatus: 'CheckoutPending',
+      orderStatus: input.orderStatus ?? 'New',
+      linkageDone: false,
+      amount: input.amount.amount,
+      checkoutSessionId: input.checkoutSessionId,
+      permissionClosed: false,
+      charges: [],
+      refunds: [],
+      expiryWarned: false,
+      checkoutDeadline: Date.now() + this.timings.checkoutSessionMs,
+      history: [],
+      historySeq: 0,
+      results: [],
+      seenNotifications: [],
+      reauthorizations: 0,
+    };
+    const o: OrderContext = { input, workflowId: this.workflowId, orderId: this.orderId, currency: this.currency, settings: this.settings, timings: this.timings, s: this.s };
+    // Only money actions (keyed by the caller's requestId) keep their result for a repeated request.
+    this.queue = new CommandQueue<Command>(this.s.results, { unanswered: ['refresh', 'recurringCharge'], kept: ['capture', 'cancel', 'refund'] });
+    this.ledger = new Ledger(this.s, o, {
+      pending: () => this.timers.schedulePoll(true),
+      unlistedTransition: (from, to) => log.error('transition not in the state table', { orderId: this.orderId, from, to }),
+    });
+    this.projection = new Projection(o, this.ledger);
+    this.timers = new Timers(o, this.ledger, this.projection);
+    this.declines = new DeclineRetry(o, this.ledger, this.projection, this.timers);
+    this.recurring = new RecurringCharges(o, this.ledger, this.declines, this.projection);
+    this.checkout = new Checkout(o, this.ledger, this.declines, this.timers, this.recurring);
+    this.money = new MoneyActions(o, this.ledger, this.declines, this.timers);
+    this.notifications = new Notifications(o, this.ledger, this.queue, this.timers, () => this.executing);
+    if (this.ledger.pendingCount() > 0) this.timers.schedulePoll(true);
+    // A subscription's period order has no checkout: it charges the permission as its first step.
+    if (input.recurringCharge && input.carried === undefined) {
+      this.s.chargePermissionId = input.recurringCharge.chargePermissionId;
+      if (input.buyer) this.s.buyer = input.buyer;
+      this.queue.enqueue({ kind: 'recurringCharge', key: 'recurringCharge' });
+    }
+  }
+
+  // ---------------------------------------------------------------- what handlers see
+
+  /** What the update validators look at. */
+  view(): ValidationView {
+    const { ledger } = this;
+    return {
+      paymentStatus: this.s.paymentStatus,
+      currency: this.currency,
+      checkoutSessionId: this.s.checkoutSessionId,
+      capturable: ledger.capturable(),
+      captured: ledger.captured(),
+      hasOpenCharge: ledger.openCharge() !== undefined,
+      finished: ledger.finished(),
+      requestSeen: (key, fingerprint) => {
+        if (!this.queue.known(key)) return 'new';
+        const first = this.queue.fingerprintOf(key);
+        // A result carried from a run before fingerprints were kept: taken as the same request, as it always was.
+        return first === undefined || first === fingerprint ? 'same' : 'reused';
+      },
+    };
+  }
+
+  snapshot(): OrderPaymentState {
+    const { ledger, s } = this;
+    return {
+      orderId: this.orderId,
+      workflowId: this.workflowId,
+      paymentStatus: s.paymentStatus,
+      orderStatus: s.orderStatus,
+      paymentIntent: this.settings.paymentIntent,
+      currency: this.currency,
+      orderAmount: s.amount,
+      amounts: {
+        authorized: ledger.authorized(),
+        captured: ledger.captured(),
+        refunded: ledger.refunded(),
+        capturePending: ledger.capturePending(),
+        refundPending: ledger.refundPending(),
+        capturable: ledger.capturable(),
+        refundable: ledger.refundable(),
+      },
+      checkoutSessionId: s.checkoutSessionId,
+      chargePermissionId: s.chargePermissionId,
+      chargeIds: s.charges.map((c) => c.chargeId),
+      charges: s.charges.map((c) => ({ ...c })),
+      refunds: s.refunds.map((r) => ({ ...r })),
+      authorizedAt: s.authorizedAt === undefined ? undefined : new Date(s.authorizedAt).toISOString(),
+      authorizationExpiresAt: s.authorizationExpiresAt === undefined ? undefined : new Date(s.authorizationExpiresAt).toISOString(),
+      expiryWarned: s.expiryWarned,
+      buyer: s.buyer,
+      history: s.history.map((h) => ({ ...h })),
+      pendingTimers: this.timers.deadlines(),
+      allowedActions: allowedActions(this.view(), ledger.refundable()),
+      lastError: s.lastError,
+      completed: this.completed,
+    };
+  }
+
+  /** Queues a command (once per key) and waits for its stored result: a repeated key never acts twice. */
+  request<T>(cmd: Command): Promise<T> {
+    return this.queue.request<T>(cmd);
+  }
+
+  nextKey(kind: string): string {
+    return this.queue.nextKey(kind);
+  }
+
+  notify(args: AmazonNotificationArgs): AmazonNotificationResult {
+    return this.notifications.notify(args);
+  }
+
+  // ---------------------------------------------------------------- main loop
+
+  async run(): Promise<OrderPaymentResult> {
+    await this.projection.flush();
+    for (;;) {
+      const cmd = this.queue.next();
+      if (cmd) {
+        await this.execute(cmd);
+        await this.recurring.reportPeriodOutcome();
+        continue;
+      }
+      // An order never ends with its projection unwritten: a failed write is retried first.
+      if (this.ledger.finished() && this.projection.retryAt === undefined) break;
+      if (this.shouldContinueAsNew() && this.projection.retryAt === undefined) {
+        if (await this.queue.handlersFinished()) await this.continueAsNew();
+        continue;
+      }
+      await this.queue.waitForCommand(this.timers.nextWake());
+      if (this.queue.isEmpty()) {
+        this.executing = true;
+        await this.timers.fireDue();
+        this.executing = false;
+      }
+      await this.recurring.reportPeriodOutcome();
+    }
+    this.completed = true;
+    await condition(allHandlersFinished);
+    return { orderId: this.orderId, paymentStatus: this.s.paymentStatus, captured: this.ledger.captured(), refunded: this.ledger.refunded(), currency: this.currency };
+  }
+
+  private shouldContinueAsNew(): boolean {
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength >= this.timings.continueAsNewAfterEvents;
+  }
+
+  private async continueAsNew(): Promise<never> {
+    const carried: CarriedState = { ...this.s, history: this.s.history.slice(-MAX_CARRIED_HISTORY), results: this.queue.carried(MAX_CARRIED_RESULTS) };
+    log.info('continuing as new', { orderId: this.orderId, historyLength: workflowInfo().historyLength });
+    return continueAsNew<(input: OrderPaymentInput) => Promise<OrderPaymentResult>>({ ...this.input, carried });
+  }
+
+  private async execute(cmd: Command): Promise<void> {
+    let result: StoredResult;
+    this.executing = true;
+    try {
+      const value = await this.dispatch(cmd);
+      result = { ok: true, value };
+    } catch (err) {
+      if (!(err instanceof ActionFailed)) throw err;
+      result = { ok: false, code: err.info.code, message: err.info.message, details: err.info.details ?? err.info.state };
+    }
+    await this.projection.flush();
+    this.executing = false;
+    // Nobody waits for a refresh or a period's charge; the other results are read (and, unless kept for dedupe, dropped) by request().
+    this.queue.settle(cmd, result);
+  }
+
+  private dispatch(cmd: Command): Promise<unknown> {
+    switch (cmd.kind) {
+      case 'review':
+        return this.checkout.review(cmd.args);
+      case 'confirm':
+        return this.checkout.confirm(cmd.args);
+      case 'complete':
+        return this.checkout.complete(cmd.args);
+      case 'capture':
+        this.refuseNow(captureRefusal);
+        return this.money.capture(cmd.args.amount, cmd.args.requestId);
+      case 'cancel':
+        this.refuseNow(cancelRefusal);
+        return this.money.cancel(cmd.args.reason, cmd.args.requestId);
+      case 'refund':
+        this.refuseNow(refundRefusal);
+        return this.money.refund(cmd.args.amount, cmd.args.requestId);
+      case 'orderStatus':
+        return this.money.orderStatus(cmd.args);
+      case 'refresh':
+        return this.notifications.refresh(cmd.args);
+      case 'recurringCharge':
+        return this.recurring.charge();
+    }
+  }
+
+  /**
+   * Decides when the command runs, not when it was accepted: a capture queued behind a cancel (or a cancel behind a full
+   * capture) finds the order changed and is refused with its current state, by the same rule the validator applied.
+   */
+  private refuseNow(rule: (view: ValidationView) => string | undefined): void {
+    if (!patched(DECIDE_AT_EXECUTION)) return;
+    const reason = rule(this.view());
+    if (reason === undefined) return;
+    throw new ActionFailed({ code: REJECTION_TYPES.invalidState, message: reason, state: this.ledger.stateDetails() });
+  }
+}

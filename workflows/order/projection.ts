@@ -1,0 +1,103 @@
+// What the rest of the engine reads of an order without asking the workflow: the order row with its new history rows
+// (written by one local activity, never blocking the order) and the search attributes Temporal UI filters on.
+import { log, patched, upsertSearchAttributes } from '@temporalio/workflow';
+import { AuthorizationExpiresAtKey, CurrencyKey, OrderAmountKey, OrderIdKey, OrderStatusKey, PaymentStatusKey } from '../../lib/names';
+import { PROJECTION_RETRY_BACKOFF_MS } from '../activity-options';
+import { AUTHORIZATION_EXPIRY_CLEARED, LOCAL_PROJECTION_WRITE, PROJECTION_NEVER_BLOCKS, SINGLE_PROJECTION_WRITE } from '../patches';
+import type { OrderPaymentInput } from '../types';
+import { db, localDb, projectionDb } from './calls';
+import type { Ledger } from './ledger';
+import type { OrderContext } from './types';
+
+/** A recurring order's row names its subscription and period (the checkout order is period 1). */
+function recurringFields(input: OrderPaymentInput): { subscriptionId?: string; recurringPeriod?: number } {
+  if (input.recurringCharge) return { subscriptionId: input.recurringCharge.subscriptionId, recurringPeriod: input.recurringCharge.period };
+  if (input.recurringPlan) return { subscriptionId: input.orderId, recurringPeriod: 1 };
+  return {};
+}
+
+export class Projection {
+  private lastSearchAttributes = '';
+  private lastProjection = '';
+  /** A projection write failed: when to write it again (a deadline of the order's loop). */
+  retryAt?: number;
+  /** Retries scheduled since the last successful write. */
+  private retries = 0;
+
+  constructor(
+    private readonly o: OrderContext,
+    private readonly ledger: Ledger,
+  ) {}
+
+  /** Writes the projection (order row + new history rows) and the search attributes. */
+  async flush(): Promise<void> {
+    const { o, ledger } = this;
+    const s = o.s;
+    const rows = ledger.takeUnsaved();
+    // null: the authorization has nothing left to capture, its expiry is removed (undefined: never set).
+    const expiresAt = s.authorizationExpiresAt === undefined ? undefined : ledger.capturable() === 0 && patched(AUTHORIZATION_EXPIRY_CLEARED) ? null : new Date(s.authorizationExpiresAt);
+    const attrs = [
+      { key: OrderIdKey, value: o.orderId },
+      { key: PaymentStatusKey, value: s.paymentStatus },
+      { key: OrderStatusKey, value: s.orderStatus },
+      { key: OrderAmountKey, value: s.amount },
+      { key: CurrencyKey, value: o.currency },
+      ...(expiresAt === undefined ? [] : [{ key: AuthorizationExpiresAtKey, value: expiresAt }]),
+    ];
+    const fingerprint = JSON.stringify(attrs.map((a) => [a.key.name, a.value instanceof Date ? a.value.toISOString() : a.value]));
+    if (fingerprint !== this.lastSearchAttributes) {
+      this.lastSearchAttributes = fingerprint;
+      upsertSearchAttributes(attrs as Parameters<typeof upsertSearchAttributes>[0]);
+    }
+    const last = s.charges[s.charges.length - 1];
+    const order = {
+      orderId: o.orderId,
+      workflowId: o.workflowId,
+      currency: o.currency,
+      amount: s.amount,
+      paymentIntent: o.settings.paymentIntent,
+      paymentStatus: s.paymentStatus,
+      orderStatus: s.orderStatus,
+      recurring: o.settings.recurring,
+      authorizedAmount: ledger.authorized(),
+      capturedAmount: ledger.captured(),
+      refundedAmount: ledger.refunded(),
+      checkoutSessionId: s.checkoutSessionId,
+      chargePermissionId: s.chargePermissionId,
+      chargeId: last?.chargeId,
+      buyerId: s.buyer?.buyerId,
+      buyerName: s.buyer?.name,
+      buyerEmail: s.buyer?.email,
+      authorizationExpiresAt: expiresAt ? expiresAt.toISOString() : undefined,
+      ...recurringFields(o.input),
+    };
+    if (patched(SINGLE_PROJECTION_WRITE)) {
+      // One round trip per state change, none when nothing a reader sees has changed.
+      const projection = JSON.stringify(order);
+      if (rows.length === 0 && projection === this.lastProjection) return;
+      if (patched(PROJECTION_NEVER_BLOCKS)) {
+        try {
+          await projectionDb.saveProjection({ order, rows });
+        } catch (err) {
+          // The command's answer and the next commands do not wait for the database: the rows are kept and written
+          // with the next change or when the retry is due (docs/invariants.md).
+          ledger.keepUnsaved(rows);
+          // The retry backs off per retry that failed; a failed write of a later change keeps the retry already due.
+          if (this.retryAt === undefined || Date.now() >= this.retryAt) {
+            this.retryAt = Date.now() + PROJECTION_RETRY_BACKOFF_MS[Math.min(this.retries, PROJECTION_RETRY_BACKOFF_MS.length - 1)];
+            this.retries += 1;
+          }
+          log.error('the order projection could not be written; the order goes on and writes it again later', { orderId: o.orderId, retries: this.retries, error: err instanceof Error ? err.message : String(err) });
+          return;
+        }
+        this.retryAt = undefined;
+        this.retries = 0;
+      } else if (patched(LOCAL_PROJECTION_WRITE)) await localDb.saveProjection({ order, rows });
+      else await db.saveProjection({ order, rows });
+      this.lastProjection = projection;
+      return;
+    }
+    await db.upsertOrder(order);
+    if (rows.length > 0) await db.appendHistory({ orderId: o.orderId, rows });
+  }
+}

@@ -1,0 +1,38 @@
+// Types shared by the parts of the order workflow (workflows/order/*); the domain types are in workflows/types.ts.
+import type {
+  AmazonNotificationArgs,
+  CancelArgs,
+  CaptureArgs,
+  CheckoutCompletedArgs,
+  CheckoutConfirmedArgs,
+  CheckoutReviewedArgs,
+  RefundArgs,
+  SetOrderStatusArgs,
+} from '../messages';
+import type { CarriedState, OrderPaymentInput, OrderPaymentSettings, OrderPaymentTimings } from '../types';
+
+/** What the command queue runs, one at a time: the updates' requests, notifications' re-reads, a period's charge. */
+export type Command =
+  | { kind: 'review'; key: string; args: CheckoutReviewedArgs }
+  | { kind: 'confirm'; key: string; args: CheckoutConfirmedArgs }
+  | { kind: 'complete'; key: string; args: CheckoutCompletedArgs }
+  | { kind: 'capture'; key: string; args: CaptureArgs; fingerprint: string }
+  | { kind: 'cancel'; key: string; args: CancelArgs; fingerprint: string }
+  | { kind: 'refund'; key: string; args: RefundArgs; fingerprint: string }
+  | { kind: 'orderStatus'; key: string; args: SetOrderStatusArgs }
+  | { kind: 'refresh'; key: string; args: AmazonNotificationArgs }
+  | { kind: 'recurringCharge'; key: string };
+
+/** Who the order is and what it was started with; `s` is the state carried over continue-as-new, shared by every part. */
+export interface OrderContext {
+  readonly input: OrderPaymentInput;
+  readonly workflowId: string;
+  readonly orderId: string;
+  readonly currency: string;
+  readonly settings: OrderPaymentSettings;
+  readonly timings: OrderPaymentTimings;
+  readonly s: CarriedState;
+}
+
+/** A period's order: which subscription it charges for, and which period. */
+export type PeriodRef = NonNullable<OrderPaymentInput['recurringCharge']>;
