@@ -1,19 +1,8 @@
 // Turns whatever the SDK threw (axios error, network error, SDK exception) into a typed ApplicationFailure whose type is the reason code.
 import { ApplicationFailure } from '@temporalio/common';
-import { messagesFor, type RetryClass, type Text } from './error-catalog';
+import { failureDetails } from '../lib/amazon-errors';
 
-/** What every Amazon failure carries in `details[0]`, so the workflow and the API can show it. */
-export interface AmazonFailureDetails {
-  code: string;
-  retry: RetryClass;
-  httpStatus?: number;
-  operation: string;
-  buyerMessage: Text;
-  adminMessage: Text;
-  /** Amazon's own message (the "debug detail" of the history row). */
-  amazonMessage?: string;
-  log: 'api' | 'payment';
-}
+export type { AmazonFailureDetails } from '../lib/amazon-errors';
 
 interface AxiosLikeError {
   response?: { status?: number; data?: unknown };
@@ -54,12 +43,11 @@ export function classifyAmazonError(err: unknown): { code: string; httpStatus?: 
 /** The ApplicationFailure an activity throws for an SDK error: retryable only for transient codes. */
 export function toApplicationFailure(err: unknown, operation: string): ApplicationFailure {
   const { code, httpStatus, amazonMessage } = classifyAmazonError(err);
-  const m = messagesFor(code, operation);
-  const details: AmazonFailureDetails = { code, retry: m.retry, httpStatus, operation, buyerMessage: m.buyer, adminMessage: m.admin, amazonMessage, log: m.log };
+  const details = failureDetails(code, operation, httpStatus, amazonMessage);
   return ApplicationFailure.create({
     type: code,
     message: `${operation}: ${code}${amazonMessage ? ` (${amazonMessage})` : ''}`,
-    nonRetryable: m.retry !== 'transient',
+    nonRetryable: details.retry !== 'transient',
     details: [details],
   });
 }

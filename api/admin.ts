@@ -176,16 +176,16 @@ export function adminRoutes(deps: AdminDeps): Router {
   // Money-moving actions: the update id is derived from the caller's requestId, so Temporal and the
   // workflow both recognise a repeat and answer it with the first result.
   const moneyActions = [
-    { path: 'capture', key: 'capture', schema: captureSchema, def: capture, operation: 'captureCharge' },
-    { path: 'cancel', key: 'cancel', schema: cancelSchema, def: cancel, operation: 'cancelCharge' },
-    { path: 'refunds', key: 'refund', schema: refundSchema, def: refund, operation: 'createRefund' },
+    { path: 'capture', key: 'capture', schema: captureSchema, def: capture },
+    { path: 'cancel', key: 'cancel', schema: cancelSchema, def: cancel },
+    { path: 'refunds', key: 'refund', schema: refundSchema, def: refund },
   ] as const;
   for (const action of moneyActions) {
     router.post(`/api/admin/orders/:orderId/${action.path}`, editor, async (req: Request, res: Response) => {
       const orderId = orderIdOf(req);
       const body = action.schema.parse(req.body ?? {});
       const update = action.def as UpdateDefinition<unknown, [typeof body]>;
-      answer(res, body.requestId, await deps.orders.act(orderId, update, body, { updateId: moneyUpdateId(action.key, body), waitMs: waitOf(req), operation: action.operation }));
+      answer(res, body.requestId, await deps.orders.act(orderId, update, body, { updateId: moneyUpdateId(action.key, body), waitMs: waitOf(req) }));
     });
   }
 

@@ -48,7 +48,7 @@ async function readSession<T extends SessionReference>(amazonPay: WebStoreClient
   try {
     data = (await amazonPay.getCheckoutSession<T>(checkoutSessionId)).data;
   } catch (err) {
-    throw apiErrorForCode(classifyAmazonError(err).code, 'getCheckoutSession');
+    throw apiErrorForCode(classifyAmazonError(err).code);
   }
   try {
     assertSessionOfOrder(data, orderId);
@@ -79,7 +79,7 @@ async function checkoutOutcome(prisma: PrismaClient, orderId: string, checkoutSe
   if (row.paymentStatus === 'Abandoned') throw new ApiError(409, 'checkout_abandoned', `The checkout of order ${orderId} was not completed within the checkout session's lifetime; start a new checkout`);
   if (checkoutFailed(row.paymentStatus, row.authorizedAmount)) {
     const failed = await prisma.paymentHistory.findFirst({ where: { orderId, kind: 'authorize', NOT: { result: 'OK' } }, orderBy: [{ occurredAt: 'desc' }, { id: 'desc' }] });
-    throw apiErrorForCode(failed?.result ?? 'HardDeclined', 'completeCheckoutSession');
+    throw apiErrorForCode(failed?.result ?? 'HardDeclined');
   }
   return {
     decided: true as const,
@@ -209,7 +209,7 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
     const memoRead = deps.orders.memo(orderId);
     sessionRead.catch(() => undefined);
     memoRead.catch(() => undefined);
-    const reviewed = await finished(deps.orders.act(orderId, checkoutReviewed, { checkoutSessionId: amazonCheckoutSessionId }, { waitMs, operation: 'updateCheckoutSession' }));
+    const reviewed = await finished(deps.orders.act(orderId, checkoutReviewed, { checkoutSessionId: amazonCheckoutSessionId }, { waitMs }));
     const session = await sessionRead;
     const memo = await memoRead;
     const quick = memo.checkoutMode === 'quick';
@@ -247,7 +247,7 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
       if (body.amount.currency !== state.currency) throw new ApiError(422, 'CurrencyMismatch', `The order is in ${state.currency}; the currency cannot change during checkout`);
     }
     const confirmed = await finished(
-      deps.orders.act(orderId, checkoutConfirmed, { checkoutResultReturnUrl: resultReturnUrl, ...(body.amount ? { amount: body.amount.amount } : {}) }, { waitMs, operation: 'updateCheckoutSession' }),
+      deps.orders.act(orderId, checkoutConfirmed, { checkoutResultReturnUrl: resultReturnUrl, ...(body.amount ? { amount: body.amount.amount } : {}) }, { waitMs }),
     );
     if (!confirmed.amazonPayRedirectUrl) throw new ApiError(409, 'InvalidCheckoutSessionStatus', 'Amazon gave no payment redirect URL; start the checkout again');
     res.json({ orderId, amazonPayRedirectUrl: confirmed.amazonPayRedirectUrl, amount: confirmed.amount, paymentStatus: confirmed.paymentStatus });
@@ -258,7 +258,7 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
     const body = completeCheckoutSchema.parse(req.body);
     let result;
     try {
-      result = await finished(deps.orders.act(orderId, checkoutCompleted, { checkoutSessionId: body.amazonCheckoutSessionId }, { waitMs, operation: 'completeCheckoutSession' }));
+      result = await finished(deps.orders.act(orderId, checkoutCompleted, { checkoutSessionId: body.amazonCheckoutSessionId }, { waitMs }));
     } catch (err) {
       // Completed before (the workflow has ended, or refuses a second completion): answer what was decided then.
       if (!(err instanceof ApiError) || (err.code !== 'order_closed' && err.code !== 'invalid_state')) throw err;

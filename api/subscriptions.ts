@@ -23,8 +23,8 @@ const CHARGE_WAIT_MS = 20_000;
 /** Amounts are BIGINT in the database (bounded far below 2^53 by Amazon's maximum): JSON carries them as numbers. */
 const money = (amount: number | bigint, currency: string) => ({ amount: Number(amount), currency });
 
-function mapError(err: unknown, subscriptionId: string, operation?: string): never {
-  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) throw apiErrorFor(err.cause, operation);
+function mapError(err: unknown, subscriptionId: string): never {
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) throw apiErrorFor(err.cause);
   // An ended workflow answers "not found" with this message: the subscription exists, it has ended.
   const message = err instanceof Error ? err.message : String(err);
   if (/workflow execution already completed/i.test(message)) throw new ApiError(409, 'subscription_closed', `The subscription ${subscriptionId} has ended; nothing more can be done`);
@@ -82,8 +82,8 @@ export function subscriptionRoutes(deps: SubscriptionDeps): Router {
     if (outcome.done) res.status(200).json({ status: 'completed', requestId, result: outcome.result });
     else res.status(202).json({ status: 'accepted', requestId, message: 'The action was accepted; repeat the request with the same requestId (or ?waitMs=) to get its result' });
   };
-  const act = <R, A>(id: string, def: UpdateDefinition<R, [A]>, args: A & { requestId: string }, waitMs: number, operation?: string) =>
-    sendUpdate(deps.client, handle(id), def, args, { updateId: fingerprintedUpdateId(def.name, args.requestId, JSON.stringify(args)), waitMs }, (err) => mapError(err, id, operation));
+  const act = <R, A>(id: string, def: UpdateDefinition<R, [A]>, args: A & { requestId: string }, waitMs: number) =>
+    sendUpdate(deps.client, handle(id), def, args, { updateId: fingerprintedUpdateId(def.name, args.requestId, JSON.stringify(args)), waitMs }, (err) => mapError(err, id));
 
   router.get('/api/admin/subscriptions', viewer, async (req: Request, res: Response) => {
     const q = listSubscriptionsQuerySchema.parse(req.query);
@@ -124,14 +124,14 @@ export function subscriptionRoutes(deps: SubscriptionDeps): Router {
 
   const actions = [
     { path: 'pause', def: pauseSubscription },
-    { path: 'resume', def: resumeSubscription, operation: 'getChargePermission' },
+    { path: 'resume', def: resumeSubscription },
   ] as const;
   for (const a of actions) {
     router.post(`/api/admin/subscriptions/:subscriptionId/${a.path}`, editor, async (req: Request, res: Response) => {
       const id = idOf(req);
       const body = subscriptionActionSchema.parse(req.body ?? {});
       const waitMs = Math.max(MIN_WAIT_MS, waitQuerySchema.parse(req.query).waitMs ?? 5_000);
-      answer(res, body.requestId, await act(id, a.def, body, waitMs, 'operation' in a ? a.operation : undefined));
+      answer(res, body.requestId, await act(id, a.def, body, waitMs));
     });
   }
 
@@ -139,7 +139,7 @@ export function subscriptionRoutes(deps: SubscriptionDeps): Router {
     const id = idOf(req);
     const body = cancelSubscriptionSchema.parse(req.body ?? {});
     const waitMs = Math.max(MIN_WAIT_MS, waitQuerySchema.parse(req.query).waitMs ?? 5_000);
-    answer(res, body.requestId, await act(id, cancelSubscription, body, waitMs, 'closeChargePermission'));
+    answer(res, body.requestId, await act(id, cancelSubscription, body, waitMs));
   });
 
   router.post('/api/admin/subscriptions/:subscriptionId/charges', editor, async (req: Request, res: Response) => {
@@ -149,7 +149,7 @@ export function subscriptionRoutes(deps: SubscriptionDeps): Router {
     if (!row) throw new ApiError(404, 'subscription_not_found', `No subscription ${id}`);
     if (body.amount && body.amount.currency !== row.currency) throw new ApiError(422, 'CurrencyMismatch', `The subscription is in ${row.currency}`);
     const waitMs = Math.max(MIN_WAIT_MS, waitQuerySchema.parse(req.query).waitMs ?? CHARGE_WAIT_MS);
-    answer(res, body.requestId, await act(id, chargeNow, { requestId: body.requestId, ...(body.amount ? { amount: body.amount.amount } : {}) }, waitMs, 'createCharge'));
+    answer(res, body.requestId, await act(id, chargeNow, { requestId: body.requestId, ...(body.amount ? { amount: body.amount.amount } : {}) }, waitMs));
   });
 
   return router;
