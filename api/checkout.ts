@@ -14,7 +14,7 @@ import { MAX_SUBSCRIPTION_ID_LENGTH } from '../workflows/shared';
 import type { OrderPaymentInput, RecurringPlan } from '../workflows/types';
 import { requireRole } from './auth';
 import { signedButton } from './buttons';
-import { ApiError } from './errors';
+import { ApiError, currencyMismatchError } from './errors';
 import { apiErrorForCode, type OrdersGateway } from './orders';
 import { classifyAmazonError } from '../activities/errors';
 import { assertSessionOfOrder, type SessionReference } from '../lib/amazon-object-owners';
@@ -115,7 +115,8 @@ function recurringPlanOf(body: StartCheckout): RecurringPlan | undefined {
     throw new ApiError(422, 'invalid_argument', `A recurring checkout's orderId has at most ${MAX_SUBSCRIPTION_ID_LENGTH} characters (later periods are <orderId>.R<n>)`);
   }
   const amount = body.recurring.amount ?? body.amount;
-  if (amount.currency !== body.amount.currency) throw new ApiError(422, 'CurrencyMismatch', `recurring.amount must be in the order's currency ${body.amount.currency}`);
+  const mismatch = currencyMismatchError(amount.currency, body.amount.currency);
+  if (mismatch) throw mismatch;
   return { frequency: body.recurring.frequency, amount: amount.amount };
 }
 
@@ -242,12 +243,9 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
     const memo = await deps.orders.memo(orderId);
     const resultReturnUrl = body.resultReturnUrl ?? (typeof memo.resultReturnUrl === 'string' ? memo.resultReturnUrl : undefined);
     if (!resultReturnUrl) throw new ApiError(422, 'invalid_argument', 'resultReturnUrl is required');
-    if (body.amount) {
-      const state = await deps.orders.state(orderId);
-      if (body.amount.currency !== state.currency) throw new ApiError(422, 'CurrencyMismatch', `The order is in ${state.currency}; the currency cannot change during checkout`);
-    }
+    // The order's workflow refuses an amount in another currency (422 currency_mismatch), as it does for every amount.
     const confirmed = await finished(
-      deps.orders.act(orderId, checkoutConfirmed, { checkoutResultReturnUrl: resultReturnUrl, ...(body.amount ? { amount: body.amount.amount } : {}) }, { waitMs }),
+      deps.orders.act(orderId, checkoutConfirmed, { checkoutResultReturnUrl: resultReturnUrl, ...(body.amount ? { amount: body.amount.amount, currency: body.amount.currency } : {}) }, { waitMs }),
     );
     if (!confirmed.amazonPayRedirectUrl) throw new ApiError(409, 'InvalidCheckoutSessionStatus', 'Amazon gave no payment redirect URL; start the checkout again');
     res.json({ orderId, amazonPayRedirectUrl: confirmed.amazonPayRedirectUrl, amount: confirmed.amount, paymentStatus: confirmed.paymentStatus });

@@ -1,7 +1,7 @@
 // HTML of the demo storefront: cart, checkout with the Amazon Pay button, review, result (buyer messages in Japanese).
 import { esc } from '../console/html';
 import { PAYMENT_STATUS_LABELS, formatMoney, label } from '../console/i18n';
-import type { ApiErrorBody } from '../console/engine-client';
+import type { ApiErrorBody } from './api-client';
 
 export interface Product {
   id: string;
