@@ -1,4 +1,4 @@
-// 継続課金 (SPEC §8) in the console: the subscription list and one subscription's page (plan, state, the
+// 継続課金 (docs/product-rules.md, Recurring charges) in the console: the subscription list and one subscription's page (plan, state, the
 // details per charge, failed periods, events sent to the shop, and the editor's pause / resume / cancel / charge now).
 import { isCatalogCode, messagesFor } from '../../activities/error-catalog';
 import { esc } from './html';

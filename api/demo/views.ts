@@ -130,7 +130,7 @@ export function errorPage(body: ApiErrorBody): string {
 <p><a href="/demo">カートに戻る / Back to the cart</a></p>`;
 }
 
-/** What a quick checkout returns so the shop can register the guest or link a member (SPEC §5). */
+/** What a quick checkout returns so the shop can register the guest or link a member (docs/product-rules.md, Quick checkout). */
 export interface QuickCustomer {
   buyerId?: string | null;
   name?: string | null;
