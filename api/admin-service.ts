@@ -288,7 +288,13 @@ export function createAdminService(deps: AdminServiceDeps) {
         if (a.deprecated) headers = { ...AMOUNT_DEPRECATION_HEADERS };
       }
       const def = (action === 'capture' ? capture : action === 'cancel' ? cancel : refund) as UpdateDefinition<unknown, [typeof args]>;
-      return reply(args.requestId, await deps.orders.act(orderId, def, args, { updateId: moneyUpdateId(action, args), waitMs: waitOf(waitMs) }), {}, headers);
+      try {
+        return reply(args.requestId, await deps.orders.act(orderId, def, args, { updateId: moneyUpdateId(action, args), waitMs: waitOf(waitMs) }), {}, headers);
+      } catch (err) {
+        // A refusal of a request in the deprecated shape says so too.
+        if (err instanceof ApiError) Object.assign(err.headers, headers);
+        throw err;
+      }
     },
 
     /** The order status (may capture or cancel when linked); Shipped with a tracking number also starts the delivery tracker. */

@@ -9,6 +9,8 @@ import type { Logger } from '../lib/logger';
 import { currencyRefusal } from '../workflows/money';
 
 export class ApiError extends Error {
+  /** Headers the answer carries besides the error (e.g. the Deprecation of the request's shape). */
+  headers: Record<string, string> = {};
   constructor(
     readonly status: number,
     readonly code: string,
@@ -58,8 +60,8 @@ interface BodyParserError {
  * The answer to an error a request may meet on purpose (ApiError, validation, body-parser errors), or undefined for an
  * unknown failure. Used by the API's error handler and by the console, which calls the admin use-cases in-process.
  */
-export function knownErrorAnswer(err: unknown): { status: number; body: ErrorBody } | undefined {
-  if (err instanceof ApiError) return { status: err.status, body: errorBody(err.code, err.message, err.details) };
+export function knownErrorAnswer(err: unknown): { status: number; body: ErrorBody; headers?: Record<string, string> } | undefined {
+  if (err instanceof ApiError) return { status: err.status, body: errorBody(err.code, err.message, err.details), headers: err.headers };
   if (err instanceof ZodError) return { status: 400, body: errorBody('invalid_request', 'The request is not valid', validationDetails(err)) };
   const bp = (typeof err === 'object' && err !== null ? err : {}) as BodyParserError;
   if (bp.type === 'entity.parse.failed') return { status: 400, body: errorBody('invalid_json', 'The request body is not valid JSON') };
@@ -72,7 +74,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const known = knownErrorAnswer(err);
     if (known) {
-      res.status(known.status).json(known.body);
+      res.set(known.headers ?? {}).status(known.status).json(known.body);
       return;
     }
     // Unknown failures: the details go to the log only, the caller gets a fixed message and the id to quote.

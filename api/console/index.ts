@@ -37,7 +37,7 @@ const SUBSCRIPTION_ACTIONS: Readonly<Record<string, SubscriptionAction>> = { pau
 const SUBSCRIPTION_STATUSES = new Set(['Active', 'Paused', 'Suspended', 'Canceled', 'Closed']);
 
 /** What a use-case answered: its value, or the error answer the API would have sent for it. */
-type Outcome<T> = { ok: true; value: T } | { ok: false; status: number; body: ErrorBody };
+type Outcome<T> = { ok: true; value: T } | { ok: false; status: number; body: ErrorBody; headers?: Record<string, string> };
 
 /** Runs a use-case; an error a request may meet on purpose becomes its answer, anything else goes to the error handler. */
 async function attempt<T>(run: () => Promise<T>): Promise<Outcome<T>> {
@@ -53,7 +53,7 @@ async function attempt<T>(run: () => Promise<T>): Promise<Outcome<T>> {
 /** Sends an action's reply (or its error) as the page's script reads it. */
 function sendOutcome(res: Response, r: Outcome<ActionReply>): void {
   if (r.ok) res.set(r.value.headers).status(r.value.status).json(r.value.body);
-  else res.status(r.status).json(r.body);
+  else res.set(r.headers ?? {}).status(r.status).json(r.body);
 }
 
 function langOf(req: Request): Lang {

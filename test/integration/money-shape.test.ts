@@ -93,6 +93,8 @@ describe('one money shape', () => {
     const bare = await post(`/api/admin/orders/${orderId}/capture?waitMs=2000`, { amount: 10_000_001, requestId: 'max-int' });
     expect(bare.status).toBe(422);
     expect(bare.body.error.code).toBe('invalid_argument');
+    // A refused request in the old shape is told about the deprecation too.
+    expect(bare.headers.get('deprecation')).toMatch(/^@\d+$/);
     expect((await detail(orderId)).amounts.captured.amount).toBe(0);
   });
 
