@@ -1,7 +1,8 @@
 // The one classifier of Amazon Pay reason codes (docs/amazon-pay.md, Errors): each code's kind, retry class, HTTP status,
 // log channel and buyer (ja/en) and admin texts. Pure data and functions, no Node built-ins: the workflows, the activities
 // and the API all import it, and every list they use (decline codes, retryable declines, the API's status per code) is
-// derived from it, as stripe-node derives its error classes from one status/type table (src/Error.ts).
+// derived from it, as stripe-node derives its error classes from one status/type table (src/Error.ts). It also reads
+// what the SDK threw as a reason code (classifyAmazonError).
 
 /**
  * How a failure is retried:
@@ -418,6 +419,44 @@ export function asFailureDetails(value: unknown): AmazonFailureDetails | undefin
   if (typeof value !== 'object' || value === null) return undefined;
   const d = value as Partial<AmazonFailureDetails>;
   return typeof d.code === 'string' && d.buyerMessage !== undefined && d.adminMessage !== undefined ? (d as AmazonFailureDetails) : undefined;
+}
+
+// --- Reading what the SDK threw (axios error, network error, SDK exception) as a reason code ---
+
+interface AxiosLikeError {
+  response?: { status?: number; data?: unknown };
+  code?: string;
+  message?: string;
+}
+
+/** axios's own codes for requests that got no answer (the E* ones come from Node's sockets and DNS). */
+const NETWORK_CODES = new Set(['ERR_NETWORK', 'ERR_CANCELED', 'ERR_BAD_RESPONSE', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
+
+function asAxiosLike(err: unknown): AxiosLikeError | undefined {
+  return typeof err === 'object' && err !== null ? (err as AxiosLikeError) : undefined;
+}
+
+/** The reason code, HTTP status and Amazon message of an SDK error. */
+export function classifyAmazonError(err: unknown): { code: string; httpStatus?: number; amazonMessage?: string } {
+  const e = asAxiosLike(err);
+  const response = e?.response;
+  if (response && typeof response.status === 'number') {
+    const data = typeof response.data === 'object' && response.data !== null ? (response.data as { reasonCode?: unknown; message?: unknown }) : {};
+    const reasonCode = typeof data.reasonCode === 'string' && data.reasonCode !== '' ? data.reasonCode : undefined;
+    const amazonMessage = typeof data.message === 'string' ? data.message : undefined;
+    if (reasonCode) return { code: reasonCode, httpStatus: response.status, amazonMessage };
+    // No reason code: fall back on the status, as Amazon's retry guidance does.
+    const s = response.status;
+    const code = s === 429 ? 'TooManyRequests' : s === 503 ? 'ServiceUnavailable' : s >= 500 || s === 408 || s === 425 ? 'InternalServerError' : 'InvalidRequest';
+    return { code, httpStatus: s, amazonMessage };
+  }
+  // No response: a network error or timeout (axios sets err.code), or the SDK failed before sending
+  // (it throws plain strings such as "Not a valid algorithm", or key errors from crypto).
+  if (e && typeof e.code === 'string' && (/^E[A-Z0-9_]+$/.test(e.code) || NETWORK_CODES.has(e.code))) {
+    return { code: 'NetworkError', amazonMessage: `${e.code}: ${e.message ?? ''}`.trim() };
+  }
+  const text = typeof err === 'string' ? err : e?.message;
+  return { code: 'AmazonPaySDKClientException', amazonMessage: text };
 }
 
 /** How the API answers a reason code: status, message, and the details (code, buyer's and admin's texts) for the caller. */
