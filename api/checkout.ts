@@ -14,9 +14,9 @@ import { MAX_SUBSCRIPTION_ID_LENGTH } from '../lib/names';
 import type { OrderPaymentInput, RecurringPlan } from '../workflows/types';
 import { requireRole } from './auth';
 import { signedButton } from './buttons';
-import { ApiError } from './errors';
+import { ApiError, currencyMismatchError } from './errors';
+import { classifyAmazonError } from '../lib/amazon-errors';
 import { apiErrorForCode, type OrdersGateway } from './orders';
-import { classifyAmazonError } from '../activities/errors';
 import { assertSessionOfOrder, type SessionReference } from '../lib/amazon-object-owners';
 import { assertQuickCheckoutAllowed, assertQuickCheckoutRequest, QUICK_SCOPES, quickCustomer, type SessionBuyerData } from './quick-checkout';
 import { checkoutResultQuerySchema, completeCheckoutSchema, confirmCheckoutSchema, orderIdSchema, reviewQuerySchema, startCheckoutSchema, type StartCheckout } from './schemas';
@@ -48,7 +48,7 @@ async function readSession<T extends SessionReference>(amazonPay: WebStoreClient
   try {
     data = (await amazonPay.getCheckoutSession<T>(checkoutSessionId)).data;
   } catch (err) {
-    throw apiErrorForCode(classifyAmazonError(err).code, 'getCheckoutSession');
+    throw apiErrorForCode(classifyAmazonError(err).code);
   }
   try {
     assertSessionOfOrder(data, orderId);
@@ -79,7 +79,7 @@ async function checkoutOutcome(prisma: PrismaClient, orderId: string, checkoutSe
   if (row.paymentStatus === 'Abandoned') throw new ApiError(409, 'checkout_abandoned', `The checkout of order ${orderId} was not completed within the checkout session's lifetime; start a new checkout`);
   if (checkoutFailed(row.paymentStatus, row.authorizedAmount)) {
     const failed = await prisma.paymentHistory.findFirst({ where: { orderId, kind: 'authorize', NOT: { result: 'OK' } }, orderBy: [{ occurredAt: 'desc' }, { id: 'desc' }] });
-    throw apiErrorForCode(failed?.result ?? 'HardDeclined', 'completeCheckoutSession');
+    throw apiErrorForCode(failed?.result ?? 'HardDeclined');
   }
   return {
     decided: true as const,
@@ -115,7 +115,8 @@ function recurringPlanOf(body: StartCheckout): RecurringPlan | undefined {
     throw new ApiError(422, 'invalid_argument', `A recurring checkout's orderId has at most ${MAX_SUBSCRIPTION_ID_LENGTH} characters (later periods are <orderId>.R<n>)`);
   }
   const amount = body.recurring.amount ?? body.amount;
-  if (amount.currency !== body.amount.currency) throw new ApiError(422, 'CurrencyMismatch', `recurring.amount must be in the order's currency ${body.amount.currency}`);
+  const mismatch = currencyMismatchError(amount.currency, body.amount.currency);
+  if (mismatch) throw mismatch;
   return { frequency: body.recurring.frequency, amount: amount.amount };
 }
 
@@ -209,7 +210,7 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
     const memoRead = deps.orders.memo(orderId);
     sessionRead.catch(() => undefined);
     memoRead.catch(() => undefined);
-    const reviewed = await finished(deps.orders.act(orderId, checkoutReviewed, { checkoutSessionId: amazonCheckoutSessionId }, { waitMs, operation: 'updateCheckoutSession' }));
+    const reviewed = await finished(deps.orders.act(orderId, checkoutReviewed, { checkoutSessionId: amazonCheckoutSessionId }, { waitMs }));
     const session = await sessionRead;
     const memo = await memoRead;
     const quick = memo.checkoutMode === 'quick';
@@ -242,12 +243,9 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
     const memo = await deps.orders.memo(orderId);
     const resultReturnUrl = body.resultReturnUrl ?? (typeof memo.resultReturnUrl === 'string' ? memo.resultReturnUrl : undefined);
     if (!resultReturnUrl) throw new ApiError(422, 'invalid_argument', 'resultReturnUrl is required');
-    if (body.amount) {
-      const state = await deps.orders.state(orderId);
-      if (body.amount.currency !== state.currency) throw new ApiError(422, 'CurrencyMismatch', `The order is in ${state.currency}; the currency cannot change during checkout`);
-    }
+    // The order's workflow refuses an amount in another currency (422 currency_mismatch), as it does for every amount.
     const confirmed = await finished(
-      deps.orders.act(orderId, checkoutConfirmed, { checkoutResultReturnUrl: resultReturnUrl, ...(body.amount ? { amount: body.amount.amount } : {}) }, { waitMs, operation: 'updateCheckoutSession' }),
+      deps.orders.act(orderId, checkoutConfirmed, { checkoutResultReturnUrl: resultReturnUrl, ...(body.amount ? { amount: body.amount.amount, currency: body.amount.currency } : {}) }, { waitMs }),
     );
     if (!confirmed.amazonPayRedirectUrl) throw new ApiError(409, 'InvalidCheckoutSessionStatus', 'Amazon gave no payment redirect URL; start the checkout again');
     res.json({ orderId, amazonPayRedirectUrl: confirmed.amazonPayRedirectUrl, amount: confirmed.amount, paymentStatus: confirmed.paymentStatus });
@@ -258,7 +256,7 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
     const body = completeCheckoutSchema.parse(req.body);
     let result;
     try {
-      result = await finished(deps.orders.act(orderId, checkoutCompleted, { checkoutSessionId: body.amazonCheckoutSessionId }, { waitMs, operation: 'completeCheckoutSession' }));
+      result = await finished(deps.orders.act(orderId, checkoutCompleted, { checkoutSessionId: body.amazonCheckoutSessionId }, { waitMs }));
     } catch (err) {
       // Completed before (the workflow has ended, or refuses a second completion): answer what was decided then.
       if (!(err instanceof ApiError) || (err.code !== 'order_closed' && err.code !== 'invalid_state')) throw err;

@@ -1,5 +1,5 @@
 /**
- * Chargebacks (SPEC §8): a CHARGEBACK notification names a dispute; the dispute and its charge are
+ * Chargebacks (docs/product-rules.md, Chargebacks): a CHARGEBACK notification names a dispute; the dispute and its charge are
  * re-read from Amazon, and the dispute is stored on the order with its state and amount. Protection
  * applies only when the order used the address Amazon selected (addressSource "amazon").
  */

@@ -13,6 +13,7 @@ import type { ReadinessProbe } from '../lib/readiness';
 import type { SnsVerifier } from '../lib/sns-verify';
 import type { PrismaClient } from '../prisma/generated/client';
 import { adminRoutes } from './admin';
+import { createAdminService } from './admin-service';
 import { createApp } from './app';
 import { checkoutRoutes } from './checkout';
 import { consoleRoutes, type ConsoleOptions } from './console';
@@ -63,6 +64,17 @@ export function createEngineApp(deps: EngineAppDeps): Express {
   // One budget per route class: junk at the webhook never uses up the checkouts' budget, one admin key never another's.
   const limit = (c: RateLimitClass) => deps.rateLimits?.[c] ?? deps.rateLimitPerMinute ?? DEFAULT_RATE_LIMITS[c];
   const checkout = checkoutRoutes({ prisma: deps.prisma, orders, amazonPay: deps.amazonPay, merchant: deps.merchant });
+  // The admin use-cases, called in-process by the JSON admin API and the console alike.
+  const admin = createAdminService({
+    prisma: deps.prisma,
+    orders,
+    client: deps.temporal.client,
+    merchant: deps.merchant,
+    credentialsFromEnvironment: deps.credentialsFromEnvironment,
+    deliveryTracking: createDeliveryTrackingStarter(deps.temporal.client, deps.taskQueue, deps.prisma),
+  });
+  // One per-key budget for an admin key, whether it calls the API or acts in the console it signed in to.
+  const adminKeyLimit = perKeyLimit('admin', limit('admin'));
   const webhook = webhookRoutes({ prisma: deps.prisma, orders, amazonPay: deps.amazonPay, verifier: deps.verifier, merchantId: deps.merchant.merchantId, log: deps.log, subscriptions: createSubscriptionNotifier(deps.temporal.client) });
   return createApp({
     readiness: deps.readiness,
@@ -70,10 +82,12 @@ export function createEngineApp(deps: EngineAppDeps): Express {
     corsOrigins: deps.corsOrigins,
     routes: [
       openApiRoutes(),
-      adminRoutes({ prisma: deps.prisma, orders, merchant: deps.merchant, credentialsFromEnvironment: deps.credentialsFromEnvironment, deliveryTracking: createDeliveryTrackingStarter(deps.temporal.client, deps.taskQueue, deps.prisma) }),
-      subscriptionRoutes({ prisma: deps.prisma, client: deps.temporal.client }),
+      adminRoutes({ prisma: deps.prisma, service: admin }),
+      subscriptionRoutes({ prisma: deps.prisma, service: admin }),
       consoleRoutes({
         prisma: deps.prisma,
+        service: admin,
+        keyLimit: adminKeyLimit,
         options: {
           ...deps.console,
           loginMaxFailures: deps.console?.loginMaxFailures ?? deps.rateLimits?.consoleLoginFailures ?? DEFAULT_RATE_LIMITS.consoleLoginFailures,
@@ -84,7 +98,7 @@ export function createEngineApp(deps: EngineAppDeps): Express {
     ],
     trustProxy: deps.trustProxy,
     guards: [
-      { path: '/api/admin', handlers: [identifyApiKey(deps.prisma), perKeyLimit('admin', limit('admin'))] },
+      { path: '/api/admin', handlers: [identifyApiKey(deps.prisma), adminKeyLimit] },
       // The demo shop takes orders without a key: each visitor's address gets a budget of the checkout's size.
       { path: '/demo', handlers: [perIpLimit('demo', limit('checkout'))] },
     ],

@@ -6,8 +6,11 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { ZodError } from 'zod';
 import type { Logger } from '../lib/logger';
+import { currencyRefusal } from '../workflows/money';
 
 export class ApiError extends Error {
+  /** Headers the answer carries besides the error (e.g. the Deprecation of the request's shape). */
+  headers: Record<string, string> = {};
   constructor(
     readonly status: number,
     readonly code: string,
@@ -17,6 +20,15 @@ export class ApiError extends Error {
     super(message);
     this.name = 'ApiError';
   }
+}
+
+/**
+ * 422 currency_mismatch where the API itself knows the currency to compare with (a subscription's, a recurring plan's
+ * against its checkout's); an order's updates are checked by the order's workflow, by the same rule (workflows/money.ts).
+ */
+export function currencyMismatchError(given: string, expected: string): ApiError | undefined {
+  const why = currencyRefusal(given, expected);
+  return why === undefined ? undefined : new ApiError(422, 'currency_mismatch', why, { currency: given, orderCurrency: expected });
 }
 
 export interface ErrorBody {
@@ -44,27 +56,25 @@ interface BodyParserError {
   status?: number;
 }
 
+/**
+ * The answer to an error a request may meet on purpose (ApiError, validation, body-parser errors), or undefined for an
+ * unknown failure. Used by the API's error handler and by the console, which calls the admin use-cases in-process.
+ */
+export function knownErrorAnswer(err: unknown): { status: number; body: ErrorBody; headers?: Record<string, string> } | undefined {
+  if (err instanceof ApiError) return { status: err.status, body: errorBody(err.code, err.message, err.details), headers: err.headers };
+  if (err instanceof ZodError) return { status: 400, body: errorBody('invalid_request', 'The request is not valid', validationDetails(err)) };
+  const bp = (typeof err === 'object' && err !== null ? err : {}) as BodyParserError;
+  if (bp.type === 'entity.parse.failed') return { status: 400, body: errorBody('invalid_json', 'The request body is not valid JSON') };
+  if (bp.type === 'entity.too.large' || bp.status === 413) return { status: 413, body: errorBody('payload_too_large', 'The request body is too large') };
+  if (bp.type === 'encoding.unsupported' || bp.type === 'charset.unsupported') return { status: 415, body: errorBody('unsupported_media_type', 'The request body encoding is not supported') };
+  return undefined;
+}
+
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    if (err instanceof ApiError) {
-      res.status(err.status).json(errorBody(err.code, err.message, err.details));
-      return;
-    }
-    if (err instanceof ZodError) {
-      res.status(400).json(errorBody('invalid_request', 'The request is not valid', validationDetails(err)));
-      return;
-    }
-    const bp = (typeof err === 'object' && err !== null ? err : {}) as BodyParserError;
-    if (bp.type === 'entity.parse.failed') {
-      res.status(400).json(errorBody('invalid_json', 'The request body is not valid JSON'));
-      return;
-    }
-    if (bp.type === 'entity.too.large' || bp.status === 413) {
-      res.status(413).json(errorBody('payload_too_large', 'The request body is too large'));
-      return;
-    }
-    if (bp.type === 'encoding.unsupported' || bp.type === 'charset.unsupported') {
-      res.status(415).json(errorBody('unsupported_media_type', 'The request body encoding is not supported'));
+    const known = knownErrorAnswer(err);
+    if (known) {
+      res.set(known.headers ?? {}).status(known.status).json(known.body);
       return;
     }
     // Unknown failures: the details go to the log only, the caller gets a fixed message and the id to quote.

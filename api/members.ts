@@ -1,5 +1,5 @@
 /**
- * Member linking (SPEC §6): a shop member is linked to an Amazon buyer id only when the member's
+ * Member linking (docs/product-rules.md, Members and Sign in with Amazon): a shop member is linked to an Amazon buyer id only when the member's
  * email equals the email Amazon holds for that buyer; unlink; look up by either side; and the data
  * "Sign in with Amazon" needs (the buyer behind a buyerToken and the member linked to it). The
  * shop owns its members; the engine keeps only the link. Storefront keys link, unlink and look up;

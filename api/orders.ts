@@ -14,8 +14,7 @@ import {
 } from '@temporalio/client';
 import { createHash, randomUUID } from 'node:crypto';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
-import { messagesFor, type Text } from '../activities/error-catalog';
-import type { AmazonFailureDetails } from '../activities/errors';
+import { asFailureDetails, reasonAnswer, type Text } from '../lib/amazon-errors';
 import { OWNERSHIP_CODES } from '../lib/amazon-object-owners';
 import { workflowActions } from '../lib/metrics';
 import { REJECTION_TYPES, state as stateQuery } from '../workflows/messages';
@@ -27,45 +26,29 @@ import { ApiError } from './errors';
 
 export const workflowIdFor = orderWorkflowId;
 
-/** Amazon codes about amounts (422) and about the state of Amazon's objects (409). */
-const AMOUNT_CODES = new Set(['TransactionAmountExceeded', 'AmountMismatch', 'CurrencyMismatch', 'PeriodicAmountExceeded', 'TransactionCountExceeded']);
-const STATE_CODES = new Set(['InvalidChargeStatus', 'InvalidCheckoutSessionStatus', 'InvalidChargePermissionStatus']);
-const DECLINE_CODES = new Set(['SoftDeclined', 'HardDeclined', 'PaymentMethodNotAllowed', 'AmazonRejected', 'TransactionTimedOut', 'ProcessingFailure', 'MFANotCompleted', 'CheckoutSessionCanceled', 'BuyerNotAssociated']);
-const UNAVAILABLE_CODES = new Set(['ServiceUnavailable', 'InternalServerError', 'TooManyRequests', 'NetworkError']);
-
-/** The messages a failure carries from the activity that met it (the catalog's, for the operation really called). */
-function carriedTexts(failure: ApplicationFailure): { buyer: Text; admin: Text } | undefined {
-  const d = failure.details?.[0] as Partial<AmazonFailureDetails> | undefined;
-  return d && typeof d === 'object' && d.buyerMessage && d.adminMessage ? { buyer: d.buyerMessage, admin: d.adminMessage } : undefined;
-}
-
-/** The API error for a failed update: the reason code, the buyer's and admin's messages. */
-export function apiErrorFor(failure: ApplicationFailure, operation?: string): ApiError {
+/** The API error for a failed update: the order's own refusals, else the reason code with the texts the failure carries. */
+export function apiErrorFor(failure: ApplicationFailure): ApiError {
   const code = failure.type ?? 'UnknownError';
   if (code === REJECTION_TYPES.invalidArgument) return new ApiError(422, 'invalid_argument', failure.message);
+  if (code === REJECTION_TYPES.currencyMismatch) return new ApiError(422, 'currency_mismatch', failure.message, failure.details?.[0]);
   // Refused by the order's own rules, at arrival or when the command ran: the caller sees the state that refused it.
   if (code === REJECTION_TYPES.invalidState) return new ApiError(409, 'invalid_state', failure.message, failure.details?.[0] ? { state: failure.details[0] } : undefined);
   if (code === REJECTION_TYPES.requestIdReused) return new ApiError(409, 'request_id_reused', failure.message);
   if (code === OWNERSHIP_CODES.sessionMismatch) return new ApiError(409, 'checkout_session_mismatch', failure.message);
   if (code === OWNERSHIP_CODES.ownedByAnotherOrder) return new ApiError(409, 'amazon_object_of_another_order', failure.message);
-  return apiErrorForCode(code, operation, carriedTexts(failure));
+  // The activity that met the failure put the catalog's texts for the operation it really called on it: shown as they are.
+  const carried = asFailureDetails(failure.details?.[0]);
+  return apiErrorForCode(code, carried ? { buyer: carried.buyerMessage, admin: carried.adminMessage } : undefined);
 }
 
-/** The API error for an Amazon reason code (from a failure, or recorded on the order), with its buyer and admin texts. */
-export function apiErrorForCode(code: string, operation?: string, carried?: { buyer: Text; admin: Text }): ApiError {
-  const texts = carried ?? messagesFor(code, operation);
-  const details = { reasonCode: code, buyerMessage: texts.buyer, adminMessage: texts.admin };
-  if (AMOUNT_CODES.has(code)) return new ApiError(422, code, texts.admin.en, details);
-  if (STATE_CODES.has(code)) return new ApiError(409, code, texts.admin.en, details);
-  if (DECLINE_CODES.has(code)) return new ApiError(402, code, texts.buyer.en, details);
-  if (code === 'ResourceNotFound') return new ApiError(410, code, 'Amazon Pay does not know this object: it expired, or it belongs to another merchant', details);
-  if (UNAVAILABLE_CODES.has(code)) return new ApiError(503, code, texts.buyer.en, details);
-  // Never the failure's own text: it may carry what Amazon's SDK put in it (a signing string, a URL). It is logged.
-  return new ApiError(502, code, texts.admin.en, details);
+/** The API error for an Amazon reason code (from a failure, or recorded on the order): the catalog's answer for it. */
+export function apiErrorForCode(code: string, carried?: { buyer: Text; admin: Text }): ApiError {
+  const a = reasonAnswer(code, carried);
+  return new ApiError(a.status, code, a.message, a.details);
 }
 
-export function mapError(err: unknown, orderId: string, operation?: string): never {
-  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) throw apiErrorFor(err.cause, operation);
+export function mapError(err: unknown, orderId: string): never {
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) throw apiErrorFor(err.cause);
   // An ended workflow answers "not found" with this message: the order exists, its payment is over.
   const message = err instanceof Error ? err.message : String(err);
   if (/workflow execution already completed/i.test(message)) throw new ApiError(409, 'order_closed', `The payment of order ${orderId} is finished; nothing more can be done`);
@@ -91,7 +74,7 @@ export interface OrdersGateway {
   memo(orderId: string): Promise<Record<string, unknown>>;
   state(orderId: string): Promise<OrderPaymentState>;
   /** Sends an update; resolves with its result when done within `waitMs`, else `{done:false}`. */
-  act<R, A>(orderId: string, def: UpdateDefinition<R, [A]>, args: A, opts: { updateId?: string; waitMs: number; operation?: string }): Promise<ActionOutcome<R>>;
+  act<R, A>(orderId: string, def: UpdateDefinition<R, [A]>, args: A, opts: { updateId?: string; waitMs: number }): Promise<ActionOutcome<R>>;
   /** Starts the workflows of orders accepted more than `olderThanMs` ago whose start never happened; returns how many. */
   sweep(olderThanMs?: number): Promise<number>;
 }
@@ -217,8 +200,8 @@ export function createOrdersGateway(client: Client, taskQueue: string, prisma: P
         return mapError(err, orderId);
       }
     },
-    act<R, A>(orderId: string, def: UpdateDefinition<R, [A]>, args: A, opts: { updateId?: string; waitMs: number; operation?: string }): Promise<ActionOutcome<R>> {
-      return sendUpdate(client, handle(orderId), def, args, opts, (err) => mapError(err, orderId, opts.operation), async () => (await startAccepted(orderId)) !== 'none');
+    act<R, A>(orderId: string, def: UpdateDefinition<R, [A]>, args: A, opts: { updateId?: string; waitMs: number }): Promise<ActionOutcome<R>> {
+      return sendUpdate(client, handle(orderId), def, args, opts, (err) => mapError(err, orderId), async () => (await startAccepted(orderId)) !== 'none');
     },
     async sweep(olderThanMs = START_SWEEP_AFTER_MS) {
       const cutoff = new Date(Date.now() - olderThanMs);

@@ -1,5 +1,5 @@
 /**
- * Quick checkout (クイック決済, SPEC §5): the buyer starts at the cart, picks the address at Amazon,
+ * Quick checkout (クイック決済, docs/product-rules.md, Quick checkout): the buyer starts at the cart, picks the address at Amazon,
  * and the shop receives Amazon's buyer and address data to register the guest or link a member.
  */
 import type { ShopSettings } from '../lib/settings';
@@ -70,7 +70,7 @@ export interface QuickCheckoutRequest {
 }
 
 /**
- * The quick checkout page as the settings describe it (SPEC §4): the button only where
+ * The quick checkout page as the settings describe it (docs/product-rules.md, Shop settings): the button only where
  * buttonPosition puts it (a start without `placement` comes from the cart, as the plugin's does),
  * the note field and the custom order/delivery fields only when switched on. A standard checkout
  * has none of these (the shop's own forms collect them). Refused, never silently dropped.

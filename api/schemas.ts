@@ -127,9 +127,27 @@ export const listSubscriptionsQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
-export const captureSchema = z.strictObject({ amount: minorUnitsSchema, requestId: requestIdSchema });
+/**
+ * The amount of a capture or refund: `{amount, currency}` like every other money field; the bare integer of the order's
+ * minor units is the deprecated shape, still accepted for one release (answered with a Deprecation header).
+ */
+export const amountInputSchema = z.union(
+  [
+    moneySchema.describe("The amount and its currency, which must be the order's (else 422 currency_mismatch)"),
+    minorUnitsSchema.meta({ deprecated: true }).describe("DEPRECATED (accepted for one release, answered with a Deprecation header): the integer of the order's minor units; send {amount, currency}"),
+  ],
+  { error: 'expected {amount, currency} with an integer amount of minor units (e.g. {"amount": 1500, "currency": "JPY"})' },
+);
+export type AmountInput = z.infer<typeof amountInputSchema>;
+
+/** An amount input as minor units and the currency given (none for the deprecated bare integer). */
+export function amountOf(input: AmountInput): { amount: number; currency?: string; deprecated: boolean } {
+  return typeof input === 'number' ? { amount: input, deprecated: true } : { amount: input.amount, currency: input.currency, deprecated: false };
+}
+
+export const captureSchema = z.strictObject({ amount: amountInputSchema, requestId: requestIdSchema });
 export const cancelSchema = z.strictObject({ reason: z.string().trim().min(1).max(500).optional(), requestId: requestIdSchema });
-export const refundSchema = z.strictObject({ amount: minorUnitsSchema, requestId: requestIdSchema });
+export const refundSchema = z.strictObject({ amount: amountInputSchema, requestId: requestIdSchema });
 export const orderStatusSchema = z
   .strictObject({
     status: z.enum(['New', 'Backordered', 'Shipped', 'Cancelled']),
@@ -198,7 +216,7 @@ export const linkMemberSchema = z
 
 export const signInSchema = z.strictObject({ buyerToken: buyerTokenSchema });
 
-/** Sign in with Amazon button (SPEC §6): the engine signs the payload with the merchant's key. */
+/** Sign in with Amazon button (docs/product-rules.md, Sign in with Amazon): the engine signs the payload with the merchant's key. */
 export const signInButtonSchema = z.strictObject({
   signInReturnUrl: httpUrl.describe('Where Amazon sends the buyer after sign-in, with ?buyerToken=…'),
   signInCancelUrl: httpUrl.optional().describe('Where Amazon sends a buyer who cancels'),

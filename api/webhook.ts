@@ -145,7 +145,7 @@ export function webhookRoutes(deps: WebhookDeps): Router {
       return;
     }
     if (m.ObjectType === 'CHARGEBACK') {
-      // The dispute is re-read from Amazon and stored on its order (SPEC §8); no money moves here.
+      // The dispute is re-read from Amazon and stored on its order (docs/product-rules.md, Chargebacks); no money moves here.
       const { orderId, dispute } = await recordDispute(deps, m.ObjectId);
       log.warn({ orderId, disputeId: dispute.disputeId, state: dispute.state, amount: dispute.amount, currency: dispute.currency, addressSource: dispute.addressSource }, 'chargeback recorded on the order');
       await deps.prisma.processedNotification.upsert({

@@ -1,7 +1,11 @@
 // How the workflow reads activity failures and builds its own: Amazon reason codes, decline classes, local amount checks.
+// Which codes are declines, retryable or of unknown outcome is the catalog's (lib/amazon-errors.ts): these are its lists,
+// under the names the workflows import.
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/common';
-import type { AmazonFailureDetails } from '../activities/errors';
+import { asFailureDetails, catalogEntry, DECLINE_CODES, type AmazonFailureDetails } from '../lib/amazon-errors';
 import type { StateDetails } from './types';
+
+export { DECLINE_CODES };
 
 export interface FailureInfo {
   code: string;
@@ -11,24 +15,11 @@ export interface FailureInfo {
   state?: StateDetails;
 }
 
-/** Codes that end in a declined payment (the buyer must act), as opposed to request or state errors. */
-export const DECLINE_CODES: ReadonlySet<string> = new Set([
-  'SoftDeclined',
-  'HardDeclined',
-  'PaymentMethodNotAllowed',
-  'AmazonRejected',
-  'TransactionTimedOut',
-  'ProcessingFailure',
-  'CheckoutSessionCanceled',
-  'MFANotCompleted',
-]);
-
 /** The reason code and catalog details of a failed activity; other errors are bugs and rethrown. */
 export function failureOf(err: unknown): FailureInfo {
   const cause = err instanceof ActivityFailure ? err.cause : err;
   if (cause instanceof ApplicationFailure) {
-    const details = (cause.details?.[0] ?? undefined) as AmazonFailureDetails | undefined;
-    return { code: cause.type ?? 'UnknownError', message: cause.message, details: details && typeof details === 'object' && 'code' in details ? details : undefined };
+    return { code: cause.type ?? 'UnknownError', message: cause.message, details: asFailureDetails(cause.details?.[0]) };
   }
   if (cause instanceof TimeoutFailure) return { code: 'NetworkError', message: `Amazon Pay did not answer in time (${cause.message})` };
   throw err;
@@ -36,12 +27,12 @@ export function failureOf(err: unknown): FailureInfo {
 
 /** Amazon did not answer (network, 5xx, 429 past the activity's retries): the call may or may not have acted. */
 export function isUnknownOutcome(f: FailureInfo): boolean {
-  return f.code === 'NetworkError' || f.details?.retry === 'transient';
+  return catalogEntry(f.code).retry === 'transient';
 }
 
 /** Whether the workflow should try again with a fresh idempotency key. */
 export function isRetryableDecline(f: FailureInfo): boolean {
-  return f.details?.retry === 'decline' || f.code === 'SoftDeclined' || f.code === 'TransactionTimedOut' || f.code === 'ProcessingFailure';
+  return catalogEntry(f.code).retry === 'decline';
 }
 
 /** The error an update fails with: type = reason code, details = what the API shows. */

@@ -18,6 +18,8 @@ export interface CheckoutConfirmedArgs {
   checkoutResultReturnUrl: string;
   /** The final amount in minor units, when it changed since the start (same currency). */
   amount?: number;
+  /** The currency the caller gave with the amount: refused unless it is the order's (absent: the order's). */
+  currency?: string;
 }
 export interface CheckoutConfirmedResult {
   amazonPayRedirectUrl?: string;
@@ -45,7 +47,10 @@ export interface PaymentActionResult {
 }
 
 export interface CaptureArgs {
+  /** Minor units of the order's currency. */
   amount: number;
+  /** The currency the caller gave with the amount: refused unless it is the order's (absent, from a bare integer: the order's). */
+  currency?: string;
   requestId: string;
 }
 export interface CancelArgs {
@@ -53,7 +58,10 @@ export interface CancelArgs {
   requestId: string;
 }
 export interface RefundArgs {
+  /** Minor units of the order's currency. */
   amount: number;
+  /** As CaptureArgs.currency. */
+  currency?: string;
   requestId: string;
 }
 
@@ -62,7 +70,7 @@ export interface SetOrderStatusArgs {
 }
 export interface SetOrderStatusResult {
   orderStatus: OrderStatus;
-  /** What the order-status linkage (SPEC §3.3) did. */
+  /** What the order-status linkage did (docs/product-rules.md, Order status and payment linkage). */
   paymentAction: 'none' | 'capture' | 'cancel';
   paymentStatus: PaymentStatus;
   /** When the linked payment action failed: its reason code. */
@@ -107,4 +115,6 @@ export const REJECTION_TYPES = {
   invalidState: 'InvalidState',
   /** A requestId seen before with other parameters (amount, reason). */
   requestIdReused: 'RequestIdReused',
+  /** A money object in another currency than the order's. */
+  currencyMismatch: 'OrderCurrencyMismatch',
 } as const;

@@ -1,4 +1,5 @@
-// Integer minor-unit money rules: currency exponents, Amazon's "12.34" strings, and the refund cap (AMAZON_PAY.md §6).
+// Integer minor-unit money rules: currency exponents, Amazon's "12.34" strings, the refund cap (docs/amazon-pay.md, Amounts
+// and currencies) and the one currency of an order (docs/product-rules.md, Money).
 
 /** Minor-unit exponent of each currency Amazon Pay supports. */
 export const CURRENCY_EXPONENT: Readonly<Record<string, number>> = {
@@ -23,6 +24,15 @@ export const MAX_AMOUNT_ANY_CURRENCY = Math.max(MAX_AMOUNT_DEFAULT, ...Object.va
 /** Whether `v` is an amount Amazon could accept in `currency`: a positive integer of minor units up to its maximum. */
 export function isValidAmount(v: unknown, currency: string): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 && v <= maxAmount(currency);
+}
+
+/**
+ * The one currency rule: an amount given with a currency (a money object) must be in the order's (or subscription's)
+ * currency, which never changes; a bare amount is in the order's currency. The refusal's message, or undefined.
+ */
+export function currencyRefusal(given: string | undefined, expected: string): string | undefined {
+  if (given === undefined || given === expected) return undefined;
+  return `the amount is in ${given}, but the order is in ${expected}; amounts are in the order's currency`;
 }
 
 /** The absolute part of the refund allowance over the captured amount, in minor units. */

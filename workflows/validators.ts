@@ -2,7 +2,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { REJECTION_TYPES, type AmazonNotificationArgs, type CancelArgs, type CaptureArgs, type CheckoutCompletedArgs, type CheckoutConfirmedArgs, type CheckoutReviewedArgs, type RefundArgs, type SetOrderStatusArgs } from './messages';
 import { CAPTURABLE_STATUSES, REFUNDABLE_STATUSES } from './state-table';
-import { isValidAmount, maxAmount } from './money';
+import { currencyRefusal, isValidAmount, maxAmount } from './money';
 import type { OrderStatus, PaymentStatus } from './types';
 
 export interface ValidationView {
@@ -36,6 +36,15 @@ function requireText(v: unknown, name: string, max = 200): string {
   if (typeof v !== 'string' || v.trim() === '' || v.length > max) invalid(`${name} must be a non-empty string of at most ${max} characters`);
   return v;
 }
+/**
+ * The currency the caller gave with an amount must be the order's (workflows/money.ts currencyRefusal): checked before a
+ * repeat is recognised, so a requestId sent again in another currency is refused, never answered with the first result.
+ */
+export function requireCurrency(v: unknown, currency: string): void {
+  if (v !== undefined && typeof v !== 'string') invalid('currency must be an ISO 4217 code');
+  const why = currencyRefusal(v, currency);
+  if (why !== undefined) throw ApplicationFailure.create({ type: REJECTION_TYPES.currencyMismatch, message: why, nonRetryable: true, details: [{ currency: v, orderCurrency: currency }] });
+}
 /** The one amount rule of every update (docs/invariants.md): a positive integer of minor units within Amazon's maximum. */
 function requireAmount(v: unknown, currency: string): number {
   if (!isValidAmount(v, currency)) invalid(`amount must be a positive integer of the currency minor unit, at most ${maxAmount(currency)} ${currency}`);
@@ -44,7 +53,11 @@ function requireAmount(v: unknown, currency: string): number {
 
 export const requestKey = (action: 'capture' | 'cancel' | 'refund', requestId: string): string => `${action}:${requestId}`;
 
-/** What identifies a money request's parameters: a requestId seen again with another fingerprint is refused. */
+/**
+ * What identifies a money request's parameters: a requestId seen again with another fingerprint is refused. The currency
+ * is not part of it: the validator admits only the order's, so `{amount: 500, currency: 'JPY'}` and a bare `500` on a JPY
+ * order are the same request (a retry in the money shape of a request first sent as an integer is a repeat).
+ */
 export function requestFingerprint(action: 'capture' | 'cancel' | 'refund', args: CaptureArgs | CancelArgs | RefundArgs): string {
   return action === 'cancel' ? JSON.stringify([action, (args as CancelArgs).reason ?? null]) : JSON.stringify([action, (args as CaptureArgs | RefundArgs).amount]);
 }
@@ -119,6 +132,7 @@ export function validateCheckoutConfirmed(view: ValidationView, args: CheckoutCo
   if (!isObject(args)) invalid('arguments required');
   const url = requireText(args.checkoutResultReturnUrl, 'checkoutResultReturnUrl', 2000);
   if (!/^https?:\/\/\S+$/.test(url)) invalid('checkoutResultReturnUrl must be an http(s) URL');
+  requireCurrency(args.currency, view.currency);
   if (args.amount !== undefined) requireAmount(args.amount, view.currency);
   if (view.paymentStatus !== 'CheckoutPending') wrongState(`checkout is over (payment status ${view.paymentStatus})`);
   if (view.checkoutSessionId === undefined) wrongState('no checkout session yet: send checkoutReviewed first');
@@ -134,6 +148,7 @@ export function validateCheckoutCompleted(view: ValidationView, args: CheckoutCo
 export function validateCapture(view: ValidationView, args: CaptureArgs): void {
   if (!isObject(args)) invalid('arguments required');
   requireText(args.requestId, 'requestId');
+  requireCurrency(args.currency, view.currency);
   if (repeated(view, 'capture', args)) return;
   requireAmount(args.amount, view.currency);
   refuseIf(captureRefusal(view));
@@ -150,6 +165,7 @@ export function validateCancel(view: ValidationView, args: CancelArgs): void {
 export function validateRefund(view: ValidationView, args: RefundArgs): void {
   if (!isObject(args)) invalid('arguments required');
   requireText(args.requestId, 'requestId');
+  requireCurrency(args.currency, view.currency);
   if (repeated(view, 'refund', args)) return;
   requireAmount(args.amount, view.currency);
   refuseIf(refundRefusal(view));

@@ -35,7 +35,7 @@ export const HISTORY_KIND_LABELS: Record<string, { ja: string; en: string }> = {
   delivery_tracker: { ja: '配送追跡', en: 'Delivery tracker' },
 };
 
-/** 継続課金: a subscription's state (SPEC §8). Suspended needs the admin: a decline or a non-chargeable permission. */
+/** 継続課金: a subscription's state (docs/product-rules.md, Recurring charges). Suspended needs the admin: a decline or a non-chargeable permission. */
 export const SUBSCRIPTION_STATUS_LABELS: Record<string, { ja: string; en: string }> = {
   Active: { ja: '有効', en: 'Active' },
   Paused: { ja: '一時停止', en: 'Paused' },

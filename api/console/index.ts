@@ -1,10 +1,12 @@
 // The admin web console under /admin: sign-in with an API key, order list and payment dialog, recovery and settings pages.
+// Pages and actions call the admin use-cases (api/admin-service.ts) in-process, under the console's own session.
 import path from 'node:path';
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import { findApiKey } from '../../lib/api-keys';
+import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { findApiKey, findApiKeyCached } from '../../lib/api-keys';
 import { orderWorkflowId } from '../../lib/names';
 import type { PrismaClient } from '../../prisma/generated/client';
-import { callApi, selfBaseUrl, type ApiErrorBody } from './engine-client';
+import { CHARGE_WAIT_MS, type ActionReply, type AdminService, type OrderAction, type SubscriptionAction } from '../admin-service';
+import { knownErrorAnswer, type ErrorBody } from '../errors';
 import { layout, type NavKey } from './html';
 import { t, type Lang } from './i18n';
 import { LOGIN_CSRF_COOKIE, SESSION_COOKIE, SessionSealer, clearCookie, loadOrCreateSessionSecret, newSession, readCookie, setCookie, type ConsoleSession } from './session';
@@ -28,12 +30,32 @@ export interface ConsoleOptions {
 }
 
 const LANG_COOKIE = 'console_lang';
-const ACTIONS = new Set(['capture', 'cancel', 'refunds', 'status']);
+/** The console's action paths (as the API's) and the use-case each is. */
+const ACTIONS: Readonly<Record<string, OrderAction | 'status'>> = { capture: 'capture', cancel: 'cancel', refunds: 'refund', status: 'status' };
 const ACTION_WAIT_MS = 15_000;
-/** 継続課金: the editor's actions on a subscription; charging waits for the period's order to report. */
-const SUBSCRIPTION_ACTIONS = new Set(['pause', 'resume', 'cancel', 'charges']);
+/** 継続課金: the editor's actions on a subscription; charging waits for the period's order to report (the service's wait). */
+const SUBSCRIPTION_ACTIONS: Readonly<Record<string, SubscriptionAction>> = { pause: 'pause', resume: 'resume', cancel: 'cancel', charges: 'charge' };
 const SUBSCRIPTION_STATUSES = new Set(['Active', 'Paused', 'Suspended', 'Canceled', 'Closed']);
-const CHARGE_WAIT_MS = 25_000;
+
+/** What a use-case answered: its value, or the error answer the API would have sent for it. */
+type Outcome<T> = { ok: true; value: T } | { ok: false; status: number; body: ErrorBody; headers?: Record<string, string> };
+
+/** Runs a use-case; an error a request may meet on purpose becomes its answer, anything else goes to the error handler. */
+async function attempt<T>(run: () => Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: true, value: await run() };
+  } catch (err) {
+    const known = knownErrorAnswer(err);
+    if (!known) throw err;
+    return { ok: false, ...known };
+  }
+}
+
+/** Sends an action's reply (or its error) as the page's script reads it. */
+function sendOutcome(res: Response, r: Outcome<ActionReply>): void {
+  if (r.ok) res.set(r.value.headers).status(r.value.status).json(r.value.body);
+  else res.set(r.headers ?? {}).status(r.status).json(r.body);
+}
 
 function langOf(req: Request): Lang {
   return readCookie(req, LANG_COOKIE) === 'en' ? 'en' : 'ja';
@@ -52,7 +74,18 @@ function consoleRequestId(body: Record<string, unknown>, optional: boolean): str
   return optional ? '' : null;
 }
 
-export function consoleRoutes(deps: { prisma: PrismaClient; options?: ConsoleOptions }): Router {
+export interface ConsoleDeps {
+  prisma: PrismaClient;
+  /** The admin use-cases, called in-process. */
+  service: AdminService;
+  /** The per-key budget of admin keys (api/rate-limits.ts), shared with the API: a console action counts against the signed-in key. */
+  keyLimit?: RequestHandler;
+  options?: ConsoleOptions;
+}
+
+export function consoleRoutes(deps: ConsoleDeps): Router {
+  const service = deps.service;
+  const keyLimit: RequestHandler = deps.keyLimit ?? ((_req, _res, next) => next());
   const o = deps.options ?? {};
   const sealer = new SessionSealer(o.sessionSecret ?? loadOrCreateSessionSecret(o.dataDir));
   const temporalUi = (o.temporalUiUrl ?? 'http://127.0.0.1:8233').replace(/\/+$/, '');
@@ -93,12 +126,14 @@ export function consoleRoutes(deps: { prisma: PrismaClient; options?: ConsoleOpt
 
   const authed = (req: Request, res: Response, next: NextFunction) => {
     const s = sealer.open(readCookie(req, SESSION_COOKIE));
-    if (!s) {
+    const signIn = () => {
       if (req.method === 'GET' && !wantsJson(req)) res.redirect(303, `/admin/login?next=${encodeURIComponent(req.originalUrl)}`);
       else res.status(401).json({ error: { code: 'unauthorized', message: 'Sign in again' } });
+    };
+    if (!s) {
+      signIn();
       return;
     }
-    res.locals.consoleSession = s;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       const token = req.get('x-csrf-token') ?? (req.body as Record<string, unknown> | undefined)?._csrf;
       if (!sameOrigin(req) || !sealer.checkCsrf(s.nonce, token)) {
@@ -106,7 +141,19 @@ export function consoleRoutes(deps: { prisma: PrismaClient; options?: ConsoleOpt
         return;
       }
     }
-    next();
+    // The session holds an API key: a key revoked since sign-in ends the session (checked as the API checks keys, cached 5 s).
+    findApiKeyCached(deps.prisma, s.key)
+      .then((key) => {
+        if (!key || key.role === 'storefront') {
+          clearCookie(req, res, SESSION_COOKIE);
+          signIn();
+          return;
+        }
+        res.locals.consoleSession = { ...s, role: key.role };
+        res.locals.rateLimitKeyId = key.id;
+        next();
+      })
+      .catch(next);
   };
 
   const editorOnly = (req: Request, res: Response, next: NextFunction) => {
@@ -115,14 +162,6 @@ export function consoleRoutes(deps: { prisma: PrismaClient; options?: ConsoleOpt
       return;
     }
     next();
-  };
-
-  /** An API answer of 401 means the key was revoked: the session ends. */
-  const signedOut = (req: Request, res: Response, status: number): boolean => {
-    if (status !== 401) return false;
-    clearCookie(req, res, SESSION_COOKIE);
-    res.redirect(303, '/admin/login');
-    return true;
   };
 
   router.get('/admin', (_req, res) => res.redirect(303, '/admin/orders'));
@@ -187,7 +226,6 @@ export function consoleRoutes(deps: { prisma: PrismaClient; options?: ConsoleOpt
 
   router.get('/admin/orders', authed, async (req, res) => {
     const lang = langOf(req);
-    const s = sessionOf(res);
     const f: ListFilters = {
       paymentStatus: str(req.query.paymentStatus),
       orderStatus: str(req.query.orderStatus),
@@ -208,21 +246,20 @@ export function consoleRoutes(deps: { prisma: PrismaClient; options?: ConsoleOpt
     if (f.q) qs.set('q', f.q);
     let cursor = str(req.query.cursor);
     const rows: OrderRow[] = [];
-    const base = selfBaseUrl(req);
     let error: string | undefined;
     let nextCursor: string | null = null;
-    // The expiry filter is applied here, so it may take a few API pages to fill one screen.
+    // The expiry filter is applied here, so it may take a few pages of the list to fill one screen.
     for (let round = 0; round < (expiringDays === undefined ? 1 : 10); round++) {
       if (cursor) qs.set('cursor', cursor);
-      const r = await callApi<{ orders: OrderRow[]; nextCursor: string | null } & ApiErrorBody>(base, s.key, 'GET', `/api/admin/orders?${qs.toString()}`);
-      if (signedOut(req, res, r.status)) return;
-      if (r.status !== 200) {
-        error = r.body.error?.message ?? `HTTP ${r.status}`;
+      const r = await attempt(() => service.listOrders(Object.fromEntries(qs)));
+      if (!r.ok) {
+        error = r.body.error.message;
         break;
       }
+      const page = r.value as unknown as { orders: OrderRow[]; nextCursor: string | null };
       const limitAt = Date.now() + (expiringDays ?? 0) * 86_400_000;
-      rows.push(...r.body.orders.filter((o) => expiringDays === undefined || (o.authorizationExpiresAt !== null && Date.parse(o.authorizationExpiresAt) <= limitAt)));
-      nextCursor = r.body.nextCursor;
+      rows.push(...page.orders.filter((o) => expiringDays === undefined || (o.authorizationExpiresAt !== null && Date.parse(o.authorizationExpiresAt) <= limitAt)));
+      nextCursor = page.nextCursor;
       cursor = nextCursor ?? undefined;
       if (!nextCursor || rows.length >= limit) break;
     }
@@ -231,17 +268,16 @@ export function consoleRoutes(deps: { prisma: PrismaClient; options?: ConsoleOpt
     html(req, res, 200, t(lang, 'orders'), orderListPage(lang, f, rows, nextCursor ? `/admin/orders?${nextParams.toString()}` : null, !str(req.query.cursor), error), 'orders');
   });
 
-  const loadDetail = async (req: Request, res: Response): Promise<{ status: number; detail?: OrderDetail; message?: string }> => {
-    const r = await callApi<OrderDetail & ApiErrorBody>(selfBaseUrl(req), sessionOf(res).key, 'GET', `/api/admin/orders/${encodeURIComponent(String(req.params.orderId))}`);
-    if (r.status !== 200) return { status: r.status, message: r.body.error?.message ?? `HTTP ${r.status}` };
-    return { status: 200, detail: r.body };
+  const loadDetail = async (req: Request): Promise<{ status: number; detail?: OrderDetail; message?: string }> => {
+    const r = await attempt(() => service.orderDetail(req.params.orderId));
+    if (!r.ok) return { status: r.status, message: r.body.error.message };
+    return { status: 200, detail: r.value as unknown as OrderDetail };
   };
   const workflowUrl = (orderId: string) => `${temporalUi}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(orderWorkflowId(orderId))}`;
 
   router.get('/admin/orders/:orderId', authed, async (req, res) => {
     const lang = langOf(req);
-    const r = await loadDetail(req, res);
-    if (signedOut(req, res, r.status)) return;
+    const r = await loadDetail(req);
     if (!r.detail) {
       html(req, res, r.status, t(lang, 'paymentInfo'), errorPage(lang, r.status, r.message ?? ''), 'orders');
       return;
@@ -250,7 +286,7 @@ export function consoleRoutes(deps: { prisma: PrismaClient; options?: ConsoleOpt
   });
 
   router.get('/admin/orders/:orderId/panel', authed, async (req, res) => {
-    const r = await loadDetail(req, res);
+    const r = await loadDetail(req);
     if (!r.detail) {
       res.status(r.status).json({ error: { code: 'unavailable', message: r.message } });
       return;
@@ -258,9 +294,9 @@ export function consoleRoutes(deps: { prisma: PrismaClient; options?: ConsoleOpt
     res.type('html').send(orderPanel(langOf(req), r.detail, sessionOf(res).role === 'editor', workflowUrl(r.detail.orderId)));
   });
 
-  router.post('/admin/orders/:orderId/:action', authed, editorOnly, async (req, res) => {
-    const action = String(req.params.action);
-    if (!ACTIONS.has(action)) {
+  router.post('/admin/orders/:orderId/:action', authed, editorOnly, keyLimit, async (req, res) => {
+    const action = Object.prototype.hasOwnProperty.call(ACTIONS, String(req.params.action)) ? ACTIONS[String(req.params.action)] : undefined;
+    if (!action) {
       res.status(404).json({ error: { code: 'not_found', message: 'No such action' } });
       return;
     }
@@ -272,34 +308,34 @@ export function consoleRoutes(deps: { prisma: PrismaClient; options?: ConsoleOpt
       res.status(400).json({ error: { code: 'invalid_request', message: 'requestId is required (1-100 letters, digits and . _ : -)' } });
       return;
     }
-    const payload =
-      action === 'status' ? { status: b.status } : action === 'cancel' ? { requestId, ...(str(b.reason) ? { reason: str(b.reason) } : {}) } : { amount: b.amount, requestId };
-    const r = await callApi(selfBaseUrl(req), sessionOf(res).key, 'POST', `/api/admin/orders/${encodeURIComponent(String(req.params.orderId))}/${action}?waitMs=${ACTION_WAIT_MS}`, payload, ACTION_WAIT_MS + 10_000);
-    res.status(r.status).json(r.body);
+    const orderId = req.params.orderId;
+    if (action === 'status') {
+      sendOutcome(res, await attempt(() => service.setOrderStatus(orderId, { status: b.status }, ACTION_WAIT_MS)));
+      return;
+    }
+    // The page sends the amount with the panel's currency; the order's workflow refuses any other.
+    const payload = action === 'cancel' ? { requestId, ...(str(b.reason) ? { reason: str(b.reason) } : {}) } : { amount: b.currency === undefined ? b.amount : { amount: b.amount, currency: b.currency }, requestId };
+    sendOutcome(res, await attempt(() => service.act(orderId, action, payload, ACTION_WAIT_MS)));
   });
 
   router.get('/admin/subscriptions', authed, async (req, res) => {
     const lang = langOf(req);
     const status = str(req.query.status);
-    const qs = new URLSearchParams({ limit: '200' });
-    if (status && SUBSCRIPTION_STATUSES.has(status)) qs.set('status', status);
-    const r = await callApi<{ subscriptions: SubscriptionRow[] } & ApiErrorBody>(selfBaseUrl(req), sessionOf(res).key, 'GET', `/api/admin/subscriptions?${qs.toString()}`);
-    if (signedOut(req, res, r.status)) return;
-    const error = r.status === 200 ? undefined : (r.body.error?.message ?? `HTTP ${r.status}`);
-    html(req, res, 200, t(lang, 'subscriptionList'), subscriptionListPage(lang, status, r.status === 200 ? r.body.subscriptions : [], error), 'subscriptions');
+    const r = await attempt(() => service.listSubscriptions({ limit: '200', ...(status && SUBSCRIPTION_STATUSES.has(status) ? { status } : {}) }));
+    const error = r.ok ? undefined : r.body.error.message;
+    html(req, res, 200, t(lang, 'subscriptionList'), subscriptionListPage(lang, status, r.ok ? (r.value.subscriptions as unknown as SubscriptionRow[]) : [], error), 'subscriptions');
   });
 
-  const loadSubscription = async (req: Request, res: Response): Promise<{ status: number; detail?: SubscriptionDetail; message?: string }> => {
-    const r = await callApi<SubscriptionDetail & ApiErrorBody>(selfBaseUrl(req), sessionOf(res).key, 'GET', `/api/admin/subscriptions/${encodeURIComponent(String(req.params.subscriptionId))}`);
-    if (r.status !== 200) return { status: r.status, message: r.body.error?.message ?? `HTTP ${r.status}` };
-    return { status: 200, detail: r.body };
+  const loadSubscription = async (req: Request): Promise<{ status: number; detail?: SubscriptionDetail; message?: string }> => {
+    const r = await attempt(() => service.subscriptionDetail(req.params.subscriptionId));
+    if (!r.ok) return { status: r.status, message: r.body.error.message };
+    return { status: 200, detail: r.value as unknown as SubscriptionDetail };
   };
   const subscriptionWorkflowUrl = (d: SubscriptionDetail) => `${temporalUi}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(d.workflowId)}`;
 
   router.get('/admin/subscriptions/:subscriptionId', authed, async (req, res) => {
     const lang = langOf(req);
-    const r = await loadSubscription(req, res);
-    if (signedOut(req, res, r.status)) return;
+    const r = await loadSubscription(req);
     if (!r.detail) {
       html(req, res, r.status, t(lang, 'subscription'), errorPage(lang, r.status, r.message ?? ''), 'subscriptions');
       return;
@@ -308,7 +344,7 @@ export function consoleRoutes(deps: { prisma: PrismaClient; options?: ConsoleOpt
   });
 
   router.get('/admin/subscriptions/:subscriptionId/panel', authed, async (req, res) => {
-    const r = await loadSubscription(req, res);
+    const r = await loadSubscription(req);
     if (!r.detail) {
       res.status(r.status).json({ error: { code: 'unavailable', message: r.message } });
       return;
@@ -316,9 +352,9 @@ export function consoleRoutes(deps: { prisma: PrismaClient; options?: ConsoleOpt
     res.type('html').send(subscriptionPanel(langOf(req), r.detail, sessionOf(res).role === 'editor', subscriptionWorkflowUrl(r.detail)));
   });
 
-  router.post('/admin/subscriptions/:subscriptionId/:action', authed, editorOnly, async (req, res) => {
-    const action = String(req.params.action);
-    if (!SUBSCRIPTION_ACTIONS.has(action)) {
+  router.post('/admin/subscriptions/:subscriptionId/:action', authed, editorOnly, keyLimit, async (req, res) => {
+    const action = Object.prototype.hasOwnProperty.call(SUBSCRIPTION_ACTIONS, String(req.params.action)) ? SUBSCRIPTION_ACTIONS[String(req.params.action)] : undefined;
+    if (!action) {
       res.status(404).json({ error: { code: 'not_found', message: 'No such action' } });
       return;
     }
@@ -331,53 +367,49 @@ export function consoleRoutes(deps: { prisma: PrismaClient; options?: ConsoleOpt
     const payload =
       action === 'cancel'
         ? { requestId, ...(str(b.reason) ? { reason: str(b.reason) } : {}) }
-        : action === 'charges'
+        : action === 'charge'
           ? { requestId, ...(b.amount !== undefined && b.amount !== null && b.amount !== '' ? { amount: { amount: b.amount, currency: b.currency } } : {}) }
           : { requestId };
-    const waitMs = action === 'charges' ? CHARGE_WAIT_MS : ACTION_WAIT_MS;
-    const r = await callApi(selfBaseUrl(req), sessionOf(res).key, 'POST', `/api/admin/subscriptions/${encodeURIComponent(String(req.params.subscriptionId))}/${action}?waitMs=${waitMs}`, payload, waitMs + 10_000);
-    res.status(r.status).json(r.body);
+    const waitMs = action === 'charge' ? CHARGE_WAIT_MS : ACTION_WAIT_MS;
+    sendOutcome(res, await attempt(() => service.subscriptionAct(req.params.subscriptionId, action, payload, waitMs)));
   });
 
   router.get('/admin/recovery', authed, async (req, res) => {
     const lang = langOf(req);
-    const r = await callApi<{ entries: RecoveryEntry[] } & ApiErrorBody>(selfBaseUrl(req), sessionOf(res).key, 'GET', '/api/admin/recovery');
-    if (signedOut(req, res, r.status)) return;
-    if (r.status !== 200) {
-      html(req, res, r.status, t(lang, 'recovery'), errorPage(lang, r.status, r.body.error?.message ?? ''), 'recovery');
+    const r = await attempt(() => service.recovery());
+    if (!r.ok) {
+      html(req, res, r.status, t(lang, 'recovery'), errorPage(lang, r.status, r.body.error.message), 'recovery');
       return;
     }
-    html(req, res, 200, t(lang, 'recovery'), recoveryPage(lang, r.body.entries, sessionOf(res).role === 'editor'), 'recovery');
+    html(req, res, 200, t(lang, 'recovery'), recoveryPage(lang, r.value.entries as unknown as RecoveryEntry[], sessionOf(res).role === 'editor'), 'recovery');
   });
 
-  router.post('/admin/recovery/:id/redrive', authed, editorOnly, async (req, res) => {
-    const r = await callApi(selfBaseUrl(req), sessionOf(res).key, 'POST', `/api/admin/recovery/${encodeURIComponent(String(req.params.id))}/redrive`, {}, 20_000);
-    res.status(r.status).json(r.body);
+  router.post('/admin/recovery/:id/redrive', authed, editorOnly, keyLimit, async (req, res) => {
+    sendOutcome(res, await attempt(() => service.redrive(req.params.id)));
   });
 
   const showSettings = async (req: Request, res: Response, message?: { ok: boolean; text: string }, status = 200) => {
     const lang = langOf(req);
     const s = sessionOf(res);
-    const r = await callApi<SettingsView & ApiErrorBody>(selfBaseUrl(req), s.key, 'GET', '/api/admin/settings');
-    if (signedOut(req, res, r.status)) return;
-    if (r.status !== 200) {
-      html(req, res, r.status, t(lang, 'settings'), errorPage(lang, r.status, r.body.error?.message ?? ''), 'settings');
+    const r = await attempt(() => service.settings());
+    if (!r.ok) {
+      html(req, res, r.status, t(lang, 'settings'), errorPage(lang, r.status, r.body.error.message), 'settings');
       return;
     }
-    html(req, res, status, t(lang, 'settings'), settingsPage(lang, r.body, s.role === 'editor', sealer.csrfToken(s.nonce), message), 'settings');
+    html(req, res, status, t(lang, 'settings'), settingsPage(lang, r.value as unknown as SettingsView, s.role === 'editor', sealer.csrfToken(s.nonce), message), 'settings');
   };
 
   router.get('/admin/settings', authed, (req, res) => showSettings(req, res, req.query.saved === '1' ? { ok: true, text: t(langOf(req), 'saved') } : undefined));
 
   router.post('/admin/settings', authed, editorOnly, async (req, res) => {
     const patch = settingsPatchFromForm((req.body ?? {}) as Record<string, unknown>);
-    const r = await callApi<ApiErrorBody>(selfBaseUrl(req), sessionOf(res).key, 'PUT', '/api/admin/settings', patch);
-    if (r.status === 200) {
+    const r = await attempt(() => service.updateSettings(patch));
+    if (r.ok) {
       res.redirect(303, '/admin/settings?saved=1');
       return;
     }
-    const details = Array.isArray(r.body.error?.details) ? (r.body.error.details as { path: string; message: string }[]).map((d) => `${d.path}: ${d.message}`).join('; ') : '';
-    await showSettings(req, res, { ok: false, text: `${r.body.error?.message ?? `HTTP ${r.status}`} ${details}` }, r.status);
+    const details = Array.isArray(r.body.error.details) ? (r.body.error.details as { path: string; message: string }[]).map((d) => `${d.path}: ${d.message}`).join('; ') : '';
+    await showSettings(req, res, { ok: false, text: `${r.body.error.message} ${details}` }, r.status);
   });
 
   return router;

@@ -124,19 +124,17 @@ function amountInput(id: string, name: string, text: string, m: Money, max: Mone
 
 function actions(lang: Lang, d: OrderDetail, canEdit: boolean): string {
   if (!canEdit) return `<p class="note" id="view-only">${esc(t(lang, 'viewOnly'))}</p>`;
-  const allowed = d.allowedActions;
-  const canCapture = allowed.capture.allowed;
-  const canCancel = allowed.cancel.allowed;
-  const canRefund = allowed.refund.allowed;
+  // What may be done now is the workflow's state query's allowedActions (computed from its state table), never a copy here.
+  const { capture, cancel, refund } = d.allowedActions;
   const canStatus = !d.completed && d.paymentStatus !== 'CheckoutPending';
   const dis = (ok: boolean) => (ok ? '' : ' disabled aria-disabled="true"');
   const statusOptions = Object.keys(ORDER_STATUS_LABELS)
     .map((s) => `<option value="${s}"${s === d.orderStatus ? ' selected' : ''}>${esc(label(ORDER_STATUS_LABELS, s, lang))}</option>`)
     .join('');
   return `<div class="actions" id="actions">
-<form class="action" data-action="capture" data-confirm="${esc(t(lang, 'captureAction'))}">${amountInput('capture-amount', 'amount', t(lang, 'captureAmount'), d.amount, allowed.capture.maxAmount, !canCapture)}<button type="submit" id="capture-button"${dis(canCapture)}>${esc(t(lang, 'captureAction'))}</button></form>
-<form class="action" data-action="cancel" data-confirm="${esc(t(lang, 'cancelAction'))}"><label for="cancel-reason">${esc(t(lang, 'cancelReason'))}</label><input id="cancel-reason" name="reason" type="text" maxlength="500" placeholder="MerchantCanceled"${canCancel ? '' : ' disabled'}><button type="submit" id="cancel-button" class="danger"${dis(canCancel)}>${esc(t(lang, 'cancelAction'))}</button></form>
-<form class="action" data-action="refunds" data-confirm="${esc(t(lang, 'refundAction'))}">${amountInput('refund-amount', 'amount', t(lang, 'refundAmount'), d.amount, allowed.refund.maxAmount, !canRefund)}<button type="submit" id="refund-button"${dis(canRefund)}>${esc(t(lang, 'refundAction'))}</button></form>
+<form class="action" data-action="capture" data-confirm="${esc(t(lang, 'captureAction'))}">${amountInput('capture-amount', 'amount', t(lang, 'captureAmount'), d.amount, capture.maxAmount, !capture.allowed)}<button type="submit" id="capture-button"${dis(capture.allowed)}>${esc(t(lang, 'captureAction'))}</button></form>
+<form class="action" data-action="cancel" data-confirm="${esc(t(lang, 'cancelAction'))}"><label for="cancel-reason">${esc(t(lang, 'cancelReason'))}</label><input id="cancel-reason" name="reason" type="text" maxlength="500" placeholder="MerchantCanceled"${cancel.allowed ? '' : ' disabled'}><button type="submit" id="cancel-button" class="danger"${dis(cancel.allowed)}>${esc(t(lang, 'cancelAction'))}</button></form>
+<form class="action" data-action="refunds" data-confirm="${esc(t(lang, 'refundAction'))}">${amountInput('refund-amount', 'amount', t(lang, 'refundAmount'), d.amount, refund.maxAmount, !refund.allowed)}<button type="submit" id="refund-button"${dis(refund.allowed)}>${esc(t(lang, 'refundAction'))}</button></form>
 <form class="action" data-action="status" data-confirm="${esc(t(lang, 'statusAction'))}"><label for="order-status">${esc(t(lang, 'orderStatus'))}</label><select id="order-status" name="status"${canStatus ? '' : ' disabled'}>${statusOptions}</select><button type="submit" id="status-button"${dis(canStatus)}>${esc(t(lang, 'statusAction'))}</button></form>
 </div>`;
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
 import { createApiKey, findApiKey } from '../../lib/api-keys';
 import type { PrismaClient } from '../../prisma/generated/client';
-import { callApi, selfBaseUrl, type ApiErrorBody } from '../console/engine-client';
+import { callApi, selfBaseUrl, type ApiErrorBody } from './api-client';
 import { cartPage, checkoutPage, demoLayout, errorPage, resultPage, reviewPage, CUSTOM_FIELDS, PRODUCTS, type Cart, type QuickCustomer, type ReviewView, type StorefrontConfig } from './views';
 
 export interface DemoOptions {

@@ -1,7 +1,7 @@
 // HTML of the demo storefront: cart, checkout with the Amazon Pay button, review, result (buyer messages in Japanese).
 import { esc } from '../console/html';
 import { PAYMENT_STATUS_LABELS, formatMoney, label } from '../console/i18n';
-import type { ApiErrorBody } from '../console/engine-client';
+import type { ApiErrorBody } from './api-client';
 
 export interface Product {
   id: string;
@@ -130,7 +130,7 @@ export function errorPage(body: ApiErrorBody): string {
 <p><a href="/demo">カートに戻る / Back to the cart</a></p>`;
 }
 
-/** What a quick checkout returns so the shop can register the guest or link a member (SPEC §5). */
+/** What a quick checkout returns so the shop can register the guest or link a member (docs/product-rules.md, Quick checkout). */
 export interface QuickCustomer {
   buyerId?: string | null;
   name?: string | null;

@@ -54,7 +54,7 @@ describe('recurring charges (継続課金)', () => {
     expect(long.status).toBe(422);
     const currency = await s.call('POST', '/api/checkouts', { role: 'storefront', body: { ...base, orderId: 'RC-USD', recurring: { frequency: { unit: 'Month', value: 1 }, amount: { amount: 500, currency: 'USD' } } } });
     expect(currency.status).toBe(422);
-    expect(currency.body.error.code).toBe('CurrencyMismatch');
+    expect(currency.body.error.code).toBe('currency_mismatch');
     const unit = await s.call('POST', '/api/checkouts', { role: 'storefront', body: { ...base, orderId: 'RC-UNIT', recurring: { frequency: { unit: 'Fortnight', value: 1 } } } });
     expect(unit.status).toBe(400);
     // Ids of later periods are the engine's: a shop order cannot take one.

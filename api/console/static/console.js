@@ -163,7 +163,8 @@
       var input = form.querySelector('input[name="amount"]');
       if (!input.reportValidity()) return;
       body.amount = toMinor(input.value, p);
-      summary += ' / ' + T.amount + ': ' + input.value + ' ' + p.getAttribute('data-currency');
+      body.currency = p.getAttribute('data-currency');
+      summary += ' / ' + T.amount + ': ' + input.value + ' ' + body.currency;
     } else if (action === 'cancel') {
       var reason = form.querySelector('input[name="reason"]').value.trim();
       if (reason) body.reason = reason;

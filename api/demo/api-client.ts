@@ -1,4 +1,4 @@
-// Calls the engine's own JSON API over loopback HTTP with a key, as any API client would (role checks stay in the API).
+// The demo shop calls the engine's JSON API over loopback HTTP with a storefront key, as a real shop would.
 import type { Request } from 'express';
 
 export interface ApiAnswer<T = unknown> {
