@@ -1038,7 +1038,7 @@ class Run {
 
   private async checkProjection(o: OrderModel): Promise<void> {
     const deadline = Date.now() + 15_000;
-    let diff: string[] = [];
+    let diff: string[];
     for (;;) {
       const d = await this.detail(o);
       const list = await http(this.stack, 'GET', `/api/admin/orders?q=${encodeURIComponent(o.orderId)}&limit=10`, { role: 'viewer' });
