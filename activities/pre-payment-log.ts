@@ -1,4 +1,4 @@
-// The pre-payment log (SPEC §7): a row written before each money-moving call and resolved after it, keyed by the idempotency key.
+// The pre-payment log (docs/product-rules.md, Recovery and logs): a row written before each money-moving call and resolved after it, keyed by the idempotency key.
 import type { ActivityDeps } from './deps';
 
 export interface PrePaymentEntry {

@@ -34,7 +34,7 @@ import type { TestStack } from '../helpers/stack';
 
 // ------------------------------------------------------------------------------------------ Amazon's rules
 
-/** Amazon's per-charge maximum in JPY (AMAZON_PAY.md §6): anything above is never a valid amount. */
+/** Amazon's per-charge maximum in JPY (docs/amazon-pay.md, Amounts and currencies): anything above is never a valid amount. */
 export const AMAZON_MAX_JPY = 10_000_000;
 
 /** Amazon's refund cap on a capture: captured + min(15 %, 8,400 JPY). Written out here so the check does not lean on the engine's own rule. */

@@ -1,5 +1,5 @@
 /**
- * Issue 9 item 6: the shop settings (SPEC §4) take effect end to end. Each test changes a setting
+ * Issue 9 item 6: the shop settings (docs/product-rules.md, Settings) take effect end to end. Each test changes a setting
  * through the admin API and observes the storefront's behaviour: the storefront config, Sign in
  * with Amazon, the quick checkout button position, note and custom fields, the address source
  * recorded on the order, and legacy MWS keys refused.
