@@ -8,6 +8,7 @@ import { checkout, fullLifecycle, percentile, pool, settleQueries } from './benc
 import { startStack, type Stack } from './bench/stack';
 import enginePackage from '../package.json';
 import temporalWorkerPackage from '@temporalio/worker/package.json';
+import { runMain } from './run-main';
 
 interface Args {
   orders: number;
@@ -274,10 +275,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(`bench: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+runMain('bench', main);

@@ -5,16 +5,10 @@
  * same. A session Amazon cannot find is a 4xx with a code on every checkout path, never a 500.
  */
 import { randomUUID } from 'node:crypto';
-import { checkoutOrder, startTestStack, type TestStack } from '../helpers/stack';
+import { checkoutOrder, useTestStack } from '../helpers/stack';
 import { waitFor } from '../helpers/http';
 
-let s: TestStack;
-beforeAll(async () => {
-  s = await startTestStack();
-}, 120_000);
-afterAll(async () => {
-  await s?.stop();
-});
+const s = useTestStack();
 
 const workflowEnded = async (orderId: string) => {
   const d = await s.env.client.workflow.getHandle(`order-${orderId}`).describe();

@@ -10,16 +10,10 @@ import { createLogger } from '../../lib/logger';
 import { createReadinessProbe } from '../../lib/readiness';
 import { createSnsVerifier } from '../../lib/sns-verify';
 import { freePort, listen } from '../helpers/http';
-import { startTestStack, type TestStack } from '../helpers/stack';
+import { useTestStack } from '../helpers/stack';
 
 describe('answers to unknown failures', () => {
-  let s: TestStack;
-  beforeAll(async () => {
-    s = await startTestStack();
-  }, 120_000);
-  afterAll(async () => {
-    await s?.stop();
-  });
+  const s = useTestStack();
 
   it('a 500 carries a generic message and the request id; the error text is only in the log', async () => {
     const deadPort = await freePort();
