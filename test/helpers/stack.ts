@@ -25,6 +25,7 @@ import { WORKFLOWS_PATH } from '../../worker/worker';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
 import { createTestDatabase, type TestDatabase } from './database';
 import { freePort, listen } from './http';
+import { useStarted } from './hooks';
 
 export interface TestStack {
   api: string;
@@ -32,6 +33,8 @@ export interface TestStack {
   db: TestDatabase;
   sim: RunningSimulator;
   merchant: DevMerchant;
+  /** The dev merchant as the engine signs with it (an engine app of a test's own takes it). */
+  merchantConfig: AmazonPayConfig;
   amazonPay: WebStoreClient;
   env: TestWorkflowEnvironment;
   /** host:port of the Temporal dev server. */
@@ -125,6 +128,7 @@ export async function startTestStack(simOptions: Partial<SimulatorOptions> = {},
     db,
     sim,
     merchant,
+    merchantConfig,
     amazonPay,
     env,
     temporalAddress: `127.0.0.1:${temporalPort}`,
@@ -190,37 +194,25 @@ export async function checkoutOrder(
 export interface UseTestStackOptions {
   /** The simulator's options (delays, …). */
   sim?: Partial<SimulatorOptions>;
-  /** The stack's options; a function is called when the stack starts (after the hooks registered before it). */
+  /** The stack's options; a function is called when the stack starts (after the hooks declared before it). */
   stack?: StackOptions | (() => StackOptions);
   /** How long starting may take (the hook's timeout). */
   startTimeoutMs?: number;
 }
 
 /**
- * The whole stack for the tests of one describe block (or file): started before the first test, stopped after the
- * last. Returns a handle that stands for the stack once it runs (use it inside tests and hooks, not at collection).
+ * The whole stack for the tests of one describe block (or file): see useStarted (test/helpers/hooks.ts).
  *
  * Stopping is bounded: a wedged order can keep the worker from shutting down, so after 45 s the Temporal server is
  * torn down, which ends the worker's wait, and a failing suite still ends.
  */
 export function useTestStack(options: UseTestStackOptions = {}): TestStack {
-  let stack: TestStack | undefined;
-  beforeAll(async () => {
-    stack = await startTestStack(options.sim, typeof options.stack === 'function' ? options.stack() : options.stack);
-  }, options.startTimeoutMs ?? 120_000);
-  afterAll(async () => {
-    const s = stack;
-    if (!s) return;
-    const timeout = <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms).unref());
-    const stopped = await Promise.race([s.stop().then(() => true), timeout(45_000, false)]);
-    if (!stopped) await Promise.race([s.env.teardown().catch(() => undefined), timeout(20_000, undefined)]);
-  }, 90_000);
-  return new Proxy({} as TestStack, {
-    get(_target, prop) {
-      if (prop === 'then') return undefined; // not a promise: `await handle` must not look inside
-      if (!stack) throw new Error(`the test stack is not running (read "${String(prop)}" outside a test or hook, or it failed to start)`);
-      const value: unknown = Reflect.get(stack, prop, stack);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(stack) : value;
-    },
-  });
+  const start = () => startTestStack(options.sim, typeof options.stack === 'function' ? options.stack() : options.stack);
+  return useStarted('test stack', start, stopBounded, { startTimeoutMs: options.startTimeoutMs, stopTimeoutMs: 90_000 });
+}
+
+async function stopBounded(s: TestStack): Promise<void> {
+  const timeout = <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms).unref());
+  const stopped = await Promise.race([s.stop().then(() => true), timeout(45_000, false)]);
+  if (!stopped) await Promise.race([s.env.teardown().catch(() => undefined), timeout(20_000, undefined)]);
 }

@@ -4,7 +4,6 @@
  * unreachable (a port nothing listens on), so every admin request fails inside the key lookup.
  */
 import { createEngineApp } from '../../api/engine-app';
-import { Secret, type AmazonPayConfig } from '../../lib/config';
 import { createPrismaClient } from '../../lib/database';
 import { createLogger } from '../../lib/logger';
 import { createReadinessProbe } from '../../lib/readiness';
@@ -19,24 +18,13 @@ describe('answers to unknown failures', () => {
     const deadPort = await freePort();
     const prisma = createPrismaClient(`postgresql://postgres:hunter2-secret@127.0.0.1:${deadPort}/postgres?sslmode=disable`, { max: 1 });
     const lines: string[] = [];
-    const merchant: AmazonPayConfig = {
-      endpoint: 'simulator',
-      simulatorAddress: s.sim.address,
-      region: 'jp',
-      sandbox: true,
-      merchantId: s.merchant.merchantId,
-      storeId: s.merchant.storeId,
-      publicKeyId: s.merchant.publicKeyId,
-      privateKey: new Secret(s.merchant.privateKeyPem),
-      algorithm: 'AMZN-PAY-RSASSA-PSS-V2',
-    };
     const readiness = createReadinessProbe(s.db.url, s.env.connection);
     const app = createEngineApp({
       prisma,
       temporal: { client: s.env.client, connection: s.env.connection },
       taskQueue: s.taskQueue,
       amazonPay: s.amazonPay,
-      merchant,
+      merchant: s.merchantConfig,
       verifier: createSnsVerifier({ topicArns: [] }),
       readiness,
       log: createLogger('debug', 'error-answers', { write: (line: string) => void lines.push(line) }),
