@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { createEngineApp } from '../../api/engine-app';
+import { createEngineApp, type EngineAppDeps } from '../../api/engine-app';
 import { createApiKey } from '../../lib/api-keys';
 import { createAmazonPayClient, type WebStoreClient } from '../../lib/amazon-pay-client';
 import { Secret, type AmazonPayConfig } from '../../lib/config';
@@ -33,8 +33,8 @@ export interface TestStack {
   db: TestDatabase;
   sim: RunningSimulator;
   merchant: DevMerchant;
-  /** The dev merchant as the engine signs with it (an engine app of a test's own takes it). */
-  merchantConfig: AmazonPayConfig;
+  /** What an engine app of a test's own shares with the stack's: Temporal, the task queue, the Amazon Pay client, the merchant. */
+  engineParts: Pick<EngineAppDeps, 'temporal' | 'taskQueue' | 'amazonPay' | 'merchant'>;
   amazonPay: WebStoreClient;
   env: TestWorkflowEnvironment;
   /** host:port of the Temporal dev server. */
@@ -102,12 +102,10 @@ export async function startTestStack(simOptions: Partial<SimulatorOptions> = {},
   const workerRun = worker?.run();
 
   const readiness = createReadinessProbe(db.url, env.connection);
+  const engineParts = { temporal: { client: env.client, connection: env.connection }, taskQueue, amazonPay, merchant: merchantConfig };
   const app = createEngineApp({
+    ...engineParts,
     prisma: db.prisma,
-    temporal: { client: env.client, connection: env.connection },
-    taskQueue,
-    amazonPay,
-    merchant: merchantConfig,
     verifier: createSnsVerifier({ extraTrustedOrigins: [sim.baseUrl], extraOriginCa: sim.caCertPem, topicArns: acceptedTopicArns([], merchantConfig) }),
     readiness,
     log,
@@ -128,7 +126,7 @@ export async function startTestStack(simOptions: Partial<SimulatorOptions> = {},
     db,
     sim,
     merchant,
-    merchantConfig,
+    engineParts,
     amazonPay,
     env,
     temporalAddress: `127.0.0.1:${temporalPort}`,

@@ -20,11 +20,8 @@ describe('answers to unknown failures', () => {
     const lines: string[] = [];
     const readiness = createReadinessProbe(s.db.url, s.env.connection);
     const app = createEngineApp({
+      ...s.engineParts,
       prisma,
-      temporal: { client: s.env.client, connection: s.env.connection },
-      taskQueue: s.taskQueue,
-      amazonPay: s.amazonPay,
-      merchant: s.merchantConfig,
       verifier: createSnsVerifier({ topicArns: [] }),
       readiness,
       log: createLogger('debug', 'error-answers', { write: (line: string) => void lines.push(line) }),

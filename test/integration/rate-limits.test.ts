@@ -30,11 +30,8 @@ describe('rate limits', () => {
   /** An engine app on the stack's parts with its own limits; returns a fetch helper against it. */
   async function engine(opts: { rateLimitPerMinute?: number; rateLimits?: Partial<RateLimits>; trustProxy?: TrustProxy }) {
     const app = createEngineApp({
+      ...s.engineParts,
       prisma: s.db.prisma,
-      temporal: { client: s.env.client, connection: s.env.connection },
-      taskQueue: s.taskQueue,
-      amazonPay: s.amazonPay,
-      merchant: s.merchantConfig,
       verifier: createSnsVerifier({ topicArns: [] }),
       readiness,
       log: createLogger('silent', 'rate-limit-test'),
