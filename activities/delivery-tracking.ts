@@ -22,7 +22,7 @@ interface HttpFailure {
 
 export function createDeliveryTrackingActivities(deps: ActivityDeps) {
   const api = deps.amazonPay as Partial<DeliveryTrackersApi>;
-  /** A row in the order's payment history (SPEC §3.4), once per attempt (its dedupe key), beside the tracker's own row. */
+  /** A row in the order's payment history (docs/product-rules.md, Payment history), once per attempt (its dedupe key), beside the tracker's own row. */
   const history = (input: DeliveryTrackerInput, attempt: string, result: string, message: string) =>
     deps.prisma.paymentHistory.createMany({
       data: [

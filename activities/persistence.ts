@@ -29,6 +29,11 @@ export interface OrderProjection {
   recurringPeriod?: number;
 }
 
+/** The Amazon ids an order row and a pre-payment log row carry, null where not known (yet). */
+export function amazonIdColumns(ids: { checkoutSessionId?: string; chargePermissionId?: string; chargeId?: string }) {
+  return { checkoutSessionId: ids.checkoutSessionId ?? null, chargePermissionId: ids.chargePermissionId ?? null, chargeId: ids.chargeId ?? null };
+}
+
 function orderData(p: OrderProjection) {
   return {
     workflowId: p.workflowId,
@@ -41,9 +46,7 @@ function orderData(p: OrderProjection) {
     authorizedAmount: p.authorizedAmount,
     capturedAmount: p.capturedAmount,
     refundedAmount: p.refundedAmount,
-    checkoutSessionId: p.checkoutSessionId ?? null,
-    chargePermissionId: p.chargePermissionId ?? null,
-    chargeId: p.chargeId ?? null,
+    ...amazonIdColumns(p),
     buyerId: p.buyerId ?? null,
     buyerName: p.buyerName ?? null,
     buyerEmail: p.buyerEmail ?? null,

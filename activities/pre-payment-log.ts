@@ -1,5 +1,6 @@
-// The pre-payment log (SPEC §7): a row written before each money-moving call and resolved after it, keyed by the idempotency key.
+// The pre-payment log (docs/product-rules.md, Recovery and logs): a row written before each money-moving call and resolved after it, keyed by the idempotency key.
 import type { ActivityDeps } from './deps';
+import { amazonIdColumns } from './persistence';
 
 export interface PrePaymentEntry {
   orderId: string;
@@ -22,9 +23,7 @@ export async function openPrePayment(deps: ActivityDeps, e: PrePaymentEntry): Pr
       idempotencyKey: e.idempotencyKey,
       amount: e.amount,
       currency: e.currency,
-      checkoutSessionId: e.checkoutSessionId ?? null,
-      chargePermissionId: e.chargePermissionId ?? null,
-      chargeId: e.chargeId ?? null,
+      ...amazonIdColumns(e),
       status: 'pending',
     },
     update: {},

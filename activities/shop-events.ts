@@ -1,5 +1,5 @@
-// Events the engine owes the shop (recurring charges: SPEC §8's completion mail is the shop's to send): recorded in
-// shop_events, then POSTed to SHOP_WEBHOOK_URL signed with HMAC-SHA256 (Node's crypto; the Stripe-style header lets the
+// Events the engine owes the shop (the recurring completion mail is the shop's to send: docs/product-rules.md, Recurring
+// charges): recorded in shop_events, then POSTed to SHOP_WEBHOOK_URL signed with HMAC-SHA256 (Node's crypto; the Stripe-style header lets the
 // shop reject forgeries and replays). Delivery is retried by Temporal; a 4xx from the shop is final.
 import { createHmac } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';

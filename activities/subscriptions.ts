@@ -1,19 +1,13 @@
 // The subscription's projection: one row per recurring charge permission, written by its workflow after every change.
-import type { SubscriptionStatus } from '../workflows/types';
+import type { SubscriptionState } from '../workflows/types';
 import type { ActivityDeps } from './deps';
 
-export interface SubscriptionProjection {
-  subscriptionId: string;
-  workflowId: string;
-  chargePermissionId: string;
-  status: SubscriptionStatus;
-  amount: number;
-  currency: string;
+/** The workflow's state as its row holds it: the frequency, the periods and the last error flattened into columns. */
+export interface SubscriptionProjection
+  extends Pick<SubscriptionState, 'subscriptionId' | 'workflowId' | 'chargePermissionId' | 'status' | 'amount' | 'currency' | 'paymentIntent' | 'nextChargeAt'> {
   frequencyUnit: string;
   frequencyValue: number;
-  paymentIntent: 'Authorize' | 'AuthorizeWithCapture';
   periodsCharged: number;
-  nextChargeAt?: string;
   lastErrorCode?: string;
   lastErrorMessage?: string;
 }

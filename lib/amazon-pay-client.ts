@@ -87,9 +87,12 @@ const SDK_NAME = '@amazonpay/amazon-pay-api-sdk-nodejs';
 const TLS_ENV = 'NODE_TLS_REJECT_UNAUTHORIZED';
 const AMAZON_HOSTS: Record<string, string> = { na: 'pay-api.amazon.com', eu: 'pay-api.amazon.eu', jp: 'pay-api.amazon.jp' };
 
-// The SDK ships no types: load it (and the axios instance it uses) through typed views.
+// The SDK ships no types: load it (and the axios instance it uses) through typed views. The axios is the one
+// resolved from the SDK's own folder, so only `require` with a resolved path can reach it.
+/* eslint-disable @typescript-eslint/no-require-imports */
 const sdk = require(SDK_NAME) as SdkModule;
 const sdkAxios = require(require.resolve('axios', { paths: [path.dirname(require.resolve(`${SDK_NAME}/package.json`))] })) as AxiosLike;
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 interface ClientRoute {
   /** `https://host:port/` of this client's endpoint. */

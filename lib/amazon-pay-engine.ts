@@ -6,8 +6,7 @@
  */
 import { Secret, type AmazonPayConfig, type Config } from './config';
 import { createAmazonPayClient, readSimulatorCa, type WebStoreClient } from './amazon-pay-client';
-import { devMerchantFile, loadOrCreateDevMerchant } from '../simulator/dev-merchant';
-import { existsSync } from 'node:fs';
+import { readDevMerchant } from './dev-merchant';
 import type { StoredCredentials } from './merchant-credentials';
 
 /** Whether the AMAZON_PAY_* variables hold the credentials (they then win over the settings). */
@@ -24,10 +23,10 @@ export function resolveAmazonPayConfig(config: Config, stored?: StoredCredential
   if (ap.endpoint === 'amazon') {
     throw new Error('AMAZON_PAY_PUBLIC_KEY_ID: no Amazon Pay credentials: set AMAZON_PAY_MERCHANT_ID, AMAZON_PAY_STORE_ID, AMAZON_PAY_PUBLIC_KEY_ID and AMAZON_PAY_PRIVATE_KEY, or enter them in the settings (PUT /api/admin/settings)');
   }
-  if (!existsSync(devMerchantFile(config.dataDir))) {
+  const dev = readDevMerchant(config.dataDir);
+  if (!dev) {
     throw new Error(`AMAZON_PAY_PUBLIC_KEY_ID: no merchant configured and no simulator dev merchant in ${config.dataDir}/simulator (start the simulator first, or set the AMAZON_PAY_* variables)`);
   }
-  const dev = loadOrCreateDevMerchant(config.dataDir);
   return { ...ap, merchantId: dev.merchantId, storeId: dev.storeId, publicKeyId: dev.publicKeyId, privateKey: new Secret(dev.privateKeyPem) };
 }
 

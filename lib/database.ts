@@ -112,7 +112,7 @@ export async function checkDatabaseReachable(url: string, variable = 'DATABASE_U
     await client.query('SELECT 1');
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    throw new Error(`${variable}: cannot reach PostgreSQL (${reason})`);
+    throw new Error(`${variable}: cannot reach PostgreSQL (${reason})`, { cause: err });
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -1,5 +1,5 @@
 /**
- * Amazon Pay credentials entered on the settings screen (SPEC §4): stored in the settings table,
+ * Amazon Pay credentials entered on the settings screen (docs/product-rules.md, Settings): stored in the settings table,
  * the private key write-only (never returned by any API, never logged). Variables
  * (AMAZON_PAY_*) take precedence; stored credentials are used by the worker and the API from
  * their next start.

@@ -120,7 +120,7 @@ async function applyMigrationsLocked(connectionString: string, log: (msg: string
         await db.query('COMMIT');
       } catch (err) {
         await db.query('ROLLBACK');
-        throw new Error(`migration ${m.name} failed: ${err instanceof Error ? err.message : String(err)}`);
+        throw new Error(`migration ${m.name} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
       applied.push(m.name);
     }

@@ -1,5 +1,5 @@
 /**
- * Shop settings (SPEC §4, the plugin's settings screen) kept in the `settings` table as one
+ * Shop settings (docs/product-rules.md, Settings: the plugin's settings screen) kept in the `settings` table as one
  * validated JSON document per key. Each order's workflow gets the payment-related ones at start,
  * so a later change never alters an order already under way.
  */

@@ -89,7 +89,7 @@ export async function connectTemporal(config: Config, address: string): Promise<
     return await Connection.connect(connectionOptions(config, address));
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new Error(`TEMPORAL_ADDRESS: cannot reach Temporal at ${address} (${reason})`);
+    throw new Error(`TEMPORAL_ADDRESS: cannot reach Temporal at ${address} (${reason})`, { cause: err });
   }
 }
 
@@ -138,6 +138,6 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
     log(`registered search attributes ${missing.map((k) => k.name).join(', ')}`);
   } catch (err) {
     const cmds = missing.map((k) => `temporal operator search-attribute create --namespace ${namespace} --name ${k.name} --type ${CLI_TYPE_NAMES[k.type]}`);
-    throw new Error(`search attributes ${missing.map((k) => k.name).join(', ')} are missing and could not be registered (${err instanceof Error ? err.message : String(err)}); run:\n  ${cmds.join('\n  ')}`);
+    throw new Error(`search attributes ${missing.map((k) => k.name).join(', ')} are missing and could not be registered (${err instanceof Error ? err.message : String(err)}); run:\n  ${cmds.join('\n  ')}`, { cause: err });
   }
 }

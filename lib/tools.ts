@@ -119,18 +119,17 @@ export async function devServerExecutable(opts: { cliPath?: string; toolsDir?: s
 
 /** The time-skipping test server for workflow tests: the cached Java server, else the SDK's download. */
 export function testServerExecutable(toolsDir = defaultToolsDir()): EphemeralServerExecutable {
-  const explicit = process.env.TEMPORAL_TEST_SERVER_PATH;
-  if (explicit) return { type: 'existing-path', path: explicit };
-  const cached = testServerPath(toolsDir);
-  if (existsSync(cached)) return { type: 'existing-path', path: cached };
-  return { type: 'cached-download', downloadDir: toolsDir };
+  return explicitOrCached(process.env.TEMPORAL_TEST_SERVER_PATH, testServerPath(toolsDir), toolsDir);
 }
 
 /** The dev server executable for tests, which never build anything themselves (.ci/run does). */
 export function testDevServerExecutable(toolsDir = defaultToolsDir()): EphemeralServerExecutable {
-  const explicit = process.env.TEMPORAL_CLI_PATH;
+  return explicitOrCached(process.env.TEMPORAL_CLI_PATH, temporalCliPath(toolsDir), toolsDir);
+}
+
+/** An explicit path, else the cached executable, else the SDK's own download into the tools folder. */
+function explicitOrCached(explicit: string | undefined, cached: string, toolsDir: string): EphemeralServerExecutable {
   if (explicit) return { type: 'existing-path', path: explicit };
-  const cached = temporalCliPath(toolsDir);
   if (existsSync(cached)) return { type: 'existing-path', path: cached };
   return { type: 'cached-download', downloadDir: toolsDir };
 }

@@ -7,6 +7,9 @@ import { orderWorkflowId } from '../lib/names';
 import { ChildPart } from './bench/child';
 import { checkout, fullLifecycle, percentile, pool, settleQueries } from './bench/lifecycle';
 import { startStack, type Stack } from './bench/stack';
+import enginePackage from '../package.json';
+import temporalWorkerPackage from '@temporalio/worker/package.json';
+import { runMain } from './run-main';
 
 interface Args {
   orders: number;
@@ -23,10 +26,10 @@ function parseArgs(argv: string[]): Args {
   const a: Args = { orders: 100, concurrency: 10, twoWorkers: true, latencySamples: 40, deadlineMs: 90_000 };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
-    if (argv[i] === '--orders') (a.orders = Number(v)), i++;
-    else if (argv[i] === '--concurrency') (a.concurrency = Number(v)), i++;
-    else if (argv[i] === '--latency-samples') (a.latencySamples = Number(v)), i++;
-    else if (argv[i] === '--phase-seconds') (a.deadlineMs = Number(v) * 1000), i++;
+    if (argv[i] === '--orders') { a.orders = Number(v); i++; }
+    else if (argv[i] === '--concurrency') { a.concurrency = Number(v); i++; }
+    else if (argv[i] === '--latency-samples') { a.latencySamples = Number(v); i++; }
+    else if (argv[i] === '--phase-seconds') { a.deadlineMs = Number(v) * 1000; i++; }
     else if (argv[i] === '--no-two-workers') a.twoWorkers = false;
     else throw new Error(`unknown argument ${argv[i]} (use --orders N --concurrency C --latency-samples S --phase-seconds T --no-two-workers)`);
   }
@@ -246,7 +249,7 @@ async function main(): Promise<void> {
       errors: [...new Set([...engine.errors, ...baseline.errors, ...(two?.errors ?? [])])].slice(0, 10),
       targets: { ratioToBaseline: '>= 0.8', checkoutAddedLatencyRatio: '<= 1.3', p99SecondsToSettled: '<= 2' },
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.release()}`, node: process.version },
-      versions: { engine: (require('../package.json') as { version: string }).version, temporalSdk: (require('@temporalio/worker/package.json') as { version: string }).version, database: s.dbKind },
+      versions: { engine: enginePackage.version, temporalSdk: temporalWorkerPackage.version, database: s.dbKind },
       durationSeconds: Math.round((Date.now() - t0) / 1000),
     };
     const dir = path.resolve(__dirname, '../bench-results');
@@ -273,10 +276,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(`bench: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+runMain('bench', main);

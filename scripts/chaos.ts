@@ -6,6 +6,7 @@ import { checkout } from './bench/lifecycle';
 import { startStack, type Stack } from './bench/stack';
 import { act, verify } from './chaos/orders';
 import { printReport } from './reconcile/print';
+import { runMain } from './run-main';
 
 interface Fault {
   name: string;
@@ -121,10 +122,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(process.exitCode ?? 0),
-  (err: unknown) => {
-    console.error(`chaos: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+runMain('chaos', main);

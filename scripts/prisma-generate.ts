@@ -26,7 +26,7 @@ function run(): void {
     });
   } catch (err) {
     const stderr = (err as { stderr?: Buffer }).stderr?.toString() ?? '';
-    throw new Error(stderr.trim() || String(err));
+    throw new Error(stderr.trim() || String(err), { cause: err });
   }
   writeFileSync(stamp, hash);
 }

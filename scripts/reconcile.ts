@@ -6,7 +6,7 @@ import { readStoredCredentials } from '../lib/merchant-credentials';
 import { createPrismaClient, databaseUrl } from '../lib/database';
 import { createLogger } from '../lib/logger';
 import { temporalAddress } from '../lib/temporal';
-import { createTemporalClient } from '../worker/client';
+import { createTemporalClient } from '../lib/temporal-client';
 import { reconcileOrders, type ReconcileOptions } from '../activities/reconcile';
 import { printReport } from './reconcile/print';
 import { ensureReconcileSchedule } from './reconcile/schedule';

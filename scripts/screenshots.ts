@@ -8,6 +8,7 @@ import path from 'node:path';
 import { checkoutOrder, startTestStack, type TestStack } from '../test/helpers/stack';
 import { waitFor } from '../test/helpers/http';
 import { launchChromium, newContext, signIn } from '../test/browser/browser';
+import { runMain } from './run-main';
 
 const DOCS = path.resolve(__dirname, '../docs');
 
@@ -80,10 +81,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runMain('screenshots', main);

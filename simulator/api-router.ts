@@ -146,7 +146,7 @@ export function createApiHandler(deps: ApiDeps) {
       dropAfterCommit = fault?.kind === 'commitThenDrop';
 
       const body = req.method === 'GET' ? {} : parseJson(raw);
-      // Amazon enforces idempotency on POST only; on GET/PATCH/DELETE the header has no effect (AMAZON_PAY.md §7).
+      // Amazon enforces idempotency on POST only; on GET/PATCH/DELETE the header has no effect (docs/amazon-pay.md, Idempotency keys).
       // The header is still recorded (e.g. on the ledger's cancel entry) but neither checked nor stored there.
       const sentKey = headerValue(req.headers, 'x-amz-pay-idempotency-key');
       const key = req.method === 'POST' ? sentKey : undefined;

@@ -110,22 +110,7 @@ export function authorize(sim: SimCore, a: AuthorizeArgs): ChargeRecord {
     ...(a.fromCheckout ? { fromCheckout: true } : {}),
   };
   sim.addCharge(charge);
-  const entry = sim.addLedger(
-    {
-      type: 'authorization',
-      status: 'pending',
-      amount: a.amount.minor,
-      currency: a.amount.currency,
-      merchantId: charge.merchantId,
-      chargePermissionId: charge.permissionId,
-      chargeId: charge.id,
-      refundId: null,
-      idempotencyKey: a.idempotencyKey ?? null,
-      reasonCode: null,
-      releaseEnvironment: charge.env,
-    },
-    a.at,
-  );
+  const entry = sim.addLedger(charge, { type: 'authorization', status: 'pending', amount: a.amount.minor, idempotencyKey: a.idempotencyKey }, a.at);
   charge.authLedgerId = entry.id;
   if (effect?.kind === 'pendingAuthorization') {
     charge.dueAt = a.at + sim.delays.pendingAuthorizationMs;

@@ -39,6 +39,21 @@ const jp = (name: string, postalCode: string, stateOrRegion: string, city: strin
   phoneNumber: phone,
 });
 
+/** One US buyer's address, shipped and billed to alike. */
+const JOHN_SMITH_ADDRESS: Address = {
+  name: 'John Smith',
+  addressLine1: '410 Terry Ave N',
+  addressLine2: null,
+  addressLine3: null,
+  city: 'Seattle',
+  county: 'King',
+  district: null,
+  stateOrRegion: 'WA',
+  postalCode: '98109',
+  countryCode: 'US',
+  phoneNumber: '+12065550100',
+};
+
 export const FAKE_BUYERS: FakeBuyer[] = [
   {
     buyerId: 'amzn1.account.AH6TEXAMPLEYAMADATARO00001',
@@ -66,32 +81,8 @@ export const FAKE_BUYERS: FakeBuyer[] = [
     email: 'john.smith@example.com',
     phoneNumber: '+12065550100',
     primeMembershipTypes: ['US_PRIME'],
-    shippingAddress: {
-      name: 'John Smith',
-      addressLine1: '410 Terry Ave N',
-      addressLine2: null,
-      addressLine3: null,
-      city: 'Seattle',
-      county: 'King',
-      district: null,
-      stateOrRegion: 'WA',
-      postalCode: '98109',
-      countryCode: 'US',
-      phoneNumber: '+12065550100',
-    },
-    billingAddress: {
-      name: 'John Smith',
-      addressLine1: '410 Terry Ave N',
-      addressLine2: null,
-      addressLine3: null,
-      city: 'Seattle',
-      county: 'King',
-      district: null,
-      stateOrRegion: 'WA',
-      postalCode: '98109',
-      countryCode: 'US',
-      phoneNumber: '+12065550100',
-    },
+    shippingAddress: { ...JOHN_SMITH_ADDRESS },
+    billingAddress: { ...JOHN_SMITH_ADDRESS },
     paymentDescriptor: 'Mastercard ****4444',
   },
 ];

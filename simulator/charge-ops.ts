@@ -149,22 +149,7 @@ export function createRefund(ctx: OpContext, raw: unknown): OpResult {
   }
   const at = sim.now();
   const id = ids.refundId(c.permissionId);
-  const entry = sim.addLedger(
-    {
-      type: 'refund',
-      status: 'pending',
-      amount: amount.minor,
-      currency: amount.currency,
-      merchantId: c.merchantId,
-      chargePermissionId: c.permissionId,
-      chargeId: c.id,
-      refundId: id,
-      idempotencyKey: ctx.idempotencyKey ?? null,
-      reasonCode: null,
-      releaseEnvironment: c.env,
-    },
-    at,
-  );
+  const entry = sim.addLedger(c, { type: 'refund', status: 'pending', amount: amount.minor, refundId: id, idempotencyKey: ctx.idempotencyKey }, at);
   const refund: RefundRecord = {
     id,
     chargeId: c.id,

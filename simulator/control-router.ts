@@ -31,7 +31,7 @@ const merchantSchema = z.strictObject({
   // anything printable without spaces or commas (a comma would break the authorization header).
   merchantId: z.string().regex(/^[\x21-\x7e]{1,128}$/, 'expected a merchant id (printable characters, no spaces)'),
   storeId: z.string().min(1).max(256),
-  publicKeyId: z.string().regex(/^[A-Za-z0-9._:@+=\/-]{1,128}$/, 'expected a public key id (letters, digits, - _ . : @ + = /)'),
+  publicKeyId: z.string().regex(/^[A-Za-z0-9._:@+=/-]{1,128}$/, 'expected a public key id (letters, digits, - _ . : @ + = /)'),
   publicKeyPem: z.string().refine((pem) => {
     try {
       createPublicKey(pem);

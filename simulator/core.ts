@@ -16,6 +16,13 @@ import type {
   SessionRecord,
 } from './model';
 
+/** Appends to the list kept under `key`, starting it when there is none. */
+function appendTo<T>(index: Map<string, T[]>, key: string, value: T): void {
+  const list = index.get(key);
+  if (list) list.push(value);
+  else index.set(key, [value]);
+}
+
 export interface Delays {
   /** AuthorizationInitiated → Authorized/Declined. */
   pendingAuthorizationMs: number;
@@ -93,17 +100,13 @@ export class SimCore {
 
   addCharge(c: ChargeRecord): void {
     this.charges.set(c.id, c);
-    const list = this.chargesByPermission.get(c.permissionId) ?? [];
-    list.push(c);
-    this.chargesByPermission.set(c.permissionId, list);
+    appendTo(this.chargesByPermission, c.permissionId, c);
     this.dirty = true;
   }
 
   addRefund(r: RefundRecord): void {
     this.refunds.set(r.id, r);
-    const list = this.refundsByCharge.get(r.chargeId) ?? [];
-    list.push(r);
-    this.refundsByCharge.set(r.chargeId, list);
+    appendTo(this.refundsByCharge, r.chargeId, r);
     this.dirty = true;
   }
 
@@ -121,9 +124,20 @@ export class SimCore {
     return undefined;
   }
 
-  addLedger(entry: Omit<LedgerEntry, 'id' | 'at' | 'time' | 'updatedAt' | 'amountDecimal'>, at: number): LedgerEntry {
+  /** Records a money movement of a charge (in the charge's currency, merchant and environment) in the ledger. */
+  addLedger(
+    charge: ChargeRecord,
+    entry: Pick<LedgerEntry, 'type' | 'status' | 'amount'> & { idempotencyKey: string | undefined; refundId?: string; reasonCode?: string },
+    at: number,
+  ): LedgerEntry {
     const iso = new Date(at).toISOString();
-    const full: LedgerEntry = { ...entry, id: randomUUID(), amountDecimal: formatMinor(entry.amount, entry.currency), at: iso, time: iso, updatedAt: iso };
+    const currency = charge.amount.currency;
+    const full: LedgerEntry = {
+      id: randomUUID(), type: entry.type, status: entry.status, amount: entry.amount, amountDecimal: formatMinor(entry.amount, currency), currency,
+      merchantId: charge.merchantId, chargePermissionId: charge.permissionId, chargeId: charge.id, releaseEnvironment: charge.env,
+      refundId: entry.refundId ?? null, idempotencyKey: entry.idempotencyKey ?? null, reasonCode: entry.reasonCode ?? null,
+      at: iso, time: iso, updatedAt: iso,
+    };
     this.ledger.push(full);
     this.ledgerById.set(full.id, full);
     this.dirty = true;

@@ -1,36 +1,19 @@
-// The local sandbox merchant: an RSA key pair and realistic ids made once in <dataDir>/simulator/merchant.json, and its registration.
+// The local sandbox merchant: an RSA key pair and realistic ids made once in <dataDir>/simulator/merchant.json (its
+// format is lib/dev-merchant.ts, which the engine reads), and its registration with a running simulator.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
+import { devMerchantFile, readDevMerchant, type DevMerchant } from '../lib/dev-merchant';
 import { alnumUpper } from './ids';
 
-export interface DevMerchant {
-  merchantId: string;
-  storeId: string;
-  publicKeyId: string;
-  privateKeyPem: string;
-  publicKeyPem: string;
-}
-
-function isDevMerchant(v: unknown): v is DevMerchant {
-  if (v === null || typeof v !== 'object') return false;
-  const o = v as Record<string, unknown>;
-  return ['merchantId', 'storeId', 'publicKeyId', 'privateKeyPem', 'publicKeyPem'].every((k) => typeof o[k] === 'string');
-}
-
-export function devMerchantFile(dataDir: string): string {
-  return path.join(path.resolve(dataDir), 'simulator', 'merchant.json');
-}
+export type { DevMerchant };
 
 /** Reads `<dataDir>/simulator/merchant.json`, or creates it (mode 0600) with a fresh RSA-2048 key pair. */
 export function loadOrCreateDevMerchant(dataDir: string): DevMerchant {
+  const existing = readDevMerchant(dataDir);
+  if (existing) return existing;
   const file = devMerchantFile(dataDir);
-  if (existsSync(file)) {
-    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    if (isDevMerchant(parsed)) return parsed;
-    throw new Error(`${file} is not a simulator merchant file; delete it to generate a new one`);
-  }
   const { privateKey, publicKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },

@@ -6,6 +6,7 @@ import { AmazonError, notFound } from './errors';
 import { alnumUpper } from './ids';
 import { toPrice } from './money';
 import type { DisputeRecord, DisputeState } from './model';
+import { statusDetailsView } from './views';
 import { owned, type OpContext, type OpResult } from './op-context';
 
 export const openDisputeSchema = z.strictObject({
@@ -30,12 +31,7 @@ export function disputeView(d: DisputeRecord) {
     disputeType: 'Chargeback',
     filingReason: d.filingReason,
     disputeAmount: toPrice(d.amount),
-    statusDetails: {
-      state: d.state,
-      reasonCode: d.reasonCode ?? null,
-      reasonDescription: d.reasonDescription ?? null,
-      lastUpdatedTimestamp: amazonTimestamp(d.updatedAt),
-    },
+    statusDetails: statusDetailsView(d),
     creationTimestamp: amazonTimestamp(d.createdAt),
     releaseEnvironment: d.env,
   };

@@ -130,13 +130,17 @@ export interface ChargeRecord {
   captureLedgerId?: string;
 }
 
-export interface RefundRecord {
+/** What a refund and a dispute have alike: each is made on one charge, for an amount. */
+interface OnCharge {
   id: string;
   chargeId: string;
   permissionId: string;
   merchantId: string;
   env: ReleaseEnvironment;
   amount: Money;
+}
+
+export interface RefundRecord extends OnCharge {
   state: 'RefundInitiated' | 'Refunded' | 'Declined';
   reasonCode?: string;
   reasonDescription?: string;
@@ -187,13 +191,7 @@ export interface BuyerTokenRecord {
 export type DisputeState = 'ActionRequired' | 'UnderReview' | 'Resolved' | 'Closed';
 
 /** A chargeback (or A-to-z claim) a buyer filed on a charge; opened through /__sim. */
-export interface DisputeRecord {
-  id: string;
-  chargeId: string;
-  permissionId: string;
-  merchantId: string;
-  env: ReleaseEnvironment;
-  amount: Money;
+export interface DisputeRecord extends OnCharge {
   state: DisputeState;
   /** Resolved/Closed: BuyerWon, MerchantWon, ...; else null. */
   reasonCode?: string;

@@ -125,22 +125,7 @@ export function markDeclined(sim: SimCore, c: ChargeRecord, reasonCode: string, 
 export function startCapture(sim: SimCore, c: ChargeRecord, minor: number, at: number, idempotencyKey: string | undefined, pending?: { state: 'Captured' | 'Declined'; reasonCode?: string }): void {
   c.captureMinor = minor;
   c.captureIdempotencyKey = idempotencyKey;
-  const entry = sim.addLedger(
-    {
-      type: 'capture',
-      status: pending ? 'pending' : 'completed',
-      amount: minor,
-      currency: c.amount.currency,
-      merchantId: c.merchantId,
-      chargePermissionId: c.permissionId,
-      chargeId: c.id,
-      refundId: null,
-      idempotencyKey: idempotencyKey ?? null,
-      reasonCode: null,
-      releaseEnvironment: c.env,
-    },
-    at,
-  );
+  const entry = sim.addLedger(c, { type: 'capture', status: pending ? 'pending' : 'completed', amount: minor, idempotencyKey }, at);
   c.captureLedgerId = entry.id;
   if (pending) {
     c.dueAt = at + sim.delays.pendingCaptureMs;
@@ -166,22 +151,7 @@ export function markCanceled(sim: SimCore, c: ChargeRecord, reasonCode: string, 
   c.dueAt = undefined;
   c.pendingOutcome = undefined;
   if (wasPending) sim.settleLedger(c.authLedgerId, 'declined', at, reasonCode);
-  sim.addLedger(
-    {
-      type: 'cancel',
-      status: 'completed',
-      amount: c.amount.minor,
-      currency: c.amount.currency,
-      merchantId: c.merchantId,
-      chargePermissionId: c.permissionId,
-      chargeId: c.id,
-      refundId: null,
-      idempotencyKey: idempotencyKey ?? null,
-      reasonCode,
-      releaseEnvironment: c.env,
-    },
-    at,
-  );
+  sim.addLedger(c, { type: 'cancel', status: 'completed', amount: c.amount.minor, idempotencyKey, reasonCode }, at);
   changeCharge(sim, c, 'Canceled', at, reasonCode);
   refreshPermission(sim, c.permissionId, at);
 }

@@ -7,6 +7,11 @@ import type { ChargeRecord, JsonObject, PermissionRecord, RefundRecord, SessionR
 const price = (m: Money | undefined) => (m === undefined ? null : toPrice(m));
 const ts = (ms: number | undefined) => (ms === undefined ? null : amazonTimestamp(ms));
 
+/** `statusDetails` of a session, charge, refund or dispute: state, reason (null when none) and last change. */
+export function statusDetailsView(o: { state: string; reasonCode?: string; reasonDescription?: string; updatedAt: number }) {
+  return { state: o.state, reasonCode: o.reasonCode ?? null, reasonDescription: o.reasonDescription ?? null, lastUpdatedTimestamp: ts(o.updatedAt) };
+}
+
 /** merchantMetadata as every object view returns it: all four keys, null when unset. */
 export function merchantMetadataView(m: JsonObject | null | undefined) {
   return { merchantReferenceId: null, merchantStoreName: null, noteToBuyer: null, customInformation: null, ...(m ?? {}) };
@@ -60,12 +65,7 @@ export function sessionView(s: SessionRecord, baseUrl: string) {
     buyer: buyerView(buyer),
     billingAddress: buyer ? buyer.billingAddress : null,
     paymentPreferences: buyer ? [{ paymentDescriptor: buyer.paymentDescriptor }] : null,
-    statusDetails: {
-      state: s.state,
-      reasonCode: s.reasonCode ?? null,
-      reasonDescription: s.reasonDescription ?? null,
-      lastUpdatedTimestamp: ts(s.updatedAt),
-    },
+    statusDetails: statusDetailsView(s),
     shippingAddress: buyer ? buyer.shippingAddress : null,
     // The SDK JSON.parses each element of this list: null (or an array of JSON strings) only.
     shippingAddressList: null,
@@ -125,12 +125,7 @@ export function chargeView(c: ChargeRecord) {
     softDescriptor: c.softDescriptor ?? null,
     merchantMetadata: merchantMetadataView(c.merchantMetadata),
     providerMetadata: { providerReferenceId: null },
-    statusDetails: {
-      state: c.state,
-      reasonCode: c.reasonCode ?? null,
-      reasonDescription: c.reasonDescription ?? null,
-      lastUpdatedTimestamp: ts(c.updatedAt),
-    },
+    statusDetails: statusDetailsView(c),
     creationTimestamp: ts(c.createdAt),
     expirationTimestamp: ts(c.expiresAt),
     captureNow: c.captureNow,
@@ -146,12 +141,7 @@ export function refundView(r: RefundRecord) {
     refundAmount: toPrice(r.amount),
     softDescriptor: r.softDescriptor ?? null,
     creationTimestamp: ts(r.createdAt),
-    statusDetails: {
-      state: r.state,
-      reasonCode: r.reasonCode ?? null,
-      reasonDescription: r.reasonDescription ?? null,
-      lastUpdatedTimestamp: ts(r.updatedAt),
-    },
+    statusDetails: statusDetailsView(r),
     releaseEnvironment: r.env,
   };
 }

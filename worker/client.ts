@@ -1,34 +1,3 @@
-/**
- * The Temporal client the API (and scripts) use to start and message order workflows: one per
- * process, over a lazy connection so the API can start (and report 503) while Temporal is down.
- */
-import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
-import type { Config } from '../lib/config';
-import { InflightCalls } from '../lib/lifecycle';
-import { connectionOptions } from '../lib/temporal';
-
-export interface TemporalClient {
-  client: Client;
-  connection: Connection;
-  close(): Promise<void>;
-}
-
-/** How long close() waits for calls still in flight (an order's deferred start, an update under way). */
-export const TEMPORAL_DRAIN_MS = 10_000;
-
-export async function createTemporalClient(config: Config, address: string, drainMs = TEMPORAL_DRAIN_MS): Promise<TemporalClient> {
-  const inflight = new InflightCalls();
-  // The SDK's default retry interceptor, with the in-flight count outside it (a call counts until its last retry ends).
-  const connection = await Connection.lazy({ ...connectionOptions(config, address), interceptors: [inflight.interceptor(), makeGrpcRetryInterceptor(defaultGrpcRetryOptions())] });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
-  return {
-    client,
-    connection,
-    async close() {
-      // Closing under a call that is still retrying would throw from the retry's timer; such a connection is left to the
-      // process's exit instead (the caller's lifecycle logs why).
-      if (!(await inflight.drained(drainMs))) throw new Error(`${inflight.size} Temporal call(s) still retrying after ${drainMs / 1000} s; the connection closes with the process`);
-      await connection.close();
-    },
-  };
-}
+// Moved to lib/temporal-client.ts (the API and scripts use it, and the API must not import the worker). This
+// re-export keeps api/server.ts compiling until it imports lib/temporal-client directly; then delete this file.
+export { createTemporalClient, TEMPORAL_DRAIN_MS, type TemporalClient } from '../lib/temporal-client';

@@ -8,6 +8,9 @@ import type { Logger } from '../lib/logger';
 
 let installed = false;
 
+/** The pino method for each of the SDK's levels (ERROR and anything unknown: `error`). */
+const PINO_METHOD: Partial<Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn'>> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn' };
+
 export function installRuntimeLogger(log: Logger): void {
   if (installed) return;
   installed = true;
@@ -16,22 +19,7 @@ export function installRuntimeLogger(log: Logger): void {
   Runtime.install({
     logger: new DefaultLogger(levels[log.level] ?? 'INFO', (entry) => {
       const meta = { ...(entry.meta ?? {}) };
-      switch (entry.level) {
-        case 'TRACE':
-          sdkLog.trace(meta, entry.message);
-          break;
-        case 'DEBUG':
-          sdkLog.debug(meta, entry.message);
-          break;
-        case 'INFO':
-          sdkLog.info(meta, entry.message);
-          break;
-        case 'WARN':
-          sdkLog.warn(meta, entry.message);
-          break;
-        default:
-          sdkLog.error(meta, entry.message);
-      }
+      sdkLog[PINO_METHOD[entry.level] ?? 'error'](meta, entry.message);
     }),
   });
 }

@@ -24,7 +24,7 @@ export async function startWorker(config: Config, address: string, activities: N
   try {
     connection = await NativeConnection.connect(nativeConnectionOptions(config, address));
   } catch (err) {
-    throw new Error(`TEMPORAL_ADDRESS: the worker cannot reach Temporal at ${address} (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
+    throw new Error(`TEMPORAL_ADDRESS: the worker cannot reach Temporal at ${address} (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`, { cause: err });
   }
   const bundlePath = process.env.WORKFLOW_BUNDLE_PATH;
   const worker = await Worker.create({

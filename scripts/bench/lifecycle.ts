@@ -55,10 +55,9 @@ interface SettleWait {
 const waiting = new WeakMap<Stack, Map<string, SettleWait>>();
 
 function settlePoller(s: Stack, intervalMs: number): Map<string, SettleWait> {
-  let orders = waiting.get(s);
-  if (orders) return orders;
+  const known = waiting.get(s);
+  if (known) return known;
   const all = new Map<string, SettleWait>();
-  orders = all;
   waiting.set(s, all);
   const tick = async () => {
     if (all.size > 0) {

@@ -180,7 +180,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         res = await fetch(`${apiUrl}${pathname}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
       } catch (err) {
         const cause = err instanceof Error && err.cause instanceof Error ? ` (${(err.cause as NodeJS.ErrnoException).code ?? err.cause.message})` : '';
-        throw new Error(`${method} ${pathname}: ${err instanceof Error ? err.message : String(err)}${cause}`);
+        throw new Error(`${method} ${pathname}: ${err instanceof Error ? err.message : String(err)}${cause}`, { cause: err });
       }
       return { status: res.status, body: await readJsonOrText(res) };
     },

@@ -1,4 +1,4 @@
-// Activities over injected fakes: every SPEC §9 code maps to its ApplicationFailure (type, retryability, buyer/admin messages); keys and the pre-payment log.
+// Activities over injected fakes: every catalog code (docs/product-rules.md, Error messages) maps to its ApplicationFailure (type, retryability, buyer/admin messages); keys and the pre-payment log.
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../activities';
@@ -13,7 +13,7 @@ const TECHNICAL = '技術的なエラーが発生しました。';
 const DECLINED = 'お支払い方法は拒否されました。別の支払い方法を選択してもう一度お試しください。';
 const INTERNAL = '内部処理エラー。取引を処理できませんでした。もう一度お試しください。';
 
-/** SPEC §9 rows: code → [retry class, buyer message (ja) when completing a checkout session]. */
+/** The manual's rows (docs/product-rules.md, Error messages): code → [retry class, buyer message (ja) when completing a checkout session]. */
 const GENERAL: Array<[string, 'transient' | 'never']> = [
   ['InvalidParameterValue', 'never'],
   ['InvalidHeaderValue', 'never'],

@@ -60,3 +60,21 @@ export function pageRunner(browser: () => Browser) {
     }
   };
 }
+
+/**
+ * Chromium for the tests of one describe block: launched before the first test (after the hooks declared before this
+ * call, such as the stack's), closed after the last. Returns `withPage` (see pageRunner).
+ */
+export function useBrowser() {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return pageRunner(() => {
+    if (!browser) throw new Error('Chromium is not running (used outside a test, or it failed to launch)');
+    return browser;
+  });
+}

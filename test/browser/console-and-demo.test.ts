@@ -4,25 +4,15 @@
  * a viewer without action buttons whose forged POST is refused, and a declined payment showing
  * the Japanese buyer message.
  */
-import type { Browser, Page } from 'playwright-core';
-import { checkoutOrder, startTestStack, type TestStack } from '../helpers/stack';
-import { launchChromium, signIn, pageRunner } from './browser';
+import type { Page } from 'playwright-core';
+import { checkoutOrder, useTestStack } from '../helpers/stack';
+import { signIn, useBrowser } from './browser';
 
 const DECLINE_JA = 'お支払い方法は拒否されました。別の支払い方法を選択してもう一度お試しください。';
 
 describe('admin console and demo storefront in Chromium', () => {
-  let s: TestStack;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    [s, browser] = await Promise.all([startTestStack(), launchChromium()]);
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await s?.stop();
-  }, 60_000);
-
-  const withPage = pageRunner(() => browser);
+  const s = useTestStack();
+  const withPage = useBrowser();
 
   /** Cart → Amazon Pay button → simulator sign-in → shop review → confirm → simulator payment page. */
   async function buyThroughDemo(page: Page): Promise<string> {

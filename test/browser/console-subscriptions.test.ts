@@ -4,28 +4,21 @@
  * (period 2 appears), is shown the API's refusal of a resume while Amazon cannot charge the permission, pauses it
  * (一時停止); the period's order links back to its subscription; a viewer sees no action buttons, also at phone width.
  */
-import type { Browser, Page } from 'playwright-core';
-import { checkoutOrder, startTestStack, type TestStack } from '../helpers/stack';
+import type { Page } from 'playwright-core';
+import { checkoutOrder, useTestStack } from '../helpers/stack';
 import { waitFor } from '../helpers/http';
-import { launchChromium, signIn, pageRunner } from './browser';
+import { signIn, useBrowser } from './browser';
 
 describe('継続課金 in the admin console (Chromium)', () => {
-  let s: TestStack;
-  let browser: Browser;
   const orderId = `BR-SUB-${Date.now()}`;
+  const s = useTestStack();
+  const withPage = useBrowser();
 
   beforeAll(async () => {
-    [s, browser] = await Promise.all([startTestStack(), launchChromium()]);
     const done = await checkoutOrder(s, orderId, { amount: 2980, recurring: { frequency: { unit: 'Month', value: 1 } } });
     expect(done.status).toBe(200);
     await waitFor(async () => (await s.call('GET', `/api/admin/subscriptions/${orderId}`, { role: 'viewer' })).status === 200, 15_000);
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await s?.stop();
   }, 60_000);
-
-  const withPage = pageRunner(() => browser);
 
   const text = async (page: Page, selector: string) => ((await page.textContent(selector)) ?? '').trim();
 

@@ -4,7 +4,7 @@
  * A failure prints the shrunk sequence, its seed and path; replay it with FUZZ_SEED / FUZZ_PATH here
  * or `npm run fuzz -- --seed S --path P`. Longer runs: `npm run fuzz -- --seconds N`.
  */
-import { startTestStack, type TestStack } from '../helpers/stack';
+import { useTestStack } from '../helpers/stack';
 import { checkAdversarial } from './adversarial';
 
 const NUM_RUNS = Number(process.env.FUZZ_RUNS ?? 10);
@@ -15,16 +15,7 @@ const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.en
 const PATH = process.env.FUZZ_PATH;
 
 describe('adversarial callers (issue 13): the money invariants hold', () => {
-  let s: TestStack;
-  beforeAll(async () => {
-    s = await startTestStack();
-  }, 180_000);
-  afterAll(async () => {
-    // A wedged order can keep the worker from shutting down: bounded, so a failing run still ends.
-    const stopped = await Promise.race([s?.stop().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 45_000).unref())]);
-    // Then the Temporal server goes, which ends the worker's wait.
-    if (!stopped) await Promise.race([s.env.teardown().catch(() => undefined), new Promise((r) => setTimeout(r, 20_000).unref())]);
-  }, 90_000);
+  const s = useTestStack({ startTimeoutMs: 180_000 });
 
   it('random sequences of checkouts, session ids, money commands, notifications and settings keep every invariant', async () => {
     let runs = 0;

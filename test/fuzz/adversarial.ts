@@ -34,7 +34,7 @@ import type { TestStack } from '../helpers/stack';
 
 // ------------------------------------------------------------------------------------------ Amazon's rules
 
-/** Amazon's per-charge maximum in JPY (AMAZON_PAY.md §6): anything above is never a valid amount. */
+/** Amazon's per-charge maximum in JPY (docs/amazon-pay.md, Amounts and currencies): anything above is never a valid amount. */
 export const AMAZON_MAX_JPY = 10_000_000;
 
 /** Amazon's refund cap on a capture: captured + min(15 %, 8,400 JPY). Written out here so the check does not lean on the engine's own rule. */
@@ -1041,7 +1041,7 @@ class Run {
 
   private async checkProjection(o: OrderModel): Promise<void> {
     const deadline = Date.now() + 15_000;
-    let diff: string[] = [];
+    let diff: string[];
     for (;;) {
       const d = await this.detail(o);
       const list = await http(this.stack, 'GET', `/api/admin/orders?q=${encodeURIComponent(o.orderId)}&limit=10`, { role: 'viewer' });

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { createEngineApp } from '../../api/engine-app';
+import { createEngineApp, type EngineAppDeps } from '../../api/engine-app';
 import { createApiKey } from '../../lib/api-keys';
 import { createAmazonPayClient, type WebStoreClient } from '../../lib/amazon-pay-client';
 import { Secret, type AmazonPayConfig } from '../../lib/config';
@@ -25,6 +25,7 @@ import { WORKFLOWS_PATH } from '../../worker/worker';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../lib/names';
 import { createTestDatabase, type TestDatabase } from './database';
 import { freePort, listen } from './http';
+import { useStarted } from './hooks';
 
 export interface TestStack {
   api: string;
@@ -32,6 +33,8 @@ export interface TestStack {
   db: TestDatabase;
   sim: RunningSimulator;
   merchant: DevMerchant;
+  /** What an engine app of a test's own shares with the stack's: Temporal, the task queue, the Amazon Pay client, the merchant. */
+  engineParts: Pick<EngineAppDeps, 'temporal' | 'taskQueue' | 'amazonPay' | 'merchant'>;
   amazonPay: WebStoreClient;
   env: TestWorkflowEnvironment;
   /** host:port of the Temporal dev server. */
@@ -99,12 +102,10 @@ export async function startTestStack(simOptions: Partial<SimulatorOptions> = {},
   const workerRun = worker?.run();
 
   const readiness = createReadinessProbe(db.url, env.connection);
+  const engineParts = { temporal: { client: env.client, connection: env.connection }, taskQueue, amazonPay, merchant: merchantConfig };
   const app = createEngineApp({
+    ...engineParts,
     prisma: db.prisma,
-    temporal: { client: env.client, connection: env.connection },
-    taskQueue,
-    amazonPay,
-    merchant: merchantConfig,
     verifier: createSnsVerifier({ extraTrustedOrigins: [sim.baseUrl], extraOriginCa: sim.caCertPem, topicArns: acceptedTopicArns([], merchantConfig) }),
     readiness,
     log,
@@ -125,6 +126,7 @@ export async function startTestStack(simOptions: Partial<SimulatorOptions> = {},
     db,
     sim,
     merchant,
+    engineParts,
     amazonPay,
     env,
     temporalAddress: `127.0.0.1:${temporalPort}`,
@@ -185,4 +187,30 @@ export async function checkoutOrder(
   if (approve.status !== 200) throw new Error(`approval failed: ${JSON.stringify(approve.data)}`);
   const complete = await s.call('POST', `/api/checkouts/${orderId}/complete`, { role: 'storefront', body: { amazonCheckoutSessionId: id } });
   return { ...complete, checkoutSessionId: id };
+}
+
+export interface UseTestStackOptions {
+  /** The simulator's options (delays, …). */
+  sim?: Partial<SimulatorOptions>;
+  /** The stack's options; a function is called when the stack starts (after the hooks declared before it). */
+  stack?: StackOptions | (() => StackOptions);
+  /** How long starting may take (the hook's timeout). */
+  startTimeoutMs?: number;
+}
+
+/**
+ * The whole stack for the tests of one describe block (or file): see useStarted (test/helpers/hooks.ts).
+ *
+ * Stopping is bounded: a wedged order can keep the worker from shutting down, so after 45 s the Temporal server is
+ * torn down, which ends the worker's wait, and a failing suite still ends.
+ */
+export function useTestStack(options: UseTestStackOptions = {}): TestStack {
+  const start = () => startTestStack(options.sim, typeof options.stack === 'function' ? options.stack() : options.stack);
+  return useStarted('test stack', start, stopBounded, { startTimeoutMs: options.startTimeoutMs, stopTimeoutMs: 90_000 });
+}
+
+async function stopBounded(s: TestStack): Promise<void> {
+  const timeout = <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms).unref());
+  const stopped = await Promise.race([s.stop().then(() => true), timeout(45_000, false)]);
+  if (!stopped) await Promise.race([s.env.teardown().catch(() => undefined), timeout(20_000, undefined)]);
 }

@@ -8,7 +8,7 @@ import { ERROR_CATALOG } from '../../activities/error-catalog';
 import { reconcileOrders } from '../../activities/reconcile';
 import { createLogger } from '../../lib/logger';
 import { waitFor } from '../helpers/http';
-import { checkoutOrder, startTestStack, type TestStack } from '../helpers/stack';
+import { checkoutOrder, useTestStack } from '../helpers/stack';
 
 const DAY = 24 * 3600_000;
 
@@ -20,13 +20,7 @@ interface Row {
 }
 
 describe('Amazon status reasons in the history', () => {
-  let s: TestStack;
-  beforeAll(async () => {
-    s = await startTestStack({ delays: 'zero' });
-  }, 120_000);
-  afterAll(async () => {
-    await s?.stop();
-  });
+  const s = useTestStack({ sim: { delays: 'zero' } });
 
   const detail = async (orderId: string) => (await s.call('GET', `/api/admin/orders/${orderId}`, { role: 'viewer' })).body;
   const authorized = async (orderId: string) => {

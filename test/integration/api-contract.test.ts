@@ -4,10 +4,9 @@
  * metrics, OpenAPI, security headers — and no secret in any response or log line.
  */
 import { waitFor } from '../helpers/http';
-import { checkoutOrder, startTestStack, type TestStack } from '../helpers/stack';
+import { checkoutOrder, useTestStack } from '../helpers/stack';
 
 describe('HTTP API contract', () => {
-  let s: TestStack;
   const logLines: string[] = [];
   const start = (orderId: string, extra: Record<string, unknown> = {}) =>
     s.call('POST', '/api/checkouts', {
@@ -15,12 +14,7 @@ describe('HTTP API contract', () => {
       body: { orderId, amount: { amount: 1500, currency: 'JPY' }, reviewReturnUrl: 'https://shop.example/review', resultReturnUrl: 'https://shop.example/result', ...extra },
     });
 
-  beforeAll(async () => {
-    s = await startTestStack({}, { logLines });
-  }, 120_000);
-  afterAll(async () => {
-    await s?.stop();
-  });
+  const s = useTestStack({ stack: { logLines } });
 
   describe('POST /api/checkouts', () => {
     it('answers 201 with what the page needs to render the button, and 409 for the same order again', async () => {

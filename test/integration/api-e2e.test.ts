@@ -4,7 +4,7 @@
  * asynchronously to Refunded, a refund past the limit refused, a forged notification refused —
  * and the simulator's ledger shows exactly one capture and two refunds.
  */
-import { checkoutOrder, startTestStack, type TestStack } from '../helpers/stack';
+import { checkoutOrder, useTestStack } from '../helpers/stack';
 import { waitFor } from '../helpers/http';
 
 interface LedgerEntry {
@@ -15,13 +15,7 @@ interface LedgerEntry {
 }
 
 describe('engine API end to end', () => {
-  let s: TestStack;
-  beforeAll(async () => {
-    s = await startTestStack();
-  }, 120_000);
-  afterAll(async () => {
-    await s?.stop();
-  });
+  const s = useTestStack();
 
   it('checks out, captures, refunds twice to Refunded, refuses an over-limit refund and a forged notification', async () => {
     const orderId = `E2E-${Date.now()}`;

@@ -6,19 +6,13 @@
  */
 import { AuthorizationExpiresAtKey, orderWorkflowId } from '../../lib/names';
 import { waitFor } from '../helpers/http';
-import { checkoutOrder, startTestStack, type TestStack } from '../helpers/stack';
+import { checkoutOrder, useTestStack } from '../helpers/stack';
 
 /** Demo days of half a second: an authorization lasts 15 s, the 7-day warning comes 3.5 s before its end. */
 const DAY_MS = 500;
 
 describe('the authorization clock', () => {
-  let s: TestStack;
-  beforeAll(async () => {
-    s = await startTestStack({ delays: 'zero' }, { demoAuthorizationDayMs: DAY_MS });
-  }, 120_000);
-  afterAll(async () => {
-    await s?.stop();
-  });
+  const s = useTestStack({ sim: { delays: 'zero' }, stack: { demoAuthorizationDayMs: DAY_MS } });
 
   const detail = async (orderId: string) => (await s.call('GET', `/api/admin/orders/${orderId}`, { role: 'viewer' })).body;
   const listed = async (orderId: string) => ((await s.call('GET', `/api/admin/orders?q=${orderId}`, { role: 'viewer' })).body.orders as Array<{ orderId: string; paymentStatus: string; authorizationExpiresAt: string | null }>).find((o) => o.orderId === orderId);

@@ -7,16 +7,10 @@ import type { Prisma } from '../../prisma/generated/client';
 import { orderWorkflowId } from '../../lib/names';
 import type { OrderPaymentInput } from '../../workflows/types';
 import { waitFor } from '../helpers/http';
-import { checkoutOrder, startTestStack, type TestStack } from '../helpers/stack';
+import { checkoutOrder, useTestStack } from '../helpers/stack';
 
 describe('checkout acceptance', () => {
-  let s: TestStack;
-  beforeAll(async () => {
-    s = await startTestStack();
-  }, 120_000);
-  afterAll(async () => {
-    await s?.stop();
-  });
+  const s = useTestStack();
 
   const start = (orderId: string, amount = 1200) =>
     s.call('POST', '/api/checkouts', { role: 'storefront', body: { orderId, amount: { amount, currency: 'JPY' }, reviewReturnUrl: 'https://shop.example/review', resultReturnUrl: 'https://shop.example/result' } });

@@ -6,16 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { orderWorkflowId } from '../../lib/names';
-import { checkoutOrder, startTestStack, type TestStack } from '../helpers/stack';
+import { checkoutOrder, useTestStack } from '../helpers/stack';
 import { waitFor } from '../helpers/http';
 
-let s: TestStack;
-beforeAll(async () => {
-  s = await startTestStack();
-}, 120_000);
-afterAll(async () => {
-  await s?.stop();
-});
+const s = useTestStack();
 
 const workflowEnded = async (orderId: string) => {
   const d = await s.env.client.workflow.getHandle(orderWorkflowId(orderId)).describe();

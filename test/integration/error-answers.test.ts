@@ -4,45 +4,24 @@
  * unreachable (a port nothing listens on), so every admin request fails inside the key lookup.
  */
 import { createEngineApp } from '../../api/engine-app';
-import { Secret, type AmazonPayConfig } from '../../lib/config';
 import { createPrismaClient } from '../../lib/database';
 import { createLogger } from '../../lib/logger';
 import { createReadinessProbe } from '../../lib/readiness';
 import { createSnsVerifier } from '../../lib/sns-verify';
 import { freePort, listen } from '../helpers/http';
-import { startTestStack, type TestStack } from '../helpers/stack';
+import { useTestStack } from '../helpers/stack';
 
 describe('answers to unknown failures', () => {
-  let s: TestStack;
-  beforeAll(async () => {
-    s = await startTestStack();
-  }, 120_000);
-  afterAll(async () => {
-    await s?.stop();
-  });
+  const s = useTestStack();
 
   it('a 500 carries a generic message and the request id; the error text is only in the log', async () => {
     const deadPort = await freePort();
     const prisma = createPrismaClient(`postgresql://postgres:hunter2-secret@127.0.0.1:${deadPort}/postgres?sslmode=disable`, { max: 1 });
     const lines: string[] = [];
-    const merchant: AmazonPayConfig = {
-      endpoint: 'simulator',
-      simulatorAddress: s.sim.address,
-      region: 'jp',
-      sandbox: true,
-      merchantId: s.merchant.merchantId,
-      storeId: s.merchant.storeId,
-      publicKeyId: s.merchant.publicKeyId,
-      privateKey: new Secret(s.merchant.privateKeyPem),
-      algorithm: 'AMZN-PAY-RSASSA-PSS-V2',
-    };
     const readiness = createReadinessProbe(s.db.url, s.env.connection);
     const app = createEngineApp({
+      ...s.engineParts,
       prisma,
-      temporal: { client: s.env.client, connection: s.env.connection },
-      taskQueue: s.taskQueue,
-      amazonPay: s.amazonPay,
-      merchant,
       verifier: createSnsVerifier({ topicArns: [] }),
       readiness,
       log: createLogger('debug', 'error-answers', { write: (line: string) => void lines.push(line) }),

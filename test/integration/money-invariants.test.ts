@@ -4,7 +4,7 @@
  * another amount, malformed Amazon ids, a database that refuses the projection. Real stack: dev server, worker,
  * database, simulator; the simulator's ledger says what moved at Amazon.
  */
-import { checkoutOrder, startTestStack, type TestStack } from '../helpers/stack';
+import { checkoutOrder, useTestStack } from '../helpers/stack';
 import { waitFor } from '../helpers/http';
 
 interface LedgerEntry {
@@ -15,13 +15,7 @@ interface LedgerEntry {
   checkoutSessionId?: string;
 }
 
-let s: TestStack;
-beforeAll(async () => {
-  s = await startTestStack();
-}, 120_000);
-afterAll(async () => {
-  await s?.stop();
-});
+const s = useTestStack();
 
 const ledger = async () => (await s.control<{ entries: LedgerEntry[] }>('GET', '/__sim/ledger')).data.entries;
 const detail = async (orderId: string) => (await s.call('GET', `/api/admin/orders/${orderId}`, { role: 'viewer' })).body;

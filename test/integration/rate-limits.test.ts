@@ -4,7 +4,7 @@
  * engine app (small limits, fresh counters) on the real parts of one test stack.
  */
 import { createApiKey } from '../../lib/api-keys';
-import { loadConfig, Secret, type AmazonPayConfig, type TrustProxy } from '../../lib/config';
+import { loadConfig, type TrustProxy } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 import { createReadinessProbe, type ReadinessProbe } from '../../lib/readiness';
 import { createSnsVerifier } from '../../lib/sns-verify';
@@ -29,23 +29,9 @@ describe('rate limits', () => {
 
   /** An engine app on the stack's parts with its own limits; returns a fetch helper against it. */
   async function engine(opts: { rateLimitPerMinute?: number; rateLimits?: Partial<RateLimits>; trustProxy?: TrustProxy }) {
-    const merchant: AmazonPayConfig = {
-      endpoint: 'simulator',
-      simulatorAddress: s.sim.address,
-      region: 'jp',
-      sandbox: true,
-      merchantId: s.merchant.merchantId,
-      storeId: s.merchant.storeId,
-      publicKeyId: s.merchant.publicKeyId,
-      privateKey: new Secret(s.merchant.privateKeyPem),
-      algorithm: 'AMZN-PAY-RSASSA-PSS-V2',
-    };
     const app = createEngineApp({
+      ...s.engineParts,
       prisma: s.db.prisma,
-      temporal: { client: s.env.client, connection: s.env.connection },
-      taskQueue: s.taskQueue,
-      amazonPay: s.amazonPay,
-      merchant,
       verifier: createSnsVerifier({ topicArns: [] }),
       readiness,
       log: createLogger('silent', 'rate-limit-test'),

@@ -7,7 +7,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import express from 'express';
 import { listen, waitFor } from '../helpers/http';
-import { checkoutOrder, startTestStack, type TestStack } from '../helpers/stack';
+import { checkoutOrder, useTestStack } from '../helpers/stack';
 
 const SECRET = 'shop-webhook-secret-for-the-recurring-test-0123456789';
 
@@ -25,7 +25,6 @@ function verify(raw: string, header: string | undefined): boolean {
 }
 
 describe('recurring charges (継続課金)', () => {
-  let s: TestStack;
   let shop: { url: string; close(): Promise<void> };
   const received: Received[] = [];
 
@@ -36,10 +35,10 @@ describe('recurring charges (継続課金)', () => {
       res.status(204).end();
     });
     shop = await listen(app);
-    s = await startTestStack({}, { shopWebhook: { url: `${shop.url}/events`, secret: SECRET } });
-  }, 120_000);
+  });
+  const s = useTestStack({ stack: () => ({ shopWebhook: { url: `${shop.url}/events`, secret: SECRET } }) });
+  // After the stack's own afterAll (hooks run in the order they are declared): the shop goes last.
   afterAll(async () => {
-    await s?.stop();
     await shop?.close();
   });
 

@@ -6,16 +6,10 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { DEFAULT_SETTINGS } from '../../lib/settings';
-import { startTestStack, type TestStack } from '../helpers/stack';
+import { useTestStack } from '../helpers/stack';
 
 describe('settings updates', () => {
-  let s: TestStack;
-  beforeAll(async () => {
-    s = await startTestStack();
-  }, 120_000);
-  afterAll(async () => {
-    await s?.stop();
-  });
+  const s = useTestStack();
 
   const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const credentials = { merchantId: 'A2EXAMPLE00JP9', storeId: `amzn1.application-oa2-client.${'c'.repeat(32)}`, publicKeyId: 'SANDBOX-AEXAMPLEPUBLICKEY02', privateKey: pem };

@@ -1,21 +1,15 @@
 /**
- * Issue 9 item 6: the shop settings (SPEC §4) take effect end to end. Each test changes a setting
+ * Issue 9 item 6: the shop settings (docs/product-rules.md, Settings) take effect end to end. Each test changes a setting
  * through the admin API and observes the storefront's behaviour: the storefront config, Sign in
  * with Amazon, the quick checkout button position, note and custom fields, the address source
  * recorded on the order, and legacy MWS keys refused.
  */
-import { startTestStack, type TestStack } from '../helpers/stack';
+import { useTestStack } from '../helpers/stack';
 
 const QUICK_DEFAULTS = { enabled: false, buttonPosition: 'cart', noteField: false, customFields: false, guestTakesAmazonAddress: true };
 
 describe('shop settings take effect', () => {
-  let s: TestStack;
-  beforeAll(async () => {
-    s = await startTestStack();
-  }, 120_000);
-  afterAll(async () => {
-    await s?.stop();
-  });
+  const s = useTestStack();
 
   const settings = async (patch: Record<string, unknown>) => {
     const r = await s.call('PUT', '/api/admin/settings', { role: 'editor', body: patch });

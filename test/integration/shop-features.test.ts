@@ -4,18 +4,12 @@
  * the webhook into the order detail, and delivery trackers sent to Amazon when an order ships.
  */
 import { waitFor } from '../helpers/http';
-import { checkoutOrder, startTestStack, type TestStack } from '../helpers/stack';
+import { checkoutOrder, useTestStack } from '../helpers/stack';
 
 const TARO = { buyerId: 'amzn1.account.AH6TEXAMPLEYAMADATARO00001', email: 'taro.yamada@example.jp' };
 
 describe('quick checkout, member links, disputes and delivery trackers', () => {
-  let s: TestStack;
-  beforeAll(async () => {
-    s = await startTestStack();
-  }, 120_000);
-  afterAll(async () => {
-    await s?.stop();
-  });
+  const s = useTestStack();
 
   const settings = (patch: Record<string, unknown>) => s.call('PUT', '/api/admin/settings', { role: 'editor', body: patch });
   const startQuick = (orderId: string) =>

@@ -9,18 +9,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../lib/config';
 import { acceptedTopicArns, createSnsVerifier, simulatorTopicArn, snsStringToSign, type SnsEnvelope } from '../../lib/sns-verify';
-import { checkoutOrder, startTestStack, type TestStack } from '../helpers/stack';
+import { checkoutOrder, useTestStack } from '../helpers/stack';
 
 describe('SNS webhook: topics, age and answers', () => {
-  let s: TestStack;
   let signingKey: string;
   const lines: string[] = [];
-  beforeAll(async () => {
-    s = await startTestStack({}, { logLines: lines });
+  const s = useTestStack({ stack: { logLines: lines } });
+  beforeAll(() => {
     signingKey = readFileSync(path.join(s.dataDir, 'simulator', 'sns-signing-key.pem'), 'utf8');
-  }, 120_000);
-  afterAll(async () => {
-    await s?.stop();
   });
 
   let n = 0;

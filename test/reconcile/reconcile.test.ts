@@ -7,19 +7,13 @@ import { createLogger } from '../../lib/logger';
 import { WORKFLOW_TYPES } from '../../lib/names';
 import { reconcileOrders } from '../../activities/reconcile';
 import type { ReconcileReport } from '../../activities/reconcile';
-import { checkoutOrder, startTestStack, type TestStack } from '../helpers/stack';
+import { checkoutOrder, useTestStack } from '../helpers/stack';
 import { waitFor } from '../helpers/http';
 
 describe('reconcile', () => {
-  let s: TestStack;
   const log = createLogger('silent', 'reconcile-test');
   const run = (dryRun: boolean, orderIds: string[]) => reconcileOrders({ prisma: s.db.prisma, amazonPay: s.amazonPay, client: s.env.client, log }, { dryRun, orderIds, verifyMs: 15_000 });
-  beforeAll(async () => {
-    s = await startTestStack({ delays: 'zero' });
-  }, 120_000);
-  afterAll(async () => {
-    await s?.stop();
-  });
+  const s = useTestStack({ sim: { delays: 'zero' } });
 
   it('finds a capture the workflow never heard of, reports its cause, and drives the order to Captured', async () => {
     const orderId = `REC-${Date.now()}`;

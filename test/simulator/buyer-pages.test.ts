@@ -1,14 +1,8 @@
 // The buyer's HTML pages (button → sign-in → review → pay → result) and Sign in with Amazon (getBuyer).
 import https from 'node:https';
-import { body, failure, startTestSim, yen, type SessionBody, type TestSim } from './helpers';
+import { body, failure, yen, type SessionBody, useTestSim } from './helpers';
 
-let t: TestSim;
-beforeAll(async () => {
-  t = await startTestSim();
-});
-afterAll(async () => {
-  await t.stop();
-});
+const t = useTestSim();
 
 function request(method: string, path: string, form?: Record<string, string>): Promise<{ status: number; location?: string; text: string }> {
   const payload = form === undefined ? undefined : new URLSearchParams(form).toString();

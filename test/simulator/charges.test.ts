@@ -1,14 +1,8 @@
 // Charges and charge permissions: authorize, capture (full, partial, over, pending), cancel, 30-day expiry, Confirm + createCharge, close.
 import { DAY } from '../../simulator/clock';
-import { body, completedCheckout, failure, key, ledger, startTestSim, yen, type ChargeBody, type PermissionBody, type TestSim } from './helpers';
+import { body, completedCheckout, failure, key, ledger, yen, type ChargeBody, type PermissionBody, useTestSim } from './helpers';
 
-let t: TestSim;
-beforeAll(async () => {
-  t = await startTestSim();
-});
-afterAll(async () => {
-  await t.stop();
-});
+const t = useTestSim();
 
 const charge = async (id: string) => body<ChargeBody>(await t.client.getCharge(id));
 const permission = async (id: string) => body<PermissionBody>(await t.client.getChargePermission(id));

@@ -1,14 +1,8 @@
 // CheckoutSession: creation, constraints, update, complete (AmountMismatch, CurrencyMismatch, states), 24 h expiry, bad input.
 import { DAY, HOUR } from '../../simulator/clock';
-import { body, failure, key, readySession, startTestSim, yen, type ChargeBody, type SessionBody, type TestSim } from './helpers';
+import { body, failure, key, readySession, yen, type ChargeBody, type SessionBody, useTestSim } from './helpers';
 
-let t: TestSim;
-beforeAll(async () => {
-  t = await startTestSim();
-});
-afterAll(async () => {
-  await t.stop();
-});
+const t = useTestSim();
 
 const create = async (extra: Record<string, unknown> = {}) =>
   body<SessionBody>(

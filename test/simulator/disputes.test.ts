@@ -1,5 +1,5 @@
 // Disputes (opened and moved through /__sim, read with getDispute, announced as CHARGEBACK notifications) and deliveryTrackers.
-import { body, completedCheckout, failure, key, startTestSim, yen, type TestSim } from './helpers';
+import { body, completedCheckout, failure, key, yen, useTestSim } from './helpers';
 
 interface DisputeBody {
   disputeId: string;
@@ -15,13 +15,7 @@ interface Delivery {
   chargePermissionId: string;
 }
 
-let t: TestSim;
-beforeAll(async () => {
-  t = await startTestSim();
-});
-afterAll(async () => {
-  await t.stop();
-});
+const t = useTestSim();
 
 async function capturedCharge(): Promise<{ chargeId: string; chargePermissionId: string }> {
   const s = await completedCheckout(t, { amount: 3000 });

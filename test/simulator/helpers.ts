@@ -7,6 +7,7 @@ import { Secret, type AmazonPayConfig } from '../../lib/config';
 import { createAmazonPayClient, type AmazonPayResponse, type WebStoreClient } from '../../lib/amazon-pay-client';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/index';
 import { loadOrCreateDevMerchant, registerMerchant, simRequest, type DevMerchant } from '../../simulator/dev-merchant';
+import { useStarted } from '../helpers/hooks';
 
 export interface TestSim {
   sim: RunningSimulator;
@@ -52,6 +53,17 @@ export async function startTestSim(opts: Partial<SimulatorOptions> = {}, notific
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return t;
+}
+
+/** The simulator for the tests of this file (see useStarted); `resetFaults` clears injected faults after each test. */
+export function useTestSim(opts: Partial<SimulatorOptions> = {}, { resetFaults = false }: { resetFaults?: boolean } = {}): TestSim {
+  const t = useStarted('simulator', () => startTestSim(opts), (sim) => sim.stop());
+  if (resetFaults) {
+    afterEach(async () => {
+      await t.control('DELETE', '/__sim/faults');
+    });
+  }
   return t;
 }
 

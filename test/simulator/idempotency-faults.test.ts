@@ -1,16 +1,7 @@
 // Idempotency keys (replay, DuplicateIdempotencyKey) and injected transport faults, including commit-then-drop + retry.
-import { body, completedCheckout, failure, key, ledger, startTestSim, yen, type ChargeBody, type RefundBody, type TestSim } from './helpers';
+import { body, completedCheckout, failure, key, ledger, yen, type ChargeBody, type RefundBody, useTestSim } from './helpers';
 
-let t: TestSim;
-beforeAll(async () => {
-  t = await startTestSim();
-});
-afterAll(async () => {
-  await t.stop();
-});
-afterEach(async () => {
-  await t.control('DELETE', '/__sim/faults');
-});
+const t = useTestSim({}, { resetFaults: true });
 
 test('same key and body replays the saved response with no second effect', async () => {
   const s = await completedCheckout(t, { amount: 9000, intent: 'Confirm' });

@@ -2,18 +2,9 @@
 // unmodified SDK, and the control API used with the loose input scripts send.
 import { generateKeyPairSync } from 'node:crypto';
 import { createAmazonPayClient } from '../../lib/amazon-pay-client';
-import { body, clientConfig, completedCheckout, failure, key, ledger, startTestSim, yen, type ChargeBody, type PermissionBody, type SessionBody, type TestSim } from './helpers';
+import { body, clientConfig, completedCheckout, failure, key, ledger, yen, type ChargeBody, type PermissionBody, type SessionBody, useTestSim } from './helpers';
 
-let t: TestSim;
-beforeAll(async () => {
-  t = await startTestSim();
-});
-afterAll(async () => {
-  await t.stop();
-});
-afterEach(async () => {
-  await t.control('DELETE', '/__sim/faults');
-});
+const t = useTestSim({}, { resetFaults: true });
 
 function keyPair() {
   return generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });

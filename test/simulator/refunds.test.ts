@@ -1,13 +1,7 @@
 // Refunds: asynchronous settlement by the clock, the cap (captured + min(15 %, per-currency ceiling)), state rules, declines.
-import { body, completedCheckout, failure, key, ledger, startTestSim, yen, type ChargeBody, type RefundBody, type TestSim } from './helpers';
+import { body, completedCheckout, failure, key, ledger, yen, type ChargeBody, type RefundBody, useTestSim } from './helpers';
 
-let t: TestSim;
-beforeAll(async () => {
-  t = await startTestSim();
-});
-afterAll(async () => {
-  await t.stop();
-});
+const t = useTestSim();
 
 const refund = (chargeId: string, amount: { amount: string; currencyCode: string }, headers: Record<string, string> = {}) =>
   t.client.createRefund({ chargeId, refundAmount: amount }, { 'x-amz-pay-idempotency-key': key(), ...headers });

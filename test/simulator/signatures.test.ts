@@ -1,16 +1,10 @@
 // Request and button signatures: both algorithms, wrong key, tampered body, stale date, missing header, unknown key id.
 import { generateKeyPairSync } from 'node:crypto';
 import { createAmazonPayClient } from '../../lib/amazon-pay-client';
-import { body, clientConfig, failure, key, startTestSim, type SessionBody, type TestSim } from './helpers';
+import { body, clientConfig, failure, key, type SessionBody, useTestSim } from './helpers';
 import { rawCall, signedHeaders } from './raw-request';
 
-let t: TestSim;
-beforeAll(async () => {
-  t = await startTestSim();
-});
-afterAll(async () => {
-  await t.stop();
-});
+const t = useTestSim();
 
 const sessionPayload = () => ({ webCheckoutDetails: { checkoutReviewReturnUrl: 'https://shop.example/review' }, storeId: t.merchant.storeId });
 

@@ -1,13 +1,7 @@
 // Simulation codes given at the buyer's approval (and by header): declines, cancellations and pending authorizations.
-import { body, completedCheckout, failure, key, ledger, readySession, startTestSim, yen, type ChargeBody, type PermissionBody, type SessionBody, type TestSim } from './helpers';
+import { body, completedCheckout, failure, key, ledger, readySession, yen, type ChargeBody, type PermissionBody, type SessionBody, useTestSim } from './helpers';
 
-let t: TestSim;
-beforeAll(async () => {
-  t = await startTestSim();
-});
-afterAll(async () => {
-  await t.stop();
-});
+const t = useTestSim();
 
 const complete = (id: string, amount = 1500) => t.client.completeCheckoutSession(id, { chargeAmount: yen(amount) });
 const session = async (id: string) => body<SessionBody>(await t.client.getCheckoutSession(id));

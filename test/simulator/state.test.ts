@@ -4,15 +4,9 @@ import { startSimulator } from '../../simulator/index';
 import { loadOrCreateDevMerchant } from '../../simulator/dev-merchant';
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { body, clientConfig, completedCheckout, failure, key, ledger, startTestSim, yen, type ChargeBody, type TestSim } from './helpers';
+import { body, clientConfig, completedCheckout, failure, key, ledger, yen, type ChargeBody, useTestSim } from './helpers';
 
-let t: TestSim;
-beforeAll(async () => {
-  t = await startTestSim({ clock: 'real' });
-});
-afterAll(async () => {
-  await t.stop();
-});
+const t = useTestSim({ clock: 'real' });
 
 test('port 0 reports the real port; the dev merchant file is private and has realistic ids', () => {
   expect(t.sim.port).toBeGreaterThan(0);

@@ -59,6 +59,7 @@ test('even while an SDK call is in flight, another HTTPS request is refused', as
 
 test("axios (the SDK's own instance) still verifies requests to other hosts", async () => {
   const sdkDir = path.dirname(require.resolve('@amazonpay/amazon-pay-api-sdk-nodejs/package.json'));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK's private axios, by its resolved path
   const axios = require(require.resolve('axios', { paths: [sdkDir] })) as { get(url: string): Promise<unknown> };
   await expect(axios.get(badUrl)).rejects.toMatchObject({ code: expect.stringMatching(TLS_ERROR) });
 });

@@ -1,6 +1,7 @@
 // One source of allowed actions: the rules the validators apply decide what the console offers; a split shipment's rest
 // is capturable from Captured (the console used to offer capture only from Authorized).
-import { orderPanel, type OrderDetail } from '../../api/console/views-orders';
+import { orderPanel } from '../../api/console/views-orders';
+import { money, orderDetail } from './order-detail';
 import { allowedActions, type ValidationView } from '../../workflows/validators';
 
 const view = (v: Partial<ValidationView>): ValidationView => ({
@@ -24,26 +25,13 @@ test('the allowed actions follow the validators: the rest of a split shipment is
 });
 
 test("the console's buttons are the workflow's allowed actions", () => {
-  const money = (amount: number) => ({ amount, currency: 'JPY' });
-  const detail: OrderDetail = {
+  const detail = orderDetail({
     orderId: 'SPLIT-1',
     workflowId: 'order-SPLIT-1',
-    paymentStatus: 'Captured',
-    orderStatus: 'Shipped',
     paymentIntent: 'Authorize',
-    amount: money(5000),
     amounts: { authorized: money(5000), captured: money(3000), refunded: money(0), refundPending: money(0), capturePending: money(0), capturable: money(2000), refundable: money(3450) },
-    checkoutSessionId: null,
-    chargePermissionId: 'S03-1',
-    chargeId: 'S03-1-C1',
-    authorizationExpiresAt: null,
-    buyer: null,
-    pendingTimers: [],
     allowedActions: { capture: { allowed: true, maxAmount: money(2000) }, cancel: { allowed: true, releases: money(2000) }, refund: { allowed: true, maxAmount: money(3450) } },
-    lastError: null,
-    completed: false,
-    history: [],
-  };
+  });
   const html = orderPanel('en', detail, true, 'http://ui');
   expect(html).toMatch(/<button type="submit" id="capture-button">/);
   expect(html).toMatch(/id="capture-amount"[^>]*max="2000"/);
