@@ -21,6 +21,9 @@ const WORKFLOW_SAFE = [
   npm('@temporalio/workflow'),
   npm('@temporalio/common'),
   '^lib/names\\.ts$',
+  '^lib/money\\.ts$',
+  '^lib/amazon-errors\\.ts$',
+  '^lib/ownership-codes\\.ts$',
 ];
 
 /** The workflows' message definitions (queries, signals, updates): the contract clients call workflows through. */

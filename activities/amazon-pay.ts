@@ -2,7 +2,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { assertAmazonId, MalformedAmazonIdError } from '../lib/amazon-ids';
 import { assertSessionOfOrder, claimFor, OwnershipError, ownerOf, type SessionReference } from '../lib/amazon-object-owners';
-import { toAmazonAmount } from '../workflows/money';
+import { toAmazonAmount } from '../lib/money';
 import { IDEMPOTENCY_HEADER, type AmazonHeaders } from './amazon-pay-api';
 import type { ActivityDeps } from './deps';
 import { toApplicationFailure, type AmazonFailureDetails } from './errors';

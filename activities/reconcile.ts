@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from '../lib/logger';
 import type { PrismaClient } from '../prisma/generated/client';
 import { amazonNotification, state as stateQuery } from '../workflows/messages';
-import { fromAmazonAmount } from '../workflows/money';
+import { fromAmazonAmount } from '../lib/money';
 import type { OrderPaymentState } from '../workflows/types';
 import type { AmazonPayApi } from './amazon-pay-api';
 import type { ActivityDeps } from './deps';

@@ -1,5 +1,5 @@
 // The plain, minor-unit views of Amazon objects that activities return to the workflow.
-import { fromAmazonAmount } from '../workflows/money';
+import { fromAmazonAmount } from '../lib/money';
 import type { Charge, ChargePermission, CheckoutSession, Price, Refund } from './amazon-pay-api';
 
 export interface ChargeSummary {

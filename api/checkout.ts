@@ -9,7 +9,7 @@ import type { AmazonPayConfig } from '../lib/config';
 import { readSettings, readSettingsCached } from '../lib/settings';
 import type { PrismaClient } from '../prisma/generated/client';
 import { checkoutCompleted, checkoutConfirmed, checkoutReviewed } from '../workflows/messages';
-import { toAmazonAmount } from '../workflows/money';
+import { toAmazonAmount } from '../lib/money';
 import { MAX_SUBSCRIPTION_ID_LENGTH } from '../lib/names';
 import type { OrderPaymentInput, RecurringPlan } from '../workflows/types';
 import { requireRole } from './auth';

@@ -6,7 +6,7 @@
 import type { WebStoreClient } from '../lib/amazon-pay-client';
 import { readSettings } from '../lib/settings';
 import type { Dispute, PrismaClient } from '../prisma/generated/client';
-import { fromAmazonAmount } from '../workflows/money';
+import { fromAmazonAmount } from '../lib/money';
 import { ApiError } from './errors';
 import type { OrdersGateway } from './orders';
 

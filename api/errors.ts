@@ -6,7 +6,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { ZodError } from 'zod';
 import type { Logger } from '../lib/logger';
-import { currencyRefusal } from '../workflows/money';
+import { currencyRefusal } from '../lib/money';
 
 export class ApiError extends Error {
   /** Headers the answer carries besides the error (e.g. the Deprecation of the request's shape). */
@@ -24,7 +24,7 @@ export class ApiError extends Error {
 
 /**
  * 422 currency_mismatch where the API itself knows the currency to compare with (a subscription's, a recurring plan's
- * against its checkout's); an order's updates are checked by the order's workflow, by the same rule (workflows/money.ts).
+ * against its checkout's); an order's updates are checked by the order's workflow, by the same rule (lib/money.ts).
  */
 export function currencyMismatchError(given: string, expected: string): ApiError | undefined {
   const why = currencyRefusal(given, expected);

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { AMAZON_ID_PATTERNS } from '../lib/amazon-ids';
-import { CURRENCY_EXPONENT, MAX_AMOUNT_ANY_CURRENCY, maxAmount } from '../workflows/money';
+import { CURRENCY_EXPONENT, MAX_AMOUNT_ANY_CURRENCY, maxAmount } from '../lib/money';
 
 const CURRENCIES = Object.keys(CURRENCY_EXPONENT) as [string, ...string[]];
 export const currencySchema = z

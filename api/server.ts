@@ -15,7 +15,7 @@ import { createLogger, type Logger } from '../lib/logger';
 import { applyMigrations } from '../lib/migrate';
 import { createReadinessProbe } from '../lib/readiness';
 import { temporalAddress } from '../lib/temporal';
-import { createTemporalClient } from '../worker/client';
+import { createTemporalClient } from '../lib/temporal-client';
 import { createEngineApp } from './engine-app';
 import { createOrdersGateway, startSweeper } from './orders';
 

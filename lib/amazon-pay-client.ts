@@ -20,7 +20,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import https from 'node:https';
 import path from 'node:path';
-import { classifyAmazonError } from '../activities/errors';
+import { classifyAmazonError } from './amazon-errors';
 import type { AmazonPayConfig } from './config';
 import { amazonCalls } from './metrics';
 

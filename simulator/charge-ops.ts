@@ -3,7 +3,8 @@ import { authorize, takeSimulation } from './authorization';
 import { findBuyer } from './buyers';
 import { AmazonError, notFound } from './errors';
 import * as ids from './ids';
-import { parsePrice, refundCap } from './money';
+import { refundLimit } from '../lib/money';
+import { parsePrice } from './money';
 import type { RefundRecord } from './model';
 import { owned, type OpContext, type OpResult } from './op-context';
 import {
@@ -143,7 +144,7 @@ export function createRefund(ctx: OpContext, raw: unknown): OpResult {
   }
   let committed = 0;
   for (const r of sim.refundsOf(c.id)) if (r.state !== 'Declined') committed += r.amount.minor;
-  const cap = refundCap(c.captureMinor, c.amount.currency);
+  const cap = refundLimit(c.captureMinor, c.amount.currency);
   if (committed + amount.minor > cap) {
     throw new AmazonError('TransactionAmountExceeded', `Refunds would total more than the allowed ${cap} minor units (captured amount plus the smaller of 15% and the per-currency ceiling).`);
   }

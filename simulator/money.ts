@@ -1,4 +1,5 @@
 // Amounts as integer minor units: parsing Amazon's `{amount, currencyCode}`, formatting, limits and the refund cap.
+import { CURRENCY_EXPONENT, maxAmount } from '../lib/money';
 import { AmazonError } from './errors';
 
 export interface Money {
@@ -12,18 +13,9 @@ export interface Price {
   currencyCode: string;
 }
 
-/** Minor-unit exponent of each currency Amazon Pay accepts. */
-const EXPONENT: Record<string, number> = {
-  AUD: 2, GBP: 2, DKK: 2, EUR: 2, HKD: 2, JPY: 0, NZD: 2, NOK: 2, ZAR: 2, SEK: 2, CHF: 2, USD: 2,
-};
-
-/** Largest chargeAmount per currency, in minor units. */
-const MAX_CHARGE: Record<string, number> = {
-  USD: 15_000_000, GBP: 15_000_000, EUR: 15_000_000, JPY: 10_000_000,
-};
-
-/** Ceiling on the refund allowance above the captured amount (the smaller of this and 15 %). */
-const REFUND_EXTRA_CEILING: Record<string, number> = { USD: 7_500, GBP: 7_500, EUR: 7_500, JPY: 8_400 };
+// The currency table, Amazon's maximum per amount and the refund cap are the engine's own rules (lib/money.ts, the one
+// place they are written); the simulator adds what Amazon does at the wire: parsing "12.34", and its error codes.
+const EXPONENT = CURRENCY_EXPONENT;
 
 export function isSupportedCurrency(code: string): boolean {
   return EXPONENT[code] !== undefined;
@@ -51,8 +43,7 @@ export function parsePrice(price: Price, field: string): Money {
   if (minor <= 0) {
     throw new AmazonError('InvalidParameterValue', `The value '${price.amount}' provided for '${field}.amount' must be greater than zero.`);
   }
-  const max = MAX_CHARGE[currency];
-  if (max !== undefined && minor > max) {
+  if (minor > maxAmount(currency)) {
     throw new AmazonError('TransactionAmountExceeded', `The value provided for '${field}' exceeds the maximum allowed amount for ${currency}.`);
   }
   return { minor, currency };
@@ -69,11 +60,4 @@ export function formatMinor(minor: number, currency: string): string {
 
 export function toPrice(money: Money): Price {
   return { amount: formatMinor(money.minor, money.currency), currencyCode: money.currency };
-}
-
-/** Most that all refunds of a capture may total: captured + min(15 %, per-currency ceiling). */
-export function refundCap(capturedMinor: number, currency: string): number {
-  const fifteen = Math.floor((capturedMinor * 15) / 100);
-  const ceiling = REFUND_EXTRA_CEILING[currency];
-  return capturedMinor + (ceiling === undefined ? fifteen : Math.min(fifteen, ceiling));
 }

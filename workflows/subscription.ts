@@ -3,7 +3,7 @@
 // fails for good or Amazon makes the permission non-chargeable, and is paused, resumed or cancelled (permission closed) by the admin.
 // This file wires the messages (with their validators) to the machine (workflows/subscription/machine.ts).
 import { setHandler } from '@temporalio/workflow';
-import { isValidAmount, maxAmount } from './money';
+import { isValidAmount, maxAmount } from '../lib/money';
 import { invalid, requestIdReused, wrongState } from './rejections';
 import { SubscriptionMachine } from './subscription/machine';
 import { FINAL } from './subscription/types';

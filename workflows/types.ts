@@ -1,4 +1,3 @@
-import type { AllowedActions } from './validators';
 // Domain types of the order payment workflow, shared by the workflow, its messages, the API and tests.
 
 /** docs/product-rules.md, Payment status, plus the states the plugin hides; the same names as prisma's PaymentStatus enum. */
@@ -311,4 +310,11 @@ export interface PeriodOutcome {
   chargeId?: string;
   code?: string;
   message?: string;
+}
+
+/** What the admin may do now and for how much (computed by `allowedActions` in validators.ts from the validators' own rules). */
+export interface AllowedActions {
+  capture: { allowed: boolean; maxAmount: number; reason?: string };
+  cancel: { allowed: boolean; releases: number; reason?: string };
+  refund: { allowed: boolean; maxAmount: number; reason?: string };
 }

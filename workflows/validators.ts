@@ -2,8 +2,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { REJECTION_TYPES, type AmazonNotificationArgs, type CancelArgs, type CaptureArgs, type CheckoutCompletedArgs, type CheckoutConfirmedArgs, type CheckoutReviewedArgs, type RefundArgs, type SetOrderStatusArgs } from './messages';
 import { CAPTURABLE_STATUSES, REFUNDABLE_STATUSES } from './state-table';
-import { currencyRefusal, isValidAmount, maxAmount } from './money';
-import type { OrderStatus, PaymentStatus } from './types';
+import { currencyRefusal, isValidAmount, maxAmount } from '../lib/money';
+import type { AllowedActions, OrderStatus, PaymentStatus } from './types';
 
 export interface ValidationView {
   paymentStatus: PaymentStatus;
@@ -37,7 +37,7 @@ function requireText(v: unknown, name: string, max = 200): string {
   return v;
 }
 /**
- * The currency the caller gave with an amount must be the order's (workflows/money.ts currencyRefusal): checked before a
+ * The currency the caller gave with an amount must be the order's (lib/money.ts currencyRefusal): checked before a
  * repeat is recognised, so a requestId sent again in another currency is refused, never answered with the first result.
  */
 export function requireCurrency(v: unknown, currency: string): void {
@@ -97,11 +97,6 @@ export function refundRefusal(view: ValidationView): string | undefined {
 }
 
 /** What an admin may do to the order now, and with how much: the console's buttons and the API's detail come from here. */
-export interface AllowedActions {
-  capture: { allowed: boolean; maxAmount: number; reason?: string };
-  cancel: { allowed: boolean; releases: number; reason?: string };
-  refund: { allowed: boolean; maxAmount: number; reason?: string };
-}
 
 /** The admin actions the state allows, by the rules the validators and the running command apply (never a copy of them). */
 export function allowedActions(view: ValidationView, refundable: number): AllowedActions {

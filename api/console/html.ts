@@ -1,5 +1,5 @@
 // HTML escaping and the console's page layout (header, navigation, language switch, sign-out form).
-import { t, type Lang } from './i18n';
+import { PAYMENT_STATUS_LABELS, label, t, type Lang } from './i18n';
 
 export const esc = (v: unknown): string => String(v ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -35,4 +35,13 @@ ${o.user ? `<meta name="csrf-token" content="${esc(o.user.csrf)}">` : ''}
 <a class="lang" id="lang-switch" hreflang="${other}" href="/admin/lang?to=${other}&amp;back=${encodeURIComponent(o.here)}">${esc(t(o.lang, 'language'))}</a></header>
 <main id="main">${content}</main>
 </body></html>`;
+}
+
+export interface Money {
+  amount: number;
+  currency: string;
+}
+
+export function statusBadge(status: string, lang: Lang): string {
+  return `<span class="badge st-${esc(status)}" data-status="${esc(status)}">${esc(label(PAYMENT_STATUS_LABELS, status, lang))}</span>`;
 }

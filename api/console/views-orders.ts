@@ -1,14 +1,10 @@
 // The order list (受注リスト) and the payment-information panel (決済情報) of one order, server-rendered.
-import { esc } from './html';
+import { esc, statusBadge, type Money } from './html';
 import { checkoutSection, type CheckoutInfo } from './views-checkout';
 import { disputesSection, trackersSection, type DisputeRow, type TrackerRow } from './views-disputes';
 import { HISTORY_KIND_LABELS, ORDER_STATUS_LABELS, PAYMENT_STATUS_LABELS, SUBSCRIPTION_STATUS_LABELS, formatDate, formatMoney, formatPlan, label, minorDigits, t, type Lang } from './i18n';
 import type { SubscriptionRow } from './views-subscriptions';
 
-export interface Money {
-  amount: number;
-  currency: string;
-}
 
 export interface OrderRow {
   orderId: string;
@@ -72,9 +68,6 @@ export interface OrderDetail {
   recurring?: { subscriptionId: string; period: number | null; subscription: SubscriptionRow | null } | null;
 }
 
-export function statusBadge(status: string, lang: Lang): string {
-  return `<span class="badge st-${esc(status)}" data-status="${esc(status)}">${esc(label(PAYMENT_STATUS_LABELS, status, lang))}</span>`;
-}
 
 /** The badge on a recurring order: 継続課金 #2, linking to its subscription. */
 export function recurringBadge(subscriptionId: string, period: number | null | undefined, lang: Lang): string {

@@ -1,7 +1,6 @@
 // Console pages besides orders: sign-in, pre-payment log (決済直前ログ), settings (docs/product-rules.md, Shop settings) and errors.
-import { esc } from './html';
+import { esc, type Money } from './html';
 import { PAYMENT_STATUS_LABELS, formatDate, formatMoney, label, t, type Lang } from './i18n';
-import type { Money } from './views-orders';
 
 export function loginPage(lang: Lang, csrf: string, error?: string): string {
   return `<div class="login"><h1>${esc(t(lang, 'signIn'))}</h1>

@@ -1,9 +1,8 @@
 // 継続課金 (docs/product-rules.md, Recurring charges) in the console: the subscription list and one subscription's page (plan, state, the
 // details per charge, failed periods, events sent to the shop, and the editor's pause / resume / cancel / charge now).
 import { isCatalogCode, messagesFor } from '../../lib/amazon-errors';
-import { esc } from './html';
+import { esc, statusBadge, type Money } from './html';
 import { SHOP_EVENT_STATUS_LABELS, SUBSCRIPTION_STATUS_LABELS, formatDate, formatMoney, formatPlan, label, minorDigits, t, type Lang } from './i18n';
-import { statusBadge, type Money } from './views-orders';
 
 export interface SubscriptionRow {
   subscriptionId: string;

@@ -25,7 +25,7 @@ export async function callApi<T = unknown>(base: string, key: string, method: st
     signal: AbortSignal.timeout(timeoutMs),
   });
   const text = await res.text();
-  let parsed: unknown = text;
+  let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {

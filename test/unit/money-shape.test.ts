@@ -1,12 +1,12 @@
 /**
  * Issue 14 part 7 without Temporal: the currency rule lives in the order's update validators (workflows/validators.ts,
- * by workflows/money.ts currencyRefusal), the fingerprint of a money request does not depend on its shape, and the API's
+ * by lib/money.ts currencyRefusal), the fingerprint of a money request does not depend on its shape, and the API's
  * schema takes both shapes, marking the bare integer deprecated.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { amountInputSchema, amountOf, captureSchema } from '../../api/schemas';
 import { REJECTION_TYPES } from '../../workflows/messages';
-import { currencyRefusal } from '../../workflows/money';
+import { currencyRefusal } from '../../lib/money';
 import { requestFingerprint, validateCapture, validateCheckoutConfirmed, validateRefund, type ValidationView } from '../../workflows/validators';
 
 /** A JPY order, Authorized with 3000 to capture and 1000 captured; `seen` answers whether a requestId was seen. */

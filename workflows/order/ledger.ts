@@ -4,7 +4,7 @@
 import type { ChargeSummary, RefundSummary } from '../../activities/summaries';
 import type { FailureInfo } from '../failures';
 import type { PaymentActionResult } from '../messages';
-import { refundLimit } from '../money';
+import { refundLimit } from '../../lib/money';
 import { canTransition, FINAL_STATUSES } from '../state-table';
 import type { CarriedState, ChargeRecord, ChargeState, HistoryKind, HistoryRow, OrderPaymentTimings, PaymentStatus, RefundRecord, StateDetails } from '../types';
 

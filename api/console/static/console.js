@@ -25,14 +25,14 @@
   var unsettled = {};
   function intendedRequestId(url) {
     var id;
-    try { id = window.sessionStorage.getItem('engine-request:' + url); } catch (e) { id = unsettled[url]; }
+    try { id = window.sessionStorage.getItem('engine-request:' + url); } catch { id = unsettled[url]; }
     if (id) return id;
     id = requestId();
-    try { window.sessionStorage.setItem('engine-request:' + url, id); } catch (e) { unsettled[url] = id; }
+    try { window.sessionStorage.setItem('engine-request:' + url, id); } catch { unsettled[url] = id; }
     return id;
   }
   function settled(url) {
-    try { window.sessionStorage.removeItem('engine-request:' + url); } catch (e) { /* not available */ }
+    try { window.sessionStorage.removeItem('engine-request:' + url); } catch { /* not available */ }
     delete unsettled[url];
   }
 

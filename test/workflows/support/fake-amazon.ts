@@ -1,5 +1,5 @@
 // An in-memory Amazon Pay that behaves like the real one for the engine's calls: states, limits, idempotency replay, a money ledger and injectable faults.
-import { refundLimit, toAmazonAmount, fromAmazonAmount } from '../../../workflows/money';
+import { refundLimit, toAmazonAmount, fromAmazonAmount } from '../../../lib/money';
 import type {
   AmazonHeaders,
   AmazonPayApi,
