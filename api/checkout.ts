@@ -164,14 +164,15 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
     const payloadJSON = JSON.stringify(payload);
     const signature = deps.amazonPay.generateButtonSignature(payloadJSON);
 
-    // A recurring checkout follows 自動継続課金処理区分 (the recurring payment intent), and is never linked to order status.
+    // A recurring checkout follows 自動継続課金処理区分 (the recurring payment intent); `recurring` alone keeps it from
+    // being linked to order status (linkedPaymentAction, workflows/state-table.ts).
     const paymentIntent = body.paymentIntent ?? (plan ? settings.recurringPaymentIntent : settings.paymentIntent);
     const input: OrderPaymentInput = {
       orderId: body.orderId,
       amount: body.amount,
       settings: {
         paymentIntent,
-        linkOrderStatus: settings.linkOrderStatus && !plan,
+        linkOrderStatus: settings.linkOrderStatus,
         reauthorizeOnExpiry: settings.reauthorizeOnExpiry,
         expiryWarningLeadMs: settings.expiryWarningDays * 24 * 3600 * 1000,
         recurring: plan !== undefined,

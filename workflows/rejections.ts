@@ -1,6 +1,7 @@
 // How an update validator refuses a request: a non-retryable failure of a REJECTION_TYPES type, so the update is never
-// accepted and nothing reaches the workflow's history.
-import { ApplicationFailure } from '@temporalio/workflow';
+// accepted and nothing reaches the workflow's history. From @temporalio/common (the same class the workflow package
+// re-exports), so the validators stay importable outside a workflow.
+import { ApplicationFailure } from '@temporalio/common';
 import { REJECTION_TYPES } from './messages';
 
 /** The arguments are wrong (the API's 400/422). */

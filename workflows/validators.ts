@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { REJECTION_TYPES, type AmazonNotificationArgs, type CancelArgs, type CaptureArgs, type CheckoutCompletedArgs, type CheckoutConfirmedArgs, type CheckoutReviewedArgs, type RefundArgs, type SetOrderStatusArgs } from './messages';
 import { CAPTURABLE_STATUSES, REFUNDABLE_STATUSES } from './state-table';
 import { currencyRefusal, isValidAmount, maxAmount } from '../lib/money';
+import { invalid, requestIdReused, wrongState } from './rejections';
 import type { AllowedActions, OrderStatus, PaymentStatus } from './types';
 
 export interface ValidationView {
@@ -23,12 +24,6 @@ export interface ValidationView {
 
 const ORDER_STATUSES: readonly OrderStatus[] = ['New', 'Backordered', 'Shipped', 'Cancelled'];
 
-function invalid(message: string): never {
-  throw ApplicationFailure.create({ type: REJECTION_TYPES.invalidArgument, message, nonRetryable: true });
-}
-function wrongState(message: string): never {
-  throw ApplicationFailure.create({ type: REJECTION_TYPES.invalidState, message, nonRetryable: true });
-}
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;
 }
@@ -68,7 +63,7 @@ export function requestFingerprint(action: 'capture' | 'cancel' | 'refund', args
  */
 function repeated(view: ValidationView, action: 'capture' | 'cancel' | 'refund', args: CaptureArgs | CancelArgs | RefundArgs): boolean {
   const seen = view.requestSeen(requestKey(action, args.requestId), requestFingerprint(action, args));
-  if (seen === 'reused') throw ApplicationFailure.create({ type: REJECTION_TYPES.requestIdReused, message: `requestId ${args.requestId} was already used for a ${action} with other parameters; use a new requestId for a new ${action}`, nonRetryable: true });
+  if (seen === 'reused') requestIdReused(`requestId ${args.requestId} was already used for a ${action} with other parameters; use a new requestId for a new ${action}`);
   return seen === 'same';
 }
 
