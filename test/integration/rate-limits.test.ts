@@ -11,20 +11,19 @@ import { createSnsVerifier } from '../../lib/sns-verify';
 import { createEngineApp } from '../../api/engine-app';
 import type { RateLimits } from '../../api/rate-limits';
 import { listen } from '../helpers/http';
-import { startTestStack, type TestStack } from '../helpers/stack';
+import { useTestStack } from '../helpers/stack';
 
 describe('rate limits', () => {
-  let s: TestStack;
   let readiness: ReadinessProbe;
   const servers: { close(): Promise<void> }[] = [];
-  beforeAll(async () => {
-    s = await startTestStack();
-    readiness = createReadinessProbe(s.db.url, s.env.connection);
-  }, 120_000);
+  // Declared before the stack: hooks run in declaration order, so these close before the stack stops.
   afterAll(async () => {
     for (const srv of servers) await srv.close();
     await readiness?.close();
-    await s?.stop();
+  });
+  const s = useTestStack();
+  beforeAll(() => {
+    readiness = createReadinessProbe(s.db.url, s.env.connection);
   });
 
   /** An engine app on the stack's parts with its own limits; returns a fetch helper against it. */

@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { waitFor } from '../helpers/http';
-import { checkoutOrder, startTestStack, type TestStack } from '../helpers/stack';
+import { checkoutOrder, useTestStack, type TestStack } from '../helpers/stack';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -45,15 +45,12 @@ function startWorkerProcess(s: TestStack): { child: ChildProcess; output: () => 
 }
 
 describe('a worker killed mid-capture', () => {
-  let s: TestStack;
   const workers: ChildProcess[] = [];
-  beforeAll(async () => {
-    s = await startTestStack({}, { worker: false });
-  }, 120_000);
-  afterAll(async () => {
+  // Declared before the stack: hooks run in declaration order, so the workers die before the stack stops.
+  afterAll(() => {
     for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
-    await s?.stop();
   });
+  const s = useTestStack({ stack: { worker: false } });
 
   it('is replaced by a new worker that finishes the order with exactly one capture at Amazon', async () => {
     const first = startWorkerProcess(s);
