@@ -1,4 +1,4 @@
-// Retries and order-status linkage: soft decline retried with a fresh key, hard decline not, a committed capture whose answer was lost, transient errors, SPEC §3.3 rows.
+// Retries and order-status linkage: soft decline retried with a fresh key, hard decline not, a committed capture whose answer was lost, transient errors, docs/product-rules.md, Order status linkage rows.
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { capture, setOrderStatus, state } from '../../workflows/messages';
 import { createHarness, newRun, type Harness } from './support/harness';
@@ -75,7 +75,7 @@ test('transient errors (503, throttling, network) are retried by the activity wi
   });
 });
 
-describe('order-status linkage (SPEC §3.3)', () => {
+describe('order-status linkage (docs/product-rules.md, Order status linkage)', () => {
   test('Authorize + linkage: new and backordered do nothing, shipped captures in full, later changes do nothing', async () => {
     const run = newRun(h);
     await run.withWorker(async () => {

@@ -1,4 +1,4 @@
-// 継続課金 (SPEC §8) with time skipped: a recurring permission charged over several periods, a soft decline retried with a
+// 継続課金 (docs/product-rules.md, Recurring charges) with time skipped: a recurring permission charged over several periods, a soft decline retried with a
 // fresh key, a hard decline that suspends the subscription and tells the shop, pause/resume, cancel closing the permission.
 // (Pause, resume and cancel: subscription-pause.test.ts; a permission Amazon closes: subscription-closed.test.ts. Each file
 // has a server of its own: the Java time-skipping server sometimes stops skipping time for a later test in the same file.)
