@@ -2,7 +2,7 @@
 import type { HistoryRow, OrderStatus, PaymentIntent, PaymentStatus } from '../workflows/types';
 import { Prisma } from '../prisma/generated/client';
 import type { ActivityDeps } from './deps';
-import { messagesFor, reasonCodesText } from './error-catalog';
+import { messagesFor, reasonCodesText } from '../lib/amazon-errors';
 import { projectionWrites } from '../lib/metrics';
 
 export interface OrderProjection {

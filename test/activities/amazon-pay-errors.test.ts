@@ -2,7 +2,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../activities';
-import { ERROR_CATALOG, isCatalogCode, messagesFor, reasonCodesText, UNKNOWN_ERROR } from '../../activities/error-catalog';
+import { ERROR_CATALOG, isCatalogCode, messagesFor, reasonCodesText, UNKNOWN_ERROR } from '../../lib/amazon-errors';
 import { idempotencyKey } from '../../activities/idempotency';
 import type { AmazonFailureDetails } from '../../activities/errors';
 import { createLogger } from '../../lib/logger';

@@ -4,7 +4,7 @@
  * with the catalog's text whether a notification or reconcile brings it; and every Amazon call, whichever process
  * part makes it (worker activities, delivery trackers, the API's own reads), is counted on /metrics.
  */
-import { ERROR_CATALOG } from '../../activities/error-catalog';
+import { ERROR_CATALOG } from '../../lib/amazon-errors';
 import { reconcileOrders } from '../../activities/reconcile';
 import { createLogger } from '../../lib/logger';
 import { waitFor } from '../helpers/http';
