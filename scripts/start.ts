@@ -15,6 +15,7 @@ import { startApi } from '../api/server';
 import { installRuntimeLogger } from '../worker/runtime';
 import { startEngineWorker } from '../worker/main';
 import { runsLocalSimulator, startLocalSimulator } from '../simulator/embedded';
+import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
 
 async function run(): Promise<void> {
   const config = loadConfig();
@@ -54,7 +55,7 @@ async function run(): Promise<void> {
     if (config.temporal.address) {
       const connection = await connectTemporal(config, config.temporal.address);
       try {
-        await ensureSearchAttributes(connection, config.temporal.namespace, step);
+        await ensureSearchAttributes(connection, config.temporal.namespace, SEARCH_ATTRIBUTE_KEYS, step);
       } finally {
         await connection.close();
       }
