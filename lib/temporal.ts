@@ -118,7 +118,7 @@ export const INDEXED_VALUE_TYPES: Record<SearchAttributeType, temporal.api.enums
 };
 
 /** The CLI's spelling of a type (`temporal operator search-attribute create --type Datetime`). */
-const CLI_TYPE_NAMES: Record<SearchAttributeType, string> = { TEXT: 'Text', KEYWORD: 'Keyword', INT: 'Int', DOUBLE: 'Double', BOOL: 'Bool', DATETIME: 'Datetime', KEYWORD_LIST: 'KeywordList' };
+export const CLI_TYPE_NAMES: Record<SearchAttributeType, string> = { TEXT: 'Text', KEYWORD: 'Keyword', INT: 'Int', DOUBLE: 'Double', BOOL: 'Bool', DATETIME: 'Datetime', KEYWORD_LIST: 'KeywordList' };
 
 /** A search attribute the workflows write: its name and type (the caller's list; lib does not import workflows/). */
 export interface SearchAttributeSpec {
