@@ -164,6 +164,8 @@ export interface ClusterOptions {
   mtls?: boolean;
   /** The Web UI server (default on). */
   ui?: boolean;
+  /** false: PostgreSQL and Temporal only (the bench brings its own engine processes); default true. */
+  engine?: boolean;
   /** A PostgreSQL server to create the databases on (its URL's user must create databases); else a private one. */
   databaseUrl?: string;
   namespace?: string;
@@ -188,11 +190,16 @@ export interface Cluster {
   uiUrl?: string;
   simulatorUrl: string;
   simulatorCaPem: string;
+  /** The environment the Temporal processes run with (and the TEMPORAL_* a client needs). */
+  temporalEnv: Record<string, string>;
+  /** TEMPORAL_TLS_* for a client of this cluster (empty without mTLS). */
+  clientTlsEnv: Record<string, string>;
   certs?: ClusterCertificates;
   tools: ClusterTools;
   temporal: Record<'frontend' | 'history' | 'matching' | 'worker', ProcfileProcess>;
   ui?: ProcfileProcess;
-  simulator: ProcfileProcess;
+  /** Undefined with `engine: false`, as are the engine's URLs and processes. */
+  simulator?: ProcfileProcess;
   apis: ProcfileProcess[];
   workers: ProcfileProcess[];
   /** The environment the engine's processes run with (for one more of them, a reconcile, the bench). */
@@ -340,6 +347,11 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     const connection = await Connection.connect(temporalConnection);
     stops.push(() => connection.close());
     const client = new Client({ connection, namespace });
+    const base = { dir, namespace, temporalAddress, temporalConnection, client, connection, certs, tools, temporal, temporalEnv, clientTlsEnv: clientTls, stop: stopAll };
+    if (opts.engine === false) {
+      if (ownDir) stops.unshift(async () => void (process.env.KEEP_CLUSTER_DATA ? undefined : rmSync(dir, { recursive: true, force: true })));
+      return { ...base, taskQueue: '', databaseUrl: '', apiUrls: [], simulatorUrl: '', simulatorCaPem: '', apis: [], workers: [], engineEnv: {}, startEngineProcess: () => Promise.reject(new Error('started with engine: false')) };
+    }
 
     // --- the workflow bundle the workers load ---------------------------------------------------------------------
     const bundle = path.join(dir, 'workflow-bundle.js');
@@ -412,28 +424,19 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     if (ownDir) stops.unshift(async () => void (process.env.KEEP_CLUSTER_DATA ? undefined : rmSync(dir, { recursive: true, force: true })));
 
     return {
-      dir,
-      namespace,
+      ...base,
       taskQueue,
-      temporalAddress,
-      temporalConnection,
-      client,
-      connection,
       databaseUrl: engineDbUrl.toString(),
       apiUrls,
       uiUrl,
       simulatorUrl: `https://127.0.0.1:${simulatorPort}`,
       simulatorCaPem: readFileSync(path.join(engineEnv.DATA_DIR, 'simulator', 'tls-cert.pem'), 'utf8'),
-      certs,
-      tools,
-      temporal,
       ui,
       simulator,
       apis,
       workers,
       engineEnv,
       startEngineProcess,
-      stop: stopAll,
     };
   } catch (err) {
     await stopAll();
