@@ -192,6 +192,10 @@ export interface Cluster {
   simulatorCaPem: string;
   /** The environment the Temporal processes run with (and the TEMPORAL_* a client needs). */
   temporalEnv: Record<string, string>;
+  /** The PostgreSQL server Temporal's databases are on (the private one, or the one given). */
+  adminDatabaseUrl: string;
+  /** Temporal's own database (persistence), for counting what the cluster writes. */
+  temporalDatabaseUrl: string;
   /** TEMPORAL_TLS_* for a client of this cluster (empty without mTLS). */
   clientTlsEnv: Record<string, string>;
   certs?: ClusterCertificates;
@@ -347,7 +351,9 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     const connection = await Connection.connect(temporalConnection);
     stops.push(() => connection.close());
     const client = new Client({ connection, namespace });
-    const base = { dir, namespace, temporalAddress, temporalConnection, client, connection, certs, tools, temporal, temporalEnv, clientTlsEnv: clientTls, stop: stopAll };
+    const temporalDbUrl = new URL(adminUrl);
+    temporalDbUrl.pathname = `/${dbNames.temporal}`;
+    const base = { adminDatabaseUrl: adminUrl, temporalDatabaseUrl: temporalDbUrl.toString(), dir, namespace, temporalAddress, temporalConnection, client, connection, certs, tools, temporal, temporalEnv, clientTlsEnv: clientTls, stop: stopAll };
     if (opts.engine === false) {
       if (ownDir) stops.unshift(async () => void (process.env.KEEP_CLUSTER_DATA ? undefined : rmSync(dir, { recursive: true, force: true })));
       return { ...base, taskQueue: '', databaseUrl: '', apiUrls: [], simulatorUrl: '', simulatorCaPem: '', apis: [], workers: [], engineEnv: {}, startEngineProcess: () => Promise.reject(new Error('started with engine: false')) };
