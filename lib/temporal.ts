@@ -167,14 +167,22 @@ export const createNamespaceCommand = (namespace: string) => `temporal operator 
  * resolves when order workflows can run there, else throws naming what is missing and the command that creates it.
  */
 export async function ensureNamespaceReady(connection: TemporalServices, namespace: string, keys: readonly SearchAttributeSpec[], log: (msg: string) => void): Promise<void> {
+  // gRPC NOT_FOUND (5), which the SDK's Connection and the worker's NativeConnection both carry: from the describe, no
+  // such namespace; from the attribute calls, one created moments ago that the services' caches do not know yet.
+  const missing = (err: unknown, why: string) => {
+    if ((err as { code?: number }).code === 5) return new Error(`namespace ${namespace} ${why}; create it: ${createNamespaceCommand(namespace)} (deploy/temporal-setup.sh creates it with the search attributes)`);
+    return err;
+  };
   try {
     await connection.workflowService.describeNamespace({ namespace });
   } catch (err) {
-    // gRPC NOT_FOUND (5): the SDK's Connection and the worker's NativeConnection both carry the status code.
-    if ((err as { code?: number }).code === 5) throw new Error(`namespace ${namespace} does not exist; create it: ${createNamespaceCommand(namespace)} (deploy/temporal-setup.sh creates it with the search attributes)`);
-    throw err;
+    throw missing(err, 'does not exist');
   }
-  await ensureSearchAttributes(connection, namespace, keys, log);
+  try {
+    await ensureSearchAttributes(connection, namespace, keys, log);
+  } catch (err) {
+    throw missing(err, 'is not served yet (just created? the services learn of a new namespace within seconds)');
+  }
 }
 
 /**

@@ -369,6 +369,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     for (let i = 0; i < (opts.apis ?? 2); i++) apiPorts.push(await freeLowPort(ports));
     const apiUrls = apiPorts.map((port) => `http://127.0.0.1:${port}`);
     const taskQueue = `orders-${randomUUID().slice(0, 8)}`;
+    const uiPort = await freeLowPort(ports);
+    const uiUrl = opts.ui ?? true ? `http://127.0.0.1:${uiPort}` : undefined;
     const engineEnv: Record<string, string> = {
       NODE_ENV: 'production',
       LOG_LEVEL: 'info',
@@ -383,7 +385,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       // Every API process seals and opens the console's session cookies with the same secret.
       CONSOLE_SESSION_SECRET: randomBytes(32).toString('hex'),
       RATE_LIMIT_PER_MINUTE: '1000000',
-      TEMPORAL_UI_URL: 'http://127.0.0.1:8233',
+      // The console's links to an order's workflow.
+      ...(uiUrl ? { TEMPORAL_UI_URL: uiUrl } : {}),
       ...(opts.env ?? {}),
     };
     const engineProcess = (type: 'api' | 'worker' | 'simulator', name: string, env: Record<string, string>, ready: (proc: ProcfileProcess, output: () => string) => Promise<void>) => {
@@ -416,10 +419,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     log(`engine: ${workers.length} workers, ${apis.length} APIs at ${apiUrls.join(', ')}`);
 
     let ui: ProcfileProcess | undefined;
-    let uiUrl: string | undefined;
-    if (opts.ui ?? true) {
-      const uiPort = await freeLowPort(ports);
-      uiUrl = `http://127.0.0.1:${uiPort}`;
+    if (uiUrl) {
       const line = procfile.get('temporal-ui');
       if (!line) throw new Error('deploy/Procfile has no temporal-ui line');
       ui = new ProcfileProcess('temporal-ui', line, { ...temporalEnv, TEMPORAL_UI_PORT: String(uiPort), TEMPORAL_UI_PUBLIC_URL: uiUrl }, path.join(logs, 'temporal-ui.log'), httpOk(`${uiUrl}/api/v1/namespaces/${namespace}`));

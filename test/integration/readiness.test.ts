@@ -17,7 +17,7 @@ import { createLogger } from '../../lib/logger';
 import { applyMigrations } from '../../lib/migrate';
 import { createReadinessProbe } from '../../lib/readiness';
 import { loadConfig } from '../../lib/config';
-import { ensureNamespaceReady, probeTemporalEndpoint } from '../../lib/temporal';
+import { ensureNamespaceReady, probeTemporalEndpoint, waitForNamespace } from '../../lib/temporal';
 import { testDevServerExecutable } from '../../lib/tools';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
 import { createEmptyDatabase } from '../helpers/database';
@@ -74,9 +74,15 @@ describe('readiness', () => {
       expect(body.notReady).toEqual(['namespace']);
       expect(body.checks.namespace.detail).toContain(`namespace ${namespace} does not exist; create it: temporal operator namespace create --namespace ${namespace}`);
 
+      // A worker waits meanwhile (it polls no task), saying once what is missing.
+      const warned: string[] = [];
+      const worker = waitForNamespace(env.connection, namespace, SEARCH_ATTRIBUTE_KEYS, { info: () => undefined, warn: (m) => warned.push(m) }, { everyMs: 200 });
+      await waitFor(async () => warned.length > 0, 10_000);
       // The namespace appears (its attributes not yet): the probe adds them, as the cluster permits it here.
       await env.connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: google.protobuf.Duration.fromObject({ seconds: 86_400 }) });
       await waitFor(async () => (await fetch(`${api.url}/readyz`)).status === 200, 30_000);
+      await worker;
+      expect(warned[0]).toContain(`not ready: namespace ${namespace} does not exist; create it: temporal operator namespace create`);
       const have = (await env.connection.operatorService.listSearchAttributes({ namespace })).customAttributes ?? {};
       expect(Object.keys(have)).toEqual(expect.arrayContaining(SEARCH_ATTRIBUTE_KEYS.map((k) => k.name)));
     } finally {
