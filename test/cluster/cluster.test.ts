@@ -61,6 +61,20 @@ function expectStatus(r: { status: number; body: unknown }, status: number, step
   if (r.status !== status) throw new Error(`${step}: expected ${status}, got ${r.status} ${JSON.stringify(r.body)}`);
 }
 
+/**
+ * A step as a shop sends it: an answer "still processing" (503, while a worker is gone or history restarts) or
+ * "accepted" (202, the update outlived its wait) is followed by the same request again, on the other API process
+ * (bounded); the first other answer is the step's.
+ */
+async function step(orderId: string, method: string, pathname: string, role: Role, body?: unknown): Promise<{ status: number; body: any }> {
+  for (let attempt = 1; ; attempt++) {
+    const r = await call(orderId, method, pathname, role, body);
+    const again = r.status === 202 || (r.status === 503 && r.body?.error?.code === 'still_processing');
+    if (!again || attempt === 30) return r;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
 interface Planned {
   orderId: string;
   amount: number;
@@ -80,15 +94,15 @@ async function runOrder(o: Planned): Promise<void> {
   const button = await sim('POST', '/__sim/buyer/checkout', { payloadJSON: started.body.payloadJSON, signature: started.body.signature, publicKeyId: started.body.publicKeyId });
   const sessionId = (button.data as { checkoutSessionId: string }).checkoutSessionId;
   await sim('POST', `/__sim/buyer/checkout-sessions/${sessionId}/approve`, {});
-  expectStatus(await call(o.orderId, 'GET', `/api/checkouts/${o.orderId}?amazonCheckoutSessionId=${sessionId}`, 'storefront'), 200, `${o.orderId} review`);
-  expectStatus(await call(o.orderId, 'POST', `/api/checkouts/${o.orderId}/confirm`, 'storefront', {}), 200, `${o.orderId} confirm`);
+  expectStatus(await step(o.orderId, 'GET', `/api/checkouts/${o.orderId}?amazonCheckoutSessionId=${sessionId}`, 'storefront'), 200, `${o.orderId} review`);
+  expectStatus(await step(o.orderId, 'POST', `/api/checkouts/${o.orderId}/confirm`, 'storefront', {}), 200, `${o.orderId} confirm`);
   await sim('POST', `/__sim/buyer/checkout-sessions/${sessionId}/approve`, {});
-  const complete = await call(o.orderId, 'POST', `/api/checkouts/${o.orderId}/complete`, 'storefront', { amazonCheckoutSessionId: sessionId });
+  const complete = await step(o.orderId, 'POST', `/api/checkouts/${o.orderId}/complete`, 'storefront', { amazonCheckoutSessionId: sessionId });
   expectStatus(complete, 200, `${o.orderId} complete`);
-  const capture = await call(o.orderId, 'POST', `/api/admin/orders/${o.orderId}/capture?waitMs=30000`, 'editor', { amount: o.amount, requestId: `cap-${o.orderId}` });
+  const capture = await step(o.orderId, 'POST', `/api/admin/orders/${o.orderId}/capture?waitMs=30000`, 'editor', { amount: o.amount, requestId: `cap-${o.orderId}` });
   expectStatus(capture, 200, `${o.orderId} capture`);
   if (o.refund > 0) {
-    const refund = await call(o.orderId, 'POST', `/api/admin/orders/${o.orderId}/refunds?waitMs=30000`, 'editor', { amount: o.refund, requestId: `ref-${o.orderId}` });
+    const refund = await step(o.orderId, 'POST', `/api/admin/orders/${o.orderId}/refunds?waitMs=30000`, 'editor', { amount: o.refund, requestId: `ref-${o.orderId}` });
     expectStatus(refund, 200, `${o.orderId} refund`);
   }
 }
