@@ -12,7 +12,6 @@ import type { SearchAttributeType } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { NativeConnectionOptions } from '@temporalio/worker';
-import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
 import { assertPortFree } from './database';
 import type { Config } from './config';
 import { devServerExecutable } from './tools';
@@ -36,7 +35,7 @@ export interface DevServer {
 export const DEV_SERVER_SQLITE_ARGS = ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'];
 
 /** Starts `temporal server start-dev` with persistence in `<dataDir>/temporal/temporal.db`. */
-export async function startDevServer(config: Config, log: (msg: string) => void): Promise<DevServer> {
+export async function startDevServer(config: Config, log: (msg: string) => void, searchAttributes: readonly SearchAttributeSpec[]): Promise<DevServer> {
   const { port, uiPort, namespace } = config.temporal;
   await assertPortFree('127.0.0.1', port, 'TEMPORAL_PORT');
   await assertPortFree('127.0.0.1', uiPort, 'TEMPORAL_UI_PORT');
@@ -54,7 +53,7 @@ export async function startDevServer(config: Config, log: (msg: string) => void)
       namespace,
       dbFilename: path.join(dir, 'temporal.db'),
       extraArgs: DEV_SERVER_SQLITE_ARGS,
-      searchAttributes: SEARCH_ATTRIBUTE_KEYS,
+      searchAttributes: [...searchAttributes],
       log: { format: 'json', level: 'warn' },
     },
   });

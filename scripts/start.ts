@@ -61,7 +61,7 @@ async function run(): Promise<void> {
       }
     } else {
       step('starting Temporal dev server');
-      const dev = await startDevServer(config, step);
+      const dev = await startDevServer(config, step, SEARCH_ATTRIBUTE_KEYS);
       lifecycle.onStop('temporal dev server', () => dev.stop());
       urls['Temporal UI'] = dev.uiUrl;
     }
