@@ -310,6 +310,13 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       }
     };
     await setup('schema');
+    // A misspelt dynamic-config key is only a warning at run time: refuse it here.
+    const dynamicConfig = path.join(REPO, 'deploy/temporal/dynamicconfig/production.yaml');
+    const checked = await run(tools.server, ['validate-dynamic-config', dynamicConfig]).then(
+      (r) => r.stdout,
+      (err: { stdout?: string; message?: string }) => `${err.stdout ?? ''}${err.message ?? ''}`,
+    );
+    if (/error|warning/i.test(checked)) throw new Error(`deploy/temporal/dynamicconfig/production.yaml: ${checked}`);
 
     const temporalConnection: ConnectionOptions = {
       address: temporalAddress,
