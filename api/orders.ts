@@ -135,12 +135,14 @@ export function createOrdersGateway(client: Client, taskQueue: string, prisma: P
 
   /**
    * The workflow of an order the API accepted but has not started yet (a crash, Temporal away): started now.
-   * 'started' or 'running' (started meanwhile, its first write still to come); 'none' when nothing was accepted.
+   * 'started', or 'running' (started meanwhile: by another request or API process, whose workflow may already have
+   * cleared the start request since Temporal answered "not found"); 'none' only when no such order was accepted.
    */
   async function startAccepted(orderId: string): Promise<'started' | 'running' | 'none'> {
     const row = await prisma.order.findUnique({ where: { orderId }, select: { startRequest: true } });
-    const request = row?.startRequest as StartRequest | null | undefined;
-    if (!request) return 'none';
+    if (!row) return 'none';
+    const request = row.startRequest as StartRequest | null;
+    if (!request) return 'running';
     return (await startWorkflow(request)) ? 'started' : 'running';
   }
 

@@ -14,7 +14,8 @@ import { Lifecycle, describeStartupError } from '../lib/lifecycle';
 import { createLogger, type Logger } from '../lib/logger';
 import { applyMigrations } from '../lib/migrate';
 import { createReadinessProbe } from '../lib/readiness';
-import { temporalAddress } from '../lib/temporal';
+import { ensureNamespaceReady, probeTemporalEndpoint, temporalAddress } from '../lib/temporal';
+import { SEARCH_ATTRIBUTE_KEYS } from '../lib/names';
 import { createTemporalClient } from '../lib/temporal-client';
 import { createEngineApp } from './engine-app';
 import { createOrdersGateway, startSweeper } from './orders';
@@ -34,7 +35,13 @@ export async function startApi(config: Config, log: Logger, lifecycle: Lifecycle
   lifecycle.onStop('api database', () => prisma.$disconnect());
   const temporal = await createTemporalClient(config, temporalAddress(config));
   lifecycle.onStop('temporal client', () => temporal.close());
-  const readiness = createReadinessProbe(databaseUrl(config), temporal.connection);
+  // Ready only once the namespace has the search attributes every order start sets (added here where the cluster
+  // permits): before that a checkout would be accepted and its workflow never start.
+  const namespace = config.temporal.namespace;
+  const readiness = createReadinessProbe(databaseUrl(config), temporal.connection, {
+    namespace: () => temporal.connection.withDeadline(Date.now() + 3_000, () => ensureNamespaceReady(temporal.connection, namespace, SEARCH_ATTRIBUTE_KEYS, (m) => log.info(m))),
+    diagnose: () => probeTemporalEndpoint(config, temporalAddress(config)),
+  });
   lifecycle.onStop('readiness probe', () => readiness.close());
   const merchant = resolveAmazonPayConfig(config, await readStoredCredentials(prisma));
   const simulatorCa = merchant.endpoint === 'simulator' ? readSimulatorCa(config.dataDir) : undefined;

@@ -141,9 +141,12 @@ const schema = z
     TEMPORAL_TLS: bool(false),
     TEMPORAL_TLS_CERT: optionalText,
     TEMPORAL_TLS_KEY: optionalText,
+    TEMPORAL_TLS_CA: optionalText,
+    TEMPORAL_TLS_SERVER_NAME: optionalText.refine((v) => v === undefined || /^[A-Za-z0-9.-]+$/.test(v), 'expected the host name on the cluster certificate, such as temporal.internal'),
     TEMPORAL_API_KEY: optionalText,
     TEMPORAL_CLI_PATH: optionalText,
     TOOLS_DIR: optionalText,
+    WORKFLOW_BUNDLE_PATH: optionalText,
 
     WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt(100, 10000),
     WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt(40, 10000),
@@ -270,12 +273,18 @@ export interface Config {
     tls: boolean;
     tlsCertPath?: string;
     tlsKeyPath?: string;
+    /** PEM of the CA that signed the cluster's certificate (a private CA); undefined: the system's roots. */
+    tlsCaPath?: string;
+    /** The name to verify on the cluster's certificate when it differs from TEMPORAL_ADDRESS's host. */
+    tlsServerName?: string;
     apiKey?: Secret;
     cliPath?: string;
   };
   worker: {
     maxConcurrentActivities: number;
     maxConcurrentWorkflowTasks: number;
+    /** A prebuilt workflow bundle (`npm run bundle`); undefined: workflows are bundled at start. */
+    workflowBundlePath?: string;
     /** The worker creates (or updates) the `reconcile-orders` schedule at start; RECONCILE_SCHEDULE=false leaves it alone. */
     reconcileSchedule: boolean;
     /** Interval of the reconcile schedule (RECONCILE_EVERY, default 1h). */
@@ -353,8 +362,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const privateKey = e.AMAZON_PAY_PRIVATE_KEY === undefined ? undefined : readPrivateKey(e.AMAZON_PAY_PRIVATE_KEY, problems);
-  for (const [name, file] of [['TEMPORAL_TLS_CERT', e.TEMPORAL_TLS_CERT], ['TEMPORAL_TLS_KEY', e.TEMPORAL_TLS_KEY]] as const) {
+  for (const [name, file] of [['TEMPORAL_TLS_CERT', e.TEMPORAL_TLS_CERT], ['TEMPORAL_TLS_KEY', e.TEMPORAL_TLS_KEY], ['TEMPORAL_TLS_CA', e.TEMPORAL_TLS_CA]] as const) {
     if (file !== undefined && !existsSync(file)) problems.push(`${name}: expected the path of a PEM file, no such file "${file}"`);
+  }
+  if (e.WORKFLOW_BUNDLE_PATH !== undefined && !existsSync(e.WORKFLOW_BUNDLE_PATH)) {
+    problems.push(`WORKFLOW_BUNDLE_PATH: expected the path of a workflow bundle (npm run bundle writes dist/workflow-bundle.js), no such file "${e.WORKFLOW_BUNDLE_PATH}"`);
   }
   if (e.TEMPORAL_CLI_PATH !== undefined && !existsSync(e.TEMPORAL_CLI_PATH)) {
     problems.push(`TEMPORAL_CLI_PATH: expected the path of a Temporal CLI binary, no such file "${e.TEMPORAL_CLI_PATH}"`);
@@ -388,15 +400,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       uiPort: e.TEMPORAL_UI_PORT,
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
-      tls: e.TEMPORAL_TLS || e.TEMPORAL_TLS_CERT !== undefined || e.TEMPORAL_API_KEY !== undefined,
+      tls: e.TEMPORAL_TLS || e.TEMPORAL_TLS_CERT !== undefined || e.TEMPORAL_TLS_CA !== undefined || e.TEMPORAL_API_KEY !== undefined,
       tlsCertPath: e.TEMPORAL_TLS_CERT,
       tlsKeyPath: e.TEMPORAL_TLS_KEY,
+      tlsCaPath: e.TEMPORAL_TLS_CA,
+      tlsServerName: e.TEMPORAL_TLS_SERVER_NAME,
       apiKey: e.TEMPORAL_API_KEY === undefined ? undefined : new Secret(e.TEMPORAL_API_KEY),
       cliPath: e.TEMPORAL_CLI_PATH,
     },
     worker: {
       maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTasks: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+      ...(e.WORKFLOW_BUNDLE_PATH !== undefined ? { workflowBundlePath: path.resolve(e.WORKFLOW_BUNDLE_PATH) } : {}),
       reconcileSchedule: e.RECONCILE_SCHEDULE,
       reconcileEvery: e.RECONCILE_EVERY,
     },

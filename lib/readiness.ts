@@ -1,7 +1,8 @@
 /**
  * Readiness of the engine's dependencies, as `GET /readyz` reports it: the database answers,
- * every migration is applied, and Temporal answers. Each check has a short deadline so a hung
- * dependency makes the probe fail fast instead of hanging it.
+ * every migration is applied, Temporal answers, and (when given) the namespace has what the
+ * workflows need. Each check has a short deadline so a hung dependency makes the probe fail fast
+ * instead of hanging it.
  */
 import type { Connection } from '@temporalio/client';
 import { Pool } from 'pg';
@@ -14,7 +15,14 @@ export interface Check {
 
 export interface Readiness {
   ready: boolean;
-  checks: { database: Check; migrations: Check; temporal: Check };
+  checks: { database: Check; migrations: Check; temporal: Check; namespace?: Check };
+}
+
+export interface ReadinessOptions {
+  /** Resolves when the namespace exists with the workflows' search attributes, else throws saying what is missing. */
+  namespace?: () => Promise<void>;
+  /** When a Temporal call fails: what a plain connection meets (a TLS error, a refused port), instead of a deadline. */
+  diagnose?: () => Promise<string | undefined>;
 }
 
 export interface ReadinessProbe {
@@ -34,7 +42,7 @@ function withDeadline<T>(promise: Promise<T>, what: string): Promise<T> {
 
 const message = (err: unknown) => (err instanceof Error ? err.message.split('\n')[0] : String(err));
 
-export function createReadinessProbe(databaseUrl: string, temporal: Connection): ReadinessProbe {
+export function createReadinessProbe(databaseUrl: string, temporal: Connection, opts: ReadinessOptions = {}): ReadinessProbe {
   const pool = new Pool({ connectionString: databaseUrl, max: 1, connectionTimeoutMillis: DEADLINE_MS, idleTimeoutMillis: 30_000 });
   pool.on('error', () => undefined); // a dropped idle connection is reported by the next check
   const migrations = readMigrations();
@@ -72,14 +80,32 @@ export function createReadinessProbe(databaseUrl: string, temporal: Connection):
       await withDeadline(call, 'Temporal');
       return { ok: true };
     } catch (err) {
-      return { ok: false, detail: message(err) };
+      const found = opts.diagnose ? await opts.diagnose().catch(() => undefined) : undefined;
+      return { ok: false, detail: found ?? message(err) };
+    }
+  }
+
+  async function checkNamespace(namespace: () => Promise<void>): Promise<Check> {
+    try {
+      const call = namespace();
+      inflight.add(call);
+      void call.then(
+        () => inflight.delete(call),
+        () => inflight.delete(call),
+      );
+      await withDeadline(call, 'Temporal');
+      return { ok: true };
+    } catch (err) {
+      // The whole message: it ends with the commands that create what is missing.
+      return { ok: false, detail: err instanceof Error ? err.message : String(err) };
     }
   }
 
   return {
     async check() {
       const [db, temporalCheck] = await Promise.all([checkDatabase(), checkTemporal()]);
-      const checks = { ...db, temporal: temporalCheck };
+      const checks: Readiness['checks'] = { ...db, temporal: temporalCheck };
+      if (opts.namespace) checks.namespace = temporalCheck.ok ? await checkNamespace(opts.namespace) : { ok: false, detail: 'Temporal unreachable' };
       return { ready: Object.values(checks).every((c) => c.ok), checks };
     },
     async close() {

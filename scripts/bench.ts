@@ -1,4 +1,6 @@
 // `npm run bench [-- --orders N --concurrency C --latency-samples S --phase-seconds T --no-two-workers]`: engine vs bare-Temporal baseline vs direct SDK, on one stack of its own; writes bench-results/latest.json.
+// On a real Temporal: `--cluster` (the deploy/ topology's server, scripts/cluster/topology.ts) or `--temporal-address host:port
+// [--namespace ns] [--tls-ca pem --tls-cert pem --tls-key pem --tls-server-name name]`; the engine's children use the same settings.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,7 +8,10 @@ import { randomUUID } from 'node:crypto';
 import { orderWorkflowId } from '../lib/names';
 import { ChildPart } from './bench/child';
 import { checkout, fullLifecycle, percentile, pool, settleQueries } from './bench/lifecycle';
-import { startStack, type Stack } from './bench/stack';
+import { startStack, type Stack, type StackOptions } from './bench/stack';
+import { startCluster, type Cluster } from './cluster/topology';
+import { loadConfig } from '../lib/config';
+import { connectionOptions } from '../lib/temporal';
 import enginePackage from '../package.json';
 import temporalWorkerPackage from '@temporalio/worker/package.json';
 import { runMain } from './run-main';
@@ -17,13 +22,17 @@ interface Args {
   twoWorkers: boolean;
   latencySamples: number;
   deadlineMs: number;
+  cluster: boolean;
+  /** TEMPORAL_* variables of an external Temporal (--temporal-address and the rest). */
+  temporal: Record<string, string>;
 }
 
 function parseArgs(argv: string[]): Args {
   // Defaults: every one of the 100 orders runs (a quiet 2-core machine needs about 30 s per phase, a loaded one up to
   // 75 s); each phase stops starting orders after 90 s, and the two-worker phase is skipped when it could not end
   // inside the 5-minute bound.
-  const a: Args = { orders: 100, concurrency: 10, twoWorkers: true, latencySamples: 40, deadlineMs: 90_000 };
+  const a: Args = { orders: 100, concurrency: 10, twoWorkers: true, latencySamples: 40, deadlineMs: 90_000, cluster: false, temporal: {} };
+  const temporalFlags: Record<string, string> = { '--temporal-address': 'TEMPORAL_ADDRESS', '--namespace': 'TEMPORAL_NAMESPACE', '--tls-ca': 'TEMPORAL_TLS_CA', '--tls-cert': 'TEMPORAL_TLS_CERT', '--tls-key': 'TEMPORAL_TLS_KEY', '--tls-server-name': 'TEMPORAL_TLS_SERVER_NAME' };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
     if (argv[i] === '--orders') { a.orders = Number(v); i++; }
@@ -31,9 +40,13 @@ function parseArgs(argv: string[]): Args {
     else if (argv[i] === '--latency-samples') { a.latencySamples = Number(v); i++; }
     else if (argv[i] === '--phase-seconds') { a.deadlineMs = Number(v) * 1000; i++; }
     else if (argv[i] === '--no-two-workers') a.twoWorkers = false;
-    else throw new Error(`unknown argument ${argv[i]} (use --orders N --concurrency C --latency-samples S --phase-seconds T --no-two-workers)`);
+    else if (argv[i] === '--cluster') a.cluster = true;
+    else if (temporalFlags[argv[i]] && v !== undefined) { a.temporal[temporalFlags[argv[i]]] = v; i++; }
+    else throw new Error(`unknown argument ${argv[i]} (use --orders N --concurrency C --latency-samples S --phase-seconds T --no-two-workers --cluster, or --temporal-address host:port --namespace ns --tls-ca/--tls-cert/--tls-key file --tls-server-name name)`);
   }
   if (!(a.orders > 0 && a.orders <= 5000 && a.concurrency > 0 && a.concurrency <= 200)) throw new Error('--orders must be 1..5000 and --concurrency 1..200');
+  if (a.cluster && a.temporal.TEMPORAL_ADDRESS) throw new Error('--cluster starts its own Temporal; leave out --temporal-address');
+  if (!a.temporal.TEMPORAL_ADDRESS && Object.keys(a.temporal).length > 0) throw new Error('--namespace and --tls-* go with --temporal-address');
   return a;
 }
 
@@ -120,6 +133,21 @@ async function dbTransactions(s: Stack): Promise<number> {
   return Number(rows[0]?.n ?? 0);
 }
 
+/** Transactions Temporal's own database has run so far (the cluster's persistence; undefined on a dev server). */
+async function temporalTransactions(cluster: Cluster | undefined): Promise<number | undefined> {
+  if (!cluster) return undefined;
+  await new Promise((r) => setTimeout(r, 1200));
+  const { Client: PgClient } = await import('pg');
+  const c = new PgClient({ connectionString: cluster.temporalDatabaseUrl });
+  await c.connect();
+  try {
+    const r = await c.query<{ n: string }>('SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()');
+    return Number(r.rows[0]?.n ?? 0);
+  } finally {
+    await c.end();
+  }
+}
+
 /** Mean of the profiles of up to `n` orders. */
 async function profileOrders(s: Stack, orderIds: string[], n = 5) {
   const ps: Awaited<ReturnType<typeof profileOrder>>[] = [];
@@ -143,7 +171,18 @@ async function profileOrders(s: Stack, orderIds: string[], n = 5) {
 async function baselineRun(s: Stack, a: Args, queue: string, activities: number) {
   const run = randomUUID().slice(0, 6);
   const r = await pool(a.orders, a.concurrency, a.deadlineMs, (i) => s.client.workflow.execute('benchBaseline', { taskQueue: queue, workflowId: `baseline-${run}-${i}`, args: [activities] }));
-  return { done: r.results.length, errors: r.errors, elapsedMs: r.elapsedMs, ordersPerSecond: r.results.length / (r.elapsedMs / 1000) };
+  return { workflowIds: Array.from({ length: Math.min(5, r.results.length) }, (_, i) => `baseline-${run}-${i}`), done: r.results.length, errors: r.errors, elapsedMs: r.elapsedMs, ordersPerSecond: r.results.length / (r.elapsedMs / 1000) };
+}
+
+/** Mean workflow tasks of finished baseline workflows (to compare persistence per workflow task with the engine's). */
+async function profileBaseline(s: Stack, workflowIds: string[]): Promise<{ workflowTasks: number } | undefined> {
+  if (workflowIds.length === 0) return undefined;
+  let tasks = 0;
+  for (const id of workflowIds) {
+    const history = await s.client.workflow.getHandle(id).fetchHistory();
+    tasks += (history.events ?? []).filter((e) => e.workflowTaskCompletedEventAttributes).length;
+  }
+  return { workflowTasks: Math.round((tasks / workflowIds.length) * 10) / 10 };
 }
 
 /** The API's checkout start vs what a plugin does inside its page request: sign the button, read the session from Amazon. */
@@ -178,10 +217,25 @@ async function main(): Promise<void> {
   }, HARD_STOP_MS);
   hardStop.unref();
   const say = (m: string) => console.log(`[bench ${((Date.now() - t0) / 1000).toFixed(0)}s] ${m}`);
-  say('starting stack (private PostgreSQL or PGlite, Temporal dev server, simulator zero-delay; worker and API as child processes)');
-  const s = await startStack({ simulatorSnapshot: false });
+  let cluster: Cluster | undefined;
+  let temporal: StackOptions['temporal'];
+  if (a.cluster) {
+    say('starting the Temporal cluster of deploy/ (PostgreSQL, 4 services, SQL visibility)');
+    cluster = await startCluster({ engine: false, ui: false, log: say });
+    const c = cluster;
+    temporal = { address: c.temporalAddress, namespace: c.namespace, connection: c.temporalConnection, env: { TEMPORAL_ADDRESS: c.temporalAddress, ...c.clientTlsEnv }, restart: () => c.temporal.history.restart() };
+  } else if (a.temporal.TEMPORAL_ADDRESS) {
+    const config = loadConfig({ ...a.temporal });
+    temporal = { address: a.temporal.TEMPORAL_ADDRESS, namespace: config.temporal.namespace, connection: connectionOptions(config, a.temporal.TEMPORAL_ADDRESS), env: a.temporal };
+  }
+  const where = cluster ? `the cluster at ${cluster.temporalAddress}` : temporal ? `Temporal at ${temporal.address} (namespace ${temporal.namespace})` : 'Temporal dev server';
+  say(`starting stack (private PostgreSQL or PGlite, ${where}, simulator zero-delay; worker and API as child processes)`);
+  const s = await startStack({ simulatorSnapshot: false, temporal }).catch(async (err: unknown) => {
+    await cluster?.stop();
+    throw err;
+  });
   const baselineQueue = `bench-baseline-${randomUUID().slice(0, 8)}`;
-  const baseWorker = new ChildPart('baseline-worker', path.resolve(__dirname, '..'), 'scripts/bench/baseline-worker.ts', { TEMPORAL_ADDRESS: s.temporalAddress, BENCH_BASELINE_QUEUE: baselineQueue }, path.join(s.dataDir, 'logs'), (l) => l.includes('"worker running"'));
+  const baseWorker = new ChildPart('baseline-worker', path.resolve(__dirname, '..'), 'scripts/bench/baseline-worker.ts', { ...s.childEnv, BENCH_BASELINE_QUEUE: baselineQueue }, path.join(s.dataDir, 'logs'), (l) => l.includes('"worker running"'));
   try {
     await baseWorker.start();
     say('warming up (5 orders) and profiling one order');
@@ -198,7 +252,9 @@ async function main(): Promise<void> {
     s.api.peakRssMb = 0;
     const tx0 = await dbTransactions(s);
     const settle0 = settleQueries.count;
+    const ttx0 = await temporalTransactions(cluster);
     const engine = await engineRun(s, a, '1');
+    const ttx1 = await temporalTransactions(cluster);
     const workerRssMb = s.workers[0].peakRssMb;
     const apiRssMb = s.api.peakRssMb;
     const engineTx = (await dbTransactions(s)) - tx0 - (settleQueries.count - settle0);
@@ -206,6 +262,8 @@ async function main(): Promise<void> {
     const measured = await profileOrders(s, engine.orderIds);
     say(`baseline: ${a.orders} workflows × ${profile.activities} no-op activities`);
     const baseline = await baselineRun(s, a, baselineQueue, profile.activities);
+    const ttx2 = await temporalTransactions(cluster);
+    const baselineProfile = ttx2 === undefined ? undefined : await profileBaseline(s, baseline.workflowIds.slice(0, 5));
     let two: Awaited<ReturnType<typeof engineRun>> | undefined;
     // The second-worker phase needs its own bound plus the 30 s an order may take to settle and the second worker's start.
     const budgetLeftMs = HARD_STOP_MS - (Date.now() - t0);
@@ -246,9 +304,21 @@ async function main(): Promise<void> {
         note: 'mean over the first measured orders (1 worker); dbTransactions: every transaction the database server ran during the 1-worker phase (worker, API, webhook), less the settle checks, per finished order',
       },
       twoWorkers: two ? { ordersCompleted: two.done, ordersPerSecond: round(two.ordersPerSecond), ratioToOneWorker: round(two.ordersPerSecond / engine.ordersPerSecond), p50SecondsToSettled: round(two.p50), p99SecondsToSettled: round(two.p99), failed: two.errors.length } : (twoSkipped ?? null),
+      temporalPersistence:
+        ttx0 === undefined || ttx1 === undefined || ttx2 === undefined
+          ? null
+          : {
+              engineTransactionsPerOrder: round((ttx1 - ttx0) / Math.max(1, engine.done), 1),
+              engineTransactionsPerWorkflowTask: round((ttx1 - ttx0) / Math.max(1, engine.done) / Math.max(1, measured.workflowTasks), 2),
+              baselineTransactionsPerWorkflow: round((ttx2 - ttx1) / Math.max(1, baseline.done), 1),
+              baselineWorkflowTasksPerWorkflow: baselineProfile?.workflowTasks ?? null,
+              baselineTransactionsPerWorkflowTask: baselineProfile ? round((ttx2 - ttx1) / Math.max(1, baseline.done) / Math.max(1, baselineProfile.workflowTasks), 2) : null,
+              note: "transactions of Temporal's persistence database (cluster only) during each phase, per finished order / workflow",
+            },
       errors: [...new Set([...engine.errors, ...baseline.errors, ...(two?.errors ?? [])])].slice(0, 10),
       targets: { ratioToBaseline: '>= 0.8', checkoutAddedLatencyRatio: '<= 1.3', p99SecondsToSettled: '<= 2' },
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.release()}`, node: process.version },
+      temporal: cluster ? 'cluster: Temporal server 1.29.1 as 4 services on PostgreSQL (SQL visibility), deploy/temporal' : temporal ? `external: ${temporal.address}` : 'dev server (temporal server start-dev, SQLite)',
       versions: { engine: enginePackage.version, temporalSdk: temporalWorkerPackage.version, database: s.dbKind },
       durationSeconds: Math.round((Date.now() - t0) / 1000),
     };
@@ -265,6 +335,9 @@ async function main(): Promise<void> {
       ['per order', `${measured.activities} activities (${measured.localActivities} local), ${measured.workflowTasks} wf tasks, ${result.perOrder.dbTransactions} db tx, ${result.perOrder.notificationsDelivered} IPN`, ''],
       ['per order time (ms)', Object.entries(measured.timeMs).map(([k, v]) => `${k.replace(/Ms$/, '')} ${v}`).join(', '), ''],
       ['worker / API RSS MB', `${workerRssMb} / ${apiRssMb}`, 'peak, separate processes'],
+      ...(result.temporalPersistence
+        ? [['Temporal db tx', `engine ${result.temporalPersistence.engineTransactionsPerOrder}/order (${result.temporalPersistence.engineTransactionsPerWorkflowTask}/wf task)`, `baseline ${result.temporalPersistence.baselineTransactionsPerWorkflow}/workflow (${result.temporalPersistence.baselineTransactionsPerWorkflowTask}/wf task)`] as [string, string, string]]
+        : []),
       ['2 workers orders/s', two ? `${round(two.ordersPerSecond)} (x${round(two.ordersPerSecond / engine.ordersPerSecond)})` : (twoSkipped ?? 'skipped'), two ? `${two.done}/${a.orders} ok, p50/p99 ${round(two.p50)} / ${round(two.p99)} s` : ''],
     ];
     for (const [k, v, n] of rows) console.log(`  ${k.padEnd(26)} ${v.padEnd(24)} ${n}`);
@@ -273,6 +346,7 @@ async function main(): Promise<void> {
   } finally {
     await baseWorker.stop();
     await s.stop();
+    await cluster?.stop();
   }
 }
 

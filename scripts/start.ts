@@ -15,6 +15,7 @@ import { startApi } from '../api/server';
 import { installRuntimeLogger } from '../worker/runtime';
 import { startEngineWorker } from '../worker/main';
 import { runsLocalSimulator, startLocalSimulator } from '../simulator/embedded';
+import { SEARCH_ATTRIBUTE_KEYS } from '../lib/names';
 
 async function run(): Promise<void> {
   const config = loadConfig();
@@ -54,13 +55,13 @@ async function run(): Promise<void> {
     if (config.temporal.address) {
       const connection = await connectTemporal(config, config.temporal.address);
       try {
-        await ensureSearchAttributes(connection, config.temporal.namespace, step);
+        await ensureSearchAttributes(connection, config.temporal.namespace, SEARCH_ATTRIBUTE_KEYS, step);
       } finally {
         await connection.close();
       }
     } else {
       step('starting Temporal dev server');
-      const dev = await startDevServer(config, step);
+      const dev = await startDevServer(config, step, SEARCH_ATTRIBUTE_KEYS);
       lifecycle.onStop('temporal dev server', () => dev.stop());
       urls['Temporal UI'] = dev.uiUrl;
     }

@@ -10,7 +10,8 @@ import { checkDatabaseReachable, createPrismaClient, databaseUrl } from '../lib/
 import { describeStartupError, Lifecycle } from '../lib/lifecycle';
 import { createLogger, type Logger } from '../lib/logger';
 import { applyMigrations } from '../lib/migrate';
-import { temporalAddress } from '../lib/temporal';
+import { connectTemporal, temporalAddress, waitForNamespace } from '../lib/temporal';
+import { SEARCH_ATTRIBUTE_KEYS } from '../lib/names';
 import { createEngineAmazonPayClient, resolveAmazonPayConfig } from '../lib/amazon-pay-engine';
 import { readStoredCredentials } from '../lib/merchant-credentials';
 import { Client } from '@temporalio/client';
@@ -24,6 +25,7 @@ export async function startEngineWorker(config: Config, log: Logger, lifecycle: 
   lifecycle.onStop('worker database', () => prisma.$disconnect());
   const amazonPay = createEngineAmazonPayClient(config, resolveAmazonPayConfig(config, await readStoredCredentials(prisma)));
   const activities = createActivities({ amazonPay, prisma, clock: () => new Date(), log: log.child({ component: 'activities' }), shopWebhook: config.shopWebhook });
+  await waitForNamespaceReady(config, log, lifecycle);
   const running = await startWorker(config, temporalAddress(config), activities);
   lifecycle.onStop('worker', () => running.shutdown());
   running.done.catch((err: unknown) => {
@@ -41,6 +43,21 @@ export async function startEngineWorker(config: Config, log: Logger, lifecycle: 
     );
   }
   return running;
+}
+
+/**
+ * Polls no task until the namespace exists with the workflows' search attributes (added here where the cluster
+ * permits), logging what is missing and the command that creates it.
+ */
+async function waitForNamespaceReady(config: Config, log: Logger, lifecycle: Lifecycle): Promise<void> {
+  const connection = await connectTemporal(config, temporalAddress(config));
+  const abort = new AbortController();
+  lifecycle.onStop('namespace check', async () => abort.abort());
+  try {
+    await waitForNamespace(connection, config.temporal.namespace, SEARCH_ATTRIBUTE_KEYS, { info: (m) => log.info(m), warn: (m) => log.warn(m) }, { signal: abort.signal });
+  } finally {
+    await connection.close();
+  }
 }
 
 async function run(): Promise<void> {

@@ -26,7 +26,7 @@ export async function startWorker(config: Config, address: string, activities: N
   } catch (err) {
     throw new Error(`TEMPORAL_ADDRESS: the worker cannot reach Temporal at ${address} (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`, { cause: err });
   }
-  const bundlePath = process.env.WORKFLOW_BUNDLE_PATH;
+  const bundlePath = config.worker.workflowBundlePath;
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,

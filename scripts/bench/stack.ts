@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createApiKey } from '../../lib/api-keys';
 import { createAmazonPayClient, type WebStoreClient } from '../../lib/amazon-pay-client';
@@ -28,6 +28,11 @@ export interface StackOptions {
   ipnRetryDelaysMs?: number[];
   /** The simulator saves its whole state to disk every second while it changes (default on); the benchmark turns it off, as Amazon's own CPU is not on this machine. */
   simulatorSnapshot?: boolean;
+  /**
+   * An external Temporal (a cluster) instead of a dev server of its own: its address, namespace (with the search
+   * attributes), this process's connection options, and the TEMPORAL_* variables the children connect with.
+   */
+  temporal?: { address: string; namespace: string; connection: ConnectionOptions; env: Record<string, string>; restart?: () => Promise<void> };
 }
 
 export interface Stack {
@@ -82,16 +87,18 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   await applyMigrations(dbUrl, () => undefined);
   const prisma = createPrismaClient(dbUrl, { max: 4 });
 
-  // Temporal dev server with a file database so a restart keeps every workflow.
+  // Temporal dev server with a file database so a restart keeps every workflow (or the external one given).
   const temporalPort = await freePort();
-  const temporalAddress = `127.0.0.1:${temporalPort}`;
-  const startTemporal = () =>
-    TestWorkflowEnvironment.createLocal({
-      server: { executable: testDevServerExecutable(), ip: '127.0.0.1', port: temporalPort, ui: false, dbFilename: path.join(dataDir, 'temporal.db'), extraArgs: DEV_SERVER_SQLITE_ARGS, searchAttributes: SEARCH_ATTRIBUTE_KEYS, log: { format: 'json', level: 'error' } },
-    });
+  const temporalAddress = opts.temporal?.address ?? `127.0.0.1:${temporalPort}`;
+  const startTemporal = async () =>
+    opts.temporal
+      ? { teardown: async () => undefined }
+      : TestWorkflowEnvironment.createLocal({
+          server: { executable: testDevServerExecutable(), ip: '127.0.0.1', port: temporalPort, ui: false, dbFilename: path.join(dataDir, 'temporal.db'), extraArgs: DEV_SERVER_SQLITE_ARGS, searchAttributes: SEARCH_ATTRIBUTE_KEYS, log: { format: 'json', level: 'error' } },
+        });
   let temporalEnv = await startTemporal();
-  const connection = await Connection.connect({ address: temporalAddress });
-  const client = new Client({ connection });
+  const connection = await Connection.connect(opts.temporal?.connection ?? { address: temporalAddress });
+  const client = new Client({ connection, ...(opts.temporal ? { namespace: opts.temporal.namespace } : {}) });
 
   // The simulator, zero delays, real clock; the dev merchant's IPN URL is the API child's webhook.
   const sim = await startSimulator({ port: 0, dataDir, logLevel: 'silent', delays: 'zero', clock: 'real', snapshot: opts.simulatorSnapshot ?? true, ipnRetryDelaysMs: opts.ipnRetryDelaysMs ?? [200, 500, 1000, 2000, 4000] });
@@ -110,6 +117,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     DATABASE_URL: dbUrl,
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_TASK_QUEUE: taskQueue,
+    ...(opts.temporal ? { TEMPORAL_NAMESPACE: opts.temporal.namespace, ...opts.temporal.env } : {}),
     AMAZON_PAY_ENDPOINT: sim.address,
     HOST: '127.0.0.1',
     PORT: String(apiPort),
@@ -158,6 +166,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await api.start();
     },
     async restartTemporal() {
+      if (opts.temporal) {
+        if (!opts.temporal.restart) throw new Error('restartTemporal: the external Temporal cannot be restarted from here');
+        return opts.temporal.restart();
+      }
       await temporalEnv.teardown();
       temporalEnv = await startTemporal();
     },

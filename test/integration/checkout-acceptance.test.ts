@@ -2,6 +2,7 @@
  * The checkout start accepts an order durably (its row, refused for a duplicate id) and starts the order's workflow
  * without holding the shop's page: a start lost to a crash is made by the next request for the order, or by the sweeper.
  */
+import { Client } from '@temporalio/client';
 import { createOrdersGateway } from '../../api/orders';
 import type { Prisma } from '../../prisma/generated/client';
 import { orderWorkflowId } from '../../lib/names';
@@ -58,6 +59,41 @@ describe('checkout acceptance', () => {
     const cancel = await s.call('POST', '/api/admin/orders/ACC-LOST/cancel', { role: 'editor', body: { requestId: 'c-1' } });
     expect(cancel.status).toBe(409);
     await waitFor(async () => (await s.db.prisma.order.findUnique({ where: { orderId: 'ACC-LOST' } }))?.startRequest === null, 10_000);
+  });
+
+  it('never answers 404 on a second API process for an order another process started meanwhile', async () => {
+    // Process B asks Temporal just before process A starts the workflow, and reads the order's row only after the
+    // workflow's first write has cleared the start request (seen on a real cluster with two API processes).
+    await acceptedButNeverStarted('ACC-RACE');
+    const a = createOrdersGateway(s.env.client, s.taskQueue, s.db.prisma);
+    let raced = false;
+    const clientB = new Client({
+      connection: s.env.connection,
+      interceptors: {
+        workflow: [
+          {
+            async query(input, next) {
+              try {
+                return await next(input);
+              } catch (err) {
+                if (!raced && input.workflowExecution.workflowId === orderWorkflowId('ACC-RACE')) {
+                  raced = true;
+                  await a.state('ACC-RACE');
+                  await waitFor(async () => (await s.db.prisma.order.findUnique({ where: { orderId: 'ACC-RACE' } }))?.startRequest === null, 10_000);
+                }
+                throw err;
+              }
+            },
+          },
+        ],
+      },
+    });
+    const b = createOrdersGateway(clientB, s.taskQueue, s.db.prisma);
+    const state = await b.state('ACC-RACE');
+    expect(raced).toBe(true);
+    expect(state).toMatchObject({ orderId: 'ACC-RACE', paymentStatus: 'CheckoutPending' });
+    // An order nobody accepted is still not found.
+    await expect(b.state('ACC-NEVER')).rejects.toMatchObject({ status: 404, code: 'order_not_found' });
   });
 
   it('answers 409 order_closed for an action on an order whose payment has ended', async () => {

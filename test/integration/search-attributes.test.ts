@@ -28,7 +28,7 @@ test('a cluster without the attributes gets each with the type the workflow writ
   expect(Object.keys(before.customAttributes ?? {})).not.toContain('AuthorizationExpiresAt');
 
   const logged: string[] = [];
-  await ensureSearchAttributes(env.connection, namespace, (m) => logged.push(m));
+  await ensureSearchAttributes(env.connection, namespace, SEARCH_ATTRIBUTE_KEYS, (m) => logged.push(m));
   expect(logged).toEqual([expect.stringContaining('AuthorizationExpiresAt')]);
   const after = (await env.connection.operatorService.listSearchAttributes({ namespace })).customAttributes ?? {};
   expect(Object.fromEntries(SEARCH_ATTRIBUTE_KEYS.map((k) => [k.name, after[k.name]]))).toEqual({
@@ -41,7 +41,7 @@ test('a cluster without the attributes gets each with the type the workflow writ
   });
 
   // A second start finds them all and registers nothing.
-  await ensureSearchAttributes(env.connection, namespace, (m) => logged.push(m));
+  await ensureSearchAttributes(env.connection, namespace, SEARCH_ATTRIBUTE_KEYS, (m) => logged.push(m));
   expect(logged).toHaveLength(1);
 }, 60_000);
 
@@ -80,7 +80,7 @@ test('an attribute an earlier release registered as Bool stops the start with th
   await env.connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: google.protobuf.Duration.fromObject({ seconds: 86_400 }) });
   await waitFor(async () => (await env.connection.workflowService.describeNamespace({ namespace }).then(() => true, () => false)), 10_000);
   await env.connection.operatorService.addSearchAttributes({ namespace, searchAttributes: { AuthorizationExpiresAt: T.INDEXED_VALUE_TYPE_BOOL } });
-  const err = await ensureSearchAttributes(env.connection, namespace, () => undefined).then(() => undefined, (e: Error) => e);
+  const err = await ensureSearchAttributes(env.connection, namespace, SEARCH_ATTRIBUTE_KEYS, () => undefined).then(() => undefined, (e: Error) => e);
   expect(err?.message).toMatch(/AuthorizationExpiresAt is INDEXED_VALUE_TYPE_BOOL, expected Datetime/);
   expect(err?.message).toContain(`temporal operator search-attribute remove --namespace ${namespace} --name AuthorizationExpiresAt`);
   expect(err?.message).toContain(`temporal operator search-attribute create --namespace ${namespace} --name AuthorizationExpiresAt --type Datetime`);
