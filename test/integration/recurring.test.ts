@@ -16,7 +16,7 @@ interface Received {
   valid: boolean;
 }
 
-/** The shop's side of the events: checks the signature the way README tells a shop to. */
+/** The shop's side of the events: checks the signature the way docs/api.md (Recurring charges, events to the shop) tells a shop to. */
 function verify(raw: string, header: string | undefined): boolean {
   const m = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header ?? '');
   if (!m) return false;
