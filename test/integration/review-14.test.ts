@@ -1,0 +1,42 @@
+/**
+ * Issue 14 review, as a hostile or careless caller: what the one money shape answers to malformed money (the reason,
+ * not a generic shape message; the deprecation of the bare integer even when it is refused at the edge), and the
+ * console's use of the admin key's rate budget now that it calls the admin use-cases in-process.
+ */
+import { checkoutOrder, useTestStack } from '../helpers/stack';
+
+describe('issue 14 review', () => {
+  const s = useTestStack();
+
+  async function post(pathname: string, body: unknown) {
+    const res = await fetch(`${s.api}${pathname}`, { method: 'POST', headers: { authorization: `Bearer ${s.keys.editor}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, headers: res.headers, body: (await res.json()) as { error: { code: string; message: string; details?: Array<{ path: string; message: string }> } } };
+  }
+  const captured = async (orderId: string) => (await s.call('GET', `/api/admin/orders/${orderId}`, { role: 'viewer' })).body.amounts.captured.amount as number;
+
+  describe('malformed money', () => {
+    let orderId: string;
+    beforeAll(async () => {
+      orderId = `REV14-${Date.now()}`;
+      await checkoutOrder(s, orderId, { amount: 3000, paymentIntent: 'Authorize' });
+    }, 60_000);
+
+    it('says what is wrong with a money object: an unknown or lower-case currency, a missing one, a fractional amount', async () => {
+      const cases: Array<[unknown, RegExp]> = [
+        [{ amount: 500, currency: 'jpy' }, /currency.*unsupported currency; expected one of .*JPY/],
+        [{ amount: 500, currency: 'XXX' }, /currency.*unsupported currency/],
+        [{ amount: 500 }, /currency/],
+        [{ amount: 500, currency: null }, /currency/],
+        [{ amount: 12.5, currency: 'JPY' }, /amount.*no fractions/],
+        [{ amount: '500', currency: 'JPY' }, /amount.*integer number of minor units/],
+      ];
+      for (const [i, [amount, why]] of cases.entries()) {
+        const r = await post(`/api/admin/orders/${orderId}/capture?waitMs=2000`, { amount, requestId: `rev-shape-${i}` });
+        expect(r.status).toBe(400);
+        expect(r.body.error.code).toBe('invalid_request');
+        expect(r.body.error.details?.map((d) => `${d.path}: ${d.message}`).join('; ')).toMatch(why);
+      }
+      expect(await captured(orderId)).toBe(0);
+    });
+  });
+});
