@@ -38,5 +38,16 @@ describe('issue 14 review', () => {
       }
       expect(await captured(orderId)).toBe(0);
     });
+
+    it('says what is wrong with a bare integer, and answers its refusal at the edge with the Deprecation header too', async () => {
+      for (const [i, [amount, why]] of ([[0, /positive/], [-5, /positive/], [1.5, /no fractions/], [2 ** 53, /largest amount/]] as Array<[number, RegExp]>).entries()) {
+        const r = await post(`/api/admin/orders/${orderId}/refunds?waitMs=2000`, { amount, requestId: `rev-bare-${i}` });
+        expect(r.status).toBe(400);
+        expect(r.body.error.details?.map((d) => d.message).join('; ')).toMatch(why);
+        expect(r.headers.get('deprecation')).toMatch(/^@\d+$/);
+      }
+      // The money object refused at the edge is not deprecated.
+      expect((await post(`/api/admin/orders/${orderId}/refunds?waitMs=2000`, { amount: { amount: 0, currency: 'JPY' }, requestId: 'rev-obj-0' })).headers.get('deprecation')).toBeNull();
+    });
   });
 });
