@@ -3,9 +3,23 @@
  * not a generic shape message; the deprecation of the bare integer even when it is refused at the edge), and the
  * console's use of the admin key's rate budget now that it calls the admin use-cases in-process.
  */
+import { createApiKey } from '../../lib/api-keys';
+import { createLogger } from '../../lib/logger';
+import { createReadinessProbe, type ReadinessProbe } from '../../lib/readiness';
+import { readSettings } from '../../lib/settings';
+import { createSnsVerifier } from '../../lib/sns-verify';
+import { createEngineApp } from '../../api/engine-app';
+import { listen } from '../helpers/http';
 import { checkoutOrder, useTestStack } from '../helpers/stack';
 
 describe('issue 14 review', () => {
+  let readiness: ReadinessProbe | undefined;
+  const servers: { close(): Promise<void> }[] = [];
+  // Declared before the stack: hooks run in declaration order, so these close before the stack stops.
+  afterAll(async () => {
+    for (const srv of servers) await srv.close();
+    await readiness?.close();
+  });
   const s = useTestStack();
 
   async function post(pathname: string, body: unknown) {
@@ -48,6 +62,52 @@ describe('issue 14 review', () => {
       }
       // The money object refused at the edge is not deprecated.
       expect((await post(`/api/admin/orders/${orderId}/refunds?waitMs=2000`, { amount: { amount: 0, currency: 'JPY' }, requestId: 'rev-obj-0' })).headers.get('deprecation')).toBeNull();
+    });
+  });
+
+  describe("the console and the admin key's rate budget", () => {
+    it('counts every console request of the signed-in key (pages and settings changes too), shared with the API', async () => {
+      readiness = createReadinessProbe(s.db.url, s.env.connection);
+      const app = createEngineApp({
+        ...s.engineParts,
+        prisma: s.db.prisma,
+        verifier: createSnsVerifier({ topicArns: [] }),
+        readiness,
+        log: createLogger('silent', 'review-14'),
+        console: { sessionSecret: 'v'.repeat(40) },
+        rateLimits: { admin: 3 },
+      });
+      const server = await listen(app);
+      servers.push(server);
+      const key = (await createApiKey(s.db.prisma, 'editor', 'rev14-budget')).key;
+      const login = await fetch(`${server.url}/admin/login`);
+      const loginCsrf = /name="_csrf" value="([^"]+)"/.exec(await login.text())![1];
+      const signedIn = await fetch(`${server.url}/admin/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `console_login_csrf=${encodeURIComponent(loginCsrf)}` },
+        body: new URLSearchParams({ _csrf: loginCsrf, apiKey: key }).toString(),
+      });
+      expect(signedIn.status).toBe(303);
+      const cookie = /console_session=[^;]+/.exec(signedIn.headers.get('set-cookie') ?? '')![0];
+      // Three requests of the key: two pages in the console, one call to the API.
+      const page = await fetch(`${server.url}/admin/settings`, { headers: { cookie } });
+      expect(page.status).toBe(200);
+      const csrf = /<meta name="csrf-token" content="([^"]+)"/.exec(await page.text())![1];
+      expect((await fetch(`${server.url}/admin/orders`, { headers: { cookie } })).status).toBe(200);
+      expect((await fetch(`${server.url}/api/admin/settings`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+      const before = await readSettings(s.db.prisma);
+      // The budget is spent: a settings change from the console is refused, and nothing is written.
+      const save = await fetch(`${server.url}/admin/settings`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ _csrf: csrf, merchantStoreName: 'Budget spent' }).toString(),
+      });
+      expect(save.status).toBe(429);
+      expect(await readSettings(s.db.prisma)).toEqual(before);
+      expect((await fetch(`${server.url}/admin/orders`, { headers: { cookie } })).status).toBe(429);
+      expect((await fetch(`${server.url}/api/admin/settings`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(429);
     });
   });
 });
