@@ -7,7 +7,7 @@
  */
 import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
-import { z } from 'zod';
+import { z, ZodError } from 'zod';
 import type { AmazonPayConfig } from '../lib/config';
 import { readStoredCredentials } from '../lib/merchant-credentials';
 import { readSettings, settingsWarnings, updateSettings } from '../lib/settings';
@@ -19,7 +19,7 @@ import type { OrderPaymentState, SubscriptionState } from '../workflows/types';
 import { requestFingerprint } from '../workflows/validators';
 import { deliveryTrackerView, type DeliveryTrackingStarter } from './delivery-tracking';
 import { disputeView, NO_PROTECTION_WARNING } from './disputes';
-import { ApiError, currencyMismatchError } from './errors';
+import { ApiError, currencyMismatchError, knownErrorAnswer } from './errors';
 import { apiErrorFor, fingerprintedUpdateId, sendUpdate, type ActionOutcome, type OrdersGateway } from './orders';
 import {
   amountOf,
@@ -277,23 +277,25 @@ export function createAdminService(deps: AdminServiceDeps) {
      */
     async act(orderIdInput: unknown, action: OrderAction, bodyInput: unknown, waitMs?: number): Promise<ActionReply> {
       const orderId = orderIdSchema.parse(orderIdInput);
-      let args: { requestId: string; amount?: number; currency?: string; reason?: string };
-      let headers: Record<string, string> = {};
-      if (action === 'cancel') {
-        args = cancelSchema.parse(bodyInput ?? {});
-      } else {
-        const body = (action === 'capture' ? captureSchema : refundSchema).parse(bodyInput ?? {});
-        const a = amountOf(body.amount);
-        args = { requestId: body.requestId, amount: a.amount, ...(a.currency ? { currency: a.currency } : {}) };
-        if (a.deprecated) headers = { ...AMOUNT_DEPRECATION_HEADERS };
-      }
-      const def = (action === 'capture' ? capture : action === 'cancel' ? cancel : refund) as UpdateDefinition<unknown, [typeof args]>;
+      // A request in the deprecated shape (a bare number) is told so, also when it is refused, at the edge or later.
+      const bare = action !== 'cancel' && typeof (bodyInput as { amount?: unknown } | null | undefined)?.amount === 'number';
+      const headers: Record<string, string> = bare ? { ...AMOUNT_DEPRECATION_HEADERS } : {};
       try {
+        let args: { requestId: string; amount?: number; currency?: string; reason?: string };
+        if (action === 'cancel') {
+          args = cancelSchema.parse(bodyInput ?? {});
+        } else {
+          const body = (action === 'capture' ? captureSchema : refundSchema).parse(bodyInput ?? {});
+          const a = amountOf(body.amount);
+          args = { requestId: body.requestId, amount: a.amount, ...(a.currency ? { currency: a.currency } : {}) };
+        }
+        const def = (action === 'capture' ? capture : action === 'cancel' ? cancel : refund) as UpdateDefinition<unknown, [typeof args]>;
         return reply(args.requestId, await deps.orders.act(orderId, def, args, { updateId: moneyUpdateId(action, args), waitMs: waitOf(waitMs) }), {}, headers);
       } catch (err) {
-        // A refusal of a request in the deprecated shape says so too.
-        if (err instanceof ApiError) Object.assign(err.headers, headers);
-        throw err;
+        const known = bare && err instanceof ZodError ? knownErrorAnswer(err) : undefined;
+        const refusal = known ? new ApiError(known.status, known.body.error.code, known.body.error.message, known.body.error.details) : err;
+        if (refusal instanceof ApiError) Object.assign(refusal.headers, headers);
+        throw refusal;
       }
     },
 

@@ -127,6 +127,19 @@ export const listSubscriptionsQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
+const AMOUNT_SHAPE = 'expected {amount, currency} with an integer amount of minor units (e.g. {"amount": 1500, "currency": "JPY"})';
+
+/**
+ * Why an amount input fits neither shape, said for the shape the caller sent (a money object: its field's problem, e.g.
+ * an unsupported currency; a number: the integer rule it breaks), so the answer names the mistake, not only the shapes.
+ */
+function amountInputError(iss: { code?: string; input?: unknown; errors?: ReadonlyArray<ReadonlyArray<{ path: PropertyKey[]; message: string }>> }): string {
+  const v = iss.input;
+  const option = typeof v === 'number' ? iss.errors?.[1] : typeof v === 'object' && v !== null && !Array.isArray(v) ? iss.errors?.[0] : undefined;
+  const why = option?.map((i) => (i.path.length > 0 ? `${i.path.map(String).join('.')}: ${i.message}` : i.message)).join('; ');
+  return why ? `${why} (${AMOUNT_SHAPE})` : AMOUNT_SHAPE;
+}
+
 /**
  * The amount of a capture or refund: `{amount, currency}` like every other money field; the bare integer of the order's
  * minor units is the deprecated shape, still accepted for one release (answered with a Deprecation header).
@@ -136,7 +149,7 @@ export const amountInputSchema = z.union(
     moneySchema.describe("The amount and its currency, which must be the order's (else 422 currency_mismatch)"),
     minorUnitsSchema.meta({ deprecated: true }).describe("DEPRECATED (accepted for one release, answered with a Deprecation header): the integer of the order's minor units; send {amount, currency}"),
   ],
-  { error: 'expected {amount, currency} with an integer amount of minor units (e.g. {"amount": 1500, "currency": "JPY"})' },
+  { error: amountInputError },
 );
 export type AmountInput = z.infer<typeof amountInputSchema>;
 

@@ -78,7 +78,7 @@ export interface ConsoleDeps {
   prisma: PrismaClient;
   /** The admin use-cases, called in-process. */
   service: AdminService;
-  /** The per-key budget of admin keys (api/rate-limits.ts), shared with the API: a console action counts against the signed-in key. */
+  /** The per-key budget of admin keys (api/rate-limits.ts), shared with the API: every request of a console session counts against its key. */
   keyLimit?: RequestHandler;
   options?: ConsoleOptions;
 }
@@ -151,7 +151,8 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
         }
         res.locals.consoleSession = { ...s, role: key.role };
         res.locals.rateLimitKeyId = key.id;
-        next();
+        // Every request of the session counts against its key's budget, as each of the key's API requests does.
+        keyLimit(req, res, next);
       })
       .catch(next);
   };
@@ -294,7 +295,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     res.type('html').send(orderPanel(langOf(req), r.detail, sessionOf(res).role === 'editor', workflowUrl(r.detail.orderId)));
   });
 
-  router.post('/admin/orders/:orderId/:action', authed, editorOnly, keyLimit, async (req, res) => {
+  router.post('/admin/orders/:orderId/:action', authed, editorOnly, async (req, res) => {
     const action = Object.prototype.hasOwnProperty.call(ACTIONS, String(req.params.action)) ? ACTIONS[String(req.params.action)] : undefined;
     if (!action) {
       res.status(404).json({ error: { code: 'not_found', message: 'No such action' } });
@@ -352,7 +353,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     res.type('html').send(subscriptionPanel(langOf(req), r.detail, sessionOf(res).role === 'editor', subscriptionWorkflowUrl(r.detail)));
   });
 
-  router.post('/admin/subscriptions/:subscriptionId/:action', authed, editorOnly, keyLimit, async (req, res) => {
+  router.post('/admin/subscriptions/:subscriptionId/:action', authed, editorOnly, async (req, res) => {
     const action = Object.prototype.hasOwnProperty.call(SUBSCRIPTION_ACTIONS, String(req.params.action)) ? SUBSCRIPTION_ACTIONS[String(req.params.action)] : undefined;
     if (!action) {
       res.status(404).json({ error: { code: 'not_found', message: 'No such action' } });
@@ -384,7 +385,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     html(req, res, 200, t(lang, 'recovery'), recoveryPage(lang, r.value.entries as unknown as RecoveryEntry[], sessionOf(res).role === 'editor'), 'recovery');
   });
 
-  router.post('/admin/recovery/:id/redrive', authed, editorOnly, keyLimit, async (req, res) => {
+  router.post('/admin/recovery/:id/redrive', authed, editorOnly, async (req, res) => {
     sendOutcome(res, await attempt(() => service.redrive(req.params.id)));
   });
 
