@@ -3,7 +3,7 @@
  * log and the settings (role `viewer`); capture / cancel / refund / order status, redrive and settings changes (role
  * `editor`). Each route authenticates the key, hands the request's parts to the service and sends its answer.
  */
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { requireRole } from './auth';
 import type { ActionReply, AdminService, OrderAction } from './admin-service';
 import { waitQuerySchema } from './schemas';
@@ -22,33 +22,52 @@ export function sendReply(res: Response, r: ActionReply): void {
 
 export const waitOf = (req: Request): number | undefined => waitQuerySchema.parse(req.query).waitMs;
 
-export function adminRoutes(deps: AdminDeps): Router {
-  const router = Router();
-  const viewer = requireRole(deps.prisma, 'viewer');
-  const editor = requireRole(deps.prisma, 'editor');
-  const s = deps.service;
+/** The roles an admin router checks: `viewer` reads, `editor` acts. */
+export interface AdminRoles {
+  router: Router;
+  viewer: RequestHandler;
+  editor: RequestHandler;
+}
 
-  router.get('/api/admin/orders', viewer, async (req: Request, res: Response) => {
-    res.json(await s.listOrders(req.query));
+export function adminRouter(prisma: AdminDeps['prisma']): AdminRoles {
+  return { router: Router(), viewer: requireRole(prisma, 'viewer'), editor: requireRole(prisma, 'editor') };
+}
+
+/** Something the admin lists, shows one of, and acts on: its routes hand the request's parts to the service. */
+export interface AdminResource {
+  /** The list's path; one item is `${path}/:id`. */
+  path: string;
+  list(query: unknown): Promise<unknown>;
+  detail(id: unknown): Promise<unknown>;
+  /** POST `${path}/:id/<segment>`, by segment. */
+  actions: Record<string, (id: unknown, body: unknown, waitMs: number | undefined) => Promise<ActionReply>>;
+}
+
+export function resourceRoutes({ router, viewer, editor }: AdminRoles, r: AdminResource): void {
+  router.get(r.path, viewer, async (req: Request, res: Response) => {
+    res.json(await r.list(req.query));
   });
-
-  router.get('/api/admin/orders/:orderId', viewer, async (req: Request, res: Response) => {
-    res.json(await s.orderDetail(req.params.orderId));
+  router.get(`${r.path}/:id`, viewer, async (req: Request, res: Response) => {
+    res.json(await r.detail(req.params.id));
   });
-
-  const moneyActions: { path: string; action: OrderAction }[] = [
-    { path: 'capture', action: 'capture' },
-    { path: 'cancel', action: 'cancel' },
-    { path: 'refunds', action: 'refund' },
-  ];
-  for (const a of moneyActions) {
-    router.post(`/api/admin/orders/:orderId/${a.path}`, editor, async (req: Request, res: Response) => {
-      sendReply(res, await s.act(req.params.orderId, a.action, req.body, waitOf(req)));
+  for (const [segment, act] of Object.entries(r.actions)) {
+    router.post(`${r.path}/:id/${segment}`, editor, async (req: Request, res: Response) => {
+      sendReply(res, await act(req.params.id, req.body, waitOf(req)));
     });
   }
+}
 
-  router.post('/api/admin/orders/:orderId/status', editor, async (req: Request, res: Response) => {
-    sendReply(res, await s.setOrderStatus(req.params.orderId, req.body, waitOf(req)));
+export function adminRoutes(deps: AdminDeps): Router {
+  const roles = adminRouter(deps.prisma);
+  const { router, viewer, editor } = roles;
+  const s = deps.service;
+  const act = (action: OrderAction) => (id: unknown, body: unknown, waitMs: number | undefined) => s.act(id, action, body, waitMs);
+
+  resourceRoutes(roles, {
+    path: '/api/admin/orders',
+    list: (query) => s.listOrders(query),
+    detail: (id) => s.orderDetail(id),
+    actions: { capture: act('capture'), cancel: act('cancel'), refunds: act('refund'), status: (id, body, waitMs) => s.setOrderStatus(id, body, waitMs) },
   });
 
   router.get('/api/admin/recovery', viewer, async (_req: Request, res: Response) => {

@@ -4,9 +4,9 @@
  * Each period's order is an ordinary order: captured, cancelled and refunded through /api/admin/orders.
  */
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import { Router, type Request, type Response } from 'express';
+import type { Router } from 'express';
 import { permissionChanged } from '../workflows/subscription-messages';
-import { sendReply, waitOf } from './admin';
+import { adminRouter, resourceRoutes } from './admin';
 import type { AdminService, SubscriptionAction } from './admin-service';
 import { requireRole } from './auth';
 
@@ -36,30 +36,14 @@ export interface SubscriptionDeps {
 }
 
 export function subscriptionRoutes(deps: SubscriptionDeps): Router {
-  const router = Router();
-  const viewer = requireRole(deps.prisma, 'viewer');
-  const editor = requireRole(deps.prisma, 'editor');
+  const roles = adminRouter(deps.prisma);
   const s = deps.service;
-
-  router.get('/api/admin/subscriptions', viewer, async (req: Request, res: Response) => {
-    res.json(await s.listSubscriptions(req.query));
+  const act = (action: SubscriptionAction) => (id: unknown, body: unknown, waitMs: number | undefined) => s.subscriptionAct(id, action, body, waitMs);
+  resourceRoutes(roles, {
+    path: '/api/admin/subscriptions',
+    list: (query) => s.listSubscriptions(query),
+    detail: (id) => s.subscriptionDetail(id),
+    actions: { pause: act('pause'), resume: act('resume'), cancel: act('cancel'), charges: act('charge') },
   });
-
-  router.get('/api/admin/subscriptions/:subscriptionId', viewer, async (req: Request, res: Response) => {
-    res.json(await s.subscriptionDetail(req.params.subscriptionId));
-  });
-
-  const actions: { path: string; action: SubscriptionAction }[] = [
-    { path: 'pause', action: 'pause' },
-    { path: 'resume', action: 'resume' },
-    { path: 'cancel', action: 'cancel' },
-    { path: 'charges', action: 'charge' },
-  ];
-  for (const a of actions) {
-    router.post(`/api/admin/subscriptions/:subscriptionId/${a.path}`, editor, async (req: Request, res: Response) => {
-      sendReply(res, await s.subscriptionAct(req.params.subscriptionId, a.action, req.body, waitOf(req)));
-    });
-  }
-
-  return router;
+  return roles.router;
 }
