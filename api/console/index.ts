@@ -67,11 +67,25 @@ function sessionOf(res: Response): ConsoleSession {
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 
-/** The requestId the page sent with an action (null when missing or malformed; `optional`: an action that needs none). */
-function consoleRequestId(body: Record<string, unknown>, optional: boolean): string | null {
+/**
+ * The action a console POST names (`:action`), its body and the requestId the page sent with it; undefined once it has
+ * answered 404 (no such action) or 400 (the requestId missing or malformed, unless the action is one of `optional`).
+ * The page chose the requestId for this intended action and resends it on a retry; one made up here would turn a retry
+ * into a second refund.
+ */
+function readAction<A extends string>(req: Request, res: Response, actions: Readonly<Record<string, A>>, optional: readonly A[] = []): { action: A; body: Record<string, unknown>; requestId: string } | undefined {
+  const name = String(req.params.action);
+  const action = Object.prototype.hasOwnProperty.call(actions, name) ? actions[name] : undefined;
+  if (!action) {
+    res.status(404).json({ error: { code: 'not_found', message: 'No such action' } });
+    return undefined;
+  }
+  const body = (req.body ?? {}) as Record<string, unknown>;
   const id = body.requestId;
-  if (typeof id === 'string' && /^[A-Za-z0-9_.:-]{1,100}$/.test(id)) return id;
-  return optional ? '' : null;
+  if (typeof id === 'string' && /^[A-Za-z0-9_.:-]{1,100}$/.test(id)) return { action, body, requestId: id };
+  if (optional.includes(action)) return { action, body, requestId: '' };
+  res.status(400).json({ error: { code: 'invalid_request', message: 'requestId is required (1-100 letters, digits and . _ : -)' } });
+  return undefined;
 }
 
 export interface ConsoleDeps {
@@ -295,19 +309,9 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   });
 
   router.post('/admin/orders/:orderId/:action', authed, editorOnly, keyLimit, async (req, res) => {
-    const action = Object.prototype.hasOwnProperty.call(ACTIONS, String(req.params.action)) ? ACTIONS[String(req.params.action)] : undefined;
-    if (!action) {
-      res.status(404).json({ error: { code: 'not_found', message: 'No such action' } });
-      return;
-    }
-    const b = (req.body ?? {}) as Record<string, unknown>;
-    // The page chose the requestId for this intended action and resends it on a retry; one made up here would turn a
-    // retry into a second refund.
-    const requestId = consoleRequestId(b, action === 'status');
-    if (requestId === null) {
-      res.status(400).json({ error: { code: 'invalid_request', message: 'requestId is required (1-100 letters, digits and . _ : -)' } });
-      return;
-    }
+    const read = readAction(req, res, ACTIONS, ['status']);
+    if (!read) return;
+    const { action, body: b, requestId } = read;
     const orderId = req.params.orderId;
     if (action === 'status') {
       sendOutcome(res, await attempt(() => service.setOrderStatus(orderId, { status: b.status }, ACTION_WAIT_MS)));
@@ -353,17 +357,9 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   });
 
   router.post('/admin/subscriptions/:subscriptionId/:action', authed, editorOnly, keyLimit, async (req, res) => {
-    const action = Object.prototype.hasOwnProperty.call(SUBSCRIPTION_ACTIONS, String(req.params.action)) ? SUBSCRIPTION_ACTIONS[String(req.params.action)] : undefined;
-    if (!action) {
-      res.status(404).json({ error: { code: 'not_found', message: 'No such action' } });
-      return;
-    }
-    const b = (req.body ?? {}) as Record<string, unknown>;
-    const requestId = consoleRequestId(b, false);
-    if (requestId === null) {
-      res.status(400).json({ error: { code: 'invalid_request', message: 'requestId is required (1-100 letters, digits and . _ : -)' } });
-      return;
-    }
+    const read = readAction(req, res, SUBSCRIPTION_ACTIONS);
+    if (!read) return;
+    const { action, body: b, requestId } = read;
     const payload =
       action === 'cancel'
         ? { requestId, ...(str(b.reason) ? { reason: str(b.reason) } : {}) }
