@@ -45,3 +45,17 @@ export interface Money {
 export function statusBadge(status: string, lang: Lang): string {
   return `<span class="badge st-${esc(status)}" data-status="${esc(status)}">${esc(label(PAYMENT_STATUS_LABELS, status, lang))}</span>`;
 }
+
+/**
+ * The page of one order or subscription: a link back to its list, the heading with its id, the outcome line the
+ * page's script writes, the panel (re-rendered after each action), the refresh button and the confirm dialog.
+ */
+export function detailPage(lang: Lang, o: { backHref: string; backLabel: string; title: string; id: string; panel: string }): string {
+  return `<p><a href="${esc(o.backHref)}">← ${esc(o.backLabel)}</a></p>
+<h1>${esc(o.title)} <span class="mono">${esc(o.id)}</span></h1>
+<div id="outcome" role="status" aria-live="polite"></div>
+${o.panel}
+<p><button type="button" id="refresh-button" class="secondary">${esc(t(lang, 'refresh'))}</button></p>
+<dialog id="confirm-dialog" aria-labelledby="confirm-title"><form method="dialog"><h2 id="confirm-title">${esc(t(lang, 'confirmTitle'))}</h2><p id="confirm-text"></p>
+<div class="buttons"><button value="cancel" class="secondary" id="confirm-no">${esc(t(lang, 'confirmCancel'))}</button> <button value="ok" id="confirm-yes">${esc(t(lang, 'confirmOk'))}</button></div></form></dialog>`;
+}
