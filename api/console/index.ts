@@ -8,7 +8,7 @@ import type { PrismaClient } from '../../prisma/generated/client';
 import { CHARGE_WAIT_MS, type ActionReply, type AdminService, type OrderAction, type SubscriptionAction } from '../admin-service';
 import { knownErrorAnswer, type ErrorBody } from '../errors';
 import { layout, type NavKey } from './html';
-import { t, type Lang } from './i18n';
+import { t, type Lang, type TextKey } from './i18n';
 import { LOGIN_CSRF_COOKIE, SESSION_COOKIE, SessionSealer, clearCookie, loadOrCreateSessionSecret, newSession, readCookie, setCookie, type ConsoleSession } from './session';
 import { orderDetailPage, orderListPage, orderPanel, type ListFilters, type OrderDetail, type OrderRow } from './views-orders';
 import { subscriptionDetailPage, subscriptionListPage, subscriptionPanel, type SubscriptionDetail, type SubscriptionRow } from './views-subscriptions';
@@ -282,30 +282,54 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     html(req, res, 200, t(lang, 'orders'), orderListPage(lang, f, rows, nextCursor ? `/admin/orders?${nextParams.toString()}` : null, !str(req.query.cursor), error), 'orders');
   });
 
-  const loadDetail = async (req: Request): Promise<{ status: number; detail?: OrderDetail; message?: string }> => {
-    const r = await attempt(() => service.orderDetail(req.params.orderId));
-    if (!r.ok) return { status: r.status, message: r.body.error.message };
-    return { status: 200, detail: r.value as unknown as OrderDetail };
+  /**
+   * One order's or subscription's page, and its panel alone (the page's script re-renders it after an action): the
+   * detail the service answers, or its error as the page or as JSON for the script.
+   */
+  const detailRoutes = <D>(o: {
+    path: string;
+    nav: NavKey;
+    title: TextKey;
+    load: (id: unknown) => Promise<unknown>;
+    idOf: (d: D) => string;
+    workflowUrl: (d: D) => string;
+    page: (lang: Lang, d: D, canEdit: boolean, temporalUrl: string) => string;
+    panel: (lang: Lang, d: D, canEdit: boolean, temporalUrl: string) => string;
+  }) => {
+    const load = async (req: Request): Promise<{ status: number; detail?: D; message?: string }> => {
+      const r = await attempt(() => o.load(req.params.id));
+      if (!r.ok) return { status: r.status, message: r.body.error.message };
+      return { status: 200, detail: r.value as D };
+    };
+    router.get(`${o.path}/:id`, authed, async (req, res) => {
+      const lang = langOf(req);
+      const r = await load(req);
+      if (!r.detail) {
+        html(req, res, r.status, t(lang, o.title), errorPage(lang, r.status, r.message ?? ''), o.nav);
+        return;
+      }
+      html(req, res, 200, `${t(lang, o.title)} ${o.idOf(r.detail)}`, o.page(lang, r.detail, sessionOf(res).role === 'editor', o.workflowUrl(r.detail)), o.nav);
+    });
+    router.get(`${o.path}/:id/panel`, authed, async (req, res) => {
+      const r = await load(req);
+      if (!r.detail) {
+        res.status(r.status).json({ error: { code: 'unavailable', message: r.message } });
+        return;
+      }
+      res.type('html').send(o.panel(langOf(req), r.detail, sessionOf(res).role === 'editor', o.workflowUrl(r.detail)));
+    });
   };
-  const workflowUrl = (orderId: string) => `${temporalUi}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(orderWorkflowId(orderId))}`;
+  const workflowUrl = (workflowId: string) => `${temporalUi}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 
-  router.get('/admin/orders/:orderId', authed, async (req, res) => {
-    const lang = langOf(req);
-    const r = await loadDetail(req);
-    if (!r.detail) {
-      html(req, res, r.status, t(lang, 'paymentInfo'), errorPage(lang, r.status, r.message ?? ''), 'orders');
-      return;
-    }
-    html(req, res, 200, `${t(lang, 'paymentInfo')} ${r.detail.orderId}`, orderDetailPage(lang, r.detail, sessionOf(res).role === 'editor', workflowUrl(r.detail.orderId)), 'orders');
-  });
-
-  router.get('/admin/orders/:orderId/panel', authed, async (req, res) => {
-    const r = await loadDetail(req);
-    if (!r.detail) {
-      res.status(r.status).json({ error: { code: 'unavailable', message: r.message } });
-      return;
-    }
-    res.type('html').send(orderPanel(langOf(req), r.detail, sessionOf(res).role === 'editor', workflowUrl(r.detail.orderId)));
+  detailRoutes<OrderDetail>({
+    path: '/admin/orders',
+    nav: 'orders',
+    title: 'paymentInfo',
+    load: (id) => service.orderDetail(id),
+    idOf: (d) => d.orderId,
+    workflowUrl: (d) => workflowUrl(orderWorkflowId(d.orderId)),
+    page: orderDetailPage,
+    panel: orderPanel,
   });
 
   router.post('/admin/orders/:orderId/:action', authed, editorOnly, keyLimit, async (req, res) => {
@@ -330,30 +354,15 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     html(req, res, 200, t(lang, 'subscriptionList'), subscriptionListPage(lang, status, r.ok ? (r.value.subscriptions as unknown as SubscriptionRow[]) : [], error), 'subscriptions');
   });
 
-  const loadSubscription = async (req: Request): Promise<{ status: number; detail?: SubscriptionDetail; message?: string }> => {
-    const r = await attempt(() => service.subscriptionDetail(req.params.subscriptionId));
-    if (!r.ok) return { status: r.status, message: r.body.error.message };
-    return { status: 200, detail: r.value as unknown as SubscriptionDetail };
-  };
-  const subscriptionWorkflowUrl = (d: SubscriptionDetail) => `${temporalUi}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(d.workflowId)}`;
-
-  router.get('/admin/subscriptions/:subscriptionId', authed, async (req, res) => {
-    const lang = langOf(req);
-    const r = await loadSubscription(req);
-    if (!r.detail) {
-      html(req, res, r.status, t(lang, 'subscription'), errorPage(lang, r.status, r.message ?? ''), 'subscriptions');
-      return;
-    }
-    html(req, res, 200, `${t(lang, 'subscription')} ${r.detail.subscriptionId}`, subscriptionDetailPage(lang, r.detail, sessionOf(res).role === 'editor', subscriptionWorkflowUrl(r.detail)), 'subscriptions');
-  });
-
-  router.get('/admin/subscriptions/:subscriptionId/panel', authed, async (req, res) => {
-    const r = await loadSubscription(req);
-    if (!r.detail) {
-      res.status(r.status).json({ error: { code: 'unavailable', message: r.message } });
-      return;
-    }
-    res.type('html').send(subscriptionPanel(langOf(req), r.detail, sessionOf(res).role === 'editor', subscriptionWorkflowUrl(r.detail)));
+  detailRoutes<SubscriptionDetail>({
+    path: '/admin/subscriptions',
+    nav: 'subscriptions',
+    title: 'subscription',
+    load: (id) => service.subscriptionDetail(id),
+    idOf: (d) => d.subscriptionId,
+    workflowUrl: (d) => workflowUrl(d.workflowId),
+    page: subscriptionDetailPage,
+    panel: subscriptionPanel,
   });
 
   router.post('/admin/subscriptions/:subscriptionId/:action', authed, editorOnly, keyLimit, async (req, res) => {
