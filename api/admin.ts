@@ -5,7 +5,7 @@
  */
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { requireRole } from './auth';
-import type { ActionReply, AdminService, OrderAction } from './admin-service';
+import { ORDER_ACTION_PATHS, type ActionReply, type AdminService } from './admin-service';
 import { waitQuerySchema } from './schemas';
 
 export { legacyMwsFields, LEGACY_MWS_MESSAGE } from './admin-service';
@@ -34,40 +34,41 @@ export function adminRouter(prisma: AdminDeps['prisma']): AdminRoles {
 }
 
 /** Something the admin lists, shows one of, and acts on: its routes hand the request's parts to the service. */
-export interface AdminResource {
+export interface AdminResource<A extends string> {
   /** The list's path; one item is `${path}/:id`. */
   path: string;
   list(query: unknown): Promise<unknown>;
   detail(id: unknown): Promise<unknown>;
-  /** POST `${path}/:id/<segment>`, by segment. */
-  actions: Record<string, (id: unknown, body: unknown, waitMs: number | undefined) => Promise<ActionReply>>;
+  act(id: unknown, action: A, body: unknown, waitMs: number | undefined): Promise<ActionReply>;
+  /** The actions, POST `${path}/:id/<segment>`, by segment. */
+  actions: Readonly<Record<string, A>>;
 }
 
-export function resourceRoutes({ router, viewer, editor }: AdminRoles, r: AdminResource): void {
+export function resourceRoutes<A extends string>({ router, viewer, editor }: AdminRoles, r: AdminResource<A>): Router {
   router.get(r.path, viewer, async (req: Request, res: Response) => {
     res.json(await r.list(req.query));
   });
   router.get(`${r.path}/:id`, viewer, async (req: Request, res: Response) => {
     res.json(await r.detail(req.params.id));
   });
-  for (const [segment, act] of Object.entries(r.actions)) {
+  for (const [segment, action] of Object.entries(r.actions)) {
     router.post(`${r.path}/:id/${segment}`, editor, async (req: Request, res: Response) => {
-      sendReply(res, await act(req.params.id, req.body, waitOf(req)));
+      sendReply(res, await r.act(req.params.id, action, req.body, waitOf(req)));
     });
   }
+  return router;
 }
 
 export function adminRoutes(deps: AdminDeps): Router {
   const roles = adminRouter(deps.prisma);
   const { router, viewer, editor } = roles;
   const s = deps.service;
-  const act = (action: OrderAction) => (id: unknown, body: unknown, waitMs: number | undefined) => s.act(id, action, body, waitMs);
-
   resourceRoutes(roles, {
     path: '/api/admin/orders',
     list: (query) => s.listOrders(query),
     detail: (id) => s.orderDetail(id),
-    actions: { capture: act('capture'), cancel: act('cancel'), refunds: act('refund'), status: (id, body, waitMs) => s.setOrderStatus(id, body, waitMs) },
+    act: (id, action, body, waitMs) => (action === 'status' ? s.setOrderStatus(id, body, waitMs) : s.act(id, action, body, waitMs)),
+    actions: ORDER_ACTION_PATHS,
   });
 
   router.get('/api/admin/recovery', viewer, async (_req: Request, res: Response) => {

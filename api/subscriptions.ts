@@ -7,7 +7,7 @@ import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Router } from 'express';
 import { permissionChanged } from '../workflows/subscription-messages';
 import { adminRouter, resourceRoutes } from './admin';
-import type { AdminService, SubscriptionAction } from './admin-service';
+import { SUBSCRIPTION_ACTION_PATHS, type AdminService } from './admin-service';
 import { requireRole } from './auth';
 
 export { subscriptionView } from './admin-service';
@@ -36,14 +36,12 @@ export interface SubscriptionDeps {
 }
 
 export function subscriptionRoutes(deps: SubscriptionDeps): Router {
-  const roles = adminRouter(deps.prisma);
   const s = deps.service;
-  const act = (action: SubscriptionAction) => (id: unknown, body: unknown, waitMs: number | undefined) => s.subscriptionAct(id, action, body, waitMs);
-  resourceRoutes(roles, {
+  return resourceRoutes(adminRouter(deps.prisma), {
     path: '/api/admin/subscriptions',
     list: (query) => s.listSubscriptions(query),
     detail: (id) => s.subscriptionDetail(id),
-    actions: { pause: act('pause'), resume: act('resume'), cancel: act('cancel'), charges: act('charge') },
+    act: (id, action, body, waitMs) => s.subscriptionAct(id, action, body, waitMs),
+    actions: SUBSCRIPTION_ACTION_PATHS,
   });
-  return roles.router;
 }

@@ -5,7 +5,7 @@ import express, { Router, type NextFunction, type Request, type RequestHandler, 
 import { findApiKey, findApiKeyCached } from '../../lib/api-keys';
 import { orderWorkflowId } from '../../lib/names';
 import type { PrismaClient } from '../../prisma/generated/client';
-import { CHARGE_WAIT_MS, type ActionReply, type AdminService, type OrderAction, type SubscriptionAction } from '../admin-service';
+import { CHARGE_WAIT_MS, ORDER_ACTION_PATHS, SUBSCRIPTION_ACTION_PATHS, type ActionReply, type AdminService } from '../admin-service';
 import { knownErrorAnswer, type ErrorBody } from '../errors';
 import { layout, type NavKey } from './html';
 import { t, type Lang, type TextKey } from './i18n';
@@ -30,11 +30,8 @@ export interface ConsoleOptions {
 }
 
 const LANG_COOKIE = 'console_lang';
-/** The console's action paths (as the API's) and the use-case each is. */
-const ACTIONS: Readonly<Record<string, OrderAction | 'status'>> = { capture: 'capture', cancel: 'cancel', refunds: 'refund', status: 'status' };
+/** The console's action paths are the API's (ORDER_ACTION_PATHS, SUBSCRIPTION_ACTION_PATHS); charging a subscription waits for the period's order to report (the service's wait). */
 const ACTION_WAIT_MS = 15_000;
-/** 継続課金: the editor's actions on a subscription; charging waits for the period's order to report (the service's wait). */
-const SUBSCRIPTION_ACTIONS: Readonly<Record<string, SubscriptionAction>> = { pause: 'pause', resume: 'resume', cancel: 'cancel', charges: 'charge' };
 const SUBSCRIPTION_STATUSES = new Set(['Active', 'Paused', 'Suspended', 'Canceled', 'Closed']);
 
 /** What a use-case answered: its value, or the error answer the API would have sent for it. */
@@ -333,7 +330,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   });
 
   router.post('/admin/orders/:orderId/:action', authed, editorOnly, keyLimit, async (req, res) => {
-    const read = readAction(req, res, ACTIONS, ['status']);
+    const read = readAction(req, res, ORDER_ACTION_PATHS, ['status']);
     if (!read) return;
     const { action, body: b, requestId } = read;
     const orderId = req.params.orderId;
@@ -366,7 +363,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   });
 
   router.post('/admin/subscriptions/:subscriptionId/:action', authed, editorOnly, keyLimit, async (req, res) => {
-    const read = readAction(req, res, SUBSCRIPTION_ACTIONS);
+    const read = readAction(req, res, SUBSCRIPTION_ACTION_PATHS);
     if (!read) return;
     const { action, body: b, requestId } = read;
     const payload =
