@@ -7,11 +7,11 @@ import { orderWorkflowId } from '../../lib/names';
 import type { PrismaClient } from '../../prisma/generated/client';
 import { CHARGE_WAIT_MS, ORDER_ACTION_PATHS, SUBSCRIPTION_ACTION_PATHS, type ActionReply, type AdminService } from '../admin-service';
 import { knownErrorAnswer, type ErrorBody } from '../errors';
-import { layout, type NavKey } from './html';
-import { t, type Lang, type TextKey } from './i18n';
+import { detailPage, layout, type DetailView, type NavKey } from './html';
+import { t, type Lang } from './i18n';
 import { LOGIN_CSRF_COOKIE, SESSION_COOKIE, SessionSealer, clearCookie, loadOrCreateSessionSecret, newSession, readCookie, setCookie, type ConsoleSession } from './session';
-import { orderDetailPage, orderListPage, orderPanel, type ListFilters, type OrderDetail, type OrderRow } from './views-orders';
-import { subscriptionDetailPage, subscriptionListPage, subscriptionPanel, type SubscriptionDetail, type SubscriptionRow } from './views-subscriptions';
+import { ORDER_PAGE, orderListPage, type ListFilters, type OrderRow } from './views-orders';
+import { SUBSCRIPTION_PAGE, subscriptionListPage, type SubscriptionRow } from './views-subscriptions';
 import { errorPage, loginPage, recoveryPage, settingsPage, type RecoveryEntry, type SettingsView } from './views-pages';
 import { randomBytes } from 'node:crypto';
 import { settingsPatchFromForm } from './settings-form';
@@ -283,51 +283,33 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
    * One order's or subscription's page, and its panel alone (the page's script re-renders it after an action): the
    * detail the service answers, or its error as the page or as JSON for the script.
    */
-  const detailRoutes = <D>(o: {
-    path: string;
-    nav: NavKey;
-    title: TextKey;
-    load: (id: unknown) => Promise<unknown>;
-    idOf: (d: D) => string;
-    workflowUrl: (d: D) => string;
-    page: (lang: Lang, d: D, canEdit: boolean, temporalUrl: string) => string;
-    panel: (lang: Lang, d: D, canEdit: boolean, temporalUrl: string) => string;
-  }) => {
+  const detailRoutes = <D>(view: DetailView<D>, loadDetail: (id: unknown) => Promise<unknown>, workflowUrlOf: (d: D) => string) => {
     const load = async (req: Request): Promise<{ status: number; detail?: D; message?: string }> => {
-      const r = await attempt(() => o.load(req.params.id));
+      const r = await attempt(() => loadDetail(req.params.id));
       if (!r.ok) return { status: r.status, message: r.body.error.message };
       return { status: 200, detail: r.value as D };
     };
-    router.get(`${o.path}/:id`, authed, async (req, res) => {
+    router.get(`${view.list}/:id`, authed, async (req, res) => {
       const lang = langOf(req);
       const r = await load(req);
       if (!r.detail) {
-        html(req, res, r.status, t(lang, o.title), errorPage(lang, r.status, r.message ?? ''), o.nav);
+        html(req, res, r.status, t(lang, view.title), errorPage(lang, r.status, r.message ?? ''), view.nav);
         return;
       }
-      html(req, res, 200, `${t(lang, o.title)} ${o.idOf(r.detail)}`, o.page(lang, r.detail, sessionOf(res).role === 'editor', o.workflowUrl(r.detail)), o.nav);
+      html(req, res, 200, `${t(lang, view.title)} ${view.idOf(r.detail)}`, detailPage(lang, view, r.detail, sessionOf(res).role === 'editor', workflowUrlOf(r.detail)), view.nav);
     });
-    router.get(`${o.path}/:id/panel`, authed, async (req, res) => {
+    router.get(`${view.list}/:id/panel`, authed, async (req, res) => {
       const r = await load(req);
       if (!r.detail) {
         res.status(r.status).json({ error: { code: 'unavailable', message: r.message } });
         return;
       }
-      res.type('html').send(o.panel(langOf(req), r.detail, sessionOf(res).role === 'editor', o.workflowUrl(r.detail)));
+      res.type('html').send(view.panel(langOf(req), r.detail, sessionOf(res).role === 'editor', workflowUrlOf(r.detail)));
     });
   };
   const workflowUrl = (workflowId: string) => `${temporalUi}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 
-  detailRoutes<OrderDetail>({
-    path: '/admin/orders',
-    nav: 'orders',
-    title: 'paymentInfo',
-    load: (id) => service.orderDetail(id),
-    idOf: (d) => d.orderId,
-    workflowUrl: (d) => workflowUrl(orderWorkflowId(d.orderId)),
-    page: orderDetailPage,
-    panel: orderPanel,
-  });
+  detailRoutes(ORDER_PAGE, (id) => service.orderDetail(id), (d) => workflowUrl(orderWorkflowId(d.orderId)));
 
   router.post('/admin/orders/:orderId/:action', authed, editorOnly, keyLimit, async (req, res) => {
     const read = readAction(req, res, ORDER_ACTION_PATHS, ['status']);
@@ -351,16 +333,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     html(req, res, 200, t(lang, 'subscriptionList'), subscriptionListPage(lang, status, r.ok ? (r.value.subscriptions as unknown as SubscriptionRow[]) : [], error), 'subscriptions');
   });
 
-  detailRoutes<SubscriptionDetail>({
-    path: '/admin/subscriptions',
-    nav: 'subscriptions',
-    title: 'subscription',
-    load: (id) => service.subscriptionDetail(id),
-    idOf: (d) => d.subscriptionId,
-    workflowUrl: (d) => workflowUrl(d.workflowId),
-    page: subscriptionDetailPage,
-    panel: subscriptionPanel,
-  });
+  detailRoutes(SUBSCRIPTION_PAGE, (id) => service.subscriptionDetail(id), (d) => workflowUrl(d.workflowId));
 
   router.post('/admin/subscriptions/:subscriptionId/:action', authed, editorOnly, keyLimit, async (req, res) => {
     const read = readAction(req, res, SUBSCRIPTION_ACTION_PATHS);

@@ -1,5 +1,5 @@
 // The order list (受注リスト) and the payment-information panel (決済情報) of one order, server-rendered.
-import { detailPage, esc, statusBadge, type Money } from './html';
+import { esc, statusBadge, type DetailView, type Money } from './html';
 import { checkoutSection, type CheckoutInfo } from './views-checkout';
 import { disputesSection, trackersSection, type DisputeRow, type TrackerRow } from './views-disputes';
 import { HISTORY_KIND_LABELS, ORDER_STATUS_LABELS, PAYMENT_STATUS_LABELS, SUBSCRIPTION_STATUS_LABELS, formatDate, formatMoney, formatPlan, label, minorDigits, t, type Lang } from './i18n';
@@ -184,6 +184,5 @@ ${d.pendingTimers.length ? `<p class="note">${esc(t(lang, 'pendingTimers'))}: ${
 </div>`;
 }
 
-export function orderDetailPage(lang: Lang, d: OrderDetail, canEdit: boolean, temporalUrl: string): string {
-  return detailPage(lang, { backHref: '/admin/orders', backLabel: t(lang, 'backToList'), title: t(lang, 'paymentInfo'), id: d.orderId, panel: orderPanel(lang, d, canEdit, temporalUrl) });
-}
+/** The order's page (決済情報), served with its panel by the console. */
+export const ORDER_PAGE: DetailView<OrderDetail> = { list: '/admin/orders', nav: 'orders', backLabel: 'backToList', title: 'paymentInfo', idOf: (d) => d.orderId, panel: orderPanel };

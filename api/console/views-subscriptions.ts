@@ -1,7 +1,7 @@
 // 継続課金 (docs/product-rules.md, Recurring charges) in the console: the subscription list and one subscription's page (plan, state, the
 // details per charge, failed periods, events sent to the shop, and the editor's pause / resume / cancel / charge now).
 import { isCatalogCode, messagesFor } from '../../lib/amazon-errors';
-import { detailPage, esc, statusBadge, type Money } from './html';
+import { esc, statusBadge, type DetailView, type Money } from './html';
 import { SHOP_EVENT_STATUS_LABELS, SUBSCRIPTION_STATUS_LABELS, formatDate, formatMoney, formatPlan, label, minorDigits, t, type Lang } from './i18n';
 
 export interface SubscriptionRow {
@@ -168,6 +168,5 @@ ${eventsTable(lang, d.events)}
 </div>`;
 }
 
-export function subscriptionDetailPage(lang: Lang, d: SubscriptionDetail, canEdit: boolean, temporalUrl: string): string {
-  return detailPage(lang, { backHref: '/admin/subscriptions', backLabel: t(lang, 'backToSubscriptions'), title: t(lang, 'subscription'), id: d.subscriptionId, panel: subscriptionPanel(lang, d, canEdit, temporalUrl) });
-}
+/** A subscription's page, served with its panel by the console. */
+export const SUBSCRIPTION_PAGE: DetailView<SubscriptionDetail> = { list: '/admin/subscriptions', nav: 'subscriptions', backLabel: 'backToSubscriptions', title: 'subscription', idOf: (d) => d.subscriptionId, panel: subscriptionPanel };
