@@ -35,12 +35,13 @@ export function adminRouter(prisma: AdminDeps['prisma']): AdminRoles {
 
 /** Something the admin lists, shows one of, and acts on: its routes hand the request's parts to the service. */
 export interface AdminResource<A extends string> {
-  /** The list's path; one item is `${path}/:id`. */
+  /** The list's path; one item is `${path}/:${param}` (the parameter's name shows in the request log and metrics). */
   path: string;
+  param: string;
   list(query: unknown): Promise<unknown>;
   detail(id: unknown): Promise<unknown>;
   act(id: unknown, action: A, body: unknown, waitMs: number | undefined): Promise<ActionReply>;
-  /** The actions, POST `${path}/:id/<segment>`, by segment. */
+  /** The actions, POST `${path}/:${param}/<segment>`, by segment. */
   actions: Readonly<Record<string, A>>;
 }
 
@@ -48,12 +49,12 @@ export function resourceRoutes<A extends string>({ router, viewer, editor }: Adm
   router.get(r.path, viewer, async (req: Request, res: Response) => {
     res.json(await r.list(req.query));
   });
-  router.get(`${r.path}/:id`, viewer, async (req: Request, res: Response) => {
-    res.json(await r.detail(req.params.id));
+  router.get(`${r.path}/:${r.param}`, viewer, async (req: Request, res: Response) => {
+    res.json(await r.detail(req.params[r.param]));
   });
   for (const [segment, action] of Object.entries(r.actions)) {
-    router.post(`${r.path}/:id/${segment}`, editor, async (req: Request, res: Response) => {
-      sendReply(res, await r.act(req.params.id, action, req.body, waitOf(req)));
+    router.post(`${r.path}/:${r.param}/${segment}`, editor, async (req: Request, res: Response) => {
+      sendReply(res, await r.act(req.params[r.param], action, req.body, waitOf(req)));
     });
   }
   return router;
@@ -65,6 +66,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   const s = deps.service;
   resourceRoutes(roles, {
     path: '/api/admin/orders',
+    param: 'orderId',
     list: (query) => s.listOrders(query),
     detail: (id) => s.orderDetail(id),
     act: (id, action, body, waitMs) => (action === 'status' ? s.setOrderStatus(id, body, waitMs) : s.act(id, action, body, waitMs)),

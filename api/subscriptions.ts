@@ -39,6 +39,7 @@ export function subscriptionRoutes(deps: SubscriptionDeps): Router {
   const s = deps.service;
   return resourceRoutes(adminRouter(deps.prisma), {
     path: '/api/admin/subscriptions',
+    param: 'subscriptionId',
     list: (query) => s.listSubscriptions(query),
     detail: (id) => s.subscriptionDetail(id),
     act: (id, action, body, waitMs) => s.subscriptionAct(id, action, body, waitMs),

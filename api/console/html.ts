@@ -48,8 +48,9 @@ export function statusBadge(status: string, lang: Lang): string {
 
 /** One order's or subscription's page as the console serves it: the list it belongs to, its title and id, its panel. */
 export interface DetailView<D> {
-  /** The list's path: the back link, and the page's own path below it. */
+  /** The list's path: the back link, and the page's own path below it, `${list}/:${param}`. */
   list: string;
+  param: string;
   nav: NavKey;
   backLabel: TextKey;
   title: TextKey;

@@ -285,11 +285,11 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
    */
   const detailRoutes = <D>(view: DetailView<D>, loadDetail: (id: unknown) => Promise<unknown>, workflowUrlOf: (d: D) => string) => {
     const load = async (req: Request): Promise<{ status: number; detail?: D; message?: string }> => {
-      const r = await attempt(() => loadDetail(req.params.id));
+      const r = await attempt(() => loadDetail(req.params[view.param]));
       if (!r.ok) return { status: r.status, message: r.body.error.message };
       return { status: 200, detail: r.value as D };
     };
-    router.get(`${view.list}/:id`, authed, async (req, res) => {
+    router.get(`${view.list}/:${view.param}`, authed, async (req, res) => {
       const lang = langOf(req);
       const r = await load(req);
       if (!r.detail) {
@@ -298,7 +298,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
       }
       html(req, res, 200, `${t(lang, view.title)} ${view.idOf(r.detail)}`, detailPage(lang, view, r.detail, sessionOf(res).role === 'editor', workflowUrlOf(r.detail)), view.nav);
     });
-    router.get(`${view.list}/:id/panel`, authed, async (req, res) => {
+    router.get(`${view.list}/:${view.param}/panel`, authed, async (req, res) => {
       const r = await load(req);
       if (!r.detail) {
         res.status(r.status).json({ error: { code: 'unavailable', message: r.message } });

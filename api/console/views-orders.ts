@@ -185,4 +185,4 @@ ${d.pendingTimers.length ? `<p class="note">${esc(t(lang, 'pendingTimers'))}: ${
 }
 
 /** The order's page (決済情報), served with its panel by the console. */
-export const ORDER_PAGE: DetailView<OrderDetail> = { list: '/admin/orders', nav: 'orders', backLabel: 'backToList', title: 'paymentInfo', idOf: (d) => d.orderId, panel: orderPanel };
+export const ORDER_PAGE: DetailView<OrderDetail> = { list: '/admin/orders', param: 'orderId', nav: 'orders', backLabel: 'backToList', title: 'paymentInfo', idOf: (d) => d.orderId, panel: orderPanel };

@@ -169,4 +169,4 @@ ${eventsTable(lang, d.events)}
 }
 
 /** A subscription's page, served with its panel by the console. */
-export const SUBSCRIPTION_PAGE: DetailView<SubscriptionDetail> = { list: '/admin/subscriptions', nav: 'subscriptions', backLabel: 'backToSubscriptions', title: 'subscription', idOf: (d) => d.subscriptionId, panel: subscriptionPanel };
+export const SUBSCRIPTION_PAGE: DetailView<SubscriptionDetail> = { list: '/admin/subscriptions', param: 'subscriptionId', nav: 'subscriptions', backLabel: 'backToSubscriptions', title: 'subscription', idOf: (d) => d.subscriptionId, panel: subscriptionPanel };
