@@ -58,6 +58,10 @@ export interface ActionReply {
 export type OrderAction = 'capture' | 'cancel' | 'refund';
 export type SubscriptionAction = 'pause' | 'resume' | 'cancel' | 'charge';
 
+/** The path segment of each action (POST …/orders/:id/<segment>), for the JSON API and the console alike. */
+export const ORDER_ACTION_PATHS: Readonly<Record<string, OrderAction | 'status'>> = { capture: 'capture', cancel: 'cancel', refunds: 'refund', status: 'status' };
+export const SUBSCRIPTION_ACTION_PATHS: Readonly<Record<string, SubscriptionAction>> = { pause: 'pause', resume: 'resume', cancel: 'cancel', charges: 'charge' };
+
 /** Even with waitMs=0 an action that is already finished (a repeated requestId) answers 200. */
 const MIN_WAIT_MS = 150;
 /** How long a subscription action waits by default; charging waits for the period's order to report, longer. */

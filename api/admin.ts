@@ -3,9 +3,9 @@
  * log and the settings (role `viewer`); capture / cancel / refund / order status, redrive and settings changes (role
  * `editor`). Each route authenticates the key, hands the request's parts to the service and sends its answer.
  */
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { requireRole } from './auth';
-import type { ActionReply, AdminService, OrderAction } from './admin-service';
+import { ORDER_ACTION_PATHS, type ActionReply, type AdminService } from './admin-service';
 import { waitQuerySchema } from './schemas';
 
 export { legacyMwsFields, LEGACY_MWS_MESSAGE } from './admin-service';
@@ -22,33 +22,55 @@ export function sendReply(res: Response, r: ActionReply): void {
 
 export const waitOf = (req: Request): number | undefined => waitQuerySchema.parse(req.query).waitMs;
 
-export function adminRoutes(deps: AdminDeps): Router {
-  const router = Router();
-  const viewer = requireRole(deps.prisma, 'viewer');
-  const editor = requireRole(deps.prisma, 'editor');
-  const s = deps.service;
+/** The roles an admin router checks: `viewer` reads, `editor` acts. */
+export interface AdminRoles {
+  router: Router;
+  viewer: RequestHandler;
+  editor: RequestHandler;
+}
 
-  router.get('/api/admin/orders', viewer, async (req: Request, res: Response) => {
-    res.json(await s.listOrders(req.query));
+export function adminRouter(prisma: AdminDeps['prisma']): AdminRoles {
+  return { router: Router(), viewer: requireRole(prisma, 'viewer'), editor: requireRole(prisma, 'editor') };
+}
+
+/** Something the admin lists, shows one of, and acts on: its routes hand the request's parts to the service. */
+export interface AdminResource<A extends string> {
+  /** The list's path; one item is `${path}/:${param}` (the parameter's name shows in the request log and metrics). */
+  path: string;
+  param: string;
+  list(query: unknown): Promise<unknown>;
+  detail(id: unknown): Promise<unknown>;
+  act(id: unknown, action: A, body: unknown, waitMs: number | undefined): Promise<ActionReply>;
+  /** The actions, POST `${path}/:${param}/<segment>`, by segment. */
+  actions: Readonly<Record<string, A>>;
+}
+
+export function resourceRoutes<A extends string>({ router, viewer, editor }: AdminRoles, r: AdminResource<A>): Router {
+  router.get(r.path, viewer, async (req: Request, res: Response) => {
+    res.json(await r.list(req.query));
   });
-
-  router.get('/api/admin/orders/:orderId', viewer, async (req: Request, res: Response) => {
-    res.json(await s.orderDetail(req.params.orderId));
+  router.get(`${r.path}/:${r.param}`, viewer, async (req: Request, res: Response) => {
+    res.json(await r.detail(req.params[r.param]));
   });
-
-  const moneyActions: { path: string; action: OrderAction }[] = [
-    { path: 'capture', action: 'capture' },
-    { path: 'cancel', action: 'cancel' },
-    { path: 'refunds', action: 'refund' },
-  ];
-  for (const a of moneyActions) {
-    router.post(`/api/admin/orders/:orderId/${a.path}`, editor, async (req: Request, res: Response) => {
-      sendReply(res, await s.act(req.params.orderId, a.action, req.body, waitOf(req)));
+  for (const [segment, action] of Object.entries(r.actions)) {
+    router.post(`${r.path}/:${r.param}/${segment}`, editor, async (req: Request, res: Response) => {
+      sendReply(res, await r.act(req.params[r.param], action, req.body, waitOf(req)));
     });
   }
+  return router;
+}
 
-  router.post('/api/admin/orders/:orderId/status', editor, async (req: Request, res: Response) => {
-    sendReply(res, await s.setOrderStatus(req.params.orderId, req.body, waitOf(req)));
+export function adminRoutes(deps: AdminDeps): Router {
+  const roles = adminRouter(deps.prisma);
+  const { router, viewer, editor } = roles;
+  const s = deps.service;
+  resourceRoutes(roles, {
+    path: '/api/admin/orders',
+    param: 'orderId',
+    list: (query) => s.listOrders(query),
+    detail: (id) => s.orderDetail(id),
+    act: (id, action, body, waitMs) => (action === 'status' ? s.setOrderStatus(id, body, waitMs) : s.act(id, action, body, waitMs)),
+    actions: ORDER_ACTION_PATHS,
   });
 
   router.get('/api/admin/recovery', viewer, async (_req: Request, res: Response) => {

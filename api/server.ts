@@ -103,15 +103,11 @@ async function run(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel, 'api');
   const lifecycle = new Lifecycle(log);
-  lifecycle.handleSignals();
-  try {
+  await lifecycle.start(async () => {
     await checkDatabaseReachable(databaseUrl(config));
     await applyMigrations(databaseUrl(config), (msg) => log.info(msg));
     await startApi(config, log, lifecycle);
-  } catch (err) {
-    await lifecycle.stopAll();
-    throw err;
-  }
+  });
   log.info({ url: config.api.publicUrl }, 'API listening');
 }
 

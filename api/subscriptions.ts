@@ -4,10 +4,10 @@
  * Each period's order is an ordinary order: captured, cancelled and refunded through /api/admin/orders.
  */
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import { Router, type Request, type Response } from 'express';
+import type { Router } from 'express';
 import { permissionChanged } from '../workflows/subscription-messages';
-import { sendReply, waitOf } from './admin';
-import type { AdminService, SubscriptionAction } from './admin-service';
+import { adminRouter, resourceRoutes } from './admin';
+import { SUBSCRIPTION_ACTION_PATHS, type AdminService } from './admin-service';
 import { requireRole } from './auth';
 
 export { subscriptionView } from './admin-service';
@@ -36,30 +36,13 @@ export interface SubscriptionDeps {
 }
 
 export function subscriptionRoutes(deps: SubscriptionDeps): Router {
-  const router = Router();
-  const viewer = requireRole(deps.prisma, 'viewer');
-  const editor = requireRole(deps.prisma, 'editor');
   const s = deps.service;
-
-  router.get('/api/admin/subscriptions', viewer, async (req: Request, res: Response) => {
-    res.json(await s.listSubscriptions(req.query));
+  return resourceRoutes(adminRouter(deps.prisma), {
+    path: '/api/admin/subscriptions',
+    param: 'subscriptionId',
+    list: (query) => s.listSubscriptions(query),
+    detail: (id) => s.subscriptionDetail(id),
+    act: (id, action, body, waitMs) => s.subscriptionAct(id, action, body, waitMs),
+    actions: SUBSCRIPTION_ACTION_PATHS,
   });
-
-  router.get('/api/admin/subscriptions/:subscriptionId', viewer, async (req: Request, res: Response) => {
-    res.json(await s.subscriptionDetail(req.params.subscriptionId));
-  });
-
-  const actions: { path: string; action: SubscriptionAction }[] = [
-    { path: 'pause', action: 'pause' },
-    { path: 'resume', action: 'resume' },
-    { path: 'cancel', action: 'cancel' },
-    { path: 'charges', action: 'charge' },
-  ];
-  for (const a of actions) {
-    router.post(`/api/admin/subscriptions/:subscriptionId/${a.path}`, editor, async (req: Request, res: Response) => {
-      sendReply(res, await s.subscriptionAct(req.params.subscriptionId, a.action, req.body, waitOf(req)));
-    });
-  }
-
-  return router;
 }

@@ -40,6 +40,20 @@ export class Lifecycle {
   }
 
   /**
+   * Starts a process's parts: from now on SIGINT/SIGTERM stop them; if starting fails, the parts already started are
+   * stopped (newest first) and the error is rethrown.
+   */
+  async start(startParts: () => Promise<void>): Promise<void> {
+    this.handleSignals();
+    try {
+      await startParts();
+    } catch (err) {
+      await this.stopAll();
+      throw err;
+    }
+  }
+
+  /**
    * Stops everything on SIGINT/SIGTERM, then exits 0. Repeated signals (a terminal's Ctrl-C
    * reaches every process of the group, and tsx relays it once more) do not cut shutdown short.
    */

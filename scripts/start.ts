@@ -22,11 +22,10 @@ async function run(): Promise<void> {
   const log = createLogger(config.logLevel, 'engine');
   const step = (msg: string) => log.info(msg);
   const lifecycle = new Lifecycle(log);
-  lifecycle.handleSignals();
   installRuntimeLogger(log);
   const urls: Record<string, string> = {};
 
-  try {
+  await lifecycle.start(async () => {
     lockDataDir(config.dataDir, lifecycle);
     // Fail before starting anything when a port this stack needs is taken.
     const ports: [string, string, number, boolean][] = [
@@ -80,10 +79,7 @@ async function run(): Promise<void> {
     urls.Readiness = `${config.api.publicUrl}/readyz`;
     urls['Admin console'] = `${config.api.publicUrl}/admin`;
     if (config.console.demoEnabled ?? config.amazonPay.endpoint === 'simulator') urls['Demo shop'] = `${config.api.publicUrl}/demo`;
-  } catch (err) {
-    await lifecycle.stopAll();
-    throw err;
-  }
+  });
 
   const width = Math.max(...Object.keys(urls).map((k) => k.length));
   const lines = Object.entries(urls).map(([name, url]) => `  ${name.padEnd(width)}  ${url}`);

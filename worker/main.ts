@@ -65,15 +65,11 @@ async function run(): Promise<void> {
   const log = createLogger(config.logLevel, 'worker');
   installRuntimeLogger(log);
   const lifecycle = new Lifecycle(log);
-  lifecycle.handleSignals();
-  try {
+  await lifecycle.start(async () => {
     await checkDatabaseReachable(databaseUrl(config));
     await applyMigrations(databaseUrl(config), (msg) => log.info(msg));
     await startEngineWorker(config, log, lifecycle);
-  } catch (err) {
-    await lifecycle.stopAll();
-    throw err;
-  }
+  });
 }
 
 if (require.main === module) {

@@ -61,14 +61,21 @@ export interface OrderPaymentTimings {
   continueAsNewAfterEvents: number;
 }
 
-export interface OrderPaymentInput {
+/**
+ * How the merchant appears to the buyer: the store name on Amazon's pages and the soft descriptor on the statement.
+ * A subscription passes its own to every period's order.
+ */
+export interface MerchantLabels {
+  merchantStoreName?: string;
+  softDescriptor?: string;
+}
+
+export interface OrderPaymentInput extends MerchantLabels {
   orderId: string;
   amount: Money;
   settings?: Partial<OrderPaymentSettings>;
   timings?: Partial<OrderPaymentTimings>;
   checkoutSessionId?: string;
-  merchantStoreName?: string;
-  softDescriptor?: string;
   orderStatus?: OrderStatus;
   /** A checkout that opens a recurring charge permission: the subscription to start once paid. */
   recurringPlan?: RecurringPlan;
@@ -267,7 +274,7 @@ export interface SubscriptionCarried {
   eventSeq: number;
 }
 
-export interface SubscriptionInput {
+export interface SubscriptionInput extends MerchantLabels {
   subscriptionId: string;
   chargePermissionId: string;
   amount: Money;
@@ -280,8 +287,6 @@ export interface SubscriptionInput {
   orderSettings?: Partial<OrderPaymentSettings>;
   orderTimings?: Partial<OrderPaymentTimings>;
   timings?: Partial<SubscriptionTimings>;
-  merchantStoreName?: string;
-  softDescriptor?: string;
   /** The buyer of the checkout: shown on every period's order. */
   buyer?: BuyerSummary;
   carried?: SubscriptionCarried;

@@ -135,13 +135,18 @@ export function validateCheckoutCompleted(view: ValidationView, args: CheckoutCo
   if (args.checkoutSessionId === undefined && view.checkoutSessionId === undefined) wrongState('no checkout session to complete');
 }
 
-export function validateCapture(view: ValidationView, args: CaptureArgs): void {
+/** Capture and refund take the same arguments (an amount in the order's currency) and differ only in when the state refuses them. */
+function validateMoneyAction(view: ValidationView, action: 'capture' | 'refund', args: CaptureArgs | RefundArgs, refusal: (view: ValidationView) => string | undefined): void {
   if (!isObject(args)) invalid('arguments required');
   requireText(args.requestId, 'requestId');
   requireCurrency(args.currency, view.currency);
-  if (repeated(view, 'capture', args)) return;
+  if (repeated(view, action, args)) return;
   requireAmount(args.amount, view.currency);
-  refuseIf(captureRefusal(view));
+  refuseIf(refusal(view));
+}
+
+export function validateCapture(view: ValidationView, args: CaptureArgs): void {
+  validateMoneyAction(view, 'capture', args, captureRefusal);
 }
 
 export function validateCancel(view: ValidationView, args: CancelArgs): void {
@@ -153,12 +158,7 @@ export function validateCancel(view: ValidationView, args: CancelArgs): void {
 }
 
 export function validateRefund(view: ValidationView, args: RefundArgs): void {
-  if (!isObject(args)) invalid('arguments required');
-  requireText(args.requestId, 'requestId');
-  requireCurrency(args.currency, view.currency);
-  if (repeated(view, 'refund', args)) return;
-  requireAmount(args.amount, view.currency);
-  refuseIf(refundRefusal(view));
+  validateMoneyAction(view, 'refund', args, refundRefusal);
 }
 
 export function validateSetOrderStatus(view: ValidationView, args: SetOrderStatusArgs): void {

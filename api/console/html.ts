@@ -1,5 +1,5 @@
 // HTML escaping and the console's page layout (header, navigation, language switch, sign-out form).
-import { PAYMENT_STATUS_LABELS, label, t, type Lang } from './i18n';
+import { PAYMENT_STATUS_LABELS, label, t, type Lang, type TextKey } from './i18n';
 
 export const esc = (v: unknown): string => String(v ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -44,4 +44,31 @@ export interface Money {
 
 export function statusBadge(status: string, lang: Lang): string {
   return `<span class="badge st-${esc(status)}" data-status="${esc(status)}">${esc(label(PAYMENT_STATUS_LABELS, status, lang))}</span>`;
+}
+
+/** One order's or subscription's page as the console serves it: the list it belongs to, its title and id, its panel. */
+export interface DetailView<D> {
+  /** The list's path: the back link, and the page's own path below it, `${list}/:${param}`. */
+  list: string;
+  param: string;
+  nav: NavKey;
+  backLabel: TextKey;
+  title: TextKey;
+  idOf(d: D): string;
+  /** The part the page's script re-renders after an action. */
+  panel(lang: Lang, d: D, canEdit: boolean, temporalUrl: string): string;
+}
+
+/**
+ * The page: a link back to its list, the heading with its id, the outcome line the page's script writes, the panel,
+ * the refresh button and the confirm dialog.
+ */
+export function detailPage<D>(lang: Lang, view: DetailView<D>, d: D, canEdit: boolean, temporalUrl: string): string {
+  return `<p><a href="${esc(view.list)}">← ${esc(t(lang, view.backLabel))}</a></p>
+<h1>${esc(t(lang, view.title))} <span class="mono">${esc(view.idOf(d))}</span></h1>
+<div id="outcome" role="status" aria-live="polite"></div>
+${view.panel(lang, d, canEdit, temporalUrl)}
+<p><button type="button" id="refresh-button" class="secondary">${esc(t(lang, 'refresh'))}</button></p>
+<dialog id="confirm-dialog" aria-labelledby="confirm-title"><form method="dialog"><h2 id="confirm-title">${esc(t(lang, 'confirmTitle'))}</h2><p id="confirm-text"></p>
+<div class="buttons"><button value="cancel" class="secondary" id="confirm-no">${esc(t(lang, 'confirmCancel'))}</button> <button value="ok" id="confirm-yes">${esc(t(lang, 'confirmOk'))}</button></div></form></dialog>`;
 }

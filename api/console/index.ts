@@ -5,13 +5,13 @@ import express, { Router, type NextFunction, type Request, type RequestHandler, 
 import { findApiKey, findApiKeyCached } from '../../lib/api-keys';
 import { orderWorkflowId } from '../../lib/names';
 import type { PrismaClient } from '../../prisma/generated/client';
-import { CHARGE_WAIT_MS, type ActionReply, type AdminService, type OrderAction, type SubscriptionAction } from '../admin-service';
+import { CHARGE_WAIT_MS, ORDER_ACTION_PATHS, SUBSCRIPTION_ACTION_PATHS, type ActionReply, type AdminService } from '../admin-service';
 import { knownErrorAnswer, type ErrorBody } from '../errors';
-import { layout, type NavKey } from './html';
+import { detailPage, layout, type DetailView, type NavKey } from './html';
 import { t, type Lang } from './i18n';
 import { LOGIN_CSRF_COOKIE, SESSION_COOKIE, SessionSealer, clearCookie, loadOrCreateSessionSecret, newSession, readCookie, setCookie, type ConsoleSession } from './session';
-import { orderDetailPage, orderListPage, orderPanel, type ListFilters, type OrderDetail, type OrderRow } from './views-orders';
-import { subscriptionDetailPage, subscriptionListPage, subscriptionPanel, type SubscriptionDetail, type SubscriptionRow } from './views-subscriptions';
+import { ORDER_PAGE, orderListPage, type ListFilters, type OrderRow } from './views-orders';
+import { SUBSCRIPTION_PAGE, subscriptionListPage, type SubscriptionRow } from './views-subscriptions';
 import { errorPage, loginPage, recoveryPage, settingsPage, type RecoveryEntry, type SettingsView } from './views-pages';
 import { randomBytes } from 'node:crypto';
 import { settingsPatchFromForm } from './settings-form';
@@ -30,11 +30,8 @@ export interface ConsoleOptions {
 }
 
 const LANG_COOKIE = 'console_lang';
-/** The console's action paths (as the API's) and the use-case each is. */
-const ACTIONS: Readonly<Record<string, OrderAction | 'status'>> = { capture: 'capture', cancel: 'cancel', refunds: 'refund', status: 'status' };
+/** The console's action paths are the API's (ORDER_ACTION_PATHS, SUBSCRIPTION_ACTION_PATHS); charging a subscription waits for the period's order to report (the service's wait). */
 const ACTION_WAIT_MS = 15_000;
-/** 継続課金: the editor's actions on a subscription; charging waits for the period's order to report (the service's wait). */
-const SUBSCRIPTION_ACTIONS: Readonly<Record<string, SubscriptionAction>> = { pause: 'pause', resume: 'resume', cancel: 'cancel', charges: 'charge' };
 const SUBSCRIPTION_STATUSES = new Set(['Active', 'Paused', 'Suspended', 'Canceled', 'Closed']);
 
 /** What a use-case answered: its value, or the error answer the API would have sent for it. */
@@ -67,11 +64,25 @@ function sessionOf(res: Response): ConsoleSession {
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 
-/** The requestId the page sent with an action (null when missing or malformed; `optional`: an action that needs none). */
-function consoleRequestId(body: Record<string, unknown>, optional: boolean): string | null {
+/**
+ * The action a console POST names (`:action`), its body and the requestId the page sent with it; undefined once it has
+ * answered 404 (no such action) or 400 (the requestId missing or malformed, unless the action is one of `optional`).
+ * The page chose the requestId for this intended action and resends it on a retry; one made up here would turn a retry
+ * into a second refund.
+ */
+function readAction<A extends string>(req: Request, res: Response, actions: Readonly<Record<string, A>>, optional: readonly A[] = []): { action: A; body: Record<string, unknown>; requestId: string } | undefined {
+  const name = String(req.params.action);
+  const action = Object.prototype.hasOwnProperty.call(actions, name) ? actions[name] : undefined;
+  if (!action) {
+    res.status(404).json({ error: { code: 'not_found', message: 'No such action' } });
+    return undefined;
+  }
+  const body = (req.body ?? {}) as Record<string, unknown>;
   const id = body.requestId;
-  if (typeof id === 'string' && /^[A-Za-z0-9_.:-]{1,100}$/.test(id)) return id;
-  return optional ? '' : null;
+  if (typeof id === 'string' && /^[A-Za-z0-9_.:-]{1,100}$/.test(id)) return { action, body, requestId: id };
+  if (optional.includes(action)) return { action, body, requestId: '' };
+  res.status(400).json({ error: { code: 'invalid_request', message: 'requestId is required (1-100 letters, digits and . _ : -)' } });
+  return undefined;
 }
 
 export interface ConsoleDeps {
@@ -269,46 +280,42 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     html(req, res, 200, t(lang, 'orders'), orderListPage(lang, f, rows, nextCursor ? `/admin/orders?${nextParams.toString()}` : null, !str(req.query.cursor), error), 'orders');
   });
 
-  const loadDetail = async (req: Request): Promise<{ status: number; detail?: OrderDetail; message?: string }> => {
-    const r = await attempt(() => service.orderDetail(req.params.orderId));
-    if (!r.ok) return { status: r.status, message: r.body.error.message };
-    return { status: 200, detail: r.value as unknown as OrderDetail };
+  /**
+   * One order's or subscription's page, and its panel alone (the page's script re-renders it after an action): the
+   * detail the service answers, or its error as the page or as JSON for the script.
+   */
+  const detailRoutes = <D>(view: DetailView<D>, loadDetail: (id: unknown) => Promise<unknown>, workflowUrlOf: (d: D) => string) => {
+    const load = async (req: Request): Promise<{ status: number; detail?: D; message?: string }> => {
+      const r = await attempt(() => loadDetail(req.params[view.param]));
+      if (!r.ok) return { status: r.status, message: r.body.error.message };
+      return { status: 200, detail: r.value as D };
+    };
+    router.get(`${view.list}/:${view.param}`, authed, async (req, res) => {
+      const lang = langOf(req);
+      const r = await load(req);
+      if (!r.detail) {
+        html(req, res, r.status, t(lang, view.title), errorPage(lang, r.status, r.message ?? ''), view.nav);
+        return;
+      }
+      html(req, res, 200, `${t(lang, view.title)} ${view.idOf(r.detail)}`, detailPage(lang, view, r.detail, sessionOf(res).role === 'editor', workflowUrlOf(r.detail)), view.nav);
+    });
+    router.get(`${view.list}/:${view.param}/panel`, authed, async (req, res) => {
+      const r = await load(req);
+      if (!r.detail) {
+        res.status(r.status).json({ error: { code: 'unavailable', message: r.message } });
+        return;
+      }
+      res.type('html').send(view.panel(langOf(req), r.detail, sessionOf(res).role === 'editor', workflowUrlOf(r.detail)));
+    });
   };
-  const workflowUrl = (orderId: string) => `${temporalUi}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(orderWorkflowId(orderId))}`;
+  const workflowUrl = (workflowId: string) => `${temporalUi}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 
-  router.get('/admin/orders/:orderId', authed, async (req, res) => {
-    const lang = langOf(req);
-    const r = await loadDetail(req);
-    if (!r.detail) {
-      html(req, res, r.status, t(lang, 'paymentInfo'), errorPage(lang, r.status, r.message ?? ''), 'orders');
-      return;
-    }
-    html(req, res, 200, `${t(lang, 'paymentInfo')} ${r.detail.orderId}`, orderDetailPage(lang, r.detail, sessionOf(res).role === 'editor', workflowUrl(r.detail.orderId)), 'orders');
-  });
-
-  router.get('/admin/orders/:orderId/panel', authed, async (req, res) => {
-    const r = await loadDetail(req);
-    if (!r.detail) {
-      res.status(r.status).json({ error: { code: 'unavailable', message: r.message } });
-      return;
-    }
-    res.type('html').send(orderPanel(langOf(req), r.detail, sessionOf(res).role === 'editor', workflowUrl(r.detail.orderId)));
-  });
+  detailRoutes(ORDER_PAGE, (id) => service.orderDetail(id), (d) => workflowUrl(orderWorkflowId(d.orderId)));
 
   router.post('/admin/orders/:orderId/:action', authed, editorOnly, async (req, res) => {
-    const action = Object.prototype.hasOwnProperty.call(ACTIONS, String(req.params.action)) ? ACTIONS[String(req.params.action)] : undefined;
-    if (!action) {
-      res.status(404).json({ error: { code: 'not_found', message: 'No such action' } });
-      return;
-    }
-    const b = (req.body ?? {}) as Record<string, unknown>;
-    // The page chose the requestId for this intended action and resends it on a retry; one made up here would turn a
-    // retry into a second refund.
-    const requestId = consoleRequestId(b, action === 'status');
-    if (requestId === null) {
-      res.status(400).json({ error: { code: 'invalid_request', message: 'requestId is required (1-100 letters, digits and . _ : -)' } });
-      return;
-    }
+    const read = readAction(req, res, ORDER_ACTION_PATHS, ['status']);
+    if (!read) return;
+    const { action, body: b, requestId } = read;
     const orderId = req.params.orderId;
     if (action === 'status') {
       sendOutcome(res, await attempt(() => service.setOrderStatus(orderId, { status: b.status }, ACTION_WAIT_MS)));
@@ -327,44 +334,12 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     html(req, res, 200, t(lang, 'subscriptionList'), subscriptionListPage(lang, status, r.ok ? (r.value.subscriptions as unknown as SubscriptionRow[]) : [], error), 'subscriptions');
   });
 
-  const loadSubscription = async (req: Request): Promise<{ status: number; detail?: SubscriptionDetail; message?: string }> => {
-    const r = await attempt(() => service.subscriptionDetail(req.params.subscriptionId));
-    if (!r.ok) return { status: r.status, message: r.body.error.message };
-    return { status: 200, detail: r.value as unknown as SubscriptionDetail };
-  };
-  const subscriptionWorkflowUrl = (d: SubscriptionDetail) => `${temporalUi}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(d.workflowId)}`;
-
-  router.get('/admin/subscriptions/:subscriptionId', authed, async (req, res) => {
-    const lang = langOf(req);
-    const r = await loadSubscription(req);
-    if (!r.detail) {
-      html(req, res, r.status, t(lang, 'subscription'), errorPage(lang, r.status, r.message ?? ''), 'subscriptions');
-      return;
-    }
-    html(req, res, 200, `${t(lang, 'subscription')} ${r.detail.subscriptionId}`, subscriptionDetailPage(lang, r.detail, sessionOf(res).role === 'editor', subscriptionWorkflowUrl(r.detail)), 'subscriptions');
-  });
-
-  router.get('/admin/subscriptions/:subscriptionId/panel', authed, async (req, res) => {
-    const r = await loadSubscription(req);
-    if (!r.detail) {
-      res.status(r.status).json({ error: { code: 'unavailable', message: r.message } });
-      return;
-    }
-    res.type('html').send(subscriptionPanel(langOf(req), r.detail, sessionOf(res).role === 'editor', subscriptionWorkflowUrl(r.detail)));
-  });
+  detailRoutes(SUBSCRIPTION_PAGE, (id) => service.subscriptionDetail(id), (d) => workflowUrl(d.workflowId));
 
   router.post('/admin/subscriptions/:subscriptionId/:action', authed, editorOnly, async (req, res) => {
-    const action = Object.prototype.hasOwnProperty.call(SUBSCRIPTION_ACTIONS, String(req.params.action)) ? SUBSCRIPTION_ACTIONS[String(req.params.action)] : undefined;
-    if (!action) {
-      res.status(404).json({ error: { code: 'not_found', message: 'No such action' } });
-      return;
-    }
-    const b = (req.body ?? {}) as Record<string, unknown>;
-    const requestId = consoleRequestId(b, false);
-    if (requestId === null) {
-      res.status(400).json({ error: { code: 'invalid_request', message: 'requestId is required (1-100 letters, digits and . _ : -)' } });
-      return;
-    }
+    const read = readAction(req, res, SUBSCRIPTION_ACTION_PATHS);
+    if (!read) return;
+    const { action, body: b, requestId } = read;
     const payload =
       action === 'cancel'
         ? { requestId, ...(str(b.reason) ? { reason: str(b.reason) } : {}) }

@@ -1,5 +1,5 @@
 // The order list (受注リスト) and the payment-information panel (決済情報) of one order, server-rendered.
-import { esc, statusBadge, type Money } from './html';
+import { esc, statusBadge, type DetailView, type Money } from './html';
 import { checkoutSection, type CheckoutInfo } from './views-checkout';
 import { disputesSection, trackersSection, type DisputeRow, type TrackerRow } from './views-disputes';
 import { HISTORY_KIND_LABELS, ORDER_STATUS_LABELS, PAYMENT_STATUS_LABELS, SUBSCRIPTION_STATUS_LABELS, formatDate, formatMoney, formatPlan, label, minorDigits, t, type Lang } from './i18n';
@@ -184,12 +184,5 @@ ${d.pendingTimers.length ? `<p class="note">${esc(t(lang, 'pendingTimers'))}: ${
 </div>`;
 }
 
-export function orderDetailPage(lang: Lang, d: OrderDetail, canEdit: boolean, temporalUrl: string): string {
-  return `<p><a href="/admin/orders">← ${esc(t(lang, 'backToList'))}</a></p>
-<h1>${esc(t(lang, 'paymentInfo'))} <span class="mono">${esc(d.orderId)}</span></h1>
-<div id="outcome" role="status" aria-live="polite"></div>
-${orderPanel(lang, d, canEdit, temporalUrl)}
-<p><button type="button" id="refresh-button" class="secondary">${esc(t(lang, 'refresh'))}</button></p>
-<dialog id="confirm-dialog" aria-labelledby="confirm-title"><form method="dialog"><h2 id="confirm-title">${esc(t(lang, 'confirmTitle'))}</h2><p id="confirm-text"></p>
-<div class="buttons"><button value="cancel" class="secondary" id="confirm-no">${esc(t(lang, 'confirmCancel'))}</button> <button value="ok" id="confirm-yes">${esc(t(lang, 'confirmOk'))}</button></div></form></dialog>`;
-}
+/** The order's page (決済情報), served with its panel by the console. */
+export const ORDER_PAGE: DetailView<OrderDetail> = { list: '/admin/orders', param: 'orderId', nav: 'orders', backLabel: 'backToList', title: 'paymentInfo', idOf: (d) => d.orderId, panel: orderPanel };

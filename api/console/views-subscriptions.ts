@@ -1,7 +1,7 @@
 // 継続課金 (docs/product-rules.md, Recurring charges) in the console: the subscription list and one subscription's page (plan, state, the
 // details per charge, failed periods, events sent to the shop, and the editor's pause / resume / cancel / charge now).
 import { isCatalogCode, messagesFor } from '../../lib/amazon-errors';
-import { esc, statusBadge, type Money } from './html';
+import { esc, statusBadge, type DetailView, type Money } from './html';
 import { SHOP_EVENT_STATUS_LABELS, SUBSCRIPTION_STATUS_LABELS, formatDate, formatMoney, formatPlan, label, minorDigits, t, type Lang } from './i18n';
 
 export interface SubscriptionRow {
@@ -168,12 +168,5 @@ ${eventsTable(lang, d.events)}
 </div>`;
 }
 
-export function subscriptionDetailPage(lang: Lang, d: SubscriptionDetail, canEdit: boolean, temporalUrl: string): string {
-  return `<p><a href="/admin/subscriptions">← ${esc(t(lang, 'backToSubscriptions'))}</a></p>
-<h1>${esc(t(lang, 'subscription'))} <span class="mono">${esc(d.subscriptionId)}</span></h1>
-<div id="outcome" role="status" aria-live="polite"></div>
-${subscriptionPanel(lang, d, canEdit, temporalUrl)}
-<p><button type="button" id="refresh-button" class="secondary">${esc(t(lang, 'refresh'))}</button></p>
-<dialog id="confirm-dialog" aria-labelledby="confirm-title"><form method="dialog"><h2 id="confirm-title">${esc(t(lang, 'confirmTitle'))}</h2><p id="confirm-text"></p>
-<div class="buttons"><button value="cancel" class="secondary" id="confirm-no">${esc(t(lang, 'confirmCancel'))}</button> <button value="ok" id="confirm-yes">${esc(t(lang, 'confirmOk'))}</button></div></form></dialog>`;
-}
+/** A subscription's page, served with its panel by the console. */
+export const SUBSCRIPTION_PAGE: DetailView<SubscriptionDetail> = { list: '/admin/subscriptions', param: 'subscriptionId', nav: 'subscriptions', backLabel: 'backToSubscriptions', title: 'subscription', idOf: (d) => d.subscriptionId, panel: subscriptionPanel };

@@ -1,16 +1,10 @@
 // orderPayment on the time-skipping server: both intents, captures (partial, split shipments, over the limit), cancel, refunds to and past the cap, duplicates, validators.
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { capture, cancel, refund, state } from '../../workflows/messages';
-import { createHarness, newRun, type Harness } from './support/harness';
+import { harnessForFile, newRun } from './support/harness';
 import { checkout } from './support/checkout';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-}, 120_000);
-afterAll(async () => {
-  await h?.env.teardown();
-});
+const h = harnessForFile(120_000);
 
 async function updateError(p: Promise<unknown>): Promise<{ type?: string; message: string }> {
   try {

@@ -1,16 +1,10 @@
 // Pending states left by an Amazon notification (the amazonNotification update). No time is skipped here: the Java test
 // server stopped skipping time after notifications in earlier tests, so polling is tested in order-payment-waits.
 import { amazonNotification, capture, refund, state } from '../../workflows/messages';
-import { createHarness, newRun, type Harness } from './support/harness';
+import { harnessForFile, newRun } from './support/harness';
 import { checkout } from './support/checkout';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-}, 120_000);
-afterAll(async () => {
-  await h?.env.teardown();
-});
+const h = harnessForFile(120_000);
 
 test('a pending authorization is left by an Amazon notification', async () => {
   const run = newRun(h);

@@ -1,16 +1,10 @@
 // Retries and order-status linkage: soft decline retried with a fresh key, hard decline not, a committed capture whose answer was lost, transient errors, docs/product-rules.md, Order status linkage rows.
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { capture, setOrderStatus, state } from '../../workflows/messages';
-import { createHarness, newRun, type Harness } from './support/harness';
+import { harnessForFile, newRun } from './support/harness';
 import { checkout } from './support/checkout';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-}, 120_000);
-afterAll(async () => {
-  await h?.env.teardown();
-});
+const h = harnessForFile(120_000);
 
 test('a soft decline on capture is retried (fresh key, new charge) and then succeeds', async () => {
   const run = newRun(h);

@@ -1,15 +1,9 @@
 // orderPayment's waits on the time-skipping server: 24 h abandonment, 30-day expiry with its warning, re-authorization, pending states left by polling, the refund window.
 import { capture, refund, state } from '../../workflows/messages';
-import { createHarness, newRun, type Harness } from './support/harness';
+import { harnessForFile, newRun } from './support/harness';
 import { checkout } from './support/checkout';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-}, 120_000);
-afterAll(async () => {
-  await h?.env.teardown();
-});
+const h = harnessForFile(120_000);
 
 test('a checkout not completed within 24 hours is abandoned and the workflow ends cleanly', async () => {
   const run = newRun(h);

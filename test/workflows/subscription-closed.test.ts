@@ -1,19 +1,12 @@
 // 継続課金: a permission Amazon closed (the buyer cancelled it) ends the subscription at its next charge date. In a file of
 // its own: the Java time-skipping server stops skipping time for later tests once a child workflow has completed.
 import { subscriptionState } from '../../workflows/subscription-messages';
-import { createHarness, newRun, type Harness } from './support/harness';
+import { harnessForFile, newRun } from './support/harness';
 import { subscribe } from './support/subscription';
 
 jest.setTimeout(120_000);
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await createHarness();
-});
-afterAll(async () => {
-  await h?.env.teardown();
-});
+const h = harnessForFile();
 
 test('a permission Amazon closed ends the subscription at the next charge, without a charge', async () => {
   const run = newRun(h);

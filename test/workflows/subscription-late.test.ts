@@ -5,19 +5,12 @@ import { state } from '../../workflows/messages';
 import { orderWorkflowId, periodOrderId, WORKFLOW_TYPES } from '../../lib/names';
 import { chargeNow, subscriptionState } from '../../workflows/subscription-messages';
 import type { SubscriptionInput, SubscriptionState } from '../../workflows/types';
-import { createHarness, newRun, type Harness } from './support/harness';
+import { harnessForFile, newRun } from './support/harness';
 import { eventually, subscribe } from './support/subscription';
 
 jest.setTimeout(120_000);
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await createHarness();
-});
-afterAll(async () => {
-  await h?.env.teardown();
-});
+const h = harnessForFile();
 
 test('a period order that reports late: suspended as unknown, then the period shows what happened', async () => {
   const run = newRun(h);

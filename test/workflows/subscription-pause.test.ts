@@ -1,20 +1,13 @@
 // 継続課金: pause skips periods, resume continues on schedule, cancel closes the permission at Amazon. A file of its own, like
 // subscription-closed.test.ts: the Java time-skipping server sometimes stops skipping time for later tests in a file.
 import { cancelSubscription, chargeNow, pauseSubscription, resumeSubscription, subscriptionState } from '../../workflows/subscription-messages';
-import { createHarness, newRun, type Harness } from './support/harness';
+import { harnessForFile, newRun } from './support/harness';
 import { eventually, subscribe } from './support/subscription';
 
 jest.setTimeout(180_000);
 
 const DAY = 24 * 60 * 60 * 1000;
-let h: Harness;
-
-beforeAll(async () => {
-  h = await createHarness();
-});
-afterAll(async () => {
-  await h?.env.teardown();
-});
+const h = harnessForFile();
 
 test('pause skips periods, resume continues on schedule, cancel closes the permission at Amazon and ends the subscription', async () => {
   const run = newRun(h);

@@ -5,18 +5,12 @@ import { WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/clie
 import { cancel, capture, checkoutCompleted, checkoutConfirmed, checkoutReviewed } from '../../workflows/messages';
 import { subscriptionWorkflowId } from '../../lib/names';
 import { cancelSubscription, chargeNow, pauseSubscription, resumeSubscription, subscriptionState } from '../../workflows/subscription-messages';
-import { createHarness, newRun, type Harness } from './support/harness';
+import { harnessForFile, newRun } from './support/harness';
 import { eventually, subscribe } from './support/subscription';
 
 jest.setTimeout(120_000);
 
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-});
-afterAll(async () => {
-  await h?.env.teardown();
-});
+const h = harnessForFile();
 
 const failureType = (e: unknown) => (e instanceof WorkflowUpdateFailedError ? (e.cause as { type?: string } | undefined)?.type : `not an update failure: ${String(e)}`);
 

@@ -7,20 +7,13 @@ import { refund, state } from '../../workflows/messages';
 import { orderWorkflowId, periodOrderId } from '../../lib/names';
 import { chargeNow, resumeSubscription, subscriptionState } from '../../workflows/subscription-messages';
 import type { OrderPaymentInput, SubscriptionState } from '../../workflows/types';
-import { createHarness, newRun, type Harness } from './support/harness';
+import { harnessForFile, newRun } from './support/harness';
 import { eventually, subscribe as subscribeOn } from './support/subscription';
 
 jest.setTimeout(180_000);
 
 const DAY = 24 * 60 * 60 * 1000;
-let h: Harness;
-
-beforeAll(async () => {
-  h = await createHarness();
-});
-afterAll(async () => {
-  await h?.env.teardown();
-});
+const h = harnessForFile();
 
 const periods = (s: SubscriptionState) => s.periods.length;
 const subscribe = (run: ReturnType<typeof newRun>, input: Partial<OrderPaymentInput> = {}) => subscribeOn(h, run, input);

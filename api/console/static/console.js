@@ -151,17 +151,14 @@
     }
   }
 
-  function onSubmit(ev) {
-    ev.preventDefault();
-    var form = ev.currentTarget;
+  /** What an action form asks for: the body to POST and the confirmation's summary; null while the amount is not valid. */
+  function readActionForm(form, p, id, amountActions) {
     var action = form.getAttribute('data-action');
-    var p = panel();
-    var orderId = p.getAttribute('data-order-id');
     var body = {};
-    var summary = form.getAttribute('data-confirm') + ' — ' + orderId;
-    if (action === 'capture' || action === 'refunds') {
+    var summary = form.getAttribute('data-confirm') + ' — ' + id;
+    if (amountActions.indexOf(action) >= 0) {
       var input = form.querySelector('input[name="amount"]');
-      if (!input.reportValidity()) return;
+      if (!input.reportValidity()) return null;
       body.amount = toMinor(input.value, p);
       body.currency = p.getAttribute('data-currency');
       summary += ' / ' + T.amount + ': ' + input.value + ' ' + body.currency;
@@ -174,7 +171,17 @@
       body.status = sel.value;
       summary += ' / ' + T.status + ': ' + sel.options[sel.selectedIndex].text;
     }
-    runAction(form, summary, '/admin/orders/' + encodeURIComponent(orderId) + '/' + action, body, function (res) {
+    return { action: action, body: body, summary: summary };
+  }
+
+  function onSubmit(ev) {
+    ev.preventDefault();
+    var form = ev.currentTarget;
+    var p = panel();
+    var orderId = p.getAttribute('data-order-id');
+    var a = readActionForm(form, p, orderId, ['capture', 'refunds']);
+    if (!a) return;
+    runAction(form, a.summary, '/admin/orders/' + encodeURIComponent(orderId) + '/' + a.action, a.body, function (res) {
       if (res.status === 200) show('ok', T.done + (res.body.result && res.body.result.paymentStatus ? ' (' + res.body.result.paymentStatus + ')' : ''));
       else { show('busy', T.accepted); pollUntil = Date.now() + 120000; }
     }, refresh);
@@ -196,23 +203,11 @@
   function onSubscriptionSubmit(ev) {
     ev.preventDefault();
     var form = ev.currentTarget;
-    var action = form.getAttribute('data-action');
     var p = subPanel();
     var id = p.getAttribute('data-subscription-id');
-    var body = {};
-    var summary = form.getAttribute('data-confirm') + ' — ' + id;
-    if (action === 'charges') {
-      var input = form.querySelector('input[name="amount"]');
-      if (!input.reportValidity()) return;
-      body.amount = toMinor(input.value, p);
-      body.currency = p.getAttribute('data-currency');
-      summary += ' / ' + T.amount + ': ' + input.value + ' ' + body.currency;
-    } else if (action === 'cancel') {
-      var reason = form.querySelector('input[name="reason"]').value.trim();
-      if (reason) body.reason = reason;
-      summary += reason ? ' / ' + T.reason + ': ' + reason : '';
-    }
-    runAction(form, summary, '/admin/subscriptions/' + encodeURIComponent(id) + '/' + action, body, function (res) {
+    var a = readActionForm(form, p, id, ['charges']);
+    if (!a) return;
+    runAction(form, a.summary, '/admin/subscriptions/' + encodeURIComponent(id) + '/' + a.action, a.body, function (res) {
       var r = res.body && res.body.result;
       if (res.status === 200) show('ok', T.done + (r && r.period ? ' (' + T.period + ' #' + r.period + ' ' + r.orderId + ': ' + r.paymentStatus + ')' : ''));
       else show('busy', T.accepted);

@@ -60,6 +60,32 @@ export async function createHarness(): Promise<Harness> {
   return { env, bundle };
 }
 
+/**
+ * The file's harness: started before its tests (`startTimeoutMs`, else the file's jest timeout) and torn down after
+ * them. Read its parts only inside a test or hook.
+ */
+export function harnessForFile(startTimeoutMs?: number): Harness {
+  let current: Harness | undefined;
+  beforeAll(async () => {
+    current = await createHarness();
+  }, startTimeoutMs);
+  afterAll(async () => {
+    await current?.env.teardown();
+  });
+  const started = (): Harness => {
+    if (!current) throw new Error('the harness starts in beforeAll: use it inside a test');
+    return current;
+  };
+  return {
+    get env() {
+      return started().env;
+    },
+    get bundle() {
+      return started().bundle;
+    },
+  };
+}
+
 export interface Run {
   amazon: FakeAmazon;
   prisma: FakePrisma;
