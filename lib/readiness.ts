@@ -69,15 +69,19 @@ export function createReadinessProbe(databaseUrl: string, temporal: Connection, 
   // Calls still retrying inside the gRPC client must end before the connection may be closed.
   const inflight = new Set<Promise<unknown>>();
 
+  /** Awaits a Temporal call within the deadline, keeping it in `inflight` until it has ended either way. */
+  async function tracked(call: Promise<unknown>): Promise<void> {
+    inflight.add(call);
+    void call.then(
+      () => inflight.delete(call),
+      () => inflight.delete(call),
+    );
+    await withDeadline(call, 'Temporal');
+  }
+
   async function checkTemporal(): Promise<Check> {
     try {
-      const call = temporal.withDeadline(Date.now() + DEADLINE_MS, () => temporal.workflowService.getSystemInfo({}));
-      inflight.add(call);
-      void call.then(
-        () => inflight.delete(call),
-        () => inflight.delete(call),
-      );
-      await withDeadline(call, 'Temporal');
+      await tracked(temporal.withDeadline(Date.now() + DEADLINE_MS, () => temporal.workflowService.getSystemInfo({})));
       return { ok: true };
     } catch (err) {
       const found = opts.diagnose ? await opts.diagnose().catch(() => undefined) : undefined;
@@ -87,13 +91,7 @@ export function createReadinessProbe(databaseUrl: string, temporal: Connection, 
 
   async function checkNamespace(namespace: () => Promise<void>): Promise<Check> {
     try {
-      const call = namespace();
-      inflight.add(call);
-      void call.then(
-        () => inflight.delete(call),
-        () => inflight.delete(call),
-      );
-      await withDeadline(call, 'Temporal');
+      await tracked(namespace());
       return { ok: true };
     } catch (err) {
       // The whole message: it ends with the commands that create what is missing.
