@@ -36,3 +36,22 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * Signs in to the admin console at `baseUrl` with an API key, as a browser does (the login page's CSRF token, then the
+ * form post); answers the session cookie to send with later requests.
+ */
+export async function consoleSignIn(baseUrl: string, key: string): Promise<string> {
+  const login = await fetch(`${baseUrl}/admin/login`);
+  const loginCsrf = /name="_csrf" value="([^"]+)"/.exec(await login.text())?.[1];
+  if (!loginCsrf) throw new Error('the console login page has no CSRF token');
+  const signedIn = await fetch(`${baseUrl}/admin/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `console_login_csrf=${encodeURIComponent(loginCsrf)}` },
+    body: new URLSearchParams({ _csrf: loginCsrf, apiKey: key }).toString(),
+  });
+  const cookie = /console_session=[^;]+/.exec(signedIn.headers.get('set-cookie') ?? '')?.[0];
+  if (signedIn.status !== 303 || !cookie) throw new Error(`console sign-in answered ${signedIn.status} without a session`);
+  return cookie;
+}

@@ -6,6 +6,7 @@
  * the JSON admin API is made on its behalf.
  */
 import { checkoutOrder, startTestStack, type TestStack } from '../helpers/stack';
+import { consoleSignIn } from '../helpers/http';
 
 describe('one money shape', () => {
   let s: TestStack;
@@ -107,16 +108,7 @@ describe('one money shape', () => {
   describe('the console', () => {
     /** Signs in to the console with `key`; returns a helper that calls it with the session cookie and CSRF token. */
     async function consoleAs(key: string) {
-      const login = await fetch(`${s.api}/admin/login`);
-      const loginCsrf = /name="_csrf" value="([^"]+)"/.exec(await login.text())![1];
-      const signedIn = await fetch(`${s.api}/admin/login`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `console_login_csrf=${encodeURIComponent(loginCsrf)}` },
-        body: new URLSearchParams({ _csrf: loginCsrf, apiKey: key }).toString(),
-      });
-      expect(signedIn.status).toBe(303);
-      const cookie = /console_session=[^;]+/.exec(signedIn.headers.get('set-cookie') ?? '')![0];
+      const cookie = await consoleSignIn(s.api, key);
       const page = await fetch(`${s.api}/admin/orders`, { headers: { cookie } });
       const csrf = /<meta name="csrf-token" content="([^"]+)"/.exec(await page.text())![1];
       return async (method: string, pathname: string, body?: unknown) => {

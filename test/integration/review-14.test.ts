@@ -9,7 +9,7 @@ import { createReadinessProbe, type ReadinessProbe } from '../../lib/readiness';
 import { readSettings } from '../../lib/settings';
 import { createSnsVerifier } from '../../lib/sns-verify';
 import { createEngineApp } from '../../api/engine-app';
-import { listen } from '../helpers/http';
+import { listen, consoleSignIn } from '../helpers/http';
 import { checkoutOrder, useTestStack } from '../helpers/stack';
 
 describe('issue 14 review', () => {
@@ -80,16 +80,7 @@ describe('issue 14 review', () => {
       const server = await listen(app);
       servers.push(server);
       const key = (await createApiKey(s.db.prisma, 'editor', 'rev14-budget')).key;
-      const login = await fetch(`${server.url}/admin/login`);
-      const loginCsrf = /name="_csrf" value="([^"]+)"/.exec(await login.text())![1];
-      const signedIn = await fetch(`${server.url}/admin/login`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `console_login_csrf=${encodeURIComponent(loginCsrf)}` },
-        body: new URLSearchParams({ _csrf: loginCsrf, apiKey: key }).toString(),
-      });
-      expect(signedIn.status).toBe(303);
-      const cookie = /console_session=[^;]+/.exec(signedIn.headers.get('set-cookie') ?? '')![0];
+      const cookie = await consoleSignIn(server.url, key);
       // Three requests of the key: two pages in the console, one call to the API.
       const page = await fetch(`${server.url}/admin/settings`, { headers: { cookie } });
       expect(page.status).toBe(200);
