@@ -45,7 +45,7 @@ export interface TestStack {
   /** Calls the simulator's /__sim control API. */
   control<T = Record<string, unknown>>(method: string, pathname: string, body?: unknown): Promise<{ status: number; data: T }>;
   /** Calls the engine API with the given role's key (or none). */
-  call(method: string, pathname: string, opts?: { role?: 'storefront' | 'viewer' | 'editor'; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
+  call(method: string, pathname: string, opts?: { role?: 'storefront' | 'viewer' | 'editor'; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<{ status: number; headers: Headers; body: any }>;
   stop(): Promise<void>;
 }
 
@@ -145,7 +145,7 @@ export async function startTestStack(simOptions: Partial<SimulatorOptions> = {},
         headers['content-type'] ??= 'application/json';
       }
       const res = await fetch(`${server.url}${pathname}`, { method, headers, body });
-      return { status: res.status, body: await readJsonOrText(res) };
+      return { status: res.status, headers: res.headers, body: await readJsonOrText(res) };
     },
     async stop() {
       await server.close();

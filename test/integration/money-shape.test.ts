@@ -5,24 +5,15 @@
  * the same request. And the console acts through the admin use-cases in-process, under its own session: no request to
  * the JSON admin API is made on its behalf.
  */
-import { checkoutOrder, startTestStack, type TestStack } from '../helpers/stack';
+import { checkoutOrder, useTestStack } from '../helpers/stack';
 import { consoleSignIn } from '../helpers/http';
 
 describe('one money shape', () => {
-  let s: TestStack;
   const logLines: string[] = [];
-  beforeAll(async () => {
-    s = await startTestStack({}, { logLines });
-  }, 120_000);
-  afterAll(async () => {
-    await s?.stop();
-  });
+  const s = useTestStack({ stack: { logLines } });
 
   /** A POST to the admin API with the editor's key, with the answer's headers. */
-  async function post(pathname: string, body: unknown) {
-    const res = await fetch(`${s.api}${pathname}`, { method: 'POST', headers: { authorization: `Bearer ${s.keys.editor}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    return { status: res.status, headers: res.headers, body: (await res.json()) as any };
-  }
+  const post = (pathname: string, body: unknown) => s.call('POST', pathname, { role: 'editor', body });
   const ledger = async (chargePermissionId: string) =>
     (await s.control<{ entries: Array<{ type: string; amount: number; chargePermissionId?: string }> }>('GET', `/__sim/ledger?chargePermissionId=${chargePermissionId}`)).data.entries.filter((e) => e.type === 'capture' || e.type === 'refund');
   const detail = async (orderId: string) => (await s.call('GET', `/api/admin/orders/${orderId}`, { role: 'viewer' })).body;
