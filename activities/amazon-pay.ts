@@ -5,7 +5,8 @@ import { assertSessionOfOrder, claimFor, OwnershipError, ownerOf, type SessionRe
 import { toAmazonAmount } from '../lib/money';
 import { IDEMPOTENCY_HEADER, type AmazonHeaders } from './amazon-pay-api';
 import type { ActivityDeps } from './deps';
-import { toApplicationFailure, type AmazonFailureDetails } from './errors';
+import type { AmazonFailureDetails } from '../lib/amazon-errors';
+import { toApplicationFailure } from './errors';
 import { idempotencyKey, type IdempotencyKeyParts } from './idempotency';
 import { openPrePayment, resolvePrePayment, type PrePaymentEntry } from './pre-payment-log';
 import {

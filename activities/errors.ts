@@ -2,9 +2,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { classifyAmazonError, failureDetails } from '../lib/amazon-errors';
 
-export { classifyAmazonError };
-export type { AmazonFailureDetails } from '../lib/amazon-errors';
-
 /** The ApplicationFailure an activity throws for an SDK error: retryable only for transient codes. */
 export function toApplicationFailure(err: unknown, operation: string): ApplicationFailure {
   const { code, httpStatus, amazonMessage } = classifyAmazonError(err);

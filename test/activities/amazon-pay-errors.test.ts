@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../activities';
 import { ERROR_CATALOG, isCatalogCode, messagesFor, reasonCodesText, UNKNOWN_ERROR } from '../../lib/amazon-errors';
 import { idempotencyKey } from '../../activities/idempotency';
-import type { AmazonFailureDetails } from '../../activities/errors';
+import type { AmazonFailureDetails } from '../../lib/amazon-errors';
 import { createLogger } from '../../lib/logger';
 import { FakeAmazon } from '../workflows/support/fake-amazon';
 import { FakePrisma } from '../workflows/support/fake-prisma';
