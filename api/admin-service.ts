@@ -323,7 +323,7 @@ export function createAdminService(deps: AdminServiceDeps) {
     },
 
     /**
-     * The pre-payment log (docs/product-rules.md, Pre-payment log): calls whose outcome is unknown (still pending) or that
+     * The pre-payment log (docs/product-rules.md, Recovery and logs): calls whose outcome is unknown (still pending) or that
      * succeeded at Amazon for an order whose payment never got past checkout here.
      */
     async recovery() {

@@ -70,7 +70,7 @@ export interface QuickCheckoutRequest {
 }
 
 /**
- * The quick checkout page as the settings describe it (docs/product-rules.md, Shop settings): the button only where
+ * The quick checkout page as the settings describe it (docs/product-rules.md, Settings): the button only where
  * buttonPosition puts it (a start without `placement` comes from the cart, as the plugin's does),
  * the note field and the custom order/delivery fields only when switched on. A standard checkout
  * has none of these (the shop's own forms collect them). Refused, never silently dropped.

@@ -229,7 +229,7 @@ export const linkMemberSchema = z
 
 export const signInSchema = z.strictObject({ buyerToken: buyerTokenSchema });
 
-/** Sign in with Amazon button (docs/product-rules.md, Sign in with Amazon): the engine signs the payload with the merchant's key. */
+/** Sign in with Amazon button (docs/product-rules.md, Members and Amazon accounts): the engine signs the payload with the merchant's key. */
 export const signInButtonSchema = z.strictObject({
   signInReturnUrl: httpUrl.describe('Where Amazon sends the buyer after sign-in, with ?buyerToken=…'),
   signInCancelUrl: httpUrl.optional().describe('Where Amazon sends a buyer who cancels'),

@@ -1,6 +1,6 @@
 /**
  * What a shop renders (role `storefront`): `GET /api/storefront/config` answers from the shop
- * settings (docs/product-rules.md, Shop settings) whether to show the Amazon Pay button, the "Sign in with Amazon" button and
+ * settings (docs/product-rules.md, Settings) whether to show the Amazon Pay button, the "Sign in with Amazon" button and
  * the quick checkout buttons (and where), the quick checkout page's note and custom fields, the
  * payment intent and the address source, plus the button script and merchant data the buttons
  * need. The engine refuses what the settings do not allow, so a shop that follows this answer

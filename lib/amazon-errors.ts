@@ -30,7 +30,7 @@ export type ErrorKind = 'decline' | 'amount' | 'state' | 'unavailable' | 'genera
  */
 export type ErrorOrigin = 'call' | 'object';
 
-/** docs/product-rules.md, Logs: general API errors and payment errors are logged separately. */
+/** docs/product-rules.md, Recovery and logs: general API errors and payment errors are logged separately. */
 export type LogChannel = 'api' | 'payment';
 
 export interface Text {
@@ -197,7 +197,7 @@ export const ERROR_CATALOG = {
   CheckoutResultReturnUrlNotSet: status('general', TECHNICAL, { ja: 'checkoutResultReturnUrl が設定されていません。', en: 'The checkout session has no checkoutResultReturnUrl.' }),
   ChargeAmountNotSet: status('general', TECHNICAL, { ja: '請求金額が設定されていません。', en: 'The checkout session has no charge amount.' }),
   PaymentIntentNotSet: status('general', TECHNICAL, { ja: '処理区分が設定されていません。', en: 'The checkout session has no payment intent.' }),
-  // A constraint of an Open checkout session, not a decline (docs/amazon-pay.md, Checkout session states): the buyer has
+  // A constraint of an Open checkout session, not a decline (docs/amazon-pay.md, Checkout session): the buyer has
   // not signed in or chosen a payment method yet. Nothing was refused, so no decline retry and no Declined order: it is
   // the session's state (409), and the buyer's next step is to choose a payment method at Amazon.
   BuyerNotAssociated: status(

@@ -1,5 +1,5 @@
 // Integer minor-unit money rules: currency exponents, Amazon's "12.34" strings, the refund cap (docs/amazon-pay.md, Amounts
-// and currencies) and the one currency of an order (docs/product-rules.md, Money).
+// and currencies) and the one currency of an order.
 
 /** Minor-unit exponent of each currency Amazon Pay supports. */
 export const CURRENCY_EXPONENT: Readonly<Record<string, number>> = {

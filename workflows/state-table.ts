@@ -35,7 +35,7 @@ export const CAPTURABLE_STATUSES: ReadonlySet<PaymentStatus> = new Set(['Authori
 export const PENDING_STATUSES: ReadonlySet<PaymentStatus> = new Set(['AuthorizationPending', 'CapturePending', 'RefundPending']);
 
 /**
- * Order-status linkage (docs/product-rules.md, Order-status linkage), the one place its rules live: with linkage on and
+ * Order-status linkage (docs/product-rules.md, Order status linkage), the one place its rules live: with linkage on and
  * intent Authorize, Shipped captures everything still authorized and Cancelled cancels the authorization; nothing else,
  * nothing once Shipped or Cancelled was reached before, nothing for AuthorizeWithCapture, never for a recurring order
  * (its permission is its subscription's), and nothing the payment's state does not allow (a capture needs an

@@ -19,7 +19,7 @@ export type PaymentStatus =
 /** 処理区分 (docs/product-rules.md, Payment intent). */
 export type PaymentIntent = 'Authorize' | 'AuthorizeWithCapture';
 
-/** 対応状況 (docs/product-rules.md, Order-status linkage); the same names as prisma's OrderStatus enum. */
+/** 対応状況 (docs/product-rules.md, Order status linkage); the same names as prisma's OrderStatus enum. */
 export type OrderStatus = 'New' | 'Backordered' | 'Shipped' | 'Cancelled';
 
 /** What a payment history row records (docs/product-rules.md, Admin actions); prisma's HistoryKind. */
@@ -35,7 +35,7 @@ export interface Money {
 export interface OrderPaymentSettings {
   /** Default AuthorizeWithCapture. */
   paymentIntent: PaymentIntent;
-  /** "Link order status to payment" (docs/product-rules.md, Order-status linkage). */
+  /** "Link order status to payment" (docs/product-rules.md, Order status linkage). */
   linkOrderStatus: boolean;
   /** On authorization expiry, authorize again on the charge permission instead of marking it expired. */
   reauthorizeOnExpiry: boolean;

@@ -1,4 +1,4 @@
-// Console pages besides orders: sign-in, pre-payment log (決済直前ログ), settings (docs/product-rules.md, Shop settings) and errors.
+// Console pages besides orders: sign-in, pre-payment log (決済直前ログ), settings (docs/product-rules.md, Settings) and errors.
 import { esc, type Money } from './html';
 import { PAYMENT_STATUS_LABELS, formatDate, formatMoney, label, t, type Lang } from './i18n';
 

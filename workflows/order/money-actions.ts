@@ -118,7 +118,7 @@ export class MoneyActions {
     return ledger.actionResult(amount, ids);
   }
 
-  /** The order's status changes (docs/product-rules.md, Order-status linkage): linkedPaymentAction says what the payment does. */
+  /** The order's status changes (docs/product-rules.md, Order status linkage): linkedPaymentAction says what the payment does. */
   async orderStatus(args: SetOrderStatusArgs): Promise<SetOrderStatusResult> {
     const { o, ledger } = this;
     const action = linkedPaymentAction({
