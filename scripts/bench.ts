@@ -7,6 +7,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { orderWorkflowId } from '../lib/names';
 import { ChildPart } from './bench/child';
+import { CpuMeter, perUnit, type CpuGroups } from './bench/cpu';
 import { checkout, fullLifecycle, percentile, pool, settleQueries } from './bench/lifecycle';
 import { startStack, type Stack, type StackOptions } from './bench/stack';
 import { startCluster, type Cluster } from './cluster/topology';
@@ -208,6 +209,22 @@ async function checkoutLatency(s: Stack, samples: number, sessionId: string, bas
   return { apiP50Ms: percentile(api, 50), apiP99Ms: percentile(api, 99), directP50Ms: percentile(direct, 50), directP99Ms: percentile(direct, 99), workflowStartP50Ms: percentile(start, 50) };
 }
 
+/** Groups the machine's processes: the bench's children by pid, Temporal and PostgreSQL by command line. */
+function cpuMeter(s: Stack, baseWorker: ChildPart): CpuMeter {
+  return new CpuMeter((pid, cmdline) => {
+    if (pid === process.pid) return 'bench driver + simulator';
+    if (s.workers.some((w) => w.pid === pid)) return 'engine worker';
+    if (s.api.pid === pid) return 'engine API';
+    if (baseWorker.pid === pid) return 'baseline worker';
+    if (/postgres/.test(cmdline)) return 'postgresql';
+    if (/temporal/.test(cmdline)) return 'temporal server';
+    return 'other';
+  });
+}
+
+const cpuTotal = (g: CpuGroups) => round(Object.entries(g).reduce((acc, [k, v]) => (k === 'other' ? acc : acc + v), 0));
+const cpuLine = (g: CpuGroups) => `${cpuTotal(g)} (${Object.entries(g).filter(([k]) => k !== 'other').sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${v}`).join(', ')})`;
+
 async function main(): Promise<void> {
   const a = parseArgs(process.argv.slice(2));
   const t0 = Date.now();
@@ -253,7 +270,10 @@ async function main(): Promise<void> {
     const tx0 = await dbTransactions(s);
     const settle0 = settleQueries.count;
     const ttx0 = await temporalTransactions(cluster);
+    const cpu = cpuMeter(s, baseWorker);
+    const cpu0 = cpu.snapshot();
     const engine = await engineRun(s, a, '1');
+    const cpu1 = cpu.snapshot();
     const ttx1 = await temporalTransactions(cluster);
     const workerRssMb = s.workers[0].peakRssMb;
     const apiRssMb = s.api.peakRssMb;
@@ -261,7 +281,11 @@ async function main(): Promise<void> {
     const notifications = engine.orderIds.length === 0 ? 0 : await s.prisma.processedNotification.count({ where: { orderId: { in: engine.orderIds } } });
     const measured = await profileOrders(s, engine.orderIds);
     say(`baseline: ${a.orders} workflows × ${profile.activities} no-op activities`);
+    const cpu2 = cpu.snapshot();
     const baseline = await baselineRun(s, a, baselineQueue, profile.activities);
+    const cpu3 = cpu.snapshot();
+    const engineCpu = perUnit(CpuMeter.between(cpu0, cpu1), engine.done);
+    const baselineCpu = perUnit(CpuMeter.between(cpu2, cpu3), baseline.done);
     const ttx2 = await temporalTransactions(cluster);
     const baselineProfile = ttx2 === undefined ? undefined : await profileBaseline(s, baseline.workflowIds.slice(0, 5));
     let two: Awaited<ReturnType<typeof engineRun>> | undefined;
@@ -303,6 +327,11 @@ async function main(): Promise<void> {
         notificationsDelivered: engine.done === 0 ? null : round(notifications / engine.done, 1),
         note: 'mean over the first measured orders (1 worker); dbTransactions: every transaction the database server ran during the 1-worker phase (worker, API, webhook), less the settle checks, per finished order',
       },
+      cpuSecondsPerOrder: {
+        engine: { ...engineCpu, total: cpuTotal(engineCpu) },
+        baseline: { ...baselineCpu, total: cpuTotal(baselineCpu) },
+        note: "CPU seconds (user + system, /proc) each group of processes spent during the 1-worker engine phase per finished order, and during the baseline phase per finished workflow; total leaves out 'other' (processes not the benchmark's)",
+      },
       twoWorkers: two ? { ordersCompleted: two.done, ordersPerSecond: round(two.ordersPerSecond), ratioToOneWorker: round(two.ordersPerSecond / engine.ordersPerSecond), p50SecondsToSettled: round(two.p50), p99SecondsToSettled: round(two.p99), failed: two.errors.length } : (twoSkipped ?? null),
       temporalPersistence:
         ttx0 === undefined || ttx1 === undefined || ttx2 === undefined
@@ -334,6 +363,7 @@ async function main(): Promise<void> {
       ['p50 / p99 s to settled', `${result.p50SecondsToSettled} / ${result.p99SecondsToSettled}`, 'target p99 <= 2'],
       ['per order', `${measured.activities} activities (${measured.localActivities} local), ${measured.workflowTasks} wf tasks, ${result.perOrder.dbTransactions} db tx, ${result.perOrder.notificationsDelivered} IPN`, ''],
       ['per order time (ms)', Object.entries(measured.timeMs).map(([k, v]) => `${k.replace(/Ms$/, '')} ${v}`).join(', '), ''],
+      ['CPU s per order', cpuLine(engineCpu), `baseline ${cpuLine(baselineCpu)}`],
       ['worker / API RSS MB', `${workerRssMb} / ${apiRssMb}`, 'peak, separate processes'],
       ...(result.temporalPersistence
         ? [['Temporal db tx', `engine ${result.temporalPersistence.engineTransactionsPerOrder}/order (${result.temporalPersistence.engineTransactionsPerWorkflowTask}/wf task)`, `baseline ${result.temporalPersistence.baselineTransactionsPerWorkflow}/workflow (${result.temporalPersistence.baselineTransactionsPerWorkflowTask}/wf task)`] as [string, string, string]]
