@@ -44,3 +44,26 @@ export const PROJECTION_NEVER_BLOCKS = 'projection-never-blocks';
  * expired, permission closed) the attribute is removed and the column written as null.
  */
 export const AUTHORIZATION_EXPIRY_CLEARED = 'authorization-expiry-cleared';
+
+/**
+ * v11, the lean order (docs/benchmark.md, Cost per order): a run started from here on records this one marker and takes
+ * every change above without a marker of its own (each cost a marker and a TemporalChangeVersion upsert per run).
+ * It also: refuses in the notification update's validator what would change nothing (seen before, not this order's,
+ * a state the order holds), so such an update leaves no event in history; applies a refund's or a closed permission's
+ * state as the webhook re-read it from Amazon instead of reading it again; completes the checkout and reads its charge
+ * in one activity; and keeps one timer for the next deadline instead of one per wait.
+ */
+export const LEAN_ORDER = 'lean-order';
+
+/** The changes a lean run takes without a marker (v2–v10): every later change gets a marker of its own again. */
+export const SETTLED_BY_LEAN_ORDER: ReadonlySet<string> = new Set([
+  EXPIRY_WARNING_HISTORY_ROW,
+  SINGLE_PROJECTION_WRITE,
+  NOTIFICATION_REFRESH,
+  NOTIFIED_STATE_KNOWN,
+  LOCAL_PROJECTION_WRITE,
+  DECIDE_AT_EXECUTION,
+  CHECKOUT_SESSION_OWNERSHIP,
+  PROJECTION_NEVER_BLOCKS,
+  AUTHORIZATION_EXPIRY_CLEARED,
+]);

@@ -1,6 +1,5 @@
 // Checkout: the review (the order claims its checkout session), the confirmation (final amount, Amazon's redirect)
 // and the completion, which authorizes (or captures) and, for a recurring plan, starts the subscription.
-import { patched } from '@temporalio/workflow';
 import type { ChargeSummary } from '../../activities/summaries';
 import { OWNERSHIP_CODES } from '../../lib/ownership-codes';
 import { DECLINE_CODES, failureOf } from '../failures';
@@ -29,7 +28,7 @@ export class Checkout {
     const { o } = this;
     // The order owns the session it reviews: the read refuses a session started for another order (docs/invariants.md),
     // and only a session that passed is kept as the order's.
-    const owned = patched(CHECKOUT_SESSION_OWNERSHIP);
+    const owned = o.uses(CHECKOUT_SESSION_OWNERSHIP);
     if (!owned) o.s.checkoutSessionId = args.checkoutSessionId;
     try {
       const session = await amazon.getCheckoutSession({ checkoutSessionId: args.checkoutSessionId, ...(owned ? { orderId: o.orderId } : {}) });
@@ -68,14 +67,14 @@ export class Checkout {
     // Completed already (a second call, e.g. the buyer reloading the result page): answer with what happened, but only
     // to the order's own session (another order's session learns nothing of this one).
     if (o.s.paymentStatus !== 'CheckoutPending') {
-      if (args.checkoutSessionId !== undefined && args.checkoutSessionId !== o.s.checkoutSessionId && patched(CHECKOUT_SESSION_OWNERSHIP)) {
+      if (args.checkoutSessionId !== undefined && args.checkoutSessionId !== o.s.checkoutSessionId && o.uses(CHECKOUT_SESSION_OWNERSHIP)) {
         throw new ActionFailed({ code: OWNERSHIP_CODES.sessionMismatch, message: 'the checkout session is not the one this order was paid with' });
       }
       return ledger.actionResult(o.s.amount, o.s.charges.slice(0, 1).map((c) => c.chargeId));
     }
     const sessionId = (args.checkoutSessionId ?? o.s.checkoutSessionId) as string;
     // The completion refuses a session of another order; only then is it the order's session.
-    const owned = patched(CHECKOUT_SESSION_OWNERSHIP);
+    const owned = o.uses(CHECKOUT_SESSION_OWNERSHIP);
     if (!owned) o.s.checkoutSessionId = sessionId;
     const amount = o.s.amount;
     let session;

@@ -6,7 +6,7 @@ import { CommandQueue } from '../command-queue';
 import { DEFAULT_ORDER_SETTINGS, DEFAULT_TIMINGS } from '../defaults';
 import { REJECTION_TYPES } from '../messages';
 import type { AmazonNotificationArgs, AmazonNotificationResult } from '../messages';
-import { DECIDE_AT_EXECUTION } from '../patches';
+import { DECIDE_AT_EXECUTION, LEAN_ORDER, SETTLED_BY_LEAN_ORDER } from '../patches';
 import type { CarriedState, OrderPaymentInput, OrderPaymentResult, OrderPaymentSettings, OrderPaymentState, OrderPaymentTimings, StoredResult } from '../types';
 import { allowedActions, cancelRefusal, captureRefusal, refundRefusal, type ValidationView } from '../validators';
 import { ActionFailed } from './calls';
@@ -31,6 +31,7 @@ export class OrderPaymentMachine {
   readonly settings: OrderPaymentSettings;
   readonly timings: OrderPaymentTimings;
   private readonly s: CarriedState;
+  private readonly o: OrderContext;
   private readonly queue: CommandQueue<Command>;
   private readonly ledger: Ledger;
   private readonly projection: Projection;
@@ -67,7 +68,11 @@ export class OrderPaymentMachine {
       seenNotifications: [],
       reauthorizations: 0,
     };
-    const o: OrderContext = { input, workflowId: this.workflowId, orderId: this.orderId, currency: this.currency, settings: this.settings, timings: this.timings, s: this.s };
+    // Decided here, in the run's first workflow task, so that the marker sits at the same place on every replay.
+    const lean = patched(LEAN_ORDER);
+    const uses = (patchId: string) => (lean && SETTLED_BY_LEAN_ORDER.has(patchId)) || patched(patchId);
+    const o: OrderContext = { input, workflowId: this.workflowId, orderId: this.orderId, currency: this.currency, settings: this.settings, timings: this.timings, s: this.s, lean, uses };
+    this.o = o;
     // Only money actions (keyed by the caller's requestId) keep their result for a repeated request.
     this.queue = new CommandQueue<Command>(this.s.results, { unanswered: ['refresh', 'recurringCharge'], kept: ['capture', 'cancel', 'refund'] });
     this.ledger = new Ledger(this.s, o, {
@@ -249,7 +254,7 @@ export class OrderPaymentMachine {
    * capture) finds the order changed and is refused with its current state, by the same rule the validator applied.
    */
   private refuseNow(rule: (view: ValidationView) => string | undefined): void {
-    if (!patched(DECIDE_AT_EXECUTION)) return;
+    if (!this.o.uses(DECIDE_AT_EXECUTION)) return;
     const reason = rule(this.view());
     if (reason === undefined) return;
     throw new ActionFailed({ code: REJECTION_TYPES.invalidState, message: reason, state: this.ledger.stateDetails() });

@@ -1,7 +1,7 @@
 // Amazon's notifications (docs/amazon-pay.md, Notifications) are hints: the order answers at once and re-reads the
 // object in its loop; a notification seen before, about an object not this order's, or about a state the order
 // already holds is not re-read.
-import { log, patched } from '@temporalio/workflow';
+import { log } from '@temporalio/workflow';
 import type { CommandQueue } from '../command-queue';
 import { failureOf } from '../failures';
 import type { AmazonNotificationArgs, AmazonNotificationResult } from '../messages';
@@ -37,7 +37,7 @@ export class Notifications {
       (args.objectType === 'CHARGE' && this.ledger.charge(args.objectId) !== undefined) ||
       (args.objectType === 'REFUND' && this.ledger.refund(args.objectId) !== undefined) ||
       (args.objectType === 'CHARGE_PERMISSION' && s.chargePermissionId === args.objectId);
-    if (patched(NOTIFICATION_REFRESH)) {
+    if (this.o.uses(NOTIFICATION_REFRESH)) {
       // Amazon often notifies before the response of the call that made the object has reached this workflow:
       // while a command runs, an unknown object is re-read once it has finished (it is then known, or ignored).
       const refreshable = args.objectType === 'CHARGE' || args.objectType === 'REFUND' || args.objectType === 'CHARGE_PERMISSION';
@@ -80,8 +80,8 @@ export class Notifications {
   async refresh(args: AmazonNotificationArgs): Promise<{ refreshed: boolean }> {
     const { o, ledger } = this;
     // Only Amazon's notifications are skipped this way; a reconcile nudge always re-reads.
-    if (args.source === 'ipn' && this.finalHere(args) && patched(NOTIFICATION_REFRESH)) return { refreshed: false };
-    if (args.source === 'ipn' && this.stateKnown(args) && patched(NOTIFIED_STATE_KNOWN)) return { refreshed: false };
+    if (args.source === 'ipn' && this.finalHere(args) && this.o.uses(NOTIFICATION_REFRESH)) return { refreshed: false };
+    if (args.source === 'ipn' && this.stateKnown(args) && this.o.uses(NOTIFIED_STATE_KNOWN)) return { refreshed: false };
     try {
       if (args.objectType === 'CHARGE') {
         const record = ledger.charge(args.objectId);

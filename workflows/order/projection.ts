@@ -1,6 +1,6 @@
 // What the rest of the engine reads of an order without asking the workflow: the order row with its new history rows
 // (written by one local activity, never blocking the order) and the search attributes Temporal UI filters on.
-import { log, patched, upsertSearchAttributes } from '@temporalio/workflow';
+import { log, upsertSearchAttributes } from '@temporalio/workflow';
 import { AuthorizationExpiresAtKey, CurrencyKey, OrderAmountKey, OrderIdKey, OrderStatusKey, PaymentStatusKey } from '../../lib/names';
 import { PROJECTION_RETRY_BACKOFF_MS } from '../activity-options';
 import { AUTHORIZATION_EXPIRY_CLEARED, LOCAL_PROJECTION_WRITE, PROJECTION_NEVER_BLOCKS, SINGLE_PROJECTION_WRITE } from '../patches';
@@ -35,7 +35,7 @@ export class Projection {
     const s = o.s;
     const rows = ledger.takeUnsaved();
     // null: the authorization has nothing left to capture, its expiry is removed (undefined: never set).
-    const expiresAt = s.authorizationExpiresAt === undefined ? undefined : ledger.capturable() === 0 && patched(AUTHORIZATION_EXPIRY_CLEARED) ? null : new Date(s.authorizationExpiresAt);
+    const expiresAt = s.authorizationExpiresAt === undefined ? undefined : ledger.capturable() === 0 && o.uses(AUTHORIZATION_EXPIRY_CLEARED) ? null : new Date(s.authorizationExpiresAt);
     const attrs = [
       { key: OrderIdKey, value: o.orderId },
       { key: PaymentStatusKey, value: s.paymentStatus },
@@ -71,11 +71,11 @@ export class Projection {
       authorizationExpiresAt: expiresAt ? expiresAt.toISOString() : undefined,
       ...recurringFields(o.input),
     };
-    if (patched(SINGLE_PROJECTION_WRITE)) {
+    if (o.uses(SINGLE_PROJECTION_WRITE)) {
       // One round trip per state change, none when nothing a reader sees has changed.
       const projection = JSON.stringify(order);
       if (rows.length === 0 && projection === this.lastProjection) return;
-      if (patched(PROJECTION_NEVER_BLOCKS)) {
+      if (o.uses(PROJECTION_NEVER_BLOCKS)) {
         try {
           await projectionDb.saveProjection({ order, rows });
         } catch (err) {
@@ -92,7 +92,7 @@ export class Projection {
         }
         this.retryAt = undefined;
         this.retries = 0;
-      } else if (patched(LOCAL_PROJECTION_WRITE)) await localDb.saveProjection({ order, rows });
+      } else if (o.uses(LOCAL_PROJECTION_WRITE)) await localDb.saveProjection({ order, rows });
       else await db.saveProjection({ order, rows });
       this.lastProjection = projection;
       return;

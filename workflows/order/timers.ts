@@ -1,6 +1,6 @@
 // The order's durable deadlines: checkout expiry, the authorization's expiry warning and expiry (or re-authorization),
 // polling of objects Amazon has not settled, and what the state query shows of each.
-import { log, patched } from '@temporalio/workflow';
+import { log } from '@temporalio/workflow';
 import { failureOf } from '../failures';
 import { EXPIRY_WARNING_HISTORY_ROW } from '../patches';
 import type { PendingTimer } from '../types';
@@ -87,7 +87,7 @@ export class Timers {
     o.s.expiryWarned = true;
     const expiresAt = new Date(o.s.authorizationExpiresAt as number).toISOString();
     await db.warnAuthorizationExpiry({ orderId: o.orderId, chargeId: ledger.openCharge()?.chargeId, expiresAt, uncaptured: ledger.capturable(), currency: o.currency });
-    if (patched(EXPIRY_WARNING_HISTORY_ROW)) {
+    if (this.o.uses(EXPIRY_WARNING_HISTORY_ROW)) {
       ledger.record('expire', 'ExpiryWarning', { amount: ledger.capturable(), amazonObjectId: ledger.openCharge()?.chargeId, message: `authorization expires at ${expiresAt}` });
     }
   }

@@ -32,6 +32,10 @@ export interface OrderContext {
   readonly settings: OrderPaymentSettings;
   readonly timings: OrderPaymentTimings;
   readonly s: CarriedState;
+  /** The run took the lean order (workflows/patches.ts, LEAN_ORDER), decided once in its first workflow task. */
+  readonly lean: boolean;
+  /** Whether the run takes a patched change: always for a lean run and the changes it settled, else patched(id). */
+  uses(patchId: string): boolean;
 }
 
 /** A period's order: which subscription it charges for, and which period. */
