@@ -129,7 +129,12 @@ export function createAmazonPayActivities(deps: ActivityDeps) {
       return summarizeSession(r.data);
     },
 
-    async completeCheckoutSession(input: MoneyCall & { checkoutSessionId: string }): Promise<SessionSummary> {
+    /**
+     * With `readCharge` (lean runs, workflows/patches.ts LEAN_ORDER) the charge the completion made is read in the same
+     * activity: one activity instead of two. A failed read is left to the workflow (it reads the charge itself), so
+     * the completion is never sent again for it.
+     */
+    async completeCheckoutSession(input: MoneyCall & { checkoutSessionId: string; readCharge?: boolean }): Promise<SessionSummary & { charge?: ChargeSummary }> {
       await guard(() => ensureSessionOwner(input.checkoutSessionId, input.orderId));
       const key = idempotencyKey(input.key);
       const price = { amount: toAmazonAmount(input.amount, input.currency), currencyCode: input.currency };
@@ -145,7 +150,14 @@ export function createAmazonPayActivities(deps: ActivityDeps) {
         if (r.data.chargePermissionId) await claimFor(deps.prisma, r.data.chargePermissionId, 'ChargePermission', input.orderId);
         if (r.data.chargeId) await claimFor(deps.prisma, r.data.chargeId, 'Charge', input.orderId);
       });
-      return summarizeSession(r.data);
+      const session = summarizeSession(r.data);
+      const chargeId = session.chargeId;
+      if (!input.readCharge || chargeId === undefined) return session;
+      const charge = await call('getCharge', () => deps.amazonPay.getCharge(chargeId), { orderId: input.orderId, chargeId }).then(
+        (c) => summarizeCharge(c.data),
+        () => undefined,
+      );
+      return charge ? { ...session, charge } : session;
     },
 
     async captureCharge(input: MoneyCall & { chargeId: string; softDescriptor?: string }): Promise<ChargeSummary> {

@@ -13,6 +13,8 @@ import type { Logger } from '../lib/logger';
 import { SnsVerificationError, type SnsRefusal, type SnsVerifier } from '../lib/sns-verify';
 import type { PrismaClient } from '../prisma/generated/client';
 import { amazonNotification } from '../workflows/messages';
+import type { ChargePermission, Refund } from '../activities/amazon-pay-api';
+import { summarizePermission, summarizeRefund, type PermissionSummary, type RefundSummary } from '../activities/summaries';
 import { recordDispute } from './disputes';
 import { ApiError, errorBody, requestIdOf } from './errors';
 import type { OrdersGateway } from './orders';
@@ -64,23 +66,28 @@ export function webhookRoutes(deps: WebhookDeps): Router {
    * Where Amazon says the object belongs (re-read, never taken from the message): its charge
    * permission and the order id the engine gave Amazon as merchantReferenceId.
    */
-  async function locate(objectType: string, objectId: string): Promise<{ chargePermissionId?: string; orderId?: string; state?: string }> {
+  async function locate(objectType: string, objectId: string): Promise<{ chargePermissionId?: string; orderId?: string; state?: string; refund?: RefundSummary; permission?: PermissionSummary }> {
     const reference = (o: AmazonObject) => o.merchantMetadata?.merchantReferenceId ?? undefined;
     const stateOf = (o: AmazonObject) => o.statusDetails?.state ?? undefined;
     if (objectType === 'CHARGE_PERMISSION') {
-      const permission = (await deps.amazonPay.getChargePermission(objectId)).data as AmazonObject;
-      return { chargePermissionId: objectId, orderId: reference(permission), state: stateOf(permission) };
+      const read = (await deps.amazonPay.getChargePermission(objectId)).data;
+      const permission = read as AmazonObject;
+      // What was read goes to the order with the notification: a closed permission need not be read again there.
+      return { chargePermissionId: objectId, orderId: reference(permission), state: stateOf(permission), permission: summarizePermission(read as ChargePermission) };
     }
     let chargeId = objectId;
     let state: string | undefined;
+    let refundSummary: RefundSummary | undefined;
     if (objectType === 'REFUND') {
-      const refund = (await deps.amazonPay.getRefund(objectId)).data as AmazonObject;
+      const read = (await deps.amazonPay.getRefund(objectId)).data;
+      const refund = read as AmazonObject;
       if (!refund.chargeId) return {};
       chargeId = refund.chargeId;
       state = stateOf(refund);
+      refundSummary = summarizeRefund(read as Refund);
     }
     const charge = (await deps.amazonPay.getCharge(chargeId)).data as AmazonObject;
-    return { chargePermissionId: charge.chargePermissionId ?? undefined, orderId: reference(charge), state: objectType === 'REFUND' ? state : stateOf(charge) };
+    return { chargePermissionId: charge.chargePermissionId ?? undefined, orderId: reference(charge), state: objectType === 'REFUND' ? state : stateOf(charge), ...(refundSummary ? { refund: refundSummary } : {}) };
   }
 
   router.post('/api/webhooks/amazon-pay', express.text({ type: () => true, limit: '64kb' }), async (req: Request, res: Response) => {
@@ -185,7 +192,7 @@ export function webhookRoutes(deps: WebhookDeps): Router {
       return;
     }
     try {
-      await deps.orders.act(order.orderId, amazonNotification, { objectType: m.ObjectType, objectId: m.ObjectId, notificationId: m.NotificationId, source: 'ipn', ...(located.state ? { state: located.state } : {}) }, { updateId: `ipn:${m.NotificationId}`, waitMs: 0 });
+      await deps.orders.act(order.orderId, amazonNotification, { objectType: m.ObjectType, objectId: m.ObjectId, notificationId: m.NotificationId, source: 'ipn', ...(located.state ? { state: located.state } : {}), ...(located.refund ? { refund: located.refund } : {}), ...(located.permission ? { permission: located.permission } : {}) }, { updateId: `ipn:${m.NotificationId}`, waitMs: 0 });
     } catch (err) {
       // A finished order has nothing left to learn; anything else is retried by SNS.
       if (!(err instanceof ApiError && (err.code === 'order_closed' || err.code === 'invalid_state' || err.code === 'order_not_found'))) throw err;

@@ -2,7 +2,7 @@
 // its stored result, the workflow's main loop runs the commands in order (never two Amazon calls of one workflow at
 // once), a repeated key is answered with its first result instead of acting twice, and the results are carried over
 // continue-as-new, which waits for the handlers still running.
-import { allHandlersFinished, condition } from '@temporalio/workflow';
+import { allHandlersFinished, CancellationScope, condition, isCancellation, sleep } from '@temporalio/workflow';
 import { toUpdateFailure } from './failures';
 import type { StoredResult } from './types';
 
@@ -27,6 +27,8 @@ export class CommandQueue<C extends QueuedCommand> {
   /** The parameters' fingerprint of each request queued or answered (a requestId reused with others is refused). */
   private readonly fingerprints = new Map<string, string>();
   private seq = 0;
+  /** The one timer a steady wait keeps (see waitForCommand): its deadline, and whether it has fired. */
+  private wake: { at: number; fired: boolean; scope: CancellationScope } | undefined;
 
   constructor(
     carried: ReadonlyArray<[string, StoredResult]>,
@@ -88,6 +90,11 @@ export class CommandQueue<C extends QueuedCommand> {
     return this.pending.some(match);
   }
 
+  /** The first queued command that matches (still queued: the caller may update what it carries). */
+  find(match: (cmd: C) => boolean): C | undefined {
+    return this.pending.find(match);
+  }
+
   /** The command has run: its result is stored for the caller (unless nobody waits for its kind). */
   settle(cmd: C, result: StoredResult): void {
     this.queued.delete(cmd.key);
@@ -103,10 +110,39 @@ export class CommandQueue<C extends QueuedCommand> {
     }
   }
 
-  /** Waits for a command, or until `until` (epoch ms) when given. */
-  async waitForCommand(until?: number): Promise<void> {
-    if (until === undefined) await condition(() => this.pending.length > 0);
-    else await condition(() => this.pending.length > 0, Math.max(1, until - Date.now()));
+  /**
+   * Waits for a command, or until `until` (epoch ms) when given. A `steady` wait (lean orders, workflows/patches.ts
+   * LEAN_ORDER) keeps its timer across waits for the same deadline instead of starting one per wait and cancelling
+   * it when a command comes first: a timer is started (and the old one cancelled) only when the deadline moves.
+   */
+  async waitForCommand(until?: number, steady = false): Promise<void> {
+    if (!steady) {
+      if (until === undefined) await condition(() => this.pending.length > 0);
+      else await condition(() => this.pending.length > 0, Math.max(1, until - Date.now()));
+      return;
+    }
+    if (this.wake?.at !== until) {
+      this.wake?.scope.cancel();
+      this.wake = until === undefined ? undefined : this.startWake(until);
+    }
+    await condition(() => this.pending.length > 0 || this.wake?.fired === true);
+    if (this.wake?.fired) this.wake = undefined;
+  }
+
+  private startWake(at: number): { at: number; fired: boolean; scope: CancellationScope } {
+    const scope = new CancellationScope();
+    const wake = { at, fired: false, scope };
+    scope
+      .run(() => sleep(Math.max(1, at - Date.now())))
+      .then(
+        () => {
+          wake.fired = true;
+        },
+        (err: unknown) => {
+          if (!isCancellation(err)) throw err;
+        },
+      );
+    return wake;
   }
 
   /**

@@ -1,6 +1,7 @@
 // Every update and query of the orderPayment workflow with its argument and result types; the API imports this file, never the workflow body.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { OrderPaymentState, OrderStatus, PaymentStatus, BuyerSummary } from './types';
+import type { PermissionSummary, RefundSummary } from '../activities/summaries';
 
 export interface CheckoutReviewedArgs {
   checkoutSessionId: string;
@@ -91,6 +92,12 @@ export interface AmazonNotificationArgs {
    * When the workflow already holds that state, it has nothing to re-read.
    */
   state?: string;
+  /**
+   * The refund or permission as the webhook re-read it from Amazon (with `state`): a lean run applies a final one
+   * (Refunded or Declined; Closed) as it is, without reading it again (workflows/patches.ts, LEAN_ORDER).
+   */
+  refund?: RefundSummary;
+  permission?: PermissionSummary;
 }
 export interface AmazonNotificationResult {
   /** False when the object is not this order's or the notification was seen before. */

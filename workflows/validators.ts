@@ -20,6 +20,8 @@ export interface ValidationView {
    * idempotency key).
    */
   requestSeen(key: string, fingerprint: string): 'new' | 'same' | 'reused';
+  /** Why an Amazon notification would change nothing (a lean run refuses it), or undefined (workflows/order/notifications.ts, noNews). */
+  notificationRefusal(args: AmazonNotificationArgs): string | undefined;
 }
 
 const ORDER_STATUSES: readonly OrderStatus[] = ['New', 'Backordered', 'Shipped', 'Cancelled'];
@@ -166,10 +168,28 @@ export function validateSetOrderStatus(view: ValidationView, args: SetOrderStatu
   notFinished(view);
 }
 
-export function validateNotification(_view: ValidationView, args: AmazonNotificationArgs): void {
+export function validateNotification(view: ValidationView, args: AmazonNotificationArgs): void {
   if (!isObject(args)) invalid('arguments required');
   requireText(args.objectType, 'objectType', 40);
   requireText(args.objectId, 'objectId');
   if (args.notificationId !== undefined) requireText(args.notificationId, 'notificationId');
   if (args.state !== undefined) requireText(args.state, 'state', 40);
+  if (args.refund !== undefined) {
+    const r: unknown = args.refund;
+    if (!isObject(r)) invalid('refund must be a refund summary');
+    requireText(r.refundId, 'refund.refundId');
+    requireText(r.chargeId, 'refund.chargeId');
+    requireText(r.state, 'refund.state', 40);
+    if (!Number.isSafeInteger(r.amount) || (r.amount as number) < 0) invalid('refund.amount must be a non-negative integer (minor units)');
+    requireText(r.currency, 'refund.currency', 3);
+    requireCurrency(r.currency, view.currency);
+  }
+  if (args.permission !== undefined) {
+    const p: unknown = args.permission;
+    if (!isObject(p)) invalid('permission must be a charge permission summary');
+    requireText(p.chargePermissionId, 'permission.chargePermissionId');
+    requireText(p.state, 'permission.state', 40);
+    if (!Array.isArray(p.reasons) || !p.reasons.every((x) => typeof x === 'string')) invalid('permission.reasons must be a list of reason codes');
+  }
+  refuseIf(view.notificationRefusal(args));
 }

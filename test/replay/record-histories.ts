@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { WorkflowUpdateStage, type WorkflowHandle } from '@temporalio/client';
-import { cancel, capture, refund } from '../../workflows/messages';
+import { amazonNotification, cancel, capture, refund, state } from '../../workflows/messages';
 import { orderWorkflowId, periodOrderId } from '../../lib/names';
 import { cancelSubscription, pauseSubscription, resumeSubscription, subscriptionState } from '../../workflows/subscription-messages';
 import { eventually, subscribe } from '../workflows/support/subscription';
@@ -111,6 +111,25 @@ maybe('record: a projection the database refuses for a while (the order goes on,
     await (h as Harness).env.sleep('2 hours');
     await handle.result();
     await save('projection-never-blocks', handle);
+  });
+});
+
+maybe('record: lean order notifications (a settled refund applied as the webhook read it, a repeat refused, a closed permission)', async () => {
+  const run = newRun(h as Harness);
+  await run.withWorker(async () => {
+    const handle = await run.start({ orderId: 'replay-notified', timings: { refundWindowMs: 3600_000 } });
+    const chargeId = (await checkout(handle, run.amazon)).amazonObjectIds[0];
+    const r = await handle.executeUpdate(refund, { args: [{ amount: 1_000, requestId: 'r1' }] });
+    const refundId = r.amazonObjectIds[0];
+    run.amazon.resolveRefund(refundId, 'Refunded');
+    const ipn = { objectType: 'REFUND', objectId: refundId, notificationId: 'ipn-refund', source: 'ipn' as const, state: 'Refunded', refund: { refundId, chargeId, state: 'Refunded', amount: 1_000, currency: 'JPY' } };
+    await handle.executeUpdate(amazonNotification, { args: [ipn] });
+    await handle.executeUpdate(amazonNotification, { args: [ipn] }).catch(() => undefined);
+    const permissionId = (await handle.query(state)).chargePermissionId as string;
+    await handle.executeUpdate(amazonNotification, { args: [{ objectType: 'CHARGE_PERMISSION', objectId: permissionId, notificationId: 'ipn-permission', source: 'ipn', state: 'Closed', permission: { chargePermissionId: permissionId, state: 'Closed', reasons: ['MerchantClosed'] } }] });
+    await (h as Harness).env.sleep('2 hours');
+    await handle.result();
+    await save('lean-order-notifications', handle);
   });
 });
 

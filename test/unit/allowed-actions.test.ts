@@ -12,6 +12,7 @@ const view = (v: Partial<ValidationView>): ValidationView => ({
   hasOpenCharge: true,
   finished: false,
   requestSeen: () => 'new',
+  notificationRefusal: () => undefined,
   ...v,
 });
 

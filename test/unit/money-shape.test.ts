@@ -18,6 +18,7 @@ const view = (seen: 'new' | 'same' | 'reused' = 'new', over: Partial<ValidationV
   hasOpenCharge: true,
   finished: false,
   requestSeen: () => seen,
+  notificationRefusal: () => undefined,
   ...over,
 });
 

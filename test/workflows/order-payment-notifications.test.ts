@@ -1,10 +1,17 @@
 // Pending states left by an Amazon notification (the amazonNotification update). No time is skipped here: the Java test
 // server stopped skipping time after notifications in earlier tests, so polling is tested in order-payment-waits.
 import { amazonNotification, capture, refund, state } from '../../workflows/messages';
+import type { WorkflowHandle } from '@temporalio/client';
 import { harnessForFile, newRun } from './support/harness';
 import { checkout } from './support/checkout';
 
 const h = harnessForFile(120_000);
+
+/** Updates the order's history holds (a refused update leaves none). */
+async function acceptedUpdates(handle: WorkflowHandle): Promise<number> {
+  const history = await handle.fetchHistory();
+  return (history.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
+}
 
 test('a pending authorization is left by an Amazon notification', async () => {
   const run = newRun(h);
@@ -16,8 +23,8 @@ test('a pending authorization is left by an Amazon notification', async () => {
     run.amazon.resolveCharge(done.amazonObjectIds[0], 'Authorized');
     const n = await handle.executeUpdate(amazonNotification, { args: [{ objectType: 'CHARGE', objectId: done.amazonObjectIds[0], notificationId: 'n-1' }] });
     expect(n.accepted).toBe(true);
-    const again = await handle.executeUpdate(amazonNotification, { args: [{ objectType: 'CHARGE', objectId: done.amazonObjectIds[0], notificationId: 'n-1' }] });
-    expect(again.accepted).toBe(false);
+    // The same notification again changes nothing: refused by the update's validator, it leaves no event in history.
+    await expect(handle.executeUpdate(amazonNotification, { args: [{ objectType: 'CHARGE', objectId: done.amazonObjectIds[0], notificationId: 'n-1' }] })).rejects.toMatchObject({ cause: { type: 'InvalidState', message: 'the notification was delivered before' } });
     // The notification is re-read in the workflow's loop, right after the update answered.
     for (let i = 0; i < 50 && (await handle.query(state)).paymentStatus !== 'Authorized'; i++) await new Promise((r) => setTimeout(r, 100));
     expect((await handle.query(state)).paymentStatus).toBe('Authorized');
@@ -97,9 +104,38 @@ test('a notification that outruns the response of the call that made the object 
     expect((await handle.query(state))).toMatchObject({ paymentStatus: 'Refunded', amounts: { refunded: 1_000, refundPending: 0 } });
     expect(run.amazon.count('getRefund')).toBe(1);
 
-    // A later IPN whose re-read state the workflow already holds is not read again.
-    await handle.executeUpdate(amazonNotification, { args: [{ objectType: 'REFUND', objectId: r.amazonObjectIds[0], notificationId: 'late', source: 'ipn', state: 'Refunded' }] });
+    // A later IPN whose re-read state the workflow already holds is not read again: refused, it leaves no history.
+    const updatesBefore = await acceptedUpdates(handle);
+    await expect(handle.executeUpdate(amazonNotification, { args: [{ objectType: 'REFUND', objectId: r.amazonObjectIds[0], notificationId: 'late', source: 'ipn', state: 'Refunded' }] })).rejects.toMatchObject({ cause: { type: 'InvalidState', message: 'the order holds this state already' } });
     await new Promise((res) => setTimeout(res, 300));
     expect(run.amazon.count('getRefund')).toBe(1);
+    expect(await acceptedUpdates(handle)).toBe(updatesBefore);
+  });
+});
+
+test("a settled refund the webhook re-read is applied as it is; a summary that is not the notified refund's is read again", async () => {
+  const run = newRun(h);
+  await run.withWorker(async () => {
+    const handle = await run.start({ settings: { paymentIntent: 'AuthorizeWithCapture' } });
+    const chargeId = (await checkout(handle, run.amazon)).amazonObjectIds[0];
+    const r1 = await handle.executeUpdate(refund, { args: [{ amount: 1_000, requestId: 'r1' }] });
+    const r2 = await handle.executeUpdate(refund, { args: [{ amount: 500, requestId: 'r2' }] });
+    expect(r2.paymentStatus).toBe('RefundPending');
+    const [id1, id2] = [r1.amazonObjectIds[0], r2.amazonObjectIds[0]];
+    run.amazon.resolveRefund(id1, 'Refunded');
+    const reads = run.amazon.count('getRefund');
+    const summary = (refundId: string, amount: number) => ({ refundId, chargeId, state: 'Refunded', amount, currency: 'JPY' });
+    // The webhook's re-read of refund 1 travels with its notification: no second read.
+    await handle.executeUpdate(amazonNotification, { args: [{ objectType: 'REFUND', objectId: id1, notificationId: 'ipn-1', source: 'ipn', state: 'Refunded', refund: summary(id1, 1_000) }] });
+    for (let i = 0; i < 50 && (await handle.query(state)).amounts.refunded !== 1_000; i++) await new Promise((res) => setTimeout(res, 100));
+    expect((await handle.query(state)).amounts).toMatchObject({ refunded: 1_000, refundPending: 500 });
+    expect(run.amazon.count('getRefund')).toBe(reads);
+    // A notification about refund 2 carrying refund 1's summary (a confused or hostile sender) is not believed: refund 2 is read.
+    await handle.executeUpdate(amazonNotification, { args: [{ objectType: 'REFUND', objectId: id2, notificationId: 'ipn-2', source: 'ipn', state: 'Refunded', refund: summary(id1, 1_000) }] });
+    for (let i = 0; i < 50 && run.amazon.count('getRefund') === reads; i++) await new Promise((res) => setTimeout(res, 100));
+    expect(run.amazon.count('getRefund')).toBe(reads + 1);
+    expect((await handle.query(state)).amounts).toMatchObject({ refunded: 1_000, refundPending: 500 });
+    // A summary in another currency than the order's is refused outright.
+    await expect(handle.executeUpdate(amazonNotification, { args: [{ objectType: 'REFUND', objectId: id2, notificationId: 'ipn-3', source: 'ipn', state: 'Refunded', refund: { ...summary(id2, 500), currency: 'USD' } }] })).rejects.toMatchObject({ cause: { type: 'OrderCurrencyMismatch' } });
   });
 });

@@ -88,6 +88,7 @@ export class Checkout {
           amount,
           currency: o.currency,
           key: { workflowId: o.workflowId, action: 'complete', requestId, declineRetry },
+          ...(o.lean ? { readCharge: true } : {}),
         }),
       );
     } catch (err) {
@@ -101,7 +102,8 @@ export class Checkout {
     if (session.chargeId === undefined) {
       throw new ActionFailed({ code: 'InvalidCheckoutSessionStatus', message: `checkout session ${sessionId} completed without a charge (state ${session.state})` });
     }
-    const charge = await this.readCharge(session.chargeId);
+    // A lean run's completion read its charge already (unless that read failed).
+    const charge = session.charge?.chargeId === session.chargeId ? session.charge : await this.readCharge(session.chargeId);
     const record = ledger.addCharge(charge.chargeId, 'AuthorizationInitiated', amount);
     if (charge.state === 'AuthorizationInitiated') {
       ledger.setStatus('AuthorizationPending');

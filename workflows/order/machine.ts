@@ -108,6 +108,8 @@ export class OrderPaymentMachine {
       captured: ledger.captured(),
       hasOpenCharge: ledger.openCharge() !== undefined,
       finished: ledger.finished(),
+      // Only a lean run refuses a notification that changes nothing: older runs accepted every one into history.
+      notificationRefusal: (args) => (this.o.lean ? this.notifications.noNews(args) : undefined),
       requestSeen: (key, fingerprint) => {
         if (!this.queue.known(key)) return 'new';
         const first = this.queue.fingerprintOf(key);
@@ -183,7 +185,7 @@ export class OrderPaymentMachine {
         if (await this.queue.handlersFinished()) await this.continueAsNew();
         continue;
       }
-      await this.queue.waitForCommand(this.timers.nextWake());
+      await this.queue.waitForCommand(this.timers.nextWake(), this.o.lean);
       if (this.queue.isEmpty()) {
         this.executing = true;
         await this.timers.fireDue();

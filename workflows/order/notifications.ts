@@ -2,6 +2,7 @@
 // object in its loop; a notification seen before, about an object not this order's, or about a state the order
 // already holds is not re-read.
 import { log } from '@temporalio/workflow';
+import type { PermissionSummary, RefundSummary } from '../../activities/summaries';
 import type { CommandQueue } from '../command-queue';
 import { failureOf } from '../failures';
 import type { AmazonNotificationArgs, AmazonNotificationResult } from '../messages';
@@ -27,6 +28,8 @@ export class Notifications {
   /** A notification is a hint: re-read the object later in the loop; the caller is answered at once. */
   notify(args: AmazonNotificationArgs): AmazonNotificationResult {
     const s = this.o.s;
+    // A lean run's validator refused these already (they leave no history); the handler keeps to the same rule.
+    if (this.o.lean && this.noNews(args) !== undefined) return { accepted: false };
     if (this.ledger.finished()) return { accepted: false };
     if (args.notificationId !== undefined) {
       if (s.seenNotifications.includes(args.notificationId)) return { accepted: false };
@@ -42,13 +45,38 @@ export class Notifications {
       // while a command runs, an unknown object is re-read once it has finished (it is then known, or ignored).
       const refreshable = args.objectType === 'CHARGE' || args.objectType === 'REFUND' || args.objectType === 'CHARGE_PERMISSION';
       if (!known && !(refreshable && this.executing())) return { accepted: false };
-      // A re-read of this object is already queued: it will see this change too.
-      if (this.queue.some((c) => c.kind === 'refresh' && c.args.objectType === args.objectType && c.args.objectId === args.objectId)) return { accepted: true };
+      // A re-read of this object is already queued: it will see this change too (in a lean run it takes this
+      // notification's newer re-read from the webhook along).
+      const queued = this.queue.find((c) => c.kind === 'refresh' && c.args.objectType === args.objectType && c.args.objectId === args.objectId);
+      if (queued?.kind === 'refresh') {
+        if (this.o.lean && (args.refund !== undefined || args.permission !== undefined)) queued.args = { ...queued.args, state: args.state, refund: args.refund, permission: args.permission };
+        return { accepted: true };
+      }
     } else if (!known) {
       return { accepted: false };
     }
     this.queue.enqueue({ kind: 'refresh', key: this.queue.nextKey('refresh'), args });
     return { accepted: true };
+  }
+
+  /**
+   * Why a notification would change nothing, or undefined when it may: the order is finished, the notification was
+   * delivered before, the object is not this order's (and no call that may have made it is running), or the
+   * webhook's re-read found a state the order holds. A lean run's update validator refuses by this rule, so such a
+   * notification leaves no event in history (validators read; `notify` then keeps to the same rule).
+   */
+  noNews(args: AmazonNotificationArgs): string | undefined {
+    const s = this.o.s;
+    if (this.ledger.finished()) return `the order's payment is ${s.paymentStatus}; nothing more can change`;
+    if (args.notificationId !== undefined && s.seenNotifications.includes(args.notificationId)) return 'the notification was delivered before';
+    const known =
+      (args.objectType === 'CHARGE' && this.ledger.charge(args.objectId) !== undefined) ||
+      (args.objectType === 'REFUND' && this.ledger.refund(args.objectId) !== undefined) ||
+      (args.objectType === 'CHARGE_PERMISSION' && s.chargePermissionId === args.objectId);
+    const refreshable = args.objectType === 'CHARGE' || args.objectType === 'REFUND' || args.objectType === 'CHARGE_PERMISSION';
+    if (!known && !(refreshable && this.executing())) return 'the object is not one of this order';
+    if (known && args.source === 'ipn' && (this.finalHere(args) || this.stateKnown(args))) return 'the order holds this state already';
+    return undefined;
   }
 
   /** The object is in a state Amazon never leaves: a notification about it has nothing new to tell. */
@@ -88,9 +116,9 @@ export class Notifications {
         if (record) ledger.applyCharge(record, await poller.getCharge({ chargeId: args.objectId }));
       } else if (args.objectType === 'REFUND') {
         const record = ledger.refund(args.objectId);
-        if (record) ledger.applyRefund(record, await poller.getRefund({ refundId: args.objectId }));
+        if (record) ledger.applyRefund(record, this.settledRefund(args) ?? (await poller.getRefund({ refundId: args.objectId })));
       } else if (args.objectType === 'CHARGE_PERMISSION' && o.s.chargePermissionId !== undefined) {
-        const p = await poller.getChargePermission({ chargePermissionId: o.s.chargePermissionId });
+        const p = this.closedPermission(args) ?? (await poller.getChargePermission({ chargePermissionId: o.s.chargePermissionId }));
         if (p.state === 'Closed' && !o.s.permissionClosed) {
           o.s.permissionClosed = true;
           ledger.record('notification', 'Closed', { amazonObjectId: p.chargePermissionId, message: p.reasons.join(',') || undefined });
@@ -103,5 +131,22 @@ export class Notifications {
     }
     this.timers.stopPollingIfSettled();
     return { refreshed: true };
+  }
+
+  /**
+   * A lean run takes a final refund as the webhook re-read it from Amazon: a refund never leaves Refunded or Declined,
+   * so a second read could only say the same. Anything else (and every charge, whose later reads may differ) is read.
+   */
+  private settledRefund(args: AmazonNotificationArgs): RefundSummary | undefined {
+    const r = args.refund;
+    if (!this.o.lean || r === undefined || r.refundId !== args.objectId) return undefined;
+    return r.state === 'Refunded' || r.state === 'Declined' ? r : undefined;
+  }
+
+  /** Likewise a permission the webhook found Closed (Amazon never reopens one), when it is this order's. */
+  private closedPermission(args: AmazonNotificationArgs): PermissionSummary | undefined {
+    const p = args.permission;
+    if (!this.o.lean || p === undefined || p.chargePermissionId !== args.objectId || p.chargePermissionId !== this.o.s.chargePermissionId) return undefined;
+    return p.state === 'Closed' ? p : undefined;
   }
 }
