@@ -11,6 +11,17 @@ import { nativeConnectionOptions } from '../lib/temporal';
 
 export const WORKFLOWS_PATH = path.resolve(__dirname, '../workflows/index.ts');
 
+/**
+ * The worker's slot settings from configuration. The benchmark's baseline and floor workers use the same ones, so
+ * they compare with the engine worker on equal terms.
+ */
+export function workerTuning(config: Config): Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions'> {
+  return {
+    maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
+    maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
+  };
+}
+
 export interface RunningWorker {
   worker: Worker;
   connection: NativeConnection;
@@ -33,8 +44,7 @@ export async function startWorker(config: Config, address: string, activities: N
     taskQueue: config.temporal.taskQueue,
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
     activities,
-    maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
-    maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
+    ...workerTuning(config),
     shutdownGraceTime: '15s',
   });
   const done = worker.run();
