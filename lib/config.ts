@@ -90,6 +90,15 @@ export function parseTrustProxy(raw: string): { value: TrustProxy } | string {
 /** An SNS topic ARN: partition, region, 12-digit account, topic name. */
 const SNS_TOPIC_ARN = /^arn:aws(-cn|-us-gov)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 
+/**
+ * Workflows a worker keeps in memory between their workflow tasks (the SDK's maxCachedWorkflows). The SDK's own default
+ * grows with the V8 heap limit, which Node derives from the machine's memory (2310 workflows on a 24 GiB machine), and
+ * an order's workflow stays open, so it stays cached: the worker's memory grew with every order it had served. A
+ * workflow evicted from the cache is replayed from its history at its next task (milliseconds for an order's ~130
+ * events); at 10 orders in flight the default keeps each order cached through its whole lifecycle with room to spare.
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
+
 /** host:port, as Temporal and the SDK's overrideServiceUrl take it. */
 const hostPort = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
 
@@ -150,6 +159,12 @@ const schema = z
 
     WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt(100, 10000),
     WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt(40, 10000),
+    WORKER_MAX_CACHED_WORKFLOWS: z
+      .string()
+      .trim()
+      .default(String(DEFAULT_MAX_CACHED_WORKFLOWS))
+      .refine((v) => /^\d+$/.test(v) && (Number(v) === 0 || (Number(v) >= 2 && Number(v) <= 100_000)), 'expected 0 (no cache: every workflow task replays the history) or a whole number from 2 to 100000')
+      .transform(Number),
     RECONCILE_SCHEDULE: bool(true),
     RECONCILE_EVERY: z.string().trim().regex(/^\d+(ms|s|m|h|d)$/, 'expected a duration such as 30m, 1h, 1d').default('1h'),
 
@@ -202,6 +217,10 @@ const schema = z
       for (const name of credentials) {
         if (env[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'required together with the other AMAZON_PAY_* credentials (merchant id, store id, public key id, private key)' });
       }
+    }
+    if (env.WORKER_MAX_CACHED_WORKFLOWS >= 2 && env.WORKER_MAX_CACHED_WORKFLOWS < env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS) {
+      // The SDK would lower the workflow task slots to the cache size with a warning; say it at start instead.
+      ctx.addIssue({ code: 'custom', path: ['WORKER_MAX_CACHED_WORKFLOWS'], message: `expected at least WORKER_MAX_CONCURRENT_WORKFLOW_TASKS (${env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS}), or 0: a workflow task runs on a cached workflow` });
     }
     if ((env.TEMPORAL_TLS_CERT === undefined) !== (env.TEMPORAL_TLS_KEY === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS_KEY'], message: 'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together (mTLS client certificate)' });
@@ -283,6 +302,8 @@ export interface Config {
   worker: {
     maxConcurrentActivities: number;
     maxConcurrentWorkflowTasks: number;
+    /** Workflows kept in memory between their tasks (WORKER_MAX_CACHED_WORKFLOWS; 0: none, every task replays). */
+    maxCachedWorkflows: number;
     /** A prebuilt workflow bundle (`npm run bundle`); undefined: workflows are bundled at start. */
     workflowBundlePath?: string;
     /** The worker creates (or updates) the `reconcile-orders` schedule at start; RECONCILE_SCHEDULE=false leaves it alone. */
@@ -411,6 +432,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     worker: {
       maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTasks: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+      maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
       ...(e.WORKFLOW_BUNDLE_PATH !== undefined ? { workflowBundlePath: path.resolve(e.WORKFLOW_BUNDLE_PATH) } : {}),
       reconcileSchedule: e.RECONCILE_SCHEDULE,
       reconcileEvery: e.RECONCILE_EVERY,

@@ -6,8 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { orderWorkflowId } from '../lib/names';
+import { billableActions } from './bench/actions';
 import { ChildPart } from './bench/child';
 import { CpuMeter, perUnit, type CpuGroups } from './bench/cpu';
+import { floorLifecycle, prepareFloor, type Floor } from './bench/floor';
 import { checkout, fullLifecycle, percentile, pool, settleQueries } from './bench/lifecycle';
 import { startStack, type Stack, type StackOptions } from './bench/stack';
 import { startCluster, type Cluster } from './cluster/topology';
@@ -59,17 +61,19 @@ const round = (n: number, d = 3) => Math.round(n * 10 ** d) / 10 ** d;
 const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined): number => (t ? Number(t.seconds ?? 0) * 1000 + (t.nanos ?? 0) / 1e6 : 0);
 
 /**
- * Activities (by type), workflow tasks and updates one finished engine order took, read from its history, with where its
- * time went: activities queued (scheduled → started) and running, workflow tasks queued and running, timers.
+ * Activities (by type), workflow tasks, updates, signals and billable actions one finished workflow (an engine order's,
+ * a floor order's) took, read from its history, with where its time went: activities queued (scheduled → started) and
+ * running, workflow tasks queued and running, timers.
  */
-async function profileOrder(s: Stack, orderId: string) {
-  const history = await s.client.workflow.getHandle(orderWorkflowId(orderId)).fetchHistory();
+async function profileWorkflow(s: Stack, workflowId: string) {
+  const history = await s.client.workflow.getHandle(workflowId).fetchHistory();
   const byType: Record<string, number> = {};
   const activityMs: Record<string, number> = {};
   let activities = 0;
   let localActivities = 0;
   let workflowTasks = 0;
   let updates = 0;
+  let signals = 0;
   let timers = 0;
   const t = { activityQueuedMs: 0, activityRunningMs: 0, workflowTaskQueuedMs: 0, workflowTaskRunningMs: 0, timerMs: 0 };
   const at = new Map<number, number>();
@@ -105,6 +109,7 @@ async function profileOrder(s: Stack, orderId: string) {
     if (e.timerStartedEventAttributes) timers++;
     if (e.timerFiredEventAttributes) t.timerMs += now - (at.get(Number(e.timerFiredEventAttributes.startedEventId)) ?? now);
     if (e.workflowExecutionUpdateAcceptedEventAttributes) updates++;
+    if (e.workflowExecutionSignaledEventAttributes) signals++;
   }
   const round1 = (n: number) => Math.round(n);
   return {
@@ -113,8 +118,10 @@ async function profileOrder(s: Stack, orderId: string) {
     byType,
     workflowTasks,
     updates,
+    signals,
     timersFired: timers,
     events: history.events?.length ?? 0,
+    billableActions: billableActions(history.events ?? []),
     timeMs: Object.fromEntries(Object.entries(t).map(([k, v]) => [k, round1(v)])),
     activityRunningMsByType: Object.fromEntries(Object.entries(activityMs).map(([k, v]) => [k, round1(v)])),
   };
@@ -149,10 +156,10 @@ async function temporalTransactions(cluster: Cluster | undefined): Promise<numbe
   }
 }
 
-/** Mean of the profiles of up to `n` orders. */
-async function profileOrders(s: Stack, orderIds: string[], n = 5) {
-  const ps: Awaited<ReturnType<typeof profileOrder>>[] = [];
-  for (const id of orderIds.slice(0, n)) ps.push(await profileOrder(s, id));
+/** Mean of the profiles of up to `n` workflows. */
+async function profileWorkflows(s: Stack, workflowIds: string[], n = 5) {
+  const ps: Awaited<ReturnType<typeof profileWorkflow>>[] = [];
+  for (const id of workflowIds.slice(0, n)) ps.push(await profileWorkflow(s, id));
   const mean = (f: (p: (typeof ps)[number]) => number) => Math.round((ps.reduce((acc, p) => acc + f(p), 0) / Math.max(1, ps.length)) * 10) / 10;
   const keys = (f: (p: (typeof ps)[number]) => Record<string, number>) => [...new Set(ps.flatMap((p) => Object.keys(f(p))))];
   return {
@@ -162,11 +169,20 @@ async function profileOrders(s: Stack, orderIds: string[], n = 5) {
     activityTypes: Object.fromEntries(keys((p) => p.byType).map((k) => [k, mean((p) => p.byType[k] ?? 0)])),
     workflowTasks: mean((p) => p.workflowTasks),
     updates: mean((p) => p.updates),
+    signals: mean((p) => p.signals),
     timersFired: mean((p) => p.timersFired),
     historyEvents: mean((p) => p.events),
+    billableActions: mean((p) => p.billableActions.total),
+    billableActionsByKind: Object.fromEntries(keys((p) => p.billableActions).filter((k) => k !== 'total').map((k) => [k, mean((p) => p.billableActions[k] ?? 0)])),
     timeMs: Object.fromEntries(keys((p) => p.timeMs).map((k) => [k, mean((p) => p.timeMs[k] ?? 0)])),
     activityRunningMsByType: Object.fromEntries(keys((p) => p.activityRunningMsByType).map((k) => [k, mean((p) => p.activityRunningMsByType[k] ?? 0)])),
   };
+}
+
+async function floorRun(s: Stack, f: Floor, a: Args) {
+  const run = randomUUID().slice(0, 6);
+  const r = await pool(a.orders, a.concurrency, a.deadlineMs, (i) => floorLifecycle(s, f, `F-${run}-${i}`));
+  return { workflowIds: r.results.map((t) => f.workflowId(t.orderId)), done: r.results.length, errors: r.errors, elapsedMs: r.elapsedMs, ordersPerSecond: r.results.length / (r.elapsedMs / 1000) };
 }
 
 async function baselineRun(s: Stack, a: Args, queue: string, activities: number) {
@@ -210,12 +226,13 @@ async function checkoutLatency(s: Stack, samples: number, sessionId: string, bas
 }
 
 /** Groups the machine's processes: the bench's children by pid, Temporal and PostgreSQL by command line. */
-function cpuMeter(s: Stack, baseWorker: ChildPart): CpuMeter {
+function cpuMeter(s: Stack, baseWorker: ChildPart, floorWorker: ChildPart): CpuMeter {
   return new CpuMeter((pid, cmdline) => {
     if (pid === process.pid) return 'bench driver + simulator';
     if (s.workers.some((w) => w.pid === pid)) return 'engine worker';
     if (s.api.pid === pid) return 'engine API';
     if (baseWorker.pid === pid) return 'baseline worker';
+    if (floorWorker.pid === pid) return 'floor worker';
     if (/postgres/.test(cmdline)) return 'postgresql';
     if (/temporal/.test(cmdline)) return 'temporal server';
     return 'other';
@@ -253,12 +270,17 @@ async function main(): Promise<void> {
   });
   const baselineQueue = `bench-baseline-${randomUUID().slice(0, 8)}`;
   const baseWorker = new ChildPart('baseline-worker', path.resolve(__dirname, '..'), 'scripts/bench/baseline-worker.ts', { ...s.childEnv, BENCH_BASELINE_QUEUE: baselineQueue }, path.join(s.dataDir, 'logs'), (l) => l.includes('"worker running"'));
+  let floor: Floor | undefined;
   try {
-    await baseWorker.start();
-    say('warming up (5 orders) and profiling one order');
+    floor = await prepareFloor(s);
+    const f = floor;
+    await Promise.all([baseWorker.start(), f.worker.start()]);
+    say('warming up (5 orders, 5 floor orders) and profiling one order');
     const warm = await pool(5, 5, 30_000, (i) => fullLifecycle(s, `W-${randomUUID().slice(0, 6)}-${i}`));
     if (warm.results.length === 0) throw new Error(`warm-up failed: ${warm.errors[0]}`);
-    const profile = await profileOrder(s, warm.results[0].orderId);
+    const floorWarm = await pool(5, 5, 30_000, (i) => floorLifecycle(s, f, `FW-${randomUUID().slice(0, 6)}-${i}`));
+    if (floorWarm.results.length === 0) throw new Error(`floor warm-up failed: ${floorWarm.errors[0]}`);
+    const profile = await profileWorkflow(s, orderWorkflowId(warm.results[0].orderId));
     const sessionId = (await checkout(s, `LS-${randomUUID().slice(0, 6)}`, 1000)).checkoutSessionId;
     await baselineRun(s, { ...a, orders: 5, concurrency: 5 }, baselineQueue, profile.activities);
 
@@ -270,7 +292,7 @@ async function main(): Promise<void> {
     const tx0 = await dbTransactions(s);
     const settle0 = settleQueries.count;
     const ttx0 = await temporalTransactions(cluster);
-    const cpu = cpuMeter(s, baseWorker);
+    const cpu = cpuMeter(s, baseWorker, f.worker);
     const cpu0 = cpu.snapshot();
     const engine = await engineRun(s, a, '1');
     const cpu1 = cpu.snapshot();
@@ -279,7 +301,7 @@ async function main(): Promise<void> {
     const apiRssMb = s.api.peakRssMb;
     const engineTx = (await dbTransactions(s)) - tx0 - (settleQueries.count - settle0);
     const notifications = engine.orderIds.length === 0 ? 0 : await s.prisma.processedNotification.count({ where: { orderId: { in: engine.orderIds } } });
-    const measured = await profileOrders(s, engine.orderIds);
+    const measured = await profileWorkflows(s, engine.orderIds.map(orderWorkflowId));
     say(`baseline: ${a.orders} workflows × ${profile.activities} no-op activities`);
     const cpu2 = cpu.snapshot();
     const baseline = await baselineRun(s, a, baselineQueue, profile.activities);
@@ -288,6 +310,14 @@ async function main(): Promise<void> {
     const baselineCpu = perUnit(CpuMeter.between(cpu2, cpu3), baseline.done);
     const ttx2 = await temporalTransactions(cluster);
     const baselineProfile = ttx2 === undefined ? undefined : await profileBaseline(s, baseline.workflowIds.slice(0, 5));
+    say(`floor: ${a.orders} orders, concurrency ${a.concurrency} (one workflow per order, its Amazon calls only)`);
+    f.worker.peakRssMb = 0;
+    const cpu4 = cpu.snapshot();
+    const floorPhase = await floorRun(s, f, a);
+    const cpu5 = cpu.snapshot();
+    const floorWorkerRssMb = f.worker.peakRssMb;
+    const floorCpu = perUnit(CpuMeter.between(cpu4, cpu5), floorPhase.done);
+    const floorProfile = await profileWorkflows(s, floorPhase.workflowIds);
     let two: Awaited<ReturnType<typeof engineRun>> | undefined;
     // The second-worker phase needs its own bound plus the 30 s an order may take to settle and the second worker's start.
     const budgetLeftMs = HARD_STOP_MS - (Date.now() - t0);
@@ -299,6 +329,7 @@ async function main(): Promise<void> {
       two = await engineRun(s, a, '2');
     }
     const ratio = engine.ordersPerSecond / baseline.ordersPerSecond;
+    const floorRatio = floorPhase.ordersPerSecond > 0 ? engine.ordersPerSecond / floorPhase.ordersPerSecond : null;
     const result = {
       date: new Date().toISOString(),
       orders: a.orders,
@@ -306,12 +337,31 @@ async function main(): Promise<void> {
       phaseBoundSeconds: a.deadlineMs / 1000,
       ordersCompleted: engine.done,
       baselineCompleted: baseline.done,
+      floorCompleted: floorPhase.done,
       ordersFailed: engine.errors.length,
       ordersPerSecond: round(engine.ordersPerSecond),
       baselineOrdersPerSecond: round(baseline.ordersPerSecond),
+      floorOrdersPerSecond: round(floorPhase.ordersPerSecond),
+      floorRatio: floorRatio === null ? null : round(floorRatio),
       baselineActivitiesPerOrder: profile.activities,
       baselineNote: "no-op activities per baseline workflow = activities the engine's profiled order ran, its local activities (projection writes) included; the baseline runs them all as regular activities through the server",
       ratioToBaseline: round(ratio),
+      floorNote:
+        "floor: one workflow per order (scripts/bench/floor-workflow.ts) running only the lifecycle's Amazon calls (getCheckoutSession, updateCheckoutSession, completeCheckoutSession, captureCharge, createRefund, getRefund) as regular activities, each a signed call through the engine's Amazon Pay client to the same simulator, idempotency keys on the money-moving ones; started with the confirm update (Update-With-Start), the buyer's return a signal; no engine API, database or projection; its own worker process with the engine worker's slot settings and a merchant of its own without an IPN URL; the bench driver does the same buyer steps as for the engine. floorRatio = engine orders/s / floor orders/s",
+      historyEventsPerOrder: measured.historyEvents,
+      workflowTasksPerOrder: measured.workflowTasks,
+      updatesPerOrder: measured.updates,
+      activitiesPerOrder: measured.activities,
+      localActivitiesPerOrder: measured.localActivities,
+      dbTransactionsPerOrder: engine.done === 0 ? null : round(engineTx / engine.done, 1),
+      billableActionsPerOrder: measured.billableActions,
+      billableActionsByKind: measured.billableActionsByKind,
+      floorHistoryEventsPerOrder: floorProfile.historyEvents,
+      floorWorkflowTasksPerOrder: floorProfile.workflowTasks,
+      floorBillableActionsPerOrder: floorProfile.billableActions,
+      floorBillableActionsByKind: floorProfile.billableActionsByKind,
+      perOrderNote:
+        "per order: means over the first 5 measured workflows of each phase, read from their histories (activitiesPerOrder counts local ones too); billable actions as Temporal Cloud counts them from a history (scripts/bench/actions.ts, after https://docs.temporal.io/cloud/actions); queries, heartbeats and rejected updates are billed but not in any history and not counted; dbTransactionsPerOrder: the engine database's transactions during the 1-worker phase less the settle checks, per finished order (the floor has no database)",
       checkoutAddedLatencyRatio: round(latency.apiP50Ms / latency.directP50Ms),
       checkoutLatencyMs: { api: { p50: round(latency.apiP50Ms, 1), p99: round(latency.apiP99Ms, 1) }, directSdk: { p50: round(latency.directP50Ms, 1), p99: round(latency.directP99Ms, 1) }, bareWorkflowStart: { p50: round(latency.workflowStartP50Ms, 1) } },
       p50SecondsToSettled: round(engine.p50),
@@ -319,8 +369,9 @@ async function main(): Promise<void> {
       workerRssMb,
       apiRssMb,
       baselineWorkerRssMb: baseWorker.peakRssMb,
+      floorWorkerRssMb,
       benchProcessRssMb: Math.round(process.memoryUsage().rss / 1048576),
-      processes: 'worker, API and baseline worker are separate child processes (RSS = peak VmRSS while running); PGlite, the simulator and this driver share the bench process; the Temporal dev server is its own process',
+      processes: 'worker, API, baseline worker and floor worker are separate child processes (RSS = peak VmRSS: the engine worker and API during the 1-worker engine phase, the floor worker during the floor phase, the baseline worker over the run); PGlite, the simulator and this driver share the bench process; the Temporal dev server is its own process',
       perOrder: {
         ...measured,
         dbTransactions: engine.done === 0 ? null : round(engineTx / engine.done, 1),
@@ -330,7 +381,8 @@ async function main(): Promise<void> {
       cpuSecondsPerOrder: {
         engine: { ...engineCpu, total: cpuTotal(engineCpu) },
         baseline: { ...baselineCpu, total: cpuTotal(baselineCpu) },
-        note: "CPU seconds (user + system, /proc) each group of processes spent during the 1-worker engine phase per finished order, and during the baseline phase per finished workflow; total leaves out 'other' (processes not the benchmark's)",
+        floor: { ...floorCpu, total: cpuTotal(floorCpu) },
+        note: "CPU seconds (user + system, /proc) each group of processes spent during the 1-worker engine phase per finished order, during the baseline phase per finished workflow, and during the floor phase per finished floor order; total leaves out 'other' (processes not the benchmark's)",
       },
       twoWorkers: two ? { ordersCompleted: two.done, ordersPerSecond: round(two.ordersPerSecond), ratioToOneWorker: round(two.ordersPerSecond / engine.ordersPerSecond), p50SecondsToSettled: round(two.p50), p99SecondsToSettled: round(two.p99), failed: two.errors.length } : (twoSkipped ?? null),
       temporalPersistence:
@@ -344,8 +396,8 @@ async function main(): Promise<void> {
               baselineTransactionsPerWorkflowTask: baselineProfile ? round((ttx2 - ttx1) / Math.max(1, baseline.done) / Math.max(1, baselineProfile.workflowTasks), 2) : null,
               note: "transactions of Temporal's persistence database (cluster only) during each phase, per finished order / workflow",
             },
-      errors: [...new Set([...engine.errors, ...baseline.errors, ...(two?.errors ?? [])])].slice(0, 10),
-      targets: { ratioToBaseline: '>= 0.8', checkoutAddedLatencyRatio: '<= 1.3', p99SecondsToSettled: '<= 2' },
+      errors: [...new Set([...engine.errors, ...baseline.errors, ...floorPhase.errors, ...(two?.errors ?? [])])].slice(0, 10),
+      targets: { ratioToBaseline: '>= 0.8', floorRatio: '>= 0.8', checkoutAddedLatencyRatio: '<= 1.3', p99SecondsToSettled: '<= 2' },
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.release()}`, node: process.version },
       temporal: cluster ? 'cluster: Temporal server 1.29.1 as 4 services on PostgreSQL (SQL visibility), deploy/temporal' : temporal ? `external: ${temporal.address}` : 'dev server (temporal server start-dev, SQLite)',
       versions: { engine: enginePackage.version, temporalSdk: temporalWorkerPackage.version, database: s.dbKind },
@@ -359,12 +411,16 @@ async function main(): Promise<void> {
       ['engine orders/s', String(result.ordersPerSecond), ''],
       ['baseline orders/s', String(result.baselineOrdersPerSecond), `${profile.activities} no-op activities/order`],
       ['ratioToBaseline', String(result.ratioToBaseline), 'target >= 0.8'],
+      ['floor orders/s', String(result.floorOrdersPerSecond), `${floorPhase.done}/${a.orders} ok; 6 Amazon calls/order, no API/db`],
+      ['floorRatio', String(result.floorRatio), 'target >= 0.8'],
       ['checkoutAddedLatencyRatio', String(result.checkoutAddedLatencyRatio), `api p50 ${result.checkoutLatencyMs.api.p50} ms vs SDK ${result.checkoutLatencyMs.directSdk.p50} ms (a bare workflow start: ${result.checkoutLatencyMs.bareWorkflowStart.p50} ms); target <= 1.3`],
       ['p50 / p99 s to settled', `${result.p50SecondsToSettled} / ${result.p99SecondsToSettled}`, 'target p99 <= 2'],
-      ['per order', `${measured.activities} activities (${measured.localActivities} local), ${measured.workflowTasks} wf tasks, ${result.perOrder.dbTransactions} db tx, ${result.perOrder.notificationsDelivered} IPN`, ''],
+      ['per order', `${measured.activities} activities (${measured.localActivities} local), ${measured.workflowTasks} wf tasks, ${measured.updates} updates, ${measured.historyEvents} events, ${result.perOrder.dbTransactions} db tx, ${result.perOrder.notificationsDelivered} IPN`, ''],
+      ['billable actions/order', `engine ${measured.billableActions}`, `floor ${floorProfile.billableActions} (${floorProfile.workflowTasks} wf tasks, ${floorProfile.historyEvents} events)`],
       ['per order time (ms)', Object.entries(measured.timeMs).map(([k, v]) => `${k.replace(/Ms$/, '')} ${v}`).join(', '), ''],
       ['CPU s per order', cpuLine(engineCpu), `baseline ${cpuLine(baselineCpu)}`],
-      ['worker / API RSS MB', `${workerRssMb} / ${apiRssMb}`, 'peak, separate processes'],
+      ['floor CPU s per order', cpuLine(floorCpu), ''],
+      ['worker / API RSS MB', `${workerRssMb} / ${apiRssMb}`, `peak, separate processes; baseline worker ${baseWorker.peakRssMb}, floor worker ${floorWorkerRssMb}`],
       ...(result.temporalPersistence
         ? [['Temporal db tx', `engine ${result.temporalPersistence.engineTransactionsPerOrder}/order (${result.temporalPersistence.engineTransactionsPerWorkflowTask}/wf task)`, `baseline ${result.temporalPersistence.baselineTransactionsPerWorkflow}/workflow (${result.temporalPersistence.baselineTransactionsPerWorkflowTask}/wf task)`] as [string, string, string]]
         : []),
@@ -374,6 +430,7 @@ async function main(): Promise<void> {
     console.log(`wrote bench-results/latest.json (${result.durationSeconds}s)`);
     if (engine.errors.length > 0) console.log(`engine errors (${engine.errors.length}): ${engine.errors.slice(0, 3).join(' | ')}`);
   } finally {
+    await floor?.worker.stop();
     await baseWorker.stop();
     await s.stop();
     await cluster?.stop();

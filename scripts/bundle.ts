@@ -1,19 +1,16 @@
 /**
  * `npm run bundle [-- <out>]`: builds the workflow bundle (workflows/index.ts and what it imports, as the worker's
  * sandbox loads it) into dist/workflow-bundle.js, so a worker started with WORKFLOW_BUNDLE_PATH pointing at it starts
- * without bundling (about 2 MB of code each time otherwise). Rebuild it with every release of the workflows.
+ * without bundling (about 2 MB of code each time otherwise, built in a child process). Rebuild it with every release of
+ * the workflows.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
-import { WORKFLOWS_PATH } from '../worker/worker';
+import { writeWorkflowBundle } from '../worker/bundle';
 
 async function run(): Promise<void> {
   const out = path.resolve(process.argv[2] ?? path.join(__dirname, '../dist/workflow-bundle.js'));
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
-  mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, code);
-  console.log(`[bundle] ${out} (${(Buffer.byteLength(code) / 1e6).toFixed(2)} MB); run workers with WORKFLOW_BUNDLE_PATH=${out}`);
+  const bytes = await writeWorkflowBundle(out);
+  console.log(`[bundle] ${out} (${(bytes / 1e6).toFixed(2)} MB); run workers with WORKFLOW_BUNDLE_PATH=${out}`);
 }
 
 run().catch((err: unknown) => {

@@ -1,15 +1,30 @@
 /**
  * Creates the Temporal worker that runs order workflows and their activities. Workflows are
- * bundled from workflows/index.ts at start (or loaded from a prebuilt bundle given by
- * WORKFLOW_BUNDLE_PATH in production); concurrency limits come from configuration. Run more worker
- * processes on the same task queue for more throughput.
+ * loaded from a prebuilt bundle given by WORKFLOW_BUNDLE_PATH in production, else bundled from
+ * workflows/index.ts at start in a child process (worker/bundle.ts); concurrency and cache limits
+ * come from configuration. Run more worker processes on the same task queue for more throughput.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../lib/config';
 import { nativeConnectionOptions } from '../lib/temporal';
+import { writeWorkflowBundleInChild } from './bundle';
 
-export const WORKFLOWS_PATH = path.resolve(__dirname, '../workflows/index.ts');
+export { WORKFLOWS_PATH } from './bundle';
+
+/**
+ * The worker's slot and cache settings from configuration. The benchmark's baseline and floor workers use the same ones, so
+ * they compare with the engine worker on equal terms.
+ */
+export function workerTuning(config: Config): Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'> {
+  return {
+    maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
+    maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
+    maxCachedWorkflows: config.worker.maxCachedWorkflows,
+  };
+}
 
 export interface RunningWorker {
   worker: Worker;
@@ -26,17 +41,27 @@ export async function startWorker(config: Config, address: string, activities: N
   } catch (err) {
     throw new Error(`TEMPORAL_ADDRESS: the worker cannot reach Temporal at ${address} (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`, { cause: err });
   }
-  const bundlePath = config.worker.workflowBundlePath;
-  const worker = await Worker.create({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
-    activities,
-    maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
-    maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
-    shutdownGraceTime: '15s',
-  });
+  // Without a prebuilt bundle, one is built for this start in a temporary directory, read by Worker.create, then removed.
+  const built = config.worker.workflowBundlePath ? undefined : mkdtempSync(path.join(os.tmpdir(), 'workflow-bundle-'));
+  let worker: Worker;
+  try {
+    const codePath = config.worker.workflowBundlePath ?? path.join(built ?? '', 'workflow-bundle.js');
+    if (built) await writeWorkflowBundleInChild(codePath);
+    worker = await Worker.create({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      workflowBundle: { codePath },
+      activities,
+      ...workerTuning(config),
+      shutdownGraceTime: '15s',
+    });
+  } catch (err) {
+    await connection.close().catch(() => undefined);
+    throw err;
+  } finally {
+    if (built) rmSync(built, { recursive: true, force: true });
+  }
   const done = worker.run();
   return {
     worker,

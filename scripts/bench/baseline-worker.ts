@@ -3,6 +3,7 @@ import path from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { loadConfig } from '../../lib/config';
 import { nativeConnectionOptions } from '../../lib/temporal';
+import { workerTuning } from '../../worker/worker';
 
 async function run(): Promise<void> {
   const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
@@ -14,8 +15,7 @@ async function run(): Promise<void> {
     taskQueue: process.env.BENCH_BASELINE_QUEUE ?? 'bench-baseline',
     workflowsPath: path.resolve(__dirname, 'baseline-workflow.ts'),
     activities: { noop: async () => undefined },
-    maxConcurrentActivityTaskExecutions: Number(process.env.WORKER_MAX_CONCURRENT_ACTIVITIES ?? 100),
-    maxConcurrentWorkflowTaskExecutions: Number(process.env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS ?? 40),
+    ...workerTuning(config),
   });
   const stop = () => worker.shutdown();
   process.once('SIGTERM', stop);

@@ -39,6 +39,14 @@ describe('loadConfig', () => {
     for (const bad of ['0', '3601', '1.5', 'fast']) expect(problemsOf({ DEMO_AUTHORIZATION_DAY_SECONDS: bad })).toEqual([expect.stringMatching(/^DEMO_AUTHORIZATION_DAY_SECONDS: expected how many seconds/)]);
   });
 
+  it('caches 100 workflows per worker by default, 0 or at least the workflow task slots when set', () => {
+    expect(loadConfig({}).worker).toMatchObject({ maxCachedWorkflows: 100, maxConcurrentWorkflowTasks: 40 });
+    expect(loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '0' }).worker.maxCachedWorkflows).toBe(0);
+    expect(loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '8', WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '8' }).worker.maxCachedWorkflows).toBe(8);
+    for (const bad of ['1', '-5', 'lots', '100001']) expect(problemsOf({ WORKER_MAX_CACHED_WORKFLOWS: bad })).toEqual([expect.stringMatching(/^WORKER_MAX_CACHED_WORKFLOWS: expected 0 \(no cache/)]);
+    expect(problemsOf({ WORKER_MAX_CACHED_WORKFLOWS: '20' })).toEqual([expect.stringMatching(/^WORKER_MAX_CACHED_WORKFLOWS: expected at least WORKER_MAX_CONCURRENT_WORKFLOW_TASKS \(40\)/)]);
+  });
+
   it('starts on embedded defaults with an empty environment', () => {
     const c = loadConfig({});
     expect(c.api.port).toBe(3000);
