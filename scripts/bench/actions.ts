@@ -30,7 +30,8 @@ const CHANGE_VERSION = 'TemporalChangeVersion';
  * - Signal received (WorkflowExecutionSignaled): 1; a signal to another workflow is billed in the receiver's history,
  *   so SignalExternalWorkflowExecutionInitiated counts nothing here.
  * - Update accepted (WorkflowExecutionUpdateAccepted): 1. A rejected update is billed too but never written to
- *   history, so it is not counted (the bench's lifecycles send none that are rejected).
+ *   history, so it is not counted: a lean order refuses an Amazon notification that changes nothing in its
+ *   validator (about one per order in the bench), which this count leaves out.
  * - Search attribute upsert (UpsertWorkflowSearchAttributes): 1 per command, except one that sets only
  *   TemporalChangeVersion (exempt); attributes given at the start are free.
  * - Workflow execution options updated: 1. Nexus operation scheduled, and its cancellation requested: 1 each.
