@@ -24,6 +24,8 @@ export interface StackOptions {
   workers?: number;
   /** Extra environment for the worker and API children. */
   env?: Record<string, string>;
+  /** Node's arguments for the engine worker children, before the script (default: tsx's loader only). */
+  workerNodeArgs?: string[];
   /** Keep IPN retries short so chaos runs stay bounded. */
   ipnRetryDelaysMs?: number[];
   /** The simulator saves its whole state to disk every second while it changes (default on); the benchmark turns it off, as Amazon's own CPU is not on this machine. */
@@ -131,7 +133,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
   const workers: ChildPart[] = [];
   const startWorker = async () => {
-    const w = new ChildPart(`worker-${workers.length + 1}`, REPO, 'worker/main.ts', childEnv, logDir, (line) => line.includes('"worker running"'));
+    const w = new ChildPart(`worker-${workers.length + 1}`, REPO, 'worker/main.ts', childEnv, logDir, (line) => line.includes('"worker running"'), opts.workerNodeArgs);
     await w.start();
     workers.push(w);
     return w;
