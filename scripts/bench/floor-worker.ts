@@ -1,6 +1,7 @@
 // Child process of `npm run bench`: the floor's worker (scripts/bench/floor-workflow.ts and its activities) with the
-// engine worker's slot and cache settings and its bundling (in a child process), on TEMPORAL_ADDRESS (namespace, TLS as the engine's) and BENCH_FLOOR_QUEUE. Its Amazon
-// Pay client is built as the engine worker builds its own (lib/amazon-pay-engine.ts), for the merchant in DATA_DIR.
+// engine worker's slot and cache settings and its bundling (in a child process), on TEMPORAL_ADDRESS (namespace, TLS as
+// the engine's) and BENCH_FLOOR_QUEUE. Its Amazon Pay client is built as the engine worker builds its own
+// (lib/amazon-pay-engine.ts), for the merchant in DATA_DIR.
 import path from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createEngineAmazonPayClient, resolveAmazonPayConfig } from '../../lib/amazon-pay-engine';
