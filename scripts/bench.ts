@@ -11,7 +11,8 @@ import { ChildPart } from './bench/child';
 import { CpuMeter, perUnit, type CpuGroups } from './bench/cpu';
 import { floorLifecycle, prepareFloor, type Floor } from './bench/floor';
 import { checkout, fullLifecycle, percentile, pool, settleQueries } from './bench/lifecycle';
-import { startStack, type Stack, type StackOptions } from './bench/stack';
+import { startStack, workerNodeArgs, type Stack, type StackOptions } from './bench/stack';
+import { workerProcessEnv } from '../worker/process-settings';
 import { startCluster, type Cluster } from './cluster/topology';
 import { loadConfig } from '../lib/config';
 import { connectionOptions } from '../lib/temporal';
@@ -269,7 +270,7 @@ async function main(): Promise<void> {
     throw err;
   });
   const baselineQueue = `bench-baseline-${randomUUID().slice(0, 8)}`;
-  const baseWorker = new ChildPart('baseline-worker', path.resolve(__dirname, '..'), 'scripts/bench/baseline-worker.ts', { ...s.childEnv, BENCH_BASELINE_QUEUE: baselineQueue }, path.join(s.dataDir, 'logs'), (l) => l.includes('"worker running"'));
+  const baseWorker = new ChildPart('baseline-worker', path.resolve(__dirname, '..'), 'scripts/bench/baseline-worker.ts', { ...workerProcessEnv(), ...s.childEnv, BENCH_BASELINE_QUEUE: baselineQueue }, path.join(s.dataDir, 'logs'), (l) => l.includes('"worker running"'), workerNodeArgs);
   let floor: Floor | undefined;
   try {
     floor = await prepareFloor(s);

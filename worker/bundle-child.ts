@@ -1,7 +1,8 @@
-// The child process worker/bundle.ts starts to bundle the workflows into the file named by its argument, then exits.
-import { writeWorkflowBundle } from './bundle';
+// The child process worker/bundle.ts starts to bundle the workflows (its second argument) into the file named by its
+// first argument, then exits.
+import { WORKFLOWS_PATH, writeWorkflowBundle } from './bundle';
 
-writeWorkflowBundle(process.argv[2] ?? '', true).then(
+writeWorkflowBundle(process.argv[2] ?? '', true, process.argv[3] ?? WORKFLOWS_PATH).then(
   () => process.exit(0),
   (err: unknown) => {
     console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));

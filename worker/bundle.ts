@@ -12,20 +12,20 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 
 export const WORKFLOWS_PATH = path.resolve(__dirname, '../workflows/index.ts');
 
-/** Bundles the workflows into `out` in this process; returns the bundle's size in bytes. */
-export async function writeWorkflowBundle(out: string, quiet = false): Promise<number> {
+/** Bundles the workflows (default: the engine's) into `out` in this process; returns the bundle's size in bytes. */
+export async function writeWorkflowBundle(out: string, quiet = false, workflowsPath = WORKFLOWS_PATH): Promise<number> {
   const silent = () => undefined;
   const logger = { log: silent, trace: silent, debug: silent, info: silent, warn: silent, error: silent };
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, ...(quiet ? { logger } : {}) });
+  const { code } = await bundleWorkflowCode({ workflowsPath, ...(quiet ? { logger } : {}) });
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, code);
   return Buffer.byteLength(code);
 }
 
 /** Bundles the workflows into `out` in a child process of this one (same Node flags, so the same TypeScript loader). */
-export function writeWorkflowBundleInChild(out: string): Promise<void> {
+export function writeWorkflowBundleInChild(out: string, workflowsPath = WORKFLOWS_PATH): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = fork(path.resolve(__dirname, 'bundle-child.ts'), [out], { execArgv: process.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const child = fork(path.resolve(__dirname, 'bundle-child.ts'), [out, workflowsPath], { execArgv: process.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     let stderr = '';
     child.stderr?.on('data', (c: Buffer) => {
       stderr += c.toString('utf8');

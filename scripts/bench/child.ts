@@ -41,6 +41,8 @@ export class ChildPart {
     private readonly env: Record<string, string>,
     private readonly logDir: string,
     private readonly isReady: (line: string) => boolean,
+    /** Node's own arguments before the script (default: tsx's loader). */
+    private readonly nodeArgs: readonly string[] = ['--import', 'tsx'],
   ) {}
 
   get pid(): number | undefined {
@@ -57,7 +59,7 @@ export class ChildPart {
     this.log ??= createWriteStream(path.join(this.logDir, `${this.name}.log`), { flags: 'a' });
     // BENCH_CPU_PROF=<dir>: each child writes a V8 CPU profile there when it exits (where a phase's CPU went).
     const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-    const proc = spawn(process.execPath, [...prof, '--import', 'tsx', this.script], { cwd: this.cwd, env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [...prof, ...this.nodeArgs, this.script], { cwd: this.cwd, env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     this.exited = new Promise((resolve) => proc.once('exit', () => resolve()));
     let onEarlyExit: (code: number | null, signal: NodeJS.Signals | null) => void = () => undefined;

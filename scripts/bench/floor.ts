@@ -11,7 +11,8 @@ import { ChildPart } from './child';
 import { floorBuyerReturned, floorConfirmed, type FloorInput } from './floor-messages';
 import type { benchFloor } from './floor-workflow';
 import type { LifecycleTiming } from './lifecycle';
-import type { Stack } from './stack';
+import { workerNodeArgs, type Stack } from './stack';
+import { workerProcessEnv } from '../../worker/process-settings';
 
 export interface Floor {
   worker: ChildPart;
@@ -37,7 +38,7 @@ export async function prepareFloor(s: Stack): Promise<Floor> {
   writeFileSync(path.join(dataDir, 'simulator', 'tls-cert.pem'), s.sim.caCertPem);
   await registerMerchant(s.sim, merchant);
   const taskQueue = `bench-floor-${randomUUID().slice(0, 8)}`;
-  const worker = new ChildPart('floor-worker', path.resolve(__dirname, '../..'), 'scripts/bench/floor-worker.ts', { ...s.childEnv, DATA_DIR: dataDir, BENCH_FLOOR_QUEUE: taskQueue }, path.join(s.dataDir, 'logs'), (l) => l.includes('"worker running"'));
+  const worker = new ChildPart('floor-worker', path.resolve(__dirname, '../..'), 'scripts/bench/floor-worker.ts', { ...workerProcessEnv(), ...s.childEnv, DATA_DIR: dataDir, BENCH_FLOOR_QUEUE: taskQueue }, path.join(s.dataDir, 'logs'), (l) => l.includes('"worker running"'), workerNodeArgs);
   const amazonPay = createAmazonPayClient(
     { endpoint: 'simulator', simulatorAddress: s.sim.address, region: 'jp', sandbox: true, merchantId: merchant.merchantId, storeId: merchant.storeId, publicKeyId: merchant.publicKeyId, privateKey: new Secret(merchant.privateKeyPem), algorithm: 'AMZN-PAY-RSASSA-PSS-V2' },
     { simulatorCaPem: s.sim.caCertPem },

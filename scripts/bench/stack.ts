@@ -16,6 +16,7 @@ import { testDevServerExecutable } from '../../lib/tools';
 import { loadOrCreateDevMerchant, registerMerchant, simRequest } from '../../simulator/dev-merchant';
 import { startSimulator, type RunningSimulator } from '../../simulator/index';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../lib/names';
+import { WORKER_NODE_ARGS, workerProcessEnv } from '../../worker/process-settings';
 import { ChildPart, freePort } from './child';
 import { postgresBin, startPrivatePostgres, type PrivatePostgres } from './postgres';
 
@@ -24,6 +25,8 @@ export interface StackOptions {
   workers?: number;
   /** Extra environment for the worker and API children. */
   env?: Record<string, string>;
+  /** Node's arguments for the engine worker children, before the script (default: {@link workerNodeArgs}). */
+  workerNodeArgs?: string[];
   /** Keep IPN retries short so chaos runs stay bounded. */
   ipnRetryDelaysMs?: number[];
   /** The simulator saves its whole state to disk every second while it changes (default on); the benchmark turns it off, as Amazon's own CPU is not on this machine. */
@@ -63,6 +66,9 @@ export interface Stack {
 }
 
 const REPO = path.resolve(__dirname, '../..');
+
+/** Node's arguments for every worker child of the bench (the engine's, the baseline's, the floor's): as production starts a worker. */
+export const workerNodeArgs = [...WORKER_NODE_ARGS, '--import', 'tsx'];
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'engine-bench-'));
@@ -131,7 +137,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
   const workers: ChildPart[] = [];
   const startWorker = async () => {
-    const w = new ChildPart(`worker-${workers.length + 1}`, REPO, 'worker/main.ts', childEnv, logDir, (line) => line.includes('"worker running"'));
+    // Started as package.json's `worker` script and deploy/Procfile start it (worker/process-settings.ts).
+    const w = new ChildPart(`worker-${workers.length + 1}`, REPO, 'worker/main.ts', { ...workerProcessEnv(), ...childEnv }, logDir, (line) => line.includes('"worker running"'), opts.workerNodeArgs ?? workerNodeArgs);
     await w.start();
     workers.push(w);
     return w;
