@@ -72,7 +72,14 @@ export async function floorLifecycle(s: Stack, f: Floor, orderId: string, amount
   const handle = await start.workflowHandle();
   must('buyer approval', await s.control('POST', `/__sim/buyer/checkout-sessions/${id}/approve`, {}), 200);
   await handle.signal(floorBuyerReturned);
-  const result = await handle.result();
+  // Bounded as an engine order's settling is (30 s), so a stalled floor order cannot hold up the phase.
+  let timer: NodeJS.Timeout | undefined;
+  const result = await Promise.race([
+    handle.result(),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`floor ${orderId}: not settled after 30 s`)), 30_000);
+    }),
+  ]).finally(() => clearTimeout(timer));
   if (result.refundState !== 'Refunded' || result.refunded !== refund) throw new Error(`floor ${orderId}: refund ${result.refundId} ${result.refundState}, ${result.refunded} of ${refund}`);
   return { orderId, startedAt, settledAt: performance.now() };
 }
