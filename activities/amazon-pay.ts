@@ -96,6 +96,12 @@ export function createAmazonPayActivities(deps: ActivityDeps) {
     return result;
   }
 
+  /** One read of a charge, as the getCharge activity and a lean completion make it (`ctx` goes to the failure's log line). */
+  async function readCharge(ctx: { chargeId: string; orderId?: string }): Promise<ChargeSummary> {
+    const r = await call('getCharge', () => deps.amazonPay.getCharge(ctx.chargeId), ctx);
+    return summarizeCharge(r.data);
+  }
+
   return {
     /** With `orderId` (the review): the session must have been started for that order, which then owns it. */
     async getCheckoutSession(input: { checkoutSessionId: string; orderId?: string }): Promise<SessionSummary> {
@@ -153,10 +159,7 @@ export function createAmazonPayActivities(deps: ActivityDeps) {
       const session = summarizeSession(r.data);
       const chargeId = session.chargeId;
       if (!input.readCharge || chargeId === undefined) return session;
-      const charge = await call('getCharge', () => deps.amazonPay.getCharge(chargeId), { orderId: input.orderId, chargeId }).then(
-        (c) => summarizeCharge(c.data),
-        () => undefined,
-      );
+      const charge = await readCharge({ orderId: input.orderId, chargeId }).catch(() => undefined);
       return charge ? { ...session, charge } : session;
     },
 
@@ -237,8 +240,7 @@ export function createAmazonPayActivities(deps: ActivityDeps) {
 
     async getCharge(input: { chargeId: string }): Promise<ChargeSummary> {
       await guard(() => void assertAmazonId('charge', input.chargeId));
-      const r = await call('getCharge', () => deps.amazonPay.getCharge(input.chargeId), input);
-      return summarizeCharge(r.data);
+      return readCharge(input);
     },
 
     async getRefund(input: { refundId: string }): Promise<RefundSummary> {

@@ -36,15 +36,9 @@ export class Notifications {
       s.seenNotifications.push(args.notificationId);
       if (s.seenNotifications.length > MAX_SEEN_NOTIFICATIONS) s.seenNotifications.shift();
     }
-    const known =
-      (args.objectType === 'CHARGE' && this.ledger.charge(args.objectId) !== undefined) ||
-      (args.objectType === 'REFUND' && this.ledger.refund(args.objectId) !== undefined) ||
-      (args.objectType === 'CHARGE_PERMISSION' && s.chargePermissionId === args.objectId);
+    const known = this.known(args);
     if (this.o.uses(NOTIFICATION_REFRESH)) {
-      // Amazon often notifies before the response of the call that made the object has reached this workflow:
-      // while a command runs, an unknown object is re-read once it has finished (it is then known, or ignored).
-      const refreshable = args.objectType === 'CHARGE' || args.objectType === 'REFUND' || args.objectType === 'CHARGE_PERMISSION';
-      if (!known && !(refreshable && this.executing())) return { accepted: false };
+      if (!known && !this.mayBeMadeNow(args)) return { accepted: false };
       // A re-read of this object is already queued: it will see this change too (in a lean run it takes this
       // notification's newer re-read from the webhook along).
       const queued = this.queue.find((c) => c.kind === 'refresh' && c.args.objectType === args.objectType && c.args.objectId === args.objectId);
@@ -69,14 +63,27 @@ export class Notifications {
     const s = this.o.s;
     if (this.ledger.finished()) return `the order's payment is ${s.paymentStatus}; nothing more can change`;
     if (args.notificationId !== undefined && s.seenNotifications.includes(args.notificationId)) return 'the notification was delivered before';
-    const known =
-      (args.objectType === 'CHARGE' && this.ledger.charge(args.objectId) !== undefined) ||
-      (args.objectType === 'REFUND' && this.ledger.refund(args.objectId) !== undefined) ||
-      (args.objectType === 'CHARGE_PERMISSION' && s.chargePermissionId === args.objectId);
-    const refreshable = args.objectType === 'CHARGE' || args.objectType === 'REFUND' || args.objectType === 'CHARGE_PERMISSION';
-    if (!known && !(refreshable && this.executing())) return 'the object is not one of this order';
+    const known = this.known(args);
+    if (!known && !this.mayBeMadeNow(args)) return 'the object is not one of this order';
     if (known && args.source === 'ipn' && (this.finalHere(args) || this.stateKnown(args))) return 'the order holds this state already';
     return undefined;
+  }
+
+  /** The notified object is one this order holds. */
+  private known(args: AmazonNotificationArgs): boolean {
+    return (
+      (args.objectType === 'CHARGE' && this.ledger.charge(args.objectId) !== undefined) ||
+      (args.objectType === 'REFUND' && this.ledger.refund(args.objectId) !== undefined) ||
+      (args.objectType === 'CHARGE_PERMISSION' && this.o.s.chargePermissionId === args.objectId)
+    );
+  }
+
+  /**
+   * Amazon often notifies before the response of the call that made the object has reached this workflow: while a
+   * command runs, an unknown object is re-read once it has finished (it is then known, or ignored).
+   */
+  private mayBeMadeNow(args: AmazonNotificationArgs): boolean {
+    return (args.objectType === 'CHARGE' || args.objectType === 'REFUND' || args.objectType === 'CHARGE_PERMISSION') && this.executing();
   }
 
   /** The object is in a state Amazon never leaves: a notification about it has nothing new to tell. */
