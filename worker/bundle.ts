@@ -6,7 +6,8 @@
  * build kept it for the worker's whole life.
  */
 import { fork } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 
@@ -36,4 +37,20 @@ export function writeWorkflowBundleInChild(out: string, workflowsPath = WORKFLOW
       else reject(new Error(`bundling the workflows failed (${code ?? signal}): ${stderr.trim().split('\n').slice(-3).join(' ')}`));
     });
   });
+}
+
+/**
+ * Runs `use` with the file of a bundle of `workflowsPath`: the prebuilt one when given, else one built for this start
+ * in a child process into a temporary directory, removed once `use` has read it.
+ */
+export async function withWorkflowBundle<T>(workflowsPath: string, prebuilt: string | undefined, use: (codePath: string) => Promise<T>): Promise<T> {
+  if (prebuilt !== undefined) return use(prebuilt);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'workflow-bundle-'));
+  try {
+    const codePath = path.join(dir, 'workflow-bundle.js');
+    await writeWorkflowBundleInChild(codePath, workflowsPath);
+    return await use(codePath);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

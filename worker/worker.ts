@@ -4,13 +4,10 @@
  * workflows/index.ts at start in a child process (worker/bundle.ts); concurrency and cache limits
  * come from configuration. Run more worker processes on the same task queue for more throughput.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../lib/config';
 import { nativeConnectionOptions } from '../lib/temporal';
-import { writeWorkflowBundleInChild } from './bundle';
+import { WORKFLOWS_PATH, withWorkflowBundle } from './bundle';
 
 export { WORKFLOWS_PATH } from './bundle';
 
@@ -41,26 +38,23 @@ export async function startWorker(config: Config, address: string, activities: N
   } catch (err) {
     throw new Error(`TEMPORAL_ADDRESS: the worker cannot reach Temporal at ${address} (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`, { cause: err });
   }
-  // Without a prebuilt bundle, one is built for this start in a temporary directory, read by Worker.create, then removed.
-  const built = config.worker.workflowBundlePath ? undefined : mkdtempSync(path.join(os.tmpdir(), 'workflow-bundle-'));
+  // Without a prebuilt bundle, one is built for this start (worker/bundle.ts).
   let worker: Worker;
   try {
-    const codePath = config.worker.workflowBundlePath ?? path.join(built ?? '', 'workflow-bundle.js');
-    if (built) await writeWorkflowBundleInChild(codePath);
-    worker = await Worker.create({
-      connection,
-      namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue,
-      workflowBundle: { codePath },
-      activities,
-      ...workerTuning(config),
-      shutdownGraceTime: '15s',
-    });
+    worker = await withWorkflowBundle(WORKFLOWS_PATH, config.worker.workflowBundlePath, (codePath) =>
+      Worker.create({
+        connection,
+        namespace: config.temporal.namespace,
+        taskQueue: config.temporal.taskQueue,
+        workflowBundle: { codePath },
+        activities,
+        ...workerTuning(config),
+        shutdownGraceTime: '15s',
+      }),
+    );
   } catch (err) {
     await connection.close().catch(() => undefined);
     throw err;
-  } finally {
-    if (built) rmSync(built, { recursive: true, force: true });
   }
   const done = worker.run();
   return {
