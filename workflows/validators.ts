@@ -180,9 +180,10 @@ export function validateNotification(view: ValidationView, args: AmazonNotificat
     requireText(r.refundId, 'refund.refundId');
     requireText(r.chargeId, 'refund.chargeId');
     requireText(r.state, 'refund.state', 40);
-    if (!Number.isSafeInteger(r.amount) || (r.amount as number) < 0) invalid('refund.amount must be a non-negative integer (minor units)');
     requireText(r.currency, 'refund.currency', 3);
     requireCurrency(r.currency, view.currency);
+    // The one amount rule: what Amazon says was refunded is bounded like anything asked of it.
+    requireAmount(r.amount, view.currency);
   }
   if (args.permission !== undefined) {
     const p: unknown = args.permission;

@@ -135,6 +135,10 @@ test("a settled refund the webhook re-read is applied as it is; a summary that i
     for (let i = 0; i < 50 && run.amazon.count('getRefund') === reads; i++) await new Promise((res) => setTimeout(res, 100));
     expect(run.amazon.count('getRefund')).toBe(reads + 1);
     expect((await handle.query(state)).amounts).toMatchObject({ refunded: 1_000, refundPending: 500 });
+    // A summary whose amount no refund can have (zero, beyond Amazon's maximum) is refused by the one amount rule.
+    for (const amount of [0, 10 ** 12]) {
+      await expect(handle.executeUpdate(amazonNotification, { args: [{ objectType: 'REFUND', objectId: id2, notificationId: `ipn-amount-${amount}`, source: 'ipn', state: 'Refunded', refund: summary(id2, amount) }] })).rejects.toMatchObject({ cause: { type: 'InvalidArgument' } });
+    }
     // A summary in another currency than the order's is refused outright.
     await expect(handle.executeUpdate(amazonNotification, { args: [{ objectType: 'REFUND', objectId: id2, notificationId: 'ipn-3', source: 'ipn', state: 'Refunded', refund: { ...summary(id2, 500), currency: 'USD' } }] })).rejects.toMatchObject({ cause: { type: 'OrderCurrencyMismatch' } });
   });
