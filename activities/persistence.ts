@@ -4,6 +4,8 @@ import { Prisma } from '../prisma/generated/client';
 import type { ActivityDeps } from './deps';
 import { messagesFor, reasonCodesText } from '../lib/amazon-errors';
 import { projectionWrites } from '../lib/metrics';
+import type { PendingEvent } from '../lib/event-types';
+import { appendEvents, fromPending } from '../lib/events';
 
 export interface OrderProjection {
   orderId: string;
@@ -87,23 +89,35 @@ function historyData(orderId: string, rows: HistoryRow[]) {
 }
 
 export function createPersistenceActivities(deps: ActivityDeps) {
-  const upsert = (p: OrderProjection) => {
+  type Db = Pick<Prisma.TransactionClient, 'order' | 'paymentHistory'>;
+  const upsert = (p: OrderProjection, db: Db = deps.prisma) => {
     const data = orderData(p);
-    return deps.prisma.order.upsert({ where: { orderId: p.orderId }, create: { orderId: p.orderId, ...data }, update: data });
+    return db.order.upsert({ where: { orderId: p.orderId }, create: { orderId: p.orderId, ...data }, update: data });
   };
   // A row already written (same dedupe key) by an earlier attempt is skipped.
-  const append = (orderId: string, rows: HistoryRow[]) => deps.prisma.paymentHistory.createMany({ data: historyData(orderId, rows), skipDuplicates: true });
+  const append = (orderId: string, rows: HistoryRow[], db: Db = deps.prisma) => db.paymentHistory.createMany({ data: historyData(orderId, rows), skipDuplicates: true });
 
   return {
-    /** The order row and its new history rows in one transaction (idempotent: upsert + dedupe keys). */
-    async saveProjection(input: { order: OrderProjection; rows: HistoryRow[] }): Promise<void> {
+    /**
+     * The order row, its new history rows and its new events (docs/events.md) in one transaction; idempotent: upsert,
+     * dedupe keys, event keys.
+     */
+    async saveProjection(input: { order: OrderProjection; rows: HistoryRow[]; events?: PendingEvent[] }): Promise<void> {
+      const events = input.events ?? [];
       try {
-        if (input.rows.length === 0) await upsert(input.order);
-        else await deps.prisma.$transaction([upsert(input.order), append(input.order.orderId, input.rows)]);
+        if (input.rows.length === 0 && events.length === 0) await upsert(input.order);
+        else if (events.length === 0) await deps.prisma.$transaction([upsert(input.order), append(input.order.orderId, input.rows)]);
+        else {
+          await deps.prisma.$transaction(async (tx) => {
+            await upsert(input.order, tx);
+            if (input.rows.length > 0) await append(input.order.orderId, input.rows, tx);
+            await appendEvents(tx, input.order.orderId, events.map(fromPending));
+          });
+        }
       } catch (err) {
         // The workflow goes on without it and writes again later; ops see it here and in order_projection_writes_total.
         projectionWrites.inc({ outcome: 'failed' });
-        deps.log.error({ orderId: input.order.orderId, rows: input.rows.length, err: err instanceof Error ? err.message : String(err) }, 'writing the order projection failed; the workflow retries it later');
+        deps.log.error({ orderId: input.order.orderId, rows: input.rows.length, events: events.length, err: err instanceof Error ? err.message : String(err) }, 'writing the order projection failed; the workflow retries it later');
         throw err;
       }
       projectionWrites.inc({ outcome: 'ok' });

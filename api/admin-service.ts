@@ -20,6 +20,7 @@ import { requestFingerprint } from '../workflows/validators';
 import { deliveryTrackerView, type DeliveryTrackingStarter } from './delivery-tracking';
 import { disputeView, NO_PROTECTION_WARNING } from './disputes';
 import { ApiError, currencyMismatchError, knownErrorAnswer } from './errors';
+import { eventsWithDeliveries } from './events';
 import { apiErrorFor, fingerprintedUpdateId, sendUpdate, type ActionOutcome, type OrdersGateway } from './orders';
 import {
   amountOf,
@@ -402,7 +403,7 @@ export function createAdminService(deps: AdminServiceDeps) {
       const [row, orders, events] = await Promise.all([
         deps.prisma.subscription.findUnique({ where: { subscriptionId: id } }),
         deps.prisma.order.findMany({ where: { subscriptionId: id }, orderBy: { recurringPeriod: 'asc' } }),
-        deps.prisma.shopEvent.findMany({ where: { subscriptionId: id }, orderBy: { id: 'desc' }, take: 50 }),
+        eventsWithDeliveries(deps.prisma, { subscriptionId: id }, { take: 50 }),
       ]);
       if (!row) throw new ApiError(404, 'subscription_not_found', `No subscription ${id}`);
       // The workflow's own view (the projection may lag by one write); an ended subscription answers from the database.
@@ -424,7 +425,7 @@ export function createAdminService(deps: AdminServiceDeps) {
           createdAt: o.createdAt,
         })),
         failures: (live?.periods ?? []).filter((p) => !orders.some((o) => o.recurringPeriod === p.period && o.paymentStatus !== 'Declined') && p.result !== 'Captured' && p.result !== 'Authorized'),
-        events: events.map((e) => ({ eventId: e.eventId, type: e.type, status: e.status, attempts: e.attempts, lastError: e.lastError, createdAt: e.createdAt, deliveredAt: e.deliveredAt })),
+        events: events.map((e) => ({ eventId: e.id, type: e.type, seq: e.seq, status: e.delivery, attempts: e.deliveries.reduce((n, d) => n + d.attempts, 0), lastError: e.deliveries.find((d) => d.lastError)?.lastError ?? null, createdAt: e.createdAt, deliveredAt: e.deliveries.find((d) => d.deliveredAt)?.deliveredAt ?? null })),
       });
     },
 

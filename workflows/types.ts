@@ -201,6 +201,8 @@ export interface CarriedState {
   seenNotifications: string[];
   reauthorizations: number;
   lastError?: { code: string; message?: string };
+  /** Events emitted so far (docs/events.md): the last one's number in its key. Absent in runs from before events. */
+  eventSeq?: number;
 }
 
 /** How the workflow ended. */

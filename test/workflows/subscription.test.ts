@@ -69,7 +69,7 @@ test('each period is charged through an order of its own; a soft decline is retr
 
     // The shop hears of the completed charges and of the failure (events recorded for delivery).
     const types = await eventually(
-      async () => [...run.prisma.shopEvents.values()].map((e) => String(e.type)),
+      async () => run.prisma.events.map((e) => String(e.type)),
       (t) => t.includes('subscription.suspended'),
       'the shop events',
     );

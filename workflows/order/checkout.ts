@@ -104,6 +104,7 @@ export class Checkout {
     }
     // A lean run's completion read its charge already (unless that read failed).
     const charge = session.charge?.chargeId === session.chargeId ? session.charge : await this.readCharge(session.chargeId);
+    ledger.emit('checkout.completed', { amount: { amount, currency: o.currency }, amazon: { chargeId: charge.chargeId }, ...(o.s.buyer?.buyerId ? { buyerId: o.s.buyer.buyerId } : {}) });
     const record = ledger.addCharge(charge.chargeId, 'AuthorizationInitiated', amount);
     if (charge.state === 'AuthorizationInitiated') {
       ledger.setStatus('AuthorizationPending');

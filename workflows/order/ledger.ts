@@ -5,6 +5,7 @@ import type { ChargeSummary, RefundSummary } from '../../activities/summaries';
 import type { FailureInfo } from '../failures';
 import type { PaymentActionResult } from '../messages';
 import { refundLimit } from '../../lib/money';
+import type { EventData, EventType, PendingEvent } from '../../lib/event-types';
 import { canTransition, FINAL_STATUSES } from '../state-table';
 import type { CarriedState, ChargeRecord, ChargeState, HistoryKind, HistoryRow, OrderPaymentTimings, PaymentStatus, RefundRecord, StateDetails } from '../types';
 
@@ -28,6 +29,8 @@ type RowFields = { amount?: number; amazonObjectId?: string; message?: string; d
 export class Ledger {
   /** History rows recorded but not yet written to the projection. */
   private unsaved: HistoryRow[] = [];
+  /** Events (docs/events.md) emitted but not yet written with the projection. */
+  private unsavedEvents: PendingEvent[] = [];
 
   constructor(
     private readonly s: CarriedState,
@@ -139,10 +142,52 @@ export class Ledger {
     const from = this.s.paymentStatus;
     if (!canTransition(from, next)) this.hooks.unlistedTransition(from, next);
     this.s.paymentStatus = next;
+    // The pending states have no history row of their own: the status change is the event.
+    if (from !== next && next === 'AuthorizationPending') this.emit('payment.authorization_pending', { amount: this.money(this.s.amount) });
+    if (from !== next && next === 'CapturePending') this.emit('payment.capture_pending', { amount: this.money(this.capturePending()), amazon: { chargeId: this.s.charges.find((c) => c.capturePending > 0)?.chargeId } });
+  }
+
+  // ---------------------------------------------------------------- events (docs/events.md)
+
+  /**
+   * Emits an event, written with the next projection write. Its key is the workflow id and the order's own count
+   * (carried over continue-as-new), so a retried write or a replay never adds it twice.
+   */
+  emit(type: EventType, data: EventData = {}): void {
+    this.s.eventSeq = (this.s.eventSeq ?? 0) + 1;
+    const amazon = { checkoutSessionId: this.s.checkoutSessionId, chargePermissionId: this.s.chargePermissionId, ...data.amazon };
+    this.unsavedEvents.push({ key: `${this.ctx.workflowId}:e${this.s.eventSeq}`, type, at: new Date(Date.now()).toISOString(), data: { ...data, amazon: dropUndefined(amazon) } });
+  }
+
+  /** The events emitted since the last call, each with the payment status the change it belongs to left. */
+  takeUnsavedEvents(): PendingEvent[] {
+    const events = this.unsavedEvents.map((e) => (e.paymentStatus === undefined ? { ...e, paymentStatus: this.s.paymentStatus } : e));
+    this.unsavedEvents = [];
+    return events;
+  }
+
+  /** Events whose write failed: written again, before any emitted since. */
+  keepUnsavedEvents(events: PendingEvent[]): void {
+    this.unsavedEvents = [...events, ...this.unsavedEvents];
+  }
+
+  private money(amount: number): { amount: number; currency: string } {
+    return { amount, currency: this.ctx.currency };
+  }
+
+  /** A history row's event: the one rule from what was recorded to what the shop hears (docs/events.md, Types). */
+  private rowEvent(row: HistoryRow): void {
+    const ok = row.result === 'OK';
+    const type = rowEventType(row.kind, row.result);
+    if (type === undefined) return;
+    const id = row.amazonObjectId;
+    const amazon =
+      id === undefined || id === this.s.chargePermissionId ? {} : row.kind === 'refund' || row.kind === 'refund_started' ? { refundId: id } : type === 'checkout.abandoned' ? { checkoutSessionId: id } : { chargeId: id };
+    this.emit(type, { ...(row.amount === undefined ? {} : { amount: this.money(row.amount) }), amazon, ...(ok ? {} : { reasonCode: row.result }) });
   }
 
   /** Appends a history row (docs/product-rules.md, Admin actions), kept for the projection's next write. */
-  record(kind: HistoryKind, result: string, fields: RowFields = {}): void {
+  record(kind: HistoryKind, result: string, fields: RowFields = {}, emits = true): void {
     this.s.historySeq += 1;
     const row: HistoryRow = {
       seq: this.s.historySeq,
@@ -155,6 +200,7 @@ export class Ledger {
     };
     this.s.history.push(row);
     this.unsaved.push(row);
+    if (emits) this.rowEvent(row);
   }
 
   /** A failure: the order's last error and a history row with the admin's text and Amazon's detail. */
@@ -163,10 +209,10 @@ export class Ledger {
     this.record(kind, f.code, { ...fields, message: f.details?.adminMessage.ja, debugDetail: f.details?.amazonMessage ?? f.message });
   }
 
-  /** A request refused before Amazon was asked (an amount over the limit): the last error and its history row. */
+  /** A request refused before Amazon was asked (an amount over the limit): the last error and its history row; no event, nothing changed. */
   recordRefusal(kind: HistoryKind, code: string, amount: number, text: { message: string; debug: string }, amazonObjectId: string | undefined): void {
     this.s.lastError = { code, message: text.message };
-    this.record(kind, code, { amount, amazonObjectId, message: text.message, debugDetail: text.debug });
+    this.record(kind, code, { amount, amazonObjectId, message: text.message, debugDetail: text.debug }, false);
   }
 
   /** The rows recorded since the last call, for the projection to write. */
@@ -307,4 +353,28 @@ export class Ledger {
     this.record('expire', 'ExpiredUnused', { amount: remaining, amazonObjectId: open?.chargeId, message: 'authorization expired before capture' });
     if (this.captured() === 0) this.setStatus('AuthorizationExpired');
   }
+}
+
+/** Which event a history row is: the row's kind and result (OK or a reason code); none for notes and trackers. */
+function rowEventType(kind: HistoryKind, result: string): EventType | undefined {
+  const ok = result === 'OK';
+  switch (kind) {
+    case 'authorize':
+      return ok ? 'payment.authorized' : 'payment.declined';
+    case 'capture':
+      return ok ? 'payment.captured' : 'payment.capture_failed';
+    case 'cancel':
+      return ok ? 'payment.canceled' : undefined;
+    case 'refund_started':
+    case 'refund':
+      return ok ? (kind === 'refund' ? 'refund.succeeded' : 'refund.pending') : 'refund.declined';
+    case 'expire':
+      return result === 'Abandoned' ? 'checkout.abandoned' : result === 'ExpiryWarning' ? 'authorization.expiring' : 'authorization.expired';
+    default:
+      return undefined;
+  }
+}
+
+function dropUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

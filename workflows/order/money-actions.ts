@@ -130,7 +130,9 @@ export class MoneyActions {
       paymentStatus: o.s.paymentStatus,
       capturable: ledger.capturable(),
     });
+    const previous = o.s.orderStatus;
     o.s.orderStatus = args.status;
+    if (previous !== args.status) ledger.emit('order.status_changed', { orderStatus: args.status, previousOrderStatus: previous });
     if (args.status === 'Shipped' || args.status === 'Cancelled') o.s.linkageDone = true;
     const base = { orderStatus: args.status, paymentAction: action };
     try {

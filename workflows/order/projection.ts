@@ -72,16 +72,22 @@ export class Projection {
       ...recurringFields(o.input),
     };
     if (o.uses(SINGLE_PROJECTION_WRITE)) {
-      // One round trip per state change, none when nothing a reader sees has changed.
+      // One round trip per state change, none when nothing a reader sees has changed. The change's events ride with it
+      // (every event comes with a history row or a change of the row; one that did not would wait for the next write).
       const projection = JSON.stringify(order);
-      if (rows.length === 0 && projection === this.lastProjection) return;
+      const events = ledger.takeUnsavedEvents();
+      if (rows.length === 0 && projection === this.lastProjection) {
+        ledger.keepUnsavedEvents(events);
+        return;
+      }
       if (o.uses(PROJECTION_NEVER_BLOCKS)) {
         try {
-          await projectionDb.saveProjection({ order, rows });
+          await projectionDb.saveProjection({ order, rows, events });
         } catch (err) {
-          // The command's answer and the next commands do not wait for the database: the rows are kept and written
-          // with the next change or when the retry is due (docs/invariants.md).
+          // The command's answer and the next commands do not wait for the database: the rows and events are kept and
+          // written with the next change or when the retry is due (docs/invariants.md).
           ledger.keepUnsaved(rows);
+          ledger.keepUnsavedEvents(events);
           // The retry backs off per retry that failed; a failed write of a later change keeps the retry already due.
           if (this.retryAt === undefined || Date.now() >= this.retryAt) {
             this.retryAt = Date.now() + PROJECTION_RETRY_BACKOFF_MS[Math.min(this.retries, PROJECTION_RETRY_BACKOFF_MS.length - 1)];
@@ -92,8 +98,8 @@ export class Projection {
         }
         this.retryAt = undefined;
         this.retries = 0;
-      } else if (o.uses(LOCAL_PROJECTION_WRITE)) await localDb.saveProjection({ order, rows });
-      else await db.saveProjection({ order, rows });
+      } else if (o.uses(LOCAL_PROJECTION_WRITE)) await localDb.saveProjection({ order, rows, events });
+      else await db.saveProjection({ order, rows, events });
       this.lastProjection = projection;
       return;
     }

@@ -8,7 +8,9 @@ export class FakePrisma {
   readonly history: Row[] = [];
   readonly prePayment = new Map<string, Row>();
   readonly subscriptions = new Map<string, Row>();
-  readonly shopEvents = new Map<string, Row>();
+  /** The event log (lib/events.ts appendEvents): rows in the order written, and each order's last number. */
+  readonly events: Row[] = [];
+  readonly streams = new Map<string, number>();
   /** amazon_object_owners: object id → owning order. */
   readonly owners = new Map<string, string>();
   /** Operations in order, to check the pre-payment row is written before the money call. */
@@ -66,17 +68,28 @@ export class FakePrisma {
     },
   };
 
-  readonly shopEvent = {
-    upsert: async (a: { where: { eventId: string }; create: Row; update: Row }) => {
-      if (!this.shopEvents.has(a.where.eventId)) this.shopEvents.set(a.where.eventId, { status: 'pending', attempts: 0, ...a.create });
-      return this.shopEvents.get(a.where.eventId);
+  readonly event = {
+    findMany: async (a: { where: { dedupeKey: { in: string[] } } }) => this.events.filter((e) => a.where.dedupeKey.in.includes(String(e.dedupeKey))),
+    createManyAndReturn: async (a: { data: Row[] }) => {
+      const rows = a.data.map((r) => ({ ...r, id: BigInt(this.events.length + 1) }));
+      for (const r of rows) {
+        if (this.events.some((e) => e.orderId === r.orderId && e.seq === r.seq)) throw new Error('unique violation: events (order_id, seq)');
+        this.events.push(r);
+      }
+      return rows;
     },
-    update: async (a: { where: { eventId: string }; data: Row }) => {
-      const existing = this.shopEvents.get(a.where.eventId);
-      if (!existing) throw new Error('record to update not found');
-      this.shopEvents.set(a.where.eventId, { ...existing, ...a.data });
-      return this.shopEvents.get(a.where.eventId);
+  };
+
+  readonly eventStream = {
+    update: async (a: { where: { orderId: string }; data: { lastSeq: number } }) => {
+      this.streams.set(a.where.orderId, a.data.lastSeq);
+      return { orderId: a.where.orderId, lastSeq: a.data.lastSeq };
     },
+  };
+
+  /** No endpoints: events are recorded, delivered nowhere. */
+  readonly eventEndpoint = {
+    findMany: async () => [],
   };
 
   readonly amazonObjectOwner = {
@@ -85,6 +98,15 @@ export class FakePrisma {
       return orderId === undefined ? null : { objectId: a.where.objectId, orderId };
     },
   };
+
+  /** The raw query the event log runs: its stream row (INSERT … ON CONFLICT … RETURNING last_seq). */
+  async $queryRaw(strings: TemplateStringsArray, ...values: unknown[]): Promise<unknown[]> {
+    const sql = strings.join('?');
+    if (!sql.includes('event_streams')) throw new Error(`FakePrisma does not run: ${sql}`);
+    const orderId = String(values[0]);
+    if (!this.streams.has(orderId)) this.streams.set(orderId, 0);
+    return [{ last_seq: this.streams.get(orderId) }];
+  }
 
   /** The one raw statement the activities run: the ownership claim (INSERT … ON CONFLICT DO NOTHING). */
   async $executeRaw(strings: TemplateStringsArray, ...values: unknown[]): Promise<number> {
@@ -101,8 +123,9 @@ export class FakePrisma {
     findUnique: async () => null,
   };
 
-  /** Batch transactions: the fake's operations already ran when their promises were made. */
-  async $transaction(operations: Promise<unknown>[]): Promise<unknown[]> {
+  /** Batch transactions: the fake's operations already ran when their promises were made; an interactive one runs on the fake itself. */
+  async $transaction(operations: Promise<unknown>[] | ((tx: this) => Promise<unknown>)): Promise<unknown> {
+    if (typeof operations === 'function') return operations(this);
     return Promise.all(operations);
   }
 

@@ -1,0 +1,102 @@
+// The event log (docs/events.md): how an event is written (numbered per order, once, with one delivery row per endpoint
+// that wants it) and what the shop sees of it. Every writer goes through appendEvents: the order's projection write,
+// the subscription's events and the dispute webhook.
+import { randomBytes } from 'node:crypto';
+import type { Event, Prisma } from '../prisma/generated/client';
+import { messagesFor } from './amazon-errors';
+import { EVENT_TYPES_WITH_REASON, type EventData, type EventType, type PendingEvent } from './event-types';
+
+/** An event to write: `dedupeKey` names the change it reports, so writing it again (a retry, a replay) adds nothing. */
+export interface NewEvent {
+  dedupeKey: string;
+  type: EventType;
+  paymentStatus?: string | null;
+  subscriptionId?: string | null;
+  occurredAt: Date;
+  data: EventData;
+  /** The id the shop already knows (a subscription event written before the log); otherwise a new `evt_…`. */
+  eventId?: string;
+  /** Recorded and listable but sent to no endpoint, with this reason (the recurring completion mail is off). */
+  undeliveredBecause?: string;
+}
+
+/** What an order's workflow hands over, as the log writes it. */
+export function fromPending(e: PendingEvent): NewEvent {
+  return { dedupeKey: e.key, type: e.type, paymentStatus: e.paymentStatus ?? null, occurredAt: new Date(e.at), data: e.data };
+}
+
+export function newEventId(): string {
+  return `evt_${randomBytes(12).toString('hex')}`;
+}
+
+/** A reason code's text for the buyer and the admin, in Japanese and English (lib/amazon-errors.ts's catalog). */
+function withMessages(type: EventType, data: EventData): EventData {
+  if (!EVENT_TYPES_WITH_REASON.has(type) || typeof data.reasonCode !== 'string') return data;
+  const m = messagesFor(data.reasonCode);
+  return { ...data, buyerMessage: { ja: m.buyer.ja, en: m.buyer.en }, adminMessage: { ja: m.admin.ja, en: m.admin.en } };
+}
+
+/**
+ * Writes the order's new events inside the caller's transaction: takes the order's stream row lock (so writers of one
+ * order number their events one after the other), skips events already written, numbers the rest 1, 2, 3 … after
+ * the last, and adds a pending delivery for each endpoint that wants the type. Returns how many were new.
+ */
+export async function appendEvents(tx: Prisma.TransactionClient, orderId: string, events: readonly NewEvent[]): Promise<number> {
+  if (events.length === 0) return 0;
+  const locked = await tx.$queryRaw<Array<{ last_seq: number }>>`
+    INSERT INTO event_streams (order_id, last_seq) VALUES (${orderId}, 0)
+    ON CONFLICT (order_id) DO UPDATE SET last_seq = event_streams.last_seq
+    RETURNING last_seq`;
+  const lastSeq = Number(locked[0].last_seq);
+  const keys = events.map((e) => e.dedupeKey);
+  const seen = new Set((await tx.event.findMany({ where: { dedupeKey: { in: keys } }, select: { dedupeKey: true } })).map((r) => r.dedupeKey));
+  const fresh = events.filter((e, i) => !seen.has(e.dedupeKey) && keys.indexOf(e.dedupeKey) === i);
+  if (fresh.length === 0) return 0;
+  const written = await tx.event.createManyAndReturn({
+    data: fresh.map((e, i) => ({
+      eventId: e.eventId ?? newEventId(),
+      dedupeKey: e.dedupeKey,
+      orderId,
+      seq: lastSeq + i + 1,
+      type: e.type,
+      paymentStatus: e.paymentStatus ?? null,
+      subscriptionId: e.subscriptionId ?? null,
+      data: withMessages(e.type, e.data) as Prisma.InputJsonValue,
+      occurredAt: e.occurredAt,
+    })),
+    select: { id: true, type: true, seq: true, dedupeKey: true },
+  });
+  await tx.eventStream.update({ where: { orderId }, data: { lastSeq: lastSeq + fresh.length } });
+  const deliverable = written.filter((w) => fresh.find((e) => e.dedupeKey === w.dedupeKey)?.undeliveredBecause === undefined);
+  if (deliverable.length > 0) {
+    const endpoints = await tx.eventEndpoint.findMany({ where: { enabled: true, deletedAt: null }, select: { id: true, eventTypes: true } });
+    const deliveries = deliverable.flatMap((w) =>
+      endpoints.filter((ep) => wants(ep.eventTypes, w.type)).map((ep) => ({ eventRowId: w.id, endpointId: ep.id, orderId, seq: w.seq })),
+    );
+    if (deliveries.length > 0) await tx.eventDelivery.createMany({ data: deliveries, skipDuplicates: true });
+  }
+  return fresh.length;
+}
+
+/** An endpoint with no types listed wants every type. */
+export function wants(eventTypes: readonly string[], type: string): boolean {
+  return eventTypes.length === 0 || eventTypes.includes(type);
+}
+
+/** What the shop sees of an event: the body POSTed to its endpoints and each item of GET /api/events. */
+export function eventView(e: Event) {
+  return {
+    id: e.eventId,
+    object: 'event' as const,
+    type: e.type,
+    orderId: e.orderId,
+    seq: e.seq,
+    ...(e.subscriptionId ? { subscriptionId: e.subscriptionId } : {}),
+    paymentStatus: e.paymentStatus,
+    occurredAt: e.occurredAt.toISOString(),
+    createdAt: e.createdAt.toISOString(),
+    data: e.data as EventData,
+  };
+}
+
+export type EventView = ReturnType<typeof eventView>;
