@@ -24,6 +24,8 @@ function loadDmmf(): DMMF.Document {
 function expectedPgType(field: DMMF.Field): string {
   const native = field.nativeType?.[0];
   if (field.kind === 'enum') return `enum:${field.type}`;
+  // A scalar list (String[]) is a PostgreSQL array; information_schema names every array type ARRAY.
+  if (field.isList) return 'ARRAY';
   switch (native) {
     case 'Char':
       return 'character';

@@ -32,7 +32,7 @@ CREATE TABLE "event_endpoints" (
     "id" UUID NOT NULL,
     "url" TEXT NOT NULL,
     "description" TEXT,
-    "event_types" TEXT[],
+    "event_types" TEXT[] NOT NULL DEFAULT ARRAY[]::TEXT[],
     "enabled" BOOLEAN NOT NULL DEFAULT true,
     "source" TEXT NOT NULL DEFAULT 'api',
     "secret_sealed" TEXT,
