@@ -71,7 +71,7 @@ export class FakePrisma {
   readonly event = {
     findMany: async (a: { where: { dedupeKey: { in: string[] } } }) => this.events.filter((e) => a.where.dedupeKey.in.includes(String(e.dedupeKey))),
     createManyAndReturn: async (a: { data: Row[] }) => {
-      const rows = a.data.map((r) => ({ ...r, id: BigInt(this.events.length + 1) }));
+      const rows: Row[] = a.data.map((r, i) => ({ ...r, id: BigInt(this.events.length + i + 1) }));
       for (const r of rows) {
         if (this.events.some((e) => e.orderId === r.orderId && e.seq === r.seq)) throw new Error('unique violation: events (order_id, seq)');
         this.events.push(r);
