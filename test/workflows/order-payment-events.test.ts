@@ -96,3 +96,18 @@ test('a projection write that fails is written again later with its events, once
     expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
   });
 });
+
+test('a charge permission Amazon closed is an event of its order', async () => {
+  const run = newRun(h);
+  await run.withWorker(async () => {
+    const handle = await run.start({ settings: { paymentIntent: 'Authorize' } });
+    await checkout(handle, run.amazon);
+    const permissionId = (await handle.query(state)).chargePermissionId as string;
+    run.amazon.setPermissionState(permissionId, 'Closed', 'BuyerCanceled');
+    await handle.executeUpdate(amazonNotification, { args: [{ objectType: 'CHARGE_PERMISSION', objectId: permissionId, notificationId: 'n-closed' }] });
+    const orderId = handle.workflowId.replace(/^order-/, '');
+    await until(() => eventsOf(run, orderId).some((e) => e.type === 'charge_permission.closed'), 'the closure event');
+    const closed = eventsOf(run, orderId).find((e) => e.type === 'charge_permission.closed');
+    expect(closed).toMatchObject({ seq: 3, data: { amazon: { chargePermissionId: permissionId } } });
+  });
+});
