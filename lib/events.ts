@@ -25,6 +25,9 @@ export function fromPending(e: PendingEvent): NewEvent {
   return { dedupeKey: e.key, type: e.type, paymentStatus: e.paymentStatus ?? null, occurredAt: new Date(e.at), data: e.data };
 }
 
+/** The advisory lock that orders every event write's commit (docs/events.md, Catching up). */
+export const EVENT_LOG_LOCK = 7_261_203;
+
 export function newEventId(): string {
   return `evt_${randomBytes(12).toString('hex')}`;
 }
@@ -60,6 +63,9 @@ export async function appendEvents(tx: Prisma.TransactionClient, orderId: string
   const seen = new Set((await tx.event.findMany({ where: { dedupeKey: { in: keys } }, select: { dedupeKey: true } })).map((r) => r.dedupeKey));
   const fresh = events.filter((e, i) => !seen.has(e.dedupeKey) && keys.indexOf(e.dedupeKey) === i);
   if (fresh.length === 0) return 0;
+  // Held to the commit: events are committed in the order of their ids, so a reader of GET /api/events?after= never
+  // sees an id while a lower one may still appear (it would skip it for good).
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${EVENT_LOG_LOCK})`;
   const written = await tx.event.createManyAndReturn({
     data: fresh.map((e, i) => ({
       eventId: e.eventId ?? newEventId(),

@@ -111,6 +111,8 @@ export class FakePrisma {
   /** The one raw statement the activities run: the ownership claim (INSERT … ON CONFLICT DO NOTHING). */
   async $executeRaw(strings: TemplateStringsArray, ...values: unknown[]): Promise<number> {
     const sql = strings.join('?');
+    // The event log's commit-order lock: the fake runs one operation at a time anyway.
+    if (sql.includes('pg_advisory_xact_lock')) return 1;
     if (!sql.includes('amazon_object_owners')) throw new Error(`FakePrisma does not run: ${sql}`);
     const [objectId, , orderId] = values as [string, string, string];
     if (this.owners.has(objectId)) return 0;
