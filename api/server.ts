@@ -9,6 +9,7 @@ import { readSimulatorCa } from '../lib/amazon-pay-client';
 import { createEngineAmazonPayClient, credentialsFromEnvironment, resolveAmazonPayConfig } from '../lib/amazon-pay-engine';
 import { checkDatabaseReachable, createPrismaClient, databaseUrl } from '../lib/database';
 import { readStoredCredentials } from '../lib/merchant-credentials';
+import { ensureEnvEndpoint } from '../lib/event-endpoints';
 import { acceptedTopicArns, createSnsVerifier } from '../lib/sns-verify';
 import { Lifecycle, describeStartupError } from '../lib/lifecycle';
 import { createLogger, type Logger } from '../lib/logger';
@@ -44,6 +45,7 @@ export async function startApi(config: Config, log: Logger, lifecycle: Lifecycle
   });
   lifecycle.onStop('readiness probe', () => readiness.close());
   const merchant = resolveAmazonPayConfig(config, await readStoredCredentials(prisma));
+  await ensureEnvEndpoint(prisma, config.shopWebhook);
   const simulatorCa = merchant.endpoint === 'simulator' ? readSimulatorCa(config.dataDir) : undefined;
   const apiLog = log.child({ component: 'api' });
   const topicArns = acceptedTopicArns(config.notifications.snsTopicArns, merchant);

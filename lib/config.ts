@@ -9,6 +9,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from './names';
+import { parseMasterKey } from './secret-box';
 
 /** A value that must never be printed: `String()`, JSON and `util.inspect` all show a mask. */
 export class Secret {
@@ -31,7 +32,7 @@ export class Secret {
 }
 
 /** Variables whose value is secret: a validation message for them never contains the value. */
-const SECRET_VARIABLES = new Set(['AMAZON_PAY_PRIVATE_KEY', 'TEMPORAL_API_KEY', 'DATABASE_URL', 'ADMIN_BOOTSTRAP_KEY', 'CONSOLE_SESSION_SECRET', 'SHOP_WEBHOOK_SECRET']);
+const SECRET_VARIABLES = new Set(['AMAZON_PAY_PRIVATE_KEY', 'TEMPORAL_API_KEY', 'DATABASE_URL', 'ADMIN_BOOTSTRAP_KEY', 'CONSOLE_SESSION_SECRET', 'SHOP_WEBHOOK_SECRET', 'ENGINE_MASTER_KEY']);
 
 const port = (fallback: number) =>
   z
@@ -196,6 +197,10 @@ const schema = z
 
     SHOP_WEBHOOK_URL: optionalText.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), 'expected an http(s) URL on the shop such as https://shop.example.com/amazon-pay/events'),
     SHOP_WEBHOOK_SECRET: optionalText.refine((v) => v === undefined || v.length >= 32, 'expected at least 32 characters (value not shown)'),
+    // docs/events.md, Endpoints: seals the endpoints' secrets in the database; the same on every API and worker process.
+    ENGINE_MASTER_KEY: optionalText.refine((v) => v === undefined || parseMasterKey(v) !== undefined, 'expected 32 bytes as 64 hex digits or base64 (value not shown); empty: generated once into DATA_DIR/master.key'),
+    // docs/events.md, Delivery: this worker process runs the relay that sends events to the endpoints.
+    EVENT_RELAY: bool(true),
 
     // The SNS topics whose notifications the webhook accepts (the simulator's is added when it is the endpoint).
     AMAZON_PAY_SNS_TOPIC_ARNS: z
@@ -312,8 +317,14 @@ export interface Config {
     reconcileEvery: string;
   };
   simulator: { host: string; port: number };
-  /** Where recurring-charge events go (SHOP_WEBHOOK_URL), signed with SHOP_WEBHOOK_SECRET; unset: recorded only. */
+  /** The zero-configuration event endpoint (SHOP_WEBHOOK_URL), signed with SHOP_WEBHOOK_SECRET (docs/events.md, Endpoints). */
   shopWebhook?: { url: string; secret: Secret };
+  events: {
+    /** ENGINE_MASTER_KEY: seals endpoint secrets (lib/secret-box.ts); undefined: generated once into DATA_DIR. */
+    masterKey?: Secret;
+    /** EVENT_RELAY: this worker process delivers events (lib/event-relay.ts). */
+    relay: boolean;
+  };
   amazonPay: AmazonPayConfig;
   /** Amazon Pay notifications: the SNS topics accepted (AMAZON_PAY_SNS_TOPIC_ARNS; see lib/sns-verify.ts acceptedTopicArns). */
   notifications: { snsTopicArns: string[] };
@@ -439,6 +450,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     simulator: { host: e.SIMULATOR_HOST, port: e.SIMULATOR_PORT },
     ...(e.SHOP_WEBHOOK_URL !== undefined && e.SHOP_WEBHOOK_SECRET !== undefined ? { shopWebhook: { url: e.SHOP_WEBHOOK_URL, secret: new Secret(e.SHOP_WEBHOOK_SECRET) } } : {}),
+    events: { ...(e.ENGINE_MASTER_KEY !== undefined ? { masterKey: new Secret(e.ENGINE_MASTER_KEY) } : {}), relay: e.EVENT_RELAY },
     notifications: { snsTopicArns: e.AMAZON_PAY_SNS_TOPIC_ARNS },
     console: {
       sessionSecret: e.CONSOLE_SESSION_SECRET === undefined ? undefined : new Secret(e.CONSOLE_SESSION_SECRET),

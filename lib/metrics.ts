@@ -37,3 +37,11 @@ export const projectionWrites = new Counter({
   labelNames: ['outcome'] as const,
   registers: [registry],
 });
+
+/** Event delivery attempts by outcome (docs/events.md, Delivery): delivered, retried, refused, failed, or not_sent (no secret to sign with). */
+export const eventDeliveries = new Counter({
+  name: 'event_deliveries_total',
+  help: 'Attempts to deliver an event to an endpoint by outcome: delivered, retried, refused, failed or not_sent',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});

@@ -14,6 +14,9 @@ import { connectTemporal, temporalAddress, waitForNamespace } from '../lib/tempo
 import { SEARCH_ATTRIBUTE_KEYS } from '../lib/names';
 import { createEngineAmazonPayClient, resolveAmazonPayConfig } from '../lib/amazon-pay-engine';
 import { readStoredCredentials } from '../lib/merchant-credentials';
+import { ensureEnvEndpoint } from '../lib/event-endpoints';
+import { createEventRelay } from '../lib/event-relay';
+import { createSecretBox, loadOrCreateMasterKey } from '../lib/secret-box';
 import { Client } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { ensureReconcileSchedule } from './reconcile-schedule';
@@ -25,6 +28,23 @@ export async function startEngineWorker(config: Config, log: Logger, lifecycle: 
   lifecycle.onStop('worker database', () => prisma.$disconnect());
   const amazonPay = createEngineAmazonPayClient(config, resolveAmazonPayConfig(config, await readStoredCredentials(prisma)));
   const activities = createActivities({ amazonPay, prisma, clock: () => new Date(), log: log.child({ component: 'activities' }), shopWebhook: config.shopWebhook });
+  const envEndpoint = await ensureEnvEndpoint(prisma, config.shopWebhook);
+  if (envEndpoint !== 'unchanged' && envEndpoint !== 'none') log.info(`SHOP_WEBHOOK_URL event endpoint ${envEndpoint}`);
+  if (config.events.relay) {
+    if (!config.events.masterKey && config.nodeEnv === 'production') {
+      log.warn('ENGINE_MASTER_KEY is not set: endpoint secrets open only with the key generated in this DATA_DIR; set the same ENGINE_MASTER_KEY on every API and worker process');
+    }
+    // docs/events.md, Delivery: the relay runs in every worker process (EVENT_RELAY=false: not in this one); it stops
+    // before the database disconnects (parts stop newest first).
+    const relay = createEventRelay({
+      prisma,
+      secretBox: createSecretBox(loadOrCreateMasterKey({ masterKey: config.events.masterKey, dataDir: config.dataDir })),
+      envEndpoint: config.shopWebhook,
+      log: log.child({ component: 'event-relay' }),
+    });
+    relay.start();
+    lifecycle.onStop('event relay', () => relay.stop());
+  }
   await waitForNamespaceReady(config, log, lifecycle);
   const running = await startWorker(config, temporalAddress(config), activities);
   lifecycle.onStop('worker', () => running.shutdown());

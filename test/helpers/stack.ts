@@ -7,12 +7,15 @@ import { readJsonOrText } from '../../lib/http-json';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { createEngineApp, type EngineAppDeps } from '../../api/engine-app';
 import { createApiKey } from '../../lib/api-keys';
+import { ensureEnvEndpoint } from '../../lib/event-endpoints';
+import { createEventRelay, type EventRelay } from '../../lib/event-relay';
+import { createSecretBox, type SecretBox } from '../../lib/secret-box';
 import { createAmazonPayClient, type WebStoreClient } from '../../lib/amazon-pay-client';
 import { Secret, type AmazonPayConfig } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
@@ -42,6 +45,10 @@ export interface TestStack {
   /** The simulator's data dir (its CA and the dev merchant live in `<dataDir>/simulator`). */
   dataDir: string;
   taskQueue: string;
+  /** Seals endpoint secrets under the stack's master key (the one its event relay opens them with). */
+  secretBox: SecretBox;
+  /** The event relay of the in-process worker (none with `worker: false`). */
+  relay?: EventRelay;
   /** Calls the simulator's /__sim control API. */
   control<T = Record<string, unknown>>(method: string, pathname: string, body?: unknown): Promise<{ status: number; data: T }>;
   /** Calls the engine API with the given role's key (or none). */
@@ -54,9 +61,9 @@ let bundle: Awaited<ReturnType<typeof bundleWorkflowCode>> | undefined;
 export interface StackOptions {
   /** Collects every log line of the engine (level debug) here, e.g. to check no secret is logged. */
   logLines?: string[];
-  /** Where the worker posts shop events (recurring charges), and the HMAC key it signs them with. */
+  /** SHOP_WEBHOOK_URL and SHOP_WEBHOOK_SECRET: the env endpoint the relay sends every event to (docs/events.md). */
   shopWebhook?: { url: string; secret: string };
-  /** false: no in-process worker (the test runs worker processes of its own on `taskQueue`). */
+  /** false: no in-process worker and no event relay (the test runs worker processes of its own on `taskQueue`). */
   worker?: boolean;
   /** DEMO ONLY: the API starts orders on short authorization days (DEMO_AUTHORIZATION_DAY_SECONDS). */
   demoAuthorizationDayMs?: number;
@@ -100,6 +107,21 @@ export async function startTestStack(simOptions: Partial<SimulatorOptions> = {},
     }),
   });
   const workerRun = worker?.run();
+  // The worker process's event relay (worker/main.ts), polling often so a test's shop hears about a change quickly.
+  const secretBox = createSecretBox(randomBytes(32));
+  await ensureEnvEndpoint(db.prisma, opts.shopWebhook);
+  const shopSecret = opts.shopWebhook?.secret;
+  const relay =
+    opts.worker === false
+      ? undefined
+      : createEventRelay({
+          prisma: db.prisma,
+          secretBox,
+          ...(shopSecret !== undefined ? { envEndpoint: { secret: { reveal: () => shopSecret } } } : {}),
+          log: log.child({ component: 'event-relay' }),
+          settings: { pollMs: 100, initialBackoffMs: 200, maxBackoffMs: 2_000 },
+        });
+  relay?.start();
 
   const readiness = createReadinessProbe(db.url, env.connection);
   const engineParts = { temporal: { client: env.client, connection: env.connection }, taskQueue, amazonPay, merchant: merchantConfig };
@@ -132,6 +154,8 @@ export async function startTestStack(simOptions: Partial<SimulatorOptions> = {},
     temporalAddress: `127.0.0.1:${temporalPort}`,
     dataDir,
     taskQueue,
+    secretBox,
+    relay,
     async control<T>(method: string, pathname: string, body?: unknown) {
       const r = await simRequest(sim, method, pathname, body);
       return { status: r.status, data: r.data as T };
@@ -151,6 +175,7 @@ export async function startTestStack(simOptions: Partial<SimulatorOptions> = {},
       await server.close();
       worker?.shutdown();
       await workerRun?.catch(() => undefined);
+      await relay?.stop();
       await readiness.close();
       await sim.close();
       await env.teardown();
