@@ -6,6 +6,7 @@
 import type { WebStoreClient } from '../lib/amazon-pay-client';
 import { readSettings } from '../lib/settings';
 import type { Dispute, PrismaClient } from '../prisma/generated/client';
+import { appendEvents, lockEventStream } from '../lib/events';
 import { fromAmazonAmount } from '../lib/money';
 import { ApiError } from './errors';
 import type { OrdersGateway } from './orders';
@@ -22,6 +23,9 @@ interface AmazonCharge {
   chargePermissionId?: string | null;
   merchantMetadata?: { merchantReferenceId?: string | null } | null;
 }
+
+/** Amazon's dispute states after which nothing more happens to it. */
+const DISPUTE_FINAL_STATES: ReadonlySet<string> = new Set(['Resolved', 'Closed']);
 
 export const NO_PROTECTION_WARNING = 'This order used the buyer-entered address: Amazon Pay chargeback protection does not apply.';
 
@@ -71,6 +75,34 @@ export async function recordDispute(deps: { prisma: PrismaClient; amazonPay: Web
     amount: fromAmazonAmount(d.disputeAmount.amount, currency),
     currency,
   };
-  const dispute = await deps.prisma.dispute.upsert({ where: { disputeId }, create: { disputeId, addressSource, ...fields }, update: fields });
+  // The stored dispute and its event change together, under the order's event lock (two notifications for one
+  // dispute never both count as its opening).
+  const dispute = await deps.prisma.$transaction(async (tx) => {
+    await lockEventStream(tx, order.orderId);
+    const before = await tx.dispute.findUnique({ where: { disputeId }, select: { state: true } });
+    const row = await tx.dispute.upsert({ where: { disputeId }, create: { disputeId, addressSource: addressSource as string, ...fields }, update: fields });
+    if (before?.state !== row.state) {
+      const [{ paymentStatus }] = await tx.order.findMany({ where: { orderId: order.orderId }, select: { paymentStatus: true } });
+      const changes = await tx.event.count({ where: { orderId: order.orderId, dedupeKey: { startsWith: `dispute:${disputeId}:` } } });
+      await appendEvents(tx, order.orderId, [
+        {
+          dedupeKey: `dispute:${disputeId}:${changes + 1}`,
+          type: before === null ? 'dispute.opened' : DISPUTE_FINAL_STATES.has(row.state) ? 'dispute.closed' : 'dispute.updated',
+          paymentStatus,
+          occurredAt: new Date(),
+          data: {
+            amount: { amount: Number(row.amount), currency: row.currency },
+            amazon: { chargeId: row.chargeId, disputeId },
+            disputeState: row.state,
+            ...(before ? { previousDisputeState: before.state } : {}),
+            ...(row.reasonCode ? { reasonCode: row.reasonCode } : {}),
+            ...(row.filingReason ? { filingReason: row.filingReason } : {}),
+            protected: row.addressSource === 'amazon',
+          },
+        },
+      ]);
+    }
+    return row;
+  });
   return { orderId: order.orderId, dispute };
 }

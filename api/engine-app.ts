@@ -28,6 +28,8 @@ import { demoAuthorizationDaysGateway } from './demo-timings';
 import { createSubscriptionNotifier, subscriptionRoutes } from './subscriptions';
 import { DEFAULT_RATE_LIMITS, perIpLimit, perKeyLimit, type RateLimitClass, type RateLimits } from './rate-limits';
 import { webhookRoutes } from './webhook';
+import { createEventsService, eventAdminRoutes, eventRoutes, type EventsService } from './events';
+import { ApiError } from './errors';
 
 export interface EngineAppDeps {
   prisma: PrismaClient;
@@ -55,6 +57,8 @@ export interface EngineAppDeps {
   demo?: DemoOptions & { enabled?: boolean };
   /** DEMO ONLY, with the simulator (DEMO_AUTHORIZATION_DAY_SECONDS): one day of new orders' authorization clock, in ms. */
   demoAuthorizationDayMs?: number;
+  /** Seals event endpoint secrets (lib/secret-box.ts, the engine master key). */
+  secretBox?: { seal(plain: string): string };
 }
 
 export function createEngineApp(deps: EngineAppDeps): Express {
@@ -75,6 +79,13 @@ export function createEngineApp(deps: EngineAppDeps): Express {
   });
   // One per-key budget for an admin key, whether it calls the API or acts in the console it signed in to.
   const adminKeyLimit = perKeyLimit('admin', limit('admin'));
+  const events: EventsService = createEventsService({
+    prisma: deps.prisma,
+    sealSecret: (plain) => {
+      if (!deps.secretBox) throw new ApiError(503, 'master_key_unavailable', 'The engine has no master key to seal endpoint secrets with (ENGINE_MASTER_KEY)');
+      return deps.secretBox.seal(plain);
+    },
+  });
   const webhook = webhookRoutes({ prisma: deps.prisma, orders, amazonPay: deps.amazonPay, verifier: deps.verifier, merchantId: deps.merchant.merchantId, log: deps.log, subscriptions: createSubscriptionNotifier(deps.temporal.client) });
   return createApp({
     readiness: deps.readiness,
@@ -83,6 +94,7 @@ export function createEngineApp(deps: EngineAppDeps): Express {
     routes: [
       openApiRoutes(),
       adminRoutes({ prisma: deps.prisma, service: admin }),
+      eventAdminRoutes({ prisma: deps.prisma, service: events }),
       subscriptionRoutes({ prisma: deps.prisma, service: admin }),
       consoleRoutes({
         prisma: deps.prisma,
@@ -106,6 +118,7 @@ export function createEngineApp(deps: EngineAppDeps): Express {
       { path: '/api/checkouts', limiter: perIpLimit('checkout', limit('checkout')), router: checkout },
       { path: '/api/webhooks', limiter: perIpLimit('webhook', limit('webhook')), router: webhook },
       { path: '/api/storefront', limiter: perIpLimit('storefront', limit('storefront')), router: storefrontRoutes({ prisma: deps.prisma, merchant: deps.merchant }) },
+      { path: '/api/events', limiter: perIpLimit('storefront', limit('storefront')), router: eventRoutes({ prisma: deps.prisma, service: events }) },
       { path: '/api/members', limiter: perIpLimit('members', limit('members')), router: memberRoutes({ prisma: deps.prisma, amazonPay: deps.amazonPay, merchant: deps.merchant }) },
     ],
   });

@@ -25,9 +25,10 @@ import {
   waitQuerySchema,
 } from './schemas';
 import { shopSettingsSchema } from '../lib/settings';
+import { createEndpointSchema, listEventsQuerySchema, resendSchema, rotateSecretSchema, updateEndpointSchema } from './events';
 
 interface Endpoint {
-  method: 'get' | 'post' | 'put' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
   summary: string;
   role?: string;
@@ -68,6 +69,14 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'post', path: '/api/admin/recovery/{id}/redrive', summary: "Make the order's workflow re-read Amazon's state for a recovery entry", role: 'editor', responses: { 200: 'Done', 202: 'Accepted', 404: 'Unknown entry' } },
   { method: 'get', path: '/api/admin/settings', summary: 'Shop settings and credentials overview (never the private key)', role: 'viewer', responses: { 200: '{settings, warnings, amazonPay}' } },
   { method: 'put', path: '/api/admin/settings', summary: 'Change shop settings (partial)', role: 'editor', body: shopSettingsSchema.partial(), responses: { 200: '{settings, warnings}', 400: 'Invalid settings', 422: 'legacy_mws_keys (MWS access key id / secret of the retired v1 API, however spelt, top level or in amazonPay) or invalid credentials' } },
+  { method: 'get', path: '/api/events', summary: 'Events (docs/events.md), oldest first, after a cursor: how a shop catches up after downtime; every payment change of every order, numbered per order (seq)', role: 'storefront, viewer or editor', query: listEventsQuerySchema, responses: { 200: '{data: Event[], hasMore, nextAfter}', 400: 'Invalid query', 404: 'event_not_found (the after cursor)' } },
+  { method: 'get', path: '/api/admin/orders/{orderId}/events', summary: "An order's events, oldest first, each with its deliveries per endpoint", role: 'viewer', responses: { 200: '{data: Array<Event & {delivery, deliveries}>}', 404: 'order_not_found' } },
+  { method: 'post', path: '/api/admin/events/{eventId}/resend', summary: "Send an event again: its deliveries (or one endpoint's) become pending, due now", role: 'editor', body: resendSchema, responses: { 202: '{deliveries}', 404: 'event_not_found or endpoint_not_found', 409: 'nothing_to_resend' } },
+  { method: 'get', path: '/api/admin/event-endpoints', summary: 'Where events go: the endpoints (never their secrets); SHOP_WEBHOOK_URL is the one of source env', role: 'viewer', responses: { 200: '{data: Endpoint[]}' } },
+  { method: 'post', path: '/api/admin/event-endpoints', summary: 'Add an endpoint; its signing secret is in this answer only', role: 'editor', body: createEndpointSchema, responses: { 201: '{endpoint, secret}', 400: 'Invalid URL or event types', 409: 'too_many_endpoints' } },
+  { method: 'patch', path: '/api/admin/event-endpoints/{id}', summary: "Change an endpoint's URL, description, event types or enabled", role: 'editor', body: updateEndpointSchema, responses: { 200: '{endpoint}', 404: 'endpoint_not_found', 409: 'endpoint_managed_by_environment' } },
+  { method: 'post', path: '/api/admin/event-endpoints/{id}/rotate-secret', summary: 'A new signing secret (in this answer only); the previous one keeps signing beside it for overlapSeconds', role: 'editor', body: rotateSecretSchema, responses: { 200: '{endpoint, secret}', 404: 'endpoint_not_found', 409: 'endpoint_managed_by_environment' } },
+  { method: 'delete', path: '/api/admin/event-endpoints/{id}', summary: 'Remove an endpoint; its pending deliveries are canceled', role: 'editor', responses: { 200: '{endpoint}', 404: 'endpoint_not_found', 409: 'endpoint_managed_by_environment' } },
   { method: 'post', path: '/api/webhooks/amazon-pay', summary: 'Amazon Pay instant notifications (Amazon SNS, signature verified)', responses: { 200: 'Handled', 400: 'Malformed', 403: 'Signature or certificate not trusted' } },
   { method: 'get', path: '/healthz', summary: 'The process is alive', responses: { 200: 'ok' } },
   { method: 'get', path: '/readyz', summary: 'Database, migrations and Temporal are ready', responses: { 200: 'ready', 503: 'not ready, with the parts that are not' } },

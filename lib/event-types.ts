@@ -19,6 +19,7 @@ export const ORDER_EVENT_TYPES = [
   'authorization.expiring',
   'authorization.expired',
   'order.status_changed',
+  'charge_permission.closed',
   'dispute.opened',
   'dispute.updated',
   'dispute.closed',

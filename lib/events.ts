@@ -25,6 +25,9 @@ export function fromPending(e: PendingEvent): NewEvent {
   return { dedupeKey: e.key, type: e.type, paymentStatus: e.paymentStatus ?? null, occurredAt: new Date(e.at), data: e.data };
 }
 
+/** The advisory lock that orders every event write's commit (docs/events.md, Catching up). */
+export const EVENT_LOG_LOCK = 7_261_203;
+
 export function newEventId(): string {
   return `evt_${randomBytes(12).toString('hex')}`;
 }
@@ -37,21 +40,32 @@ function withMessages(type: EventType, data: EventData): EventData {
 }
 
 /**
+ * Takes the order's event stream row lock until the transaction ends (made on first use) and answers its last number:
+ * a writer that must decide what to emit from what is stored (the dispute webhook) takes it before reading.
+ */
+export async function lockEventStream(tx: Prisma.TransactionClient, orderId: string): Promise<number> {
+  const locked = await tx.$queryRaw<Array<{ last_seq: number }>>`
+    INSERT INTO event_streams (order_id, last_seq) VALUES (${orderId}, 0)
+    ON CONFLICT (order_id) DO UPDATE SET last_seq = event_streams.last_seq
+    RETURNING last_seq`;
+  return Number(locked[0].last_seq);
+}
+
+/**
  * Writes the order's new events inside the caller's transaction: takes the order's stream row lock (so writers of one
  * order number their events one after the other), skips events already written, numbers the rest 1, 2, 3 … after
  * the last, and adds a pending delivery for each endpoint that wants the type. Returns how many were new.
  */
 export async function appendEvents(tx: Prisma.TransactionClient, orderId: string, events: readonly NewEvent[]): Promise<number> {
   if (events.length === 0) return 0;
-  const locked = await tx.$queryRaw<Array<{ last_seq: number }>>`
-    INSERT INTO event_streams (order_id, last_seq) VALUES (${orderId}, 0)
-    ON CONFLICT (order_id) DO UPDATE SET last_seq = event_streams.last_seq
-    RETURNING last_seq`;
-  const lastSeq = Number(locked[0].last_seq);
+  const lastSeq = await lockEventStream(tx, orderId);
   const keys = events.map((e) => e.dedupeKey);
   const seen = new Set((await tx.event.findMany({ where: { dedupeKey: { in: keys } }, select: { dedupeKey: true } })).map((r) => r.dedupeKey));
   const fresh = events.filter((e, i) => !seen.has(e.dedupeKey) && keys.indexOf(e.dedupeKey) === i);
   if (fresh.length === 0) return 0;
+  // Held to the commit: events are committed in the order of their ids, so a reader of GET /api/events?after= never
+  // sees an id while a lower one may still appear (it would skip it for good).
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${EVENT_LOG_LOCK})`;
   const written = await tx.event.createManyAndReturn({
     data: fresh.map((e, i) => ({
       eventId: e.eventId ?? newEventId(),

@@ -17,7 +17,10 @@
  *     at most once, and exactly what it asked for;
  *  3. every accepted command reached an outcome within a bound (no order wedged);
  *  4. no answer shows another order's buyer;
- *  5. the projection (order list row, from the database) equals the workflow's state (order detail).
+ *  5. the projection (order list row, from the database) equals the workflow's state (order detail);
+ *  6. a shop that only listens to events knows the order's true payment status: the order's events
+ *     (GET /api/events, docs/events.md) are numbered 1, 2, 3 … without a gap or a repeat, and the last
+ *     one names the workflow's payment status (no event: the order is still CheckoutPending).
  *
  * Plus what the issue names per input: oversized amounts are never accepted, a requestId reused with
  * other parameters answers 409 request_id_reused, a capture/cancel race's loser answers 409, bad
@@ -1063,11 +1066,24 @@ class Run {
         ];
         for (const [k, dbValue, wfValue] of pairs) if (JSON.stringify(dbValue) !== JSON.stringify(wfValue)) diff.push(`${k}: list ${JSON.stringify(dbValue)} vs detail ${JSON.stringify(wfValue)}`);
         this.checkBuyer(`order list row of ${o.orderId}`, row, o);
+        diff.push(...(await this.eventsDiffer(o, b.paymentStatus)));
       }
       if (diff.length === 0 || Date.now() >= deadline) break;
       await sleep(300);
     }
     if (diff.length > 0) this.violate(`${o.orderId}: the projection differs from the workflow's state after settling: ${diff.join('; ')}`);
+  }
+
+  /** 6. What the order's events tell a shop that listens only to them, against the workflow's payment status. */
+  private async eventsDiffer(o: OrderModel, paymentStatus: string): Promise<string[]> {
+    const r = await http(this.stack, 'GET', `/api/events?orderId=${encodeURIComponent(o.orderId)}&limit=100`, { role: 'storefront' });
+    if (r.status !== 200) return [`GET /api/events answered ${r.status}`];
+    const events = r.body.data as Array<{ seq: number; type: string; paymentStatus: string | null }>;
+    const problems: string[] = [];
+    if (events.some((e, i) => e.seq !== i + 1)) problems.push(`events numbered ${events.map((e) => e.seq).join(',')}`);
+    const told = events.at(-1)?.paymentStatus ?? 'CheckoutPending';
+    if (told !== paymentStatus) problems.push(`events say ${told} (${events.map((e) => e.type).join(', ') || 'none'}), the workflow ${paymentStatus}`);
+    return problems;
   }
 }
 

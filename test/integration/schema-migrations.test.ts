@@ -24,6 +24,8 @@ function loadDmmf(): DMMF.Document {
 function expectedPgType(field: DMMF.Field): string {
   const native = field.nativeType?.[0];
   if (field.kind === 'enum') return `enum:${field.type}`;
+  // A scalar list (String[]) is a PostgreSQL array; information_schema names every array type ARRAY.
+  if (field.isList) return 'ARRAY';
   switch (native) {
     case 'Char':
       return 'character';
@@ -235,6 +237,48 @@ describe('the migrator', () => {
       expect(status.pending).toEqual([broken]);
       expect(status.problems).toEqual([]);
       await db.end();
+    } finally {
+      await empty.drop();
+    }
+  });
+});
+
+describe('the event log migration (docs/events.md)', () => {
+  it("moves a subscription's events into the log, numbered per subscription, and then refuses to change them", async () => {
+    const empty = await createEmptyDatabase();
+    try {
+      const all = readMigrations();
+      const at = all.findIndex((m) => m.name === '20261203000000_order_events');
+      await applyMigrations(empty.url, undefined, all.slice(0, at));
+      const db = new Client({ connectionString: empty.url });
+      await db.connect();
+      try {
+        const event = (id: string, sub: string, type: string) => [id, type, sub, JSON.stringify({ eventId: id, type, subscriptionId: sub, occurredAt: '2026-12-01T00:00:00.000Z', data: { period: 2, status: 'Active' } })];
+        for (const row of [event('subscription-A:1:recurring.charge.succeeded', 'A', 'recurring.charge.succeeded'), event('subscription-B:1:subscription.paused', 'B', 'subscription.paused'), event('subscription-A:2:subscription.suspended', 'A', 'subscription.suspended')]) {
+          await db.query(`INSERT INTO shop_events (event_id, type, subscription_id, payload, status) VALUES ($1, $2, $3, $4::jsonb, 'delivered')`, row);
+        }
+        await applyMigrations(empty.url, undefined, all);
+        const { rows } = await db.query<{ event_id: string; order_id: string; seq: number; type: string; data: unknown; occurred_at: Date }>('SELECT event_id, order_id, seq, type, data, occurred_at FROM events ORDER BY id');
+        expect(rows.map((r) => [r.event_id, r.order_id, r.seq])).toEqual([
+          ['subscription-A:1:recurring.charge.succeeded', 'A', 1],
+          ['subscription-B:1:subscription.paused', 'B', 1],
+          ['subscription-A:2:subscription.suspended', 'A', 2],
+        ]);
+        expect(rows[0].data).toEqual({ period: 2, status: 'Active' });
+        expect(rows[0].occurred_at.toISOString()).toBe('2026-12-01T00:00:00.000Z');
+        expect((await db.query('SELECT order_id, last_seq FROM event_streams ORDER BY order_id')).rows).toEqual([
+          { order_id: 'A', last_seq: 2 },
+          { order_id: 'B', last_seq: 1 },
+        ]);
+        expect((await db.query("SELECT to_regclass('shop_events') AS t")).rows[0].t).toBeNull();
+        // Append-only: the database itself refuses to change an event.
+        await expect(db.query("UPDATE events SET type = 'payment.captured' WHERE seq = 1")).rejects.toThrow(/append-only/);
+        // The endpoints' secrets are sealed, never plain.
+        await expect(db.query("INSERT INTO event_endpoints (id, url, source, secret_sealed, updated_at) VALUES (gen_random_uuid(), 'https://x', 'api', 'whsec_plain', now())")).rejects.toThrow(/event_endpoints_secret_sealed/);
+        await expect(db.query("INSERT INTO event_endpoints (id, url, source, updated_at) VALUES (gen_random_uuid(), 'https://x', 'api', now())")).rejects.toThrow(/event_endpoints_secret/);
+      } finally {
+        await db.end();
+      }
     } finally {
       await empty.drop();
     }

@@ -1,9 +1,16 @@
 // orderPayment's waits on the time-skipping server: 24 h abandonment, 30-day expiry with its warning, re-authorization, pending states left by polling, the refund window.
 import { capture, refund, state } from '../../workflows/messages';
-import { harnessForFile, newRun } from './support/harness';
+import { harnessForFile, newRun, type Run } from './support/harness';
 import { checkout } from './support/checkout';
 
 const h = harnessForFile(120_000);
+
+/** The order's events as written (docs/events.md): type and the payment status after each, numbered 1, 2, 3 …. */
+function eventsOf(run: Run, orderId: string): Array<[unknown, unknown]> {
+  const events = run.prisma.events.filter((e) => e.orderId === orderId);
+  expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+  return events.map((e) => [e.type, e.paymentStatus]);
+}
 
 test('a checkout not completed within 24 hours is abandoned and the workflow ends cleanly', async () => {
   const run = newRun(h);
@@ -15,6 +22,7 @@ test('a checkout not completed within 24 hours is abandoned and the workflow end
     await h.env.sleep('2 hours');
     expect(await handle.result()).toMatchObject({ paymentStatus: 'Abandoned' });
     expect(run.prisma.orders.get((await handle.query(state)).orderId)).toMatchObject({ paymentStatus: 'Abandoned' });
+    expect(eventsOf(run, (await handle.query(state)).orderId)).toEqual([['checkout.abandoned', 'Abandoned']]);
   });
 });
 
@@ -32,6 +40,15 @@ test('an authorization warns 7 days before its 30 days run out, then expires', a
     expect(warned.paymentStatus).toBe('Authorized');
     await h.env.sleep('7 days');
     expect(await handle.result()).toMatchObject({ paymentStatus: 'AuthorizationExpired', captured: 0 });
+    const orderId = (await handle.query(state)).orderId;
+    expect(eventsOf(run, orderId)).toEqual([
+      ['checkout.completed', 'Authorized'],
+      ['payment.authorized', 'Authorized'],
+      ['authorization.expiring', 'Authorized'],
+      ['authorization.expired', 'AuthorizationExpired'],
+    ]);
+    const expiring = run.prisma.events.find((e) => e.orderId === orderId && e.type === 'authorization.expiring');
+    expect(expiring?.data).toMatchObject({ amount: { amount: 10_000, currency: 'JPY' } });
   });
 });
 
@@ -78,6 +95,13 @@ test('a pending authorization with no notification is resolved by polling with b
     expect(await handle.result()).toMatchObject({ paymentStatus: 'Declined' });
     const s = await handle.query(state);
     expect(s.history[s.history.length - 1]).toMatchObject({ kind: 'authorize', result: 'HardDeclined' });
+    expect(eventsOf(run, s.orderId)).toEqual([
+      ['checkout.completed', 'AuthorizationPending'],
+      ['payment.authorization_pending', 'AuthorizationPending'],
+      ['payment.declined', 'Declined'],
+    ]);
+    // The reason code with the text the shop may show its buyer, in both languages.
+    expect(run.prisma.events.find((e) => e.orderId === s.orderId && e.type === 'payment.declined')?.data).toMatchObject({ reasonCode: 'HardDeclined', buyerMessage: { ja: expect.any(String), en: expect.any(String) } });
   });
 });
 
@@ -93,6 +117,10 @@ test('a pending capture is resolved by polling', async () => {
     run.amazon.resolveCharge(c.amazonObjectIds[0], 'Captured');
     await h.env.sleep('1 minute');
     expect(await handle.query(state)).toMatchObject({ paymentStatus: 'Captured', amounts: { captured: 10_000, capturePending: 0 } });
+    expect(eventsOf(run, (await handle.query(state)).orderId).slice(2)).toEqual([
+      ['payment.capture_pending', 'CapturePending'],
+      ['payment.captured', 'Captured'],
+    ]);
   });
 });
 
@@ -107,6 +135,10 @@ test('a declined refund ends in RefundDeclined (by polling)', async () => {
     const s = await handle.query(state);
     expect(s.paymentStatus).toBe('RefundDeclined');
     expect(s.history[s.history.length - 1]).toMatchObject({ kind: 'refund', result: 'AmazonRejected' });
+    expect(eventsOf(run, s.orderId).slice(-2)).toEqual([
+      ['refund.pending', 'RefundPending'],
+      ['refund.declined', 'RefundDeclined'],
+    ]);
   });
 });
 

@@ -183,7 +183,8 @@ export class Ledger {
     const id = row.amazonObjectId;
     const amazon =
       id === undefined || id === this.s.chargePermissionId ? {} : row.kind === 'refund' || row.kind === 'refund_started' ? { refundId: id } : type === 'checkout.abandoned' ? { checkoutSessionId: id } : { chargeId: id };
-    this.emit(type, { ...(row.amount === undefined ? {} : { amount: this.money(row.amount) }), amazon, ...(ok ? {} : { reasonCode: row.result }) });
+    const reasons = type === 'charge_permission.closed' && row.message ? { reasons: row.message.split(',') } : {};
+    this.emit(type, { ...(row.amount === undefined ? {} : { amount: this.money(row.amount) }), amazon, ...(ok || reasons.reasons ? {} : { reasonCode: row.result }), ...reasons });
   }
 
   /** Appends a history row (docs/product-rules.md, Admin actions), kept for the projection's next write. */
@@ -370,6 +371,8 @@ function rowEventType(kind: HistoryKind, result: string): EventType | undefined 
       return ok ? (kind === 'refund' ? 'refund.succeeded' : 'refund.pending') : 'refund.declined';
     case 'expire':
       return result === 'Abandoned' ? 'checkout.abandoned' : result === 'ExpiryWarning' ? 'authorization.expiring' : 'authorization.expired';
+    case 'notification':
+      return result === 'Closed' ? 'charge_permission.closed' : undefined;
     default:
       return undefined;
   }

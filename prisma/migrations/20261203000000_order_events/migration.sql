@@ -32,7 +32,7 @@ CREATE TABLE "event_endpoints" (
     "id" UUID NOT NULL,
     "url" TEXT NOT NULL,
     "description" TEXT,
-    "event_types" TEXT[],
+    "event_types" TEXT[] NOT NULL DEFAULT ARRAY[]::TEXT[],
     "enabled" BOOLEAN NOT NULL DEFAULT true,
     "source" TEXT NOT NULL DEFAULT 'api',
     "secret_sealed" TEXT,
@@ -109,14 +109,15 @@ $$;
 CREATE TRIGGER "events_no_update" BEFORE UPDATE ON "events" FOR EACH ROW EXECUTE FUNCTION "events_append_only"();
 
 -- A subscription's events so far move into the log, numbered per subscription (its checkout order's id) in the order
--- they were recorded; their ids stay as the shop received them.
+-- they were recorded (and in that order in the log); their ids stay as the shop received them.
 INSERT INTO "events" ("event_id", "dedupe_key", "order_id", "seq", "type", "payment_status", "subscription_id", "data", "occurred_at", "created_at")
 SELECT "event_id", "event_id", COALESCE("subscription_id", "order_id"),
        ROW_NUMBER() OVER (PARTITION BY COALESCE("subscription_id", "order_id") ORDER BY "id"),
        "type", NULL, "subscription_id", COALESCE("payload"->'data', '{}'::jsonb),
        COALESCE(("payload"->>'occurredAt')::timestamptz, "created_at"), "created_at"
 FROM "shop_events"
-WHERE COALESCE("subscription_id", "order_id") IS NOT NULL;
+WHERE COALESCE("subscription_id", "order_id") IS NOT NULL
+ORDER BY "id";
 
 INSERT INTO "event_streams" ("order_id", "last_seq")
 SELECT "order_id", MAX("seq") FROM "events" GROUP BY "order_id";

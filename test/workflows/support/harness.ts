@@ -90,8 +90,8 @@ export interface Run {
   amazon: FakeAmazon;
   prisma: FakePrisma;
   taskQueue: string;
-  /** Runs `fn` while a worker serves the task queue. */
-  withWorker<T>(fn: () => Promise<T>): Promise<T>;
+  /** Runs `fn` while a worker serves the task queue (`maxCachedWorkflows: 0`: every workflow task replays the history). */
+  withWorker<T>(fn: () => Promise<T>, opts?: { maxCachedWorkflows?: number }): Promise<T>;
   start(input?: Partial<OrderPaymentInput>): Promise<WorkflowHandle<(input: OrderPaymentInput) => Promise<OrderPaymentResult>>>;
   /** Workflows the test's workflows started (children): terminated with the test's own. */
   track(...handles: WorkflowHandle[]): void;
@@ -107,8 +107,8 @@ export function newRun(h: Harness): Run {
     amazon,
     prisma,
     taskQueue,
-    async withWorker(fn) {
-      const worker = await Worker.create({ connection: h.env.nativeConnection, taskQueue, workflowBundle: h.bundle, activities });
+    async withWorker(fn, opts = {}) {
+      const worker = await Worker.create({ connection: h.env.nativeConnection, taskQueue, workflowBundle: h.bundle, activities, ...opts });
       return worker.runUntil(async () => {
         try {
           return await fn();
