@@ -80,6 +80,7 @@ export const EVENT_TYPE_LABELS: Record<EventType, { ja: string; en: string }> = 
   'dispute.opened': { ja: 'チャージバック発生', en: 'Dispute opened' },
   'dispute.updated': { ja: 'チャージバック更新', en: 'Dispute updated' },
   'dispute.closed': { ja: 'チャージバック終了', en: 'Dispute closed' },
+  'charge_permission.closed': { ja: '支払い許可の終了 (これ以上売上計上できません)', en: 'Charge permission closed (nothing more can be captured)' },
   'recurring.charge.succeeded': { ja: '継続課金 成功', en: 'Recurring charge succeeded' },
   'recurring.charge.failed': { ja: '継続課金 失敗', en: 'Recurring charge failed' },
   'subscription.paused': { ja: '継続課金 一時停止', en: 'Subscription paused' },
