@@ -217,3 +217,43 @@ describe('the demo shop before it is registered', () => {
     }
   });
 });
+
+describe('the demo shop registering again after a restart', () => {
+  it('rotates the secret of the endpoint it made before for its URL (at once, enabled, every type) instead of making another', async () => {
+    const url = 'http://127.0.0.1:2/demo/events';
+    const calls: Array<[string, unknown, unknown?]> = [];
+    const before = { id: '00000000-0000-4000-8000-000000000002', url, description: DEMO_ENDPOINT_DESCRIPTION, eventTypes: ['payment.captured'], enabled: false, source: 'api', secretRotation: null, createdAt: '', updatedAt: '' };
+    const service = {
+      listEndpoints: async () => ({ data: [{ ...before, url: 'https://other.example/hook', id: 'x' }, { ...before, source: 'env', id: 'y' }, before] }),
+      createEndpoint: async (body: unknown) => {
+        calls.push(['create', body]);
+        return { endpoint: before, secret: 'whsec_wrong' };
+      },
+      rotateSecret: async (id: unknown, body: unknown) => {
+        calls.push(['rotate', id, body]);
+        return { endpoint: before, secret: SECRET };
+      },
+      updateEndpoint: async (id: unknown, body: unknown) => {
+        calls.push(['update', id, body]);
+        return { endpoint: { ...before, enabled: true, eventTypes: [] } };
+      },
+      listEvents: async () => ({ data: [], hasMore: false, nextAfter: null }),
+    } as unknown as DemoEventsService;
+    const app = express();
+    app.use(demoRoutes({ prisma: {} as PrismaClient, events: service, options: { eventsUrl: url } }));
+    const shop = await listen(app);
+    try {
+      await waitFor(async () => (await (await fetch(`${shop.url}/demo/orders`)).text()).includes('data-registered="true"'), 5_000, 50);
+      expect(calls).toEqual([
+        ['rotate', before.id, { overlapSeconds: 0 }],
+        ['update', before.id, { enabled: true, eventTypes: [] }],
+      ]);
+      // The rotated secret is the one it checks with.
+      const body = JSON.stringify(event('ORD-AGAIN', 1, 'payment.authorized', 'Authorized'));
+      const res = await fetch(`${shop.url}/demo/events`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-engine-signature': sign(body) }, body });
+      expect(res.status).toBe(200);
+    } finally {
+      await shop.close();
+    }
+  });
+});
