@@ -1,4 +1,6 @@
 // Console wording in Japanese (the WCEX manual's labels) and English, and money/date formatting.
+import type { EventType } from '../../lib/event-types';
+
 export type Lang = 'ja' | 'en';
 
 export const PAYMENT_STATUS_LABELS: Record<string, { ja: string; en: string }> = {
@@ -51,6 +53,41 @@ export const SHOP_EVENT_STATUS_LABELS: Record<string, { ja: string; en: string }
   failed: { ja: '送信失敗', en: 'Failed' },
   skipped: { ja: '送信しない(設定)', en: 'Skipped (settings)' },
   recorded: { ja: '記録のみ(送信先なし)', en: 'Recorded (no shop URL)' },
+  refused: { ja: '受信拒否(4xx)', en: 'Refused (4xx)' },
+  canceled: { ja: '中止(送信先削除)', en: 'Canceled (endpoint deleted)' },
+};
+
+/**
+ * The events the engine sends the shop (docs/events.md, Types), as the console names them. Keyed by lib/event-types.ts's
+ * EventType, so a type added there fails the type check until it is named here too.
+ */
+export const EVENT_TYPE_LABELS: Record<EventType, { ja: string; en: string }> = {
+  'checkout.completed': { ja: '購入手続き完了', en: 'Checkout completed' },
+  'checkout.abandoned': { ja: '購入手続き放棄', en: 'Checkout abandoned' },
+  'payment.authorization_pending': { ja: '与信(処理中)', en: 'Authorization pending' },
+  'payment.authorized': { ja: '与信', en: 'Authorized' },
+  'payment.declined': { ja: '与信拒否', en: 'Declined' },
+  'payment.capture_pending': { ja: '売上計上(処理中)', en: 'Capture pending' },
+  'payment.captured': { ja: '売上計上', en: 'Captured' },
+  'payment.capture_failed': { ja: '売上計上失敗', en: 'Capture failed' },
+  'payment.canceled': { ja: '取消', en: 'Canceled' },
+  'refund.pending': { ja: '返金(処理中)', en: 'Refund pending' },
+  'refund.succeeded': { ja: '返金完了', en: 'Refund succeeded' },
+  'refund.declined': { ja: '返金拒否', en: 'Refund declined' },
+  'authorization.expiring': { ja: '与信期限が近い', en: 'Authorization expiring' },
+  'authorization.expired': { ja: '与信期限切れ', en: 'Authorization expired' },
+  'order.status_changed': { ja: '対応状況の変更', en: 'Order status changed' },
+  'dispute.opened': { ja: 'チャージバック発生', en: 'Dispute opened' },
+  'dispute.updated': { ja: 'チャージバック更新', en: 'Dispute updated' },
+  'dispute.closed': { ja: 'チャージバック終了', en: 'Dispute closed' },
+  'charge_permission.closed': { ja: '支払い許可の終了 (これ以上売上計上できません)', en: 'Charge permission closed (nothing more can be captured)' },
+  'recurring.charge.succeeded': { ja: '継続課金 成功', en: 'Recurring charge succeeded' },
+  'recurring.charge.failed': { ja: '継続課金 失敗', en: 'Recurring charge failed' },
+  'subscription.paused': { ja: '継続課金 一時停止', en: 'Subscription paused' },
+  'subscription.resumed': { ja: '継続課金 再開', en: 'Subscription resumed' },
+  'subscription.suspended': { ja: '継続課金 停止(要対応)', en: 'Subscription suspended' },
+  'subscription.canceled': { ja: '継続課金 解約', en: 'Subscription canceled' },
+  'subscription.closed': { ja: '継続課金 終了', en: 'Subscription closed' },
 };
 
 const T = {
@@ -196,6 +233,76 @@ const T = {
   note: { ja: '備考', en: 'Note' },
   customOrderFields: { ja: 'カスタム・オーダーフィールド', en: 'Custom order fields' },
   customDeliveryFields: { ja: 'カスタム・デリバリーフィールド', en: 'Custom delivery fields' },
+  // Events to the shop (docs/events.md): an order's events with their deliveries (views-orders.ts) and the endpoints page (views-events.ts).
+  eventEndpoints: { ja: 'イベント送信先', en: 'Event endpoints' },
+  orderEvents: { ja: 'ショップへのイベント', en: 'Events sent to the shop' },
+  orderEventsHelp: {
+    ja: 'この注文の決済の変化ごとにイベントが記録され、送信先ごとに順番どおり送信されます (注文ごとの通し番号 seq)。ショップはイベントIDで重複を除きます。',
+    en: "Each payment change of this order is an event, sent to each endpoint in order (seq numbers the order's events). The shop deduplicates on the event id.",
+  },
+  seq: { ja: '通番', en: 'Seq' },
+  paymentStatusAfter: { ja: '変更後の決済状況', en: 'Payment status after' },
+  occurredAt: { ja: '発生日時', en: 'Occurred' },
+  deliveryStatus: { ja: '送信状況', en: 'Delivery' },
+  endpointUrl: { ja: '送信先URL', en: 'Endpoint URL' },
+  lastResponse: { ja: '最後の応答', en: 'Last answer' },
+  nextAttemptAt: { ja: '次回送信', en: 'Next attempt' },
+  deliveredAt: { ja: '送信完了', en: 'Delivered' },
+  noDeliveries: { ja: '送信先なし (記録のみ)', en: 'No endpoint (recorded only)' },
+  resend: { ja: '再送', en: 'Resend' },
+  resendAll: { ja: 'すべての送信先に再送', en: 'Resend to all' },
+  eventsUnavailable: { ja: 'イベントを読み込めませんでした', en: 'Could not load the events' },
+  endpointsHelp: {
+    ja: 'エンジンは注文ごとの決済イベントを、ここに登録したURLへ署名付き (X-Engine-Signature) でPOSTします。2xxで送信完了、408・429・5xx・タイムアウトは3日間再送、その他の4xxは受信拒否として記録されます。',
+    en: 'The engine POSTs every payment event, signed (X-Engine-Signature), to the URLs registered here. 2xx is delivered; 408, 429, 5xx and timeouts are retried for 3 days; any other 4xx is refused.',
+  },
+  description: { ja: '説明', en: 'Description' },
+  eventTypes: { ja: 'イベントの種類', en: 'Event types' },
+  allEventTypes: { ja: 'すべての種類', en: 'Every type' },
+  eventTypesHelp: { ja: '何も選ばない場合はすべての種類を送信します。', en: 'Choose none to receive every type.' },
+  orderEventTypes: { ja: '注文の決済', en: 'Order payments' },
+  subscriptionEventTypes: { ja: '継続課金', en: 'Subscriptions' },
+  enabled: { ja: '有効', en: 'Enabled' },
+  disabled: { ja: '無効', en: 'Disabled' },
+  source: { ja: '登録元', en: 'Source' },
+  sourceApi: { ja: '管理API・管理画面', en: 'Admin API / console' },
+  sourceEnv: { ja: '環境変数 SHOP_WEBHOOK_URL', en: 'SHOP_WEBHOOK_URL (environment)' },
+  envReadOnly: { ja: '環境変数で設定されています。ここでは変更できません。', en: 'Set in the environment: it cannot be changed here.' },
+  secretRotation: { ja: '署名シークレット', en: 'Signing secret' },
+  previousSecretUntil: { ja: '以前のシークレットも署名に使用 (期限)', en: 'Previous secret also signs until' },
+  noEndpoints: { ja: '送信先はまだありません。', en: 'No endpoints yet.' },
+  createEndpoint: { ja: '送信先を追加', en: 'Add an endpoint' },
+  create: { ja: '追加する', en: 'Add' },
+  enable: { ja: '有効にする', en: 'Enable' },
+  disable: { ja: '無効にする', en: 'Disable' },
+  rotateSecret: { ja: 'シークレットを再発行', en: 'Rotate secret' },
+  overlap: { ja: '以前のシークレットの有効期間', en: 'Keep the previous secret for' },
+  overlapNone: { ja: 'すぐに無効にする', en: 'Stop it at once' },
+  overlapHour: { ja: '1時間', en: '1 hour' },
+  overlapDay: { ja: '24時間 (推奨)', en: '24 hours (recommended)' },
+  overlapWeek: { ja: '7日間', en: '7 days' },
+  deleteEndpoint: { ja: '削除する', en: 'Delete' },
+  deleteConfirm: { ja: 'この送信先を削除しますか？', en: 'Delete this endpoint?' },
+  deleteConfirmHelp: {
+    ja: '削除すると、この送信先への未送信のイベントは中止されます。イベント自体は記録に残り、GET /api/events で取得できます。元に戻せません。',
+    en: 'Its pending deliveries are canceled. The events stay recorded and listable through GET /api/events. This cannot be undone.',
+  },
+  back: { ja: '戻る', en: 'Back' },
+  secretOnceTitle: { ja: '署名シークレット (今回のみ表示)', en: 'Signing secret (shown this once)' },
+  secretOnceWarning: {
+    ja: 'このシークレットは今だけ表示されます。今すぐコピーしてショップの設定に保存してください。あとから表示することはできません。失った場合は「シークレットを再発行」してください。',
+    en: 'This secret is shown now and never again. Copy it into the shop now. If it is lost, rotate the secret.',
+  },
+  secretOverlapNote: { ja: '以前のシークレットでの署名も次の日時まで付きます', en: 'The previous secret also signs until' },
+  secretSaved: { ja: '保存しました。一覧へ戻る', en: 'I have saved it: back to the list' },
+  endpointCreated: { ja: '送信先を追加しました。', en: 'Endpoint added.' },
+  endpointRotated: { ja: 'シークレットを再発行しました。', en: 'Secret rotated.' },
+  endpointEnabled: { ja: '送信先を有効にしました。', en: 'Endpoint enabled.' },
+  endpointDisabled: { ja: '送信先を無効にしました。', en: 'Endpoint disabled.' },
+  endpointDeleted: { ja: '送信先を削除しました。', en: 'Endpoint deleted.' },
+  endpointsViewOnly: { ja: '閲覧のみの権限です (viewer)。送信先の変更はできません。', en: 'View-only access (viewer): endpoints cannot be changed.' },
+  noSuchEndpoint: { ja: 'その送信先はありません (削除済みか、環境変数で設定されたものです)。', en: 'No such endpoint (deleted, or set in the environment).' },
+  eventsNotWired: { ja: 'このサーバーではイベント送信先を利用できません。', en: 'Event endpoints are not available on this server.' },
 } satisfies Record<string, { ja: string; en: string }>;
 
 export type TextKey = keyof typeof T;

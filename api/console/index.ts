@@ -1,5 +1,6 @@
-// The admin web console under /admin: sign-in with an API key, order list and payment dialog, recovery and settings pages.
-// Pages and actions call the admin use-cases (api/admin-service.ts) in-process, under the console's own session.
+// The admin web console under /admin: sign-in with an API key, order list and payment dialog, recovery and settings pages,
+// the order's events to the shop and the event endpoints. Pages and actions call the admin use-cases in-process
+// (api/admin-service.ts, api/events.ts), under the console's own session.
 import path from 'node:path';
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { findApiKey, findApiKeyCached } from '../../lib/api-keys';
@@ -7,12 +8,14 @@ import { orderWorkflowId } from '../../lib/names';
 import type { PrismaClient } from '../../prisma/generated/client';
 import { CHARGE_WAIT_MS, ORDER_ACTION_PATHS, SUBSCRIPTION_ACTION_PATHS, type ActionReply, type AdminService } from '../admin-service';
 import { knownErrorAnswer, type ErrorBody } from '../errors';
+import type { EventsService } from '../events';
 import { detailPage, layout, type DetailView, type NavKey } from './html';
 import { t, type Lang } from './i18n';
 import { LOGIN_CSRF_COOKIE, SESSION_COOKIE, SessionSealer, clearCookie, loadOrCreateSessionSecret, newSession, readCookie, setCookie, type ConsoleSession } from './session';
 import { ORDER_PAGE, orderListPage, type ListFilters, type OrderRow } from './views-orders';
 import { SUBSCRIPTION_PAGE, subscriptionListPage, type SubscriptionRow } from './views-subscriptions';
 import { errorPage, loginPage, recoveryPage, settingsPage, type RecoveryEntry, type SettingsView } from './views-pages';
+import { deleteConfirmPage, endpointsPage, type EndpointForm, type EndpointRow, type EndpointsView, type EventRow } from './views-events';
 import { randomBytes } from 'node:crypto';
 import { settingsPatchFromForm } from './settings-form';
 import { DEFAULT_RATE_LIMITS, loginFailureLimit } from '../rate-limits';
@@ -64,6 +67,23 @@ function sessionOf(res: Response): ConsoleSession {
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 
+/** An error answer as one line for a page: the message and, for a refused field, which one and why. */
+function errorLine(body: ErrorBody): string {
+  const details = Array.isArray(body.error.details) ? (body.error.details as { path?: string; message?: string }[]).map((d) => `${d.path ?? ''}: ${d.message ?? ''}`).join('; ') : '';
+  return details ? `${body.error.message}: ${details}` : body.error.message;
+}
+
+/** The add form's fields as the API takes them (checkboxes arrive as one value or several, or not at all). */
+function endpointFromForm(b: Record<string, unknown>): EndpointForm {
+  const types = Array.isArray(b.eventTypes) ? b.eventTypes : b.eventTypes === undefined ? [] : [b.eventTypes];
+  return {
+    url: typeof b.url === 'string' ? b.url.trim() : '',
+    ...(str(b.description) ? { description: str(b.description) } : {}),
+    eventTypes: types.filter((x): x is string => typeof x === 'string'),
+    enabled: b.enabled === 'true',
+  };
+}
+
 /**
  * The action a console POST names (`:action`), its body and the requestId the page sent with it; undefined once it has
  * answered 404 (no such action) or 400 (the requestId missing or malformed, unless the action is one of `optional`).
@@ -89,6 +109,8 @@ export interface ConsoleDeps {
   prisma: PrismaClient;
   /** The admin use-cases, called in-process. */
   service: AdminService;
+  /** The event use-cases (api/events.ts), called in-process: an order's events, resend, the endpoints. Absent: not shown. */
+  events?: EventsService;
   /** The per-key budget of admin keys (api/rate-limits.ts), shared with the API: every request of a console session counts against its key. */
   keyLimit?: RequestHandler;
   options?: ConsoleOptions;
@@ -310,7 +332,106 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   };
   const workflowUrl = (workflowId: string) => `${temporalUi}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 
-  detailRoutes(ORDER_PAGE, (id) => service.orderDetail(id), (d) => workflowUrl(orderWorkflowId(d.orderId)));
+  // The order's events are read beside its detail; when they cannot be, the page says so and shows the rest.
+  const orderWithEvents = async (id: unknown) => {
+    const events = deps.events;
+    const [detail, ev] = await Promise.all([service.orderDetail(id), events ? attempt(() => events.orderEvents(id)) : undefined]);
+    if (!ev) return detail;
+    return ev.ok ? { ...detail, events: ev.value.data as unknown as EventRow[] } : { ...detail, eventsError: ev.body.error.message };
+  };
+  detailRoutes(ORDER_PAGE, orderWithEvents, (d) => workflowUrl(orderWorkflowId(d.orderId)));
+
+  /** The event use-cases, or a 503 page (or JSON) saying this server has none. */
+  const eventsOf = (req: Request, res: Response): EventsService | undefined => {
+    if (deps.events) return deps.events;
+    const lang = langOf(req);
+    if (wantsJson(req) && req.method !== 'GET') res.status(503).json({ error: { code: 'events_unavailable', message: t(lang, 'eventsNotWired') } });
+    else html(req, res, 503, t(lang, 'eventEndpoints'), errorPage(lang, 503, t(lang, 'eventsNotWired')), 'eventEndpoints');
+    return undefined;
+  };
+
+  // A resend from the order's page: the page's script posts it with the CSRF token and re-renders the panel.
+  router.post('/admin/events/:eventId/resend', authed, editorOnly, async (req, res) => {
+    const events = eventsOf(req, res);
+    if (!events) return;
+    const endpointId = str((req.body as Record<string, unknown> | undefined)?.endpointId);
+    const r = await attempt(() => events.resend(req.params.eventId, endpointId ? { endpointId } : {}));
+    if (r.ok) res.status(202).json(r.value);
+    else res.set(r.headers ?? {}).status(r.status).json(r.body);
+  });
+
+  /** The endpoints page: the list, the add form (editor), a message, and a secret just made (this answer only). */
+  const showEndpoints = async (req: Request, res: Response, extra: Partial<Pick<EndpointsView, 'message' | 'secret' | 'form'>> = {}, status = 200) => {
+    const events = eventsOf(req, res);
+    if (!events) return;
+    const lang = langOf(req);
+    const s = sessionOf(res);
+    const r = await attempt(() => events.listEndpoints());
+    if (!r.ok) {
+      html(req, res, r.status, t(lang, 'eventEndpoints'), errorPage(lang, r.status, r.body.error.message), 'eventEndpoints');
+      return;
+    }
+    const view: EndpointsView = { endpoints: r.value.data as EndpointRow[], canEdit: s.role === 'editor', csrf: sealer.csrfToken(s.nonce), ...extra };
+    html(req, res, status, t(lang, 'eventEndpoints'), endpointsPage(lang, view), 'eventEndpoints');
+  };
+  const DONE_MESSAGES = { enabled: 'endpointEnabled', disabled: 'endpointDisabled', deleted: 'endpointDeleted' } as const;
+
+  router.get('/admin/event-endpoints', authed, (req, res) => {
+    const done = str(req.query.done);
+    const key = done && Object.prototype.hasOwnProperty.call(DONE_MESSAGES, done) ? DONE_MESSAGES[done as keyof typeof DONE_MESSAGES] : undefined;
+    return showEndpoints(req, res, key ? { message: { ok: true, text: t(langOf(req), key) } } : {});
+  });
+
+  // Adding and rotating answer with the page itself: the secret is in this one answer (no-store), never stored or shown again.
+  router.post('/admin/event-endpoints', authed, editorOnly, async (req, res) => {
+    const events = eventsOf(req, res);
+    if (!events) return;
+    const lang = langOf(req);
+    const form = endpointFromForm((req.body ?? {}) as Record<string, unknown>);
+    const r = await attempt(() => events.createEndpoint(form));
+    if (r.ok) await showEndpoints(req, res, { message: { ok: true, text: t(lang, 'endpointCreated') }, secret: { value: r.value.secret, endpoint: r.value.endpoint as EndpointRow } }, 201);
+    else await showEndpoints(req, res, { message: { ok: false, text: errorLine(r.body) }, form }, r.status);
+  });
+
+  router.post('/admin/event-endpoints/:id/rotate', authed, editorOnly, async (req, res) => {
+    const events = eventsOf(req, res);
+    if (!events) return;
+    const lang = langOf(req);
+    const raw = str((req.body as Record<string, unknown> | undefined)?.overlapSeconds);
+    const r = await attempt(() => events.rotateSecret(req.params.id, raw === undefined ? {} : { overlapSeconds: /^\d{1,7}$/.test(raw) ? Number(raw) : raw }));
+    if (r.ok) await showEndpoints(req, res, { message: { ok: true, text: t(lang, 'endpointRotated') }, secret: { value: r.value.secret, endpoint: r.value.endpoint as EndpointRow } });
+    else await showEndpoints(req, res, { message: { ok: false, text: errorLine(r.body) } }, r.status);
+  });
+
+  router.post('/admin/event-endpoints/:id/enabled', authed, editorOnly, async (req, res) => {
+    const events = eventsOf(req, res);
+    if (!events) return;
+    const enabled = (req.body as Record<string, unknown> | undefined)?.enabled === 'true';
+    const r = await attempt(() => events.updateEndpoint(req.params.id, { enabled }));
+    if (r.ok) res.redirect(303, `/admin/event-endpoints?done=${enabled ? 'enabled' : 'disabled'}`);
+    else await showEndpoints(req, res, { message: { ok: false, text: errorLine(r.body) } }, r.status);
+  });
+
+  // A delete is asked once more on a page of its own (what it cancels), then done with confirm=yes.
+  router.post('/admin/event-endpoints/:id/delete', authed, editorOnly, async (req, res) => {
+    const events = eventsOf(req, res);
+    if (!events) return;
+    const lang = langOf(req);
+    if ((req.body as Record<string, unknown> | undefined)?.confirm !== 'yes') {
+      const list = await attempt(() => events.listEndpoints());
+      const found = list.ok ? (list.value.data as EndpointRow[]).find((e) => e.id === req.params.id && e.source !== 'env') : undefined;
+      if (!found) {
+        await showEndpoints(req, res, { message: { ok: false, text: list.ok ? t(lang, 'noSuchEndpoint') : errorLine(list.body) } }, list.ok ? 404 : list.status);
+        return;
+      }
+      const s = sessionOf(res);
+      html(req, res, 200, t(lang, 'deleteConfirm'), deleteConfirmPage(lang, found, sealer.csrfToken(s.nonce)), 'eventEndpoints');
+      return;
+    }
+    const r = await attempt(() => events.deleteEndpoint(req.params.id));
+    if (r.ok) res.redirect(303, '/admin/event-endpoints?done=deleted');
+    else await showEndpoints(req, res, { message: { ok: false, text: errorLine(r.body) } }, r.status);
+  });
 
   router.post('/admin/orders/:orderId/:action', authed, editorOnly, async (req, res) => {
     const read = readAction(req, res, ORDER_ACTION_PATHS, ['status']);

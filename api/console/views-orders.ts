@@ -3,6 +3,7 @@ import { esc, statusBadge, type DetailView, type Money } from './html';
 import { checkoutSection, type CheckoutInfo } from './views-checkout';
 import { disputesSection, trackersSection, type DisputeRow, type TrackerRow } from './views-disputes';
 import { HISTORY_KIND_LABELS, ORDER_STATUS_LABELS, PAYMENT_STATUS_LABELS, SUBSCRIPTION_STATUS_LABELS, formatDate, formatMoney, formatPlan, label, minorDigits, t, type Lang } from './i18n';
+import { eventsPending, orderEventsSection, type EventRow } from './views-events';
 import type { SubscriptionRow } from './views-subscriptions';
 
 
@@ -66,6 +67,10 @@ export interface OrderDetail {
   checkout?: CheckoutInfo;
   deliveryTrackers?: TrackerRow[];
   recurring?: { subscriptionId: string; period: number | null; subscription: SubscriptionRow | null } | null;
+  /** The order's events with their deliveries (the console reads them beside the detail); absent: not available. */
+  events?: EventRow[];
+  /** Why the events could not be read (the rest of the page stands). */
+  eventsError?: string;
 }
 
 
@@ -157,7 +162,7 @@ export function orderPanel(lang: Lang, d: OrderDetail, canEdit: boolean, tempora
   const a = d.amounts;
   const money = (k: keyof OrderDetail['amounts'], text: string) => `<tr><th scope="row">${esc(text)}</th><td class="num" id="amount-${k}">${esc(formatMoney(a[k], lang))}</td></tr>`;
   const pending = PENDING.has(d.paymentStatus) || a.refundPending.amount > 0 || a.capturePending.amount > 0;
-  return `<div id="order-panel" data-order-id="${esc(d.orderId)}" data-status="${esc(d.paymentStatus)}" data-pending="${pending}" data-digits="${minorDigits(d.amount.currency)}" data-currency="${esc(d.amount.currency)}">
+  return `<div id="order-panel" data-order-id="${esc(d.orderId)}" data-status="${esc(d.paymentStatus)}" data-pending="${pending}" data-events-pending="${eventsPending(d.events)}" data-digits="${minorDigits(d.amount.currency)}" data-currency="${esc(d.amount.currency)}">
 <p class="statusline"><span>${esc(t(lang, 'paymentStatus'))}: <span id="payment-status">${statusBadge(d.paymentStatus, lang)}</span></span>
 <span>${esc(t(lang, 'orderStatus'))}: <strong id="order-status-label">${esc(label(ORDER_STATUS_LABELS, d.orderStatus, lang))}</strong></span>
 <span>${esc(t(lang, 'paymentIntent'))}: ${esc(d.paymentIntent === 'Authorize' ? (lang === 'ja' ? '与信' : 'Authorize') : lang === 'ja' ? '与信売上計上' : 'Authorize with capture')}</span></p>
@@ -180,6 +185,7 @@ ${checkoutSection(lang, d.checkout)}
 ${disputesSection(lang, d.disputes)}
 ${trackersSection(lang, d.deliveryTrackers)}
 ${historyTable(lang, d.history)}
+${orderEventsSection(lang, d.events, canEdit, d.eventsError)}
 ${d.pendingTimers.length ? `<p class="note">${esc(t(lang, 'pendingTimers'))}: ${d.pendingTimers.map((p) => `${esc(p.name)} → ${esc(formatDate(p.firesAt))}`).join(', ')}</p>` : ''}
 </div>`;
 }

@@ -1,26 +1,99 @@
-// Demo storefront under /demo: cart, Amazon Pay button, review, confirm and result, using only the public checkout API with a server-held storefront key.
+// Demo storefront under /demo: cart, Amazon Pay button, review, confirm and result, using only the public checkout API with a server-held storefront key;
+// and the shop's own order list, kept only from the engine's signed events (events.ts), live in the browser.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
 import { createApiKey, findApiKey } from '../../lib/api-keys';
 import type { PrismaClient } from '../../prisma/generated/client';
+import type { EventsService } from '../events';
 import { callApi, selfBaseUrl, type ApiErrorBody } from './api-client';
+import { DEMO_EVENTS_PATH, demoEventRoutes, type Receiving } from './events';
+import { ShopOrderBook, type ShopEvent } from './shop-orders';
 import { cartPage, checkoutPage, demoLayout, errorPage, resultPage, reviewPage, CUSTOM_FIELDS, PRODUCTS, type Cart, type QuickCustomer, type ReviewView, type StorefrontConfig } from './views';
 
 export interface DemoOptions {
   /** Where the demo keeps its storefront API key between restarts (e.g. DATA_DIR/demo-storefront-key). */
   keyFile?: string;
+  /**
+   * The URL the engine's relay posts the demo's events to (this server's /demo/events, e.g. http://127.0.0.1:3000/demo/events):
+   * given, the demo registers at once; absent, at its first request, on the loopback address and port that request came in on.
+   */
+  eventsUrl?: string;
+  /** How long an order's gap may stay before the demo catches up from the event log (default 2 s). */
+  gapWaitMs?: number;
+}
+
+/** What the demo needs of the event use-cases (api/events.ts), in-process: its own endpoint, and the log to catch up from. */
+export type DemoEventsService = Pick<EventsService, 'listEndpoints' | 'createEndpoint' | 'rotateSecret' | 'updateEndpoint' | 'listEvents'>;
+
+export const DEMO_ENDPOINT_DESCRIPTION = 'デモショップ / demo shop (api/demo)';
+
+/** The demo's own events URL when it was not given: loopback, on the port the request came in on. */
+function loopbackEventsUrl(req: Request): string {
+  const v6 = (req.socket.localAddress ?? '') === '::1';
+  return `http://${v6 ? '[::1]' : '127.0.0.1'}:${req.socket.localPort ?? 80}${DEMO_EVENTS_PATH}`;
+}
+
+/**
+ * The demo's endpoint for the engine's events: the one it made before for the same URL gets a new secret (the old
+ * one died with the process that knew it) and is enabled for every type; otherwise one is made. Answers the secret,
+ * which stays in this process's memory only.
+ */
+async function registerEndpoint(events: DemoEventsService, url: string): Promise<string> {
+  const mine = (await events.listEndpoints()).data.find((e) => e.source === 'api' && e.url === url);
+  if (!mine) return (await events.createEndpoint({ url, description: DEMO_ENDPOINT_DESCRIPTION, enabled: true })).secret;
+  const rotated = await events.rotateSecret(mine.id, { overlapSeconds: 0 });
+  if (!mine.enabled || mine.eventTypes.length > 0) await events.updateEndpoint(mine.id, { enabled: true, eventTypes: [] });
+  return rotated.secret;
+}
+
+/** The order's events from the log after `afterSeq`, oldest first (at most 2,000: a demo's order has far fewer). */
+async function eventsFromLog(events: DemoEventsService, orderId: string, afterSeq: number): Promise<ShopEvent[]> {
+  const out: ShopEvent[] = [];
+  let after: string | undefined;
+  for (let page = 0; page < 20; page++) {
+    const r = await events.listEvents({ orderId, limit: 100, ...(after ? { after } : {}) });
+    out.push(...r.data.filter((e) => e.seq > afterSeq));
+    if (!r.hasMore || !r.nextAfter) break;
+    after = r.nextAfter;
+  }
+  return out;
 }
 
 interface ButtonAnswer extends ApiErrorBody {
   button: { scriptUrl: string } & Record<string, unknown>;
 }
 
-export function demoRoutes(deps: { prisma: PrismaClient; options?: DemoOptions }): Router {
+export function demoRoutes(deps: { prisma: PrismaClient; events?: DemoEventsService; options?: DemoOptions }): Router {
   const router = Router();
   const carts = new Map<string, Cart>();
   let key: Promise<string> | undefined;
+
+  // The shop's side of the events: registered once per process, the secret kept here and nowhere else.
+  const book = new ShopOrderBook();
+  let registration: Promise<string> | undefined;
+  let secret: string | undefined;
+  let receiving: Receiving = { registered: false, error: deps.events ? undefined : 'this server gave the demo no event service' };
+  const register = (url: string): Promise<string> | undefined => {
+    const events = deps.events;
+    if (!events) return undefined;
+    registration ??= registerEndpoint(events, url).then(
+      (s) => {
+        secret = s;
+        receiving = { registered: true, url };
+        return s;
+      },
+      (err: unknown) => {
+        registration = undefined;
+        receiving = { registered: false, url, error: err instanceof Error ? err.message : String(err) };
+        throw err;
+      },
+    );
+    return registration;
+  };
+  const eventsUrl = deps.options?.eventsUrl;
+  if (eventsUrl) register(eventsUrl)?.catch(() => undefined);
 
   /** The demo shop's own storefront key: kept server-side, never sent to the browser. */
   const storefrontKey = (): Promise<string> => {
@@ -49,13 +122,25 @@ export function demoRoutes(deps: { prisma: PrismaClient; options?: DemoOptions }
   const origin = (req: Request) => `${req.protocol}://${req.get('host') ?? '127.0.0.1'}`;
 
   router.use('/demo/static', express.static(path.join(__dirname, 'static'), { index: false }));
-  router.use('/demo', express.urlencoded({ extended: false, limit: '16kb' }));
-  router.use('/demo', (_req, res, next) => {
+  router.use('/demo', (req, res, next) => {
     // The confirm form is answered with a redirect to Amazon's payment page (another origin).
     res.set('content-security-policy', "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self' https:; frame-ancestors 'self'; base-uri 'self'; object-src 'none'");
     res.set('cache-control', 'no-store');
+    // Not told its URL: the demo registers on its first request (a failed registration is tried again on the next).
+    if (!eventsUrl && !secret) register(loopbackEventsUrl(req))?.catch(() => undefined);
     next();
   });
+  // Before any body parser of the demo's: the events endpoint reads the raw body.
+  router.use(
+    demoEventRoutes({
+      book,
+      secret: async () => secret ?? (registration ? Promise.race([registration.catch(() => undefined), new Promise<undefined>((r) => setTimeout(() => r(undefined), 5_000).unref())]) : undefined),
+      receiving: () => receiving,
+      ...(deps.events ? { catchUp: (orderId: string, afterSeq: number) => eventsFromLog(deps.events as DemoEventsService, orderId, afterSeq) } : {}),
+      gapWaitMs: deps.options?.gapWaitMs,
+    }),
+  );
+  router.use('/demo', express.urlencoded({ extended: false, limit: '16kb' }));
 
   /** The buttons and fields the shop settings allow (undefined when the engine cannot say: nothing is offered). */
   const storefrontConfig = async (req: Request): Promise<StorefrontConfig | undefined> => {

@@ -1,7 +1,9 @@
-// HTML of the demo storefront: cart, checkout with the Amazon Pay button, review, result (buyer messages in Japanese).
+// HTML of the demo storefront: cart, checkout with the Amazon Pay button, review, result (buyer messages in Japanese),
+// and the shop's own order list, kept from the engine's events.
 import { esc } from '../console/html';
-import { PAYMENT_STATUS_LABELS, formatMoney, label } from '../console/i18n';
+import { EVENT_TYPE_LABELS, PAYMENT_STATUS_LABELS, formatDate, formatMoney, label } from '../console/i18n';
 import type { ApiErrorBody } from './api-client';
+import type { ShopOrder } from './shop-orders';
 
 export interface Product {
   id: string;
@@ -46,7 +48,7 @@ export function demoLayout(title: string, content: string): string {
   return `<!doctype html>
 <html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)} — デモショップ</title><link rel="stylesheet" href="/demo/static/demo.css"></head>
-<body><header><a href="/demo">デモショップ <small>Demo shop</small></a><span class="note">Amazon Pay engine demo (sandbox)</span></header>
+<body><header><a href="/demo">デモショップ <small>Demo shop</small></a><a class="nav" href="/demo/orders" id="shop-orders-link">受注一覧 <small>Orders</small></a><span class="note">Amazon Pay engine demo (sandbox)</span></header>
 <main>${content}</main></body></html>`;
 }
 
@@ -157,4 +159,32 @@ ${cart ? cartTable(cart) : ''}
 <p>決済状況 / Payment status: <strong id="payment-status" data-status="${esc(st)}">${esc(label(PAYMENT_STATUS_LABELS, st, 'ja'))}</strong> (${esc(label(PAYMENT_STATUS_LABELS, st, 'en'))})</p>
 ${customerHtml(body.customer)}
 <p><a href="/demo">買い物を続ける / Continue shopping</a></p>`;
+}
+
+/** One row of the shop's order list: the same HTML on the first render and in each live update. */
+export function shopOrderRow(o: ShopOrder): string {
+  const st = o.paymentStatus ?? '';
+  const type = (EVENT_TYPE_LABELS as Record<string, { ja: string; en: string }>)[o.lastEventType];
+  return `<tr data-order-id="${esc(o.orderId)}" data-status="${esc(st)}" data-seq="${o.lastSeq}" data-waiting="${o.waiting}"><td class="mono">${esc(o.orderId)}</td>
+<td class="status"><strong>${esc(label(PAYMENT_STATUS_LABELS, st, 'ja'))}</strong> <small>${esc(label(PAYMENT_STATUS_LABELS, st, 'en'))}</small></td>
+<td class="num">${o.lastSeq}${o.waiting ? ` <small class="waiting">(+${o.waiting} 待機中 / waiting)</small>` : ''}</td>
+<td><span class="mono">${esc(o.lastEventType)}</span>${type ? `<br><small>${esc(type.ja)} / ${esc(type.en)}</small>` : ''}</td>
+<td class="num">${o.lastAmount ? esc(formatMoney(o.lastAmount, 'ja')) : '-'}</td><td>${esc(formatDate(o.lastEventAt))}</td></tr>`;
+}
+
+/**
+ * The shop's order list (受注一覧): only what the engine's events said, in their order, never read from the engine's
+ * order API. The page's script keeps it live from /demo/orders/stream.
+ */
+export function shopOrdersPage(orders: ShopOrder[], receiving: { registered: boolean; url?: string; error?: string }): string {
+  const state = receiving.registered
+    ? `<p class="note" id="receiving" data-registered="true">エンジンのイベントを受信中 / Receiving the engine's events at <span class="mono">${esc(receiving.url ?? '')}</span></p>`
+    : `<p class="error" id="receiving" data-registered="false">イベントの受信先を登録できていません / Not registered to receive events${receiving.error ? `: ${esc(receiving.error)}` : ''}</p>`;
+  return `<h1>受注一覧 <small>Orders</small></h1>
+<p class="note">この一覧はエンジンから届いたイベント (署名を確認し、注文ごとに通番順に適用) だけで更新されます。エンジンへの問い合わせはしません。/ This list changes only through the events the engine sends (signature checked, applied in each order's seq order); the shop never asks the engine for a status.</p>
+${state}<p class="note" id="live-state" aria-live="polite"></p>
+<table class="shop-orders" id="shop-orders"><thead><tr><th scope="col">注文番号 / Order</th><th scope="col">決済状況 / Payment status</th><th scope="col">通番 / Seq</th><th scope="col">最後のイベント / Last event</th><th scope="col">金額 / Amount</th><th scope="col">日時 / At</th></tr></thead>
+<tbody>${orders.map(shopOrderRow).join('\n')}</tbody></table>
+<p class="note" id="no-shop-orders"${orders.length ? ' hidden' : ''}>まだイベントは届いていません。/ No event has arrived yet.</p>
+<script src="/demo/static/orders.js"></script>`;
 }

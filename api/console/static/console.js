@@ -3,8 +3,8 @@
   'use strict';
   var lang = document.documentElement.lang === 'en' ? 'en' : 'ja';
   var T = {
-    ja: { done: '完了しました', accepted: '受け付けました。処理中です…', failed: 'エラー', amount: '金額', reason: '理由', status: '対応状況', network: '通信エラー', redriven: '再取得しました', period: '回' },
-    en: { done: 'Done', accepted: 'Accepted; processing…', failed: 'Error', amount: 'Amount', reason: 'Reason', status: 'Order status', network: 'Network error', redriven: 'Re-read from Amazon', period: 'period' }
+    ja: { done: '完了しました', accepted: '受け付けました。処理中です…', failed: 'エラー', amount: '金額', reason: '理由', status: '対応状況', network: '通信エラー', redriven: '再取得しました', period: '回', resent: '再送を受け付けました。まもなく送信されます。' },
+    en: { done: 'Done', accepted: 'Accepted; processing…', failed: 'Error', amount: 'Amount', reason: 'Reason', status: 'Order status', network: 'Network error', redriven: 'Re-read from Amazon', period: 'period', resent: 'Resend accepted; it goes out shortly.' }
   }[lang];
   var meta = document.querySelector('meta[name="csrf-token"]');
   var csrf = meta ? meta.getAttribute('content') : '';
@@ -87,17 +87,23 @@
       .then(function (replaced) {
         if (!replaced) return;
         bindForms();
+        bindResend();
         schedulePoll();
       })
       .catch(function () { /* next poll or refresh button */ });
+  }
+  /** Amazon still processing a payment, or an event's delivery to the shop still pending: the panel is re-read a while. */
+  function pendingPanel(p) {
+    return p.getAttribute('data-pending') === 'true' || p.getAttribute('data-events-pending') === 'true';
   }
   function schedulePoll() {
     var p = panel();
     if (pollTimer) { clearTimeout(pollTimer); pollTimer = null; }
     if (!p) return;
-    if (p.getAttribute('data-pending') === 'true' && pollUntil === 0) pollUntil = Date.now() + 120000;
-    if (p.getAttribute('data-pending') === 'true' && Date.now() < pollUntil) pollTimer = setTimeout(refresh, 1500);
-    else if (p.getAttribute('data-pending') !== 'true') pollUntil = 0;
+    var pending = pendingPanel(p);
+    if (pending && pollUntil === 0) pollUntil = Date.now() + 120000;
+    if (pending && Date.now() < pollUntil) pollTimer = setTimeout(refresh, 1500);
+    else if (!pending) pollUntil = 0;
   }
 
   // ---- confirmation dialog ----
@@ -189,6 +195,27 @@
 
   function bindForms() { bindAll('form.action', onSubmit); }
 
+  // ---- an order's events: resend one delivery, or every delivery of an event; the panel then follows the delivery ----
+  function bindResend() {
+    var buttons = document.querySelectorAll('#order-panel button.resend');
+    for (var i = 0; i < buttons.length; i++) {
+      if (buttons[i].getAttribute('data-bound')) continue;
+      buttons[i].setAttribute('data-bound', '1');
+      buttons[i].addEventListener('click', function (e) {
+        var b = e.currentTarget;
+        var endpointId = b.getAttribute('data-endpoint-id');
+        b.disabled = true;
+        post('/admin/events/' + encodeURIComponent(b.getAttribute('data-event-id')) + '/resend', endpointId ? { endpointId: endpointId } : {})
+          .then(function (res) {
+            if (res.status === 202) { show('ok', T.resent); pollUntil = Date.now() + 60000; }
+            else show('error', errorText(res));
+          })
+          .catch(function () { show('error', T.network); })
+          .then(function () { b.disabled = false; return refresh(); });
+      });
+    }
+  }
+
   // ---- 継続課金: a subscription's pause / resume / cancel / charge now, then its panel is re-rendered ----
   function subPanel() { return document.getElementById('subscription-panel'); }
   function refreshSubscription() {
@@ -242,6 +269,7 @@
 
   document.addEventListener('DOMContentLoaded', function () {
     bindForms();
+    bindResend();
     schedulePoll();
     bindSettings();
     bindRecovery();
