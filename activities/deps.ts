@@ -8,6 +8,4 @@ export interface ActivityDeps {
   prisma: PrismaClient;
   clock: () => Date;
   log: Logger;
-  /** Where shop events are posted (SHOP_WEBHOOK_URL) and the HMAC key that signs them; absent: events are only recorded. */
-  shopWebhook?: { url: string; secret: { reveal(): string } };
 }

@@ -25,6 +25,8 @@ export interface AppDeps {
   publicRoutes?: { path: string; limiter: RequestHandler; router: Router }[];
   /** Middleware run on `path` before every router (e.g. the admin API's per-key rate limit). */
   guards?: { path: string; handlers: RequestHandler[] }[];
+  /** Paths whose routes read the raw body themselves (a signature over the bytes as sent): the JSON parser leaves them alone. */
+  rawBodyPaths?: string[];
   /** Express's `trust proxy` (TRUST_PROXY): default loopback, so a local reverse proxy's X-Forwarded-For counts. */
   trustProxy?: TrustProxy;
 }
@@ -53,7 +55,9 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
   // Amazon's SNS posts JSON as text/plain: the webhook router parses its own body.
-  app.use(express.json({ limit: '100kb' }));
+  const json = express.json({ limit: '100kb' });
+  const raw = new Set(deps.rawBodyPaths ?? []);
+  app.use((req, res, next) => (raw.has(req.path) ? next() : json(req, res, next)));
   app.use(healthRoutes(deps.readiness));
   app.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());

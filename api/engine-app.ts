@@ -18,6 +18,7 @@ import { createApp } from './app';
 import { checkoutRoutes } from './checkout';
 import { consoleRoutes, type ConsoleOptions } from './console';
 import { demoRoutes, type DemoOptions } from './demo';
+import { DEMO_EVENTS_PATH } from './demo/events';
 import { identifyApiKey } from './auth';
 import { openApiRoutes } from './openapi';
 import { createDeliveryTrackingStarter } from './delivery-tracking';
@@ -29,7 +30,6 @@ import { createSubscriptionNotifier, subscriptionRoutes } from './subscriptions'
 import { DEFAULT_RATE_LIMITS, perIpLimit, perKeyLimit, type RateLimitClass, type RateLimits } from './rate-limits';
 import { webhookRoutes } from './webhook';
 import { createEventsService, eventAdminRoutes, eventRoutes, type EventsService } from './events';
-import { ApiError } from './errors';
 
 export interface EngineAppDeps {
   prisma: PrismaClient;
@@ -57,8 +57,8 @@ export interface EngineAppDeps {
   demo?: DemoOptions & { enabled?: boolean };
   /** DEMO ONLY, with the simulator (DEMO_AUTHORIZATION_DAY_SECONDS): one day of new orders' authorization clock, in ms. */
   demoAuthorizationDayMs?: number;
-  /** Seals event endpoint secrets (lib/secret-box.ts, the engine master key). */
-  secretBox?: { seal(plain: string): string };
+  /** Seals event endpoint secrets (lib/secret-box.ts, the engine master key; the same on every API and worker process). */
+  secretBox: { seal(plain: string): string };
 }
 
 export function createEngineApp(deps: EngineAppDeps): Express {
@@ -81,10 +81,7 @@ export function createEngineApp(deps: EngineAppDeps): Express {
   const adminKeyLimit = perKeyLimit('admin', limit('admin'));
   const events: EventsService = createEventsService({
     prisma: deps.prisma,
-    sealSecret: (plain) => {
-      if (!deps.secretBox) throw new ApiError(503, 'master_key_unavailable', 'The engine has no master key to seal endpoint secrets with (ENGINE_MASTER_KEY)');
-      return deps.secretBox.seal(plain);
-    },
+    sealSecret: (plain) => deps.secretBox.seal(plain),
   });
   const webhook = webhookRoutes({ prisma: deps.prisma, orders, amazonPay: deps.amazonPay, verifier: deps.verifier, merchantId: deps.merchant.merchantId, log: deps.log, subscriptions: createSubscriptionNotifier(deps.temporal.client) });
   return createApp({
@@ -99,6 +96,7 @@ export function createEngineApp(deps: EngineAppDeps): Express {
       consoleRoutes({
         prisma: deps.prisma,
         service: admin,
+        events,
         keyLimit: adminKeyLimit,
         options: {
           ...deps.console,
@@ -106,9 +104,11 @@ export function createEngineApp(deps: EngineAppDeps): Express {
           loginWindowMs: deps.console?.loginWindowMs ?? deps.rateLimits?.consoleLoginWindowMs ?? DEFAULT_RATE_LIMITS.consoleLoginWindowMs,
         },
       }),
-      ...((deps.demo?.enabled ?? deps.merchant.endpoint === 'simulator') ? [demoRoutes({ prisma: deps.prisma, options: deps.demo })] : []),
+      ...((deps.demo?.enabled ?? deps.merchant.endpoint === 'simulator') ? [demoRoutes({ prisma: deps.prisma, events, options: deps.demo })] : []),
     ],
     trustProxy: deps.trustProxy,
+    // The demo's event receiver checks the signature over the body as sent.
+    rawBodyPaths: [DEMO_EVENTS_PATH],
     guards: [
       { path: '/api/admin', handlers: [identifyApiKey(deps.prisma), adminKeyLimit] },
       // The demo shop takes orders without a key: each visitor's address gets a budget of the checkout's size.

@@ -10,6 +10,7 @@ import { createEngineAmazonPayClient, credentialsFromEnvironment, resolveAmazonP
 import { checkDatabaseReachable, createPrismaClient, databaseUrl } from '../lib/database';
 import { readStoredCredentials } from '../lib/merchant-credentials';
 import { ensureEnvEndpoint } from '../lib/event-endpoints';
+import { createSecretBox, loadOrCreateMasterKey } from '../lib/secret-box';
 import { acceptedTopicArns, createSnsVerifier } from '../lib/sns-verify';
 import { Lifecycle, describeStartupError } from '../lib/lifecycle';
 import { createLogger, type Logger } from '../lib/logger';
@@ -59,6 +60,7 @@ export async function startApi(config: Config, log: Logger, lifecycle: Lifecycle
   lifecycle.onStop('order start sweeper', async () => stopSweeper());
   const app = createEngineApp({
     prisma,
+    secretBox: createSecretBox(loadOrCreateMasterKey({ masterKey: config.events.masterKey, dataDir: config.dataDir })),
     temporal,
     orders,
     taskQueue: config.temporal.taskQueue,

@@ -27,7 +27,7 @@ export async function startEngineWorker(config: Config, log: Logger, lifecycle: 
   const prisma = createPrismaClient(databaseUrl(config), { max: Math.min(20, config.worker.maxConcurrentActivities) });
   lifecycle.onStop('worker database', () => prisma.$disconnect());
   const amazonPay = createEngineAmazonPayClient(config, resolveAmazonPayConfig(config, await readStoredCredentials(prisma)));
-  const activities = createActivities({ amazonPay, prisma, clock: () => new Date(), log: log.child({ component: 'activities' }), shopWebhook: config.shopWebhook });
+  const activities = createActivities({ amazonPay, prisma, clock: () => new Date(), log: log.child({ component: 'activities' }) });
   const envEndpoint = await ensureEnvEndpoint(prisma, config.shopWebhook);
   if (envEndpoint !== 'unchanged' && envEndpoint !== 'none') log.info(`SHOP_WEBHOOK_URL event endpoint ${envEndpoint}`);
   if (config.events.relay) {

@@ -3,7 +3,7 @@ import { readJsonOrText } from '../../lib/http-json';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createApiKey } from '../../lib/api-keys';
@@ -131,6 +131,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     RATE_LIMIT_PER_MINUTE: '1000000',
     LOG_LEVEL: 'info',
     NODE_ENV: 'production',
+    // One master key for every API and worker child, as production must have (docs/events.md, Endpoints).
+    ENGINE_MASTER_KEY: randomBytes(32).toString('hex'),
     // No hourly reconcile firing in the middle of a measurement (the chaos suite runs reconcile itself at the end).
     RECONCILE_SCHEDULE: 'false',
     ...(opts.env ?? {}),

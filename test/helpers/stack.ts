@@ -103,7 +103,6 @@ export async function startTestStack(simOptions: Partial<SimulatorOptions> = {},
       prisma: db.prisma,
       clock: () => new Date(),
       log,
-      ...(opts.shopWebhook ? { shopWebhook: { url: opts.shopWebhook.url, secret: { reveal: () => (opts.shopWebhook as { secret: string }).secret } } } : {}),
     }),
   });
   const workerRun = worker?.run();
@@ -128,6 +127,7 @@ export async function startTestStack(simOptions: Partial<SimulatorOptions> = {},
   const app = createEngineApp({
     ...engineParts,
     prisma: db.prisma,
+    secretBox,
     verifier: createSnsVerifier({ extraTrustedOrigins: [sim.baseUrl], extraOriginCa: sim.caCertPem, topicArns: acceptedTopicArns([], merchantConfig) }),
     readiness,
     log,

@@ -21,6 +21,7 @@ describe('answers to unknown failures', () => {
     const readiness = createReadinessProbe(s.db.url, s.env.connection);
     const app = createEngineApp({
       ...s.engineParts,
+      secretBox: s.secretBox,
       prisma,
       verifier: createSnsVerifier({ topicArns: [] }),
       readiness,

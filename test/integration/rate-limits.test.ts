@@ -30,6 +30,7 @@ describe('rate limits', () => {
   async function engine(opts: { rateLimitPerMinute?: number; rateLimits?: Partial<RateLimits>; trustProxy?: TrustProxy }) {
     const app = createEngineApp({
       ...s.engineParts,
+      secretBox: s.secretBox,
       prisma: s.db.prisma,
       verifier: createSnsVerifier({ topicArns: [] }),
       readiness,

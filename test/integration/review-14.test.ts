@@ -70,6 +70,7 @@ describe('issue 14 review', () => {
       readiness = createReadinessProbe(s.db.url, s.env.connection);
       const app = createEngineApp({
         ...s.engineParts,
+        secretBox: s.secretBox,
         prisma: s.db.prisma,
         verifier: createSnsVerifier({ topicArns: [] }),
         readiness,
