@@ -1,10 +1,13 @@
-// `npm run chaos`: injects each fault while orders are in flight on the real stack, checks every order against the simulator's ledger, ends with a reconcile run; exits 1 on any loss or duplicate.
-import { randomUUID } from 'node:crypto';
+// `npm run chaos`: injects each fault while orders are in flight on the real stack, checks every order against the
+// simulator's ledger and every order's events at a shop of its own (scripts/chaos/events.ts), ends with a reconcile
+// run; exits 1 on any loss, duplicate or event out of place.
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createLogger } from '../lib/logger';
 import { reconcileOrders } from '../activities/reconcile';
 import { checkout } from './bench/lifecycle';
 import { startStack, type Stack } from './bench/stack';
 import { act, verify } from './chaos/orders';
+import { ChaosShop } from './chaos/events';
 import { printReport } from './reconcile/print';
 import { runMain } from './run-main';
 
@@ -19,6 +22,14 @@ interface Fault {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The shop the engine sends events to (SHOP_WEBHOOK_URL of every worker and API child). */
+const shop = new ChaosShop(randomBytes(32).toString('hex'));
+/** The shop answers `status` to every event for `ms` while the admin actions run, then takes them again. */
+const shopFails = (status: number, ms: number) => async () => {
+  shop.failWith = status;
+  await sleep(ms);
+  shop.failWith = undefined;
+};
 const fault = (spec: object) => async (s: Stack) => void (await s.control('POST', '/__sim/faults', spec));
 const ipn = (action: string, count = 10, delayMs?: number) => async (s: Stack) => void (await s.control('POST', '/__sim/ipn/controls', { action, count, ...(delayMs ? { delayMs } : {}) }));
 
@@ -54,6 +65,8 @@ const FAULTS: Fault[] = [
     },
   },
   { name: 'same admin action sent twice concurrently', twice: true },
+  { name: "the shop's event endpoint down (503) for 8 s", during: shopFails(503, 8000) },
+  { name: "the shop's event endpoint answering 500 for 4 s", during: shopFails(500, 4000) },
 ];
 
 async function runFault(s: Stack, f: Fault, perFault: number) {
@@ -77,10 +90,14 @@ async function runFault(s: Stack, f: Fault, perFault: number) {
   );
   await Promise.all([actions, f.during?.(s)]);
   const verdict = await verify(s, orders);
+  const events = await shop.verify(
+    s,
+    orders.map((o) => o.orderId),
+  );
   await s.control('DELETE', '/__sim/faults');
   await s.control('DELETE', '/__sim/ipn/controls');
   await s.control('POST', '/__sim/ipn/flush');
-  return verdict;
+  return { ...verdict, events };
 }
 
 async function main(): Promise<void> {
@@ -93,9 +110,12 @@ async function main(): Promise<void> {
   const perFault = Number(process.env.CHAOS_ORDERS_PER_FAULT ?? 2);
   const only = process.env.CHAOS_ONLY;
   console.log('chaos: starting the stack (private PostgreSQL or PGlite, Temporal dev server, simulator; worker and API as child processes)');
-  const s = await startStack({ env: { LOG_LEVEL: 'info' } });
+  const shopUrl = await shop.start();
+  const s = await startStack({ env: { LOG_LEVEL: 'info', SHOP_WEBHOOK_URL: shopUrl, SHOP_WEBHOOK_SECRET: shop.secret } });
   let lost = 0;
   let duplicated = 0;
+  let eventsWrong = 0;
+  let eventsDuplicated = 0;
   let total = 0;
   try {
     for (const f of FAULTS.filter((x) => !only || x.name.includes(only))) {
@@ -103,22 +123,26 @@ async function main(): Promise<void> {
       try {
         v = await runFault(s, f, perFault);
       } catch (err) {
-        v = { orders: perFault, lost: [`harness: ${err instanceof Error ? err.message : String(err)}`], duplicated: [] };
+        v = { orders: perFault, lost: [`harness: ${err instanceof Error ? err.message : String(err)}`], duplicated: [], events: { orders: perFault, wrong: [], duplicated: [] } };
       }
       total += v.orders;
       lost += v.lost.length;
       duplicated += v.duplicated.length;
-      console.log(`${v.lost.length || v.duplicated.length ? 'FAILED' : 'survived'} ${f.name}: ${v.orders} orders, lost ${v.lost.length}, duplicated ${v.duplicated.length}${[...v.lost, ...v.duplicated].length ? ` — ${[...v.lost, ...v.duplicated].join('; ')}` : ''}`);
+      eventsWrong += v.events.wrong.length;
+      eventsDuplicated += v.events.duplicated.length;
+      const problems = [...v.lost, ...v.duplicated, ...v.events.wrong.map((w) => `events: ${w}`), ...v.events.duplicated.map((d) => `event twice: ${d}`)];
+      console.log(`${problems.length ? 'FAILED' : 'survived'} ${f.name}: ${v.orders} orders, lost ${v.lost.length}, duplicated ${v.duplicated.length}, events out of place ${v.events.wrong.length}, events twice ${v.events.duplicated.length}${problems.length ? ` — ${problems.join('; ')}` : ''}`);
       for (const w of s.workers) if (!w.running) await w.start();
       if (!s.api.running) await s.restartApi();
     }
     const report = await reconcileOrders({ prisma: s.prisma, amazonPay: s.amazonPay, client: s.client, log: createLogger('silent', 'reconcile') }, { verifyMs: 15_000 });
     printReport(report);
     const drift = report.drifts.filter((d) => d.resolved !== true).length;
-    console.log(`chaos: ${total} orders through ${FAULTS.length} faults, lost ${lost}, duplicated ${duplicated}, reconcile drift ${drift} (${Math.round((Date.now() - t0) / 1000)} s)`);
-    process.exitCode = lost + duplicated + drift > 0 ? 1 : 0;
+    console.log(`chaos: ${total} orders through ${FAULTS.length} faults, lost ${lost}, duplicated ${duplicated}, reconcile drift ${drift}; events: ${shop.arrivals.length} arrived, ${eventsWrong} orders wrong, ${eventsDuplicated} twice, ${shop.forged} forged (${Math.round((Date.now() - t0) / 1000)} s)`);
+    process.exitCode = lost + duplicated + drift + eventsWrong + eventsDuplicated + shop.forged > 0 ? 1 : 0;
   } finally {
     await s.stop();
+    await shop.stop();
   }
 }
 
