@@ -391,6 +391,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       SIMULATOR_PORT: String(simulatorPort),
       // Every API process seals and opens the console's session cookies with the same secret.
       CONSOLE_SESSION_SECRET: randomBytes(32).toString('hex'),
+      // Every API and worker seals and opens event endpoint secrets with the same master key (docs/events.md).
+      ENGINE_MASTER_KEY: randomBytes(32).toString('hex'),
       RATE_LIMIT_PER_MINUTE: '1000000',
       // The console's links to an order's workflow.
       ...(uiUrl ? { TEMPORAL_UI_URL: uiUrl } : {}),
