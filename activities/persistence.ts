@@ -1,5 +1,6 @@
 // Persistence activities: the order row and its payment history, the database's projection of the workflow's state.
 import type { HistoryRow, OrderStatus, PaymentIntent, PaymentStatus } from '../workflows/types';
+import type { ApprovalView } from '../workflows/messages';
 import { Prisma } from '../prisma/generated/client';
 import type { ActivityDeps } from './deps';
 import { messagesFor, reasonCodesText } from '../lib/amazon-errors';
@@ -29,6 +30,8 @@ export interface OrderProjection {
   /** 継続課金: the subscription this order charged for, and its period (absent on other orders). */
   subscriptionId?: string;
   recurringPeriod?: number;
+  /** Refunds waiting for approval; absent in a run that never had one (the column keeps its value). */
+  pendingApprovals?: ApprovalView[];
 }
 
 /** The Amazon ids an order row and a pre-payment log row carry, null where not known (yet). */
@@ -54,6 +57,7 @@ function orderData(p: OrderProjection) {
     buyerEmail: p.buyerEmail ?? null,
     authorizationExpiresAt: p.authorizationExpiresAt ? new Date(p.authorizationExpiresAt) : null,
     ...(p.subscriptionId !== undefined ? { subscriptionId: p.subscriptionId, recurringPeriod: p.recurringPeriod ?? null } : {}),
+    ...(p.pendingApprovals !== undefined ? { pendingApprovals: p.pendingApprovals as unknown as Prisma.InputJsonValue } : {}),
     // The workflow runs: the API's start request has served its purpose.
     startRequest: Prisma.DbNull,
   };
@@ -84,6 +88,10 @@ function historyData(orderId: string, rows: HistoryRow[]) {
       message,
       debugDetail: debugDetail === undefined ? undefined : { detail: debugDetail },
       dedupeKey: r.dedupeKey,
+      requestedByKeyId: r.requestedBy?.keyId ?? null,
+      requestedByName: r.requestedBy?.name ?? null,
+      approvedByKeyId: r.approvedBy?.keyId ?? null,
+      approvedByName: r.approvedBy?.name ?? null,
     };
   });
 }

@@ -10,9 +10,9 @@ import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { z, ZodError } from 'zod';
 import type { AmazonPayConfig } from '../lib/config';
 import { readStoredCredentials } from '../lib/merchant-credentials';
-import { readSettings, settingsWarnings, updateSettings } from '../lib/settings';
+import { readSettings, refundApprovalFor, settingsWarnings, updateSettings } from '../lib/settings';
 import type { Prisma, PrismaClient, Subscription } from '../prisma/generated/client';
-import { amazonNotification, cancel, capture, refund, setOrderStatus } from '../workflows/messages';
+import { amazonNotification, approveRefund, cancel, capture, refund, rejectRefund, setOrderStatus, type Actor, type ApprovalView } from '../workflows/messages';
 import { subscriptionWorkflowId } from '../lib/names';
 import { cancelSubscription, chargeNow, pauseSubscription, resumeSubscription, subscriptionState } from '../workflows/subscription-messages';
 import type { OrderPaymentState, SubscriptionState } from '../workflows/types';
@@ -57,6 +57,9 @@ export interface ActionReply {
 }
 
 export type OrderAction = 'capture' | 'cancel' | 'refund';
+
+const approvalIdSchema = z.string().regex(/^apr_[A-Za-z0-9_.:#-]{1,200}$/, 'expected the id of a refund waiting for approval (apr_…)');
+export const approvalDecisionSchema = z.strictObject({ reason: z.string().trim().min(1).max(255).optional().describe('Why it was rejected (kept in the history)') });
 export type SubscriptionAction = 'pause' | 'resume' | 'cancel' | 'charge';
 
 /** The path segment of each action (POST …/orders/:id/<segment>), for the JSON API and the console alike. */
@@ -261,14 +264,35 @@ export function createAdminService(deps: AdminServiceDeps) {
       // The database holds every history row; the workflow's copy may be trimmed after continue-as-new.
       const history =
         rows.length >= state.history.length
-          ? rows.map((r) => ({ at: r.occurredAt.toISOString(), kind: r.kind, amazonObjectId: r.amazonObjectId, amount: r.amount === null ? null : money(r.amount, r.currency ?? state.currency), result: r.result, message: r.message, debugDetail: r.debugDetail }))
-          : state.history.map((h) => ({ at: h.at, kind: h.kind, amazonObjectId: h.amazonObjectId ?? null, amount: h.amount === undefined ? null : money(h.amount, h.currency), result: h.result, message: h.message ?? null, debugDetail: h.debugDetail ?? null }));
+          ? rows.map((r) => ({
+              at: r.occurredAt.toISOString(),
+              kind: r.kind,
+              amazonObjectId: r.amazonObjectId,
+              amount: r.amount === null ? null : money(r.amount, r.currency ?? state.currency),
+              result: r.result,
+              message: r.message,
+              debugDetail: r.debugDetail,
+              requestedBy: r.requestedByKeyId ? { keyId: r.requestedByKeyId, name: r.requestedByName } : null,
+              approvedBy: r.approvedByKeyId ? { keyId: r.approvedByKeyId, name: r.approvedByName } : null,
+            }))
+          : state.history.map((h) => ({
+              at: h.at,
+              kind: h.kind,
+              amazonObjectId: h.amazonObjectId ?? null,
+              amount: h.amount === undefined ? null : money(h.amount, h.currency),
+              result: h.result,
+              message: h.message ?? null,
+              debugDetail: h.debugDetail ?? null,
+              requestedBy: h.requestedBy ? { keyId: h.requestedBy.keyId, name: h.requestedBy.name } : null,
+              approvedBy: h.approvedBy ? { keyId: h.approvedBy.keyId, name: h.approvedBy.name } : null,
+            }));
       const warnings = disputes.some((d) => d.addressSource !== 'amazon') ? [NO_PROTECTION_WARNING] : [];
       return wire({
         ...detailFromState(state),
         checkout: checkoutFromMemo(memo),
         recurring: row?.subscriptionId ? { subscriptionId: row.subscriptionId, period: row.recurringPeriod, subscription: subscription ? subscriptionView(subscription) : null } : null,
         history,
+        pendingApprovals: (state.pendingApprovals ?? []).map((a) => ({ ...a, amount: money(a.amount, a.currency) })),
         disputes: disputes.map(disputeView),
         deliveryTrackers: trackers.map(deliveryTrackerView),
         warnings,
@@ -280,13 +304,13 @@ export function createAdminService(deps: AdminServiceDeps) {
      * and the workflow both recognise a repeat and answer it with the first result. An amount comes as {amount,
      * currency}; the bare integer is deprecated (the reply says so in its headers).
      */
-    async act(orderIdInput: unknown, action: OrderAction, bodyInput: unknown, waitMs?: number): Promise<ActionReply> {
+    async act(orderIdInput: unknown, action: OrderAction, bodyInput: unknown, waitMs?: number, actor?: Actor): Promise<ActionReply> {
       const orderId = orderIdSchema.parse(orderIdInput);
       // A request in the deprecated shape (a bare number) is told so, also when it is refused, at the edge or later.
       const bare = action !== 'cancel' && typeof (bodyInput as { amount?: unknown } | null | undefined)?.amount === 'number';
       const headers: Record<string, string> = bare ? { ...AMOUNT_DEPRECATION_HEADERS } : {};
       try {
-        let args: { requestId: string; amount?: number; currency?: string; reason?: string };
+        let args: { requestId: string; amount?: number; currency?: string; reason?: string; actor?: Actor; approval?: { ttlMs: number } };
         if (action === 'cancel') {
           args = cancelSchema.parse(bodyInput ?? {});
         } else {
@@ -294,8 +318,20 @@ export function createAdminService(deps: AdminServiceDeps) {
           const a = amountOf(body.amount);
           args = { requestId: body.requestId, amount: a.amount, ...(a.currency ? { currency: a.currency } : {}) };
         }
+        const updateId = moneyUpdateId(action, args);
+        if (actor) args.actor = actor;
+        // A refund above the shop's threshold waits for a second editor (the settings as they are now, not cached).
+        if (action === 'refund' && args.amount !== undefined) {
+          const order = await deps.prisma.order.findUnique({ where: { orderId }, select: { currency: true } });
+          const approval = order ? refundApprovalFor(await readSettings(deps.prisma), args.amount, order.currency) : undefined;
+          if (approval) args.approval = approval;
+        }
         const def = (action === 'capture' ? capture : action === 'cancel' ? cancel : refund) as UpdateDefinition<unknown, [typeof args]>;
-        return reply(args.requestId, await deps.orders.act(orderId, def, args, { updateId: moneyUpdateId(action, args), waitMs: waitOf(waitMs) }), {}, headers);
+        const outcome = await deps.orders.act(orderId, def, args, { updateId, waitMs: waitOf(waitMs) });
+        // Waiting for approval is an accepted request, not a finished one: 202 with the approval to decide.
+        const waiting = outcome.done ? (outcome.result as { approval?: ApprovalView } | undefined)?.approval : undefined;
+        if (waiting) return { status: 202, headers, body: wire({ status: 'approval_required', requestId: args.requestId, approval: { ...waiting, amount: money(waiting.amount, waiting.currency) }, message: 'The refund waits for another editor to approve it (POST …/refund-approvals/{approvalId}/approve)' }) };
+        return reply(args.requestId, outcome, {}, headers);
       } catch (err) {
         const known = bare && err instanceof ZodError ? knownErrorAnswer(err) : undefined;
         const refusal = known ? new ApiError(known.status, known.body.error.code, known.body.error.message, known.body.error.details) : err;
@@ -305,7 +341,26 @@ export function createAdminService(deps: AdminServiceDeps) {
     },
 
     /** The order status (may capture or cancel when linked); Shipped with a tracking number also starts the delivery tracker. */
-    async setOrderStatus(orderIdInput: unknown, bodyInput: unknown, waitMs?: number): Promise<ActionReply> {
+    /** A second editor approves or rejects a refund waiting for approval; the requester cannot (403). */
+    async decideApproval(orderIdInput: unknown, approvalIdInput: unknown, decision: 'approve' | 'reject', bodyInput: unknown, actor: Actor, waitMs?: number): Promise<ActionReply> {
+      const orderId = orderIdSchema.parse(orderIdInput);
+      const approvalId = approvalIdSchema.parse(approvalIdInput);
+      const body = approvalDecisionSchema.parse(bodyInput ?? {});
+      const outcome =
+        decision === 'approve'
+          ? await deps.orders.act(orderId, approveRefund, { approvalId, actor }, { updateId: `approve:${approvalId}`, waitMs: waitOf(waitMs) })
+          : await deps.orders.act(orderId, rejectRefund, { approvalId, actor, ...(body.reason ? { reason: body.reason } : {}) }, { updateId: `reject:${approvalId}`, waitMs: waitOf(waitMs) });
+      return reply(undefined, outcome, { approvalId });
+    },
+
+    /** Refunds waiting for approval, across orders, oldest first (docs/product-rules.md, Refund approval). */
+    async pendingApprovals() {
+      const rows = await deps.prisma.order.findMany({ where: { NOT: { pendingApprovals: { equals: [] } } }, select: { orderId: true, pendingApprovals: true }, orderBy: { createdAt: 'asc' }, take: 500 });
+      const approvals = rows.flatMap((r) => (r.pendingApprovals as unknown as ApprovalView[]).map((a) => ({ orderId: r.orderId, ...a, amount: money(a.amount, a.currency) })));
+      return wire({ approvals: approvals.sort((a, b) => a.requestedAt.localeCompare(b.requestedAt)) });
+    },
+
+    async setOrderStatus(orderIdInput: unknown, bodyInput: unknown, waitMs?: number, actor?: Actor): Promise<ActionReply> {
       const orderId = orderIdSchema.parse(orderIdInput);
       const body = orderStatusSchema.parse(bodyInput);
       let chargePermissionId: string | undefined;
@@ -314,7 +369,7 @@ export function createAdminService(deps: AdminServiceDeps) {
         chargePermissionId = (await deps.orders.state(orderId)).chargePermissionId;
         if (!chargePermissionId) throw new ApiError(409, 'invalid_state', 'The order has no Amazon payment yet; a tracking number can be sent once it is paid');
       }
-      const outcome = await deps.orders.act(orderId, setOrderStatus, { status: body.status }, { waitMs: waitOf(waitMs) });
+      const outcome = await deps.orders.act(orderId, setOrderStatus, { status: body.status, ...(actor ? { actor } : {}) }, { waitMs: waitOf(waitMs) });
       // The shipment goes to Amazon in its own workflow: retried there, never holding up the order's payment.
       const tracker =
         chargePermissionId && body.carrierCode && body.trackingNumber && deps.deliveryTracking

@@ -4,7 +4,14 @@
  * `editor`). Each route authenticates the key, hands the request's parts to the service and sends its answer.
  */
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import { requireRole } from './auth';
+import { principalOf, requireRole } from './auth';
+import type { Actor } from '../workflows/messages';
+
+/** Who is asking: the authenticated key, as the workflow records it on the rows it writes (docs/audit.md). */
+export function actorOf(res: Response): Actor {
+  const p = principalOf(res);
+  return { keyId: p.keyId, name: p.name, role: p.role };
+}
 import { ORDER_ACTION_PATHS, type ActionReply, type AdminService } from './admin-service';
 import { waitQuerySchema } from './schemas';
 
@@ -40,7 +47,7 @@ export interface AdminResource<A extends string> {
   param: string;
   list(query: unknown): Promise<unknown>;
   detail(id: unknown): Promise<unknown>;
-  act(id: unknown, action: A, body: unknown, waitMs: number | undefined): Promise<ActionReply>;
+  act(id: unknown, action: A, body: unknown, waitMs: number | undefined, actor: Actor): Promise<ActionReply>;
   /** The actions, POST `${path}/:${param}/<segment>`, by segment. */
   actions: Readonly<Record<string, A>>;
 }
@@ -54,7 +61,7 @@ export function resourceRoutes<A extends string>({ router, viewer, editor }: Adm
   });
   for (const [segment, action] of Object.entries(r.actions)) {
     router.post(`${r.path}/:${r.param}/${segment}`, editor, async (req: Request, res: Response) => {
-      sendReply(res, await r.act(req.params[r.param], action, req.body, waitOf(req)));
+      sendReply(res, await r.act(req.params[r.param], action, req.body, waitOf(req), actorOf(res)));
     });
   }
   return router;
@@ -69,9 +76,19 @@ export function adminRoutes(deps: AdminDeps): Router {
     param: 'orderId',
     list: (query) => s.listOrders(query),
     detail: (id) => s.orderDetail(id),
-    act: (id, action, body, waitMs) => (action === 'status' ? s.setOrderStatus(id, body, waitMs) : s.act(id, action, body, waitMs)),
+    act: (id, action, body, waitMs, actor) => (action === 'status' ? s.setOrderStatus(id, body, waitMs, actor) : s.act(id, action, body, waitMs, actor)),
     actions: ORDER_ACTION_PATHS,
   });
+
+  // Second approval for large refunds (docs/product-rules.md, Refund approval): what waits, and another editor's decision.
+  router.get('/api/admin/refund-approvals', viewer, async (_req: Request, res: Response) => {
+    res.json(await s.pendingApprovals());
+  });
+  for (const decision of ['approve', 'reject'] as const) {
+    router.post(`/api/admin/orders/:orderId/refund-approvals/:approvalId/${decision}`, editor, async (req: Request, res: Response) => {
+      sendReply(res, await s.decideApproval(req.params.orderId, req.params.approvalId, decision, req.body, actorOf(res), waitOf(req)));
+    });
+  }
 
   router.get('/api/admin/recovery', viewer, async (_req: Request, res: Response) => {
     res.json(await s.recovery());

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { PrismaClient } from '../prisma/generated/client';
 import { credentialsInputSchema, writeCredentials } from './merchant-credentials';
+import { isSupportedCurrency, MAX_AMOUNT_ANY_CURRENCY } from './money';
 
 export const paymentIntentSchema = z.enum(['Authorize', 'AuthorizeWithCapture']);
 
@@ -41,6 +42,18 @@ export const shopSettingsSchema = z.strictObject({
   merchantStoreName: z.string().trim().max(50).optional(),
   /** On the buyer's statement as "AMZ* …" (≤ 16 characters). */
   softDescriptor: z.string().trim().max(16).optional(),
+  /**
+   * Second approval for large refunds (docs/product-rules.md, Refund approval): per currency, a refund above this many
+   * minor units waits until another editor approves it. Absent currency (the default, {}): no approval.
+   */
+  refundApprovalAbove: z
+    .record(
+      z.string().refine(isSupportedCurrency, 'expected a supported ISO 4217 currency code such as JPY'),
+      z.number().int('expected a whole number of minor units').min(0).max(MAX_AMOUNT_ANY_CURRENCY),
+    )
+    .default({}),
+  /** How long a refund waits for its approval before it expires (hours, 1 to 720). */
+  refundApprovalHours: z.number().int().min(1).max(720).default(24),
 });
 
 export type ShopSettings = z.infer<typeof shopSettingsSchema>;
@@ -48,6 +61,16 @@ export type ShopSettings = z.infer<typeof shopSettingsSchema>;
 const KEY = 'shop';
 
 export const DEFAULT_SETTINGS: ShopSettings = shopSettingsSchema.parse({});
+
+/**
+ * The one rule of when a refund needs a second editor (docs/product-rules.md, Refund approval): above the shop's
+ * threshold for its currency. Answers how long it may wait, or undefined when no approval is needed.
+ */
+export function refundApprovalFor(settings: ShopSettings, amount: number, currency: string): { ttlMs: number } | undefined {
+  const above = settings.refundApprovalAbove[currency];
+  if (above === undefined || amount <= above) return undefined;
+  return { ttlMs: settings.refundApprovalHours * 3600_000 };
+}
 
 /** Warnings an admin should see for the current settings. */
 export function settingsWarnings(s: ShopSettings): string[] {

@@ -1,6 +1,8 @@
 // Every update and query of the orderPayment workflow with its argument and result types; the API imports this file, never the workflow body.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { OrderPaymentState, OrderStatus, PaymentStatus, BuyerSummary } from './types';
+import type { Actor, ApprovalView, OrderPaymentState, OrderStatus, PaymentStatus, BuyerSummary } from './types';
+
+export type { Actor, ApprovalView } from './types';
 import type { PermissionSummary, RefundSummary } from '../activities/summaries';
 
 export interface CheckoutReviewedArgs {
@@ -45,6 +47,8 @@ export interface PaymentActionResult {
   authorized: number;
   captured: number;
   refunded: number;
+  /** A refund above the approval threshold: recorded, waiting for a second editor; no money moved yet. */
+  approval?: ApprovalView;
 }
 
 export interface CaptureArgs {
@@ -53,10 +57,13 @@ export interface CaptureArgs {
   /** The currency the caller gave with the amount: refused unless it is the order's (absent, from a bare integer: the order's). */
   currency?: string;
   requestId: string;
+  /** Who asked (recorded on the history rows; not part of the request's fingerprint). */
+  actor?: Actor;
 }
 export interface CancelArgs {
   reason?: string;
   requestId: string;
+  actor?: Actor;
 }
 export interface RefundArgs {
   /** Minor units of the order's currency. */
@@ -64,10 +71,32 @@ export interface RefundArgs {
   /** As CaptureArgs.currency. */
   currency?: string;
   requestId: string;
+  actor?: Actor;
+  /**
+   * Set by the API when the shop's setting refundApprovalAbove says this refund needs a second editor
+   * (lib/settings.ts refundApprovalFor): the refund waits this long for an approval, then expires.
+   */
+  approval?: { ttlMs: number };
+}
+
+export interface ApproveRefundArgs {
+  approvalId: string;
+  /** The approving editor: never the one who asked. */
+  actor: Actor;
+}
+export interface RejectRefundArgs {
+  approvalId: string;
+  actor: Actor;
+  reason?: string;
+}
+export interface RejectRefundResult {
+  approvalId: string;
+  status: 'rejected';
 }
 
 export interface SetOrderStatusArgs {
   status: OrderStatus;
+  actor?: Actor;
 }
 export interface SetOrderStatusResult {
   orderStatus: OrderStatus;
@@ -111,6 +140,9 @@ export const capture = defineUpdate<PaymentActionResult, [CaptureArgs]>('capture
 export const cancel = defineUpdate<PaymentActionResult, [CancelArgs]>('cancel');
 export const refund = defineUpdate<PaymentActionResult, [RefundArgs]>('refund');
 export const setOrderStatus = defineUpdate<SetOrderStatusResult, [SetOrderStatusArgs]>('setOrderStatus');
+/** A second editor approves a refund waiting for approval: it runs now (docs/product-rules.md, Refund approval). */
+export const approveRefund = defineUpdate<PaymentActionResult, [ApproveRefundArgs]>('approveRefund');
+export const rejectRefund = defineUpdate<RejectRefundResult, [RejectRefundArgs]>('rejectRefund');
 /** An instant notification from Amazon, taken as a hint: the workflow re-reads the object. */
 export const amazonNotification = defineUpdate<AmazonNotificationResult, [AmazonNotificationArgs]>('amazonNotification');
 
@@ -124,4 +156,10 @@ export const REJECTION_TYPES = {
   requestIdReused: 'RequestIdReused',
   /** A money object in another currency than the order's. */
   currencyMismatch: 'OrderCurrencyMismatch',
+  /** No refund waits for approval under that id (approved, rejected or never asked). */
+  approvalNotFound: 'ApprovalNotFound',
+  /** The refund waited longer than the approval's lifetime. */
+  approvalExpired: 'ApprovalExpired',
+  /** The key that asked for a refund cannot approve it. */
+  approverIsRequester: 'ApproverIsRequester',
 } as const;

@@ -17,6 +17,8 @@ export async function orderPayment(input: OrderPaymentInput): Promise<OrderPayme
   setHandler(m.cancel, (args) => machine.request({ kind: 'cancel', key: v.requestKey('cancel', args.requestId), args, fingerprint: v.requestFingerprint('cancel', args) }), { validator: (args) => v.validateCancel(view(), args) });
   setHandler(m.refund, (args) => machine.request({ kind: 'refund', key: v.requestKey('refund', args.requestId), args, fingerprint: v.requestFingerprint('refund', args) }), { validator: (args) => v.validateRefund(view(), args) });
   setHandler(m.setOrderStatus, (args) => machine.request({ kind: 'orderStatus', key: machine.nextKey('orderStatus'), args }), { validator: (args) => v.validateSetOrderStatus(view(), args) });
+  setHandler(m.approveRefund, (args) => machine.request({ kind: 'approveRefund', key: v.approvalKey('approve', args.approvalId), args }), { validator: (args) => v.validateApproveRefund(view(), args) });
+  setHandler(m.rejectRefund, (args) => machine.request({ kind: 'rejectRefund', key: v.approvalKey('reject', args.approvalId), args }), { validator: (args) => v.validateRejectRefund(view(), args) });
   setHandler(m.amazonNotification, (args) => machine.notify(args), { validator: (args) => v.validateNotification(view(), args) });
 
   return await machine.run();

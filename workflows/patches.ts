@@ -55,6 +55,12 @@ export const AUTHORIZATION_EXPIRY_CLEARED = 'authorization-expiry-cleared';
  */
 export const LEAN_ORDER = 'lean-order';
 
+/**
+ * v12: a refund the API marks as needing a second editor (the setting refundApprovalAbove) waits in the workflow for an
+ * approval, a rejection or its expiry (a timer of its own). Only runs that meet such a refund record this marker.
+ */
+export const REFUND_APPROVAL = 'refund-approval';
+
 /** The changes a lean run takes without a marker (v2–v10): every later change gets a marker of its own again. */
 export const SETTLED_BY_LEAN_ORDER: ReadonlySet<string> = new Set([
   EXPIRY_WARNING_HISTORY_ROW,

@@ -23,7 +23,14 @@ export type PaymentIntent = 'Authorize' | 'AuthorizeWithCapture';
 export type OrderStatus = 'New' | 'Backordered' | 'Shipped' | 'Cancelled';
 
 /** What a payment history row records (docs/product-rules.md, Admin actions); prisma's HistoryKind. */
-export type HistoryKind = 'authorize' | 'capture' | 'cancel' | 'refund_started' | 'refund' | 'expire' | 'notification' | 'delivery_tracker';
+export type HistoryKind = 'authorize' | 'capture' | 'cancel' | 'refund_started' | 'refund' | 'expire' | 'notification' | 'delivery_tracker' | 'refund_approval';
+
+/** Who asked for something (docs/audit.md): the API key and its name, as the API or console authenticated it. */
+export interface Actor {
+  keyId: string;
+  name: string;
+  role: string;
+}
 
 /** Money is an integer count of the currency's minor unit (JPY: yen, USD: cents) plus its ISO code. */
 export interface Money {
@@ -100,6 +107,34 @@ export interface HistoryRow {
   message?: string;
   debugDetail?: string;
   dedupeKey: string;
+  /** The key whose request made this row (absent: Amazon, a timer or the engine itself). */
+  requestedBy?: Actor;
+  /** The second key that approved a large refund (docs/product-rules.md, Refund approval). */
+  approvedBy?: Actor;
+}
+
+/** A refund waiting for approval, as the API shows it. */
+export interface ApprovalView {
+  approvalId: string;
+  status: 'pending';
+  amount: number;
+  currency: string;
+  requestId: string;
+  requestedBy: { keyId: string; name: string };
+  requestedAt: string;
+  expiresAt: string;
+}
+
+/** A refund above the shop's approval threshold, waiting in the order's workflow for a second editor. */
+export interface PendingApproval {
+  approvalId: string;
+  /** The refund request's own id: approving runs it under this requestId. */
+  requestId: string;
+  amount: number;
+  requestedBy: Actor;
+  /** Workflow time (ms). */
+  requestedAt: number;
+  expiresAt: number;
 }
 
 export type ChargeState = 'AuthorizationInitiated' | 'Authorized' | 'CaptureInitiated' | 'Captured' | 'Canceled' | 'Declined';
@@ -126,7 +161,7 @@ export interface RefundRecord {
 }
 
 export interface PendingTimer {
-  name: 'checkoutExpiry' | 'authorizationWarning' | 'authorizationExpiry' | 'poll' | 'declineRetry' | 'refundWindow' | 'projectionRetry';
+  name: 'checkoutExpiry' | 'authorizationWarning' | 'authorizationExpiry' | 'poll' | 'declineRetry' | 'refundWindow' | 'projectionRetry' | 'refundApprovalExpiry';
   firesAt: string;
 }
 
@@ -151,6 +186,8 @@ export interface OrderPaymentState {
   buyer?: BuyerSummary;
   history: HistoryRow[];
   pendingTimers: PendingTimer[];
+  /** Refunds waiting for a second editor (docs/product-rules.md, Refund approval). */
+  pendingApprovals?: ApprovalView[];
   /** What an admin may do now (capture, cancel, refund) and with how much, by the workflow's own rules. */
   allowedActions: AllowedActions;
   /** The last failure code met (e.g. HardDeclined), for the admin. */
@@ -203,6 +240,8 @@ export interface CarriedState {
   lastError?: { code: string; message?: string };
   /** Events emitted so far (docs/events.md): the last one's number in its key. Absent in runs from before events. */
   eventSeq?: number;
+  /** Refunds waiting for a second editor's approval (absent: none, or a run from before approvals). */
+  approvals?: PendingApproval[];
 }
 
 /** How the workflow ended. */

@@ -1,10 +1,10 @@
 // Update validators: a wrong request (bad amount, wrong state) is rejected before it is accepted, so it never reaches history.
 import { ApplicationFailure } from '@temporalio/common';
-import { REJECTION_TYPES, type AmazonNotificationArgs, type CancelArgs, type CaptureArgs, type CheckoutCompletedArgs, type CheckoutConfirmedArgs, type CheckoutReviewedArgs, type RefundArgs, type SetOrderStatusArgs } from './messages';
+import { REJECTION_TYPES, type AmazonNotificationArgs, type ApproveRefundArgs, type RejectRefundArgs, type CancelArgs, type CaptureArgs, type CheckoutCompletedArgs, type CheckoutConfirmedArgs, type CheckoutReviewedArgs, type RefundArgs, type SetOrderStatusArgs } from './messages';
 import { CAPTURABLE_STATUSES, REFUNDABLE_STATUSES } from './state-table';
 import { currencyRefusal, isValidAmount, maxAmount } from '../lib/money';
 import { invalid, requestIdReused, wrongState } from './rejections';
-import type { AllowedActions, OrderStatus, PaymentStatus } from './types';
+import type { Actor, AllowedActions, OrderStatus, PaymentStatus, PendingApproval } from './types';
 
 export interface ValidationView {
   paymentStatus: PaymentStatus;
@@ -22,6 +22,10 @@ export interface ValidationView {
   requestSeen(key: string, fingerprint: string): 'new' | 'same' | 'reused';
   /** Why an Amazon notification would change nothing (a lean run refuses it), or undefined (workflows/order/notifications.ts, noNews). */
   notificationRefusal(args: AmazonNotificationArgs): string | undefined;
+  /** A refund waiting for approval under that id, if any. */
+  approval(approvalId: string): PendingApproval | undefined;
+  /** A command with this key was taken before (an approval or rejection sent again: answered with its first result). */
+  known(key: string): boolean;
 }
 
 const ORDER_STATUSES: readonly OrderStatus[] = ['New', 'Backordered', 'Shipped', 'Cancelled'];
@@ -149,6 +153,7 @@ function validateMoneyAction(view: ValidationView, action: 'capture' | 'refund',
 
 export function validateCapture(view: ValidationView, args: CaptureArgs): void {
   validateMoneyAction(view, 'capture', args, captureRefusal);
+  if (args.actor !== undefined) requireActor(args.actor);
 }
 
 export function validateCancel(view: ValidationView, args: CancelArgs): void {
@@ -159,8 +164,58 @@ export function validateCancel(view: ValidationView, args: CancelArgs): void {
   refuseIf(cancelRefusal(view));
 }
 
+/** The longest a refund may wait for its approval. */
+export const MAX_APPROVAL_TTL_MS = 30 * 24 * 3600_000;
+
 export function validateRefund(view: ValidationView, args: RefundArgs): void {
   validateMoneyAction(view, 'refund', args, refundRefusal);
+  if (args.actor !== undefined) requireActor(args.actor);
+  if (args.approval !== undefined) {
+    const ttl = (args.approval as { ttlMs?: unknown }).ttlMs;
+    if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 60_000 || ttl > MAX_APPROVAL_TTL_MS) invalid('approval.ttlMs must be a whole number of milliseconds from one minute to 30 days');
+    if (args.actor === undefined) invalid('a refund that needs approval names who asked for it (actor)');
+  }
+}
+
+/** Who asked: an API key's id, name and role, as the API authenticated it. */
+function requireActor(v: unknown): Actor {
+  if (!isObject(v)) invalid('actor required');
+  requireText(v.keyId, 'actor.keyId', 100);
+  requireText(v.name, 'actor.name', 200);
+  requireText(v.role, 'actor.role', 40);
+  return v as unknown as Actor;
+}
+
+export const approvalKey = (decision: 'approve' | 'reject', approvalId: string): string => `${decision}:${approvalId}`;
+
+/**
+ * The rule of a decision on a refund waiting for approval (docs/product-rules.md, Refund approval), applied when it
+ * arrives and again when it runs: the approval must still wait, not have expired, and be decided by another key than
+ * the one that asked. Undefined: allowed.
+ */
+export function approvalRefusal(a: PendingApproval | undefined, by: Actor, now: number): { type: string; message: string } | undefined {
+  if (!a) return { type: REJECTION_TYPES.approvalNotFound, message: 'No refund waits for approval under this id (decided already, expired, or never asked)' };
+  if (now >= a.expiresAt) return { type: REJECTION_TYPES.approvalExpired, message: `The approval expired at ${new Date(a.expiresAt).toISOString()}; ask for the refund again` };
+  if (a.requestedBy.keyId === by.keyId) return { type: REJECTION_TYPES.approverIsRequester, message: 'The key that asked for this refund cannot approve or reject it: another editor must' };
+  return undefined;
+}
+
+function validateDecision(view: ValidationView, decision: 'approve' | 'reject', args: ApproveRefundArgs | RejectRefundArgs): void {
+  if (!isObject(args)) invalid('arguments required');
+  requireText(args.approvalId, 'approvalId');
+  const by = requireActor(args.actor);
+  if ('reason' in args && args.reason !== undefined) requireText(args.reason, 'reason', 255);
+  if (view.known(approvalKey(decision, args.approvalId))) return;
+  const refusal = approvalRefusal(view.approval(args.approvalId), by, Date.now());
+  if (refusal) throw ApplicationFailure.create({ type: refusal.type, message: refusal.message, nonRetryable: true });
+}
+
+export function validateApproveRefund(view: ValidationView, args: ApproveRefundArgs): void {
+  validateDecision(view, 'approve', args);
+}
+
+export function validateRejectRefund(view: ValidationView, args: RejectRefundArgs): void {
+  validateDecision(view, 'reject', args);
 }
 
 export function validateSetOrderStatus(view: ValidationView, args: SetOrderStatusArgs): void {

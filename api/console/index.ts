@@ -7,6 +7,8 @@ import { findApiKey, findApiKeyCached } from '../../lib/api-keys';
 import { orderWorkflowId } from '../../lib/names';
 import type { PrismaClient } from '../../prisma/generated/client';
 import { CHARGE_WAIT_MS, ORDER_ACTION_PATHS, SUBSCRIPTION_ACTION_PATHS, type ActionReply, type AdminService } from '../admin-service';
+import { actorOf } from '../admin';
+import type { Principal } from '../auth';
 import { knownErrorAnswer, type ErrorBody } from '../errors';
 import type { EventsService } from '../events';
 import { detailPage, layout, type DetailView, type NavKey } from './html';
@@ -183,6 +185,8 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
           return;
         }
         res.locals.consoleSession = { ...s, role: key.role };
+        // The signed-in key is who acts (the order's history and the audit log name it), as for the JSON API.
+        res.locals.principal = { keyId: key.id, role: key.role, name: key.name } satisfies Principal;
         res.locals.rateLimitKeyId = key.id;
         // Every request of the session counts against its key's budget, as each of the key's API requests does.
         keyLimit(req, res, next);
@@ -439,12 +443,12 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     const { action, body: b, requestId } = read;
     const orderId = req.params.orderId;
     if (action === 'status') {
-      sendOutcome(res, await attempt(() => service.setOrderStatus(orderId, { status: b.status }, ACTION_WAIT_MS)));
+      sendOutcome(res, await attempt(() => service.setOrderStatus(orderId, { status: b.status }, ACTION_WAIT_MS, actorOf(res))));
       return;
     }
     // The page sends the amount with the panel's currency; the order's workflow refuses any other.
     const payload = action === 'cancel' ? { requestId, ...(str(b.reason) ? { reason: str(b.reason) } : {}) } : { amount: b.currency === undefined ? b.amount : { amount: b.amount, currency: b.currency }, requestId };
-    sendOutcome(res, await attempt(() => service.act(orderId, action, payload, ACTION_WAIT_MS)));
+    sendOutcome(res, await attempt(() => service.act(orderId, action, payload, ACTION_WAIT_MS, actorOf(res))));
   });
 
   router.get('/admin/subscriptions', authed, async (req, res) => {

@@ -13,6 +13,8 @@ const view = (v: Partial<ValidationView>): ValidationView => ({
   finished: false,
   requestSeen: () => 'new',
   notificationRefusal: () => undefined,
+  approval: () => undefined,
+  known: () => false,
   ...v,
 });
 

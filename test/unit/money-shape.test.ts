@@ -19,6 +19,8 @@ const view = (seen: 'new' | 'same' | 'reused' = 'new', over: Partial<ValidationV
   finished: false,
   requestSeen: () => seen,
   notificationRefusal: () => undefined,
+  approval: () => undefined,
+  known: () => false,
   ...over,
 });
 

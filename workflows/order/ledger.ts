@@ -7,7 +7,7 @@ import type { PaymentActionResult } from '../messages';
 import { refundLimit } from '../../lib/money';
 import type { EventData, EventType, PendingEvent } from '../../lib/event-types';
 import { canTransition, FINAL_STATUSES } from '../state-table';
-import type { CarriedState, ChargeRecord, ChargeState, HistoryKind, HistoryRow, OrderPaymentTimings, PaymentStatus, RefundRecord, StateDetails } from '../types';
+import type { Actor, CarriedState, ChargeRecord, ChargeState, HistoryKind, HistoryRow, OrderPaymentTimings, PaymentStatus, RefundRecord, StateDetails } from '../types';
 
 /** What the ledger needs to know of its order. */
 export interface LedgerContext {
@@ -31,6 +31,9 @@ export class Ledger {
   private unsaved: HistoryRow[] = [];
   /** Events (docs/events.md) emitted but not yet written with the projection. */
   private unsavedEvents: PendingEvent[] = [];
+  /** Who asked for the command now running (its rows name them), and who approved it (a large refund). */
+  actor?: Actor;
+  approver?: Actor;
 
   constructor(
     private readonly s: CarriedState,
@@ -198,6 +201,8 @@ export class Ledger {
       result,
       dedupeKey: `${this.ctx.workflowId}:${this.s.historySeq}`,
       ...fields,
+      ...(this.actor ? { requestedBy: this.actor } : {}),
+      ...(this.approver ? { approvedBy: this.approver } : {}),
     };
     this.s.history.push(row);
     this.unsaved.push(row);

@@ -7,8 +7,9 @@ import { DEFAULT_ORDER_SETTINGS, DEFAULT_TIMINGS } from '../defaults';
 import { REJECTION_TYPES } from '../messages';
 import type { AmazonNotificationArgs, AmazonNotificationResult } from '../messages';
 import { DECIDE_AT_EXECUTION, LEAN_ORDER, SETTLED_BY_LEAN_ORDER } from '../patches';
-import type { CarriedState, OrderPaymentInput, OrderPaymentResult, OrderPaymentSettings, OrderPaymentState, OrderPaymentTimings, StoredResult } from '../types';
-import { allowedActions, cancelRefusal, captureRefusal, refundRefusal, type ValidationView } from '../validators';
+import type { Actor, CarriedState, OrderPaymentInput, OrderPaymentResult, OrderPaymentSettings, OrderPaymentState, OrderPaymentTimings, StoredResult } from '../types';
+import { allowedActions, approvalRefusal, cancelRefusal, captureRefusal, refundRefusal, requestKey, type ValidationView } from '../validators';
+import { RefundApprovals } from './approvals';
 import { ActionFailed } from './calls';
 import { Checkout } from './checkout';
 import { DeclineRetry } from './declines';
@@ -41,6 +42,7 @@ export class OrderPaymentMachine {
   private readonly checkout: Checkout;
   private readonly money: MoneyActions;
   private readonly notifications: Notifications;
+  private readonly approvals: RefundApprovals;
   private completed = false;
   /** A command is being executed (its Amazon call may still be in flight). */
   private executing = false;
@@ -74,13 +76,14 @@ export class OrderPaymentMachine {
     const o: OrderContext = { input, workflowId: this.workflowId, orderId: this.orderId, currency: this.currency, settings: this.settings, timings: this.timings, s: this.s, lean, uses };
     this.o = o;
     // Only money actions (keyed by the caller's requestId) keep their result for a repeated request.
-    this.queue = new CommandQueue<Command>(this.s.results, { unanswered: ['refresh', 'recurringCharge'], kept: ['capture', 'cancel', 'refund'] });
+    this.queue = new CommandQueue<Command>(this.s.results, { unanswered: ['refresh', 'recurringCharge'], kept: ['capture', 'cancel', 'refund', 'approveRefund', 'rejectRefund'] });
     this.ledger = new Ledger(this.s, o, {
       pending: () => this.timers.schedulePoll(true),
       unlistedTransition: (from, to) => log.error('transition not in the state table', { orderId: this.orderId, from, to }),
     });
     this.projection = new Projection(o, this.ledger);
-    this.timers = new Timers(o, this.ledger, this.projection);
+    this.approvals = new RefundApprovals(o, this.ledger);
+    this.timers = new Timers(o, this.ledger, this.projection, this.approvals);
     this.declines = new DeclineRetry(o, this.ledger, this.projection, this.timers);
     this.recurring = new RecurringCharges(o, this.ledger, this.declines, this.projection);
     this.checkout = new Checkout(o, this.ledger, this.declines, this.timers, this.recurring);
@@ -110,6 +113,8 @@ export class OrderPaymentMachine {
       finished: ledger.finished(),
       // Only a lean run refuses a notification that changes nothing: older runs accepted every one into history.
       notificationRefusal: (args) => (this.o.lean ? this.notifications.noNews(args) : undefined),
+      approval: (approvalId) => this.approvals.find(approvalId),
+      known: (key) => this.queue.known(key),
       requestSeen: (key, fingerprint) => {
         if (!this.queue.known(key)) return 'new';
         const first = this.queue.fingerprintOf(key);
@@ -149,6 +154,7 @@ export class OrderPaymentMachine {
       buyer: s.buyer,
       history: s.history.map((h) => ({ ...h })),
       pendingTimers: this.timers.deadlines(),
+      pendingApprovals: this.approvals.pending().map((a) => this.approvals.view(a)),
       allowedActions: allowedActions(this.view(), ledger.refundable()),
       lastError: s.lastError,
       completed: this.completed,
@@ -179,8 +185,9 @@ export class OrderPaymentMachine {
         await this.recurring.reportPeriodOutcome();
         continue;
       }
-      // An order never ends with its projection unwritten: a failed write is retried first.
-      if (this.ledger.finished() && this.projection.retryAt === undefined) break;
+      // An order never ends with its projection unwritten (a failed write is retried first), nor with a refund waiting
+      // for approval (it is decided or expires first).
+      if (this.ledger.finished() && this.projection.retryAt === undefined && this.approvals.pending().length === 0) break;
       if (this.shouldContinueAsNew() && this.projection.retryAt === undefined) {
         if (await this.queue.handlersFinished()) await this.continueAsNew();
         continue;
@@ -212,12 +219,17 @@ export class OrderPaymentMachine {
   private async execute(cmd: Command): Promise<void> {
     let result: StoredResult;
     this.executing = true;
+    // The command's history rows name who asked for it (docs/audit.md).
+    this.ledger.actor = actorOf(cmd);
     try {
       const value = await this.dispatch(cmd);
       result = { ok: true, value };
     } catch (err) {
       if (!(err instanceof ActionFailed)) throw err;
       result = { ok: false, code: err.info.code, message: err.info.message, details: err.info.details ?? err.info.state };
+    } finally {
+      this.ledger.actor = undefined;
+      this.ledger.approver = undefined;
     }
     await this.projection.flush();
     this.executing = false;
@@ -241,7 +253,13 @@ export class OrderPaymentMachine {
         return this.money.cancel(cmd.args.reason, cmd.args.requestId);
       case 'refund':
         this.refuseNow(refundRefusal);
+        // Above the shop's threshold: it waits for a second editor (one over the refundable amount is refused now).
+        if (cmd.args.approval && cmd.args.actor && cmd.args.amount <= this.ledger.refundable()) return Promise.resolve(this.approvals.request({ ...cmd.args, approval: cmd.args.approval }, cmd.args.actor));
         return this.money.refund(cmd.args.amount, cmd.args.requestId);
+      case 'approveRefund':
+        return this.approve(cmd.args.approvalId, cmd.args.actor);
+      case 'rejectRefund':
+        return this.reject(cmd.args.approvalId, cmd.args.actor, cmd.args.reason);
       case 'orderStatus':
         return this.money.orderStatus(cmd.args);
       case 'refresh':
@@ -249,6 +267,33 @@ export class OrderPaymentMachine {
       case 'recurringCharge':
         return this.recurring.charge();
     }
+  }
+
+  /** Runs a refund a second editor approved, as asked by the first (its rows name both); its requestId's answer becomes the refund's. */
+  private async approve(approvalId: string, by: Actor): Promise<unknown> {
+    const refusal = approvalRefusal(this.approvals.find(approvalId), by, Date.now());
+    if (refusal) throw new ActionFailed({ code: refusal.type, message: refusal.message });
+    const a = this.approvals.take(approvalId) as NonNullable<ReturnType<RefundApprovals['take']>>;
+    this.ledger.actor = a.requestedBy;
+    this.ledger.approver = by;
+    const key = requestKey('refund', a.requestId);
+    const fingerprint = this.queue.fingerprintOf(key);
+    try {
+      this.refuseNow(refundRefusal);
+      const value = await this.money.refund(a.amount, a.requestId);
+      this.queue.settle({ kind: 'refund', key, fingerprint } as Command, { ok: true, value });
+      return value;
+    } catch (err) {
+      if (err instanceof ActionFailed) this.queue.settle({ kind: 'refund', key, fingerprint } as Command, { ok: false, code: err.info.code, message: err.info.message, details: err.info.details ?? err.info.state });
+      throw err;
+    }
+  }
+
+  private async reject(approvalId: string, by: Actor, reason: string | undefined): Promise<unknown> {
+    const refusal = approvalRefusal(this.approvals.find(approvalId), by, Date.now());
+    if (refusal) throw new ActionFailed({ code: refusal.type, message: refusal.message });
+    this.approvals.reject(approvalId, reason);
+    return { approvalId, status: 'rejected' };
   }
 
   /**
@@ -260,5 +305,20 @@ export class OrderPaymentMachine {
     const reason = rule(this.view());
     if (reason === undefined) return;
     throw new ActionFailed({ code: REJECTION_TYPES.invalidState, message: reason, state: this.ledger.stateDetails() });
+  }
+}
+
+/** Who asked for a command: the caller's key for an admin's request, none for the engine's own work. */
+function actorOf(cmd: Command): Actor | undefined {
+  switch (cmd.kind) {
+    case 'capture':
+    case 'cancel':
+    case 'refund':
+    case 'orderStatus':
+    case 'approveRefund':
+    case 'rejectRefund':
+      return cmd.args.actor;
+    default:
+      return undefined;
   }
 }

@@ -4,7 +4,8 @@ import { log, upsertSearchAttributes } from '@temporalio/workflow';
 import { AuthorizationExpiresAtKey, CurrencyKey, OrderAmountKey, OrderIdKey, OrderStatusKey, PaymentStatusKey } from '../../lib/names';
 import { PROJECTION_RETRY_BACKOFF_MS } from '../activity-options';
 import { AUTHORIZATION_EXPIRY_CLEARED, LOCAL_PROJECTION_WRITE, PROJECTION_NEVER_BLOCKS, SINGLE_PROJECTION_WRITE } from '../patches';
-import type { OrderPaymentInput } from '../types';
+import type { ApprovalView } from '../messages';
+import type { OrderPaymentInput, PendingApproval } from '../types';
 import { db, localDb, projectionDb } from './calls';
 import type { Ledger } from './ledger';
 import type { OrderContext } from './types';
@@ -14,6 +15,10 @@ function recurringFields(input: OrderPaymentInput): { subscriptionId?: string; r
   if (input.recurringCharge) return { subscriptionId: input.recurringCharge.subscriptionId, recurringPeriod: input.recurringCharge.period };
   if (input.recurringPlan) return { subscriptionId: input.orderId, recurringPeriod: 1 };
   return {};
+}
+
+export function approvalView(a: PendingApproval, currency: string): ApprovalView {
+  return { approvalId: a.approvalId, status: 'pending', amount: a.amount, currency, requestId: a.requestId, requestedBy: { keyId: a.requestedBy.keyId, name: a.requestedBy.name }, requestedAt: new Date(a.requestedAt).toISOString(), expiresAt: new Date(a.expiresAt).toISOString() };
 }
 
 export class Projection {
@@ -70,6 +75,8 @@ export class Projection {
       buyerEmail: s.buyer?.email,
       authorizationExpiresAt: expiresAt ? expiresAt.toISOString() : undefined,
       ...recurringFields(o.input),
+      // Only a run that met a refund needing approval has this list (the others write the row as before).
+      ...(s.approvals !== undefined ? { pendingApprovals: s.approvals.map((a) => approvalView(a, o.currency)) } : {}),
     };
     if (o.uses(SINGLE_PROJECTION_WRITE)) {
       // One round trip per state change, none when nothing a reader sees has changed. The change's events ride with it

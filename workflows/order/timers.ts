@@ -5,6 +5,7 @@ import { failureOf } from '../failures';
 import { EXPIRY_WARNING_HISTORY_ROW } from '../patches';
 import type { PendingTimer } from '../types';
 import { amazon, db, permissionOwner, poller } from './calls';
+import type { RefundApprovals } from './approvals';
 import type { Ledger } from './ledger';
 import type { Projection } from './projection';
 import type { OrderContext } from './types';
@@ -20,6 +21,7 @@ export class Timers {
     private readonly o: OrderContext,
     private readonly ledger: Ledger,
     private readonly projection: Projection,
+    private readonly approvals: RefundApprovals,
   ) {}
 
   /** Polls pending objects, backing off; `reset` starts the backoff over (a new pending object). */
@@ -55,6 +57,8 @@ export class Timers {
     if (this.projection.retryAt !== undefined) t.push({ name: 'projectionRetry', firesAt: at(this.projection.retryAt) });
     const end = this.ledger.refundWindowEndsAt();
     if (end !== undefined) t.push({ name: 'refundWindow', firesAt: at(end) });
+    const approval = this.approvals.nextExpiry();
+    if (approval !== undefined) t.push({ name: 'refundApprovalExpiry', firesAt: at(approval) });
     return t;
   }
 
@@ -79,6 +83,7 @@ export class Timers {
     if (warn !== undefined && now >= warn) await this.warnExpiry();
     if (s.authorizationExpiresAt !== undefined && ledger.capturable() > 0 && now >= s.authorizationExpiresAt) await this.expireAuthorization();
     if (this.pollAt !== undefined && now >= this.pollAt) await this.pollPending();
+    this.approvals.expireDue(now);
     await this.projection.flush();
   }
 

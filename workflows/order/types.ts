@@ -1,6 +1,8 @@
 // Types shared by the parts of the order workflow (workflows/order/*); the domain types are in workflows/types.ts.
 import type {
   AmazonNotificationArgs,
+  ApproveRefundArgs,
+  RejectRefundArgs,
   CancelArgs,
   CaptureArgs,
   CheckoutCompletedArgs,
@@ -20,6 +22,8 @@ export type Command =
   | { kind: 'cancel'; key: string; args: CancelArgs; fingerprint: string }
   | { kind: 'refund'; key: string; args: RefundArgs; fingerprint: string }
   | { kind: 'orderStatus'; key: string; args: SetOrderStatusArgs }
+  | { kind: 'approveRefund'; key: string; args: ApproveRefundArgs }
+  | { kind: 'rejectRefund'; key: string; args: RejectRefundArgs }
   | { kind: 'refresh'; key: string; args: AmazonNotificationArgs }
   | { kind: 'recurringCharge'; key: string };
 
