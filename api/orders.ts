@@ -34,6 +34,10 @@ export function apiErrorFor(failure: ApplicationFailure): ApiError {
   // Refused by the order's own rules, at arrival or when the command ran: the caller sees the state that refused it.
   if (code === REJECTION_TYPES.invalidState) return new ApiError(409, 'invalid_state', failure.message, failure.details?.[0] ? { state: failure.details[0] } : undefined);
   if (code === REJECTION_TYPES.requestIdReused) return new ApiError(409, 'request_id_reused', failure.message);
+  // Refund approvals (docs/product-rules.md, Refund approval): the key that asked may not decide; a decided or expired one is gone.
+  if (code === REJECTION_TYPES.approverIsRequester) return new ApiError(403, 'approver_is_requester', failure.message);
+  if (code === REJECTION_TYPES.approvalNotFound) return new ApiError(404, 'approval_not_found', failure.message);
+  if (code === REJECTION_TYPES.approvalExpired) return new ApiError(409, 'approval_expired', failure.message);
   if (code === OWNERSHIP_CODES.sessionMismatch) return new ApiError(409, 'checkout_session_mismatch', failure.message);
   if (code === OWNERSHIP_CODES.ownedByAnotherOrder) return new ApiError(409, 'amazon_object_of_another_order', failure.message);
   // The activity that met the failure put the catalog's texts for the operation it really called on it: shown as they are.
