@@ -58,7 +58,7 @@ export interface ActionReply {
 
 export type OrderAction = 'capture' | 'cancel' | 'refund';
 
-const approvalIdSchema = z.string().regex(/^apr_[A-Za-z0-9_.:#-]{1,200}$/, 'expected the id of a refund waiting for approval (apr_…)');
+const approvalIdSchema = z.string().regex(/^apr_[A-Za-z0-9._:-]{1,100}$/, 'expected the id of a refund waiting for approval (apr_…)');
 export const approvalDecisionSchema = z.strictObject({ reason: z.string().trim().min(1).max(255).optional().describe('Why it was rejected (kept in the history)') });
 export type SubscriptionAction = 'pause' | 'resume' | 'cancel' | 'charge';
 

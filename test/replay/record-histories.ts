@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { WorkflowUpdateStage, type WorkflowHandle } from '@temporalio/client';
-import { amazonNotification, cancel, capture, refund, state } from '../../workflows/messages';
+import { amazonNotification, approveRefund, cancel, capture, refund, rejectRefund, state } from '../../workflows/messages';
 import { orderWorkflowId, periodOrderId } from '../../lib/names';
 import { cancelSubscription, pauseSubscription, resumeSubscription, subscriptionState } from '../../workflows/subscription-messages';
 import { eventually, subscribe } from '../workflows/support/subscription';
@@ -49,6 +49,25 @@ maybe('record: Authorize, expiry warning (patched path), split capture', async (
     await (h as Harness).env.sleep('2 hours');
     await handle.result();
     await save('authorize-warning-split-capture', handle);
+  });
+});
+
+maybe('record: refund approvals (REFUND_APPROVAL): one approved by another editor, one rejected, one expired', async () => {
+  const run = newRun(h as Harness);
+  run.amazon.refundsSettleImmediately = true;
+  const alice = { keyId: 'key-alice', name: 'alice', role: 'editor' };
+  const bob = { keyId: 'key-bob', name: 'bob', role: 'editor' };
+  await run.withWorker(async () => {
+    const handle = await run.start({ orderId: 'replay-approvals', timings: { refundWindowMs: 24 * 3600_000 } });
+    await checkout(handle, run.amazon);
+    const a = await handle.executeUpdate(refund, { args: [{ amount: 3_000, requestId: 'big-1', actor: alice, approval: { ttlMs: 3600_000 } }] });
+    await handle.executeUpdate(approveRefund, { args: [{ approvalId: a.approval?.approvalId as string, actor: bob }] });
+    const b = await handle.executeUpdate(refund, { args: [{ amount: 2_000, requestId: 'big-2', actor: alice, approval: { ttlMs: 3600_000 } }] });
+    await handle.executeUpdate(rejectRefund, { args: [{ approvalId: b.approval?.approvalId as string, actor: bob, reason: 'no' }] });
+    await handle.executeUpdate(refund, { args: [{ amount: 1_000, requestId: 'big-3', actor: alice, approval: { ttlMs: 3600_000 } }] });
+    await (h as Harness).env.sleep('25 hours');
+    await handle.result();
+    await save('refund-approvals', handle);
   });
 });
 

@@ -37,7 +37,7 @@ export class RefundApprovals {
     // Marks the runs that took this path (only they schedule an approval's expiry): a replay of one finds it here.
     patched(REFUND_APPROVAL);
     const now = Date.now();
-    const a: PendingApproval = { approvalId: `apr_${this.o.workflowId}_${args.requestId}`.slice(0, 200), requestId: args.requestId, amount: args.amount, requestedBy: requester, requestedAt: now, expiresAt: now + args.approval.ttlMs };
+    const a: PendingApproval = { approvalId: `apr_${args.requestId}`, requestId: args.requestId, amount: args.amount, requestedBy: requester, requestedAt: now, expiresAt: now + args.approval.ttlMs };
     this.list.push(a);
     this.ledger.record('refund_approval', 'Requested', { amount: a.amount, message: `refund of ${a.amount} ${this.o.currency} waits for a second editor until ${new Date(a.expiresAt).toISOString()}` }, false);
     return { ...this.ledger.actionResult(a.amount, []), approval: this.view(a) };
