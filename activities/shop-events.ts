@@ -22,9 +22,9 @@ export function createShopEventActivities(deps: ActivityDeps) {
   return {
     /**
      * Writes the subscription's event into the event log (docs/events.md), numbered with its checkout order's events;
-     * the relay delivers it to every endpoint that wants it. The completion event follows the "recurring completion
-     * mail" setting as it is now (an admin switching it off stops the next ones): recorded, sent nowhere. Failures and
-     * state changes always go out. (The name is kept: running subscription workflows schedule it.)
+     * the relay delivers it to every endpoint that wants it. The completion event carries the "recurring completion
+     * mail" setting as it is now (`data.completionMail`): off, the shop sends no mail. (The name is kept: running
+     * subscription workflows schedule it.)
      */
     async deliverShopEvent(event: ShopEvent): Promise<ShopEventOutcome> {
       const skip = event.type === 'recurring.charge.succeeded' && !(await readSettings(deps.prisma)).recurringCompletionMail;
@@ -36,12 +36,13 @@ export function createShopEventActivities(deps: ActivityDeps) {
             type: event.type,
             subscriptionId: event.subscriptionId,
             occurredAt: new Date(event.occurredAt),
-            data: { ...data, ...(typeof chargePermissionId === 'string' ? { amazon: { chargePermissionId } } : {}) },
-            ...(skip ? { undeliveredBecause: 'recurring completion mail is off in the settings' } : {}),
+            // Sent either way, so the order's events reach every endpoint without a gap; the flag tells the shop whether
+            // to send its completion mail.
+            data: { ...data, ...(typeof chargePermissionId === 'string' ? { amazon: { chargePermissionId } } : {}), ...(event.type === 'recurring.charge.succeeded' ? { completionMail: !skip } : {}) },
           },
         ]),
       );
-      deps.log.info({ eventId: event.eventId, type: event.type, subscriptionId: event.subscriptionId, sent: !skip }, 'subscription event recorded');
+      deps.log.info({ eventId: event.eventId, type: event.type, subscriptionId: event.subscriptionId }, 'subscription event recorded');
       return skip ? 'skipped' : 'recorded';
     },
 

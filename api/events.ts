@@ -96,6 +96,8 @@ export async function listEvents(prisma: PrismaClient, query: unknown) {
 
 /** A shop may name this many endpoints: each event is one delivery per endpoint. */
 export const MAX_EVENT_ENDPOINTS = 20;
+/** Serializes endpoint creation (the limit above) and rotations. */
+const ENDPOINTS_LOCK = 7_261_204;
 /** How long a rotated secret keeps signing beside the new one, by default and at most. */
 export const DEFAULT_ROTATION_OVERLAP_SECONDS = 86_400;
 export const MAX_ROTATION_OVERLAP_SECONDS = 7 * 86_400;
@@ -103,10 +105,14 @@ export const MAX_ROTATION_OVERLAP_SECONDS = 7 * 86_400;
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** An endpoint's URL: https (http only on this machine's loopback, for development), no credentials, no fragment. */
+/** C0 control characters and DEL: refused in what an admin names (the database refuses NUL; a URL parser drops tabs). */
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
 export const endpointUrlSchema = z
   .string()
   .trim()
   .max(2000, 'expected a URL of at most 2000 characters')
+  .refine((raw) => !CONTROL_CHARACTERS.test(raw), 'expected a URL without control characters (tabs, newlines, NUL)')
   .refine((raw) => {
     let u: URL;
     try {
@@ -116,7 +122,11 @@ export const endpointUrlSchema = z
     }
     if (u.username || u.password || u.hash) return false;
     return u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK_HOSTS.has(u.hostname));
-  }, 'expected an https URL without credentials or #fragment (http only for localhost), such as https://shop.example.com/amazon-pay/events');
+  }, 'expected an https URL without credentials or #fragment (http only for localhost), such as https://shop.example.com/amazon-pay/events')
+  // What is stored, shown and called is the one URL the parser read.
+  .transform((raw) => new URL(raw).href);
+
+const descriptionSchema = z.string().trim().max(200).refine((d) => !CONTROL_CHARACTERS.test(d), 'expected a description without control characters');
 
 const eventTypesSchema = z
   .array(z.enum(EVENT_TYPES as [EventType, ...EventType[]]))
@@ -126,7 +136,7 @@ const eventTypesSchema = z
 
 export const createEndpointSchema = z.strictObject({
   url: endpointUrlSchema,
-  description: z.string().trim().max(200).optional(),
+  description: descriptionSchema.optional(),
   eventTypes: eventTypesSchema.optional(),
   enabled: z.boolean().optional(),
 });
@@ -134,7 +144,7 @@ export const createEndpointSchema = z.strictObject({
 export const updateEndpointSchema = z
   .strictObject({
     url: endpointUrlSchema.optional(),
-    description: z.string().trim().max(200).nullable().optional(),
+    description: descriptionSchema.nullable().optional(),
     eventTypes: eventTypesSchema.optional(),
     enabled: z.boolean().optional(),
   })
@@ -225,7 +235,8 @@ export function createEventsService(deps: EventsDeps & { clock?: () => Date }): 
       if (targets.length === 0) throw new ApiError(409, 'nothing_to_resend', 'The event was sent to no enabled endpoint; name one with endpointId');
       await prisma.$transaction([
         prisma.eventDelivery.createMany({ data: targets.map((endpointId) => ({ eventRowId: event.id, endpointId, orderId: event.orderId, seq: event.seq })), skipDuplicates: true }),
-        prisma.eventDelivery.updateMany({ where: { eventRowId: event.id, endpointId: { in: targets } }, data: { status: 'pending', nextAttemptAt: now(), lockedUntil: null } }),
+        // Due now; a delivery a relay is sending keeps its lease (it is never sent twice at once), the next claim follows it.
+        prisma.eventDelivery.updateMany({ where: { eventRowId: event.id, endpointId: { in: targets } }, data: { status: 'pending', nextAttemptAt: now() } }),
       ]);
       const rows = await prisma.eventDelivery.findMany({ where: { eventRowId: event.id, endpointId: { in: targets } }, include: { endpoint: { select: { url: true } } }, orderBy: { id: 'asc' } });
       return { deliveries: rows.map(deliveryView) };
@@ -238,11 +249,14 @@ export function createEventsService(deps: EventsDeps & { clock?: () => Date }): 
 
     async createEndpoint(bodyInput) {
       const body = createEndpointSchema.parse(bodyInput ?? {});
-      const count = await prisma.eventEndpoint.count({ where: { deletedAt: null } });
-      if (count >= MAX_EVENT_ENDPOINTS) throw new ApiError(409, 'too_many_endpoints', `At most ${MAX_EVENT_ENDPOINTS} event endpoints; delete one first`);
       const secret = newEndpointSecret();
-      const row = await prisma.eventEndpoint.create({
-        data: { url: body.url, description: body.description ?? null, eventTypes: body.eventTypes ?? [], enabled: body.enabled ?? true, source: 'api', secretSealed: deps.sealSecret(secret) },
+      const sealed = deps.sealSecret(secret);
+      // Counted and made under one lock: endpoints made at once never pass the limit.
+      const row = await prisma.$transaction(async (tx) => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(${ENDPOINTS_LOCK})`;
+        const count = await tx.eventEndpoint.count({ where: { deletedAt: null } });
+        if (count >= MAX_EVENT_ENDPOINTS) throw new ApiError(409, 'too_many_endpoints', `At most ${MAX_EVENT_ENDPOINTS} event endpoints; delete one first`);
+        return tx.eventEndpoint.create({ data: { url: body.url, description: body.description ?? null, eventTypes: body.eventTypes ?? [], enabled: body.enabled ?? true, source: 'api', secretSealed: sealed } });
       });
       return { endpoint: endpointView(row, now()), secret };
     },
@@ -263,17 +277,24 @@ export function createEventsService(deps: EventsDeps & { clock?: () => Date }): 
     },
 
     async rotateSecret(idInput, bodyInput) {
-      const row = await changeable(idInput);
+      const { id } = await changeable(idInput);
       const body = rotateSecretSchema.parse(bodyInput ?? {});
       const secret = newEndpointSecret();
+      const sealed = deps.sealSecret(secret);
       const overlap = body.overlapSeconds > 0;
-      const next = await prisma.eventEndpoint.update({
-        where: { id: row.id },
-        data: {
-          secretSealed: deps.sealSecret(secret),
-          previousSecretSealed: overlap ? row.secretSealed : null,
-          previousSecretExpiresAt: overlap ? new Date(now().getTime() + body.overlapSeconds * 1000) : null,
-        },
+      // The secret that becomes the previous one is read under the row's lock: two rotations at once each keep the
+      // one before them, and both secrets they handed out sign (the second's answer is the one in force).
+      const next = await prisma.$transaction(async (tx) => {
+        await tx.$queryRaw`SELECT id FROM event_endpoints WHERE id = ${id}::uuid FOR UPDATE`;
+        const row = await tx.eventEndpoint.findFirstOrThrow({ where: { id } });
+        return tx.eventEndpoint.update({
+          where: { id },
+          data: {
+            secretSealed: sealed,
+            previousSecretSealed: overlap ? row.secretSealed : null,
+            previousSecretExpiresAt: overlap ? new Date(now().getTime() + body.overlapSeconds * 1000) : null,
+          },
+        });
       });
       return { endpoint: endpointView(next, now()), secret };
     },

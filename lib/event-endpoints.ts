@@ -25,12 +25,22 @@ export async function ensureEnvEndpoint(prisma: PrismaClient, shopWebhook?: { ur
       await tx.eventEndpoint.update({ where: { id: row.id }, data: { enabled: false } });
       return 'disabled';
     }
+    let change: EnvEndpointChange;
+    let endpointId: string;
     if (!row) {
-      await tx.eventEndpoint.create({ data: { url: shopWebhook.url, description: 'SHOP_WEBHOOK_URL', eventTypes: [], enabled: true, source: ENV_ENDPOINT_SOURCE } });
-      return 'created';
+      endpointId = (await tx.eventEndpoint.create({ data: { url: shopWebhook.url, description: 'SHOP_WEBHOOK_URL', eventTypes: [], enabled: true, source: ENV_ENDPOINT_SOURCE } })).id;
+      change = 'created';
+    } else {
+      endpointId = row.id;
+      change = row.url === shopWebhook.url && row.enabled && row.deletedAt === null && row.eventTypes.length === 0 ? 'unchanged' : 'updated';
+      if (change === 'updated') await tx.eventEndpoint.update({ where: { id: row.id }, data: { url: shopWebhook.url, enabled: true, deletedAt: null, eventTypes: [] } });
     }
-    if (row.url === shopWebhook.url && row.enabled && row.deletedAt === null && row.eventTypes.length === 0) return 'unchanged';
-    await tx.eventEndpoint.update({ where: { id: row.id }, data: { url: shopWebhook.url, enabled: true, deletedAt: null, eventTypes: [] } });
-    return 'updated';
+    // Subscription events still owed when the event log came (the migration's backlog) go to this endpoint, once.
+    const owed = await tx.eventBacklog.findMany({ include: { event: { select: { id: true, orderId: true, seq: true } } } });
+    if (owed.length > 0) {
+      await tx.eventDelivery.createMany({ data: owed.map((o) => ({ eventRowId: o.event.id, endpointId, orderId: o.event.orderId, seq: o.event.seq })), skipDuplicates: true });
+      await tx.eventBacklog.deleteMany({ where: { eventRowId: { in: owed.map((o) => o.eventRowId) } } });
+    }
+    return change;
   });
 }

@@ -16,8 +16,6 @@ export interface NewEvent {
   data: EventData;
   /** The id the shop already knows (a subscription event written before the log); otherwise a new `evt_…`. */
   eventId?: string;
-  /** Recorded and listable but sent to no endpoint, with this reason (the recurring completion mail is off). */
-  undeliveredBecause?: string;
 }
 
 /** What an order's workflow hands over, as the log writes it. */
@@ -81,10 +79,9 @@ export async function appendEvents(tx: Prisma.TransactionClient, orderId: string
     select: { id: true, type: true, seq: true, dedupeKey: true },
   });
   await tx.eventStream.update({ where: { orderId }, data: { lastSeq: lastSeq + fresh.length } });
-  const deliverable = written.filter((w) => fresh.find((e) => e.dedupeKey === w.dedupeKey)?.undeliveredBecause === undefined);
-  if (deliverable.length > 0) {
+  if (written.length > 0) {
     const endpoints = await tx.eventEndpoint.findMany({ where: { enabled: true, deletedAt: null }, select: { id: true, eventTypes: true } });
-    const deliveries = deliverable.flatMap((w) =>
+    const deliveries = written.flatMap((w) =>
       endpoints.filter((ep) => wants(ep.eventTypes, w.type)).map((ep) => ({ eventRowId: w.id, endpointId: ep.id, orderId, seq: w.seq })),
     );
     if (deliveries.length > 0) await tx.eventDelivery.createMany({ data: deliveries, skipDuplicates: true });

@@ -100,13 +100,15 @@ ALTER TABLE "event_deliveries" ADD CONSTRAINT "event_deliveries_event_row_id_fke
 -- AddForeignKey
 ALTER TABLE "event_deliveries" ADD CONSTRAINT "event_deliveries_endpoint_id_fkey" FOREIGN KEY ("endpoint_id") REFERENCES "event_endpoints"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
--- The events are never changed once written: the engine only inserts them (a delivery's state lives in event_deliveries).
+-- The events are never changed or removed once written: the engine only inserts them (a delivery's state lives in
+-- event_deliveries).
 CREATE FUNCTION "events_append_only"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   RAISE EXCEPTION 'events are append-only (docs/events.md)';
 END;
 $$;
-CREATE TRIGGER "events_no_update" BEFORE UPDATE ON "events" FOR EACH ROW EXECUTE FUNCTION "events_append_only"();
+CREATE TRIGGER "events_no_update" BEFORE UPDATE OR DELETE ON "events" FOR EACH ROW EXECUTE FUNCTION "events_append_only"();
+CREATE TRIGGER "events_no_truncate" BEFORE TRUNCATE ON "events" FOR EACH STATEMENT EXECUTE FUNCTION "events_append_only"();
 
 -- A subscription's events so far move into the log, numbered per subscription (its checkout order's id) in the order
 -- they were recorded (and in that order in the log); their ids stay as the shop received them.
@@ -121,5 +123,16 @@ ORDER BY "id";
 
 INSERT INTO "event_streams" ("order_id", "last_seq")
 SELECT "order_id", MAX("seq") FROM "events" GROUP BY "order_id";
+
+-- Those not yet delivered when the log came are owed to SHOP_WEBHOOK_URL, the one endpoint there was: the first
+-- process that finds it configured gives each a delivery (lib/event-endpoints.ts ensureEnvEndpoint).
+CREATE TABLE "event_backlog" (
+    "event_row_id" BIGINT NOT NULL,
+
+    CONSTRAINT "event_backlog_pkey" PRIMARY KEY ("event_row_id")
+);
+ALTER TABLE "event_backlog" ADD CONSTRAINT "event_backlog_event_row_id_fkey" FOREIGN KEY ("event_row_id") REFERENCES "events"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+INSERT INTO "event_backlog" ("event_row_id")
+SELECT e."id" FROM "events" e JOIN "shop_events" s ON s."event_id" = e."event_id" WHERE s."status" IN ('pending', 'failed');
 
 DROP TABLE "shop_events";
