@@ -69,6 +69,11 @@ export function detailPage<D>(lang: Lang, view: DetailView<D>, d: D, canEdit: bo
 <div id="outcome" role="status" aria-live="polite"></div>
 ${view.panel(lang, d, canEdit, temporalUrl)}
 <p><button type="button" id="refresh-button" class="secondary">${esc(t(lang, 'refresh'))}</button></p>
-<dialog id="confirm-dialog" aria-labelledby="confirm-title"><form method="dialog"><h2 id="confirm-title">${esc(t(lang, 'confirmTitle'))}</h2><p id="confirm-text"></p>
+${confirmDialog(lang)}`;
+}
+
+/** The dialog the page's script asks "are you sure?" in (console.js confirmAction). */
+export function confirmDialog(lang: Lang): string {
+  return `<dialog id="confirm-dialog" aria-labelledby="confirm-title"><form method="dialog"><h2 id="confirm-title">${esc(t(lang, 'confirmTitle'))}</h2><p id="confirm-text"></p>
 <div class="buttons"><button value="cancel" class="secondary" id="confirm-no">${esc(t(lang, 'confirmCancel'))}</button> <button value="ok" id="confirm-yes">${esc(t(lang, 'confirmOk'))}</button></div></form></dialog>`;
 }
