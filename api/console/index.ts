@@ -15,6 +15,7 @@ import { detailPage, layout, type DetailView, type NavKey } from './html';
 import { t, type Lang } from './i18n';
 import { LOGIN_CSRF_COOKIE, SESSION_COOKIE, SessionSealer, clearCookie, loadOrCreateSessionSecret, newSession, readCookie, setCookie, type ConsoleSession } from './session';
 import { ORDER_PAGE, orderListPage, type ListFilters, type OrderRow } from './views-orders';
+import { approvalsPage, decisionRefusalText, type ApprovalRow } from './views-approvals';
 import { SUBSCRIPTION_PAGE, subscriptionListPage, type SubscriptionRow } from './views-subscriptions';
 import { errorPage, loginPage, recoveryPage, settingsPage, type RecoveryEntry, type SettingsView } from './views-pages';
 import { deleteConfirmPage, endpointsPage, type EndpointForm, type EndpointRow, type EndpointsView, type EventRow } from './views-events';
@@ -449,6 +450,47 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     // The page sends the amount with the panel's currency; the order's workflow refuses any other.
     const payload = action === 'cancel' ? { requestId, ...(str(b.reason) ? { reason: str(b.reason) } : {}) } : { amount: b.currency === undefined ? b.amount : { amount: b.amount, currency: b.currency }, requestId };
     sendOutcome(res, await attempt(() => service.act(orderId, action, payload, ACTION_WAIT_MS, actorOf(res))));
+  });
+
+  // Second approval for large refunds (docs/product-rules.md, Refund approval): what waits, across orders, and another
+  // editor's decision. The order's workflow refuses the requester's own; the console says why in its own words.
+  const APPROVAL_DONE = { approved: 'approvalDone', rejected: 'approvalRejected', accepted: 'approvalAccepted' } as const;
+  const showApprovals = async (req: Request, res: Response, message?: { ok: boolean; text: string }, status = 200) => {
+    const lang = langOf(req);
+    const s = sessionOf(res);
+    const r = await attempt(() => service.pendingApprovals());
+    if (!r.ok) {
+      html(req, res, r.status, t(lang, 'approvalsTitle'), errorPage(lang, r.status, r.body.error.message), 'approvals');
+      return;
+    }
+    const who = { canEdit: s.role === 'editor', keyId: actorOf(res).keyId, csrf: sealer.csrfToken(s.nonce) };
+    html(req, res, status, t(lang, 'approvalsTitle'), approvalsPage(lang, { approvals: r.value.approvals as unknown as ApprovalRow[], who, message }), 'approvals');
+  };
+
+  router.get('/admin/refund-approvals', authed, (req, res) => {
+    const done = str(req.query.done);
+    const key = done && Object.prototype.hasOwnProperty.call(APPROVAL_DONE, done) ? APPROVAL_DONE[done as keyof typeof APPROVAL_DONE] : undefined;
+    return showApprovals(req, res, key ? { ok: true, text: t(langOf(req), key) } : undefined);
+  });
+
+  // The order page's script sends it as JSON (and re-renders the panel); a plain form post comes back to the approvals page.
+  router.post('/admin/orders/:orderId/refund-approvals/:approvalId/:decision', authed, editorOnly, async (req, res) => {
+    const decision = req.params.decision;
+    if (decision !== 'approve' && decision !== 'reject') {
+      res.status(404).json({ error: { code: 'not_found', message: 'No such decision' } });
+      return;
+    }
+    const lang = langOf(req);
+    const reason = decision === 'reject' ? str((req.body as Record<string, unknown> | undefined)?.reason) : undefined;
+    const r = await attempt(() => service.decideApproval(req.params.orderId, req.params.approvalId, decision, reason ? { reason } : {}, actorOf(res), ACTION_WAIT_MS));
+    const refusal = r.ok ? undefined : decisionRefusalText(lang, r.body.error.code);
+    const outcome: Outcome<ActionReply> = r.ok || !refusal ? r : { ...r, body: { error: { ...r.body.error, message: refusal } } };
+    if (wantsJson(req)) {
+      sendOutcome(res, outcome);
+      return;
+    }
+    if (outcome.ok) res.redirect(303, `/admin/refund-approvals?done=${outcome.value.status === 202 ? 'accepted' : decision === 'approve' ? 'approved' : 'rejected'}`);
+    else await showApprovals(req, res, { ok: false, text: errorLine(outcome.body) }, outcome.status);
   });
 
   router.get('/admin/subscriptions', authed, async (req, res) => {
