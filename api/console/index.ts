@@ -311,15 +311,15 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
    * One order's or subscription's page, and its panel alone (the page's script re-renders it after an action): the
    * detail the service answers, or its error as the page or as JSON for the script.
    */
-  const detailRoutes = <D>(view: DetailView<D>, loadDetail: (id: unknown) => Promise<unknown>, workflowUrlOf: (d: D) => string) => {
-    const load = async (req: Request): Promise<{ status: number; detail?: D; message?: string }> => {
-      const r = await attempt(() => loadDetail(req.params[view.param]));
+  const detailRoutes = <D>(view: DetailView<D>, loadDetail: (id: unknown, res: Response) => Promise<unknown>, workflowUrlOf: (d: D) => string) => {
+    const load = async (req: Request, res: Response): Promise<{ status: number; detail?: D; message?: string }> => {
+      const r = await attempt(() => loadDetail(req.params[view.param], res));
       if (!r.ok) return { status: r.status, message: r.body.error.message };
       return { status: 200, detail: r.value as D };
     };
     router.get(`${view.list}/:${view.param}`, authed, async (req, res) => {
       const lang = langOf(req);
-      const r = await load(req);
+      const r = await load(req, res);
       if (!r.detail) {
         html(req, res, r.status, t(lang, view.title), errorPage(lang, r.status, r.message ?? ''), view.nav);
         return;
@@ -327,7 +327,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
       html(req, res, 200, `${t(lang, view.title)} ${view.idOf(r.detail)}`, detailPage(lang, view, r.detail, sessionOf(res).role === 'editor', workflowUrlOf(r.detail)), view.nav);
     });
     router.get(`${view.list}/:${view.param}/panel`, authed, async (req, res) => {
-      const r = await load(req);
+      const r = await load(req, res);
       if (!r.detail) {
         res.status(r.status).json({ error: { code: 'unavailable', message: r.message } });
         return;
@@ -337,12 +337,14 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   };
   const workflowUrl = (workflowId: string) => `${temporalUi}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 
-  // The order's events are read beside its detail; when they cannot be, the page says so and shows the rest.
-  const orderWithEvents = async (id: unknown) => {
+  // The order's events are read beside its detail; when they cannot be, the page says so and shows the rest. The
+  // viewer's key and CSRF token go with it: the refunds waiting for approval that they asked for themselves they cannot decide.
+  const orderWithEvents = async (id: unknown, res: Response) => {
     const events = deps.events;
     const [detail, ev] = await Promise.all([service.orderDetail(id), events ? attempt(() => events.orderEvents(id)) : undefined]);
-    if (!ev) return detail;
-    return ev.ok ? { ...detail, events: ev.value.data as unknown as EventRow[] } : { ...detail, eventsError: ev.body.error.message };
+    const viewer = { keyId: actorOf(res).keyId, csrf: sealer.csrfToken(sessionOf(res).nonce) };
+    if (!ev) return { ...detail, viewer };
+    return ev.ok ? { ...detail, viewer, events: ev.value.data as unknown as EventRow[] } : { ...detail, viewer, eventsError: ev.body.error.message };
   };
   detailRoutes(ORDER_PAGE, orderWithEvents, (d) => workflowUrl(orderWorkflowId(d.orderId)));
 
