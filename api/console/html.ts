@@ -3,7 +3,7 @@ import { PAYMENT_STATUS_LABELS, label, t, type Lang, type TextKey } from './i18n
 
 export const esc = (v: unknown): string => String(v ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export type NavKey = 'orders' | 'subscriptions' | 'recovery' | 'eventEndpoints' | 'settings';
+export type NavKey = 'orders' | 'approvals' | 'subscriptions' | 'recovery' | 'eventEndpoints' | 'settings';
 
 export interface LayoutOptions {
   lang: Lang;
@@ -19,7 +19,7 @@ export function layout(o: LayoutOptions, content: string): string {
   const navItem = (key: NavKey, href: string) =>
     `<li><a href="${href}"${o.nav === key ? ' aria-current="page"' : ''}>${esc(t(o.lang, key))}</a></li>`;
   const user = o.user
-    ? `<nav aria-label="main"><ul>${navItem('orders', '/admin/orders')}${navItem('subscriptions', '/admin/subscriptions')}${navItem('recovery', '/admin/recovery')}${navItem('eventEndpoints', '/admin/event-endpoints')}${navItem('settings', '/admin/settings')}</ul></nav>
+    ? `<nav aria-label="main"><ul>${navItem('orders', '/admin/orders')}${navItem('approvals', '/admin/refund-approvals')}${navItem('subscriptions', '/admin/subscriptions')}${navItem('recovery', '/admin/recovery')}${navItem('eventEndpoints', '/admin/event-endpoints')}${navItem('settings', '/admin/settings')}</ul></nav>
 <div class="user"><span id="signed-in-as">${esc(o.user.name)} (<span id="role">${esc(o.user.role)}</span>)</span>
 <form method="post" action="/admin/logout"><input type="hidden" name="_csrf" value="${esc(o.user.csrf)}"><button type="submit" class="link">${esc(t(o.lang, 'signOut'))}</button></form></div>`
     : '';
@@ -69,6 +69,11 @@ export function detailPage<D>(lang: Lang, view: DetailView<D>, d: D, canEdit: bo
 <div id="outcome" role="status" aria-live="polite"></div>
 ${view.panel(lang, d, canEdit, temporalUrl)}
 <p><button type="button" id="refresh-button" class="secondary">${esc(t(lang, 'refresh'))}</button></p>
-<dialog id="confirm-dialog" aria-labelledby="confirm-title"><form method="dialog"><h2 id="confirm-title">${esc(t(lang, 'confirmTitle'))}</h2><p id="confirm-text"></p>
+${confirmDialog(lang)}`;
+}
+
+/** The dialog the page's script asks "are you sure?" in (console.js confirmAction). */
+export function confirmDialog(lang: Lang): string {
+  return `<dialog id="confirm-dialog" aria-labelledby="confirm-title"><form method="dialog"><h2 id="confirm-title">${esc(t(lang, 'confirmTitle'))}</h2><p id="confirm-text"></p>
 <div class="buttons"><button value="cancel" class="secondary" id="confirm-no">${esc(t(lang, 'confirmCancel'))}</button> <button value="ok" id="confirm-yes">${esc(t(lang, 'confirmOk'))}</button></div></form></dialog>`;
 }

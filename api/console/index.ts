@@ -15,6 +15,7 @@ import { detailPage, layout, type DetailView, type NavKey } from './html';
 import { t, type Lang } from './i18n';
 import { LOGIN_CSRF_COOKIE, SESSION_COOKIE, SessionSealer, clearCookie, loadOrCreateSessionSecret, newSession, readCookie, setCookie, type ConsoleSession } from './session';
 import { ORDER_PAGE, orderListPage, type ListFilters, type OrderRow } from './views-orders';
+import { approvalsPage, decisionRefusalText, type ApprovalRow } from './views-approvals';
 import { SUBSCRIPTION_PAGE, subscriptionListPage, type SubscriptionRow } from './views-subscriptions';
 import { errorPage, loginPage, recoveryPage, settingsPage, type RecoveryEntry, type SettingsView } from './views-pages';
 import { deleteConfirmPage, endpointsPage, type EndpointForm, type EndpointRow, type EndpointsView, type EventRow } from './views-events';
@@ -310,15 +311,15 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
    * One order's or subscription's page, and its panel alone (the page's script re-renders it after an action): the
    * detail the service answers, or its error as the page or as JSON for the script.
    */
-  const detailRoutes = <D>(view: DetailView<D>, loadDetail: (id: unknown) => Promise<unknown>, workflowUrlOf: (d: D) => string) => {
-    const load = async (req: Request): Promise<{ status: number; detail?: D; message?: string }> => {
-      const r = await attempt(() => loadDetail(req.params[view.param]));
+  const detailRoutes = <D>(view: DetailView<D>, loadDetail: (id: unknown, res: Response) => Promise<unknown>, workflowUrlOf: (d: D) => string) => {
+    const load = async (req: Request, res: Response): Promise<{ status: number; detail?: D; message?: string }> => {
+      const r = await attempt(() => loadDetail(req.params[view.param], res));
       if (!r.ok) return { status: r.status, message: r.body.error.message };
       return { status: 200, detail: r.value as D };
     };
     router.get(`${view.list}/:${view.param}`, authed, async (req, res) => {
       const lang = langOf(req);
-      const r = await load(req);
+      const r = await load(req, res);
       if (!r.detail) {
         html(req, res, r.status, t(lang, view.title), errorPage(lang, r.status, r.message ?? ''), view.nav);
         return;
@@ -326,7 +327,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
       html(req, res, 200, `${t(lang, view.title)} ${view.idOf(r.detail)}`, detailPage(lang, view, r.detail, sessionOf(res).role === 'editor', workflowUrlOf(r.detail)), view.nav);
     });
     router.get(`${view.list}/:${view.param}/panel`, authed, async (req, res) => {
-      const r = await load(req);
+      const r = await load(req, res);
       if (!r.detail) {
         res.status(r.status).json({ error: { code: 'unavailable', message: r.message } });
         return;
@@ -336,12 +337,14 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   };
   const workflowUrl = (workflowId: string) => `${temporalUi}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 
-  // The order's events are read beside its detail; when they cannot be, the page says so and shows the rest.
-  const orderWithEvents = async (id: unknown) => {
+  // The order's events are read beside its detail; when they cannot be, the page says so and shows the rest. The
+  // viewer's key and CSRF token go with it: the refunds waiting for approval that they asked for themselves they cannot decide.
+  const orderWithEvents = async (id: unknown, res: Response) => {
     const events = deps.events;
     const [detail, ev] = await Promise.all([service.orderDetail(id), events ? attempt(() => events.orderEvents(id)) : undefined]);
-    if (!ev) return detail;
-    return ev.ok ? { ...detail, events: ev.value.data as unknown as EventRow[] } : { ...detail, eventsError: ev.body.error.message };
+    const viewer = { keyId: actorOf(res).keyId, csrf: sealer.csrfToken(sessionOf(res).nonce) };
+    if (!ev) return { ...detail, viewer };
+    return ev.ok ? { ...detail, viewer, events: ev.value.data as unknown as EventRow[] } : { ...detail, viewer, eventsError: ev.body.error.message };
   };
   detailRoutes(ORDER_PAGE, orderWithEvents, (d) => workflowUrl(orderWorkflowId(d.orderId)));
 
@@ -449,6 +452,47 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     // The page sends the amount with the panel's currency; the order's workflow refuses any other.
     const payload = action === 'cancel' ? { requestId, ...(str(b.reason) ? { reason: str(b.reason) } : {}) } : { amount: b.currency === undefined ? b.amount : { amount: b.amount, currency: b.currency }, requestId };
     sendOutcome(res, await attempt(() => service.act(orderId, action, payload, ACTION_WAIT_MS, actorOf(res))));
+  });
+
+  // Second approval for large refunds (docs/product-rules.md, Refund approval): what waits, across orders, and another
+  // editor's decision. The order's workflow refuses the requester's own; the console says why in its own words.
+  const APPROVAL_DONE = { approved: 'approvalDone', rejected: 'approvalRejected', accepted: 'approvalAccepted' } as const;
+  const showApprovals = async (req: Request, res: Response, message?: { ok: boolean; text: string }, status = 200) => {
+    const lang = langOf(req);
+    const s = sessionOf(res);
+    const r = await attempt(() => service.pendingApprovals());
+    if (!r.ok) {
+      html(req, res, r.status, t(lang, 'approvalsTitle'), errorPage(lang, r.status, r.body.error.message), 'approvals');
+      return;
+    }
+    const who = { canEdit: s.role === 'editor', keyId: actorOf(res).keyId, csrf: sealer.csrfToken(s.nonce) };
+    html(req, res, status, t(lang, 'approvalsTitle'), approvalsPage(lang, { approvals: r.value.approvals as unknown as ApprovalRow[], who, message }), 'approvals');
+  };
+
+  router.get('/admin/refund-approvals', authed, (req, res) => {
+    const done = str(req.query.done);
+    const key = done && Object.prototype.hasOwnProperty.call(APPROVAL_DONE, done) ? APPROVAL_DONE[done as keyof typeof APPROVAL_DONE] : undefined;
+    return showApprovals(req, res, key ? { ok: true, text: t(langOf(req), key) } : undefined);
+  });
+
+  // The order page's script sends it as JSON (and re-renders the panel); a plain form post comes back to the approvals page.
+  router.post('/admin/orders/:orderId/refund-approvals/:approvalId/:decision', authed, editorOnly, async (req, res) => {
+    const decision = req.params.decision;
+    if (decision !== 'approve' && decision !== 'reject') {
+      res.status(404).json({ error: { code: 'not_found', message: 'No such decision' } });
+      return;
+    }
+    const lang = langOf(req);
+    const reason = decision === 'reject' ? str((req.body as Record<string, unknown> | undefined)?.reason) : undefined;
+    const r = await attempt(() => service.decideApproval(req.params.orderId, req.params.approvalId, decision, reason ? { reason } : {}, actorOf(res), ACTION_WAIT_MS));
+    const refusal = r.ok ? undefined : decisionRefusalText(lang, r.body.error.code);
+    const outcome: Outcome<ActionReply> = r.ok || !refusal ? r : { ...r, body: { error: { ...r.body.error, message: refusal } } };
+    if (wantsJson(req)) {
+      sendOutcome(res, outcome);
+      return;
+    }
+    if (outcome.ok) res.redirect(303, `/admin/refund-approvals?done=${outcome.value.status === 202 ? 'accepted' : decision === 'approve' ? 'approved' : 'rejected'}`);
+    else await showApprovals(req, res, { ok: false, text: errorLine(outcome.body) }, outcome.status);
   });
 
   router.get('/admin/subscriptions', authed, async (req, res) => {

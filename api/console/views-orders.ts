@@ -5,6 +5,7 @@ import { disputesSection, trackersSection, type DisputeRow, type TrackerRow } fr
 import { HISTORY_KIND_LABELS, ORDER_STATUS_LABELS, PAYMENT_STATUS_LABELS, SUBSCRIPTION_STATUS_LABELS, formatDate, formatMoney, formatPlan, label, minorDigits, t, type Lang } from './i18n';
 import { eventsPending, orderEventsSection, type EventRow } from './views-events';
 import type { SubscriptionRow } from './views-subscriptions';
+import { actorName, orderApprovalsSection, type ApprovalRow } from './views-approvals';
 
 
 export interface OrderRow {
@@ -40,6 +41,10 @@ export interface HistoryRow {
   result: string;
   message: string | null;
   debugDetail: unknown;
+  /** The key whose request made the row (null: Amazon, a timer or the engine itself). */
+  requestedBy?: { keyId: string; name: string | null } | null;
+  /** The second editor who approved a large refund (docs/product-rules.md, Refund approval). */
+  approvedBy?: { keyId: string; name: string | null } | null;
 }
 
 const debugText = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v, null, 2));
@@ -71,6 +76,10 @@ export interface OrderDetail {
   events?: EventRow[];
   /** Why the events could not be read (the rest of the page stands). */
   eventsError?: string;
+  /** Refunds waiting for a second editor's approval. */
+  pendingApprovals?: ApprovalRow[];
+  /** Who looks at the page (the console adds it): their own refund they cannot approve; the CSRF token of the decision forms. */
+  viewer?: { keyId: string; csrf: string };
 }
 
 
@@ -137,16 +146,23 @@ function actions(lang: Lang, d: OrderDetail, canEdit: boolean): string {
 </div>`;
 }
 
+/** A refund approval's own rows (asked, rejected, expired) say what happened to it, not that something failed. */
+const APPROVAL_RESULTS = new Set(['Requested', 'Rejected', 'Expired']);
+
 function historyTable(lang: Lang, rows: HistoryRow[]): string {
+  // Who approved has a column only when some row names an approver (a large refund).
+  const approvals = rows.some((h) => h.approvedBy);
   const body = rows
     .map((h, i) => {
       const ok = h.result === 'OK';
+      const neutral = h.kind === 'refund_approval' && APPROVAL_RESULTS.has(h.result);
       const more = h.message || h.debugDetail ? `<details><summary>${esc(t(lang, 'details'))}</summary>${h.message ? `<p>${esc(h.message)}</p>` : ''}${h.debugDetail ? `<p><strong>${esc(t(lang, 'debugDetail'))}:</strong></p><pre>${esc(debugText(h.debugDetail))}</pre>` : ''}</details>` : '';
-      return `<tr class="${ok ? 'row-ok' : 'row-ng'}" data-kind="${esc(h.kind)}" data-result="${esc(h.result)}"><td>${i + 1}</td><td>${esc(formatDate(h.at))}</td><td class="mono">${esc(h.amazonObjectId ?? '-')}</td><td>${esc(label(HISTORY_KIND_LABELS, h.kind, lang))}</td><td class="num">${esc(formatMoney(h.amount, lang))}</td><td><span class="${ok ? 'result-ok' : 'result-ng'}">${esc(h.result)}</span>${more}</td></tr>`;
+      const by = `<td class="requested-by">${actorName(h.requestedBy)}</td>${approvals ? `<td class="approved-by">${actorName(h.approvedBy)}</td>` : ''}`;
+      return `<tr class="${ok || neutral ? 'row-ok' : 'row-ng'}" data-kind="${esc(h.kind)}" data-result="${esc(h.result)}"><td>${i + 1}</td><td>${esc(formatDate(h.at))}</td><td class="mono">${esc(h.amazonObjectId ?? '-')}</td><td>${esc(label(HISTORY_KIND_LABELS, h.kind, lang))}</td><td class="num">${esc(formatMoney(h.amount, lang))}</td><td><span class="${ok ? 'result-ok' : neutral ? '' : 'result-ng'}">${esc(h.result)}</span>${more}</td>${by}</tr>`;
     })
     .reverse()
     .join('\n');
-  return `<table class="history" id="history"><caption>${esc(t(lang, 'history'))}</caption><thead><tr><th scope="col">#</th><th scope="col">${esc(t(lang, 'at'))}</th><th scope="col">${esc(t(lang, 'objectId'))}</th><th scope="col">${esc(t(lang, 'kind'))}</th><th scope="col">${esc(t(lang, 'amount'))}</th><th scope="col">${esc(t(lang, 'result'))}</th></tr></thead><tbody>${body}</tbody></table>`;
+  return `<table class="history" id="history"><caption>${esc(t(lang, 'history'))}</caption><thead><tr><th scope="col">#</th><th scope="col">${esc(t(lang, 'at'))}</th><th scope="col">${esc(t(lang, 'objectId'))}</th><th scope="col">${esc(t(lang, 'kind'))}</th><th scope="col">${esc(t(lang, 'amount'))}</th><th scope="col">${esc(t(lang, 'result'))}</th><th scope="col">${esc(t(lang, 'requestedBy'))}</th>${approvals ? `<th scope="col">${esc(t(lang, 'approvedBy'))}</th>` : ''}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
 /** A recurring order: which subscription and period it charged for, with a link. */
@@ -181,6 +197,7 @@ ${money('authorized', t(lang, 'authorized'))}${money('captured', t(lang, 'captur
 </tbody></table></section></div>
 ${d.lastError?.code ? `<p class="error" id="last-error">${esc(t(lang, 'lastError'))}: <strong>${esc(d.lastError.code)}</strong> ${esc(d.lastError.message ?? '')}</p>` : ''}
 ${actions(lang, d, canEdit)}
+${orderApprovalsSection(lang, d.orderId, d.pendingApprovals, { canEdit, keyId: d.viewer?.keyId, csrf: d.viewer?.csrf })}
 ${checkoutSection(lang, d.checkout)}
 ${disputesSection(lang, d.disputes)}
 ${trackersSection(lang, d.deliveryTrackers)}

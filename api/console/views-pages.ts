@@ -1,6 +1,7 @@
 // Console pages besides orders: sign-in, pre-payment log (決済直前ログ), settings (docs/product-rules.md, Settings) and errors.
 import { esc, type Money } from './html';
 import { PAYMENT_STATUS_LABELS, formatDate, formatMoney, label, t, type Lang } from './i18n';
+import { refundApprovalSettings } from './views-approvals';
 
 export function loginPage(lang: Lang, csrf: string, error?: string): string {
   return `<div class="login"><h1>${esc(t(lang, 'signIn'))}</h1>
@@ -87,6 +88,7 @@ ${check('canHandlePendingAuthorization', s.canHandlePendingAuthorization, L(lang
 ${text('expiryWarningDays', s.expiryWarningDays, L(lang, '与信期限の警告 (日前)', 'Warn days before authorization expiry'), 'type="number" min="0" max="29" required')}
 ${text('merchantStoreName', s.merchantStoreName, L(lang, 'ストア名 (50文字以内)', 'Store name (≤ 50)'), 'maxlength="50"')}
 ${text('softDescriptor', s.softDescriptor, L(lang, '明細表記 (16文字以内)', 'Soft descriptor (≤ 16)'), 'maxlength="16"')}
+${refundApprovalSettings(lang, s, !canEdit)}
 ${canEdit ? `<p><button type="submit" id="save-settings">${esc(t(lang, 'save'))}</button></p>` : `<p class="note">${esc(t(lang, 'viewOnly'))}</p>`}
 </form>
 <section aria-labelledby="cred-h"><h2 id="cred-h">${esc(t(lang, 'credentials'))}</h2><dl class="creds">

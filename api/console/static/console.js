@@ -3,8 +3,8 @@
   'use strict';
   var lang = document.documentElement.lang === 'en' ? 'en' : 'ja';
   var T = {
-    ja: { done: '完了しました', accepted: '受け付けました。処理中です…', failed: 'エラー', amount: '金額', reason: '理由', status: '対応状況', network: '通信エラー', redriven: '再取得しました', period: '回', resent: '再送を受け付けました。まもなく送信されます。' },
-    en: { done: 'Done', accepted: 'Accepted; processing…', failed: 'Error', amount: 'Amount', reason: 'Reason', status: 'Order status', network: 'Network error', redriven: 'Re-read from Amazon', period: 'period', resent: 'Resend accepted; it goes out shortly.' }
+    ja: { done: '完了しました', accepted: '受け付けました。処理中です…', failed: 'エラー', amount: '金額', reason: '理由', status: '対応状況', network: '通信エラー', redriven: '再取得しました', period: '回', resent: '再送を受け付けました。まもなく送信されます。', approvalRequired: '返金は承認待ちです。この金額の返金には別の編集者の承認が必要で、承認されるまでAmazonでは返金されません (「承認待ちの返金」を参照)。', approved: '返金を承認しました。返金を実行しています。', rejected: '返金を却下しました。返金は行われません。' },
+    en: { done: 'Done', accepted: 'Accepted; processing…', failed: 'Error', amount: 'Amount', reason: 'Reason', status: 'Order status', network: 'Network error', redriven: 'Re-read from Amazon', period: 'period', resent: 'Resend accepted; it goes out shortly.', approvalRequired: 'The refund waits for approval: another editor must approve a refund of this amount before anything is refunded at Amazon (see "Refunds waiting for approval").', approved: 'Refund approved; it is being refunded.', rejected: 'Refund rejected; nothing is refunded.' }
   }[lang];
   var meta = document.querySelector('meta[name="csrf-token"]');
   var csrf = meta ? meta.getAttribute('content') : '';
@@ -189,11 +189,42 @@
     if (!a) return;
     runAction(form, a.summary, '/admin/orders/' + encodeURIComponent(orderId) + '/' + a.action, a.body, function (res) {
       if (res.status === 200) show('ok', T.done + (res.body.result && res.body.result.paymentStatus ? ' (' + res.body.result.paymentStatus + ')' : ''));
+      // A refund above the shop's threshold: recorded, nothing moved; the panel lists it until another editor decides.
+      else if (res.body && res.body.status === 'approval_required') show('warning', T.approvalRequired);
       else { show('busy', T.accepted); pollUntil = Date.now() + 120000; }
     }, refresh);
   }
 
-  function bindForms() { bindAll('form.action', onSubmit); }
+  // ---- refunds waiting for approval: approve or reject (the order's workflow refuses the requester's own) ----
+  function onDecision(ev) {
+    ev.preventDefault();
+    var form = ev.currentTarget;
+    var inPanel = Boolean(form.closest('#order-panel'));
+    var reasonInput = form.querySelector('input[name="reason"]');
+    var reason = reasonInput ? reasonInput.value.trim() : '';
+    confirmAction(form.getAttribute('data-confirm') + (reason ? ' / ' + T.reason + ': ' + reason : '') + '?').then(function (ok) {
+      if (!ok) return;
+      // The approvals page: the form posts itself and the page comes back with the outcome.
+      if (!inPanel) { form.submit(); return; }
+      var button = form.querySelector('button[type="submit"]');
+      button.disabled = true;
+      form.setAttribute('aria-busy', 'true');
+      show('busy', T.accepted);
+      post(form.getAttribute('action'), reason ? { reason: reason } : {})
+        .then(function (res) {
+          if (res.status === 200) show('ok', form.getAttribute('data-decision') === 'approve' ? T.approved : T.rejected);
+          else if (res.status === 202) { show('busy', T.accepted); pollUntil = Date.now() + 120000; }
+          else show('error', errorText(res));
+        })
+        .catch(function () { show('error', T.network); })
+        .then(function () { form.removeAttribute('aria-busy'); return refresh(); });
+    });
+  }
+
+  function bindForms() {
+    bindAll('form.action', onSubmit);
+    bindAll('form.approval-decision', onDecision);
+  }
 
   // ---- an order's events: resend one delivery, or every delivery of an event; the panel then follows the delivery ----
   function bindResend() {
