@@ -45,3 +45,11 @@ export const eventDeliveries = new Counter({
   labelNames: ['outcome'] as const,
   registers: [registry],
 });
+
+/** Audit log entries (docs/audit.md) by outcome: written, failed (the database refused them twice) or dropped (the writer's queue was full). */
+export const auditWrites = new Counter({
+  name: 'audit_log_writes_total',
+  help: 'Audit log entries by outcome: written, failed or dropped',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
