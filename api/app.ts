@@ -29,6 +29,8 @@ export interface AppDeps {
   rawBodyPaths?: string[];
   /** Express's `trust proxy` (TRUST_PROXY): default loopback, so a local reverse proxy's X-Forwarded-For counts. */
   trustProxy?: TrustProxy;
+  /** Runs on every request right after its request id is set, before the body is parsed (the audit log, api/audit.ts). */
+  audit?: RequestHandler;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -54,6 +56,8 @@ export function createApp(deps: AppDeps): Express {
     });
     next();
   });
+  // Before the body parsers: a request refused for its body is recorded too.
+  if (deps.audit) app.use(deps.audit);
   // Amazon's SNS posts JSON as text/plain: the webhook router parses its own body.
   const json = express.json({ limit: '100kb' });
   const raw = new Set(deps.rawBodyPaths ?? []);

@@ -23,6 +23,11 @@ export function principalOf(res: Response): Principal {
 
 const BEARER = /^Bearer\s+([A-Za-z0-9_-]{10,200})\s*$/i;
 
+/** The key a request's Authorization header carries (its shape checked, not the key), or undefined. */
+export function bearerToken(req: Request): string | undefined {
+  return BEARER.exec(req.get('authorization') ?? '')?.[1];
+}
+
 /**
  * Names the verified API key of a request (its id in `res.locals.rateLimitKeyId`) for the per-key rate limit, which
  * runs before the route's requireRole; refuses nothing itself (requireRole answers 401/403). The key is looked up

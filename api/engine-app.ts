@@ -12,7 +12,9 @@ import type { Logger } from '../lib/logger';
 import type { ReadinessProbe } from '../lib/readiness';
 import type { SnsVerifier } from '../lib/sns-verify';
 import type { PrismaClient } from '../prisma/generated/client';
+import { createAuditWriter } from '../lib/audit';
 import { adminRoutes } from './admin';
+import { auditRequests, auditRoutes } from './audit';
 import { createAdminService } from './admin-service';
 import { createApp } from './app';
 import { checkoutRoutes } from './checkout';
@@ -83,14 +85,19 @@ export function createEngineApp(deps: EngineAppDeps): Express {
     prisma: deps.prisma,
     sealSecret: (plain) => deps.secretBox.seal(plain),
   });
+  // The audit log (docs/audit.md): one entry per state-changing admin request, written after its answer.
+  const auditLogger = deps.log.child({ component: 'audit' });
+  const auditLog = createAuditWriter(deps.prisma, auditLogger);
   const webhook = webhookRoutes({ prisma: deps.prisma, orders, amazonPay: deps.amazonPay, verifier: deps.verifier, merchantId: deps.merchant.merchantId, log: deps.log, subscriptions: createSubscriptionNotifier(deps.temporal.client) });
-  return createApp({
+  const app = createApp({
     readiness: deps.readiness,
     log: deps.log,
     corsOrigins: deps.corsOrigins,
+    audit: auditRequests({ prisma: deps.prisma, writer: auditLog, log: auditLogger }),
     routes: [
       openApiRoutes(),
       adminRoutes({ prisma: deps.prisma, service: admin }),
+      auditRoutes({ prisma: deps.prisma }),
       eventAdminRoutes({ prisma: deps.prisma, service: events }),
       subscriptionRoutes({ prisma: deps.prisma, service: admin }),
       consoleRoutes({
@@ -122,4 +129,7 @@ export function createEngineApp(deps: EngineAppDeps): Express {
       { path: '/api/members', limiter: perIpLimit('members', limit('members')), router: memberRoutes({ prisma: deps.prisma, amazonPay: deps.amazonPay, merchant: deps.merchant }) },
     ],
   });
+  // For whoever stops the app: flush it once the HTTP server has closed (api/audit.ts auditWriterOf).
+  app.locals.auditLog = auditLog;
+  return app;
 }

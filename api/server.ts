@@ -19,6 +19,7 @@ import { createReadinessProbe } from '../lib/readiness';
 import { ensureNamespaceReady, probeTemporalEndpoint, temporalAddress } from '../lib/temporal';
 import { SEARCH_ATTRIBUTE_KEYS } from '../lib/names';
 import { createTemporalClient } from '../lib/temporal-client';
+import { auditWriterOf } from './audit';
 import { createEngineApp } from './engine-app';
 import { createOrdersGateway, startSweeper } from './orders';
 
@@ -78,6 +79,8 @@ export async function startApi(config: Config, log: Logger, lifecycle: Lifecycle
     demo: { enabled: config.console.demoEnabled, keyFile: path.join(config.dataDir, 'demo-storefront-key') },
     demoAuthorizationDayMs: config.demoAuthorizationDayMs,
   });
+  // Stops after the HTTP server (parts stop newest first): the last requests' audit entries are written before the database closes.
+  lifecycle.onStop('audit log', async () => auditWriterOf(app)?.flush());
   if (config.demoAuthorizationDayMs !== undefined) {
     apiLog.warn({ dayMs: config.demoAuthorizationDayMs }, `DEMO ONLY: new orders' authorizations last 30 days of ${config.demoAuthorizationDayMs / 1000} s (DEMO_AUTHORIZATION_DAY_SECONDS); never use this with real payments`);
   }
