@@ -1,4 +1,5 @@
 // Console wording in Japanese (the WCEX manual's labels) and English, and money/date formatting.
+import type { AuditAction } from '../../lib/audit';
 import type { EventType } from '../../lib/event-types';
 
 export type Lang = 'ja' | 'en';
@@ -89,6 +90,34 @@ export const EVENT_TYPE_LABELS: Record<EventType, { ja: string; en: string }> = 
   'subscription.suspended': { ja: '継続課金 停止(要対応)', en: 'Subscription suspended' },
   'subscription.canceled': { ja: '継続課金 解約', en: 'Subscription canceled' },
   'subscription.closed': { ja: '継続課金 終了', en: 'Subscription closed' },
+};
+
+/** The audit log's actions (lib/audit.ts AUDIT_ACTIONS), as the console names them: an action added there is named here too. */
+export const AUDIT_ACTION_LABELS: Record<AuditAction, { ja: string; en: string }> = {
+  'order.capture': { ja: '売上計上', en: 'Capture' },
+  'order.cancel': { ja: '取消', en: 'Cancel payment' },
+  'order.refund': { ja: '返金', en: 'Refund' },
+  'order.status': { ja: '対応状況の変更', en: 'Order status' },
+  'refund_approval.approve': { ja: '返金の承認', en: 'Refund approved' },
+  'refund_approval.reject': { ja: '返金の却下', en: 'Refund rejected' },
+  'subscription.pause': { ja: '継続課金 一時停止', en: 'Subscription paused' },
+  'subscription.resume': { ja: '継続課金 再開', en: 'Subscription resumed' },
+  'subscription.cancel': { ja: '継続課金 解約', en: 'Subscription canceled' },
+  'subscription.charge': { ja: '継続課金 今すぐ課金', en: 'Subscription charged now' },
+  'recovery.redrive': { ja: 'Amazonから再取得', en: 'Re-read from Amazon' },
+  'settings.update': { ja: '決済設定の変更', en: 'Settings changed' },
+  'event_endpoint.create': { ja: 'イベント送信先の追加', en: 'Endpoint added' },
+  'event_endpoint.update': { ja: 'イベント送信先の変更', en: 'Endpoint changed' },
+  'event_endpoint.rotate_secret': { ja: 'シークレットの再発行', en: 'Secret rotated' },
+  'event_endpoint.delete': { ja: 'イベント送信先の削除', en: 'Endpoint deleted' },
+  'event.resend': { ja: 'イベントの再送', en: 'Event resent' },
+  'member.link': { ja: '会員連携', en: 'Member linked' },
+  'member.unlink': { ja: '会員連携の解除', en: 'Member unlinked' },
+  'api_key.create': { ja: 'APIキーの作成', en: 'API key created' },
+  'api_key.revoke': { ja: 'APIキーの失効', en: 'API key revoked' },
+  'console.sign_in': { ja: '管理画面へのサインイン', en: 'Console sign-in' },
+  'console.sign_out': { ja: '管理画面からのサインアウト', en: 'Console sign-out' },
+  'route.unknown': { ja: '存在しない操作', en: 'Unknown route' },
 };
 
 const T = {
@@ -336,6 +365,19 @@ const T = {
   endpointDeleted: { ja: '送信先を削除しました。', en: 'Endpoint deleted.' },
   endpointsViewOnly: { ja: '閲覧のみの権限です (viewer)。送信先の変更はできません。', en: 'View-only access (viewer): endpoints cannot be changed.' },
   noSuchEndpoint: { ja: 'その送信先はありません (削除済みか、環境変数で設定されたものです)。', en: 'No such endpoint (deleted, or set in the environment).' },
+  // The audit log page (views-audit.ts, docs/audit.md).
+  audit: { ja: '監査ログ', en: 'Audit log' },
+  auditHelp: {
+    ja: '管理APIと管理画面での変更操作を、拒否されたものも含めてすべて記録しています。記録は変更も削除もできず、各記録は前の記録のハッシュにつながっています (npm run audit -- verify で検証)。',
+    en: 'Every state-changing request of the admin API and this console, refused ones included. Entries cannot be changed or deleted; each is chained to the hash of the one before (check with npm run audit -- verify).',
+  },
+  auditActor: { ja: '操作者', en: 'Actor' },
+  auditActorKey: { ja: '操作者のキーID', en: 'Actor key id' },
+  auditObject: { ja: '対象', en: 'Object' },
+  auditSource: { ja: '送信元', en: 'Source' },
+  auditRequestId: { ja: 'リクエストID', en: 'Request id' },
+  auditNoActor: { ja: '認証なし', en: 'not authenticated' },
+  noAudit: { ja: '該当する記録はありません。', en: 'No entries match.' },
   eventsNotWired: { ja: 'このサーバーではイベント送信先を利用できません。', en: 'Event endpoints are not available on this server.' },
 } satisfies Record<string, { ja: string; en: string }>;
 

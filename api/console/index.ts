@@ -21,6 +21,8 @@ import { errorPage, loginPage, recoveryPage, settingsPage, type RecoveryEntry, t
 import { deleteConfirmPage, endpointsPage, type EndpointForm, type EndpointRow, type EndpointsView, type EventRow } from './views-events';
 import { randomBytes } from 'node:crypto';
 import { settingsPatchFromForm } from './settings-form';
+import { listAudit } from '../audit';
+import { auditPage, type AuditFilters } from './views-audit';
 import { DEFAULT_RATE_LIMITS, loginFailureLimit } from '../rate-limits';
 
 export interface ConsoleOptions {
@@ -253,6 +255,8 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
       return;
     }
     setCookie(req, res, SESSION_COOKIE, sealer.seal(newSession(key, found.role, found.name)), { httpOnly: true });
+    // Who signed in (the audit log's entry names them).
+    res.locals.principal = { keyId: found.id, role: found.role, name: found.name } satisfies Principal;
     clearCookie(req, res, LOGIN_CSRF_COOKIE);
     const next = str(req.query.next);
     res.redirect(303, next && next.startsWith('/admin/') && !next.startsWith('//') ? next : '/admin/orders');
@@ -555,6 +559,27 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     }
     const details = Array.isArray(r.body.error.details) ? (r.body.error.details as { path: string; message: string }[]).map((d) => `${d.path}: ${d.message}`).join('; ') : '';
     await showSettings(req, res, { ok: false, text: `${r.body.error.message} ${details}` }, r.status);
+  });
+
+  // The audit log (docs/audit.md), read only: the filters as GET /api/admin/audit takes them, dates as the shop's days in Japan time.
+  router.get('/admin/audit', authed, async (req, res) => {
+    const lang = langOf(req);
+    const f: AuditFilters = { actor: str(req.query.actor), orderId: str(req.query.orderId), action: str(req.query.action), from: str(req.query.from), to: str(req.query.to) };
+    const day = /^\d{4}-\d{2}-\d{2}$/;
+    const query = {
+      limit: '50',
+      ...(f.actor ? { actor: f.actor } : {}),
+      ...(f.orderId ? { orderId: f.orderId } : {}),
+      ...(f.action ? { action: f.action } : {}),
+      ...(f.from && day.test(f.from) ? { from: `${f.from}T00:00:00+09:00` } : {}),
+      ...(f.to && day.test(f.to) ? { to: new Date(Date.parse(`${f.to}T00:00:00+09:00`) + 86_400_000).toISOString() } : {}),
+      ...(str(req.query.cursor) ? { cursor: str(req.query.cursor) } : {}),
+    };
+    const r = await attempt(() => listAudit(deps.prisma, query));
+    const nextParams = new URLSearchParams(Object.entries(f).filter((e): e is [string, string] => Boolean(e[1])));
+    if (r.ok && r.value.nextCursor) nextParams.set('cursor', r.value.nextCursor);
+    const next = r.ok && r.value.nextCursor ? `/admin/audit?${nextParams.toString()}` : null;
+    html(req, res, r.ok ? 200 : r.status, t(lang, 'audit'), auditPage(lang, f, r.ok ? r.value.entries : [], next, !str(req.query.cursor), r.ok ? undefined : errorLine(r.body)), 'audit');
   });
 
   return router;
