@@ -2,13 +2,31 @@
  * `npm run keys -- create <storefront|viewer|editor> --name <name>`: creates an API key and prints
  * it once, as the last token of the output. `keys list` shows keys (never the secret), `keys
  * revoke <id|prefix>` revokes one. Works on DATABASE_URL or the embedded database of a running
- * `npm start`.
+ * `npm start`. A creation or revocation is recorded in the audit log (docs/audit.md) in the same
+ * transaction, by the OS user (role cli), naming the key's id and name, never the key.
  */
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { createApiKey, listApiKeys, revokeApiKey, ROLES, type Role } from '../lib/api-keys';
+import { appendInTransaction, auditRecord, type AuditActor } from '../lib/audit';
 import { ConfigError, loadConfig } from '../lib/config';
 import { checkDatabaseReachable, createPrismaClient, databaseUrl } from '../lib/database';
 import { applyMigrations } from '../lib/migrate';
+import type { PrismaClient } from '../prisma/generated/client';
+
+/** Who runs the command: the OS user. */
+function cliActor(): AuditActor {
+  let name: string | undefined;
+  try {
+    name = os.userInfo().username;
+  } catch {
+    name = process.env.USER ?? process.env.LOGNAME;
+  }
+  return { keyId: null, name: name || 'unknown', role: 'cli' };
+}
+
+/** What an operator typed to name a key, when it can be one (an id or a printed prefix); anything else is not kept. */
+const keyReference = (arg: string): string | null => (/^[0-9a-f-]{36}$/i.test(arg) || /^apk_[a-z]{2}_[A-Za-z0-9_-]{0,5}$/.test(arg) ? arg : null);
 
 const USAGE = `usage:
   npm run keys -- create <${ROLES.join('|')}> --name <name>
@@ -31,8 +49,14 @@ async function run(): Promise<void> {
   await applyMigrations(url);
   const prisma = createPrismaClient(url, { max: 1 });
   try {
+    const actor = cliActor();
     if (command === 'create') {
-      const created = await createApiKey(prisma, arg as Role, values.name!.trim());
+      // The key and its audit entry commit together: no key exists without its entry.
+      const created = await prisma.$transaction(async (tx) => {
+        const key = await createApiKey(tx as unknown as PrismaClient, arg as Role, values.name!.trim());
+        await appendInTransaction(tx, [auditRecord({ actor, action: 'api_key.create', objectId: key.id, source: { name: key.name, role: key.role }, outcomeStatus: 201 })]);
+        return key;
+      });
       console.log(`created ${created.role} key "${created.name}" (id ${created.id}, prefix ${created.prefix}); it is shown only now:`);
       console.log(created.key);
     } else if (command === 'list') {
@@ -42,7 +66,15 @@ async function run(): Promise<void> {
         console.log(`${k.id}  ${k.prefix}  ${k.role.padEnd(10)}  ${k.revokedAt ? 'revoked' : 'active '}  ${k.name}`);
       }
     } else {
-      const n = await revokeApiKey(prisma, arg!);
+      // One entry per key revoked (a prefix may name several), or one refused entry when none was.
+      const n = await prisma.$transaction(async (tx) => {
+        const active = await tx.apiKey.findMany({ where: { revokedAt: null }, select: { id: true } });
+        const count = await revokeApiKey(tx as unknown as PrismaClient, arg!);
+        const revoked = await tx.apiKey.findMany({ where: { id: { in: active.map((k) => k.id) }, revokedAt: { not: null } }, orderBy: { createdAt: 'asc' } });
+        const entries = revoked.map((k) => auditRecord({ actor, action: 'api_key.revoke', objectId: k.id, source: { name: k.name, role: k.role }, outcomeStatus: 200 }));
+        await appendInTransaction(tx, entries.length > 0 ? entries : [auditRecord({ actor, action: 'api_key.revoke', objectId: keyReference(arg!), outcomeStatus: 404, outcomeCode: 'not_found' })]);
+        return count;
+      });
       if (n === 0) throw new UsageError(`no active key with id or prefix "${arg}"`);
       console.log(`revoked ${n} key(s)`);
     }
