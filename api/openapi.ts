@@ -26,6 +26,7 @@ import {
 } from './schemas';
 import { shopSettingsSchema } from '../lib/settings';
 import { createEndpointSchema, listEventsQuerySchema, resendSchema, rotateSecretSchema, updateEndpointSchema } from './events';
+import { listAuditQuerySchema } from './audit';
 
 interface Endpoint {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -77,6 +78,7 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'patch', path: '/api/admin/event-endpoints/{id}', summary: "Change an endpoint's URL, description, event types or enabled", role: 'editor', body: updateEndpointSchema, responses: { 200: '{endpoint}', 404: 'endpoint_not_found', 409: 'endpoint_managed_by_environment' } },
   { method: 'post', path: '/api/admin/event-endpoints/{id}/rotate-secret', summary: 'A new signing secret (in this answer only); the previous one keeps signing beside it for overlapSeconds', role: 'editor', body: rotateSecretSchema, responses: { 200: '{endpoint, secret}', 404: 'endpoint_not_found', 409: 'endpoint_managed_by_environment' } },
   { method: 'delete', path: '/api/admin/event-endpoints/{id}', summary: 'Remove an endpoint; its pending deliveries are canceled', role: 'editor', responses: { 200: '{endpoint}', 404: 'endpoint_not_found', 409: 'endpoint_managed_by_environment' } },
+  { method: 'get', path: '/api/admin/audit', summary: 'The audit log (docs/audit.md): one entry per state-changing admin request, refused ones included (who, from where, what, on which object, with which outcome), newest first, with filters and cursor paging. Read only: nothing can change it', role: 'viewer', query: listAuditQuerySchema, responses: { 200: '{entries: [{id, at, actor, sourceIp, userAgent, requestId, method, route, path, action, object, orderId, params, outcome: {status, code}, prevHash, hash}], nextCursor}', 400: 'invalid_request (a filter)' } },
   { method: 'post', path: '/api/webhooks/amazon-pay', summary: 'Amazon Pay instant notifications (Amazon SNS, signature verified)', responses: { 200: 'Handled', 400: 'Malformed', 403: 'Signature or certificate not trusted' } },
   { method: 'get', path: '/healthz', summary: 'The process is alive', responses: { 200: 'ok' } },
   { method: 'get', path: '/readyz', summary: 'Database, migrations and Temporal are ready', responses: { 200: 'ready', 503: 'not ready, with the parts that are not' } },

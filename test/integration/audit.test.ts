@@ -279,6 +279,11 @@ describe('the audit log', () => {
     expect(seen).toHaveLength(total);
     expect(new Set(seen).size).toBe(total);
 
+    // Documented: one method, read only.
+    const doc = (await s.call('GET', '/openapi.json')).body;
+    expect(Object.keys(doc.paths['/api/admin/audit'])).toEqual(['get']);
+    expect(doc.paths['/api/admin/audit'].get['x-role']).toBe('viewer');
+
     for (const q of ['limit=0', 'limit=101', 'action=order.steal', 'actor=someone', 'from=yesterday', 'cursor=abc', 'orderId=%20', 'extra=1']) {
       const r = await s.call('GET', `/api/admin/audit?${q}`, { role: 'viewer' });
       expect([q, r.status, r.body.error.code]).toEqual([q, 400, 'invalid_request']);
