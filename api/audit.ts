@@ -135,12 +135,15 @@ export function matchAuditedRoute(method: string, path: string): { route: AuditR
   return undefined;
 }
 
-/** Whether a request is one the audit log records. */
-export function isAudited(method: string, path: string): boolean {
-  if (!STATE_CHANGING.has(method)) return false;
+/** Whether the audit log records a request, and its audited route when it has one (else it is route.unknown). */
+function auditedRequest(method: string, path: string): { found?: ReturnType<typeof matchAuditedRoute> } | undefined {
+  if (!STATE_CHANGING.has(method)) return undefined;
+  const found = matchAuditedRoute(method, path);
   const lower = path.toLowerCase();
-  return matchAuditedRoute(method, path) !== undefined || AUDITED_PREFIXES.some((p) => lower === p || lower.startsWith(`${p}/`));
+  return found || AUDITED_PREFIXES.some((p) => lower === p || lower.startsWith(`${p}/`)) ? { found } : undefined;
 }
+
+export const isAudited = (method: string, path: string): boolean => auditedRequest(method, path) !== undefined;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -182,11 +185,12 @@ export function auditRequests(deps: AuditDeps): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     // Read now: a router mounted on a path changes req.url while its middleware runs, and may answer from there.
     const { method, path } = req;
-    if (!isAudited(method, path)) {
+    const audited = auditedRequest(method, path);
+    if (!audited) {
       next();
       return;
     }
-    const found = matchAuditedRoute(method, path);
+    const found = audited.found;
     const route = found?.route;
     let answer: AuditSource = {};
     let errorCode: string | undefined;
@@ -242,11 +246,12 @@ export function auditRequests(deps: AuditDeps): RequestHandler {
     res.once('finish', () => write(false));
     res.once('close', () => write(true));
 
-    if (!route?.settings) {
+    // The settings as they were, to name the fields the request changes (a failed read only loses the names). Read
+    // only for a request that brings a key or a console session: an anonymous one is refused before any change.
+    if (!route?.settings || !(req.get('authorization') || /(?:^|;\s*)console_session=/.test(req.get('cookie') ?? ''))) {
       next();
       return;
     }
-    // The settings as they were, to name the fields the request changes (a failed read only loses the names).
     void settingsSnapshot(deps.prisma).then(
       (s) => {
         before = s;

@@ -541,6 +541,9 @@ export function createAuditWriter(prisma: PrismaClient, log: Logger, o: AuditWri
   const retryDelayMs = o.retryDelayMs ?? 250;
   const queue: AuditRecord[] = [];
   let running: Promise<void> | undefined;
+  // A full queue is logged at most once a second, with the number dropped since the last line.
+  let dropped = 0;
+  let droppedLoggedAt = 0;
 
   async function writeBatch(): Promise<void> {
     const batch = queue.splice(0, batchSize);
@@ -573,7 +576,12 @@ export function createAuditWriter(prisma: PrismaClient, log: Logger, o: AuditWri
     record(r) {
       if (queue.length >= maxQueue) {
         auditWrites.inc({ outcome: 'dropped' });
-        log.error({ action: r.action, requestId: r.requestId }, 'audit log queue full: entry dropped');
+        dropped += 1;
+        if (Date.now() - droppedLoggedAt >= 1_000) {
+          log.error({ dropped, action: r.action, requestId: r.requestId }, 'audit log queue full: entries dropped');
+          dropped = 0;
+          droppedLoggedAt = Date.now();
+        }
         return;
       }
       queue.push(r);

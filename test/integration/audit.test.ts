@@ -318,18 +318,23 @@ describe('the audit log', () => {
     expect(JSON.stringify(entries, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))).not.toContain(key);
   }, 60_000);
 
-  it('logs and counts an entry it could not write, and the chain stays valid', async () => {
+  it('logs and counts an entry it could not write or had no room for, and the chain stays valid', async () => {
     const dead = createPrismaClient(`postgresql://postgres@127.0.0.1:${await freePort()}/postgres?sslmode=disable`, { max: 1 });
     const lines: string[] = [];
-    const writer = createAuditWriter(dead, createLogger('debug', 'audit-test', { write: (l: string) => void lines.push(l) }), { retryDelayMs: 10 });
-    const failed = async () => (await registry.getSingleMetric('audit_log_writes_total')!.get()).values.find((v) => v.labels.outcome === 'failed')?.value ?? 0;
-    const before = await failed();
-    writer.record(auditRecord({ actor: null, action: 'route.unknown', requestId: 'lost-1', outcomeStatus: 404 }));
+    const writer = createAuditWriter(dead, createLogger('debug', 'audit-test', { write: (l: string) => void lines.push(l) }), { retryDelayMs: 10, maxQueue: 1 });
+    const count = async (outcome: string) => (await registry.getSingleMetric('audit_log_writes_total')!.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
+    const before = { failed: await count('failed'), dropped: await count('dropped') };
+    // The first is being written, the second waits, the third finds the queue full.
+    for (const id of ['lost-1', 'lost-2', 'lost-3']) writer.record(auditRecord({ actor: null, action: 'route.unknown', requestId: id, outcomeStatus: 404 }));
     await writer.flush();
     await dead.$disconnect().catch(() => undefined);
-    expect(await failed()).toBe(before + 1);
-    const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'audit log write failed: entries lost');
-    expect(logged).toMatchObject({ level: 50, entries: [{ action: 'route.unknown', requestId: 'lost-1', outcomeStatus: 404 }] });
+    expect({ failed: await count('failed'), dropped: await count('dropped') }).toEqual({ failed: before.failed + 2, dropped: before.dropped + 1 });
+    const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logged.filter((l) => l.msg === 'audit log write failed: entries lost')).toEqual([
+      expect.objectContaining({ level: 50, entries: [{ action: 'route.unknown', requestId: 'lost-1', outcomeStatus: 404 }] }),
+      expect.objectContaining({ level: 50, entries: [{ action: 'route.unknown', requestId: 'lost-2', outcomeStatus: 404 }] }),
+    ]);
+    expect(logged.find((l) => l.msg === 'audit log queue full: entries dropped')).toMatchObject({ level: 50, dropped: 1, requestId: 'lost-3' });
     expect(await verifyAuditLog(s.db.prisma)).toMatchObject({ ok: true });
   });
 
