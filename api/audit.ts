@@ -86,6 +86,13 @@ export const AUDITED_ROUTES: readonly AuditRoute[] = [
   { method: 'POST', route: '/admin/login', action: 'console.sign_in' },
   { method: 'POST', route: '/admin/logout', action: 'console.sign_out' },
   { method: 'POST', route: '/admin/orders/:orderId/:action', action: bySegment(ORDER_ACTION_PATHS, ORDER_AUDIT), object: 'orderId' },
+  {
+    method: 'POST',
+    route: '/admin/orders/:orderId/refund-approvals/:approvalId/:decision',
+    action: (p) => (p.decision === 'approve' ? 'refund_approval.approve' : p.decision === 'reject' ? 'refund_approval.reject' : 'route.unknown'),
+    object: 'approvalId',
+    order: 'orderId',
+  },
   { method: 'POST', route: '/admin/subscriptions/:subscriptionId/:action', action: bySegment(SUBSCRIPTION_ACTION_PATHS, SUBSCRIPTION_AUDIT), object: 'subscriptionId' },
   { method: 'POST', route: '/admin/recovery/:id/redrive', action: 'recovery.redrive', object: 'id' },
   { method: 'POST', route: '/admin/settings', action: 'settings.update', settings: 'form' },

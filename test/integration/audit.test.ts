@@ -222,6 +222,8 @@ describe('the audit log', () => {
     expect(capture.entry).toMatchObject({ action: 'order.capture', route: '/admin/orders/:orderId/:action', objectId: 'AU-1', orderId: 'AU-1', outcomeStatus: capture.status, params: { amount: { amount: 500, currency: 'JPY' }, requestId: 'console-cap-1' }, ...actor('editor') });
     const forged = await post('/admin/orders/AU-1/refunds', editor.cookie, { amount: '500', currency: 'JPY', requestId: 'forged-1' }, { 'x-csrf-token': 'wrong' });
     expect(forged.entry).toMatchObject({ action: 'order.refund', outcomeStatus: 403, outcomeCode: 'csrf_failed', ...nobody });
+    const decided = await post('/admin/orders/AU-2/refund-approvals/apr_none/reject', editor.cookie, { reason: 'not needed' }, { 'x-csrf-token': editor.token, accept: 'application/json' });
+    expect(decided.entry).toMatchObject({ action: 'refund_approval.reject', objectType: 'refund_approval', objectId: 'apr_none', orderId: 'AU-2', outcomeStatus: decided.status, params: { reason: 'not needed' }, ...actor('editor') });
     expect((await post('/admin/orders/AU-1/no-such-action', editor.cookie, { requestId: 'x' }, { 'x-csrf-token': editor.token })).entry).toMatchObject({ action: 'route.unknown', route: '/admin/orders/:orderId/:action', outcomeStatus: 404 });
     expect((await post('/admin/orders/AU-1/capture', '', { requestId: 'x' })).entry).toMatchObject({ outcomeStatus: 401, ...nobody });
 
