@@ -76,16 +76,12 @@ export async function appendEvents(tx: Prisma.TransactionClient, orderId: string
       data: withMessages(e.type, e.data) as Prisma.InputJsonValue,
       occurredAt: e.occurredAt,
     })),
-    select: { id: true, type: true, seq: true, dedupeKey: true },
+    select: { id: true, type: true, seq: true },
   });
   await tx.eventStream.update({ where: { orderId }, data: { lastSeq: lastSeq + fresh.length } });
-  if (written.length > 0) {
-    const endpoints = await tx.eventEndpoint.findMany({ where: { enabled: true, deletedAt: null }, select: { id: true, eventTypes: true } });
-    const deliveries = written.flatMap((w) =>
-      endpoints.filter((ep) => wants(ep.eventTypes, w.type)).map((ep) => ({ eventRowId: w.id, endpointId: ep.id, orderId, seq: w.seq })),
-    );
-    if (deliveries.length > 0) await tx.eventDelivery.createMany({ data: deliveries, skipDuplicates: true });
-  }
+  const endpoints = await tx.eventEndpoint.findMany({ where: { enabled: true, deletedAt: null }, select: { id: true, eventTypes: true } });
+  const deliveries = written.flatMap((w) => endpoints.filter((ep) => wants(ep.eventTypes, w.type)).map((ep) => ({ eventRowId: w.id, endpointId: ep.id, orderId, seq: w.seq })));
+  if (deliveries.length > 0) await tx.eventDelivery.createMany({ data: deliveries, skipDuplicates: true });
   return fresh.length;
 }
 

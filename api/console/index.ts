@@ -18,7 +18,7 @@ import { ORDER_PAGE, orderListPage, type ListFilters, type OrderRow } from './vi
 import { approvalsPage, decisionRefusalText, type ApprovalRow } from './views-approvals';
 import { SUBSCRIPTION_PAGE, subscriptionListPage, type SubscriptionRow } from './views-subscriptions';
 import { errorPage, loginPage, recoveryPage, settingsPage, type RecoveryEntry, type SettingsView } from './views-pages';
-import { deleteConfirmPage, endpointsPage, type EndpointForm, type EndpointRow, type EndpointsView, type EventRow } from './views-events';
+import { deleteConfirmPage, endpointsPage, type EndpointForm, type EndpointsView } from './views-events';
 import { randomBytes } from 'node:crypto';
 import { settingsPatchFromForm } from './settings-form';
 import { listAudit } from '../audit';
@@ -348,7 +348,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     const [detail, ev] = await Promise.all([service.orderDetail(id), events ? attempt(() => events.orderEvents(id)) : undefined]);
     const viewer = { keyId: actorOf(res).keyId, csrf: sealer.csrfToken(sessionOf(res).nonce) };
     if (!ev) return { ...detail, viewer };
-    return ev.ok ? { ...detail, viewer, events: ev.value.data as unknown as EventRow[] } : { ...detail, viewer, eventsError: ev.body.error.message };
+    return ev.ok ? { ...detail, viewer, events: ev.value.data } : { ...detail, viewer, eventsError: ev.body.error.message };
   };
   detailRoutes(ORDER_PAGE, orderWithEvents, (d) => workflowUrl(orderWorkflowId(d.orderId)));
 
@@ -382,7 +382,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
       html(req, res, r.status, t(lang, 'eventEndpoints'), errorPage(lang, r.status, r.body.error.message), 'eventEndpoints');
       return;
     }
-    const view: EndpointsView = { endpoints: r.value.data as EndpointRow[], canEdit: s.role === 'editor', csrf: sealer.csrfToken(s.nonce), ...extra };
+    const view: EndpointsView = { endpoints: r.value.data, canEdit: s.role === 'editor', csrf: sealer.csrfToken(s.nonce), ...extra };
     html(req, res, status, t(lang, 'eventEndpoints'), endpointsPage(lang, view), 'eventEndpoints');
   };
   const DONE_MESSAGES = { enabled: 'endpointEnabled', disabled: 'endpointDisabled', deleted: 'endpointDeleted' } as const;
@@ -400,7 +400,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     const lang = langOf(req);
     const form = endpointFromForm((req.body ?? {}) as Record<string, unknown>);
     const r = await attempt(() => events.createEndpoint(form));
-    if (r.ok) await showEndpoints(req, res, { message: { ok: true, text: t(lang, 'endpointCreated') }, secret: { value: r.value.secret, endpoint: r.value.endpoint as EndpointRow } }, 201);
+    if (r.ok) await showEndpoints(req, res, { message: { ok: true, text: t(lang, 'endpointCreated') }, secret: { value: r.value.secret, endpoint: r.value.endpoint } }, 201);
     else await showEndpoints(req, res, { message: { ok: false, text: errorLine(r.body) }, form }, r.status);
   });
 
@@ -410,7 +410,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     const lang = langOf(req);
     const raw = str((req.body as Record<string, unknown> | undefined)?.overlapSeconds);
     const r = await attempt(() => events.rotateSecret(req.params.id, raw === undefined ? {} : { overlapSeconds: /^\d{1,7}$/.test(raw) ? Number(raw) : raw }));
-    if (r.ok) await showEndpoints(req, res, { message: { ok: true, text: t(lang, 'endpointRotated') }, secret: { value: r.value.secret, endpoint: r.value.endpoint as EndpointRow } });
+    if (r.ok) await showEndpoints(req, res, { message: { ok: true, text: t(lang, 'endpointRotated') }, secret: { value: r.value.secret, endpoint: r.value.endpoint } });
     else await showEndpoints(req, res, { message: { ok: false, text: errorLine(r.body) } }, r.status);
   });
 
@@ -430,7 +430,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     const lang = langOf(req);
     if ((req.body as Record<string, unknown> | undefined)?.confirm !== 'yes') {
       const list = await attempt(() => events.listEndpoints());
-      const found = list.ok ? (list.value.data as EndpointRow[]).find((e) => e.id === req.params.id && e.source !== 'env') : undefined;
+      const found = list.ok ? list.value.data.find((e) => e.id === req.params.id && e.source !== 'env') : undefined;
       if (!found) {
         await showEndpoints(req, res, { message: { ok: false, text: list.ok ? t(lang, 'noSuchEndpoint') : errorLine(list.body) } }, list.ok ? 404 : list.status);
         return;

@@ -1,49 +1,16 @@
 // Events to the shop (docs/events.md) in the console: an order's events with their deliveries and resend buttons (on
 // the order's page), and the event endpoints page (list, add, rotate the secret, enable/disable, delete).
 import { ORDER_EVENT_TYPES, SUBSCRIPTION_EVENT_TYPES, type EventType } from '../../lib/event-types';
-import { esc, statusBadge, type Money } from './html';
+import type { deliveryView, endpointView, eventWithDeliveriesView } from '../events';
+import { esc, statusBadge } from './html';
 import { EVENT_TYPE_LABELS, SHOP_EVENT_STATUS_LABELS, formatDate, formatMoney, label, t, type Lang, type TextKey } from './i18n';
 
-/** A delivery of an event to one endpoint, as GET /api/admin/orders/:orderId/events answers it. */
-export interface DeliveryRow {
-  id: string;
-  endpointId: string;
-  endpointUrl: string;
-  status: string;
-  attempts: number;
-  lastAttemptAt: string | null;
-  nextAttemptAt: string | null;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  deliveredAt: string | null;
-}
-
+/** What the console shows is what the events service answers (api/events.ts): the same views, never restated. */
+export type DeliveryRow = ReturnType<typeof deliveryView>;
 /** An order's event with its deliveries; `delivery` is the one-word summary of api/events.ts deliverySummary. */
-export interface EventRow {
-  id: string;
-  type: string;
-  orderId: string;
-  seq: number;
-  paymentStatus: string | null;
-  occurredAt: string;
-  createdAt: string;
-  data: { amount?: Money; reasonCode?: string; [key: string]: unknown };
-  delivery: string;
-  deliveries: DeliveryRow[];
-}
-
+export type EventRow = ReturnType<typeof eventWithDeliveriesView>;
 /** An endpoint as GET /api/admin/event-endpoints answers it: never a secret. */
-export interface EndpointRow {
-  id: string;
-  url: string;
-  description: string | null;
-  eventTypes: string[];
-  enabled: boolean;
-  source: string;
-  secretRotation: { previousExpiresAt: string } | null;
-  createdAt: string;
-  updatedAt: string;
-}
+export type EndpointRow = ReturnType<typeof endpointView>;
 
 const th = (lang: Lang, k: TextKey) => `<th scope="col">${esc(t(lang, k))}</th>`;
 

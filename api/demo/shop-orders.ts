@@ -1,22 +1,13 @@
 // The demo shop's own order list, kept only from the engine's events (docs/events.md), as a shop that never polls
 // would keep it: each event is taken once (by its id), and an order's events are applied in their seq order. An event
 // ahead of the next expected one waits until the gap is filled; an older one or a repeat is acknowledged and ignored.
+import type { EventData } from '../../lib/event-types';
+import type { EventView } from '../../lib/events';
 
-export interface Money {
-  amount: number;
-  currency: string;
-}
+export type Money = NonNullable<EventData['amount']>;
 
-/** What the demo reads of an event (the body the engine POSTs, or an item of GET /api/events). */
-export interface ShopEvent {
-  id: string;
-  type: string;
-  orderId: string;
-  seq: number;
-  paymentStatus: string | null;
-  occurredAt: string;
-  data?: { amount?: Money; [key: string]: unknown };
-}
+/** What the demo reads of an event: the engine's own view of it (the body POSTed, an item of GET /api/events). */
+export type ShopEvent = Pick<EventView, 'id' | 'type' | 'orderId' | 'seq' | 'paymentStatus' | 'occurredAt'> & { data?: EventData };
 
 /** One order as the shop knows it. */
 export interface ShopOrder {
