@@ -1,7 +1,7 @@
 // One thin activity per Amazon Pay operation: idempotency key, pre-payment log, SDK call, reason code → typed failure.
 import { ApplicationFailure } from '@temporalio/common';
 import { assertAmazonId, MalformedAmazonIdError } from '../lib/amazon-ids';
-import { assertSessionOfOrder, claimFor, OwnershipError, ownerOf, type SessionReference } from '../lib/amazon-object-owners';
+import { assertSessionOfOrder, claimFor, isOwner, OwnershipError, ownerOf, type SessionReference } from '../lib/amazon-object-owners';
 import { toAmazonAmount } from '../lib/money';
 import { IDEMPOTENCY_HEADER, type AmazonHeaders } from './amazon-pay-api';
 import type { ActivityDeps } from './deps';
@@ -53,6 +53,9 @@ function refusal(err: unknown): never {
 }
 
 export function createAmazonPayActivities(deps: ActivityDeps) {
+  /** An order of this activity's shop. */
+  const ref = (orderId: string) => ({ shopId: deps.shopId, orderId });
+
   /** Runs the engine's own checks before a call (ownership, id shapes); their refusals become typed failures. */
   async function guard(check: () => Promise<void> | void): Promise<void> {
     try {
@@ -69,12 +72,12 @@ export function createAmazonPayActivities(deps: ActivityDeps) {
   async function ensureSessionOwner(checkoutSessionId: string, orderId: string): Promise<void> {
     assertAmazonId('checkoutSession', checkoutSessionId);
     const owner = await ownerOf(deps.prisma, checkoutSessionId);
-    if (owner === orderId) return;
+    if (isOwner(owner, ref(orderId))) return;
     if (owner === undefined) {
       const r = await call('getCheckoutSession', () => deps.amazonPay.getCheckoutSession(checkoutSessionId), { orderId, checkoutSessionId });
       assertSessionOfOrder(r.data as SessionReference, orderId);
     }
-    await claimFor(deps.prisma, checkoutSessionId, 'CheckoutSession', orderId);
+    await claimFor(deps.prisma, checkoutSessionId, 'CheckoutSession', ref(orderId));
   }
 
   /** Runs an SDK call, mapping its failure; money-moving calls are framed by the pre-payment log. */
@@ -111,7 +114,7 @@ export function createAmazonPayActivities(deps: ActivityDeps) {
       if (orderId !== undefined) {
         await guard(async () => {
           assertSessionOfOrder(r.data as SessionReference, orderId);
-          await claimFor(deps.prisma, input.checkoutSessionId, 'CheckoutSession', orderId);
+          await claimFor(deps.prisma, input.checkoutSessionId, 'CheckoutSession', ref(orderId));
         });
       }
       return summarizeSession(r.data);
@@ -153,8 +156,8 @@ export function createAmazonPayActivities(deps: ActivityDeps) {
       );
       // What the completion made is the order's: Amazon gives one permission and one charge per session.
       await guard(async () => {
-        if (r.data.chargePermissionId) await claimFor(deps.prisma, r.data.chargePermissionId, 'ChargePermission', input.orderId);
-        if (r.data.chargeId) await claimFor(deps.prisma, r.data.chargeId, 'Charge', input.orderId);
+        if (r.data.chargePermissionId) await claimFor(deps.prisma, r.data.chargePermissionId, 'ChargePermission', ref(input.orderId));
+        if (r.data.chargeId) await claimFor(deps.prisma, r.data.chargeId, 'Charge', ref(input.orderId));
       });
       const session = summarizeSession(r.data);
       const chargeId = session.chargeId;
@@ -164,7 +167,7 @@ export function createAmazonPayActivities(deps: ActivityDeps) {
     },
 
     async captureCharge(input: MoneyCall & { chargeId: string; softDescriptor?: string }): Promise<ChargeSummary> {
-      await guard(() => claimFor(deps.prisma, assertAmazonId('charge', input.chargeId), 'Charge', input.orderId));
+      await guard(() => claimFor(deps.prisma, assertAmazonId('charge', input.chargeId), 'Charge', ref(input.orderId)));
       const key = idempotencyKey(input.key);
       const payload = { captureAmount: { amount: toAmazonAmount(input.amount, input.currency), currencyCode: input.currency }, ...(input.softDescriptor ? { softDescriptor: input.softDescriptor } : {}) };
       const r = await call(
@@ -180,7 +183,7 @@ export function createAmazonPayActivities(deps: ActivityDeps) {
     /** A new charge on the permission: split-shipment captures and re-authorization. */
     /** `permissionOwner`: the order that owns the permission when it is not this one (a subscription's checkout order). */
     async createCharge(input: MoneyCall & { chargePermissionId: string; permissionOwner?: string; captureNow: boolean; canHandlePendingAuthorization: boolean; softDescriptor?: string }): Promise<ChargeSummary> {
-      await guard(() => claimFor(deps.prisma, assertAmazonId('chargePermission', input.chargePermissionId), 'ChargePermission', input.permissionOwner ?? input.orderId));
+      await guard(() => claimFor(deps.prisma, assertAmazonId('chargePermission', input.chargePermissionId), 'ChargePermission', ref(input.permissionOwner ?? input.orderId)));
       const key = idempotencyKey(input.key);
       const payload = {
         chargePermissionId: input.chargePermissionId,
@@ -197,12 +200,12 @@ export function createAmazonPayActivities(deps: ActivityDeps) {
         { orderId: input.orderId, action: input.key.action, idempotencyKey: key, amount: input.amount, currency: input.currency, chargePermissionId: input.chargePermissionId },
         (res) => ({ chargeId: res.data.chargeId }),
       );
-      await guard(() => claimFor(deps.prisma, r.data.chargeId, 'Charge', input.orderId));
+      await guard(() => claimFor(deps.prisma, r.data.chargeId, 'Charge', ref(input.orderId)));
       return summarizeCharge(r.data);
     },
 
     async cancelCharge(input: MoneyCall & { chargeId: string; reason?: string }): Promise<ChargeSummary> {
-      await guard(() => claimFor(deps.prisma, assertAmazonId('charge', input.chargeId), 'Charge', input.orderId));
+      await guard(() => claimFor(deps.prisma, assertAmazonId('charge', input.chargeId), 'Charge', ref(input.orderId)));
       const key = idempotencyKey(input.key);
       const r = await call(
         'cancelCharge',
@@ -214,7 +217,7 @@ export function createAmazonPayActivities(deps: ActivityDeps) {
     },
 
     async closeChargePermission(input: { orderId: string; chargePermissionId: string; reason?: string; cancelPendingCharges: boolean }): Promise<PermissionSummary> {
-      await guard(() => claimFor(deps.prisma, assertAmazonId('chargePermission', input.chargePermissionId), 'ChargePermission', input.orderId));
+      await guard(() => claimFor(deps.prisma, assertAmazonId('chargePermission', input.chargePermissionId), 'ChargePermission', ref(input.orderId)));
       const r = await call(
         'closeChargePermission',
         () => deps.amazonPay.closeChargePermission(input.chargePermissionId, { closureReason: input.reason ?? 'MerchantClosed', cancelPendingCharges: input.cancelPendingCharges }),
@@ -224,7 +227,7 @@ export function createAmazonPayActivities(deps: ActivityDeps) {
     },
 
     async createRefund(input: MoneyCall & { chargeId: string; softDescriptor?: string }): Promise<RefundSummary> {
-      await guard(() => claimFor(deps.prisma, assertAmazonId('charge', input.chargeId), 'Charge', input.orderId));
+      await guard(() => claimFor(deps.prisma, assertAmazonId('charge', input.chargeId), 'Charge', ref(input.orderId)));
       const key = idempotencyKey(input.key);
       const payload = { chargeId: input.chargeId, refundAmount: { amount: toAmazonAmount(input.amount, input.currency), currencyCode: input.currency }, ...(input.softDescriptor ? { softDescriptor: input.softDescriptor } : {}) };
       const r = await call(
@@ -234,7 +237,7 @@ export function createAmazonPayActivities(deps: ActivityDeps) {
         { orderId: input.orderId, action: 'refund', idempotencyKey: key, amount: input.amount, currency: input.currency, chargeId: input.chargeId },
         (res) => ({ chargeId: res.data.chargeId, objectId: res.data.refundId }),
       );
-      await guard(() => claimFor(deps.prisma, r.data.refundId, 'Refund', input.orderId));
+      await guard(() => claimFor(deps.prisma, r.data.refundId, 'Refund', ref(input.orderId)));
       return summarizeRefund(r.data);
     },
 

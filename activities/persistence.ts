@@ -74,10 +74,11 @@ function historyMessage(r: HistoryRow): { message: string | null; debugDetail?: 
   return text === undefined ? { message: r.message, debugDetail: r.debugDetail } : { message: text, debugDetail: r.debugDetail ?? r.message };
 }
 
-function historyData(orderId: string, rows: HistoryRow[]) {
+function historyData(shopId: string, orderId: string, rows: HistoryRow[]) {
   return rows.map((r) => {
     const { message, debugDetail } = historyMessage(r);
     return {
+      shopId,
       orderId,
       occurredAt: new Date(r.at),
       amazonObjectId: r.amazonObjectId ?? null,
@@ -100,10 +101,11 @@ export function createPersistenceActivities(deps: ActivityDeps) {
   type Db = Pick<Prisma.TransactionClient, 'order' | 'paymentHistory'>;
   const upsert = (p: OrderProjection, db: Db = deps.prisma) => {
     const data = orderData(p);
-    return db.order.upsert({ where: { orderId: p.orderId }, create: { orderId: p.orderId, ...data }, update: data });
+    const key = { shopId: deps.shopId, orderId: p.orderId };
+    return db.order.upsert({ where: { shopId_orderId: key }, create: { ...key, ...data }, update: data });
   };
   // A row already written (same dedupe key) by an earlier attempt is skipped.
-  const append = (orderId: string, rows: HistoryRow[], db: Db = deps.prisma) => db.paymentHistory.createMany({ data: historyData(orderId, rows), skipDuplicates: true });
+  const append = (orderId: string, rows: HistoryRow[], db: Db = deps.prisma) => db.paymentHistory.createMany({ data: historyData(deps.shopId, orderId, rows), skipDuplicates: true });
 
   return {
     /**
@@ -119,7 +121,7 @@ export function createPersistenceActivities(deps: ActivityDeps) {
           await deps.prisma.$transaction(async (tx) => {
             await upsert(input.order, tx);
             if (input.rows.length > 0) await append(input.order.orderId, input.rows, tx);
-            await appendEvents(tx, input.order.orderId, events.map(fromPending));
+            await appendEvents(tx, { shopId: deps.shopId, orderId: input.order.orderId }, events.map(fromPending));
           });
         }
       } catch (err) {
@@ -144,7 +146,7 @@ export function createPersistenceActivities(deps: ActivityDeps) {
 
     /** Tells the admin an authorization is about to expire (a structured warning ops alert on). */
     async warnAuthorizationExpiry(input: { orderId: string; chargeId?: string; expiresAt: string; uncaptured: number; currency: string }): Promise<void> {
-      deps.log.warn({ ...input, event: 'authorization_expiry_warning' }, `authorization of order ${input.orderId} expires at ${input.expiresAt}; capture or cancel it before then`);
+      deps.log.warn({ ...input, shopId: deps.shopId, event: 'authorization_expiry_warning' }, `authorization of order ${input.orderId} expires at ${input.expiresAt}; capture or cancel it before then`);
     },
   };
 }

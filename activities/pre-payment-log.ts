@@ -18,6 +18,7 @@ export async function openPrePayment(deps: ActivityDeps, e: PrePaymentEntry): Pr
   await deps.prisma.prePaymentLog.upsert({
     where: { idempotencyKey: e.idempotencyKey },
     create: {
+      shopId: deps.shopId,
       orderId: e.orderId,
       action: e.action,
       idempotencyKey: e.idempotencyKey,

@@ -8,12 +8,15 @@ import { fromAmazonAmount } from '../lib/money';
 import type { OrderPaymentState } from '../workflows/types';
 import type { AmazonPayApi } from './amazon-pay-api';
 import type { ActivityDeps } from './deps';
+import { DEFAULT_SHOP_ID } from '../lib/names';
 
 export interface ReconcileOptions {
   /** Report only: send nothing to the workflows. */
   dryRun?: boolean;
-  /** Only these orders. */
+  /** Only these orders (of `shopId`, the default shop unless named). */
   orderIds?: string[];
+  /** Only this shop's orders (default: every shop's; with orderIds: the default shop). */
+  shopId?: string;
   /** At most this many orders, most recently updated first (default 1000). */
   limit?: number;
   /** After nudging, re-check the drifted orders for up to this long (default 10 s). */
@@ -21,6 +24,7 @@ export interface ReconcileOptions {
 }
 
 export interface Drift {
+  shopId?: string;
   orderId: string;
   objectType: 'CHARGE' | 'REFUND' | 'CHARGE_PERMISSION' | 'CHECKOUT_SESSION' | 'PROJECTION';
   objectId?: string;
@@ -37,14 +41,15 @@ export interface ReconcileReport {
   runId: string;
   checkedOrders: number;
   drifts: Drift[];
-  errors: { orderId: string; message: string }[];
+  errors: { shopId?: string; orderId: string; message: string }[];
   startedAt: string;
   finishedAt: string;
 }
 
 export interface ReconcileDeps {
   prisma: PrismaClient;
-  amazonPay: AmazonPayApi;
+  /** A client signing as each shop's merchant: each order is read from Amazon as its own shop (docs/shops.md). */
+  amazonPayFor: (shopId: string) => AmazonPayApi | Promise<AmazonPayApi>;
   client: Client;
   log: Logger;
   clock?: () => Date;
@@ -117,21 +122,23 @@ export async function reconcileOrders(deps: ReconcileDeps, opts: ReconcileOption
   const clock = deps.clock ?? (() => new Date());
   const startedAt = clock().toISOString();
   const runId = `reconcile-${startedAt}`;
+  const shopFilter = opts.shopId !== undefined ? { shopId: opts.shopId } : opts.orderIds ? { shopId: DEFAULT_SHOP_ID } : {};
   const rows = await deps.prisma.order.findMany({
-    where: opts.orderIds ? { orderId: { in: opts.orderIds } } : { paymentStatus: { notIn: [...NOTHING_AT_AMAZON] } },
+    where: { ...shopFilter, ...(opts.orderIds ? { orderId: { in: opts.orderIds } } : { paymentStatus: { notIn: [...NOTHING_AT_AMAZON] } }) },
     orderBy: { updatedAt: 'desc' },
     take: opts.limit ?? 1000,
-    select: { orderId: true, workflowId: true, paymentStatus: true, capturedAmount: true, refundedAmount: true },
+    select: { shopId: true, orderId: true, workflowId: true, paymentStatus: true, capturedAmount: true, refundedAmount: true },
   });
   const drifts: Drift[] = [];
   const errors: ReconcileReport['errors'] = [];
-  const toVerify = new Map<string, Drift[]>();
+  const toVerify = new Map<string, { shopId: string; orderId: string; drifts: Drift[] }>();
   for (const row of rows) {
     deps.heartbeat?.();
     try {
       const st = await engineState(deps.client, row.workflowId);
-      const found = await findDrifts(deps.amazonPay, st, row);
+      const found = await findDrifts(await deps.amazonPayFor(row.shopId), st, row);
       for (const d of found) {
+        d.shopId = row.shopId;
         const nudge = opts.dryRun ? undefined : nudgeFor(d, st);
         if (nudge && !st.completed) {
           try {
@@ -141,12 +148,15 @@ export async function reconcileOrders(deps: ReconcileDeps, opts: ReconcileOption
             d.cause += ` (notification refused: ${err instanceof Error ? err.message : String(err)})`;
           }
         }
-        if (d.action === 'notified') toVerify.set(row.orderId, [...(toVerify.get(row.orderId) ?? []), d]);
+        if (d.action === 'notified') {
+          const key = `${row.shopId}/${row.orderId}`;
+          toVerify.set(key, { shopId: row.shopId, orderId: row.orderId, drifts: [...(toVerify.get(key)?.drifts ?? []), d] });
+        }
         drifts.push(d);
-        deps.log.warn({ orderId: d.orderId, objectType: d.objectType, objectId: d.objectId, field: d.field, engine: d.engine, amazon: d.amazon, action: d.action }, `drift: ${d.cause}`);
+        deps.log.warn({ shopId: row.shopId, orderId: d.orderId, objectType: d.objectType, objectId: d.objectId, field: d.field, engine: d.engine, amazon: d.amazon, action: d.action }, `drift: ${d.cause}`);
       }
     } catch (err) {
-      errors.push({ orderId: row.orderId, message: err instanceof Error ? err.message : String(err) });
+      errors.push({ shopId: row.shopId, orderId: row.orderId, message: err instanceof Error ? err.message : String(err) });
     }
   }
   // Re-check what was nudged: resolved once the workflow (and its projection) agree with Amazon.
@@ -154,16 +164,16 @@ export async function reconcileOrders(deps: ReconcileDeps, opts: ReconcileOption
   while (toVerify.size > 0 && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 250));
     deps.heartbeat?.();
-    for (const [orderId, ds] of toVerify) {
-      const row = await deps.prisma.order.findUnique({ where: { orderId }, select: { workflowId: true, paymentStatus: true, capturedAmount: true, refundedAmount: true } });
+    for (const [key, { shopId, orderId, drifts: ds }] of toVerify) {
+      const row = await deps.prisma.order.findUnique({ where: { shopId_orderId: { shopId, orderId } }, select: { workflowId: true, paymentStatus: true, capturedAmount: true, refundedAmount: true } });
       if (!row) continue;
-      const left = await findDrifts(deps.amazonPay, await engineState(deps.client, row.workflowId), row).catch(() => undefined);
+      const left = await findDrifts(await deps.amazonPayFor(shopId), await engineState(deps.client, row.workflowId), row).catch(() => undefined);
       if (!left) continue;
       for (const d of ds) d.resolved = !left.some((l) => l.objectType === d.objectType && l.objectId === d.objectId && l.field === d.field);
-      if (ds.every((d) => d.resolved)) toVerify.delete(orderId);
+      if (ds.every((d) => d.resolved)) toVerify.delete(key);
     }
   }
-  for (const ds of toVerify.values()) for (const d of ds) d.resolved ??= false;
+  for (const { drifts: ds } of toVerify.values()) for (const d of ds) d.resolved ??= false;
   return { runId, checkedOrders: rows.length, drifts, errors, startedAt, finishedAt: clock().toISOString() };
 }
 
@@ -172,7 +182,7 @@ export function createReconcileActivities(deps: ActivityDeps) {
   return {
     async reconcileOrders(opts: ReconcileOptions): Promise<ReconcileReport> {
       const ctx = Context.current();
-      return reconcileOrders({ prisma: deps.prisma, amazonPay: deps.amazonPay, client: ctx.client, log: deps.log, clock: deps.clock, heartbeat: () => ctx.heartbeat() }, opts);
+      return reconcileOrders({ prisma: deps.prisma, amazonPayFor: deps.amazonPayFor ?? (() => deps.amazonPay), client: ctx.client, log: deps.log, clock: deps.clock, heartbeat: () => ctx.heartbeat() }, opts);
     },
   };
 }

@@ -27,10 +27,10 @@ export function createShopEventActivities(deps: ActivityDeps) {
      * subscription workflows schedule it.)
      */
     async deliverShopEvent(event: ShopEvent): Promise<ShopEventOutcome> {
-      const skip = event.type === 'recurring.charge.succeeded' && !(await readSettings(deps.prisma)).recurringCompletionMail;
+      const skip = event.type === 'recurring.charge.succeeded' && !(await readSettings(deps.prisma, deps.shopId)).recurringCompletionMail;
       const { chargePermissionId, ...data } = event.data;
       await deps.prisma.$transaction((tx) =>
-        appendEvents(tx, event.subscriptionId, [
+        appendEvents(tx, { shopId: deps.shopId, orderId: event.subscriptionId }, [
           {
             dedupeKey: event.eventId,
             type: event.type,

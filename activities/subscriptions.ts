@@ -29,7 +29,8 @@ export function createSubscriptionActivities(deps: ActivityDeps) {
         lastErrorCode: p.lastErrorCode ?? null,
         lastErrorMessage: p.lastErrorMessage ?? null,
       };
-      await deps.prisma.subscription.upsert({ where: { subscriptionId: p.subscriptionId }, create: { subscriptionId: p.subscriptionId, ...data }, update: data });
+      const key = { shopId: deps.shopId, subscriptionId: p.subscriptionId };
+      await deps.prisma.subscription.upsert({ where: { shopId_subscriptionId: key }, create: { ...key, ...data }, update: data });
     },
   };
 }

@@ -9,11 +9,12 @@ import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { z, ZodError } from 'zod';
 import type { AmazonPayConfig } from '../lib/config';
-import { readStoredCredentials } from '../lib/merchant-credentials';
+import { assertMerchantOfNoOtherShop, type ShopMerchants } from '../lib/amazon-pay-engine';
+import type { SecretBox } from '../lib/secret-box';
 import { readSettings, refundApprovalFor, settingsWarnings, updateSettings } from '../lib/settings';
 import type { Prisma, PrismaClient, Subscription } from '../prisma/generated/client';
 import { amazonNotification, approveRefund, cancel, capture, refund, rejectRefund, setOrderStatus, type Actor, type ApprovalView } from '../workflows/messages';
-import { subscriptionWorkflowId } from '../lib/names';
+import { DEFAULT_SHOP_ID, subscriptionWorkflowId } from '../lib/names';
 import { cancelSubscription, chargeNow, pauseSubscription, resumeSubscription, subscriptionState } from '../workflows/subscription-messages';
 import type { OrderPaymentState, SubscriptionState } from '../workflows/types';
 import { requestFingerprint } from '../workflows/validators';
@@ -42,8 +43,11 @@ export interface AdminServiceDeps {
   orders: OrdersGateway;
   /** Reaches the subscription workflows. */
   client: Client;
-  merchant: AmazonPayConfig;
-  /** The AMAZON_PAY_* variables hold the credentials (then the settings screen cannot change them). */
+  /** Each shop's merchant (the one its settings show and change). */
+  merchants: ShopMerchants;
+  /** Seals a shop's private key when its credentials are entered. */
+  secretBox: SecretBox;
+  /** The AMAZON_PAY_* variables hold the default shop's credentials (then its settings screen cannot change them). */
   credentialsFromEnvironment?: boolean;
   /** Sends carrier and tracking number to Amazon when an order is shipped (absent: not sent). */
   deliveryTracking?: DeliveryTrackingStarter;
@@ -186,21 +190,42 @@ function mapSubscriptionError(err: unknown, subscriptionId: string): never {
   throw err;
 }
 
+/**
+ * The admin use-cases of every shop: `forShop(shopId)` is one shop's (docs/shops.md). Its every read and action
+ * names that shop, so nothing of another shop is reachable through it: another shop's order is "not found".
+ */
 export function createAdminService(deps: AdminServiceDeps) {
-  const subscriptionHandle = (id: string) => deps.client.workflow.getHandle(subscriptionWorkflowId(id));
+  const shops = new Map<string, ShopAdminService>();
+  return {
+    forShop(shopId: string): ShopAdminService {
+      let s = shops.get(shopId);
+      if (!s) shops.set(shopId, (s = shopAdminService(deps, shopId)));
+      return s;
+    },
+  };
+}
+
+function shopAdminService(deps: AdminServiceDeps, shopId: string) {
+  const orders = deps.orders.forShop(shopId);
+  const fromEnvironment = shopId === DEFAULT_SHOP_ID && deps.credentialsFromEnvironment === true;
+  const subscriptionHandle = (id: string) => deps.client.workflow.getHandle(subscriptionWorkflowId(shopId, id));
   const actOnSubscription = <R, A>(id: string, def: UpdateDefinition<R, [A]>, args: A & { requestId: string }, waitMs: number) =>
     sendUpdate(deps.client, subscriptionHandle(id), def, args, { updateId: fingerprintedUpdateId(def.name, args.requestId, JSON.stringify(args)), waitMs }, (err) => mapSubscriptionError(err, id));
 
-  /** The active credentials (never the private key) and any entered on the settings screen. */
+  /** The credentials the shop signs with (never the private key) and any entered on its settings screen. */
   async function credentialsAnswer() {
-    const stored = await readStoredCredentials(deps.prisma);
-    const active = credentialsView(deps.merchant);
+    const shop = await deps.prisma.shop.findUnique({ where: { shopId } });
+    const active = await deps.merchants.forShop(shopId).then(
+      (m) => credentialsView(m.config),
+      () => undefined,
+    );
+    const stored = shop?.merchantId ? { merchantId: shop.merchantId, storeId: shop.storeId, publicKeyId: shop.publicKeyId, region: shop.region, sandbox: shop.sandbox, privateKey: 'configured', updatedAt: shop.credentialsUpdatedAt } : null;
     return {
-      ...active,
-      source: deps.credentialsFromEnvironment ? 'environment' : 'settings-or-simulator',
-      stored: stored ? { merchantId: stored.merchantId, storeId: stored.storeId, publicKeyId: stored.publicKeyId, privateKey: 'configured', updatedAt: stored.updatedAt } : null,
-      // Stored credentials are picked up when the worker and the API start.
-      restartRequired: !deps.credentialsFromEnvironment && stored !== undefined && (stored.publicKeyId !== active.publicKeyId || stored.merchantId !== active.merchantId),
+      ...(active ?? { endpoint: null, region: null, sandbox: null, merchantId: null, storeId: null, publicKeyId: null, privateKey: 'not configured' }),
+      source: fromEnvironment ? 'environment' : stored ? 'settings' : active ? 'simulator' : 'none',
+      stored,
+      // A change applies to the next Amazon call of every process (lib/amazon-pay-engine.ts MERCHANT_REVALIDATE_MS).
+      restartRequired: false,
     };
   }
 
@@ -208,7 +233,7 @@ export function createAdminService(deps: AdminServiceDeps) {
     /** Orders with their payment status, newest first; `query` as GET /api/admin/orders takes it. */
     async listOrders(query: unknown) {
       const q = listOrdersQuerySchema.parse(query);
-      const and: Prisma.OrderWhereInput[] = [];
+      const and: Prisma.OrderWhereInput[] = [{ shopId }];
       // 継続課金 lists the orders of recurring permissions (a checkout not paid yet has none); their own status says what their charge did.
       if (q.paymentStatus === 'Recurring') and.push({ recurring: true, chargePermissionId: { not: null } });
       else if (q.paymentStatus) and.push({ paymentStatus: q.paymentStatus });
@@ -253,14 +278,14 @@ export function createAdminService(deps: AdminServiceDeps) {
     async orderDetail(orderIdInput: unknown) {
       const orderId = orderIdSchema.parse(orderIdInput);
       const [state, rows, disputes, trackers, memo, row] = await Promise.all([
-        deps.orders.state(orderId),
-        deps.prisma.paymentHistory.findMany({ where: { orderId }, orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }] }),
-        deps.prisma.dispute.findMany({ where: { orderId }, orderBy: { createdAt: 'asc' } }),
-        deps.prisma.deliveryTracker.findMany({ where: { orderId }, orderBy: { id: 'asc' } }),
-        deps.orders.memo(orderId).catch(() => ({}) as Record<string, unknown>),
-        deps.prisma.order.findUnique({ where: { orderId }, select: { subscriptionId: true, recurringPeriod: true } }),
+        orders.state(orderId),
+        deps.prisma.paymentHistory.findMany({ where: { shopId, orderId }, orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }] }),
+        deps.prisma.dispute.findMany({ where: { shopId, orderId }, orderBy: { createdAt: 'asc' } }),
+        deps.prisma.deliveryTracker.findMany({ where: { shopId, orderId }, orderBy: { id: 'asc' } }),
+        orders.memo(orderId).catch(() => ({}) as Record<string, unknown>),
+        deps.prisma.order.findUnique({ where: { shopId_orderId: { shopId, orderId } }, select: { subscriptionId: true, recurringPeriod: true } }),
       ]);
-      const subscription = row?.subscriptionId ? await deps.prisma.subscription.findUnique({ where: { subscriptionId: row.subscriptionId } }) : null;
+      const subscription = row?.subscriptionId ? await deps.prisma.subscription.findUnique({ where: { shopId_subscriptionId: { shopId, subscriptionId: row.subscriptionId } } }) : null;
       // The database holds every history row; the workflow's copy may be trimmed after continue-as-new.
       const history =
         rows.length >= state.history.length
@@ -322,12 +347,12 @@ export function createAdminService(deps: AdminServiceDeps) {
         if (actor) args.actor = actor;
         // A refund above the shop's threshold waits for a second editor (the settings as they are now, not cached).
         if (action === 'refund' && args.amount !== undefined) {
-          const order = await deps.prisma.order.findUnique({ where: { orderId }, select: { currency: true } });
-          const approval = order ? refundApprovalFor(await readSettings(deps.prisma), args.amount, order.currency) : undefined;
+          const order = await deps.prisma.order.findUnique({ where: { shopId_orderId: { shopId, orderId } }, select: { currency: true } });
+          const approval = order ? refundApprovalFor(await readSettings(deps.prisma, shopId), args.amount, order.currency) : undefined;
           if (approval) args.approval = approval;
         }
         const def = (action === 'capture' ? capture : action === 'cancel' ? cancel : refund) as UpdateDefinition<unknown, [typeof args]>;
-        const outcome = await deps.orders.act(orderId, def, args, { updateId, waitMs: waitOf(waitMs) });
+        const outcome = await orders.act(orderId, def, args, { updateId, waitMs: waitOf(waitMs) });
         // Waiting for approval is an accepted request, not a finished one: 202 with the approval to decide.
         const waiting = outcome.done ? (outcome.result as { approval?: ApprovalView } | undefined)?.approval : undefined;
         if (waiting) return { status: 202, headers, body: wire({ status: 'approval_required', requestId: args.requestId, approval: { ...waiting, amount: money(waiting.amount, waiting.currency) }, message: 'The refund waits for another editor to approve it (POST …/refund-approvals/{approvalId}/approve)' }) };
@@ -348,14 +373,14 @@ export function createAdminService(deps: AdminServiceDeps) {
       const body = approvalDecisionSchema.parse(bodyInput ?? {});
       const outcome =
         decision === 'approve'
-          ? await deps.orders.act(orderId, approveRefund, { approvalId, actor }, { updateId: `approve:${approvalId}`, waitMs: waitOf(waitMs) })
-          : await deps.orders.act(orderId, rejectRefund, { approvalId, actor, ...(body.reason ? { reason: body.reason } : {}) }, { updateId: `reject:${approvalId}`, waitMs: waitOf(waitMs) });
+          ? await orders.act(orderId, approveRefund, { approvalId, actor }, { updateId: `approve:${approvalId}`, waitMs: waitOf(waitMs) })
+          : await orders.act(orderId, rejectRefund, { approvalId, actor, ...(body.reason ? { reason: body.reason } : {}) }, { updateId: `reject:${approvalId}`, waitMs: waitOf(waitMs) });
       return reply(undefined, outcome, { approvalId });
     },
 
     /** Refunds waiting for approval, across orders, oldest first (docs/product-rules.md, Refund approval). */
     async pendingApprovals() {
-      const rows = await deps.prisma.order.findMany({ where: { NOT: { pendingApprovals: { equals: [] } } }, select: { orderId: true, pendingApprovals: true }, orderBy: { createdAt: 'asc' }, take: 500 });
+      const rows = await deps.prisma.order.findMany({ where: { shopId, NOT: { pendingApprovals: { equals: [] } } }, select: { orderId: true, pendingApprovals: true }, orderBy: { createdAt: 'asc' }, take: 500 });
       const approvals = rows.flatMap((r) => (r.pendingApprovals as unknown as ApprovalView[]).map((a) => ({ orderId: r.orderId, ...a, amount: money(a.amount, a.currency) })));
       return wire({ approvals: approvals.sort((a, b) => a.requestedAt.localeCompare(b.requestedAt)) });
     },
@@ -366,14 +391,14 @@ export function createAdminService(deps: AdminServiceDeps) {
       let chargePermissionId: string | undefined;
       if (body.carrierCode !== undefined && body.trackingNumber !== undefined) {
         if (!deps.deliveryTracking) throw new ApiError(501, 'delivery_tracking_unavailable', 'Delivery tracking is not configured on this engine');
-        chargePermissionId = (await deps.orders.state(orderId)).chargePermissionId;
+        chargePermissionId = (await orders.state(orderId)).chargePermissionId;
         if (!chargePermissionId) throw new ApiError(409, 'invalid_state', 'The order has no Amazon payment yet; a tracking number can be sent once it is paid');
       }
-      const outcome = await deps.orders.act(orderId, setOrderStatus, { status: body.status, ...(actor ? { actor } : {}) }, { waitMs: waitOf(waitMs) });
+      const outcome = await orders.act(orderId, setOrderStatus, { status: body.status, ...(actor ? { actor } : {}) }, { waitMs: waitOf(waitMs) });
       // The shipment goes to Amazon in its own workflow: retried there, never holding up the order's payment.
       const tracker =
         chargePermissionId && body.carrierCode && body.trackingNumber && deps.deliveryTracking
-          ? await deps.deliveryTracking.start({ orderId, chargePermissionId, carrierCode: body.carrierCode, trackingNumber: body.trackingNumber })
+          ? await deps.deliveryTracking.start({ shopId, orderId, chargePermissionId, carrierCode: body.carrierCode, trackingNumber: body.trackingNumber })
           : undefined;
       return reply(undefined, outcome, tracker ? { deliveryTracker: deliveryTrackerView(tracker) } : {});
     },
@@ -384,7 +409,7 @@ export function createAdminService(deps: AdminServiceDeps) {
      */
     async recovery() {
       const rows = await deps.prisma.prePaymentLog.findMany({
-        where: { OR: [{ status: 'pending' }, { status: 'succeeded', order: { paymentStatus: { in: ['CheckoutPending', 'Abandoned', 'Declined'] } } }] },
+        where: { shopId, OR: [{ status: 'pending' }, { status: 'succeeded', order: { paymentStatus: { in: ['CheckoutPending', 'Abandoned', 'Declined'] } } }] },
         include: { order: { select: { paymentStatus: true, orderStatus: true } } },
         orderBy: { createdAt: 'desc' },
         take: 500,
@@ -410,16 +435,16 @@ export function createAdminService(deps: AdminServiceDeps) {
     /** Makes the order's workflow re-read Amazon's object for a recovery entry and apply what it finds (never a direct DB write). */
     async redrive(idInput: unknown): Promise<ActionReply> {
       const id = z.string().regex(/^\d{1,18}$/, 'expected a recovery entry id').parse(idInput);
-      const row = await deps.prisma.prePaymentLog.findUnique({ where: { id: BigInt(id) } });
+      const row = await deps.prisma.prePaymentLog.findFirst({ where: { id: BigInt(id), shopId } });
       if (!row) throw new ApiError(404, 'not_found', `No recovery entry ${id}`);
       const objectId = row.chargeId ?? row.chargePermissionId;
       if (!objectId) throw new ApiError(409, 'nothing_to_redrive', 'Amazon gave no object id for this call; the workflow retries it by itself');
-      const outcome = await deps.orders.act(row.orderId, amazonNotification, { objectType: row.chargeId ? 'CHARGE' : 'CHARGE_PERMISSION', objectId, notificationId: `redrive-${id}-${Date.now()}` }, { waitMs: REDRIVE_WAIT_MS });
+      const outcome = await orders.act(row.orderId, amazonNotification, { objectType: row.chargeId ? 'CHARGE' : 'CHARGE_PERMISSION', objectId, notificationId: `redrive-${id}-${Date.now()}` }, { waitMs: REDRIVE_WAIT_MS });
       return reply(undefined, outcome);
     },
 
     async settings() {
-      const settings = await readSettings(deps.prisma);
+      const settings = await readSettings(deps.prisma, shopId);
       return wire({ settings, warnings: settingsWarnings(settings), amazonPay: await credentialsAnswer() });
     },
 
@@ -437,18 +462,20 @@ export function createAdminService(deps: AdminServiceDeps) {
       const nested = body.amazonPay;
       delete body.amazonPay;
       const credentials = nested !== undefined ? nested : Object.keys(topLevel).length > 0 ? topLevel : undefined;
-      if (credentials !== undefined && deps.credentialsFromEnvironment) {
+      if (credentials !== undefined && fromEnvironment) {
         throw new ApiError(409, 'credentials_from_environment', 'Amazon Pay credentials are set by the AMAZON_PAY_* variables on this server, which take precedence; change them there');
       }
+      if (credentials !== undefined) await assertMerchantOfNoOtherShop(deps.merchants, shopId, (credentials as { merchantId?: unknown } | null)?.merchantId);
       // The whole body (settings and credentials) is validated before either is written, then both go in one transaction.
-      const settings = await updateSettings(deps.prisma, body, credentials);
+      const settings = await updateSettings(deps.prisma, deps.secretBox, shopId, body, credentials);
+      if (credentials !== undefined) deps.merchants.forget(shopId);
       return wire({ settings, warnings: settingsWarnings(settings), amazonPay: await credentialsAnswer() });
     },
 
     /** 継続課金: the subscriptions, newest first; `query` as GET /api/admin/subscriptions takes it. */
     async listSubscriptions(query: unknown) {
       const q = listSubscriptionsQuerySchema.parse(query);
-      const rows = await deps.prisma.subscription.findMany({ where: q.status ? { status: q.status } : {}, orderBy: [{ createdAt: 'desc' }, { subscriptionId: 'desc' }], take: q.limit });
+      const rows = await deps.prisma.subscription.findMany({ where: { shopId, ...(q.status ? { status: q.status } : {}) }, orderBy: [{ createdAt: 'desc' }, { subscriptionId: 'desc' }], take: q.limit });
       return wire({ subscriptions: rows.map(subscriptionView) });
     },
 
@@ -456,9 +483,9 @@ export function createAdminService(deps: AdminServiceDeps) {
     async subscriptionDetail(idInput: unknown) {
       const id = subscriptionIdSchema.parse(idInput);
       const [row, orders, events] = await Promise.all([
-        deps.prisma.subscription.findUnique({ where: { subscriptionId: id } }),
-        deps.prisma.order.findMany({ where: { subscriptionId: id }, orderBy: { recurringPeriod: 'asc' } }),
-        eventsWithDeliveries(deps.prisma, { subscriptionId: id }, { take: 50 }),
+        deps.prisma.subscription.findUnique({ where: { shopId_subscriptionId: { shopId, subscriptionId: id } } }),
+        deps.prisma.order.findMany({ where: { shopId, subscriptionId: id }, orderBy: { recurringPeriod: 'asc' } }),
+        eventsWithDeliveries(deps.prisma, { shopId, subscriptionId: id }, { take: 50 }),
       ]);
       if (!row) throw new ApiError(404, 'subscription_not_found', `No subscription ${id}`);
       // The workflow's own view (the projection may lag by one write); an ended subscription answers from the database.
@@ -489,7 +516,7 @@ export function createAdminService(deps: AdminServiceDeps) {
       const id = subscriptionIdSchema.parse(idInput);
       if (action === 'charge') {
         const body = chargeNowSchema.parse(bodyInput ?? {});
-        const row = await deps.prisma.subscription.findUnique({ where: { subscriptionId: id } });
+        const row = await deps.prisma.subscription.findUnique({ where: { shopId_subscriptionId: { shopId, subscriptionId: id } } });
         if (!row) throw new ApiError(404, 'subscription_not_found', `No subscription ${id}`);
         const mismatch = body.amount && currencyMismatchError(body.amount.currency, row.currency);
         if (mismatch) throw mismatch;
@@ -508,6 +535,7 @@ export function createAdminService(deps: AdminServiceDeps) {
 }
 
 export type AdminService = ReturnType<typeof createAdminService>;
+export type ShopAdminService = ReturnType<typeof shopAdminService>;
 
 /** What an admin may see of the credentials: never the private key itself. */
 function credentialsView(m: AmazonPayConfig) {

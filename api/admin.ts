@@ -4,7 +4,8 @@
  * `editor`). Each route authenticates the key, hands the request's parts to the service and sends its answer.
  */
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import { principalOf, requireRole } from './auth';
+import { principalOf, requireRole, shopOf } from './auth';
+import { rememberSettingsBefore } from './audit';
 import type { Actor } from '../workflows/messages';
 
 /** Who is asking: the authenticated key, as the workflow records it on the rows it writes (docs/audit.md). */
@@ -45,23 +46,24 @@ export interface AdminResource<A extends string> {
   /** The list's path; one item is `${path}/:${param}` (the parameter's name shows in the request log and metrics). */
   path: string;
   param: string;
-  list(query: unknown): Promise<unknown>;
-  detail(id: unknown): Promise<unknown>;
-  act(id: unknown, action: A, body: unknown, waitMs: number | undefined, actor: Actor): Promise<ActionReply>;
+  /** Each takes the shop the request acts in first (docs/shops.md): the principal's, never the request's. */
+  list(shopId: string, query: unknown): Promise<unknown>;
+  detail(shopId: string, id: unknown): Promise<unknown>;
+  act(shopId: string, id: unknown, action: A, body: unknown, waitMs: number | undefined, actor: Actor): Promise<ActionReply>;
   /** The actions, POST `${path}/:${param}/<segment>`, by segment. */
   actions: Readonly<Record<string, A>>;
 }
 
 export function resourceRoutes<A extends string>({ router, viewer, editor }: AdminRoles, r: AdminResource<A>): Router {
   router.get(r.path, viewer, async (req: Request, res: Response) => {
-    res.json(await r.list(req.query));
+    res.json(await r.list(shopOf(res), req.query));
   });
   router.get(`${r.path}/:${r.param}`, viewer, async (req: Request, res: Response) => {
-    res.json(await r.detail(req.params[r.param]));
+    res.json(await r.detail(shopOf(res), req.params[r.param]));
   });
   for (const [segment, action] of Object.entries(r.actions)) {
     router.post(`${r.path}/:${r.param}/${segment}`, editor, async (req: Request, res: Response) => {
-      sendReply(res, await r.act(req.params[r.param], action, req.body, waitOf(req), actorOf(res)));
+      sendReply(res, await r.act(shopOf(res), req.params[r.param], action, req.body, waitOf(req), actorOf(res)));
     });
   }
   return router;
@@ -70,40 +72,42 @@ export function resourceRoutes<A extends string>({ router, viewer, editor }: Adm
 export function adminRoutes(deps: AdminDeps): Router {
   const roles = adminRouter(deps.prisma);
   const { router, viewer, editor } = roles;
-  const s = deps.service;
+  const shop = (shopId: string) => deps.service.forShop(shopId);
+  const s = (res: Response) => shop(shopOf(res));
   resourceRoutes(roles, {
     path: '/api/admin/orders',
     param: 'orderId',
-    list: (query) => s.listOrders(query),
-    detail: (id) => s.orderDetail(id),
-    act: (id, action, body, waitMs, actor) => (action === 'status' ? s.setOrderStatus(id, body, waitMs, actor) : s.act(id, action, body, waitMs, actor)),
+    list: (shopId, query) => shop(shopId).listOrders(query),
+    detail: (shopId, id) => shop(shopId).orderDetail(id),
+    act: (shopId, id, action, body, waitMs, actor) => (action === 'status' ? shop(shopId).setOrderStatus(id, body, waitMs, actor) : shop(shopId).act(id, action, body, waitMs, actor)),
     actions: ORDER_ACTION_PATHS,
   });
 
   // Second approval for large refunds (docs/product-rules.md, Refund approval): what waits, and another editor's decision.
   router.get('/api/admin/refund-approvals', viewer, async (_req: Request, res: Response) => {
-    res.json(await s.pendingApprovals());
+    res.json(await s(res).pendingApprovals());
   });
   for (const decision of ['approve', 'reject'] as const) {
     router.post(`/api/admin/orders/:orderId/refund-approvals/:approvalId/${decision}`, editor, async (req: Request, res: Response) => {
-      sendReply(res, await s.decideApproval(req.params.orderId, req.params.approvalId, decision, req.body, actorOf(res), waitOf(req)));
+      sendReply(res, await s(res).decideApproval(req.params.orderId, req.params.approvalId, decision, req.body, actorOf(res), waitOf(req)));
     });
   }
 
   router.get('/api/admin/recovery', viewer, async (_req: Request, res: Response) => {
-    res.json(await s.recovery());
+    res.json(await s(res).recovery());
   });
 
   router.post('/api/admin/recovery/:id/redrive', editor, async (req: Request, res: Response) => {
-    sendReply(res, await s.redrive(req.params.id));
+    sendReply(res, await s(res).redrive(req.params.id));
   });
 
   router.get('/api/admin/settings', viewer, async (_req: Request, res: Response) => {
-    res.json(await s.settings());
+    res.json(await s(res).settings());
   });
 
   router.put('/api/admin/settings', editor, async (req: Request, res: Response) => {
-    res.json(await s.updateSettings(req.body));
+    await rememberSettingsBefore(deps.prisma, res, shopOf(res));
+    res.json(await s(res).updateSettings(req.body));
   });
 
   return router;

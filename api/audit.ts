@@ -28,7 +28,7 @@ import type { Logger } from '../lib/logger';
 import { auditWrites } from '../lib/metrics';
 import type { PrismaClient } from '../prisma/generated/client';
 import { ORDER_ACTION_PATHS, SUBSCRIPTION_ACTION_PATHS, type OrderAction, type SubscriptionAction } from './admin-service';
-import { bearerToken, requireRole, type Principal } from './auth';
+import { bearerToken, requireRole, shopOf, type Principal } from './auth';
 import { settingsPatchFromForm } from './console/settings-form';
 import { orderIdSchema } from './schemas';
 
@@ -82,6 +82,13 @@ export const AUDITED_ROUTES: readonly AuditRoute[] = [
   { method: 'DELETE', route: '/api/admin/event-endpoints/:id', action: 'event_endpoint.delete', object: 'id' },
   { method: 'POST', route: '/api/members/links', action: 'member.link', object: 'memberId' },
   { method: 'DELETE', route: '/api/members/:memberId/link', action: 'member.unlink', object: 'memberId' },
+  // The platform (api/platform.ts; docs/shops.md). A new key's answer carries the key: only its id is read from it.
+  { method: 'POST', route: '/api/platform/shops', action: 'shop.create', object: 'shopId' },
+  { method: 'POST', route: '/api/platform/shops/:shopId/suspend', action: 'shop.suspend', object: 'shopId' },
+  { method: 'POST', route: '/api/platform/shops/:shopId/reactivate', action: 'shop.reactivate', object: 'shopId' },
+  { method: 'POST', route: '/api/platform/shops/:shopId/keys', action: 'api_key.create', object: 'createdId', answer: (a) => ({ createdId: idOf(a.key) }) },
+  { method: 'DELETE', route: '/api/platform/shops/:shopId/keys/:keyId', action: 'api_key.revoke', object: 'keyId' },
+  { method: 'POST', route: '/admin/shop', action: 'console.switch_shop', object: 'shopId' },
   // The console (api/console/index.ts).
   { method: 'POST', route: '/admin/login', action: 'console.sign_in' },
   { method: 'POST', route: '/admin/logout', action: 'console.sign_out' },
@@ -106,7 +113,7 @@ export const AUDITED_ROUTES: readonly AuditRoute[] = [
 ];
 
 /** Where every state-changing request is recorded, whether a route answers it or not. */
-const AUDITED_PREFIXES = ['/api/admin', '/admin'];
+const AUDITED_PREFIXES = ['/api/admin', '/api/platform', '/admin'];
 const STATE_CHANGING = new Set<string>(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 const segmentsOf = (p: string): string[] => p.replace(/\/+$/, '').split('/');
@@ -167,14 +174,24 @@ async function actorOf(prisma: PrismaClient, req: Request, res: Response, status
 }
 
 /** settings.update: the fields the request changed (and their new shop values), or what a refused one asked for. */
-async function settingsSource(prisma: PrismaClient, kind: 'api' | 'form', body: unknown, status: number, before: SettingsSnapshot | undefined): Promise<AuditSource> {
+async function settingsSource(prisma: PrismaClient, kind: 'api' | 'form', body: unknown, status: number, before: { shopId: string; snapshot: SettingsSnapshot } | undefined): Promise<AuditSource> {
   const asked = () => requestedSettingFields(kind === 'form' ? settingsPatchFromForm(isObject(body) ? body : {}) : body);
   if (status >= 400 || !before) return asked();
   try {
-    return settingsChanges(before, await settingsSnapshot(prisma));
+    return settingsChanges(before.snapshot, await settingsSnapshot(prisma, before.shopId));
   } catch {
     return asked();
   }
+}
+
+/**
+ * Keeps the shop's settings as they are before a settings change (its route calls this once it knows the shop), so
+ * the entry names the fields the change touched. A failed read only loses the names.
+ */
+export async function rememberSettingsBefore(prisma: PrismaClient, res: Response, shopId: string): Promise<void> {
+  res.locals.auditSettingsBefore = await settingsSnapshot(prisma, shopId)
+    .then((snapshot) => ({ shopId, snapshot }))
+    .catch(() => undefined);
 }
 
 export interface AuditDeps {
@@ -210,7 +227,6 @@ export function auditRequests(deps: AuditDeps): RequestHandler {
       return json(body);
     }) as Response['json'];
 
-    let before: SettingsSnapshot | undefined;
     let done = false;
     const write = (clientLeft: boolean) => {
       if (done) return;
@@ -229,12 +245,14 @@ export function auditRequests(deps: AuditDeps): RequestHandler {
       const action: AuditAction = !route ? 'route.unknown' : typeof route.action === 'function' ? route.action(params) : route.action;
       const body: Record<string, unknown> = isObject(req.body) ? req.body : {};
       const source: AuditSource = route?.settings
-        ? await settingsSource(deps.prisma, route.settings, body, status, before)
+        ? await settingsSource(deps.prisma, route.settings, body, status, res.locals.auditSettingsBefore as { shopId: string; snapshot: SettingsSnapshot } | undefined)
         : { ...bodySource(body), ...(route?.form?.(body) ?? {}), ...params, ...answer };
       const objectId = route?.object ? str(source[route.object]) : undefined;
       const orderId = AUDIT_ACTIONS[action].object === 'order' ? objectId : route?.order ? params[route.order] : undefined;
       return auditRecord({
         at,
+        // The shop the request acted in (the principal's); none for the platform's own routes or a refused key.
+        shopId: (res.locals.principal as Principal | undefined)?.shopId || null,
         actor: await actorOf(deps.prisma, req, res, status),
         sourceIp: req.ip ?? req.socket.remoteAddress ?? null,
         userAgent: req.get('user-agent') ?? null,
@@ -252,20 +270,7 @@ export function auditRequests(deps: AuditDeps): RequestHandler {
     };
     res.once('finish', () => write(false));
     res.once('close', () => write(true));
-
-    // The settings as they were, to name the fields the request changes (a failed read only loses the names). Read
-    // only for a request that brings a key or a console session: an anonymous one is refused before any change.
-    if (!route?.settings || !(req.get('authorization') || /(?:^|;\s*)console_session=/.test(req.get('cookie') ?? ''))) {
-      next();
-      return;
-    }
-    void settingsSnapshot(deps.prisma).then(
-      (s) => {
-        before = s;
-        next();
-      },
-      () => next(),
-    );
+    next();
   };
 }
 
@@ -313,9 +318,10 @@ export function auditEntryView(e: StoredAuditEntry) {
 export type AuditEntryView = ReturnType<typeof auditEntryView>;
 
 /** A page of the audit log, newest first; `query` as GET /api/admin/audit takes it (ZodError: 400). */
-export async function listAudit(prisma: PrismaClient, query: unknown): Promise<{ entries: AuditEntryView[]; nextCursor: string | null }> {
+export async function listAudit(prisma: PrismaClient, shopId: string, query: unknown): Promise<{ entries: AuditEntryView[]; nextCursor: string | null }> {
   const q = listAuditQuerySchema.parse(query);
   const page = await listAuditEntries(prisma, {
+    shopId,
     actorKeyId: q.actor,
     orderId: q.orderId,
     objectId: q.objectId,
@@ -331,7 +337,7 @@ export async function listAudit(prisma: PrismaClient, query: unknown): Promise<{
 export function auditRoutes(deps: { prisma: PrismaClient }): Router {
   const router = Router();
   router.get('/api/admin/audit', requireRole(deps.prisma, 'viewer'), async (req: Request, res: Response) => {
-    res.json(await listAudit(deps.prisma, req.query));
+    res.json(await listAudit(deps.prisma, shopOf(res), req.query));
   });
   return router;
 }

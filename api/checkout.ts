@@ -5,14 +5,14 @@
  */
 import { Router, type Request, type Response } from 'express';
 import type { WebStoreClient } from '../lib/amazon-pay-client';
-import type { AmazonPayConfig } from '../lib/config';
+import type { ShopMerchants } from '../lib/amazon-pay-engine';
 import { readSettings, readSettingsCached } from '../lib/settings';
 import type { PrismaClient } from '../prisma/generated/client';
 import { checkoutCompleted, checkoutConfirmed, checkoutReviewed } from '../workflows/messages';
 import { toAmazonAmount } from '../lib/money';
 import { MAX_SUBSCRIPTION_ID_LENGTH } from '../lib/names';
 import type { OrderPaymentInput, RecurringPlan } from '../workflows/types';
-import { requireRole } from './auth';
+import { requireRole, shopOf } from './auth';
 import { signedButton } from './buttons';
 import { ApiError, currencyMismatchError } from './errors';
 import { classifyAmazonError } from '../lib/amazon-errors';
@@ -24,8 +24,8 @@ import { checkoutResultQuerySchema, completeCheckoutSchema, confirmCheckoutSchem
 export interface CheckoutDeps {
   prisma: PrismaClient;
   orders: OrdersGateway;
-  amazonPay: WebStoreClient;
-  merchant: AmazonPayConfig;
+  /** Each shop's merchant: the storefront key's shop signs its buttons and reads its sessions (docs/shops.md). */
+  merchants: ShopMerchants;
   /** Updates that talk to Amazon are awaited this long before answering 503. */
   actionTimeoutMs?: number;
 }
@@ -69,8 +69,8 @@ function checkoutFailed(paymentStatus: string, authorized: number | bigint): boo
  * decline, 409 for a checkout the buyer never finished. Used when a completion is asked again (after a 503, a reload of
  * the result page) and by GET /api/checkouts/:orderId/result.
  */
-async function checkoutOutcome(prisma: PrismaClient, orderId: string, checkoutSessionId?: string) {
-  const row = await prisma.order.findUnique({ where: { orderId } });
+async function checkoutOutcome(prisma: PrismaClient, shopId: string, orderId: string, checkoutSessionId?: string) {
+  const row = await prisma.order.findUnique({ where: { shopId_orderId: { shopId, orderId } } });
   if (!row) throw new ApiError(404, 'order_not_found', `No payment for order ${orderId}`);
   if (checkoutSessionId !== undefined && row.checkoutSessionId !== null && row.checkoutSessionId !== checkoutSessionId) {
     throw new ApiError(409, 'checkout_session_mismatch', `Order ${orderId} was paid with another checkout session`);
@@ -78,7 +78,7 @@ async function checkoutOutcome(prisma: PrismaClient, orderId: string, checkoutSe
   if (row.paymentStatus === 'CheckoutPending') return { decided: false as const, row };
   if (row.paymentStatus === 'Abandoned') throw new ApiError(409, 'checkout_abandoned', `The checkout of order ${orderId} was not completed within the checkout session's lifetime; start a new checkout`);
   if (checkoutFailed(row.paymentStatus, row.authorizedAmount)) {
-    const failed = await prisma.paymentHistory.findFirst({ where: { orderId, kind: 'authorize', NOT: { result: 'OK' } }, orderBy: [{ occurredAt: 'desc' }, { id: 'desc' }] });
+    const failed = await prisma.paymentHistory.findFirst({ where: { shopId, orderId, kind: 'authorize', NOT: { result: 'OK' } }, orderBy: [{ occurredAt: 'desc' }, { id: 'desc' }] });
     throw apiErrorForCode(failed?.result ?? 'HardDeclined');
   }
   return {
@@ -127,7 +127,8 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
 
   router.post('/api/checkouts', auth, async (req: Request, res: Response) => {
     const body = startCheckoutSchema.parse(req.body);
-    const settings = await readSettingsCached(deps.prisma);
+    const shopId = shopOf(res);
+    const settings = await readSettingsCached(deps.prisma, shopId);
     if (!settings.enabled) throw new ApiError(409, 'amazon_pay_disabled', 'Amazon Pay is switched off in the shop settings');
     const quick = body.mode === 'quick';
     if (quick) assertQuickCheckoutAllowed(settings);
@@ -136,7 +137,7 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
     const quickPage = quick ? { placement: body.placement ?? 'cart', ...(body.note ? { note: body.note } : {}), ...(body.customFields ? { customFields: body.customFields } : {}) } : {};
     // A quick checkout has no address form in the shop: Amazon's address is the order's address.
     const addressSource = quick ? 'amazon' : settings.addressSource;
-    const m = deps.merchant;
+    const { config: m, client: amazonPay } = await deps.merchants.forShop(shopId);
     const storeName = body.merchantStoreName ?? settings.merchantStoreName;
     const plan = recurringPlanOf(body);
     const payload = {
@@ -162,7 +163,7 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
         : {}),
     };
     const payloadJSON = JSON.stringify(payload);
-    const signature = deps.amazonPay.generateButtonSignature(payloadJSON);
+    const signature = amazonPay.generateButtonSignature(payloadJSON);
 
     // A recurring checkout follows 自動継続課金処理区分 (the recurring payment intent); `recurring` alone keeps it from
     // being linked to order status (linkedPaymentAction, workflows/state-table.ts).
@@ -182,7 +183,7 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
       ...(storeName ? { merchantStoreName: storeName } : {}),
       ...(settings.softDescriptor ? { softDescriptor: settings.softDescriptor } : {}),
     };
-    await deps.orders.start(input, { resultReturnUrl: body.resultReturnUrl, reviewReturnUrl: body.reviewReturnUrl, checkoutMode: quick ? 'quick' : 'standard', addressSource, ...quickPage });
+    await deps.orders.forShop(shopId).start(input, { resultReturnUrl: body.resultReturnUrl, reviewReturnUrl: body.reviewReturnUrl, checkoutMode: quick ? 'quick' : 'standard', addressSource, ...quickPage });
 
     res.status(201).json({
       orderId: body.orderId,
@@ -204,19 +205,21 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
 
   router.get('/api/checkouts/:orderId', auth, async (req: Request, res: Response) => {
     const orderId = orderIdOf(req);
+    const shopId = shopOf(res);
+    const orders = deps.orders.forShop(shopId);
     const { amazonCheckoutSessionId } = reviewQuerySchema.parse(req.query);
     // Address and payment descriptor come from Amazon's session as the buyer left it (read only). That read and the
     // order's memo are fetched while the workflow reads the session; the workflow's answer (or failure) comes first.
-    const sessionRead = readSession<SessionDetails>(deps.amazonPay, amazonCheckoutSessionId, orderId);
-    const memoRead = deps.orders.memo(orderId);
+    const sessionRead = readSession<SessionDetails>((await deps.merchants.forShop(shopId)).client, amazonCheckoutSessionId, orderId);
+    const memoRead = orders.memo(orderId);
     sessionRead.catch(() => undefined);
     memoRead.catch(() => undefined);
-    const reviewed = await finished(deps.orders.act(orderId, checkoutReviewed, { checkoutSessionId: amazonCheckoutSessionId }, { waitMs }));
+    const reviewed = await finished(orders.act(orderId, checkoutReviewed, { checkoutSessionId: amazonCheckoutSessionId }, { waitMs }));
     const session = await sessionRead;
     const memo = await memoRead;
     const quick = memo.checkoutMode === 'quick';
     const needsSettings = quick || typeof memo.addressSource !== 'string';
-    const settings = needsSettings ? await readSettings(deps.prisma) : undefined;
+    const settings = needsSettings ? await readSettings(deps.prisma, shopId) : undefined;
     res.json({
       orderId,
       checkoutSessionId: amazonCheckoutSessionId,
@@ -234,19 +237,21 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
       shippingAddress: session.shippingAddress ?? null,
       billingAddress: session.billingAddress ?? null,
       paymentDescriptor: session.paymentPreferences?.[0]?.paymentDescriptor ?? null,
-      ...(quick && settings ? { customer: await quickCustomer(deps.prisma, settings, session) } : {}),
+      ...(quick && settings ? { customer: await quickCustomer(deps.prisma, shopId, settings, session) } : {}),
     });
   });
 
   router.post('/api/checkouts/:orderId/confirm', auth, async (req: Request, res: Response) => {
     const orderId = orderIdOf(req);
+    const shopId = shopOf(res);
+    const orders = deps.orders.forShop(shopId);
     const body = confirmCheckoutSchema.parse(req.body);
-    const memo = await deps.orders.memo(orderId);
+    const memo = await orders.memo(orderId);
     const resultReturnUrl = body.resultReturnUrl ?? (typeof memo.resultReturnUrl === 'string' ? memo.resultReturnUrl : undefined);
     if (!resultReturnUrl) throw new ApiError(422, 'invalid_argument', 'resultReturnUrl is required');
     // The order's workflow refuses an amount in another currency (422 currency_mismatch), as it does for every amount.
     const confirmed = await finished(
-      deps.orders.act(orderId, checkoutConfirmed, { checkoutResultReturnUrl: resultReturnUrl, ...(body.amount ? { amount: body.amount.amount, currency: body.amount.currency } : {}) }, { waitMs }),
+      orders.act(orderId, checkoutConfirmed, { checkoutResultReturnUrl: resultReturnUrl, ...(body.amount ? { amount: body.amount.amount, currency: body.amount.currency } : {}) }, { waitMs }),
     );
     if (!confirmed.amazonPayRedirectUrl) throw new ApiError(409, 'InvalidCheckoutSessionStatus', 'Amazon gave no payment redirect URL; start the checkout again');
     res.json({ orderId, amazonPayRedirectUrl: confirmed.amazonPayRedirectUrl, amount: confirmed.amount, paymentStatus: confirmed.paymentStatus });
@@ -254,33 +259,36 @@ export function checkoutRoutes(deps: CheckoutDeps): Router {
 
   router.post('/api/checkouts/:orderId/complete', auth, async (req: Request, res: Response) => {
     const orderId = orderIdOf(req);
+    const shopId = shopOf(res);
+    const orders = deps.orders.forShop(shopId);
     const body = completeCheckoutSchema.parse(req.body);
     let result;
     try {
-      result = await finished(deps.orders.act(orderId, checkoutCompleted, { checkoutSessionId: body.amazonCheckoutSessionId }, { waitMs }));
+      result = await finished(orders.act(orderId, checkoutCompleted, { checkoutSessionId: body.amazonCheckoutSessionId }, { waitMs }));
     } catch (err) {
       // Completed before (the workflow has ended, or refuses a second completion): answer what was decided then.
       if (!(err instanceof ApiError) || (err.code !== 'order_closed' && err.code !== 'invalid_state')) throw err;
-      const outcome = await checkoutOutcome(deps.prisma, orderId, body.amazonCheckoutSessionId);
+      const outcome = await checkoutOutcome(deps.prisma, shopId, orderId, body.amazonCheckoutSessionId);
       if (!outcome.decided) throw err;
       result = outcome.result;
     }
     // A completion asked again while the first was still being decided gets its decline too, not a success shape.
-    if (checkoutFailed(result.paymentStatus, result.authorized)) await checkoutOutcome(deps.prisma, orderId, body.amazonCheckoutSessionId);
-    const memo = await deps.orders.memo(orderId);
+    if (checkoutFailed(result.paymentStatus, result.authorized)) await checkoutOutcome(deps.prisma, shopId, orderId, body.amazonCheckoutSessionId);
+    const memo = await orders.memo(orderId);
     if (memo.checkoutMode !== 'quick') {
       res.json({ orderId, ...result });
       return;
     }
     // Quick checkout: what the shop needs to create the order and register the guest or link a member.
-    const session = await readSession<SessionBuyerData & SessionReference>(deps.amazonPay, body.amazonCheckoutSessionId, orderId);
-    res.json({ orderId, ...result, mode: 'quick', customer: await quickCustomer(deps.prisma, await readSettings(deps.prisma), session) });
+    const session = await readSession<SessionBuyerData & SessionReference>((await deps.merchants.forShop(shopId)).client, body.amazonCheckoutSessionId, orderId);
+    res.json({ orderId, ...result, mode: 'quick', customer: await quickCustomer(deps.prisma, shopId, await readSettings(deps.prisma, shopId), session) });
   });
 
   router.get('/api/checkouts/:orderId/result', auth, async (req: Request, res: Response) => {
     const orderId = orderIdOf(req);
+    const shopId = shopOf(res);
     const { amazonCheckoutSessionId } = checkoutResultQuerySchema.parse(req.query);
-    const outcome = await checkoutOutcome(deps.prisma, orderId, amazonCheckoutSessionId);
+    const outcome = await checkoutOutcome(deps.prisma, shopId, orderId, amazonCheckoutSessionId);
     if (!outcome.decided) {
       res.status(202).json({ orderId, status: 'processing', paymentStatus: 'CheckoutPending', message: 'The payment is not decided yet; ask again shortly' });
       return;

@@ -25,5 +25,11 @@ export function withDemoAuthorizationDays(input: OrderPaymentInput, dayMs: numbe
 
 /** The gateway whose order starts use demo days (every other call unchanged). */
 export function demoAuthorizationDaysGateway(orders: OrdersGateway, dayMs: number): OrdersGateway {
-  return { ...orders, start: (input, memo) => orders.start(withDemoAuthorizationDays(input, dayMs), memo) };
+  return {
+    sweep: (olderThanMs) => orders.sweep(olderThanMs),
+    forShop(shopId) {
+      const shop = orders.forShop(shopId);
+      return { ...shop, shopId, start: (input, memo) => shop.start(withDemoAuthorizationDays(input, dayMs), memo) };
+    },
+  };
 }

@@ -6,13 +6,15 @@
  */
 import type { Client, Connection } from '@temporalio/client';
 import type { Express } from 'express';
-import type { WebStoreClient } from '../lib/amazon-pay-client';
-import type { AmazonPayConfig, TrustProxy } from '../lib/config';
+import type { ShopMerchants } from '../lib/amazon-pay-engine';
+import type { TrustProxy } from '../lib/config';
+import type { SecretBox } from '../lib/secret-box';
 import type { Logger } from '../lib/logger';
 import type { ReadinessProbe } from '../lib/readiness';
 import type { SnsVerifier } from '../lib/sns-verify';
 import type { PrismaClient } from '../prisma/generated/client';
 import { createAuditWriter } from '../lib/audit';
+import { DEFAULT_SHOP_ID } from '../lib/names';
 import { adminRoutes } from './admin';
 import { auditRequests, auditRoutes } from './audit';
 import { createAdminService } from './admin-service';
@@ -23,6 +25,7 @@ import { demoRoutes, type DemoOptions } from './demo';
 import { DEMO_EVENTS_PATH } from './demo/events';
 import { identifyApiKey } from './auth';
 import { openApiRoutes } from './openapi';
+import { platformRoutes, type PlatformDeps } from './platform';
 import { createDeliveryTrackingStarter } from './delivery-tracking';
 import { memberRoutes } from './members';
 import { storefrontRoutes } from './storefront';
@@ -39,8 +42,10 @@ export interface EngineAppDeps {
   taskQueue: string;
   /** The order workflows' gateway (default: one over `temporal.client`); given when the caller also runs its sweeper. */
   orders?: OrdersGateway;
-  amazonPay: WebStoreClient;
-  merchant: AmazonPayConfig;
+  /** Each shop's Amazon Pay merchant and a client signing as it (docs/shops.md). */
+  merchants: ShopMerchants;
+  /** Where Amazon Pay is: the bundled simulator (the demo shop is on by default) or Amazon. */
+  amazonPayEndpoint: 'simulator' | 'amazon';
   verifier: SnsVerifier;
   readiness: ReadinessProbe;
   log: Logger;
@@ -51,7 +56,7 @@ export interface EngineAppDeps {
   rateLimits?: Partial<RateLimits>;
   /** Express's `trust proxy` (TRUST_PROXY). */
   trustProxy?: TrustProxy;
-  /** The AMAZON_PAY_* variables hold the credentials (the settings screen cannot change them). */
+  /** The AMAZON_PAY_* variables hold the default shop's credentials (its settings screen cannot change them). */
   credentialsFromEnvironment?: boolean;
   /** The admin web console under /admin (always served). */
   console?: ConsoleOptions;
@@ -59,23 +64,26 @@ export interface EngineAppDeps {
   demo?: DemoOptions & { enabled?: boolean };
   /** DEMO ONLY, with the simulator (DEMO_AUTHORIZATION_DAY_SECONDS): one day of new orders' authorization clock, in ms. */
   demoAuthorizationDayMs?: number;
-  /** Seals event endpoint secrets (lib/secret-box.ts, the engine master key; the same on every API and worker process). */
-  secretBox: { seal(plain: string): string };
+  /** With the bundled simulator: where it is, so a shop the platform makes gets a simulated merchant of its own. */
+  simulator?: PlatformDeps['simulator'];
+  /** Seals event endpoint secrets and shops' private keys (lib/secret-box.ts, the engine master key; the same on every API and worker process). */
+  secretBox: SecretBox;
 }
 
 export function createEngineApp(deps: EngineAppDeps): Express {
   const gateway = deps.orders ?? createOrdersGateway(deps.temporal.client, deps.taskQueue, deps.prisma, deps.log);
-  if (deps.demoAuthorizationDayMs !== undefined && deps.merchant.endpoint !== 'simulator') throw new Error('DEMO_AUTHORIZATION_DAY_SECONDS: demo only, refused with real Amazon Pay');
+  if (deps.demoAuthorizationDayMs !== undefined && deps.amazonPayEndpoint !== 'simulator') throw new Error('DEMO_AUTHORIZATION_DAY_SECONDS: demo only, refused with real Amazon Pay');
   const orders = deps.demoAuthorizationDayMs === undefined ? gateway : demoAuthorizationDaysGateway(gateway, deps.demoAuthorizationDayMs);
   // One budget per route class: junk at the webhook never uses up the checkouts' budget, one admin key never another's.
   const limit = (c: RateLimitClass) => deps.rateLimits?.[c] ?? deps.rateLimitPerMinute ?? DEFAULT_RATE_LIMITS[c];
-  const checkout = checkoutRoutes({ prisma: deps.prisma, orders, amazonPay: deps.amazonPay, merchant: deps.merchant });
+  const checkout = checkoutRoutes({ prisma: deps.prisma, orders, merchants: deps.merchants });
   // The admin use-cases, called in-process by the JSON admin API and the console alike.
   const admin = createAdminService({
     prisma: deps.prisma,
     orders,
     client: deps.temporal.client,
-    merchant: deps.merchant,
+    merchants: deps.merchants,
+    secretBox: deps.secretBox,
     credentialsFromEnvironment: deps.credentialsFromEnvironment,
     deliveryTracking: createDeliveryTrackingStarter(deps.temporal.client, deps.taskQueue, deps.prisma),
   });
@@ -88,7 +96,7 @@ export function createEngineApp(deps: EngineAppDeps): Express {
   // The audit log (docs/audit.md): one entry per state-changing admin request, written after its answer.
   const auditLogger = deps.log.child({ component: 'audit' });
   const auditLog = createAuditWriter(deps.prisma, auditLogger);
-  const webhook = webhookRoutes({ prisma: deps.prisma, orders, amazonPay: deps.amazonPay, verifier: deps.verifier, merchantId: deps.merchant.merchantId, log: deps.log, subscriptions: createSubscriptionNotifier(deps.temporal.client) });
+  const webhook = webhookRoutes({ prisma: deps.prisma, orders, merchants: deps.merchants, verifier: deps.verifier, log: deps.log, subscriptions: createSubscriptionNotifier(deps.temporal.client) });
   const app = createApp({
     readiness: deps.readiness,
     log: deps.log,
@@ -98,6 +106,7 @@ export function createEngineApp(deps: EngineAppDeps): Express {
       openApiRoutes(),
       adminRoutes({ prisma: deps.prisma, service: admin }),
       auditRoutes({ prisma: deps.prisma }),
+      platformRoutes({ prisma: deps.prisma, box: deps.secretBox, merchants: deps.merchants, ...(deps.simulator ? { simulator: deps.simulator } : {}) }),
       eventAdminRoutes({ prisma: deps.prisma, service: events }),
       subscriptionRoutes({ prisma: deps.prisma, service: admin }),
       consoleRoutes({
@@ -111,22 +120,23 @@ export function createEngineApp(deps: EngineAppDeps): Express {
           loginWindowMs: deps.console?.loginWindowMs ?? deps.rateLimits?.consoleLoginWindowMs ?? DEFAULT_RATE_LIMITS.consoleLoginWindowMs,
         },
       }),
-      ...((deps.demo?.enabled ?? deps.merchant.endpoint === 'simulator') ? [demoRoutes({ prisma: deps.prisma, events, options: deps.demo })] : []),
+      ...((deps.demo?.enabled ?? deps.amazonPayEndpoint === 'simulator') ? [demoRoutes({ prisma: deps.prisma, events: events.forShop(DEFAULT_SHOP_ID), options: deps.demo })] : []),
     ],
     trustProxy: deps.trustProxy,
     // The demo's event receiver checks the signature over the body as sent.
     rawBodyPaths: [DEMO_EVENTS_PATH],
     guards: [
       { path: '/api/admin', handlers: [identifyApiKey(deps.prisma), adminKeyLimit] },
+      { path: '/api/platform', handlers: [identifyApiKey(deps.prisma), adminKeyLimit] },
       // The demo shop takes orders without a key: each visitor's address gets a budget of the checkout's size.
       { path: '/demo', handlers: [perIpLimit('demo', limit('checkout'))] },
     ],
     publicRoutes: [
       { path: '/api/checkouts', limiter: perIpLimit('checkout', limit('checkout')), router: checkout },
       { path: '/api/webhooks', limiter: perIpLimit('webhook', limit('webhook')), router: webhook },
-      { path: '/api/storefront', limiter: perIpLimit('storefront', limit('storefront')), router: storefrontRoutes({ prisma: deps.prisma, merchant: deps.merchant }) },
+      { path: '/api/storefront', limiter: perIpLimit('storefront', limit('storefront')), router: storefrontRoutes({ prisma: deps.prisma, merchants: deps.merchants }) },
       { path: '/api/events', limiter: perIpLimit('storefront', limit('storefront')), router: eventRoutes({ prisma: deps.prisma, service: events }) },
-      { path: '/api/members', limiter: perIpLimit('members', limit('members')), router: memberRoutes({ prisma: deps.prisma, amazonPay: deps.amazonPay, merchant: deps.merchant }) },
+      { path: '/api/members', limiter: perIpLimit('members', limit('members')), router: memberRoutes({ prisma: deps.prisma, merchants: deps.merchants }) },
     ],
   });
   // For whoever stops the app: flush it once the HTTP server has closed (api/audit.ts auditWriterOf).

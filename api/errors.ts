@@ -3,6 +3,8 @@
  * validation failures (zod) and body-parser errors. Codes are stable and machine-readable;
  * messages are for people.
  */
+import { ShopNotConfiguredError } from '../lib/amazon-pay-engine';
+import { MerchantTakenError } from '../lib/merchant-credentials';
 import type { ErrorRequestHandler, Response } from 'express';
 import { ZodError } from 'zod';
 import type { Logger } from '../lib/logger';
@@ -63,6 +65,10 @@ interface BodyParserError {
 export function knownErrorAnswer(err: unknown): { status: number; body: ErrorBody; headers?: Record<string, string> } | undefined {
   if (err instanceof ApiError) return { status: err.status, body: errorBody(err.code, err.message, err.details), headers: err.headers };
   if (err instanceof ZodError) return { status: 400, body: errorBody('invalid_request', 'The request is not valid', validationDetails(err)) };
+  // A shop without Amazon Pay credentials (lib/amazon-pay-engine.ts): it can take no payment until they are entered.
+  if (err instanceof ShopNotConfiguredError) return { status: 409, body: errorBody(err.code, err.message) };
+  // Each merchant is one shop's (lib/merchant-credentials.ts): nothing was written.
+  if (err instanceof MerchantTakenError) return { status: 409, body: errorBody('merchant_taken', err.message, { field: err.field }) };
   const bp = (typeof err === 'object' && err !== null ? err : {}) as BodyParserError;
   if (bp.type === 'entity.parse.failed') return { status: 400, body: errorBody('invalid_json', 'The request body is not valid JSON') };
   if (bp.type === 'entity.too.large' || bp.status === 413) return { status: 413, body: errorBody('payload_too_large', 'The request body is too large') };

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { EVENT_TYPES, type EventType } from '../lib/event-types';
 import { eventView } from '../lib/events';
 import type { Event, EventDelivery, EventEndpoint, Prisma, PrismaClient } from '../prisma/generated/client';
-import { requireRole } from './auth';
+import { requireRole, shopOf } from './auth';
 import { ApiError } from './errors';
 import { orderIdSchema } from './schemas';
 
@@ -75,16 +75,17 @@ export const listEventsQuerySchema = z.strictObject({
   limit: z.coerce.number().int('expected a whole number').min(1).max(100).default(50),
 });
 
-export async function listEvents(prisma: PrismaClient, query: unknown) {
+export async function listEvents(prisma: PrismaClient, shopId: string, query: unknown) {
   const q = listEventsQuerySchema.parse(query);
   let afterId: bigint | undefined;
   if (q.after !== undefined) {
-    const cursor = await prisma.event.findUnique({ where: { eventId: q.after }, select: { id: true } });
+    // Another shop's event id is no cursor here: as unknown as a made-up one.
+    const cursor = await prisma.event.findFirst({ where: { eventId: q.after, shopId }, select: { id: true } });
     if (!cursor) throw new ApiError(404, 'event_not_found', 'No event with the id given in after');
     afterId = cursor.id;
   }
   const rows = await prisma.event.findMany({
-    where: { ...(afterId !== undefined ? { id: { gt: afterId } } : {}), ...(q.type ? { type: q.type } : {}), ...(q.orderId ? { orderId: q.orderId } : {}) },
+    where: { shopId, ...(afterId !== undefined ? { id: { gt: afterId } } : {}), ...(q.type ? { type: q.type } : {}), ...(q.orderId ? { orderId: q.orderId } : {}) },
     orderBy: { id: 'asc' },
     take: q.limit + 1,
   });
@@ -95,6 +96,7 @@ export async function listEvents(prisma: PrismaClient, query: unknown) {
 // ---------------------------------------------------------------- endpoints
 
 /** A shop may name this many endpoints: each event is one delivery per endpoint. */
+/** Per shop. */
 export const MAX_EVENT_ENDPOINTS = 20;
 /** Serializes endpoint creation (the limit above) and rotations. */
 const ENDPOINTS_LOCK = 7_261_204;
@@ -188,7 +190,12 @@ export function newEndpointSecret(): string {
   return `whsec_${randomBytes(32).toString('base64url')}`;
 }
 
+/** The event use-cases of every shop; `forShop(shopId)` is one shop's, and reaches nothing of another shop. */
 export interface EventsService {
+  forShop(shopId: string): ShopEventsService;
+}
+
+export interface ShopEventsService {
   listEvents(query: unknown): ReturnType<typeof listEvents>;
   orderEvents(orderId: unknown): Promise<{ data: ReturnType<typeof eventWithDeliveriesView>[] }>;
   resend(eventId: unknown, body: unknown): Promise<{ deliveries: ReturnType<typeof deliveryView>[] }>;
@@ -201,24 +208,35 @@ export interface EventsService {
 
 /** The event use-cases, called in-process by the JSON API and the console alike. */
 export function createEventsService(deps: EventsDeps & { clock?: () => Date }): EventsService {
+  const shops = new Map<string, ShopEventsService>();
+  return {
+    forShop(shopId) {
+      let s = shops.get(shopId);
+      if (!s) shops.set(shopId, (s = shopEventsService(deps, shopId)));
+      return s;
+    },
+  };
+}
+
+function shopEventsService(deps: EventsDeps & { clock?: () => Date }, shopId: string): ShopEventsService {
   const { prisma } = deps;
   const now = deps.clock ?? (() => new Date());
 
-  /** An endpoint the API may change: not deleted, not the environment's. */
+  /** An endpoint of this shop the API may change: not deleted, not the environment's. */
   async function changeable(idInput: unknown): Promise<EventEndpoint> {
     const id = endpointIdSchema.parse(idInput);
-    const row = await prisma.eventEndpoint.findFirst({ where: { id, deletedAt: null } });
+    const row = await prisma.eventEndpoint.findFirst({ where: { id, shopId, deletedAt: null } });
     if (!row) throw new ApiError(404, 'endpoint_not_found', `No event endpoint ${id}`);
     if (row.source === 'env') throw new ApiError(409, 'endpoint_managed_by_environment', 'This endpoint is SHOP_WEBHOOK_URL: change it in the environment, not through the API');
     return row;
   }
 
   return {
-    listEvents: (query) => listEvents(prisma, query),
+    listEvents: (query) => listEvents(prisma, shopId, query),
 
     async orderEvents(orderIdInput) {
       const orderId = orderIdSchema.parse(orderIdInput);
-      const [order, data] = await Promise.all([prisma.order.findUnique({ where: { orderId }, select: { orderId: true } }), eventsWithDeliveries(prisma, { orderId }, { oldestFirst: true, take: 1000 })]);
+      const [order, data] = await Promise.all([prisma.order.findUnique({ where: { shopId_orderId: { shopId, orderId } }, select: { orderId: true } }), eventsWithDeliveries(prisma, { shopId, orderId }, { oldestFirst: true, take: 1000 })]);
       if (!order && data.length === 0) throw new ApiError(404, 'order_not_found', `No order ${orderId}`);
       return { data };
     },
@@ -226,16 +244,16 @@ export function createEventsService(deps: EventsDeps & { clock?: () => Date }): 
     async resend(eventIdInput, bodyInput) {
       const eventId = eventIdSchema.parse(eventIdInput);
       const body = resendSchema.parse(bodyInput ?? {});
-      const event = await prisma.event.findUnique({ where: { eventId }, select: { id: true, orderId: true, seq: true } });
+      const event = await prisma.event.findFirst({ where: { eventId, shopId }, select: { id: true, orderId: true, seq: true } });
       if (!event) throw new ApiError(404, 'event_not_found', `No event ${eventId}`);
-      const endpoints = await prisma.eventEndpoint.findMany({ where: { deletedAt: null, enabled: true, ...(body.endpointId ? { id: body.endpointId } : {}) }, select: { id: true } });
+      const endpoints = await prisma.eventEndpoint.findMany({ where: { shopId, deletedAt: null, enabled: true, ...(body.endpointId ? { id: body.endpointId } : {}) }, select: { id: true } });
       if (body.endpointId && endpoints.length === 0) throw new ApiError(404, 'endpoint_not_found', `No enabled event endpoint ${body.endpointId}`);
       const existing = await prisma.eventDelivery.findMany({ where: { eventRowId: event.id, endpointId: { in: endpoints.map((e) => e.id) } }, select: { endpointId: true } });
       // Without an endpoint named, only the deliveries the event had; naming one sends it there even if it had none.
       const targets = body.endpointId ? endpoints.map((e) => e.id) : existing.map((d) => d.endpointId);
       if (targets.length === 0) throw new ApiError(409, 'nothing_to_resend', 'The event was sent to no enabled endpoint; name one with endpointId');
       await prisma.$transaction([
-        prisma.eventDelivery.createMany({ data: targets.map((endpointId) => ({ eventRowId: event.id, endpointId, orderId: event.orderId, seq: event.seq })), skipDuplicates: true }),
+        prisma.eventDelivery.createMany({ data: targets.map((endpointId) => ({ shopId, eventRowId: event.id, endpointId, orderId: event.orderId, seq: event.seq })), skipDuplicates: true }),
         // Due now; a delivery a relay is sending keeps its lease (it is never sent twice at once), the next claim follows it.
         prisma.eventDelivery.updateMany({ where: { eventRowId: event.id, endpointId: { in: targets } }, data: { status: 'pending', nextAttemptAt: now() } }),
       ]);
@@ -244,7 +262,7 @@ export function createEventsService(deps: EventsDeps & { clock?: () => Date }): 
     },
 
     async listEndpoints() {
-      const rows = await prisma.eventEndpoint.findMany({ where: { deletedAt: null }, orderBy: { createdAt: 'asc' } });
+      const rows = await prisma.eventEndpoint.findMany({ where: { shopId, deletedAt: null }, orderBy: { createdAt: 'asc' } });
       return { data: rows.map((r) => endpointView(r, now())) };
     },
 
@@ -255,9 +273,9 @@ export function createEventsService(deps: EventsDeps & { clock?: () => Date }): 
       // Counted and made under one lock: endpoints made at once never pass the limit.
       const row = await prisma.$transaction(async (tx) => {
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(${ENDPOINTS_LOCK})`;
-        const count = await tx.eventEndpoint.count({ where: { deletedAt: null } });
+        const count = await tx.eventEndpoint.count({ where: { shopId, deletedAt: null } });
         if (count >= MAX_EVENT_ENDPOINTS) throw new ApiError(409, 'too_many_endpoints', `At most ${MAX_EVENT_ENDPOINTS} event endpoints; delete one first`);
-        return tx.eventEndpoint.create({ data: { url: body.url, description: body.description ?? null, eventTypes: body.eventTypes ?? [], enabled: body.enabled ?? true, source: 'api', secretSealed: sealed } });
+        return tx.eventEndpoint.create({ data: { shopId, url: body.url, description: body.description ?? null, eventTypes: body.eventTypes ?? [], enabled: body.enabled ?? true, source: 'api', secretSealed: sealed } });
       });
       return { endpoint: endpointView(row, now()), secret };
     },
@@ -315,7 +333,7 @@ export function createEventsService(deps: EventsDeps & { clock?: () => Date }): 
 export function eventRoutes(deps: { prisma: PrismaClient; service: EventsService }): Router {
   const router = Router();
   router.get('/api/events', requireRole(deps.prisma, 'storefront', 'viewer', 'editor'), async (req: Request, res: Response) => {
-    res.json(await deps.service.listEvents(req.query));
+    res.json(await deps.service.forShop(shopOf(res)).listEvents(req.query));
   });
   return router;
 }
@@ -325,13 +343,13 @@ export function eventAdminRoutes(deps: { prisma: PrismaClient; service: EventsSe
   const router = Router();
   const viewer = requireRole(deps.prisma, 'viewer');
   const editor = requireRole(deps.prisma, 'editor');
-  const s = deps.service;
-  router.get('/api/admin/orders/:orderId/events', viewer, async (req, res) => void res.json(await s.orderEvents(req.params.orderId)));
-  router.post('/api/admin/events/:eventId/resend', editor, async (req, res) => void res.status(202).json(await s.resend(req.params.eventId, req.body)));
-  router.get('/api/admin/event-endpoints', viewer, async (_req, res) => void res.json(await s.listEndpoints()));
-  router.post('/api/admin/event-endpoints', editor, async (req, res) => void res.status(201).json(await s.createEndpoint(req.body)));
-  router.patch('/api/admin/event-endpoints/:id', editor, async (req, res) => void res.json(await s.updateEndpoint(req.params.id, req.body)));
-  router.post('/api/admin/event-endpoints/:id/rotate-secret', editor, async (req, res) => void res.json(await s.rotateSecret(req.params.id, req.body)));
-  router.delete('/api/admin/event-endpoints/:id', editor, async (req, res) => void res.json(await s.deleteEndpoint(req.params.id)));
+  const s = (res: Response) => deps.service.forShop(shopOf(res));
+  router.get('/api/admin/orders/:orderId/events', viewer, async (req, res) => void res.json(await s(res).orderEvents(req.params.orderId)));
+  router.post('/api/admin/events/:eventId/resend', editor, async (req, res) => void res.status(202).json(await s(res).resend(req.params.eventId, req.body)));
+  router.get('/api/admin/event-endpoints', viewer, async (_req, res) => void res.json(await s(res).listEndpoints()));
+  router.post('/api/admin/event-endpoints', editor, async (req, res) => void res.status(201).json(await s(res).createEndpoint(req.body)));
+  router.patch('/api/admin/event-endpoints/:id', editor, async (req, res) => void res.json(await s(res).updateEndpoint(req.params.id, req.body)));
+  router.post('/api/admin/event-endpoints/:id/rotate-secret', editor, async (req, res) => void res.json(await s(res).rotateSecret(req.params.id, req.body)));
+  router.delete('/api/admin/event-endpoints/:id', editor, async (req, res) => void res.json(await s(res).deleteEndpoint(req.params.id)));
   return router;
 }

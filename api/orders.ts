@@ -1,6 +1,6 @@
 /**
- * How the API reaches order workflows: start one per order (`order-<orderId>`, a second start is
- * refused by Temporal), send updates with an update id derived from the caller's requestId (so
+ * How the API reaches order workflows: start one per order of a shop (lib/names.ts orderWorkflowId; a second start
+ * is refused by Temporal), send updates with an update id derived from the caller's requestId (so
  * a repeated request is deduplicated by Temporal as well as by the workflow), wait a bounded time
  * for results, query the state, and turn workflow failures into API errors.
  */
@@ -18,13 +18,12 @@ import { asFailureDetails, reasonAnswer, type Text } from '../lib/amazon-errors'
 import { OWNERSHIP_CODES } from '../lib/amazon-object-owners';
 import { workflowActions } from '../lib/metrics';
 import { REJECTION_TYPES, state as stateQuery } from '../workflows/messages';
-import { CurrencyKey, OrderAmountKey, OrderIdKey, orderWorkflowId, OrderStatusKey, PaymentStatusKey, WORKFLOW_TYPES } from '../lib/names';
+import { CurrencyKey, OrderAmountKey, OrderIdKey, orderWorkflowId, OrderStatusKey, PaymentStatusKey, ShopIdKey, WORKFLOW_TYPES } from '../lib/names';
 import type { OrderPaymentInput, OrderPaymentState } from '../workflows/types';
 import type { Logger } from '../lib/logger';
 import type { PrismaClient } from '../prisma/generated/client';
 import { ApiError } from './errors';
 
-export const workflowIdFor = orderWorkflowId;
 
 /** The API error for a failed update: the order's own refusals, else the reason code with the texts the failure carries. */
 export function apiErrorFor(failure: ApplicationFailure): ApiError {
@@ -72,14 +71,21 @@ export function fingerprintedUpdateId(name: string, requestId: string, fingerpri
 
 export type ActionOutcome<R> = { done: true; result: R } | { done: false };
 
-export interface OrdersGateway {
+/** One shop's orders (docs/shops.md): every call reaches only that shop's order workflows and rows. */
+export interface ShopOrders {
+  readonly shopId: string;
   /** memo: what the order's workflow carries for readers (checkoutMode, addressSource, the quick checkout page's note and fields). */
   start(input: OrderPaymentInput, memo: Record<string, unknown>): Promise<void>;
   memo(orderId: string): Promise<Record<string, unknown>>;
   state(orderId: string): Promise<OrderPaymentState>;
   /** Sends an update; resolves with its result when done within `waitMs`, else `{done:false}`. */
   act<R, A>(orderId: string, def: UpdateDefinition<R, [A]>, args: A, opts: { updateId?: string; waitMs: number }): Promise<ActionOutcome<R>>;
-  /** Starts the workflows of orders accepted more than `olderThanMs` ago whose start never happened; returns how many. */
+}
+
+export interface OrdersGateway {
+  /** The orders of one shop: the caller's, from its key (never from the request's body). */
+  forShop(shopId: string): ShopOrders;
+  /** Starts the workflows of orders accepted more than `olderThanMs` ago whose start never happened, in every shop; returns how many. */
   sweep(olderThanMs?: number): Promise<number>;
 }
 
@@ -91,6 +97,8 @@ const OUTCOME_GRACE_MS = 50;
 
 /** What the API keeps with an accepted order until its workflow has started (orders.start_request). */
 interface StartRequest {
+  /** Absent in requests accepted before shops: the default shop's. */
+  shopId?: string;
   input: OrderPaymentInput;
   memo: Record<string, unknown>;
 }
@@ -105,23 +113,23 @@ function isMissingWorkflow(err: unknown): boolean {
 }
 
 export function createOrdersGateway(client: Client, taskQueue: string, prisma: PrismaClient, log?: Logger): OrdersGateway {
-  const handle = (orderId: string) => client.workflow.getHandle(workflowIdFor(orderId));
   const memos = new Map<string, Record<string, unknown>>();
-  const keepMemo = (orderId: string, memo: Record<string, unknown>) => {
-    memos.set(orderId, memo);
+  const keepMemo = (workflowId: string, memo: Record<string, unknown>) => {
+    memos.set(workflowId, memo);
     if (memos.size > MEMO_CACHE_SIZE) memos.delete(memos.keys().next().value as string);
   };
 
   /** Starts the order's workflow; one already started (by another request or the sweeper) is fine. */
-  async function startWorkflow({ input, memo }: StartRequest): Promise<boolean> {
+  async function startWorkflow(shopId: string, { input, memo }: StartRequest): Promise<boolean> {
     try {
       await client.workflow.start(WORKFLOW_TYPES.orderPayment, {
-        workflowId: workflowIdFor(input.orderId),
+        workflowId: orderWorkflowId(shopId, input.orderId),
         taskQueue,
         args: [input],
         memo,
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         typedSearchAttributes: [
+          { key: ShopIdKey, value: shopId },
           { key: OrderIdKey, value: input.orderId },
           { key: PaymentStatusKey, value: 'CheckoutPending' },
           { key: OrderStatusKey, value: input.orderStatus ?? 'New' },
@@ -142,83 +150,100 @@ export function createOrdersGateway(client: Client, taskQueue: string, prisma: P
    * 'started', or 'running' (started meanwhile: by another request or API process, whose workflow may already have
    * cleared the start request since Temporal answered "not found"); 'none' only when no such order was accepted.
    */
-  async function startAccepted(orderId: string): Promise<'started' | 'running' | 'none'> {
-    const row = await prisma.order.findUnique({ where: { orderId }, select: { startRequest: true } });
+  async function startAccepted(shopId: string, orderId: string): Promise<'started' | 'running' | 'none'> {
+    const row = await prisma.order.findUnique({ where: { shopId_orderId: { shopId, orderId } }, select: { startRequest: true } });
     if (!row) return 'none';
     const request = row.startRequest as StartRequest | null;
     if (!request) return 'running';
-    return (await startWorkflow(request)) ? 'started' : 'running';
+    return (await startWorkflow(shopId, request)) ? 'started' : 'running';
   }
 
-  /** Runs `fn`; when the workflow is missing because its start is still to come, starts it and runs `fn` once more. */
-  async function withStarted<T>(orderId: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      if (!isMissingWorkflow(err) || (await startAccepted(orderId)) === 'none') throw err;
-      return await fn();
+  const shops = new Map<string, ShopOrders>();
+
+  function shopOrders(shopId: string): ShopOrders {
+    const handle = (orderId: string) => client.workflow.getHandle(orderWorkflowId(shopId, orderId));
+
+    /** Runs `fn`; when the workflow is missing because its start is still to come, starts it and runs `fn` once more. */
+    async function withStarted<T>(orderId: string, fn: () => Promise<T>): Promise<T> {
+      try {
+        return await fn();
+      } catch (err) {
+        if (!isMissingWorkflow(err) || (await startAccepted(shopId, orderId)) === 'none') throw err;
+        return await fn();
+      }
     }
+
+    return {
+      shopId,
+      /**
+       * Accepts the order durably (its row, with what starting its workflow needs; the primary key refuses a second
+       * order with the same id in the shop) and starts its workflow without holding up the shop's page. A start that
+       * fails here is made by the first later request for the order, or by the sweeper.
+       */
+      async start(input, memo) {
+        const request: StartRequest = { shopId, input, memo: { ...memo } };
+        const workflowId = orderWorkflowId(shopId, input.orderId);
+        // One plain INSERT (the primary key refuses a duplicate: no row is written, nothing changes).
+        const inserted = await prisma.$executeRaw`
+          INSERT INTO orders (shop_id, order_id, workflow_id, currency, amount, payment_intent, order_status, recurring, start_request, updated_at)
+          VALUES (${shopId}, ${input.orderId}, ${workflowId}, ${input.amount.currency}, ${input.amount.amount},
+                  ${input.settings?.paymentIntent ?? 'AuthorizeWithCapture'}::"PaymentIntent", ${input.orderStatus ?? 'New'}::"OrderStatus",
+                  ${input.settings?.recurring ?? false}, ${JSON.stringify(request)}::jsonb, now())
+          ON CONFLICT (shop_id, order_id) DO NOTHING`;
+        if (inserted === 0) {
+          workflowActions.inc({ action: 'start', outcome: 'duplicate' });
+          throw new ApiError(409, 'order_exists', `A payment for order ${input.orderId} was already started`);
+        }
+        keepMemo(workflowId, request.memo);
+        // After the answer has been written: the start's own work (payload encoding, the RPC) stays off the page's time.
+        setImmediate(() => {
+          startWorkflow(shopId, request).catch((err: unknown) => {
+            workflowActions.inc({ action: 'start', outcome: 'deferred' });
+            log?.warn({ shopId, orderId: input.orderId, err: err instanceof Error ? err.message : String(err) }, 'order accepted; its workflow starts on the next request or sweep');
+          });
+        });
+      },
+      async memo(orderId) {
+        const workflowId = orderWorkflowId(shopId, orderId);
+        const kept = memos.get(workflowId);
+        if (kept) return kept;
+        try {
+          const memo = (await withStarted(orderId, () => handle(orderId).describe())).memo ?? {};
+          keepMemo(workflowId, memo);
+          return memo;
+        } catch (err) {
+          return mapError(err, orderId);
+        }
+      },
+      async state(orderId) {
+        try {
+          return await withStarted(orderId, () => handle(orderId).query(stateQuery));
+        } catch (err) {
+          return mapError(err, orderId);
+        }
+      },
+      act<R, A>(orderId: string, def: UpdateDefinition<R, [A]>, args: A, opts: { updateId?: string; waitMs: number }): Promise<ActionOutcome<R>> {
+        return sendUpdate(client, handle(orderId), def, args, opts, (err) => mapError(err, orderId), async () => (await startAccepted(shopId, orderId)) !== 'none');
+      },
+    };
   }
 
   return {
-    /**
-     * Accepts the order durably (its row, with what starting its workflow needs; the primary key refuses a second
-     * order with the same id) and starts its workflow without holding up the shop's page. A start that fails here is
-     * made by the first later request for the order, or by the sweeper.
-     */
-    async start(input, memo) {
-      const request: StartRequest = { input, memo: { ...memo } };
-      // One plain INSERT (the primary key refuses a duplicate: no row is written, nothing changes).
-      const inserted = await prisma.$executeRaw`
-        INSERT INTO orders (order_id, workflow_id, currency, amount, payment_intent, order_status, recurring, start_request, updated_at)
-        VALUES (${input.orderId}, ${workflowIdFor(input.orderId)}, ${input.amount.currency}, ${input.amount.amount},
-                ${input.settings?.paymentIntent ?? 'AuthorizeWithCapture'}::"PaymentIntent", ${input.orderStatus ?? 'New'}::"OrderStatus",
-                ${input.settings?.recurring ?? false}, ${JSON.stringify(request)}::jsonb, now())
-        ON CONFLICT (order_id) DO NOTHING`;
-      if (inserted === 0) {
-        workflowActions.inc({ action: 'start', outcome: 'duplicate' });
-        throw new ApiError(409, 'order_exists', `A payment for order ${input.orderId} was already started`);
-      }
-      keepMemo(input.orderId, request.memo);
-      // After the answer has been written: the start's own work (payload encoding, the RPC) stays off the page's time.
-      setImmediate(() => {
-        startWorkflow(request).catch((err: unknown) => {
-          workflowActions.inc({ action: 'start', outcome: 'deferred' });
-          log?.warn({ orderId: input.orderId, err: err instanceof Error ? err.message : String(err) }, 'order accepted; its workflow starts on the next request or sweep');
-        });
-      });
-    },
-    async memo(orderId) {
-      const kept = memos.get(orderId);
-      if (kept) return kept;
-      try {
-        const memo = (await withStarted(orderId, () => handle(orderId).describe())).memo ?? {};
-        keepMemo(orderId, memo);
-        return memo;
-      } catch (err) {
-        return mapError(err, orderId);
-      }
-    },
-    async state(orderId) {
-      try {
-        return await withStarted(orderId, () => handle(orderId).query(stateQuery));
-      } catch (err) {
-        return mapError(err, orderId);
-      }
-    },
-    act<R, A>(orderId: string, def: UpdateDefinition<R, [A]>, args: A, opts: { updateId?: string; waitMs: number }): Promise<ActionOutcome<R>> {
-      return sendUpdate(client, handle(orderId), def, args, opts, (err) => mapError(err, orderId), async () => (await startAccepted(orderId)) !== 'none');
+    forShop(shopId) {
+      let s = shops.get(shopId);
+      if (!s) shops.set(shopId, (s = shopOrders(shopId)));
+      return s;
     },
     async sweep(olderThanMs = START_SWEEP_AFTER_MS) {
       const cutoff = new Date(Date.now() - olderThanMs);
-      const rows = await prisma.$queryRaw<Array<{ order_id: string }>>`SELECT order_id FROM orders WHERE start_request IS NOT NULL AND created_at < ${cutoff} ORDER BY created_at LIMIT 100`;
+      const rows = await prisma.$queryRaw<Array<{ shop_id: string; order_id: string }>>`SELECT shop_id, order_id FROM orders WHERE start_request IS NOT NULL AND created_at < ${cutoff} ORDER BY created_at LIMIT 100`;
       let started = 0;
       // One order that cannot be started (logged) never holds up the others.
       for (const r of rows) {
         try {
-          if ((await startAccepted(r.order_id)) === 'started') started += 1;
+          if ((await startAccepted(r.shop_id, r.order_id)) === 'started') started += 1;
         } catch (err) {
-          log?.warn({ orderId: r.order_id, err: err instanceof Error ? err.message : String(err) }, 'could not start the workflow of an accepted order; trying again at the next sweep');
+          log?.warn({ shopId: r.shop_id, orderId: r.order_id, err: err instanceof Error ? err.message : String(err) }, 'could not start the workflow of an accepted order; trying again at the next sweep');
         }
       }
       if (started > 0) log?.info({ started }, 'started the workflows of accepted orders');

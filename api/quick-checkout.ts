@@ -39,9 +39,9 @@ export function assertQuickCheckoutAllowed(settings: ShopSettings): void {
  * and addresses, the address to store on a guest's customer record (null when the setting
  * guestTakesAmazonAddress is off), and the member already linked to this buyer, if any.
  */
-export async function quickCustomer(prisma: PrismaClient, settings: ShopSettings, session: SessionBuyerData) {
+export async function quickCustomer(prisma: PrismaClient, shopId: string, settings: ShopSettings, session: SessionBuyerData) {
   const buyerId = session.buyer?.buyerId ?? null;
-  const link = buyerId ? await prisma.memberLink.findUnique({ where: { buyerId } }) : null;
+  const link = buyerId ? await prisma.memberLink.findUnique({ where: { shopId_buyerId: { shopId, buyerId } } }) : null;
   const shippingAddress = session.shippingAddress ?? null;
   return {
     buyerId,

@@ -6,18 +6,16 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from '../lib/config';
 import { readSimulatorCa } from '../lib/amazon-pay-client';
-import { createEngineAmazonPayClient, credentialsFromEnvironment, resolveAmazonPayConfig } from '../lib/amazon-pay-engine';
+import { credentialsFromEnvironment, startShops } from '../lib/amazon-pay-engine';
 import { checkDatabaseReachable, createPrismaClient, databaseUrl } from '../lib/database';
-import { readStoredCredentials } from '../lib/merchant-credentials';
 import { ensureEnvEndpoint } from '../lib/event-endpoints';
-import { createSecretBox, loadOrCreateMasterKey } from '../lib/secret-box';
 import { acceptedTopicArns, createSnsVerifier } from '../lib/sns-verify';
 import { Lifecycle, describeStartupError } from '../lib/lifecycle';
 import { createLogger, type Logger } from '../lib/logger';
 import { applyMigrations } from '../lib/migrate';
 import { createReadinessProbe } from '../lib/readiness';
 import { ensureNamespaceReady, probeTemporalEndpoint, temporalAddress } from '../lib/temporal';
-import { SEARCH_ATTRIBUTE_KEYS } from '../lib/names';
+import { DEFAULT_SHOP_ID, SEARCH_ATTRIBUTE_KEYS } from '../lib/names';
 import { createTemporalClient } from '../lib/temporal-client';
 import { auditWriterOf } from './audit';
 import { createEngineApp } from './engine-app';
@@ -46,8 +44,12 @@ export async function startApi(config: Config, log: Logger, lifecycle: Lifecycle
     diagnose: () => probeTemporalEndpoint(config, temporalAddress(config)),
   });
   lifecycle.onStop('readiness probe', () => readiness.close());
-  const merchant = resolveAmazonPayConfig(config, await readStoredCredentials(prisma));
+  const { box, merchants } = await startShops(config, prisma);
+  // The default shop signs as the variables' merchant, its stored one, or the simulator's dev merchant: checked now,
+  // so a misconfigured engine says so at start rather than at its first checkout.
+  await merchants.forShop(DEFAULT_SHOP_ID);
   await ensureEnvEndpoint(prisma, config.shopWebhook);
+  const merchant = config.amazonPay;
   const simulatorCa = merchant.endpoint === 'simulator' ? readSimulatorCa(config.dataDir) : undefined;
   const apiLog = log.child({ component: 'api' });
   const topicArns = acceptedTopicArns(config.notifications.snsTopicArns, merchant);
@@ -61,12 +63,15 @@ export async function startApi(config: Config, log: Logger, lifecycle: Lifecycle
   lifecycle.onStop('order start sweeper', async () => stopSweeper());
   const app = createEngineApp({
     prisma,
-    secretBox: createSecretBox(loadOrCreateMasterKey({ masterKey: config.events.masterKey, dataDir: config.dataDir })),
+    secretBox: box,
     temporal,
     orders,
     taskQueue: config.temporal.taskQueue,
-    amazonPay: createEngineAmazonPayClient(config, merchant),
-    merchant,
+    merchants,
+    amazonPayEndpoint: merchant.endpoint,
+    ...(merchant.endpoint === 'simulator' && simulatorCa
+      ? { simulator: { baseUrl: `https://${merchant.simulatorAddress}`, caCertPem: simulatorCa, notificationUrl: `${config.api.publicUrl}/api/webhooks/amazon-pay`, region: merchant.region } }
+      : {}),
     verifier,
     readiness,
     log: apiLog,

@@ -10,13 +10,15 @@ import { Router, type Request, type Response } from 'express';
 import type { AmazonPayConfig } from '../lib/config';
 import { readSettingsCached, type ShopSettings } from '../lib/settings';
 import type { PrismaClient } from '../prisma/generated/client';
-import { requireRole } from './auth';
+import type { ShopMerchants } from '../lib/amazon-pay-engine';
+import { requireRole, shopOf } from './auth';
 import { buttonScriptUrl, LANGUAGE, LEDGER_CURRENCY } from './buttons';
 import { quickPlacements } from './quick-checkout';
 
 export interface StorefrontDeps {
   prisma: PrismaClient;
-  merchant: AmazonPayConfig;
+  /** The storefront key's shop's merchant (docs/shops.md). */
+  merchants: ShopMerchants;
 }
 
 export function storefrontConfig(settings: ShopSettings, m: AmazonPayConfig) {
@@ -57,7 +59,8 @@ export function storefrontConfig(settings: ShopSettings, m: AmazonPayConfig) {
 export function storefrontRoutes(deps: StorefrontDeps): Router {
   const router = Router();
   router.get('/api/storefront/config', requireRole(deps.prisma, 'storefront'), async (_req: Request, res: Response) => {
-    res.json(storefrontConfig(await readSettingsCached(deps.prisma), deps.merchant));
+    const shopId = shopOf(res);
+    res.json(storefrontConfig(await readSettingsCached(deps.prisma, shopId), (await deps.merchants.forShop(shopId)).config));
   });
   return router;
 }

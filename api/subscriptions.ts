@@ -36,13 +36,13 @@ export interface SubscriptionDeps {
 }
 
 export function subscriptionRoutes(deps: SubscriptionDeps): Router {
-  const s = deps.service;
+  const s = (shopId: string) => deps.service.forShop(shopId);
   return resourceRoutes(adminRouter(deps.prisma), {
     path: '/api/admin/subscriptions',
     param: 'subscriptionId',
-    list: (query) => s.listSubscriptions(query),
-    detail: (id) => s.subscriptionDetail(id),
-    act: (id, action, body, waitMs) => s.subscriptionAct(id, action, body, waitMs),
+    list: (shopId, query) => s(shopId).listSubscriptions(query),
+    detail: (shopId, id) => s(shopId).subscriptionDetail(id),
+    act: (shopId, id, action, body, waitMs) => s(shopId).subscriptionAct(id, action, body, waitMs),
     actions: SUBSCRIPTION_ACTION_PATHS,
   });
 }

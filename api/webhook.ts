@@ -9,6 +9,7 @@
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { WebStoreClient } from '../lib/amazon-pay-client';
+import type { ShopMerchants } from '../lib/amazon-pay-engine';
 import type { Logger } from '../lib/logger';
 import { SnsVerificationError, type SnsRefusal, type SnsVerifier } from '../lib/sns-verify';
 import type { PrismaClient } from '../prisma/generated/client';
@@ -23,16 +24,17 @@ import type { SubscriptionNotifier } from './subscriptions';
 export interface WebhookDeps {
   prisma: PrismaClient;
   orders: OrdersGateway;
-  amazonPay: WebStoreClient;
+  /** Routes a notification to its shop by the merchant id it names, and re-reads the object as that merchant. */
+  merchants: ShopMerchants;
   verifier: SnsVerifier;
-  merchantId?: string;
   log: Logger;
   /** Tells a subscription workflow its recurring permission changed (absent: permissions go to their orders only). */
   subscriptions?: SubscriptionNotifier;
 }
 
 const messageSchema = z.object({
-  MerchantID: z.string().min(1).optional(),
+  /** Routes the notification to its shop (docs/shops.md); a notification for no shop's merchant is refused. */
+  MerchantID: z.string().min(1).max(100),
   ObjectType: z.enum(['CHARGE', 'REFUND', 'CHARGE_PERMISSION', 'CHARGEBACK']),
   ObjectId: z.string().min(1).max(200),
   ChargePermissionId: z.string().max(200).optional(),
@@ -66,11 +68,11 @@ export function webhookRoutes(deps: WebhookDeps): Router {
    * Where Amazon says the object belongs (re-read, never taken from the message): its charge
    * permission and the order id the engine gave Amazon as merchantReferenceId.
    */
-  async function locate(objectType: string, objectId: string): Promise<{ chargePermissionId?: string; orderId?: string; state?: string; refund?: RefundSummary; permission?: PermissionSummary }> {
+  async function locate(amazonPay: WebStoreClient, objectType: string, objectId: string): Promise<{ chargePermissionId?: string; orderId?: string; state?: string; refund?: RefundSummary; permission?: PermissionSummary }> {
     const reference = (o: AmazonObject) => o.merchantMetadata?.merchantReferenceId ?? undefined;
     const stateOf = (o: AmazonObject) => o.statusDetails?.state ?? undefined;
     if (objectType === 'CHARGE_PERMISSION') {
-      const read = (await deps.amazonPay.getChargePermission(objectId)).data;
+      const read = (await amazonPay.getChargePermission(objectId)).data;
       const permission = read as AmazonObject;
       // What was read goes to the order with the notification: a closed permission need not be read again there.
       return { chargePermissionId: objectId, orderId: reference(permission), state: stateOf(permission), permission: summarizePermission(read as ChargePermission) };
@@ -79,14 +81,14 @@ export function webhookRoutes(deps: WebhookDeps): Router {
     let state: string | undefined;
     let refundSummary: RefundSummary | undefined;
     if (objectType === 'REFUND') {
-      const read = (await deps.amazonPay.getRefund(objectId)).data;
+      const read = (await amazonPay.getRefund(objectId)).data;
       const refund = read as AmazonObject;
       if (!refund.chargeId) return {};
       chargeId = refund.chargeId;
       state = stateOf(refund);
       refundSummary = summarizeRefund(read as Refund);
     }
-    const charge = (await deps.amazonPay.getCharge(chargeId)).data as AmazonObject;
+    const charge = (await amazonPay.getCharge(chargeId)).data as AmazonObject;
     return { chargePermissionId: charge.chargePermissionId ?? undefined, orderId: reference(charge), state: objectType === 'REFUND' ? state : stateOf(charge), ...(refundSummary ? { refund: refundSummary } : {}) };
   }
 
@@ -144,7 +146,12 @@ export function webhookRoutes(deps: WebhookDeps): Router {
     }
     if (!parsed.success) throw new ApiError(400, 'invalid_notification', 'The notification Message is not an Amazon Pay notification', parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
     const m = parsed.data;
-    if (deps.merchantId && m.MerchantID && m.MerchantID !== deps.merchantId) throw new ApiError(400, 'wrong_merchant', 'The notification is for another merchant');
+    const shopId = await deps.merchants.shopOfMerchant(m.MerchantID);
+    if (shopId === undefined) throw new ApiError(400, 'wrong_merchant', 'The notification is for a merchant of no shop here');
+    const orders = deps.orders.forShop(shopId);
+    const { client: amazonPay } = await deps.merchants.forShop(shopId).catch(() => {
+      throw new ApiError(503, 'amazon_unavailable', "The shop's Amazon Pay credentials cannot be used now; deliver again later");
+    });
 
     const seen = await deps.prisma.processedNotification.findUnique({ where: { notificationId: m.NotificationId } });
     if (seen) {
@@ -153,29 +160,29 @@ export function webhookRoutes(deps: WebhookDeps): Router {
     }
     if (m.ObjectType === 'CHARGEBACK') {
       // The dispute is re-read from Amazon and stored on its order (docs/product-rules.md, Chargebacks); no money moves here.
-      const { orderId, dispute } = await recordDispute(deps, m.ObjectId);
-      log.warn({ orderId, disputeId: dispute.disputeId, state: dispute.state, amount: dispute.amount, currency: dispute.currency, addressSource: dispute.addressSource }, 'chargeback recorded on the order');
+      const { orderId, dispute } = await recordDispute({ prisma: deps.prisma, amazonPay, orders }, m.ObjectId);
+      log.warn({ shopId, orderId, disputeId: dispute.disputeId, state: dispute.state, amount: dispute.amount, currency: dispute.currency, addressSource: dispute.addressSource }, 'chargeback recorded on the order');
       await deps.prisma.processedNotification.upsert({
         where: { notificationId: m.NotificationId },
-        create: { notificationId: m.NotificationId, objectType: m.ObjectType, objectId: m.ObjectId, chargePermissionId: m.ChargePermissionId ?? null, notificationType: m.NotificationType ?? 'STATE_CHANGE', orderId },
+        create: { notificationId: m.NotificationId, shopId, objectType: m.ObjectType, objectId: m.ObjectId, chargePermissionId: m.ChargePermissionId ?? null, notificationType: m.NotificationType ?? 'STATE_CHANGE', orderId },
         update: {},
       });
       res.json({ status: 'recorded', orderId, disputeId: dispute.disputeId });
       return;
     }
 
-    const located = await locate(m.ObjectType, m.ObjectId).catch((err: unknown) => {
+    const located = await locate(amazonPay, m.ObjectType, m.ObjectId).catch((err: unknown) => {
       const status = (err as { response?: { status?: number } }).response?.status;
       if (status === 404) throw new ApiError(404, 'unknown_object', 'Amazon does not know the notified object');
       throw new ApiError(503, 'amazon_unavailable', 'Could not re-read the object from Amazon Pay; deliver again later');
     });
     const chargePermissionId = located.chargePermissionId ?? null;
     // 継続課金: a recurring permission belongs to its subscription, which re-reads it (closed or non-chargeable stops the charges).
-    const subscription = chargePermissionId && m.ObjectType === 'CHARGE_PERMISSION' ? await deps.prisma.subscription.findUnique({ where: { chargePermissionId }, select: { workflowId: true } }) : null;
+    const subscription = chargePermissionId && m.ObjectType === 'CHARGE_PERMISSION' ? await deps.prisma.subscription.findFirst({ where: { shopId, chargePermissionId }, select: { workflowId: true } }) : null;
     if (subscription && deps.subscriptions) await deps.subscriptions.permissionChanged(subscription.workflowId, m.NotificationId);
     if (!subscription && chargePermissionId && m.ObjectType === 'CHARGE_PERMISSION') {
       // A paid recurring checkout whose subscription has not written its row yet (milliseconds): let SNS deliver again.
-      const opening = await deps.prisma.order.findFirst({ where: { chargePermissionId, recurringPeriod: 1, paymentStatus: { in: ['Authorized', 'Captured', 'CapturePending', 'RefundPending', 'Refunded'] } }, select: { orderId: true } });
+      const opening = await deps.prisma.order.findFirst({ where: { shopId, chargePermissionId, recurringPeriod: 1, paymentStatus: { in: ['Authorized', 'Captured', 'CapturePending', 'RefundPending', 'Refunded'] } }, select: { orderId: true } });
       if (opening) {
         res.status(503).json(errorBody('subscription_not_yet_known', 'The subscription of this recurring permission is starting; deliver again later'));
         return;
@@ -184,25 +191,25 @@ export function webhookRoutes(deps: WebhookDeps): Router {
     // The projection knows the permission once the workflow wrote it; until then Amazon's own
     // merchantReferenceId (the order id the engine gave it) names the order. Several orders share a
     // recurring permission: a charge or refund goes to the order whose id Amazon holds for it.
-    const own = chargePermissionId && located.orderId && m.ObjectType !== 'CHARGE_PERMISSION' ? await deps.prisma.order.findFirst({ where: { orderId: located.orderId, chargePermissionId }, select: { orderId: true } }) : null;
-    const known = own ?? (chargePermissionId ? await deps.prisma.order.findFirst({ where: { chargePermissionId }, orderBy: { createdAt: 'asc' }, select: { orderId: true } }) : null);
+    const own = chargePermissionId && located.orderId && m.ObjectType !== 'CHARGE_PERMISSION' ? await deps.prisma.order.findFirst({ where: { shopId, orderId: located.orderId, chargePermissionId }, select: { orderId: true } }) : null;
+    const known = own ?? (chargePermissionId ? await deps.prisma.order.findFirst({ where: { shopId, chargePermissionId }, orderBy: { createdAt: 'asc' }, select: { orderId: true } }) : null);
     const order = known ?? (located.orderId ? { orderId: located.orderId } : null);
     if (!order) {
       res.status(503).json(errorBody('order_not_yet_known', 'No order for this charge permission yet; deliver again later'));
       return;
     }
     try {
-      await deps.orders.act(order.orderId, amazonNotification, { objectType: m.ObjectType, objectId: m.ObjectId, notificationId: m.NotificationId, source: 'ipn', ...(located.state ? { state: located.state } : {}), ...(located.refund ? { refund: located.refund } : {}), ...(located.permission ? { permission: located.permission } : {}) }, { updateId: `ipn:${m.NotificationId}`, waitMs: 0 });
+      await orders.act(order.orderId, amazonNotification, { objectType: m.ObjectType, objectId: m.ObjectId, notificationId: m.NotificationId, source: 'ipn', ...(located.state ? { state: located.state } : {}), ...(located.refund ? { refund: located.refund } : {}), ...(located.permission ? { permission: located.permission } : {}) }, { updateId: `ipn:${m.NotificationId}`, waitMs: 0 });
     } catch (err) {
       // A finished order has nothing left to learn; anything else is retried by SNS.
       if (!(err instanceof ApiError && (err.code === 'order_closed' || err.code === 'invalid_state' || err.code === 'order_not_found'))) throw err;
     }
     await deps.prisma.processedNotification.upsert({
       where: { notificationId: m.NotificationId },
-      create: { notificationId: m.NotificationId, objectType: m.ObjectType, objectId: m.ObjectId, chargePermissionId, notificationType: m.NotificationType ?? 'STATE_CHANGE', orderId: order.orderId },
+      create: { notificationId: m.NotificationId, shopId, objectType: m.ObjectType, objectId: m.ObjectId, chargePermissionId, notificationType: m.NotificationType ?? 'STATE_CHANGE', orderId: order.orderId },
       update: {},
     });
-    log.info({ orderId: order.orderId, objectType: m.ObjectType, objectId: m.ObjectId, notificationId: m.NotificationId }, 'notification delivered to the order');
+    log.info({ shopId, orderId: order.orderId, objectType: m.ObjectType, objectId: m.ObjectId, notificationId: m.NotificationId }, 'notification delivered to the order');
     res.json({ status: 'delivered', orderId: order.orderId });
   });
   return router;

@@ -35,20 +35,27 @@ export function assertSessionOfOrder(session: SessionReference, orderId: string)
 }
 
 /** The order that owns the object, or undefined when nobody has claimed it yet. */
-export async function ownerOf(prisma: PrismaClient, objectId: string): Promise<string | undefined> {
-  const row = await prisma.amazonObjectOwner.findUnique({ where: { objectId }, select: { orderId: true } });
-  return row?.orderId;
+/** An order of a shop: the owner of an Amazon object. */
+export interface OrderRef {
+  shopId: string;
+  orderId: string;
 }
 
-/**
- * Claims the object for `orderId`, or checks that it is already `orderId`'s. Two orders claiming one object at once:
- * the primary key lets one insert win and the other is refused. Idempotent for the owner (activity retries).
- */
-export async function claimFor(prisma: PrismaClient, objectId: string, objectType: AmazonObjectType, orderId: string): Promise<void> {
-  await prisma.$executeRaw`INSERT INTO amazon_object_owners (object_id, object_type, order_id) VALUES (${objectId}, ${objectType}, ${orderId}) ON CONFLICT (object_id) DO NOTHING`;
+export async function ownerOf(prisma: PrismaClient, objectId: string): Promise<OrderRef | undefined> {
+  const row = await prisma.amazonObjectOwner.findUnique({ where: { objectId }, select: { shopId: true, orderId: true } });
+  return row ? { shopId: row.shopId, orderId: row.orderId } : undefined;
+}
+
+/** Whether an owner is this order (of this shop: another shop's order of the same id is another order). */
+export function isOwner(owner: OrderRef | undefined, ref: OrderRef): boolean {
+  return owner !== undefined && owner.shopId === ref.shopId && owner.orderId === ref.orderId;
+}
+
+export async function claimFor(prisma: PrismaClient, objectId: string, objectType: AmazonObjectType, ref: OrderRef): Promise<void> {
+  await prisma.$executeRaw`INSERT INTO amazon_object_owners (object_id, object_type, shop_id, order_id) VALUES (${objectId}, ${objectType}, ${ref.shopId}, ${ref.orderId}) ON CONFLICT (object_id) DO NOTHING`;
   const owner = await ownerOf(prisma, objectId);
-  if (owner !== orderId) {
+  if (!isOwner(owner, ref)) {
     const code = objectType === 'CheckoutSession' ? OWNERSHIP_CODES.sessionMismatch : OWNERSHIP_CODES.ownedByAnotherOrder;
-    throw new OwnershipError(code, `the ${objectType} belongs to another order, not to ${orderId}`);
+    throw new OwnershipError(code, `the ${objectType} belongs to another order, not to ${ref.orderId}`);
   }
 }

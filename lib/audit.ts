@@ -8,14 +8,14 @@
 import { createHash } from 'node:crypto';
 import type { AuditEntry, Prisma, PrismaClient } from '../prisma/generated/client';
 import type { Logger } from './logger';
-import { readStoredCredentials } from './merchant-credentials';
+import { DEFAULT_SHOP_ID } from './names';
 import { auditWrites } from './metrics';
 import { readSettings, shopSettingsSchema, type ShopSettings } from './settings';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** What an entry can name as its object. */
-export type AuditObjectType = 'order' | 'subscription' | 'refund_approval' | 'recovery_entry' | 'settings' | 'event_endpoint' | 'event' | 'member' | 'api_key';
+export type AuditObjectType = 'order' | 'subscription' | 'refund_approval' | 'recovery_entry' | 'settings' | 'event_endpoint' | 'event' | 'member' | 'api_key' | 'shop';
 
 /** The request's parts an action's parameters are read from (body fields, path parameters, parts of the answer). */
 export type AuditSource = Record<string, unknown>;
@@ -100,6 +100,7 @@ const PARAMS = {
   unknownFields: (c: AuditSource) => integer(c.unknownFields),
   name: (c: AuditSource) => text(200)(c.name),
   role: (c: AuditSource) => text(20)(c.role),
+  shopId: (c: AuditSource) => text(40)(c.shopId),
 } satisfies Record<string, (c: AuditSource) => Json | undefined>;
 
 type ParamName = keyof typeof PARAMS;
@@ -144,8 +145,13 @@ export const AUDIT_ACTIONS = {
   'event.resend': { object: 'event', keep: ['endpointId'] },
   'member.link': { object: 'member', keep: ['via', 'orderId', 'buyerId'] },
   'member.unlink': { object: 'member', keep: [] },
-  'api_key.create': { object: 'api_key', keep: ['name', 'role'] },
+  'api_key.create': { object: 'api_key', keep: ['name', 'role', 'shopId'] },
   'api_key.revoke': { object: 'api_key', keep: ['name', 'role'] },
+  // The platform (docs/shops.md).
+  'shop.create': { object: 'shop', keep: ['name'] },
+  'shop.suspend': { object: 'shop', keep: [] },
+  'shop.reactivate': { object: 'shop', keep: [] },
+  'console.switch_shop': { object: 'shop', keep: [] },
   'console.sign_in': { object: null, keep: [] },
   'console.sign_out': { object: null, keep: [] },
   /** A state-changing request under /api/admin or /admin that no route answers. */
@@ -169,7 +175,7 @@ export function keepParams(action: AuditAction, source: AuditSource): { [key: st
 export interface AuditActor {
   keyId: string | null;
   name: string | null;
-  role: 'storefront' | 'viewer' | 'editor' | 'cli';
+  role: 'storefront' | 'viewer' | 'editor' | 'platform' | 'cli';
 }
 
 /** One entry before it is chained: what auditRecord made of a request. */
@@ -191,6 +197,8 @@ export interface AuditRecord {
   params: { [key: string]: Json };
   outcomeStatus: number;
   outcomeCode: string | null;
+  /** The shop the entry concerns (docs/shops.md); null for a platform action on no shop. */
+  shopId: string | null;
 }
 
 export interface AuditInput {
@@ -205,6 +213,7 @@ export interface AuditInput {
   action: AuditAction;
   objectId?: string | null;
   orderId?: string | null;
+  shopId?: string | null;
   /** Where the action's parameters are read from (keepParams). */
   source?: AuditSource;
   outcomeStatus: number;
@@ -233,6 +242,7 @@ export function auditRecord(i: AuditInput): AuditRecord {
     params: keepParams(i.action, i.source ?? {}),
     outcomeStatus: i.outcomeStatus,
     outcomeCode: textOrNull(i.outcomeCode, 100),
+    shopId: textOrNull(i.shopId, 40),
   };
 }
 
@@ -287,6 +297,8 @@ function hashedFields(r: Hashed): Record<string, unknown> {
     params: r.params,
     outcome_status: r.outcomeStatus,
     outcome_code: r.outcomeCode,
+    // Left out when null: entries written before shops (no such column then) keep the hash they were written with.
+    shop_id: r.shopId ?? undefined,
   };
 }
 
@@ -405,6 +417,8 @@ export async function verifyAuditLog(prisma: PrismaClient, pageSize = 1_000): Pr
 // Reading
 
 export interface AuditFilter {
+  /** The shop's entries; the default shop's include those from before shops (no shop recorded). */
+  shopId?: string;
   actorKeyId?: string;
   orderId?: string;
   objectId?: string;
@@ -419,6 +433,7 @@ export interface AuditFilter {
 /** A page of entries, newest first, and the cursor of the next one. */
 export async function listAuditEntries(prisma: PrismaClient, f: AuditFilter): Promise<{ entries: StoredAuditEntry[]; nextCursor: string | null }> {
   const where: Prisma.AuditEntryWhereInput = {
+    ...(f.shopId !== undefined ? (f.shopId === DEFAULT_SHOP_ID ? { OR: [{ shopId: f.shopId }, { shopId: null }] } : { shopId: f.shopId }) : {}),
     ...(f.actorKeyId ? { actorKeyId: f.actorKeyId.toLowerCase() } : {}),
     ...(f.orderId ? { orderId: f.orderId } : {}),
     ...(f.objectId ? { objectId: f.objectId } : {}),
@@ -441,11 +456,16 @@ const QUICK_FIELDS = new Set(Object.keys(shopSettingsSchema.shape.quickCheckout.
 
 export interface SettingsSnapshot {
   settings: ShopSettings;
-  credentials?: { merchantId: string; storeId: string; publicKeyId: string; privateKey: { reveal(): string } };
+  /** The shop's credentials as stored: the private key sealed (a new seal each time it is entered), never opened here. */
+  credentials?: { merchantId: string; storeId: string; publicKeyId: string; privateKey: string };
 }
 
-export async function settingsSnapshot(prisma: PrismaClient): Promise<SettingsSnapshot> {
-  const [settings, credentials] = await Promise.all([readSettings(prisma), readStoredCredentials(prisma)]);
+export async function settingsSnapshot(prisma: PrismaClient, shopId: string): Promise<SettingsSnapshot> {
+  const [settings, shop] = await Promise.all([readSettings(prisma, shopId), prisma.shop.findUnique({ where: { shopId } })]);
+  const credentials =
+    shop?.merchantId && shop.storeId && shop.publicKeyId && shop.privateKeySealed
+      ? { merchantId: shop.merchantId, storeId: shop.storeId, publicKeyId: shop.publicKeyId, privateKey: shop.privateKeySealed }
+      : undefined;
   return { settings, credentials };
 }
 
@@ -478,8 +498,7 @@ export function settingsChanges(before: SettingsSnapshot, after: SettingsSnapsho
   for (const k of CREDENTIAL_FIELDS) {
     const was = before.credentials?.[k];
     const now = after.credentials?.[k];
-    const reveal = (x: typeof was) => (x === undefined ? undefined : typeof x === 'string' ? x : x.reveal());
-    if (reveal(was) !== reveal(now)) fields.push(`amazonPay.${k}`);
+    if (was !== now) fields.push(`amazonPay.${k}`);
   }
   return { fields, values };
 }

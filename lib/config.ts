@@ -32,7 +32,7 @@ export class Secret {
 }
 
 /** Variables whose value is secret: a validation message for them never contains the value. */
-const SECRET_VARIABLES = new Set(['AMAZON_PAY_PRIVATE_KEY', 'TEMPORAL_API_KEY', 'DATABASE_URL', 'ADMIN_BOOTSTRAP_KEY', 'CONSOLE_SESSION_SECRET', 'SHOP_WEBHOOK_SECRET', 'ENGINE_MASTER_KEY']);
+const SECRET_VARIABLES = new Set(['AMAZON_PAY_PRIVATE_KEY', 'TEMPORAL_API_KEY', 'DATABASE_URL', 'ADMIN_BOOTSTRAP_KEY', 'CONSOLE_SESSION_SECRET', 'SHOP_WEBHOOK_SECRET', 'ENGINE_MASTER_KEY', 'ENGINE_MASTER_KEY_PREVIOUS']);
 
 const port = (fallback: number) =>
   z
@@ -199,6 +199,11 @@ const schema = z
     SHOP_WEBHOOK_SECRET: optionalText.refine((v) => v === undefined || v.length >= 32, 'expected at least 32 characters (value not shown)'),
     // docs/events.md, Endpoints: seals the endpoints' secrets in the database; the same on every API and worker process.
     ENGINE_MASTER_KEY: optionalText.refine((v) => v === undefined || parseMasterKey(v) !== undefined, 'expected 32 bytes as 64 hex digits or base64 (value not shown); empty: generated once into DATA_DIR/master.key'),
+    // docs/shops.md, Secrets: while the master key changes, the old key(s) still open what they sealed (comma-separated).
+    ENGINE_MASTER_KEY_PREVIOUS: optionalText.refine(
+      (v) => v === undefined || v.split(',').every((k) => k.trim() === '' || parseMasterKey(k) !== undefined),
+      'expected keys of 32 bytes as 64 hex digits or base64, separated by commas (value not shown)',
+    ),
     // docs/events.md, Delivery: this worker process runs the relay that sends events to the endpoints.
     EVENT_RELAY: bool(true),
 
@@ -320,8 +325,10 @@ export interface Config {
   /** The zero-configuration event endpoint (SHOP_WEBHOOK_URL), signed with SHOP_WEBHOOK_SECRET (docs/events.md, Endpoints). */
   shopWebhook?: { url: string; secret: Secret };
   events: {
-    /** ENGINE_MASTER_KEY: seals endpoint secrets (lib/secret-box.ts); undefined: generated once into DATA_DIR. */
+    /** ENGINE_MASTER_KEY: seals endpoint secrets and shops' private keys (lib/secret-box.ts); undefined: generated once into DATA_DIR. */
     masterKey?: Secret;
+    /** ENGINE_MASTER_KEY_PREVIOUS: keys that still open, while `npm run reencrypt` moves secrets to ENGINE_MASTER_KEY. */
+    previousMasterKeys?: Secret;
     /** EVENT_RELAY: this worker process delivers events (lib/event-relay.ts). */
     relay: boolean;
   };
@@ -450,7 +457,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     simulator: { host: e.SIMULATOR_HOST, port: e.SIMULATOR_PORT },
     ...(e.SHOP_WEBHOOK_URL !== undefined && e.SHOP_WEBHOOK_SECRET !== undefined ? { shopWebhook: { url: e.SHOP_WEBHOOK_URL, secret: new Secret(e.SHOP_WEBHOOK_SECRET) } } : {}),
-    events: { ...(e.ENGINE_MASTER_KEY !== undefined ? { masterKey: new Secret(e.ENGINE_MASTER_KEY) } : {}), relay: e.EVENT_RELAY },
+    events: {
+      ...(e.ENGINE_MASTER_KEY !== undefined ? { masterKey: new Secret(e.ENGINE_MASTER_KEY) } : {}),
+      ...(e.ENGINE_MASTER_KEY_PREVIOUS !== undefined ? { previousMasterKeys: new Secret(e.ENGINE_MASTER_KEY_PREVIOUS) } : {}),
+      relay: e.EVENT_RELAY,
+    },
     notifications: { snsTopicArns: e.AMAZON_PAY_SNS_TOPIC_ARNS },
     console: {
       sessionSecret: e.CONSOLE_SESSION_SECRET === undefined ? undefined : new Secret(e.CONSOLE_SESSION_SECRET),

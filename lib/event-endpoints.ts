@@ -3,6 +3,7 @@
  * source `env` that wants every type; its secret stays in the environment"). Kept as one `event_endpoints` row so its
  * deliveries are rows like any endpoint's; the relay signs them with SHOP_WEBHOOK_SECRET.
  */
+import { DEFAULT_SHOP_ID } from './names';
 import type { PrismaClient } from '../prisma/generated/client';
 
 export const ENV_ENDPOINT_SOURCE = 'env';
@@ -28,7 +29,8 @@ export async function ensureEnvEndpoint(prisma: PrismaClient, shopWebhook?: { ur
     let change: EnvEndpointChange;
     let endpointId: string;
     if (!row) {
-      endpointId = (await tx.eventEndpoint.create({ data: { url: shopWebhook.url, description: 'SHOP_WEBHOOK_URL', eventTypes: [], enabled: true, source: ENV_ENDPOINT_SOURCE } })).id;
+      // The default shop's (docs/shops.md: a database check); another shop registers its endpoints through the API.
+      endpointId = (await tx.eventEndpoint.create({ data: { shopId: DEFAULT_SHOP_ID, url: shopWebhook.url, description: 'SHOP_WEBHOOK_URL', eventTypes: [], enabled: true, source: ENV_ENDPOINT_SOURCE } })).id;
       change = 'created';
     } else {
       endpointId = row.id;
@@ -36,9 +38,9 @@ export async function ensureEnvEndpoint(prisma: PrismaClient, shopWebhook?: { ur
       if (change === 'updated') await tx.eventEndpoint.update({ where: { id: row.id }, data: { url: shopWebhook.url, enabled: true, deletedAt: null, eventTypes: [] } });
     }
     // Subscription events still owed when the event log came (the migration's backlog) go to this endpoint, once.
-    const owed = await tx.eventBacklog.findMany({ include: { event: { select: { id: true, orderId: true, seq: true } } } });
+    const owed = await tx.eventBacklog.findMany({ where: { event: { shopId: DEFAULT_SHOP_ID } }, include: { event: { select: { id: true, shopId: true, orderId: true, seq: true } } } });
     if (owed.length > 0) {
-      await tx.eventDelivery.createMany({ data: owed.map((o) => ({ eventRowId: o.event.id, endpointId, orderId: o.event.orderId, seq: o.event.seq })), skipDuplicates: true });
+      await tx.eventDelivery.createMany({ data: owed.map((o) => ({ shopId: o.event.shopId, eventRowId: o.event.id, endpointId, orderId: o.event.orderId, seq: o.event.seq })), skipDuplicates: true });
       await tx.eventBacklog.deleteMany({ where: { eventRowId: { in: owed.map((o) => o.eventRowId) } } });
     }
     return change;

@@ -2,6 +2,7 @@
 // that wants it) and what the shop sees of it. Every writer goes through appendEvents: the order's projection write,
 // the subscription's events and the dispute webhook.
 import { randomBytes } from 'node:crypto';
+import type { OrderRef } from './amazon-object-owners';
 import type { Event, Prisma } from '../prisma/generated/client';
 import { messagesFor } from './amazon-errors';
 import { EVENT_TYPES_WITH_REASON, type EventData, type EventType, type PendingEvent } from './event-types';
@@ -41,10 +42,10 @@ function withMessages(type: EventType, data: EventData): EventData {
  * Takes the order's event stream row lock until the transaction ends (made on first use) and answers its last number:
  * a writer that must decide what to emit from what is stored (the dispute webhook) takes it before reading.
  */
-export async function lockEventStream(tx: Prisma.TransactionClient, orderId: string): Promise<number> {
+export async function lockEventStream(tx: Prisma.TransactionClient, ref: OrderRef): Promise<number> {
   const locked = await tx.$queryRaw<Array<{ last_seq: number }>>`
-    INSERT INTO event_streams (order_id, last_seq) VALUES (${orderId}, 0)
-    ON CONFLICT (order_id) DO UPDATE SET last_seq = event_streams.last_seq
+    INSERT INTO event_streams (shop_id, order_id, last_seq) VALUES (${ref.shopId}, ${ref.orderId}, 0)
+    ON CONFLICT (shop_id, order_id) DO UPDATE SET last_seq = event_streams.last_seq
     RETURNING last_seq`;
   return Number(locked[0].last_seq);
 }
@@ -52,11 +53,13 @@ export async function lockEventStream(tx: Prisma.TransactionClient, orderId: str
 /**
  * Writes the order's new events inside the caller's transaction: takes the order's stream row lock (so writers of one
  * order number their events one after the other), skips events already written, numbers the rest 1, 2, 3 … after
- * the last, and adds a pending delivery for each endpoint that wants the type. Returns how many were new.
+ * the last, and adds a pending delivery for each of the order's shop's endpoints that wants the type (docs/shops.md:
+ * never another shop's; the delivery's foreign keys carry the shop too). Returns how many were new.
  */
-export async function appendEvents(tx: Prisma.TransactionClient, orderId: string, events: readonly NewEvent[]): Promise<number> {
+export async function appendEvents(tx: Prisma.TransactionClient, ref: OrderRef, events: readonly NewEvent[]): Promise<number> {
   if (events.length === 0) return 0;
-  const lastSeq = await lockEventStream(tx, orderId);
+  const { shopId, orderId } = ref;
+  const lastSeq = await lockEventStream(tx, ref);
   const keys = events.map((e) => e.dedupeKey);
   const seen = new Set((await tx.event.findMany({ where: { dedupeKey: { in: keys } }, select: { dedupeKey: true } })).map((r) => r.dedupeKey));
   const fresh = events.filter((e, i) => !seen.has(e.dedupeKey) && keys.indexOf(e.dedupeKey) === i);
@@ -68,6 +71,7 @@ export async function appendEvents(tx: Prisma.TransactionClient, orderId: string
     data: fresh.map((e, i) => ({
       eventId: e.eventId ?? newEventId(),
       dedupeKey: e.dedupeKey,
+      shopId,
       orderId,
       seq: lastSeq + i + 1,
       type: e.type,
@@ -78,9 +82,9 @@ export async function appendEvents(tx: Prisma.TransactionClient, orderId: string
     })),
     select: { id: true, type: true, seq: true },
   });
-  await tx.eventStream.update({ where: { orderId }, data: { lastSeq: lastSeq + fresh.length } });
-  const endpoints = await tx.eventEndpoint.findMany({ where: { enabled: true, deletedAt: null }, select: { id: true, eventTypes: true } });
-  const deliveries = written.flatMap((w) => endpoints.filter((ep) => wants(ep.eventTypes, w.type)).map((ep) => ({ eventRowId: w.id, endpointId: ep.id, orderId, seq: w.seq })));
+  await tx.eventStream.update({ where: { shopId_orderId: { shopId, orderId } }, data: { lastSeq: lastSeq + fresh.length } });
+  const endpoints = await tx.eventEndpoint.findMany({ where: { shopId, enabled: true, deletedAt: null }, select: { id: true, eventTypes: true } });
+  const deliveries = written.flatMap((w) => endpoints.filter((ep) => wants(ep.eventTypes, w.type)).map((ep) => ({ shopId, eventRowId: w.id, endpointId: ep.id, orderId, seq: w.seq })));
   if (deliveries.length > 0) await tx.eventDelivery.createMany({ data: deliveries, skipDuplicates: true });
   return fresh.length;
 }

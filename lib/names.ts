@@ -15,16 +15,40 @@ export type WorkflowType = (typeof WORKFLOW_TYPES)[keyof typeof WORKFLOW_TYPES];
 /** The task queue the worker polls and the API starts workflows on, unless TEMPORAL_TASK_QUEUE names another. */
 export const DEFAULT_TASK_QUEUE = 'amazon-pay-orders';
 
-// ---------------------------------------------------------------- workflow ids
+// ---------------------------------------------------------------- shops and workflow ids
+
+/**
+ * The shop `npm start` makes and a single-shop database became (docs/shops.md). Its workflow ids carry no shop, as
+ * before there were shops; every other shop's ids start with `<shopId>/`.
+ */
+export const DEFAULT_SHOP_ID = 'default';
+
+/** A shop id: lower-case letters, digits and dashes, 1-32, starting with a letter or digit (the database checks it too). */
+export const SHOP_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
+
+/**
+ * A workflow id within a shop: `<shopId>/<id>`, the default shop's without a prefix. No order id, subscription id or
+ * other part of an id contains "/", so the first "/" is the shop's: shopOfWorkflowId reads it back. The worker signs
+ * each activity's Amazon calls and scopes its database writes by the shop of the workflow that scheduled it.
+ */
+export function shopWorkflowId(shopId: string, id: string): string {
+  return shopId === DEFAULT_SHOP_ID ? id : `${shopId}/${id}`;
+}
+
+/** The shop a workflow id belongs to (the one rule of shopWorkflowId, read back). */
+export function shopOfWorkflowId(workflowId: string): string {
+  const slash = workflowId.indexOf('/');
+  return slash < 0 ? DEFAULT_SHOP_ID : workflowId.slice(0, slash);
+}
 
 /** One workflow per shop order: a second start with the same id is rejected by Temporal. */
-export function orderWorkflowId(orderId: string): string {
-  return `order-${orderId}`;
+export function orderWorkflowId(shopId: string, orderId: string): string {
+  return shopWorkflowId(shopId, `order-${orderId}`);
 }
 
 /** One subscription workflow per recurring charge permission, named after the checkout order that opened it. */
-export function subscriptionWorkflowId(subscriptionId: string): string {
-  return `subscription-${subscriptionId}`;
+export function subscriptionWorkflowId(shopId: string, subscriptionId: string): string {
+  return shopWorkflowId(shopId, `subscription-${subscriptionId}`);
 }
 
 /** The order a subscription creates for a later period: `<checkout order id>.R<period>` (the checkout order is period 1). */
@@ -41,13 +65,13 @@ export function shopEventId(subscriptionWorkflowId: string, seq: number, type: s
 }
 
 /** One delivery workflow per shop event: a second start for the same event is rejected. */
-export function shopEventWorkflowId(eventId: string): string {
-  return `shop-event-${eventId}`;
+export function shopEventWorkflowId(shopId: string, eventId: string): string {
+  return shopWorkflowId(shopId, `shop-event-${eventId}`);
 }
 
 /** One workflow per delivery tracker row (the shipment's tracking number sent to Amazon). */
-export function deliveryTrackerWorkflowId(trackerId: string): string {
-  return `delivery-tracker-${trackerId}`;
+export function deliveryTrackerWorkflowId(shopId: string, trackerId: string): string {
+  return shopWorkflowId(shopId, `delivery-tracker-${trackerId}`);
 }
 
 /** The Temporal Schedule the worker installs for reconciliation, and the id of the workflow each of its runs starts. */
@@ -78,4 +102,7 @@ export const OrderAmountKey: SearchAttributeKeyOf<'INT'> = { name: 'OrderAmount'
 export const CurrencyKey: SearchAttributeKeyOf<'KEYWORD'> = { name: 'Currency', type: 'KEYWORD' };
 export const AuthorizationExpiresAtKey: SearchAttributeKeyOf<'DATETIME'> = { name: 'AuthorizationExpiresAt', type: 'DATETIME' };
 
-export const SEARCH_ATTRIBUTE_KEYS = [OrderIdKey, PaymentStatusKey, OrderStatusKey, OrderAmountKey, CurrencyKey, AuthorizationExpiresAtKey];
+/** The order's shop (docs/shops.md): set when the workflow starts, so ops filter one shop's orders in Temporal UI. */
+export const ShopIdKey: SearchAttributeKeyOf<'KEYWORD'> = { name: 'ShopId', type: 'KEYWORD' };
+
+export const SEARCH_ATTRIBUTE_KEYS = [ShopIdKey, OrderIdKey, PaymentStatusKey, OrderStatusKey, OrderAmountKey, CurrencyKey, AuthorizationExpiresAtKey];

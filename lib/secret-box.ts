@@ -24,6 +24,8 @@ export interface SecretBox {
   open(sealed: string): string;
   /** The first 8 hex digits of SHA-256 of the key. */
   keyId: string;
+  /** Whether a sealed text is under another key than this box seals with (`npm run reencrypt` seals it again). */
+  sealedUnderOtherKey(sealed: string): boolean;
 }
 
 export class SecretBoxError extends Error {
@@ -37,12 +39,22 @@ export function masterKeyId(key: Buffer): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 8);
 }
 
-export function createSecretBox(masterKey: Buffer): SecretBox {
+/**
+ * A box that seals with `masterKey` and opens what it or any of `previousKeys` sealed: while a new master key is rolled
+ * out (ENGINE_MASTER_KEY the new one, ENGINE_MASTER_KEY_PREVIOUS the old), every secret stays readable until
+ * `npm run reencrypt` has sealed them all again under the new one (docs/shops.md, Secrets).
+ */
+export function createSecretBox(masterKey: Buffer, previousKeys: readonly Buffer[] = []): SecretBox {
   if (masterKey.length !== KEY_BYTES) throw new SecretBoxError(`the master key must be ${KEY_BYTES} bytes, got ${masterKey.length}`);
   const key = Buffer.from(masterKey);
   const keyId = masterKeyId(key);
+  const opening = new Map<string, Buffer>(previousKeys.map((k) => [masterKeyId(k), Buffer.from(k)]));
+  opening.set(keyId, key);
   return {
     keyId,
+    sealedUnderOtherKey(sealed) {
+      return sealed.split('.')[1] !== keyId;
+    },
     seal(plain) {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', key, iv);
@@ -55,19 +67,20 @@ export function createSecretBox(masterKey: Buffer): SecretBox {
       const parts = sealed.split('.');
       if (parts.length !== 5 || parts[0] !== VERSION) throw new SecretBoxError(`not a sealed secret (expected ${VERSION}.<key id>.<iv>.<tag>.<ciphertext>)`);
       const [, sealedKeyId, ivText, tagText, bodyText] = parts;
-      if (sealedKeyId !== keyId) {
-        throw new SecretBoxError(`sealed under master key ${sealedKeyId}, this process has ${keyId}: ENGINE_MASTER_KEY must be the same on every API and worker process`);
+      const openKey = opening.get(sealedKeyId);
+      if (!openKey) {
+        throw new SecretBoxError(`sealed under master key ${sealedKeyId}, this process has ${[...opening.keys()].join(', ')}: ENGINE_MASTER_KEY must be the same on every API and worker process (during a change of key, the old one in ENGINE_MASTER_KEY_PREVIOUS)`);
       }
       const iv = Buffer.from(ivText, 'base64url');
       const tag = Buffer.from(tagText, 'base64url');
       if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw new SecretBoxError('a sealed secret with a damaged IV or tag');
       try {
-        const decipher = createDecipheriv('aes-256-gcm', key, iv);
-        decipher.setAAD(Buffer.from(`${VERSION}.${keyId}`));
+        const decipher = createDecipheriv('aes-256-gcm', openKey, iv);
+        decipher.setAAD(Buffer.from(`${VERSION}.${sealedKeyId}`));
         decipher.setAuthTag(tag);
         return Buffer.concat([decipher.update(Buffer.from(bodyText, 'base64url')), decipher.final()]).toString('utf8');
       } catch {
-        throw new SecretBoxError(`a sealed secret under master key ${keyId} does not open: it was changed or damaged`);
+        throw new SecretBoxError(`a sealed secret under master key ${sealedKeyId} does not open: it was changed or damaged`);
       }
     },
   };
@@ -109,4 +122,18 @@ export function loadOrCreateMasterKey(config: { masterKey?: { reveal(): string }
   const key = parseMasterKey(readFileSync(file, 'utf8'));
   if (!key) throw new SecretBoxError(`${file}: not a master key this engine wrote (32 bytes, base64); restore it from a backup, or set ENGINE_MASTER_KEY`);
   return key;
+}
+
+/** The engine's box: its master key (loadOrCreateMasterKey) sealing, and ENGINE_MASTER_KEY_PREVIOUS's keys opening too. */
+export function secretBoxFor(config: { masterKey?: { reveal(): string }; previousMasterKeys?: { reveal(): string }; dataDir: string }): SecretBox {
+  const previous = (config.previousMasterKeys?.reveal() ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '')
+    .map((t) => {
+      const k = parseMasterKey(t);
+      if (!k) throw new SecretBoxError('ENGINE_MASTER_KEY_PREVIOUS: expected keys of 32 bytes as 64 hex digits or base64, separated by commas (value not shown)');
+      return k;
+    });
+  return createSecretBox(loadOrCreateMasterKey(config), previous);
 }

@@ -1,11 +1,12 @@
 /**
  * Shop settings (docs/product-rules.md, Settings: the plugin's settings screen) kept in the `settings` table as one
- * validated JSON document per key. Each order's workflow gets the payment-related ones at start,
+ * validated JSON document per shop and key (docs/shops.md: each shop has its own). Each order's workflow gets the payment-related ones at start,
  * so a later change never alters an order already under way.
  */
 import { z } from 'zod';
 import type { PrismaClient } from '../prisma/generated/client';
 import { credentialsInputSchema, writeCredentials } from './merchant-credentials';
+import type { SecretBox } from './secret-box';
 import { isSupportedCurrency, MAX_AMOUNT_ANY_CURRENCY } from './money';
 
 export const paymentIntentSchema = z.enum(['Authorize', 'AuthorizeWithCapture']);
@@ -80,8 +81,8 @@ export function settingsWarnings(s: ShopSettings): string[] {
   return out;
 }
 
-export async function readSettings(prisma: PrismaClient): Promise<ShopSettings> {
-  const row = await prisma.setting.findUnique({ where: { key: KEY } });
+export async function readSettings(prisma: Pick<PrismaClient, 'setting'>, shopId: string): Promise<ShopSettings> {
+  const row = await prisma.setting.findUnique({ where: { shopId_key: { shopId, key: KEY } } });
   if (!row) return DEFAULT_SETTINGS;
   // Stored settings were validated on write; parsing again fills defaults added since.
   const parsed = shopSettingsSchema.safeParse(row.value);
@@ -93,16 +94,23 @@ export async function readSettings(prisma: PrismaClient): Promise<ShopSettings> 
  * through another API process reaches new checkouts within this bound; one made through this process at once.
  */
 export const SETTINGS_CACHE_MS = 5_000;
-const settingsCache = new WeakMap<PrismaClient, { value: Promise<ShopSettings>; until: number }>();
+const settingsCache = new WeakMap<PrismaClient, Map<string, { value: Promise<ShopSettings>; until: number }>>();
 
-/** readSettings, reused for SETTINGS_CACHE_MS (concurrent callers share one read; a failed read is not kept). */
-export function readSettingsCached(prisma: PrismaClient, now = Date.now()): Promise<ShopSettings> {
-  const hit = settingsCache.get(prisma);
+function cacheOf(prisma: PrismaClient) {
+  let c = settingsCache.get(prisma);
+  if (!c) settingsCache.set(prisma, (c = new Map()));
+  return c;
+}
+
+/** readSettings, reused for SETTINGS_CACHE_MS per shop (concurrent callers share one read; a failed read is not kept). */
+export function readSettingsCached(prisma: PrismaClient, shopId: string, now = Date.now()): Promise<ShopSettings> {
+  const cache = cacheOf(prisma);
+  const hit = cache.get(shopId);
   if (hit && hit.until > now) return hit.value;
-  const value = readSettings(prisma);
-  settingsCache.set(prisma, { value, until: now + SETTINGS_CACHE_MS });
+  const value = readSettings(prisma, shopId);
+  cache.set(shopId, { value, until: now + SETTINGS_CACHE_MS });
   value.catch(() => {
-    if (settingsCache.get(prisma)?.value === value) settingsCache.delete(prisma);
+    if (cache.get(shopId)?.value === value) cache.delete(shopId);
   });
   return value;
 }
@@ -124,7 +132,7 @@ export function checkSettingsPatch(patch: unknown): Record<string, unknown> {
  * then writes both in one transaction. The settings row is locked (`SELECT … FOR UPDATE`) while the update merges
  * over it, so concurrent partial updates of different fields all survive; a refused body changes nothing.
  */
-export async function updateSettings(prisma: PrismaClient, patch: unknown, credentials?: unknown): Promise<ShopSettings> {
+export async function updateSettings(prisma: PrismaClient, box: SecretBox, shopId: string, patch: unknown, credentials?: unknown): Promise<ShopSettings> {
   const issues: z.core.$ZodIssue[] = [];
   let checked: Record<string, unknown> = {};
   try {
@@ -141,16 +149,16 @@ export async function updateSettings(prisma: PrismaClient, patch: unknown, crede
     let merged: ShopSettings | undefined;
     if (Object.keys(checked).length > 0 || !creds) {
       // The row exists before it is locked (two first updates would otherwise both insert), then the lock serialises writers.
-      await tx.$executeRaw`INSERT INTO settings (key, value, updated_at) VALUES (${KEY}, '{}'::jsonb, now()) ON CONFLICT (key) DO NOTHING`;
-      const rows = await tx.$queryRaw<{ value: unknown }[]>`SELECT value FROM settings WHERE key = ${KEY} FOR UPDATE`;
+      await tx.$executeRaw`INSERT INTO settings (shop_id, key, value, updated_at) VALUES (${shopId}, ${KEY}, '{}'::jsonb, now()) ON CONFLICT (shop_id, key) DO NOTHING`;
+      const rows = await tx.$queryRaw<{ value: unknown }[]>`SELECT value FROM settings WHERE shop_id = ${shopId} AND key = ${KEY} FOR UPDATE`;
       const stored = shopSettingsSchema.safeParse(rows[0]?.value);
       merged = shopSettingsSchema.parse({ ...(stored.success ? stored.data : DEFAULT_SETTINGS), ...checked });
-      await tx.setting.update({ where: { key: KEY }, data: { value: merged } });
+      await tx.setting.update({ where: { shopId_key: { shopId, key: KEY } }, data: { value: merged } });
     }
-    if (creds?.success) await writeCredentials(tx, creds.data);
+    if (creds?.success) await writeCredentials(tx, box, shopId, creds.data);
     return merged;
     // Updates queue on the row lock (on PGlite, on the whole database): room to wait beyond Prisma's 2 s / 5 s defaults.
   }, { maxWait: 15_000, timeout: 20_000 });
-  settingsCache.delete(prisma);
-  return next ?? readSettings(prisma);
+  cacheOf(prisma).delete(shopId);
+  return next ?? readSettings(prisma, shopId);
 }

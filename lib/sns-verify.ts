@@ -42,13 +42,19 @@ export function simulatorTopicArn(merchantId: string): string {
 }
 
 /**
- * The topics whose messages the webhook accepts: the configured ones, plus the simulator's topic for the merchant
- * when Amazon Pay is the simulator. Real Amazon with none configured: empty, and every notification is refused.
+ * The topics whose messages the webhook accepts: the configured ones, plus, when Amazon Pay is the simulator, its
+ * topic of every merchant (each shop's simulated merchant publishes on its own; `…-*` matches them all, and only the
+ * simulator's certificate signs them). Real Amazon with none configured: empty, and every notification is refused.
  */
 export function acceptedTopicArns(configured: readonly string[], merchant: { endpoint: 'simulator' | 'amazon'; merchantId?: string }): string[] {
   const out = new Set(configured);
-  if (merchant.endpoint === 'simulator' && merchant.merchantId) out.add(simulatorTopicArn(merchant.merchantId));
+  if (merchant.endpoint === 'simulator') out.add(simulatorTopicArn('*'));
   return [...out];
+}
+
+/** Whether a topic is accepted: named exactly, or matched by the simulator's `…-*` entry (acceptedTopicArns). */
+function topicAccepted(accepted: readonly string[], topicArn: string): boolean {
+  return accepted.some((t) => (t === simulatorTopicArn('*') ? topicArn.startsWith(t.slice(0, -1)) : t === topicArn));
 }
 
 export class SnsVerificationError extends Error {
@@ -171,7 +177,7 @@ export function createSnsVerifier(opts: SnsVerifierOptions): SnsVerifier {
       const m = parsed.data;
       // Topic and age first: cheap, and a junk message never makes this host fetch a certificate.
       if (opts.topicArns.length === 0) throw new SnsVerificationError('topic_not_allowed', 'no SNS topic is accepted: set AMAZON_PAY_SNS_TOPIC_ARNS to the topic(s) Amazon Pay publishes to');
-      if (!opts.topicArns.includes(m.TopicArn)) throw new SnsVerificationError('topic_not_allowed', `TopicArn ${m.TopicArn.slice(0, 200)} is not in AMAZON_PAY_SNS_TOPIC_ARNS`);
+      if (!topicAccepted(opts.topicArns, m.TopicArn)) throw new SnsVerificationError('topic_not_allowed', `TopicArn ${m.TopicArn.slice(0, 200)} is not in AMAZON_PAY_SNS_TOPIC_ARNS`);
       const t = now().getTime();
       const sent = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/.test(m.Timestamp) ? Date.parse(m.Timestamp) : Number.NaN;
       if (Number.isNaN(sent)) throw new SnsVerificationError('malformed', 'Timestamp is not an ISO 8601 time');

@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { orderWorkflowId } from '../lib/names';
+import { orderWorkflowId, DEFAULT_SHOP_ID } from '../lib/names';
 import { billableActions } from './bench/actions';
 import { ChildPart } from './bench/child';
 import { CpuMeter, perUnit, type CpuGroups } from './bench/cpu';
@@ -281,7 +281,7 @@ async function main(): Promise<void> {
     if (warm.results.length === 0) throw new Error(`warm-up failed: ${warm.errors[0]}`);
     const floorWarm = await pool(5, 5, 30_000, (i) => floorLifecycle(s, f, `FW-${randomUUID().slice(0, 6)}-${i}`));
     if (floorWarm.results.length === 0) throw new Error(`floor warm-up failed: ${floorWarm.errors[0]}`);
-    const profile = await profileWorkflow(s, orderWorkflowId(warm.results[0].orderId));
+    const profile = await profileWorkflow(s, orderWorkflowId(DEFAULT_SHOP_ID, warm.results[0].orderId));
     const sessionId = (await checkout(s, `LS-${randomUUID().slice(0, 6)}`, 1000)).checkoutSessionId;
     await baselineRun(s, { ...a, orders: 5, concurrency: 5 }, baselineQueue, profile.activities);
 
@@ -302,7 +302,7 @@ async function main(): Promise<void> {
     const apiRssMb = s.api.peakRssMb;
     const engineTx = (await dbTransactions(s)) - tx0 - (settleQueries.count - settle0);
     const notifications = engine.orderIds.length === 0 ? 0 : await s.prisma.processedNotification.count({ where: { orderId: { in: engine.orderIds } } });
-    const measured = await profileWorkflows(s, engine.orderIds.map(orderWorkflowId));
+    const measured = await profileWorkflows(s, engine.orderIds.map((id) => orderWorkflowId(DEFAULT_SHOP_ID, id)));
     say(`baseline: ${a.orders} workflows × ${profile.activities} no-op activities`);
     const cpu2 = cpu.snapshot();
     const baseline = await baselineRun(s, a, baselineQueue, profile.activities);

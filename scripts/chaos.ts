@@ -135,7 +135,7 @@ async function main(): Promise<void> {
       for (const w of s.workers) if (!w.running) await w.start();
       if (!s.api.running) await s.restartApi();
     }
-    const report = await reconcileOrders({ prisma: s.prisma, amazonPay: s.amazonPay, client: s.client, log: createLogger('silent', 'reconcile') }, { verifyMs: 15_000 });
+    const report = await reconcileOrders({ prisma: s.prisma, amazonPayFor: () => s.amazonPay, client: s.client, log: createLogger('silent', 'reconcile') }, { verifyMs: 15_000 });
     printReport(report);
     const drift = report.drifts.filter((d) => d.resolved !== true).length;
     console.log(`chaos: ${total} orders through ${FAULTS.length} faults, lost ${lost}, duplicated ${duplicated}, reconcile drift ${drift}; events: ${shop.arrivals.length} arrived, ${eventsWrong} orders wrong, ${eventsDuplicated} twice, ${shop.forged} forged (${Math.round((Date.now() - t0) / 1000)} s)`);

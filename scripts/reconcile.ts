@@ -1,8 +1,7 @@
 // `npm run reconcile [-- --dry-run --order ID --limit N --schedule --every 1h]`: compares open orders with Amazon, reports drift and drives workflows to the truth; --schedule installs the hourly run.
 import type { Duration } from '@temporalio/common';
 import { loadConfig, ConfigError } from '../lib/config';
-import { createEngineAmazonPayClient, resolveAmazonPayConfig } from '../lib/amazon-pay-engine';
-import { readStoredCredentials } from '../lib/merchant-credentials';
+import { startShops } from '../lib/amazon-pay-engine';
 import { createPrismaClient, databaseUrl } from '../lib/database';
 import { createLogger } from '../lib/logger';
 import { temporalAddress } from '../lib/temporal';
@@ -37,7 +36,9 @@ async function main(): Promise<number> {
       console.log(`reconcile schedule ${how}: every ${every} on task queue ${config.temporal.taskQueue}`);
       return 0;
     }
-    const report = await reconcileOrders({ prisma, amazonPay: createEngineAmazonPayClient(config, resolveAmazonPayConfig(config, await readStoredCredentials(prisma))), client: temporal.client, log }, opts);
+    // Every shop's orders, each read from Amazon as its own shop's merchant (docs/shops.md).
+    const { merchants } = await startShops(config, prisma);
+    const report = await reconcileOrders({ prisma, amazonPayFor: async (shopId) => (await merchants.forShop(shopId)).client, client: temporal.client, log }, opts);
     printReport(report);
     return report.errors.length > 0 || report.drifts.some((d) => d.resolved !== true) ? 1 : 0;
   } finally {

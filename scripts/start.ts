@@ -6,7 +6,8 @@
  */
 import { ConfigError, loadConfig } from '../lib/config';
 import { assertPortFree, checkDatabaseReachable, createPrismaClient, databaseUrl, startEmbeddedPostgres } from '../lib/database';
-import { readStoredCredentials } from '../lib/merchant-credentials';
+import { startShops } from '../lib/amazon-pay-engine';
+import { readAllStoredCredentials } from '../lib/merchant-credentials';
 import { describeStartupError, Lifecycle, lockDataDir } from '../lib/lifecycle';
 import { createLogger } from '../lib/logger';
 import { applyMigrations } from '../lib/migrate';
@@ -15,7 +16,7 @@ import { startApi } from '../api/server';
 import { installRuntimeLogger } from '../worker/runtime';
 import { startEngineWorker } from '../worker/main';
 import { runsLocalSimulator, startLocalSimulator } from '../simulator/embedded';
-import { SEARCH_ATTRIBUTE_KEYS } from '../lib/names';
+import { DEFAULT_SHOP_ID, SEARCH_ATTRIBUTE_KEYS } from '../lib/names';
 
 async function run(): Promise<void> {
   const config = loadConfig();
@@ -67,9 +68,14 @@ async function run(): Promise<void> {
     urls.Temporal = temporalAddress(config);
 
     if (config.amazonPay.endpoint === 'simulator') {
+      // Every shop's merchant is one of the simulator's (docs/shops.md): the default shop's and each other's stored one.
       const prisma = createPrismaClient(databaseUrl(config), { max: 1 });
-      const stored = await readStoredCredentials(prisma).finally(() => prisma.$disconnect());
-      const sim = await startLocalSimulator(config, log, lifecycle, undefined, stored);
+      const { stored, others } = await (async () => {
+        const { box } = await startShops(config, prisma);
+        const all = await readAllStoredCredentials(prisma, box);
+        return { stored: all.get(DEFAULT_SHOP_ID), others: [...all].filter(([shopId]) => shopId !== DEFAULT_SHOP_ID).map(([, c]) => c) };
+      })().finally(() => prisma.$disconnect());
+      const sim = await startLocalSimulator(config, log, lifecycle, undefined, stored, others);
       if (sim) urls['Amazon Pay simulator'] = sim.baseUrl;
     }
 

@@ -159,6 +159,7 @@ export function createApiHandler(deps: ApiDeps) {
       const simulationCode = headerValue(req.headers, 'x-amz-pay-simulation-code');
       const region = REGION[(headerValue(req.headers, 'x-amz-pay-region') ?? '').toLowerCase()] ?? 'na';
       const ctx: OpContext = { sim, merchant, env, region, idempotencyKey: key ?? sentKey, simulationCode, baseUrl: deps.baseUrl() };
+      sim.recordCall({ at: new Date(sim.clock.now()).toISOString(), merchantId: merchant.merchantId, publicKeyId: merchant.publicKeyId, operation: route.operation, objectId: id || null });
 
       const storeKey = req.method === 'POST' && key ? `${merchant.merchantId}|${env}|${key}` : undefined;
       // The request's values, not its bytes: the same JSON with its keys in another order is the same request.

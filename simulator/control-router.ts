@@ -172,6 +172,14 @@ export function createControlRouter(deps: ControlDeps): Router {
     res.json({ entries });
   });
 
+  // Which merchant signed each call (newest last), optionally of one merchant or for one object.
+  r.get('/calls', (req, res) => {
+    const q = req.query;
+    res.json({
+      calls: sim.calls.filter((c) => (typeof q.merchantId !== 'string' || c.merchantId === q.merchantId) && (typeof q.objectId !== 'string' || c.objectId === q.objectId)),
+    });
+  });
+
   r.post('/reset', (req, res) => {
     const b = parse(z.object({ merchants: z.boolean().optional() }), req.body);
     sim.reset(b.merchants ?? false);

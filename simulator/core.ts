@@ -62,6 +62,17 @@ export interface SnapshotData {
   deliveryTrackers?: DeliveryTrackerRecord[];
 }
 
+/** A call the simulator took: the merchant and key that signed it, the operation and the object's id (if any). */
+export interface SignedCall {
+  at: string;
+  merchantId: string;
+  publicKeyId: string;
+  operation: string;
+  objectId: string | null;
+}
+
+export const MAX_SIGNED_CALLS = 5_000;
+
 export class SimCore {
   readonly merchants = new Map<string, MerchantRecord>();
   readonly sessions = new Map<string, SessionRecord>();
@@ -74,6 +85,11 @@ export class SimCore {
   readonly buyerTokens = new Map<string, BuyerTokenRecord>();
   readonly disputes = new Map<string, DisputeRecord>();
   readonly deliveryTrackers: DeliveryTrackerRecord[] = [];
+  /**
+   * Every signed API call, newest last (at most MAX_SIGNED_CALLS): which merchant's key signed it, for which operation
+   * and object. Tests read it to confirm a shop's calls were signed as its own merchant (GET /__sim/calls).
+   */
+  readonly calls: SignedCall[] = [];
   private readonly chargesByPermission = new Map<string, ChargeRecord[]>();
   private readonly refundsByCharge = new Map<string, RefundRecord[]>();
   /** Set whenever state changes, so the snapshot writer knows to save. */
@@ -153,9 +169,16 @@ export class SimCore {
     this.dirty = true;
   }
 
+  /** Records a call whose signature verified (the oldest dropped beyond MAX_SIGNED_CALLS). */
+  recordCall(call: SignedCall): void {
+    this.calls.push(call);
+    if (this.calls.length > MAX_SIGNED_CALLS) this.calls.splice(0, this.calls.length - MAX_SIGNED_CALLS);
+  }
+
   /** Forgets every object, key and ledger entry; merchants stay unless `merchants` is true. */
   reset(merchants: boolean): void {
     if (merchants) this.merchants.clear();
+    this.calls.length = 0;
     for (const m of [this.sessions, this.permissions, this.charges, this.refunds, this.ledgerById, this.idempotency, this.buyerTokens, this.chargesByPermission, this.refundsByCharge, this.disputes]) m.clear();
     this.ledger.length = 0;
     this.deliveryTrackers.length = 0;

@@ -45,10 +45,23 @@ export async function registerEngineMerchant(sim: SimulatorEndpoint, config: Con
  * merchant and IPN URL. The worker then finds the dev merchant and the simulator's CA
  * (`<dataDir>/simulator/tls-cert.pem`) in DATA_DIR.
  */
-export async function startLocalSimulator(config: Config, log: Logger, lifecycle: StopRegistry, notificationUrl = `${config.api.publicUrl}${DEV_NOTIFICATION_PATH}`, stored?: StoredCredentials): Promise<RunningSimulator | undefined> {
+export async function startLocalSimulator(
+  config: Config,
+  log: Logger,
+  lifecycle: StopRegistry,
+  notificationUrl = `${config.api.publicUrl}${DEV_NOTIFICATION_PATH}`,
+  stored?: StoredCredentials,
+  /** The other shops' merchants (docs/shops.md): each registered too, with the same notification URL. */
+  others: readonly StoredCredentials[] = [],
+): Promise<RunningSimulator | undefined> {
   if (!runsLocalSimulator(config)) return undefined;
   const sim = await startSimulator({ host: config.simulator.host, port: config.simulator.port, dataDir: config.dataDir, logger: log.child({ part: 'simulator' }) });
   lifecycle.onStop('amazon pay simulator', () => sim.close());
   await registerEngineMerchant(sim, config, notificationUrl, log, stored);
+  for (const m of others) {
+    const publicKeyPem = createPublicKey(m.privateKey.reveal()).export({ type: 'spki', format: 'pem' }).toString();
+    await registerMerchant(sim, { merchantId: m.merchantId, storeId: m.storeId, publicKeyId: m.publicKeyId, publicKeyPem }, notificationUrl, { region: m.region ?? config.amazonPay.region });
+  }
+  if (others.length > 0) log.info({ merchants: others.length }, "registered the other shops' merchants with the simulator");
   return sim;
 }

@@ -9,12 +9,7 @@ function digits(n: number): string {
   return out;
 }
 
-export function alnumUpper(n: number): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-  let out = '';
-  for (let i = 0; i < n; i++) out += alphabet[randomInt(alphabet.length)];
-  return out;
-}
+export { alnumUpper } from '../lib/dev-merchant';
 
 /** `S03-1234567-1234567` (sandbox), `P03-…` (live) or `B03-…` (recurring). */
 export function chargePermissionId(region: string, sandbox: boolean, recurring: boolean): string {

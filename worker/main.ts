@@ -4,19 +4,17 @@
  * `npm start` stack (same DATA_DIR) and shares its task queue. `startEngineWorker` is also what
  * `npm start` runs in-process.
  */
-import { createActivities } from '../activities';
+import { createShopActivities } from '../activities';
 import { ConfigError, loadConfig, type Config } from '../lib/config';
 import { checkDatabaseReachable, createPrismaClient, databaseUrl } from '../lib/database';
 import { describeStartupError, Lifecycle } from '../lib/lifecycle';
 import { createLogger, type Logger } from '../lib/logger';
 import { applyMigrations } from '../lib/migrate';
 import { connectTemporal, temporalAddress, waitForNamespace } from '../lib/temporal';
-import { SEARCH_ATTRIBUTE_KEYS } from '../lib/names';
-import { createEngineAmazonPayClient, resolveAmazonPayConfig } from '../lib/amazon-pay-engine';
-import { readStoredCredentials } from '../lib/merchant-credentials';
+import { DEFAULT_SHOP_ID, SEARCH_ATTRIBUTE_KEYS } from '../lib/names';
+import { startShops } from '../lib/amazon-pay-engine';
 import { ensureEnvEndpoint } from '../lib/event-endpoints';
 import { createEventRelay } from '../lib/event-relay';
-import { createSecretBox, loadOrCreateMasterKey } from '../lib/secret-box';
 import { Client } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { ensureReconcileSchedule } from './reconcile-schedule';
@@ -26,8 +24,10 @@ import { startWorker, type RunningWorker } from './worker';
 export async function startEngineWorker(config: Config, log: Logger, lifecycle: Lifecycle): Promise<RunningWorker> {
   const prisma = createPrismaClient(databaseUrl(config), { max: Math.min(20, config.worker.maxConcurrentActivities) });
   lifecycle.onStop('worker database', () => prisma.$disconnect());
-  const amazonPay = createEngineAmazonPayClient(config, resolveAmazonPayConfig(config, await readStoredCredentials(prisma)));
-  const activities = createActivities({ amazonPay, prisma, clock: () => new Date(), log: log.child({ component: 'activities' }) });
+  const { box, merchants } = await startShops(config, prisma);
+  // The default shop's merchant is checked now (a misconfigured engine says so at start); every shop's is used per call.
+  await merchants.forShop(DEFAULT_SHOP_ID);
+  const activities = createShopActivities({ prisma, clock: () => new Date(), log: log.child({ component: 'activities' }) }, async (shopId) => (await merchants.forShop(shopId)).client);
   const envEndpoint = await ensureEnvEndpoint(prisma, config.shopWebhook);
   if (envEndpoint !== 'unchanged' && envEndpoint !== 'none') log.info(`SHOP_WEBHOOK_URL event endpoint ${envEndpoint}`);
   if (config.events.relay) {
@@ -38,7 +38,7 @@ export async function startEngineWorker(config: Config, log: Logger, lifecycle: 
     // before the database disconnects (parts stop newest first).
     const relay = createEventRelay({
       prisma,
-      secretBox: createSecretBox(loadOrCreateMasterKey({ masterKey: config.events.masterKey, dataDir: config.dataDir })),
+      secretBox: box,
       envEndpoint: config.shopWebhook,
       log: log.child({ component: 'event-relay' }),
     });

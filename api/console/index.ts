@@ -4,13 +4,13 @@
 import path from 'node:path';
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { findApiKey, findApiKeyCached } from '../../lib/api-keys';
-import { orderWorkflowId } from '../../lib/names';
+import { DEFAULT_SHOP_ID, SHOP_ID_PATTERN } from '../../lib/names';
 import type { PrismaClient } from '../../prisma/generated/client';
 import { CHARGE_WAIT_MS, ORDER_ACTION_PATHS, SUBSCRIPTION_ACTION_PATHS, type ActionReply, type AdminService } from '../admin-service';
 import { actorOf } from '../admin';
-import type { Principal } from '../auth';
+import { actingShop, shopExistsIn, shopOf, type Principal } from '../auth';
 import { knownErrorAnswer, type ErrorBody } from '../errors';
-import type { EventsService } from '../events';
+import type { EventsService, ShopEventsService } from '../events';
 import { detailPage, layout, type DetailView, type NavKey } from './html';
 import { t, type Lang } from './i18n';
 import { LOGIN_CSRF_COOKIE, SESSION_COOKIE, SessionSealer, clearCookie, loadOrCreateSessionSecret, newSession, readCookie, setCookie, type ConsoleSession } from './session';
@@ -21,7 +21,7 @@ import { errorPage, loginPage, recoveryPage, settingsPage, type RecoveryEntry, t
 import { deleteConfirmPage, endpointsPage, type EndpointForm, type EndpointsView } from './views-events';
 import { randomBytes } from 'node:crypto';
 import { settingsPatchFromForm } from './settings-form';
-import { listAudit } from '../audit';
+import { listAudit, rememberSettingsBefore } from '../audit';
 import { auditPage, type AuditFilters } from './views-audit';
 import { DEFAULT_RATE_LIMITS, loginFailureLimit } from '../rate-limits';
 
@@ -122,7 +122,9 @@ export interface ConsoleDeps {
 }
 
 export function consoleRoutes(deps: ConsoleDeps): Router {
-  const service = deps.service;
+  /** The shop the session acts in (docs/shops.md): its key's, or the one a platform key switched to. */
+  const service = (res: Response) => deps.service.forShop(shopOf(res));
+  const shopExists = shopExistsIn(deps.prisma);
   const keyLimit: RequestHandler = deps.keyLimit ?? ((_req, _res, next) => next());
   const o = deps.options ?? {};
   const sealer = new SessionSealer(o.sessionSecret ?? loadOrCreateSessionSecret(o.dataDir));
@@ -181,15 +183,22 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     }
     // The session holds an API key: a key revoked since sign-in ends the session (checked as the API checks keys, cached 5 s).
     findApiKeyCached(deps.prisma, s.key)
-      .then((key) => {
+      .then(async (key) => {
         if (!key || key.role === 'storefront') {
+          clearCookie(req, res, SESSION_COOKIE);
+          signIn();
+          return;
+        }
+        // The session's shop by the API's one rule: a shop's key in its own shop (not while suspended), a platform key in the one it chose.
+        const shop = await actingShop(key, s.shopId, shopExists);
+        if (!('shopId' in shop)) {
           clearCookie(req, res, SESSION_COOKIE);
           signIn();
           return;
         }
         res.locals.consoleSession = { ...s, role: key.role };
         // The signed-in key is who acts (the order's history and the audit log name it), as for the JSON API.
-        res.locals.principal = { keyId: key.id, role: key.role, name: key.name } satisfies Principal;
+        res.locals.principal = { keyId: key.id, role: key.role, name: key.name, shopId: shop.shopId } satisfies Principal;
         res.locals.rateLimitKeyId = key.id;
         // Every request of the session counts against its key's budget, as each of the key's API requests does.
         keyLimit(req, res, next);
@@ -250,16 +259,34 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     }
     const key = str(body.apiKey) ?? '';
     const found = /^[A-Za-z0-9_-]{10,200}$/.test(key) ? await findApiKey(deps.prisma, key) : undefined;
-    if (!found || found.role === 'storefront') {
+    if (!found || found.role === 'storefront' || found.shopSuspended) {
       html(req, res, 401, t(lang, 'signIn'), loginPage(lang, again(), t(lang, 'badKey')));
       return;
     }
-    setCookie(req, res, SESSION_COOKIE, sealer.seal(newSession(key, found.role, found.name)), { httpOnly: true });
+    // A platform key starts in the default shop and switches with the shop switcher (POST /admin/shop).
+    const shopId = found.shopId ?? DEFAULT_SHOP_ID;
+    setCookie(req, res, SESSION_COOKIE, sealer.seal(newSession(key, found.role, found.name, shopId)), { httpOnly: true });
     // Who signed in (the audit log's entry names them).
-    res.locals.principal = { keyId: found.id, role: found.role, name: found.name } satisfies Principal;
+    res.locals.principal = { keyId: found.id, role: found.role, name: found.name, shopId } satisfies Principal;
     clearCookie(req, res, LOGIN_CSRF_COOKIE);
     const next = str(req.query.next);
     res.redirect(303, next && next.startsWith('/admin/') && !next.startsWith('//') ? next : '/admin/orders');
+  });
+
+  // The platform's shop switcher: the session acts in the chosen shop from the next page on (a shop's key has its own only).
+  router.post('/admin/shop', authed, async (req, res) => {
+    const s = sessionOf(res);
+    const to = str(((req.body ?? {}) as Record<string, unknown>).shopId);
+    if (s.role !== 'platform') {
+      res.status(403).json({ error: { code: 'forbidden', message: t(langOf(req), 'forbidden') } });
+      return;
+    }
+    if (!to || !SHOP_ID_PATTERN.test(to) || !(await shopExists(to))) {
+      res.status(404).json({ error: { code: 'shop_not_found', message: 'No such shop' } });
+      return;
+    }
+    setCookie(req, res, SESSION_COOKIE, sealer.seal({ ...s, shopId: to }), { httpOnly: true });
+    res.redirect(303, '/admin/orders');
   });
 
   router.post('/admin/logout', authed, (req, res) => {
@@ -294,7 +321,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     // The expiry filter is applied here, so it may take a few pages of the list to fill one screen.
     for (let round = 0; round < (expiringDays === undefined ? 1 : 10); round++) {
       if (cursor) qs.set('cursor', cursor);
-      const r = await attempt(() => service.listOrders(Object.fromEntries(qs)));
+      const r = await attempt(() => service(res).listOrders(Object.fromEntries(qs)));
       if (!r.ok) {
         error = r.body.error.message;
         break;
@@ -345,16 +372,16 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   // viewer's key and CSRF token go with it: the refunds waiting for approval that they asked for themselves they cannot decide.
   const orderWithEvents = async (id: unknown, res: Response) => {
     const events = deps.events;
-    const [detail, ev] = await Promise.all([service.orderDetail(id), events ? attempt(() => events.orderEvents(id)) : undefined]);
+    const [detail, ev] = await Promise.all([service(res).orderDetail(id), events ? attempt(() => events.forShop(shopOf(res)).orderEvents(id)) : undefined]);
     const viewer = { keyId: actorOf(res).keyId, csrf: sealer.csrfToken(sessionOf(res).nonce) };
     if (!ev) return { ...detail, viewer };
     return ev.ok ? { ...detail, viewer, events: ev.value.data } : { ...detail, viewer, eventsError: ev.body.error.message };
   };
-  detailRoutes(ORDER_PAGE, orderWithEvents, (d) => workflowUrl(orderWorkflowId(d.orderId)));
+  detailRoutes(ORDER_PAGE, orderWithEvents, (d) => workflowUrl(d.workflowId));
 
   /** The event use-cases, or a 503 page (or JSON) saying this server has none. */
-  const eventsOf = (req: Request, res: Response): EventsService | undefined => {
-    if (deps.events) return deps.events;
+  const eventsOf = (req: Request, res: Response): ShopEventsService | undefined => {
+    if (deps.events) return deps.events.forShop(shopOf(res));
     const lang = langOf(req);
     if (wantsJson(req) && req.method !== 'GET') res.status(503).json({ error: { code: 'events_unavailable', message: t(lang, 'eventsNotWired') } });
     else html(req, res, 503, t(lang, 'eventEndpoints'), errorPage(lang, 503, t(lang, 'eventsNotWired')), 'eventEndpoints');
@@ -450,12 +477,12 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     const { action, body: b, requestId } = read;
     const orderId = req.params.orderId;
     if (action === 'status') {
-      sendOutcome(res, await attempt(() => service.setOrderStatus(orderId, { status: b.status }, ACTION_WAIT_MS, actorOf(res))));
+      sendOutcome(res, await attempt(() => service(res).setOrderStatus(orderId, { status: b.status }, ACTION_WAIT_MS, actorOf(res))));
       return;
     }
     // The page sends the amount with the panel's currency; the order's workflow refuses any other.
     const payload = action === 'cancel' ? { requestId, ...(str(b.reason) ? { reason: str(b.reason) } : {}) } : { amount: b.currency === undefined ? b.amount : { amount: b.amount, currency: b.currency }, requestId };
-    sendOutcome(res, await attempt(() => service.act(orderId, action, payload, ACTION_WAIT_MS, actorOf(res))));
+    sendOutcome(res, await attempt(() => service(res).act(orderId, action, payload, ACTION_WAIT_MS, actorOf(res))));
   });
 
   // Second approval for large refunds (docs/product-rules.md, Refund approval): what waits, across orders, and another
@@ -464,7 +491,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   const showApprovals = async (req: Request, res: Response, message?: { ok: boolean; text: string }, status = 200) => {
     const lang = langOf(req);
     const s = sessionOf(res);
-    const r = await attempt(() => service.pendingApprovals());
+    const r = await attempt(() => service(res).pendingApprovals());
     if (!r.ok) {
       html(req, res, r.status, t(lang, 'approvalsTitle'), errorPage(lang, r.status, r.body.error.message), 'approvals');
       return;
@@ -488,7 +515,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     }
     const lang = langOf(req);
     const reason = decision === 'reject' ? str((req.body as Record<string, unknown> | undefined)?.reason) : undefined;
-    const r = await attempt(() => service.decideApproval(req.params.orderId, req.params.approvalId, decision, reason ? { reason } : {}, actorOf(res), ACTION_WAIT_MS));
+    const r = await attempt(() => service(res).decideApproval(req.params.orderId, req.params.approvalId, decision, reason ? { reason } : {}, actorOf(res), ACTION_WAIT_MS));
     const refusal = r.ok ? undefined : decisionRefusalText(lang, r.body.error.code);
     const outcome: Outcome<ActionReply> = r.ok || !refusal ? r : { ...r, body: { error: { ...r.body.error, message: refusal } } };
     if (wantsJson(req)) {
@@ -502,12 +529,12 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   router.get('/admin/subscriptions', authed, async (req, res) => {
     const lang = langOf(req);
     const status = str(req.query.status);
-    const r = await attempt(() => service.listSubscriptions({ limit: '200', ...(status && SUBSCRIPTION_STATUSES.has(status) ? { status } : {}) }));
+    const r = await attempt(() => service(res).listSubscriptions({ limit: '200', ...(status && SUBSCRIPTION_STATUSES.has(status) ? { status } : {}) }));
     const error = r.ok ? undefined : r.body.error.message;
     html(req, res, 200, t(lang, 'subscriptionList'), subscriptionListPage(lang, status, r.ok ? (r.value.subscriptions as unknown as SubscriptionRow[]) : [], error), 'subscriptions');
   });
 
-  detailRoutes(SUBSCRIPTION_PAGE, (id) => service.subscriptionDetail(id), (d) => workflowUrl(d.workflowId));
+  detailRoutes(SUBSCRIPTION_PAGE, (id, res) => service(res).subscriptionDetail(id), (d) => workflowUrl(d.workflowId));
 
   router.post('/admin/subscriptions/:subscriptionId/:action', authed, editorOnly, async (req, res) => {
     const read = readAction(req, res, SUBSCRIPTION_ACTION_PATHS);
@@ -520,12 +547,12 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
           ? { requestId, ...(b.amount !== undefined && b.amount !== null && b.amount !== '' ? { amount: { amount: b.amount, currency: b.currency } } : {}) }
           : { requestId };
     const waitMs = action === 'charge' ? CHARGE_WAIT_MS : ACTION_WAIT_MS;
-    sendOutcome(res, await attempt(() => service.subscriptionAct(req.params.subscriptionId, action, payload, waitMs)));
+    sendOutcome(res, await attempt(() => service(res).subscriptionAct(req.params.subscriptionId, action, payload, waitMs)));
   });
 
   router.get('/admin/recovery', authed, async (req, res) => {
     const lang = langOf(req);
-    const r = await attempt(() => service.recovery());
+    const r = await attempt(() => service(res).recovery());
     if (!r.ok) {
       html(req, res, r.status, t(lang, 'recovery'), errorPage(lang, r.status, r.body.error.message), 'recovery');
       return;
@@ -534,13 +561,13 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   });
 
   router.post('/admin/recovery/:id/redrive', authed, editorOnly, async (req, res) => {
-    sendOutcome(res, await attempt(() => service.redrive(req.params.id)));
+    sendOutcome(res, await attempt(() => service(res).redrive(req.params.id)));
   });
 
   const showSettings = async (req: Request, res: Response, message?: { ok: boolean; text: string }, status = 200) => {
     const lang = langOf(req);
     const s = sessionOf(res);
-    const r = await attempt(() => service.settings());
+    const r = await attempt(() => service(res).settings());
     if (!r.ok) {
       html(req, res, r.status, t(lang, 'settings'), errorPage(lang, r.status, r.body.error.message), 'settings');
       return;
@@ -552,7 +579,8 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
 
   router.post('/admin/settings', authed, editorOnly, async (req, res) => {
     const patch = settingsPatchFromForm((req.body ?? {}) as Record<string, unknown>);
-    const r = await attempt(() => service.updateSettings(patch));
+    await rememberSettingsBefore(deps.prisma, res, shopOf(res));
+    const r = await attempt(() => service(res).updateSettings(patch));
     if (r.ok) {
       res.redirect(303, '/admin/settings?saved=1');
       return;
@@ -575,7 +603,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
       ...(f.to && day.test(f.to) ? { to: new Date(Date.parse(`${f.to}T00:00:00+09:00`) + 86_400_000).toISOString() } : {}),
       ...(str(req.query.cursor) ? { cursor: str(req.query.cursor) } : {}),
     };
-    const r = await attempt(() => listAudit(deps.prisma, query));
+    const r = await attempt(() => listAudit(deps.prisma, shopOf(res), query));
     const nextParams = new URLSearchParams(Object.entries(f).filter((e): e is [string, string] => Boolean(e[1])));
     if (r.ok && r.value.nextCursor) nextParams.set('cursor', r.value.nextCursor);
     const next = r.ok && r.value.nextCursor ? `/admin/audit?${nextParams.toString()}` : null;

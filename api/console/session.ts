@@ -14,6 +14,8 @@ export interface ConsoleSession {
   key: string;
   role: Exclude<Role, 'storefront'>;
   name: string;
+  /** The shop the session acts in: the key's own; for a platform key, the one its shop switcher chose (docs/shops.md). */
+  shopId: string;
   /** Random per sign-in; CSRF tokens are derived from it. */
   nonce: string;
   expiresAt: number;
@@ -42,7 +44,7 @@ export class SessionSealer {
       const decipher = createDecipheriv('aes-256-gcm', this.#encKey, raw.subarray(0, 12));
       decipher.setAuthTag(raw.subarray(12, 28));
       const s = JSON.parse(Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8')) as ConsoleSession;
-      if (typeof s.key !== 'string' || (s.role !== 'viewer' && s.role !== 'editor') || typeof s.expiresAt !== 'number' || s.expiresAt < now) return undefined;
+      if (typeof s.key !== 'string' || (s.role !== 'viewer' && s.role !== 'editor' && s.role !== 'platform') || typeof s.shopId !== 'string' || typeof s.expiresAt !== 'number' || s.expiresAt < now) return undefined;
       return s;
     } catch {
       return undefined;
@@ -61,8 +63,8 @@ export class SessionSealer {
   }
 }
 
-export function newSession(key: string, role: ConsoleSession['role'], name: string): ConsoleSession {
-  return { key, role, name, nonce: randomBytes(16).toString('base64url'), expiresAt: Date.now() + SESSION_TTL_MS };
+export function newSession(key: string, role: ConsoleSession['role'], name: string, shopId: string): ConsoleSession {
+  return { key, role, name, shopId, nonce: randomBytes(16).toString('base64url'), expiresAt: Date.now() + SESSION_TTL_MS };
 }
 
 /** The secret from CONSOLE_SESSION_SECRET, else one generated once and kept in DATA_DIR (never logged). */

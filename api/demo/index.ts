@@ -5,8 +5,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
 import { createApiKey, findApiKey } from '../../lib/api-keys';
+import { DEFAULT_SHOP_ID } from '../../lib/names';
 import type { PrismaClient } from '../../prisma/generated/client';
-import type { EventsService } from '../events';
+import type { ShopEventsService } from '../events';
 import { callApi, selfBaseUrl, type ApiErrorBody } from './api-client';
 import { DEMO_EVENTS_PATH, demoEventRoutes, type Receiving } from './events';
 import { ShopOrderBook, type ShopEvent } from './shop-orders';
@@ -25,7 +26,7 @@ export interface DemoOptions {
 }
 
 /** What the demo needs of the event use-cases (api/events.ts), in-process: its own endpoint, and the log to catch up from. */
-export type DemoEventsService = Pick<EventsService, 'listEndpoints' | 'createEndpoint' | 'rotateSecret' | 'updateEndpoint' | 'listEvents'>;
+export type DemoEventsService = Pick<ShopEventsService, 'listEndpoints' | 'createEndpoint' | 'rotateSecret' | 'updateEndpoint' | 'listEvents'>;
 
 export const DEMO_ENDPOINT_DESCRIPTION = 'デモショップ / demo shop (api/demo)';
 
@@ -102,9 +103,10 @@ export function demoRoutes(deps: { prisma: PrismaClient; events?: DemoEventsServ
       if (file && existsSync(file)) {
         const saved = readFileSync(file, 'utf8').trim();
         const found = await findApiKey(deps.prisma, saved);
-        if (found?.role === 'storefront') return saved;
+        if (found?.role === 'storefront' && found.shopId === DEFAULT_SHOP_ID) return saved;
       }
-      const created = await createApiKey(deps.prisma, 'storefront', 'demo storefront');
+      // The demo is the default shop's storefront (docs/shops.md).
+      const created = await createApiKey(deps.prisma, 'storefront', 'demo storefront', DEFAULT_SHOP_ID);
       if (file) {
         mkdirSync(path.dirname(file), { recursive: true });
         writeFileSync(file, `${created.key}\n`, { mode: 0o600 });

@@ -61,7 +61,7 @@ const UPDATE_SESSION: Array<[string, string]> = [
 function setup() {
   const amazon = new FakeAmazon();
   const prisma = new FakePrisma();
-  const acts = createActivities({ amazonPay: amazon, prisma: prisma.asPrisma(), clock: () => new Date('2026-01-01T00:00:00Z'), log: createLogger('silent', 'test') });
+  const acts = createActivities({ shopId: 'default', amazonPay: amazon, prisma: prisma.asPrisma(), clock: () => new Date('2026-01-01T00:00:00Z'), log: createLogger('silent', 'test') });
   // The session order o1's buyer made (its merchantReferenceId is o1): the checkout calls below are o1's.
   amazon.addSession('s1', { orderId: 'o1' });
   prisma.orders.set('o1', { orderId: 'o1' });

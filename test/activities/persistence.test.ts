@@ -30,11 +30,11 @@ const projection = {
 
 test('upsertOrder creates then updates the order row; appendHistory skips rows already written; the pre-payment log brackets the call', async () => {
   const amazon = new FakeAmazon();
-  const acts = createActivities({ amazonPay: amazon, prisma: db.prisma, clock: () => new Date(), log: createLogger('silent', 'test') });
+  const acts = createActivities({ shopId: 'default', amazonPay: amazon, prisma: db.prisma, clock: () => new Date(), log: createLogger('silent', 'test') });
   const env = new MockActivityEnvironment();
   await env.run(acts.upsertOrder, projection);
   await env.run(acts.upsertOrder, { ...projection, paymentStatus: 'Authorized' as const, authorizedAmount: 1500, authorizationExpiresAt: '2026-02-01T00:00:00.000Z' });
-  expect(await db.prisma.order.findUnique({ where: { orderId: 'p-1' } })).toMatchObject({ paymentStatus: 'Authorized', authorizedAmount: BigInt(1500) });
+  expect(await db.prisma.order.findUnique({ where: { shopId_orderId: { shopId: 'default', orderId: 'p-1' } } })).toMatchObject({ paymentStatus: 'Authorized', authorizedAmount: BigInt(1500) });
 
   const rows: HistoryRow[] = [
     { seq: 1, at: '2026-01-01T00:00:00.000Z', kind: 'authorize', currency: 'JPY', result: 'OK', amount: 1500, amazonObjectId: 'S01-C', dedupeKey: 'order-p-1:1' },
@@ -60,7 +60,7 @@ test('upsertOrder creates then updates the order row; appendHistory skips rows a
 });
 
 test('saveProjection writes the order row and new history rows together, and a retried write changes nothing', async () => {
-  const acts = createActivities({ amazonPay: new FakeAmazon(), prisma: db.prisma, clock: () => new Date(), log: createLogger('silent', 'test') });
+  const acts = createActivities({ shopId: 'default', amazonPay: new FakeAmazon(), prisma: db.prisma, clock: () => new Date(), log: createLogger('silent', 'test') });
   const env = new MockActivityEnvironment();
   const order = { ...projection, orderId: 'p-2', workflowId: 'order-p-2' };
   await env.run(acts.saveProjection, { order, rows: [] });
@@ -68,6 +68,6 @@ test('saveProjection writes the order row and new history rows together, and a r
   const authorized = { ...order, paymentStatus: 'Authorized' as const, authorizedAmount: 1500 };
   await env.run(acts.saveProjection, { order: authorized, rows });
   await env.run(acts.saveProjection, { order: authorized, rows });
-  expect(await db.prisma.order.findUnique({ where: { orderId: 'p-2' } })).toMatchObject({ paymentStatus: 'Authorized', authorizedAmount: BigInt(1500) });
+  expect(await db.prisma.order.findUnique({ where: { shopId_orderId: { shopId: 'default', orderId: 'p-2' } } })).toMatchObject({ paymentStatus: 'Authorized', authorizedAmount: BigInt(1500) });
   expect(await db.prisma.paymentHistory.count({ where: { orderId: 'p-2' } })).toBe(1);
 });

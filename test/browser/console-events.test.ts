@@ -22,7 +22,7 @@ describe('events to the shop in the console and the demo shop', () => {
 
   it('adds an endpoint whose secret is shown once, then rotates, disables and deletes it; the env endpoint is read-only', async () => {
     // The endpoint SHOP_WEBHOOK_URL makes (disabled here: nothing is sent to it).
-    await s.db.prisma.eventEndpoint.create({ data: { url: 'https://env.shop.example/events', description: 'SHOP_WEBHOOK_URL', eventTypes: [], enabled: false, source: 'env' } });
+    await s.db.prisma.eventEndpoint.create({ data: { shopId: 'default', url: 'https://env.shop.example/events', description: 'SHOP_WEBHOOK_URL', eventTypes: [], enabled: false, source: 'env' } });
     const url = `https://shop.example/hooks/${Date.now()}`;
     await withPage('event-endpoints', async (page) => {
       await signIn(page, s.api, s.keys.editor);

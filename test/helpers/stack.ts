@@ -10,19 +10,21 @@ import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
-import { createActivities } from '../../activities';
+import { createShopActivities } from '../../activities';
 import { createEngineApp, type EngineAppDeps } from '../../api/engine-app';
 import { createApiKey } from '../../lib/api-keys';
 import { ensureEnvEndpoint } from '../../lib/event-endpoints';
 import { createEventRelay, type EventRelay } from '../../lib/event-relay';
 import { createSecretBox, type SecretBox } from '../../lib/secret-box';
 import { createAmazonPayClient, type WebStoreClient } from '../../lib/amazon-pay-client';
+import { createShopMerchants, type ShopMerchants } from '../../lib/amazon-pay-engine';
 import { Secret, type AmazonPayConfig } from '../../lib/config';
+import { createShop } from '../../lib/shops';
 import { createLogger } from '../../lib/logger';
 import { createReadinessProbe } from '../../lib/readiness';
 import { acceptedTopicArns, createSnsVerifier } from '../../lib/sns-verify';
 import { testDevServerExecutable } from '../../lib/tools';
-import { loadOrCreateDevMerchant, registerMerchant, simRequest, type DevMerchant } from '../../simulator/dev-merchant';
+import { generateMerchant, loadOrCreateDevMerchant, registerMerchant, simRequest, type DevMerchant } from '../../simulator/dev-merchant';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/index';
 import { WORKFLOWS_PATH } from '../../worker/worker';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../lib/names';
@@ -36,9 +38,17 @@ export interface TestStack {
   db: TestDatabase;
   sim: RunningSimulator;
   merchant: DevMerchant;
-  /** What an engine app of a test's own shares with the stack's: Temporal, the task queue, the Amazon Pay client, the merchant. */
-  engineParts: Pick<EngineAppDeps, 'temporal' | 'taskQueue' | 'amazonPay' | 'merchant'>;
+  /** What an engine app of a test's own shares with the stack's: Temporal, the task queue, the shops' merchants. */
+  engineParts: Pick<EngineAppDeps, 'temporal' | 'taskQueue' | 'merchants' | 'amazonPayEndpoint' | 'simulator'>;
+  /** A client signing as the default shop's merchant (the dev merchant). */
   amazonPay: WebStoreClient;
+  /** Every shop's merchant, as the stack's API and worker use them. */
+  merchants: ShopMerchants;
+  /**
+   * Another shop on the same engine (docs/shops.md): its own simulated merchant (registered with the simulator, its
+   * notifications sent to the same webhook) and its own keys of each role.
+   */
+  addShop(shopId: string): Promise<TestShop>;
   env: TestWorkflowEnvironment;
   /** host:port of the Temporal dev server. */
   temporalAddress: string;
@@ -54,6 +64,16 @@ export interface TestStack {
   /** Calls the engine API with the given role's key (or none). */
   call(method: string, pathname: string, opts?: { role?: 'storefront' | 'viewer' | 'editor'; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<{ status: number; headers: Headers; body: any }>;
   stop(): Promise<void>;
+}
+
+export interface TestShop {
+  shopId: string;
+  keys: { storefront: string; viewer: string; editor: string };
+  merchant: DevMerchant;
+  /** A client signing as this shop's merchant. */
+  amazonPay: WebStoreClient;
+  /** Calls the engine API with this shop's key of the role. */
+  call: TestStack['call'];
 }
 
 let bundle: Awaited<ReturnType<typeof bundleWorkflowCode>> | undefined;
@@ -93,21 +113,25 @@ export async function startTestStack(simOptions: Partial<SimulatorOptions> = {},
   };
   const amazonPay = createAmazonPayClient(merchantConfig, { simulatorCaPem: sim.caCertPem });
   const taskQueue = `orders-${randomUUID()}`;
+  const secretBox = createSecretBox(randomBytes(32));
+  // The engine's own per-shop merchants: the default shop signs as the dev merchant in dataDir (no variables set).
+  const { merchantId: _m, storeId: _s, publicKeyId: _p, privateKey: _k, ...simulatorOnly } = merchantConfig;
+  const merchants = createShopMerchants({
+    config: { dataDir, amazonPay: simulatorOnly },
+    prisma: db.prisma,
+    box: secretBox,
+    build: (ap) => createAmazonPayClient(ap, { simulatorCaPem: sim.caCertPem }),
+  });
   bundle ??= await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } });
   const worker = opts.worker === false ? undefined : await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: bundle,
-    activities: createActivities({
-      amazonPay,
-      prisma: db.prisma,
-      clock: () => new Date(),
-      log,
-    }),
+    // The worker's activities, per shop as worker/main.ts builds them.
+    activities: createShopActivities({ prisma: db.prisma, clock: () => new Date(), log }, async (shopId) => (await merchants.forShop(shopId)).client),
   });
   const workerRun = worker?.run();
   // The worker process's event relay (worker/main.ts), polling often so a test's shop hears about a change quickly.
-  const secretBox = createSecretBox(randomBytes(32));
   await ensureEnvEndpoint(db.prisma, opts.shopWebhook);
   const shopSecret = opts.shopWebhook?.secret;
   const relay =
@@ -123,7 +147,9 @@ export async function startTestStack(simOptions: Partial<SimulatorOptions> = {},
   relay?.start();
 
   const readiness = createReadinessProbe(db.url, env.connection);
-  const engineParts = { temporal: { client: env.client, connection: env.connection }, taskQueue, amazonPay, merchant: merchantConfig };
+  // A shop the platform makes gets a simulated merchant of its own (its webhook URL is known once the server listens).
+  const simulator = { baseUrl: sim.baseUrl, caCertPem: sim.caCertPem, notificationUrl: '', region: 'jp' as const };
+  const engineParts = { temporal: { client: env.client, connection: env.connection }, taskQueue, merchants, amazonPayEndpoint: 'simulator' as const, simulator };
   const app = createEngineApp({
     ...engineParts,
     prisma: db.prisma,
@@ -135,6 +161,7 @@ export async function startTestStack(simOptions: Partial<SimulatorOptions> = {},
     demoAuthorizationDayMs: opts.demoAuthorizationDayMs,
   });
   const server = await listen(app);
+  simulator.notificationUrl = `${server.url}/api/webhooks/amazon-pay`;
   await registerMerchant(sim, merchant, `${server.url}/api/webhooks/amazon-pay`);
   const keys = {
     storefront: (await createApiKey(db.prisma, 'storefront', 'test shop')).key,
@@ -142,9 +169,34 @@ export async function startTestStack(simOptions: Partial<SimulatorOptions> = {},
     editor: (await createApiKey(db.prisma, 'editor', 'test editor')).key,
   };
 
+  const callWith = (keysOf: TestShop['keys']): TestStack['call'] => async (method, pathname, opts = {}) => {
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    if (opts.role) headers.authorization = `Bearer ${keysOf[opts.role]}`;
+    let body: string | undefined = opts.rawBody;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(`${server.url}${pathname}`, { method, headers, body });
+    return { status: res.status, headers: res.headers, body: await readJsonOrText(res) };
+  };
+
   return {
     api: server.url,
     keys,
+    merchants,
+    async addShop(shopId) {
+      const m = generateMerchant();
+      await createShop(db.prisma, secretBox, { shopId, name: `Shop ${shopId}`, amazonPay: { merchantId: m.merchantId, storeId: m.storeId, publicKeyId: m.publicKeyId, privateKey: m.privateKeyPem } });
+      await registerMerchant(sim, m, `${server.url}/api/webhooks/amazon-pay`);
+      const shopKeys = {
+        storefront: (await createApiKey(db.prisma, 'storefront', `${shopId} shop`, shopId)).key,
+        viewer: (await createApiKey(db.prisma, 'viewer', `${shopId} viewer`, shopId)).key,
+        editor: (await createApiKey(db.prisma, 'editor', `${shopId} editor`, shopId)).key,
+      };
+      const client = createAmazonPayClient({ ...merchantConfig, merchantId: m.merchantId, storeId: m.storeId, publicKeyId: m.publicKeyId, privateKey: new Secret(m.privateKeyPem) }, { simulatorCaPem: sim.caCertPem });
+      return { shopId, keys: shopKeys, merchant: m, amazonPay: client, call: callWith(shopKeys) };
+    },
     db,
     sim,
     merchant,
@@ -160,17 +212,7 @@ export async function startTestStack(simOptions: Partial<SimulatorOptions> = {},
       const r = await simRequest(sim, method, pathname, body);
       return { status: r.status, data: r.data as T };
     },
-    async call(method, pathname, opts = {}) {
-      const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-      if (opts.role) headers.authorization = `Bearer ${keys[opts.role]}`;
-      let body: string | undefined = opts.rawBody;
-      if (opts.body !== undefined) {
-        body = JSON.stringify(opts.body);
-        headers['content-type'] ??= 'application/json';
-      }
-      const res = await fetch(`${server.url}${pathname}`, { method, headers, body });
-      return { status: res.status, headers: res.headers, body: await readJsonOrText(res) };
-    },
+    call: callWith(keys),
     async stop() {
       await server.close();
       worker?.shutdown();

@@ -26,7 +26,7 @@ describe('Amazon status reasons in the history', () => {
   const authorized = async (orderId: string) => {
     const done = await checkoutOrder(s, orderId, { amount: 3000, paymentIntent: 'Authorize' });
     expect(done.body.paymentStatus).toBe('Authorized');
-    await waitFor(async () => (await s.db.prisma.order.findUnique({ where: { orderId } }))?.paymentStatus === 'Authorized', 10_000);
+    await waitFor(async () => (await s.db.prisma.order.findUnique({ where: { shopId_orderId: { shopId: 'default', orderId } } }))?.paymentStatus === 'Authorized', 10_000);
   };
   const expiryRow = async (orderId: string): Promise<Row | undefined> => ((await detail(orderId)).history as Row[]).find((h) => h.kind === 'expire' && h.result === 'ExpiredUnused');
 
@@ -48,7 +48,7 @@ describe('Amazon status reasons in the history', () => {
     expect(await expiryRow(told)).toMatchObject({ message: ERROR_CATALOG.ExpiredUnused.admin.ja });
     expect((await detail(told)).paymentStatus).toBe('AuthorizationExpired');
 
-    const report = await reconcileOrders({ prisma: s.db.prisma, amazonPay: s.amazonPay, client: s.env.client, log: createLogger('silent', 'test') }, { orderIds: [quiet], verifyMs: 15_000 });
+    const report = await reconcileOrders({ prisma: s.db.prisma, amazonPayFor: () => s.amazonPay, client: s.env.client, log: createLogger('silent', 'test') }, { orderIds: [quiet], verifyMs: 15_000 });
     expect(report.drifts).toEqual([expect.objectContaining({ orderId: quiet, objectType: 'CHARGE', amazon: 'Canceled', action: 'notified', resolved: true })]);
     await waitFor(async () => (await expiryRow(quiet)) !== undefined, 20_000);
     expect(await expiryRow(quiet)).toMatchObject({ message: ERROR_CATALOG.ExpiredUnused.admin.ja });

@@ -164,12 +164,29 @@ describe('HTTP API contract', () => {
       const saved = await s.call('PUT', '/api/admin/settings', { role: 'editor', body: { amazonPay: { ...credentials, privateKey: pem } } });
       expect(saved.status).toBe(200);
       expect(saved.body.amazonPay.stored).toMatchObject({ ...credentials, privateKey: 'configured' });
-      expect(saved.body.amazonPay.restartRequired).toBe(true);
+      // They apply to the next Amazon call of every process, with no restart (docs/shops.md).
+      expect(saved.body.amazonPay.restartRequired).toBe(false);
+      expect(saved.body.amazonPay).toMatchObject({ source: 'settings', merchantId: credentials.merchantId, publicKeyId: credentials.publicKeyId });
       const read = await s.call('GET', '/api/admin/settings', { role: 'viewer' });
       const pemBody = pem.split('\n').slice(1, -2).join('');
       expect(JSON.stringify(read.body)).not.toContain(pemBody.slice(0, 40));
       expect(read.body.amazonPay.stored.publicKeyId).toBe(credentials.publicKeyId);
+      // Stored sealed: the shop's row never holds the PEM.
+      const [row] = await s.db.prisma.$queryRaw<{ sealed: string }[]>`SELECT private_key_sealed AS sealed FROM shops WHERE shop_id = 'default'`;
+      expect(row.sealed).toMatch(/^sb1\./);
+      expect(row.sealed).not.toContain(pemBody.slice(0, 40));
       expect((await s.call('PUT', '/api/admin/settings', { role: 'editor', body: { region: 'eu' } })).status).toBe(422);
+      // The next checkout is signed as the new merchant at once (the simulator knows it once it is registered there).
+      const { createPublicKey } = await import('node:crypto');
+      await s.control('POST', '/__sim/merchants', { ...credentials, publicKeyPem: createPublicKey(pem).export({ type: 'spki', format: 'pem' }).toString(), notificationUrl: `${s.api}/api/webhooks/amazon-pay` });
+      await new Promise((r) => setTimeout(r, 1_100));
+      const orderId = `CRED-${Date.now()}`;
+      await checkoutOrder(s, orderId, { amount: 1500 });
+      const calls = (await s.control<{ calls: { merchantId: string; operation: string }[] }>('GET', `/__sim/calls?merchantId=${credentials.merchantId}`)).data.calls;
+      expect(calls.map((c) => c.operation)).toEqual(expect.arrayContaining(['getCheckoutSession', 'completeCheckoutSession']));
+      // And back to the dev merchant the rest of this file's orders were made with.
+      await s.db.prisma.shop.update({ where: { shopId: 'default' }, data: { merchantId: null, storeId: null, publicKeyId: null, privateKeySealed: null, credentialsUpdatedAt: new Date() } });
+      await new Promise((r) => setTimeout(r, 1_100));
     });
   });
 

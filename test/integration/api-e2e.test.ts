@@ -85,7 +85,7 @@ describe('engine API end to end', () => {
     const orderId = `LIST-${Date.now()}`;
     const done = await checkoutOrder(s, orderId, { amount: 1200 });
     expect(done.body.paymentStatus).toBe('Captured');
-    await waitFor(async () => (await s.db.prisma.order.findUnique({ where: { orderId } }))?.paymentStatus === 'Captured', 10_000);
+    await waitFor(async () => (await s.db.prisma.order.findUnique({ where: { shopId_orderId: { shopId: 'default', orderId } } }))?.paymentStatus === 'Captured', 10_000);
     const list = await s.call('GET', `/api/admin/orders?q=${orderId}`, { role: 'viewer' });
     expect(list.status).toBe(200);
     expect(list.body.orders).toEqual([expect.objectContaining({ orderId, paymentStatus: 'Captured', amount: { amount: 1200, currency: 'JPY' } })]);

@@ -78,7 +78,7 @@ describe('the audit log', () => {
         }
       };
       walk((app as unknown as { router: { stack: Parameters<typeof walk>[0] } }).router.stack);
-      const stateChanging = served.filter((r) => /^(POST|PUT|PATCH|DELETE) \/(api\/admin|admin|api\/members)(\/|$)/.test(r));
+      const stateChanging = served.filter((r) => /^(POST|PUT|PATCH|DELETE) \/(api\/admin|api\/platform|admin|api\/members)(\/|$)/.test(r));
       // Sign in with Amazon is the buyers' traffic, through the shop's storefront key: not an admin action.
       const buyers = ['POST /api/members/sign-in/button', 'POST /api/members/sign-in'];
       const audited = AUDITED_ROUTES.map((r) => `${r.method} ${r.route}`);

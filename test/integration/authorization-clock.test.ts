@@ -4,7 +4,7 @@
  * cleared once nothing is; with demo days (DEMO_AUTHORIZATION_DAY_SECONDS, simulator only) the expiry warning and
  * the expiry itself happen within seconds on a running stack.
  */
-import { AuthorizationExpiresAtKey, orderWorkflowId } from '../../lib/names';
+import { AuthorizationExpiresAtKey, orderWorkflowId, DEFAULT_SHOP_ID } from '../../lib/names';
 import { waitFor } from '../helpers/http';
 import { checkoutOrder, useTestStack } from '../helpers/stack';
 
@@ -16,9 +16,9 @@ describe('the authorization clock', () => {
 
   const detail = async (orderId: string) => (await s.call('GET', `/api/admin/orders/${orderId}`, { role: 'viewer' })).body;
   const listed = async (orderId: string) => ((await s.call('GET', `/api/admin/orders?q=${orderId}`, { role: 'viewer' })).body.orders as Array<{ orderId: string; paymentStatus: string; authorizationExpiresAt: string | null }>).find((o) => o.orderId === orderId);
-  const attribute = async (orderId: string) => (await s.env.client.workflow.getHandle(orderWorkflowId(orderId)).describe()).typedSearchAttributes.get(AuthorizationExpiresAtKey);
+  const attribute = async (orderId: string) => (await s.env.client.workflow.getHandle(orderWorkflowId(DEFAULT_SHOP_ID, orderId)).describe()).typedSearchAttributes.get(AuthorizationExpiresAtKey);
   const expiring = async (orderId: string) => {
-    for await (const w of s.env.client.workflow.list({ query: `AuthorizationExpiresAt < "2999-01-01T00:00:00Z" AND OrderId = "${orderId}"` })) if (w.workflowId === orderWorkflowId(orderId)) return true;
+    for await (const w of s.env.client.workflow.list({ query: `AuthorizationExpiresAt < "2999-01-01T00:00:00Z" AND OrderId = "${orderId}"` })) if (w.workflowId === orderWorkflowId(DEFAULT_SHOP_ID, orderId)) return true;
     return false;
   };
   const authorized = async (orderId: string) => {

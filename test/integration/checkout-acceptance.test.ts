@@ -5,7 +5,7 @@
 import { Client } from '@temporalio/client';
 import { createOrdersGateway } from '../../api/orders';
 import type { Prisma } from '../../prisma/generated/client';
-import { orderWorkflowId } from '../../lib/names';
+import { orderWorkflowId, DEFAULT_SHOP_ID } from '../../lib/names';
 import type { OrderPaymentInput } from '../../workflows/types';
 import { waitFor } from '../helpers/http';
 import { checkoutOrder, useTestStack } from '../helpers/stack';
@@ -20,13 +20,13 @@ describe('checkout acceptance', () => {
   async function acceptedButNeverStarted(orderId: string, createdAt = new Date()): Promise<void> {
     const input: OrderPaymentInput = { orderId, amount: { amount: 3300, currency: 'JPY' }, settings: { paymentIntent: 'Authorize' } };
     await s.db.prisma.order.create({
-      data: { orderId, workflowId: orderWorkflowId(orderId), currency: 'JPY', amount: 3300, paymentIntent: 'Authorize', createdAt, startRequest: { input, memo: { checkoutMode: 'standard' } } as unknown as Prisma.InputJsonValue },
+      data: { shopId: DEFAULT_SHOP_ID, orderId, workflowId: orderWorkflowId(DEFAULT_SHOP_ID, orderId), currency: 'JPY', amount: 3300, paymentIntent: 'Authorize', createdAt, startRequest: { input, memo: { checkoutMode: 'standard' } } as unknown as Prisma.InputJsonValue },
     });
   }
 
   const workflowExists = (orderId: string) =>
     s.env.client.workflow
-      .getHandle(orderWorkflowId(orderId))
+      .getHandle(orderWorkflowId(DEFAULT_SHOP_ID, orderId))
       .describe()
       .then(() => true)
       .catch(() => false);
@@ -36,7 +36,7 @@ describe('checkout acceptance', () => {
     const again = await start('ACC-1', 9999);
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('order_exists');
-    const row = await s.db.prisma.order.findUnique({ where: { orderId: 'ACC-1' } });
+    const row = await s.db.prisma.order.findUnique({ where: { shopId_orderId: { shopId: 'default', orderId: 'ACC-1' } } });
     expect(row?.amount).toBe(1200n);
     await waitFor(() => workflowExists('ACC-1'), 10_000);
   });
@@ -44,7 +44,7 @@ describe('checkout acceptance', () => {
   it("clears the start request once the order's workflow runs, and pays as before", async () => {
     const done = await checkoutOrder(s, 'ACC-2', { amount: 4100 });
     expect(done.body.paymentStatus).toBe('Captured');
-    const row = await s.db.prisma.order.findUnique({ where: { orderId: 'ACC-2' } });
+    const row = await s.db.prisma.order.findUnique({ where: { shopId_orderId: { shopId: 'default', orderId: 'ACC-2' } } });
     expect(row?.startRequest).toBeNull();
     expect(row?.capturedAmount).toBe(4100n);
   });
@@ -58,7 +58,7 @@ describe('checkout acceptance', () => {
     // An update too: cancelling a checkout that never paid is refused by the workflow, not lost.
     const cancel = await s.call('POST', '/api/admin/orders/ACC-LOST/cancel', { role: 'editor', body: { requestId: 'c-1' } });
     expect(cancel.status).toBe(409);
-    await waitFor(async () => (await s.db.prisma.order.findUnique({ where: { orderId: 'ACC-LOST' } }))?.startRequest === null, 10_000);
+    await waitFor(async () => (await s.db.prisma.order.findUnique({ where: { shopId_orderId: { shopId: 'default', orderId: 'ACC-LOST' } } }))?.startRequest === null, 10_000);
   });
 
   it('never answers 404 on a second API process for an order another process started meanwhile', async () => {
@@ -76,10 +76,10 @@ describe('checkout acceptance', () => {
               try {
                 return await next(input);
               } catch (err) {
-                if (!raced && input.workflowExecution.workflowId === orderWorkflowId('ACC-RACE')) {
+                if (!raced && input.workflowExecution.workflowId === orderWorkflowId(DEFAULT_SHOP_ID, 'ACC-RACE')) {
                   raced = true;
-                  await a.state('ACC-RACE');
-                  await waitFor(async () => (await s.db.prisma.order.findUnique({ where: { orderId: 'ACC-RACE' } }))?.startRequest === null, 10_000);
+                  await a.forShop(DEFAULT_SHOP_ID).state('ACC-RACE');
+                  await waitFor(async () => (await s.db.prisma.order.findUnique({ where: { shopId_orderId: { shopId: 'default', orderId: 'ACC-RACE' } } }))?.startRequest === null, 10_000);
                 }
                 throw err;
               }
@@ -89,17 +89,17 @@ describe('checkout acceptance', () => {
       },
     });
     const b = createOrdersGateway(clientB, s.taskQueue, s.db.prisma);
-    const state = await b.state('ACC-RACE');
+    const state = await b.forShop(DEFAULT_SHOP_ID).state('ACC-RACE');
     expect(raced).toBe(true);
     expect(state).toMatchObject({ orderId: 'ACC-RACE', paymentStatus: 'CheckoutPending' });
     // An order nobody accepted is still not found.
-    await expect(b.state('ACC-NEVER')).rejects.toMatchObject({ status: 404, code: 'order_not_found' });
+    await expect(b.forShop(DEFAULT_SHOP_ID).state('ACC-NEVER')).rejects.toMatchObject({ status: 404, code: 'order_not_found' });
   });
 
   it('answers 409 order_closed for an action on an order whose payment has ended', async () => {
     const declined = await checkoutOrder(s, 'ACC-DECLINED', { simulationCode: 'HardDeclined' });
     expect(declined.status).toBe(402);
-    await waitFor(async () => (await s.env.client.workflow.getHandle(orderWorkflowId('ACC-DECLINED')).describe()).status.name === 'COMPLETED', 15_000);
+    await waitFor(async () => (await s.env.client.workflow.getHandle(orderWorkflowId(DEFAULT_SHOP_ID, 'ACC-DECLINED')).describe()).status.name === 'COMPLETED', 15_000);
     const capture = await s.call('POST', '/api/admin/orders/ACC-DECLINED/capture', { role: 'editor', body: { amount: 100, requestId: 'late-capture' } });
     expect(capture.status).toBe(409);
     expect(capture.body.error.code).toBe('order_closed');
@@ -110,7 +110,7 @@ describe('checkout acceptance', () => {
     const gateway = createOrdersGateway(s.env.client, s.taskQueue, s.db.prisma);
     expect(await gateway.sweep(30_000)).toBe(1);
     expect(await workflowExists('ACC-SWEPT')).toBe(true);
-    await waitFor(async () => (await s.db.prisma.order.findUnique({ where: { orderId: 'ACC-SWEPT' } }))?.startRequest === null, 10_000);
+    await waitFor(async () => (await s.db.prisma.order.findUnique({ where: { shopId_orderId: { shopId: 'default', orderId: 'ACC-SWEPT' } } }))?.startRequest === null, 10_000);
     expect(await gateway.sweep(30_000)).toBe(0);
   });
 });

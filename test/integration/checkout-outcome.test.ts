@@ -5,14 +5,14 @@
  * same. A session Amazon cannot find is a 4xx with a code on every checkout path, never a 500.
  */
 import { randomUUID } from 'node:crypto';
-import { orderWorkflowId } from '../../lib/names';
+import { orderWorkflowId, DEFAULT_SHOP_ID } from '../../lib/names';
 import { checkoutOrder, useTestStack } from '../helpers/stack';
 import { waitFor } from '../helpers/http';
 
 const s = useTestStack();
 
 const workflowEnded = async (orderId: string) => {
-  const d = await s.env.client.workflow.getHandle(orderWorkflowId(orderId)).describe();
+  const d = await s.env.client.workflow.getHandle(orderWorkflowId(DEFAULT_SHOP_ID, orderId)).describe();
   return d.status.name !== 'RUNNING';
 };
 
@@ -55,7 +55,7 @@ it('an order not decided yet answers 202 from /result', async () => {
   const orderId = `OUT-PEND-${Date.now()}`;
   const started = await s.call('POST', '/api/checkouts', { role: 'storefront', body: { orderId, amount: { amount: 900, currency: 'JPY' }, reviewReturnUrl: 'https://shop.example/review', resultReturnUrl: 'https://shop.example/result' } });
   expect(started.status).toBe(201);
-  await waitFor(async () => (await s.db.prisma.order.findUnique({ where: { orderId } }))?.startRequest === null, 10_000, 100);
+  await waitFor(async () => (await s.db.prisma.order.findUnique({ where: { shopId_orderId: { shopId: 'default', orderId } } }))?.startRequest === null, 10_000, 100);
   const result = await s.call('GET', `/api/checkouts/${orderId}/result`, { role: 'storefront' });
   expect(result.status).toBe(202);
   expect(result.body).toMatchObject({ orderId, status: 'processing' });

@@ -148,6 +148,7 @@ async function endpoint(url: string, opts: { secret?: string; previous?: { secre
   const secret = opts.secret ?? newSecret();
   const row = await prisma.eventEndpoint.create({
     data: {
+      shopId: 'default',
       url,
       eventTypes: opts.eventTypes ?? [],
       source: 'api',
@@ -164,7 +165,7 @@ async function emit(orderId: string, n = 1, type: NewEvent['type'] = 'payment.ca
   for (let i = 0; i < n; i++) {
     eventCount += 1;
     const e: NewEvent = { dedupeKey: `test:${orderId}:${eventCount}`, type, paymentStatus: 'Captured', occurredAt: new Date(), data: { amount: { amount: 1200 + eventCount, currency: 'JPY' } } };
-    await prisma.$transaction((tx) => appendEvents(tx, orderId, [e]));
+    await prisma.$transaction((tx) => appendEvents(tx, { shopId: 'default', orderId: orderId }, [e]));
   }
 }
 
@@ -463,7 +464,7 @@ describe('event relay', () => {
     expect(await wrong.runOnce()).toBe(1);
     const [d] = await deliveriesOf('ORD-KEY');
     expect(d).toMatchObject({ status: 'pending', attempts: 1, lastStatusCode: null, lockedUntil: null });
-    expect(d.lastError).toBe(`not sent, no secret to sign with: sealed under master key ${box.keyId}, this process has ${wrongBox.keyId}: ENGINE_MASTER_KEY must be the same on every API and worker process`);
+    expect(d.lastError).toBe(`not sent, no secret to sign with: sealed under master key ${box.keyId}, this process has ${wrongBox.keyId}: ENGINE_MASTER_KEY must be the same on every API and worker process (during a change of key, the old one in ENGINE_MASTER_KEY_PREVIOUS)`);
     expect(d.nextAttemptAt.getTime()).toBeGreaterThan(Date.now() + 30_000);
     expect(shop.arrivals).toHaveLength(0);
     await prisma.eventDelivery.update({ where: { id: d.id }, data: { nextAttemptAt: new Date() } });

@@ -93,7 +93,7 @@ describe('events through the API', () => {
     expect((await s.call('PATCH', '/api/admin/event-endpoints/00000000-0000-4000-8000-000000000000', { role: 'editor', body: { enabled: false } })).status).toBe(404);
 
     // The environment's endpoint (SHOP_WEBHOOK_URL) is changed in the environment only.
-    const env = await s.db.prisma.eventEndpoint.create({ data: { url: 'http://127.0.0.1:9/events', source: 'env' } });
+    const env = await s.db.prisma.eventEndpoint.create({ data: { shopId: 'default', url: 'http://127.0.0.1:9/events', source: 'env' } });
     expect((await s.call('PATCH', `/api/admin/event-endpoints/${env.id}`, { role: 'editor', body: { enabled: false } })).body.error.code).toBe('endpoint_managed_by_environment');
     expect((await s.call('DELETE', `/api/admin/event-endpoints/${env.id}`, { role: 'editor' })).status).toBe(409);
     await s.db.prisma.eventEndpoint.delete({ where: { id: env.id } });

@@ -363,8 +363,8 @@ describe('the relay and the event writers, on a database of their own', () => {
     const shop = await startShop((nth) => ({ status: 200, delayMs: nth === 1 ? 1_500 : 0 }));
     try {
       const secret = `whsec_${randomBytes(16).toString('hex')}`;
-      await prisma.eventEndpoint.create({ data: { url: shop.url, source: 'api', secretSealed: box.seal(secret) } });
-      await prisma.$transaction((tx) => appendEvents(tx, 'HR-RESEND', [event('HR-RESEND')]));
+      await prisma.eventEndpoint.create({ data: { shopId: 'default', url: shop.url, source: 'api', secretSealed: box.seal(secret) } });
+      await prisma.$transaction((tx) => appendEvents(tx, { shopId: 'default', orderId: 'HR-RESEND' }, [event('HR-RESEND')]));
       const stored = await prisma.event.findFirstOrThrow({ where: { orderId: 'HR-RESEND' } });
       const one = createEventRelay({ prisma, secretBox: box, log, settings: FAST });
       const two = createEventRelay({ prisma, secretBox: box, log, settings: FAST });
@@ -373,7 +373,7 @@ describe('the relay and the event writers, on a database of their own', () => {
       expect(shop.arrivals).toHaveLength(1);
       // The admin presses "resend" in the console while the first send waits for the shop's answer.
       const service = createEventsService({ prisma, sealSecret: (p) => box.seal(p) });
-      await service.resend(stored.eventId, {});
+      await service.forShop('default').resend(stored.eventId, {});
       await two.runOnce();
       await first;
       expect(shop.concurrent).toEqual([]);
@@ -388,39 +388,39 @@ describe('the relay and the event writers, on a database of their own', () => {
       if (i % 3 === 0) {
         // The dispute webhook: the stream lock first, then a read of what is stored, then the append.
         return prisma.$transaction(async (tx) => {
-          await lockEventStream(tx, orderId);
+          await lockEventStream(tx, { shopId: 'default', orderId: orderId });
           const changes = await tx.event.count({ where: { orderId, dedupeKey: { startsWith: 'dispute:D1:' } } });
-          await appendEvents(tx, orderId, [{ ...event(orderId, 'dispute.updated'), dedupeKey: `dispute:D1:${changes + 1}` }]);
+          await appendEvents(tx, { shopId: 'default', orderId: orderId }, [{ ...event(orderId, 'dispute.updated'), dedupeKey: `dispute:D1:${changes + 1}` }]);
         });
       }
       // A projection write of two events, and the same write retried (its keys again: nothing added).
       const batch = [event(orderId), event(orderId)];
-      return Promise.all([prisma.$transaction((tx) => appendEvents(tx, orderId, batch)), prisma.$transaction((tx) => appendEvents(tx, orderId, batch)).catch(() => 0)]);
+      return Promise.all([prisma.$transaction((tx) => appendEvents(tx, { shopId: 'default', orderId: orderId }, batch)), prisma.$transaction((tx) => appendEvents(tx, { shopId: 'default', orderId: orderId }, batch)).catch(() => 0)]);
     });
     await Promise.all(writers);
     const rows = await prisma.event.findMany({ where: { orderId }, orderBy: { id: 'asc' } });
     expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i + 1));
     expect(rows).toHaveLength(4 + 8 * 2);
     expect(new Set(rows.map((r) => r.dedupeKey)).size).toBe(rows.length);
-    expect((await prisma.eventStream.findUniqueOrThrow({ where: { orderId } })).lastSeq).toBe(rows.length);
+    expect((await prisma.eventStream.findUniqueOrThrow({ where: { shopId_orderId: { shopId: 'default', orderId } } })).lastSeq).toBe(rows.length);
   });
 
   it('with the recurring completion mail off, every endpoint still gets every seq of the checkout order (the mail is a flag in the event)', async () => {
     // docs/events.md: "Numbered per order, without gaps. The shop sees seq 1, 2, 3 … for each order." A subscription's
     // events are numbered on its checkout order's stream, so none may be held back from an endpoint.
-    const ep = await prisma.eventEndpoint.create({ data: { url: 'https://shop.example/gap', source: 'api', secretSealed: box.seal('whsec_gap') } });
+    const ep = await prisma.eventEndpoint.create({ data: { shopId: 'default', url: 'https://shop.example/gap', source: 'api', secretSealed: box.seal('whsec_gap') } });
     const sub = 'HR-SUB';
-    await prisma.$transaction((tx) => appendEvents(tx, sub, [event(sub, 'payment.captured')]));
+    await prisma.$transaction((tx) => appendEvents(tx, { shopId: 'default', orderId: sub }, [event(sub, 'payment.captured')]));
     await prisma.$transaction((tx) =>
-      appendEvents(tx, sub, [{ ...event(sub, 'recurring.charge.succeeded'), subscriptionId: sub, paymentStatus: null, data: { completionMail: false } }]),
+      appendEvents(tx, { shopId: 'default', orderId: sub }, [{ ...event(sub, 'recurring.charge.succeeded'), subscriptionId: sub, paymentStatus: null, data: { completionMail: false } }]),
     );
-    await prisma.$transaction((tx) => appendEvents(tx, sub, [event(sub, 'refund.succeeded')]));
+    await prisma.$transaction((tx) => appendEvents(tx, { shopId: 'default', orderId: sub }, [event(sub, 'refund.succeeded')]));
     const seqs = (await prisma.eventDelivery.findMany({ where: { endpointId: ep.id, orderId: sub }, orderBy: { seq: 'asc' } })).map((d) => d.seq);
     expect(seqs).toEqual([1, 2, 3]);
   });
 
   it('the log is append-only: an UPDATE, a DELETE and a TRUNCATE of events are refused by the database', async () => {
-    await prisma.$transaction((tx) => appendEvents(tx, 'HR-DELETE', [event('HR-DELETE'), event('HR-DELETE')]));
+    await prisma.$transaction((tx) => appendEvents(tx, { shopId: 'default', orderId: 'HR-DELETE' }, [event('HR-DELETE'), event('HR-DELETE')]));
     // A shop paging with ?after= and a shop counting seq both lose what is deleted; the trigger only covers UPDATE.
     const deleted = await prisma.$executeRaw`DELETE FROM events WHERE order_id = 'HR-DELETE' AND seq = 1`.then(
       () => 'deleted',
@@ -487,7 +487,7 @@ describe('the upgrade from shop_events (20261203000000_order_events)', () => {
       // The upgraded engine starts (the env endpoint is made from SHOP_WEBHOOK_URL), and Temporal retries the activity.
       prisma = createPrismaClient(empty.url, { max: 2 });
       expect(await ensureEnvEndpoint(prisma, { url: 'https://shop.example/hook' })).toBe('created');
-      const activities = createShopEventActivities({ prisma, log: createLogger('silent', 'upgrade'), clock: () => new Date(), amazonPay: {} as never });
+      const activities = createShopEventActivities({ shopId: 'default', prisma, log: createLogger('silent', 'upgrade'), clock: () => new Date(), amazonPay: {} as never });
       await activities.deliverShopEvent(shopEvent);
 
       const events = await prisma.event.findMany({ where: { eventId: shopEvent.eventId }, include: { deliveries: true } });

@@ -88,7 +88,7 @@ describe('an order owns its checkout session', () => {
   it('the database refuses a second owner of an Amazon object, whatever the code above it does', async () => {
     const a = `DB-A-${Date.now()}`;
     const paid = await checkoutOrder(s, a, { amount: 1200 });
-    await expect(s.db.prisma.amazonObjectOwner.create({ data: { objectId: paid.checkoutSessionId, objectType: 'CheckoutSession', orderId: 'someone-else' } })).rejects.toThrow();
+    await expect(s.db.prisma.amazonObjectOwner.create({ data: { objectId: paid.checkoutSessionId, objectType: 'CheckoutSession', shopId: 'default', orderId: 'someone-else' } })).rejects.toThrow();
   });
 });
 
@@ -127,13 +127,13 @@ describe('every amount is bounded', () => {
       const second = await s.call('POST', `/api/admin/orders/${orderId}/capture?waitMs=20000`, { role: 'editor', body: { amount: 500, requestId: 'cap-2' } });
       expect(second.status).toBe(200);
       expect(second.body.result.captured).toBe(1500);
-      const row = await s.db.prisma.order.findUnique({ where: { orderId } });
+      const row = await s.db.prisma.order.findUnique({ where: { shopId_orderId: { shopId: 'default', orderId } } });
       expect(row?.capturedAmount).toBe(0n);
     } finally {
       await s.db.prisma.$executeRawUnsafe('DROP TRIGGER refuse_order_write ON orders');
     }
     // The workflow writes the projection again by itself once the database takes it.
-    await waitFor(async () => (await s.db.prisma.order.findUnique({ where: { orderId } }))?.capturedAmount === 1500n, 90_000, 250);
+    await waitFor(async () => (await s.db.prisma.order.findUnique({ where: { shopId_orderId: { shopId: 'default', orderId } } }))?.capturedAmount === 1500n, 90_000, 250);
     const kinds = (await s.db.prisma.paymentHistory.findMany({ where: { orderId }, orderBy: { id: 'asc' } })).map((r) => `${r.kind}:${r.result}`);
     expect(kinds.filter((k) => k === 'capture:OK')).toHaveLength(2);
   }, 150_000);

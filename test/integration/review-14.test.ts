@@ -88,7 +88,7 @@ describe('issue 14 review', () => {
       const csrf = /<meta name="csrf-token" content="([^"]+)"/.exec(await page.text())![1];
       expect((await fetch(`${server.url}/admin/orders`, { headers: { cookie } })).status).toBe(200);
       expect((await fetch(`${server.url}/api/admin/settings`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
-      const before = await readSettings(s.db.prisma);
+      const before = await readSettings(s.db.prisma, 'default');
       // The budget is spent: a settings change from the console is refused, and nothing is written.
       const save = await fetch(`${server.url}/admin/settings`, {
         method: 'POST',
@@ -97,7 +97,7 @@ describe('issue 14 review', () => {
         body: new URLSearchParams({ _csrf: csrf, merchantStoreName: 'Budget spent' }).toString(),
       });
       expect(save.status).toBe(429);
-      expect(await readSettings(s.db.prisma)).toEqual(before);
+      expect(await readSettings(s.db.prisma, 'default')).toEqual(before);
       expect((await fetch(`${server.url}/admin/orders`, { headers: { cookie } })).status).toBe(429);
       expect((await fetch(`${server.url}/api/admin/settings`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(429);
     });

@@ -162,10 +162,14 @@ describe('schema.prisma and the SQL migrations', () => {
 
   it('create the foreign keys of the schema relations with their referential actions', async () => {
     const { rows } = await db.query<{ table: string; column: string; ref_table: string; ref_column: string; on_delete: string }>(
-      `SELECT kcu.table_name AS table, kcu.column_name AS column, ccu.table_name AS ref_table, ccu.column_name AS ref_column, rc.delete_rule AS on_delete
-         FROM information_schema.referential_constraints rc
-         JOIN information_schema.key_column_usage kcu ON kcu.constraint_name = rc.constraint_name
-         JOIN information_schema.constraint_column_usage ccu ON ccu.constraint_name = rc.constraint_name`,
+      // Column by column in key order (a composite key pairs its first column with the referenced first, and so on).
+      `SELECT c.conrelid::regclass::text AS table, a.attname AS column, c.confrelid::regclass::text AS ref_table, af.attname AS ref_column,
+              CASE c.confdeltype WHEN 'c' THEN 'CASCADE' WHEN 'r' THEN 'RESTRICT' WHEN 'n' THEN 'SET NULL' WHEN 'd' THEN 'SET DEFAULT' ELSE 'NO ACTION' END AS on_delete
+         FROM pg_constraint c
+         CROSS JOIN LATERAL unnest(c.conkey, c.confkey) AS k(col, refcol)
+         JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.col
+         JOIN pg_attribute af ON af.attrelid = c.confrelid AND af.attnum = k.refcol
+        WHERE c.contype = 'f'`,
     );
     const actual = rows.map((r) => `${r.table}.${r.column} -> ${r.ref_table}.${r.ref_column} ON DELETE ${r.on_delete}`).sort();
     const expected: string[] = [];
@@ -274,8 +278,8 @@ describe('the event log migration (docs/events.md)', () => {
         // Append-only: the database itself refuses to change an event.
         await expect(db.query("UPDATE events SET type = 'payment.captured' WHERE seq = 1")).rejects.toThrow(/append-only/);
         // The endpoints' secrets are sealed, never plain.
-        await expect(db.query("INSERT INTO event_endpoints (id, url, source, secret_sealed, updated_at) VALUES (gen_random_uuid(), 'https://x', 'api', 'whsec_plain', now())")).rejects.toThrow(/event_endpoints_secret_sealed/);
-        await expect(db.query("INSERT INTO event_endpoints (id, url, source, updated_at) VALUES (gen_random_uuid(), 'https://x', 'api', now())")).rejects.toThrow(/event_endpoints_secret/);
+        await expect(db.query("INSERT INTO event_endpoints (id, shop_id, url, source, secret_sealed, updated_at) VALUES (gen_random_uuid(), 'default', 'https://x', 'api', 'whsec_plain', now())")).rejects.toThrow(/event_endpoints_secret_sealed/);
+        await expect(db.query("INSERT INTO event_endpoints (id, shop_id, url, source, updated_at) VALUES (gen_random_uuid(), 'default', 'https://x', 'api', now())")).rejects.toThrow(/event_endpoints_secret/);
       } finally {
         await db.end();
       }

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ensureSearchAttributes, INDEXED_VALUE_TYPES } from '../../lib/temporal';
 import { testDevServerExecutable } from '../../lib/tools';
-import { AuthorizationExpiresAtKey, CurrencyKey, OrderAmountKey, OrderIdKey, PaymentStatusKey, SEARCH_ATTRIBUTE_KEYS, orderWorkflowId, WORKFLOW_TYPES } from '../../lib/names';
+import { AuthorizationExpiresAtKey, CurrencyKey, OrderAmountKey, OrderIdKey, PaymentStatusKey, SEARCH_ATTRIBUTE_KEYS, orderWorkflowId, WORKFLOW_TYPES, DEFAULT_SHOP_ID } from '../../lib/names';
 import { google, temporal } from '@temporalio/proto';
 import { freePort, waitFor } from '../helpers/http';
 
@@ -32,6 +32,7 @@ test('a cluster without the attributes gets each with the type the workflow writ
   expect(logged).toEqual([expect.stringContaining('AuthorizationExpiresAt')]);
   const after = (await env.connection.operatorService.listSearchAttributes({ namespace })).customAttributes ?? {};
   expect(Object.fromEntries(SEARCH_ATTRIBUTE_KEYS.map((k) => [k.name, after[k.name]]))).toEqual({
+    ShopId: T.INDEXED_VALUE_TYPE_KEYWORD,
     OrderId: T.INDEXED_VALUE_TYPE_KEYWORD,
     PaymentStatus: T.INDEXED_VALUE_TYPE_KEYWORD,
     OrderStatus: T.INDEXED_VALUE_TYPE_KEYWORD,
@@ -47,7 +48,7 @@ test('a cluster without the attributes gets each with the type the workflow writ
 
 test('an order carrying an authorization expiry is accepted and found by a date range query', async () => {
   const expiresAt = new Date('2027-01-15T00:00:00.000Z');
-  const workflowId = orderWorkflowId(`SA-${randomUUID()}`);
+  const workflowId = orderWorkflowId(DEFAULT_SHOP_ID, `SA-${randomUUID()}`);
   // No worker: the server alone validates the attributes at the start (a Bool attribute refuses a date).
   const handle = await env.client.workflow.start(WORKFLOW_TYPES.orderPayment, {
     workflowId,

@@ -104,6 +104,9 @@ describe('SNS webhook: topics, age and answers', () => {
     const arn = 'arn:aws:sns:us-west-2:123456789012:AmazonPay-IPN';
     expect(loadConfig({ AMAZON_PAY_ENDPOINT: 'amazon', AMAZON_PAY_SNS_TOPIC_ARNS: ` ${arn} ,arn:aws:sns:eu-west-1:123456789012:Other` }).notifications.snsTopicArns).toEqual([arn, 'arn:aws:sns:eu-west-1:123456789012:Other']);
     expect(() => loadConfig({ AMAZON_PAY_SNS_TOPIC_ARNS: 'AmazonPay-IPN' })).toThrow(/AMAZON_PAY_SNS_TOPIC_ARNS: expected a comma-separated list of SNS topic ARNs/);
-    expect(acceptedTopicArns([arn], { endpoint: 'simulator', merchantId: 'A1B2C3D4E5F6G7' })).toEqual([arn, simulatorTopicArn('A1B2C3D4E5F6G7')]);
+    // With the simulator, every simulated merchant's topic (one per shop), and nothing else of its account.
+    expect(acceptedTopicArns([arn], { endpoint: 'simulator', merchantId: 'A1B2C3D4E5F6G7' })).toEqual([arn, simulatorTopicArn('*')]);
+    const simVerifier = createSnsVerifier({ topicArns: acceptedTopicArns([], { endpoint: 'simulator' }) });
+    await expect(simVerifier.verify(signed({ Type: 'Notification', TopicArn: 'arn:aws:sns:us-east-1:000000000000:Other' }))).rejects.toMatchObject({ code: 'topic_not_allowed' });
   });
 });

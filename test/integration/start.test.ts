@@ -116,7 +116,7 @@ describe('npm start', () => {
 
     const db = new Client({ connectionString: dbUrl() });
     await db.connect();
-    await db.query(`INSERT INTO settings (key, value, updated_at) VALUES ('restart-probe', '{"kept": true}', now())`);
+    await db.query(`INSERT INTO settings (shop_id, key, value, updated_at) VALUES ('default', 'restart-probe', '{"kept": true}', now())`);
     await db.end();
 
     const firstStop = await stop(first, 'SIGINT');

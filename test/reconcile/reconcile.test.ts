@@ -12,14 +12,14 @@ import { waitFor } from '../helpers/http';
 
 describe('reconcile', () => {
   const log = createLogger('silent', 'reconcile-test');
-  const run = (dryRun: boolean, orderIds: string[]) => reconcileOrders({ prisma: s.db.prisma, amazonPay: s.amazonPay, client: s.env.client, log }, { dryRun, orderIds, verifyMs: 15_000 });
+  const run = (dryRun: boolean, orderIds: string[]) => reconcileOrders({ prisma: s.db.prisma, amazonPayFor: () => s.amazonPay, client: s.env.client, log }, { dryRun, orderIds, verifyMs: 15_000 });
   const s = useTestStack({ sim: { delays: 'zero' } });
 
   it('finds a capture the workflow never heard of, reports its cause, and drives the order to Captured', async () => {
     const orderId = `REC-${Date.now()}`;
     const done = await checkoutOrder(s, orderId, { amount: 4000, paymentIntent: 'Authorize' });
     expect(done.body.paymentStatus).toBe('Authorized');
-    await waitFor(async () => (await s.db.prisma.order.findUnique({ where: { orderId } }))?.paymentStatus === 'Authorized', 10_000);
+    await waitFor(async () => (await s.db.prisma.order.findUnique({ where: { shopId_orderId: { shopId: 'default', orderId } } }))?.paymentStatus === 'Authorized', 10_000);
     const chargeId = (await s.call('GET', `/api/admin/orders/${orderId}`, { role: 'viewer' })).body.chargeId as string;
 
     await s.control('POST', '/__sim/ipn/controls', { action: 'drop', count: 20 });
@@ -43,7 +43,7 @@ describe('reconcile', () => {
   it('runs as the scheduled workflow on the worker and reports no drift on healthy orders', async () => {
     const orderId = `RECW-${Date.now()}`;
     await checkoutOrder(s, orderId, { amount: 1500 });
-    await waitFor(async () => (await s.db.prisma.order.findUnique({ where: { orderId } }))?.paymentStatus === 'Captured', 10_000);
+    await waitFor(async () => (await s.db.prisma.order.findUnique({ where: { shopId_orderId: { shopId: 'default', orderId } } }))?.paymentStatus === 'Captured', 10_000);
     const report = await s.env.client.workflow.execute<(o: object) => Promise<ReconcileReport>>(WORKFLOW_TYPES.reconcile, { taskQueue: s.taskQueue, workflowId: `reconcile-test-${orderId}`, args: [{ orderIds: [orderId] }] });
     expect(report).toMatchObject({ checkedOrders: 1, drifts: [], errors: [] });
   }, 60_000);

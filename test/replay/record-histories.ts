@@ -5,7 +5,7 @@ import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { WorkflowUpdateStage, type WorkflowHandle } from '@temporalio/client';
 import { amazonNotification, approveRefund, cancel, capture, refund, rejectRefund, state } from '../../workflows/messages';
-import { orderWorkflowId, periodOrderId } from '../../lib/names';
+import { orderWorkflowId, periodOrderId, DEFAULT_SHOP_ID } from '../../lib/names';
 import { cancelSubscription, pauseSubscription, resumeSubscription, subscriptionState } from '../../workflows/subscription-messages';
 import { eventually, subscribe } from '../workflows/support/subscription';
 import { createHarness, newRun, type Harness } from '../workflows/support/harness';
@@ -94,8 +94,8 @@ maybe('record: recurring checkout, subscription charging a period, pause, resume
     await sub.executeUpdate(cancelSubscription, { args: [{ requestId: 'c' }] });
     await sub.result();
     await save(sub.workflowId, sub);
-    await save(orderWorkflowId(orderId), hh.env.client.workflow.getHandle(orderWorkflowId(orderId)));
-    await save(orderWorkflowId(periodOrderId(orderId, 2)), hh.env.client.workflow.getHandle(orderWorkflowId(periodOrderId(orderId, 2))));
+    await save(orderWorkflowId(DEFAULT_SHOP_ID, orderId), hh.env.client.workflow.getHandle(orderWorkflowId(DEFAULT_SHOP_ID, orderId)));
+    await save(orderWorkflowId(DEFAULT_SHOP_ID, periodOrderId(orderId, 2)), hh.env.client.workflow.getHandle(orderWorkflowId(DEFAULT_SHOP_ID, periodOrderId(orderId, 2))));
   });
 });
 

@@ -4,7 +4,6 @@
  * recomputed; what an entry keeps of a request (never a secret); the settings change's field names.
  */
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { Secret } from '../../lib/config';
 import { auditRecord, auditText, bodySource, canonicalJson, entryHash, keepParams, linkRecords, requestedSettingFields, settingsChanges, verifyEntries, type AuditRecord, type StoredAuditEntry } from '../../lib/audit';
 import { DEFAULT_SETTINGS } from '../../lib/settings';
 
@@ -140,7 +139,7 @@ describe('what an entry keeps', () => {
 describe('a settings change', () => {
   it('names the fields changed, with the new shop values, and of the credentials only the names', () => {
     const pem = (n: number) => `-----BEGIN PRIVATE KEY-----\n${String(n).repeat(40)}\n-----END PRIVATE KEY-----`;
-    const creds = (pk: string, publicKeyId = 'SANDBOX-A1') => ({ merchantId: 'A1B2C3D4E5', storeId: 'amzn1.application-oa2-client.0123', publicKeyId, privateKey: new Secret(pk) });
+    const creds = (pk: string, publicKeyId = 'SANDBOX-A1') => ({ merchantId: 'A1B2C3D4E5', storeId: 'amzn1.application-oa2-client.0123', publicKeyId, privateKey: `sb1.sealed-${pk.length}-${pk.charCodeAt(30)}` });
     const before = { settings: DEFAULT_SETTINGS, credentials: creds(pem(1)) };
     const after = {
       settings: { ...DEFAULT_SETTINGS, paymentIntent: 'Authorize' as const, refundApprovalAbove: { JPY: 100_000 }, quickCheckout: { ...DEFAULT_SETTINGS.quickCheckout, enabled: true } },

@@ -2,7 +2,7 @@
 // (ChargeOutcomeUnknown) rather than hang, and the period's row is corrected once the order's report arrives.
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { state } from '../../workflows/messages';
-import { orderWorkflowId, periodOrderId, WORKFLOW_TYPES } from '../../lib/names';
+import { orderWorkflowId, periodOrderId, WORKFLOW_TYPES, DEFAULT_SHOP_ID } from '../../lib/names';
 import { chargeNow, subscriptionState } from '../../workflows/subscription-messages';
 import type { SubscriptionInput, SubscriptionState } from '../../workflows/types';
 import { harnessForFile, newRun } from './support/harness';
@@ -30,7 +30,7 @@ test('a period order that reports late: suspended as unknown, then the period sh
       timings: { chargeOutcomeTimeoutMs: 1_000 },
     };
     const sub = await h.env.client.workflow.start<(i: SubscriptionInput) => Promise<SubscriptionState>>(WORKFLOW_TYPES.subscription, { taskQueue: run.taskQueue, workflowId: 'subscription-late-1', args: [input] });
-    run.track(sub, h.env.client.workflow.getHandle(orderWorkflowId(periodOrderId('late-1', 2))));
+    run.track(sub, h.env.client.workflow.getHandle(orderWorkflowId(DEFAULT_SHOP_ID, periodOrderId('late-1', 2))));
     // Amazon does not answer the period's charge for a while: the order's activity retries (same key) past the wait.
     run.amazon.inject('createCharge', { kind: 'network' }, { kind: 'network' }, { kind: 'network' });
     const err = await sub.executeUpdate(chargeNow, { args: [{ requestId: 'c-1' }] }).catch((e: unknown) => e);
@@ -41,7 +41,7 @@ test('a period order that reports late: suspended as unknown, then the period sh
     const final = await eventually(() => sub.query(subscriptionState), (s) => s.periods[0]?.result === 'Captured', 'the late report', 60_000);
     expect(final.periods[0]).toMatchObject({ period: 2, orderId: periodOrderId('late-1', 2), result: 'Captured' });
     expect(final.status).toBe('Suspended');
-    const order = await h.env.client.workflow.getHandle(orderWorkflowId(periodOrderId('late-1', 2))).query(state);
+    const order = await h.env.client.workflow.getHandle(orderWorkflowId(DEFAULT_SHOP_ID, periodOrderId('late-1', 2))).query(state);
     expect(order.paymentStatus).toBe('Captured');
     const keys = new Set(run.amazon.calls.filter((c) => c.op === 'createCharge').map((c) => c.key));
     expect(keys.size).toBe(1);

@@ -3,7 +3,7 @@
 // recurring order's authorization leaves the shared permission open.
 import { WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import { cancel, capture, checkoutCompleted, checkoutConfirmed, checkoutReviewed } from '../../workflows/messages';
-import { subscriptionWorkflowId } from '../../lib/names';
+import { subscriptionWorkflowId, DEFAULT_SHOP_ID } from '../../lib/names';
 import { cancelSubscription, chargeNow, pauseSubscription, resumeSubscription, subscriptionState } from '../../workflows/subscription-messages';
 import { harnessForFile, newRun } from './support/harness';
 import { eventually, subscribe } from './support/subscription';
@@ -55,7 +55,7 @@ test("cancelling the rest of a recurring order's authorization leaves the subscr
     await handle.executeUpdate(checkoutReviewed, { args: [{ checkoutSessionId }] });
     await handle.executeUpdate(checkoutConfirmed, { args: [{ checkoutResultReturnUrl: 'https://shop.example/r' }] });
     const paid = await handle.executeUpdate(checkoutCompleted, { args: [{}] });
-    const sub = h.env.client.workflow.getHandle(subscriptionWorkflowId(orderId));
+    const sub = h.env.client.workflow.getHandle(subscriptionWorkflowId(DEFAULT_SHOP_ID, orderId));
     run.track(sub);
     await eventually(() => sub.query(subscriptionState), (s) => s.status === 'Active', 'the subscription');
     await handle.executeUpdate(capture, { args: [{ amount: 2000, requestId: 'cap-1' }] });

@@ -4,7 +4,7 @@
 // has a server of its own: the Java time-skipping server sometimes stops skipping time for a later test in the same file.)
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { refund, state } from '../../workflows/messages';
-import { orderWorkflowId, periodOrderId } from '../../lib/names';
+import { orderWorkflowId, periodOrderId, DEFAULT_SHOP_ID } from '../../lib/names';
 import { chargeNow, resumeSubscription, subscriptionState } from '../../workflows/subscription-messages';
 import type { OrderPaymentInput, SubscriptionState } from '../../workflows/types';
 import { harnessForFile, newRun } from './support/harness';
@@ -32,7 +32,7 @@ test('each period is charged through an order of its own; a soft decline is retr
     let s = await eventually(() => sub.query(subscriptionState), (x) => periods(x) === 1, 'period 2');
     expect(s.periods[0]).toMatchObject({ period: 2, orderId: periodOrderId(orderId, 2), amount: 3000, result: 'Captured' });
     expect(Date.parse(s.nextChargeAt as string)).toBeGreaterThan(firstDue);
-    const order2 = h.env.client.workflow.getHandle(orderWorkflowId(periodOrderId(orderId, 2)));
+    const order2 = h.env.client.workflow.getHandle(orderWorkflowId(DEFAULT_SHOP_ID, periodOrderId(orderId, 2)));
     const o2 = await order2.query(state);
     expect(o2).toMatchObject({ paymentStatus: 'Captured', chargePermissionId: permissionId, amounts: expect.objectContaining({ captured: 3000 }) });
 
@@ -52,7 +52,7 @@ test('each period is charged through an order of its own; a soft decline is retr
     expect(s.status).toBe('Active');
     const period3Keys = run.amazon.calls.filter((c) => c.op === 'createCharge').slice(-2).map((c) => c.key);
     expect(period3Keys[0]).not.toBe(period3Keys[1]);
-    const o3 = await h.env.client.workflow.getHandle(orderWorkflowId(periodOrderId(orderId, 3))).query(state);
+    const o3 = await h.env.client.workflow.getHandle(orderWorkflowId(DEFAULT_SHOP_ID, periodOrderId(orderId, 3))).query(state);
     expect(o3.history.map((r) => r.result)).toEqual(expect.arrayContaining(['SoftDeclined', 'OK']));
 
     // Period 4: a hard decline (Amazon makes the permission non-chargeable): no retry, the subscription suspends.
@@ -64,7 +64,7 @@ test('each period is charged through an order of its own; a soft decline is retr
     expect(s.lastError?.code).toBe('HardDeclined');
     expect(s.periods[2]).toMatchObject({ period: 4, result: 'HardDeclined' });
     expect(s.nextChargeAt).toBeUndefined();
-    const o4 = await h.env.client.workflow.getHandle(orderWorkflowId(periodOrderId(orderId, 4))).query(state);
+    const o4 = await h.env.client.workflow.getHandle(orderWorkflowId(DEFAULT_SHOP_ID, periodOrderId(orderId, 4))).query(state);
     expect(o4.paymentStatus).toBe('Declined');
 
     // The shop hears of the completed charges and of the failure (events recorded for delivery).

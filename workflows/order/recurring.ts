@@ -2,7 +2,7 @@
 // workflow; a period's order charges the subscription's permission and tells the subscription how the charge ended.
 import { getExternalWorkflowHandle, log, ParentClosePolicy, sleep, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import type { ChargeSummary } from '../../activities/summaries';
-import { subscriptionWorkflowId, WORKFLOW_TYPES } from '../../lib/names';
+import { shopOfWorkflowId, subscriptionWorkflowId, WORKFLOW_TYPES } from '../../lib/names';
 import { isUnknownOutcome } from '../failures';
 import { periodOutcome } from '../subscription-messages';
 import type { OrderPaymentInput, PeriodOutcome } from '../types';
@@ -43,7 +43,7 @@ export class RecurringCharges {
   private async startSubscriptionChild(plan: NonNullable<OrderPaymentInput['recurringPlan']>): Promise<void> {
     const { o } = this;
     await startChild(WORKFLOW_TYPES.subscription, {
-      workflowId: subscriptionWorkflowId(o.orderId),
+      workflowId: subscriptionWorkflowId(shopOfWorkflowId(o.workflowId), o.orderId),
       parentClosePolicy: ParentClosePolicy.ABANDON,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       args: [

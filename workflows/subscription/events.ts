@@ -3,7 +3,7 @@
 import { log, ParentClosePolicy, proxyLocalActivities, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { ShopEventType } from '../../activities/shop-events';
-import { shopEventId, shopEventWorkflowId, WORKFLOW_TYPES } from '../../lib/names';
+import { shopEventId, shopEventWorkflowId, shopOfWorkflowId, WORKFLOW_TYPES } from '../../lib/names';
 import { dbWriteLocal } from '../activity-options';
 import type { FailureInfo } from '../failures';
 import type { SubscriptionState } from '../types';
@@ -57,7 +57,7 @@ export class SubscriptionEvents {
     s.eventSeq += 1;
     const eventId = shopEventId(this.c.workflowId, s.eventSeq, type);
     await startChild(WORKFLOW_TYPES.shopEventDelivery, {
-      workflowId: shopEventWorkflowId(eventId),
+      workflowId: shopEventWorkflowId(shopOfWorkflowId(this.c.workflowId), eventId),
       args: [{ eventId, type, subscriptionId: input.subscriptionId, occurredAt: new Date(Date.now()).toISOString(), data: { ...data, status: s.status, chargePermissionId: input.chargePermissionId } }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,

@@ -3,7 +3,7 @@
 // the subscription; a report that comes after the wait gave up corrects the period's row.
 import { condition, ParentClosePolicy, proxyActivities, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import { orderWorkflowId, periodOrderId, WORKFLOW_TYPES } from '../../lib/names';
+import { orderWorkflowId, periodOrderId, shopOfWorkflowId, WORKFLOW_TYPES } from '../../lib/names';
 import { amazonPoll } from '../activity-options';
 import { failureOf, isUnknownOutcome, type FailureInfo } from '../failures';
 import type { OrderPaymentInput, PeriodOutcome } from '../types';
@@ -96,7 +96,7 @@ export class Periods {
     };
     try {
       await startChild(WORKFLOW_TYPES.orderPayment, {
-        workflowId: orderWorkflowId(orderId),
+        workflowId: orderWorkflowId(shopOfWorkflowId(workflowId), orderId),
         args: [child],
         parentClosePolicy: ParentClosePolicy.ABANDON,
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,

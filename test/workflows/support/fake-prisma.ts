@@ -3,6 +3,9 @@ import type { PrismaClient } from '../../../prisma/generated/client';
 
 type Row = Record<string, unknown>;
 
+/** A shop's row's key in the maps: the order id for the default shop (what the tests look up), `<shop>/<id>` for another. */
+const keyOf = (shopId: unknown, id: unknown) => (shopId === 'default' || shopId === undefined ? String(id) : `${String(shopId)}/${String(id)}`);
+
 export class FakePrisma {
   readonly orders = new Map<string, Row>();
   readonly history: Row[] = [];
@@ -11,8 +14,9 @@ export class FakePrisma {
   /** The event log (lib/events.ts appendEvents): rows in the order written, and each order's last number. */
   readonly events: Row[] = [];
   readonly streams = new Map<string, number>();
-  /** amazon_object_owners: object id → owning order. */
+  /** amazon_object_owners: object id → owning order (and its shop). */
   readonly owners = new Map<string, string>();
+  readonly ownerShops = new Map<string, string>();
   /** Operations in order, to check the pre-payment row is written before the money call. */
   readonly journal: string[] = [];
 
@@ -20,14 +24,15 @@ export class FakePrisma {
   failOrderWrites = 0;
 
   readonly order = {
-    upsert: async (a: { where: { orderId: string }; create: Row; update: Row }) => {
+    upsert: async (a: { where: { shopId_orderId: { shopId: string; orderId: string } }; create: Row; update: Row }) => {
       if (this.failOrderWrites > 0) {
         this.failOrderWrites -= 1;
         throw new Error('the database refused the write');
       }
-      const existing = this.orders.get(a.where.orderId);
-      this.orders.set(a.where.orderId, existing ? { ...existing, ...a.update } : { ...a.create });
-      return this.orders.get(a.where.orderId);
+      const key = keyOf(a.where.shopId_orderId.shopId, a.where.shopId_orderId.orderId);
+      const existing = this.orders.get(key);
+      this.orders.set(key, existing ? { ...existing, ...a.update } : { ...a.create });
+      return this.orders.get(key);
     },
   };
 
@@ -46,7 +51,7 @@ export class FakePrisma {
   readonly prePaymentLog = {
     upsert: async (a: { where: { idempotencyKey: string }; create: Row; update: Row }) => {
       this.journal.push(`prePayment.open:${String(a.create.action)}`);
-      if (!this.orders.has(String(a.create.orderId))) throw new Error('foreign key violation: order row missing');
+      if (!this.orders.has(keyOf(a.create.shopId, a.create.orderId))) throw new Error('foreign key violation: order row missing');
       const existing = this.prePayment.get(a.where.idempotencyKey);
       this.prePayment.set(a.where.idempotencyKey, existing ? { ...existing, ...a.update } : { ...a.create });
       return this.prePayment.get(a.where.idempotencyKey);
@@ -61,10 +66,11 @@ export class FakePrisma {
   };
 
   readonly subscription = {
-    upsert: async (a: { where: { subscriptionId: string }; create: Row; update: Row }) => {
-      const existing = this.subscriptions.get(a.where.subscriptionId);
-      this.subscriptions.set(a.where.subscriptionId, existing ? { ...existing, ...a.update } : { ...a.create });
-      return this.subscriptions.get(a.where.subscriptionId);
+    upsert: async (a: { where: { shopId_subscriptionId: { shopId: string; subscriptionId: string } }; create: Row; update: Row }) => {
+      const key = keyOf(a.where.shopId_subscriptionId.shopId, a.where.shopId_subscriptionId.subscriptionId);
+      const existing = this.subscriptions.get(key);
+      this.subscriptions.set(key, existing ? { ...existing, ...a.update } : { ...a.create });
+      return this.subscriptions.get(key);
     },
   };
 
@@ -73,7 +79,7 @@ export class FakePrisma {
     createManyAndReturn: async (a: { data: Row[] }) => {
       const rows: Row[] = a.data.map((r, i) => ({ ...r, id: BigInt(this.events.length + i + 1) }));
       for (const r of rows) {
-        if (this.events.some((e) => e.orderId === r.orderId && e.seq === r.seq)) throw new Error('unique violation: events (order_id, seq)');
+        if (this.events.some((e) => e.shopId === r.shopId && e.orderId === r.orderId && e.seq === r.seq)) throw new Error('unique violation: events (shop_id, order_id, seq)');
         this.events.push(r);
       }
       return rows;
@@ -81,9 +87,9 @@ export class FakePrisma {
   };
 
   readonly eventStream = {
-    update: async (a: { where: { orderId: string }; data: { lastSeq: number } }) => {
-      this.streams.set(a.where.orderId, a.data.lastSeq);
-      return { orderId: a.where.orderId, lastSeq: a.data.lastSeq };
+    update: async (a: { where: { shopId_orderId: { shopId: string; orderId: string } }; data: { lastSeq: number } }) => {
+      this.streams.set(keyOf(a.where.shopId_orderId.shopId, a.where.shopId_orderId.orderId), a.data.lastSeq);
+      return { ...a.where.shopId_orderId, lastSeq: a.data.lastSeq };
     },
   };
 
@@ -95,7 +101,7 @@ export class FakePrisma {
   readonly amazonObjectOwner = {
     findUnique: async (a: { where: { objectId: string } }) => {
       const orderId = this.owners.get(a.where.objectId);
-      return orderId === undefined ? null : { objectId: a.where.objectId, orderId };
+      return orderId === undefined ? null : { objectId: a.where.objectId, shopId: this.ownerShops.get(a.where.objectId) ?? 'default', orderId };
     },
   };
 
@@ -103,9 +109,9 @@ export class FakePrisma {
   async $queryRaw(strings: TemplateStringsArray, ...values: unknown[]): Promise<unknown[]> {
     const sql = strings.join('?');
     if (!sql.includes('event_streams')) throw new Error(`FakePrisma does not run: ${sql}`);
-    const orderId = String(values[0]);
-    if (!this.streams.has(orderId)) this.streams.set(orderId, 0);
-    return [{ last_seq: this.streams.get(orderId) }];
+    const key = keyOf(values[0], values[1]);
+    if (!this.streams.has(key)) this.streams.set(key, 0);
+    return [{ last_seq: this.streams.get(key) }];
   }
 
   /** The one raw statement the activities run: the ownership claim (INSERT … ON CONFLICT DO NOTHING). */
@@ -114,9 +120,10 @@ export class FakePrisma {
     // The event log's commit-order lock: the fake runs one operation at a time anyway.
     if (sql.includes('pg_advisory_xact_lock')) return 1;
     if (!sql.includes('amazon_object_owners')) throw new Error(`FakePrisma does not run: ${sql}`);
-    const [objectId, , orderId] = values as [string, string, string];
+    const [objectId, , shopId, orderId] = values as [string, string, string, string];
     if (this.owners.has(objectId)) return 0;
     this.owners.set(objectId, orderId);
+    this.ownerShops.set(objectId, shopId);
     return 1;
   }
 

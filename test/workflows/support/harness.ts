@@ -4,10 +4,10 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Runtime, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import type { WorkflowHandle } from '@temporalio/client';
-import { createActivities } from '../../../activities';
+import { createShopActivities } from '../../../activities';
 import { createLogger } from '../../../lib/logger';
 import { testServerExecutable } from '../../../lib/tools';
-import { orderWorkflowId, WORKFLOW_TYPES } from '../../../lib/names';
+import { orderWorkflowId, WORKFLOW_TYPES, DEFAULT_SHOP_ID } from '../../../lib/names';
 import type { OrderPaymentInput, OrderPaymentResult } from '../../../workflows/types';
 import { FakeAmazon } from './fake-amazon';
 import { FakePrisma } from './fake-prisma';
@@ -102,7 +102,8 @@ export function newRun(h: Harness): Run {
   const prisma = new FakePrisma();
   const taskQueue = `q-${randomUUID()}`;
   const started: WorkflowHandle[] = [];
-  const activities = createActivities({ amazonPay: amazon, prisma: prisma.asPrisma(), clock: () => new Date(), log: createLogger('silent', 'test') });
+  // Per shop as the worker builds them: each call's shop is its workflow's (lib/names.ts shopOfWorkflowId).
+  const activities = createShopActivities({ prisma: prisma.asPrisma(), clock: () => new Date(), log: createLogger('silent', 'test') }, async () => amazon);
   return {
     amazon,
     prisma,
@@ -125,7 +126,7 @@ export function newRun(h: Harness): Run {
     async start(input = {}) {
       const orderId = input.orderId ?? `o-${randomUUID().slice(0, 8)}`;
       const full: OrderPaymentInput = { orderId, amount: { amount: 10_000, currency: 'JPY' }, ...input };
-      const handle = await h.env.client.workflow.start<(input: OrderPaymentInput) => Promise<OrderPaymentResult>>(WORKFLOW_TYPES.orderPayment, { taskQueue, workflowId: orderWorkflowId(orderId), args: [full] });
+      const handle = await h.env.client.workflow.start<(input: OrderPaymentInput) => Promise<OrderPaymentResult>>(WORKFLOW_TYPES.orderPayment, { taskQueue, workflowId: orderWorkflowId(DEFAULT_SHOP_ID, orderId), args: [full] });
       started.push(handle);
       return handle;
     },

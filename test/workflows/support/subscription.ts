@@ -1,7 +1,7 @@
 // A recurring checkout for the subscription tests: the order opens the permission, pays period 1 and starts its subscription.
 import type { WorkflowHandle } from '@temporalio/client';
 import { checkoutCompleted, checkoutConfirmed, checkoutReviewed } from '../../../workflows/messages';
-import { orderWorkflowId, periodOrderId, subscriptionWorkflowId } from '../../../lib/names';
+import { orderWorkflowId, periodOrderId, subscriptionWorkflowId, DEFAULT_SHOP_ID } from '../../../lib/names';
 import { subscriptionState } from '../../../workflows/subscription-messages';
 import type { OrderPaymentInput } from '../../../workflows/types';
 import type { Harness, Run } from './harness';
@@ -36,9 +36,9 @@ export async function subscribe(h: Harness, run: Run, input: Partial<OrderPaymen
   await handle.executeUpdate(checkoutConfirmed, { args: [{ checkoutResultReturnUrl: 'https://shop.example/result' }] });
   const paid = await handle.executeUpdate(checkoutCompleted, { args: [{}] });
   if (paid.paymentStatus !== 'Captured') throw new Error(`the recurring checkout was not captured: ${paid.paymentStatus}`);
-  const sub = h.env.client.workflow.getHandle(subscriptionWorkflowId(orderId));
+  const sub = h.env.client.workflow.getHandle(subscriptionWorkflowId(DEFAULT_SHOP_ID, orderId));
   // The subscription and its period orders outlive the checkout order: end them with the test, or the server stops skipping time.
-  run.track(sub, ...[2, 3, 4, 5, 6].map((p) => h.env.client.workflow.getHandle(orderWorkflowId(periodOrderId(orderId, p)))));
+  run.track(sub, ...[2, 3, 4, 5, 6].map((p) => h.env.client.workflow.getHandle(orderWorkflowId(DEFAULT_SHOP_ID, periodOrderId(orderId, p)))));
   await eventually(() => sub.query(subscriptionState), (s) => s.status === 'Active', 'the subscription to start');
   return { orderId, sub, permissionId: paid.chargePermissionId as string };
 }

@@ -1,0 +1,114 @@
+/**
+ * The platform's API (docs/shops.md), for `platform` keys only: create, list, show, suspend and reactivate shops, and
+ * issue, list and revoke each shop's keys. A platform key acts in a shop's admin API by naming it (X-Shop-Id); here it
+ * acts on the shops themselves. With the bundled simulator, a shop made without credentials gets a simulated merchant
+ * of its own (registered with the simulator, its notifications sent to this engine's webhook), as Seller Central
+ * would hand a real shop its own.
+ */
+import { createPublicKey } from 'node:crypto';
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { assertMerchantOfNoOtherShop, type ShopMerchants } from '../lib/amazon-pay-engine';
+import { createApiKey, listApiKeys, revokeApiKey, SHOP_ROLES } from '../lib/api-keys';
+import { generateMerchant, registerMerchant, type SimulatorEndpoint } from '../lib/dev-merchant';
+import type { CredentialsInput } from '../lib/merchant-credentials';
+import type { SecretBox } from '../lib/secret-box';
+import { createShop, createShopSchema, listShops, readShop, setShopStatus, shopIdSchema, ShopExistsError, type ShopView } from '../lib/shops';
+import type { PrismaClient } from '../prisma/generated/client';
+import { requireRole } from './auth';
+import { ApiError } from './errors';
+
+export interface PlatformDeps {
+  prisma: PrismaClient;
+  box: SecretBox;
+  merchants: ShopMerchants;
+  /** With the bundled simulator: where it is, and the webhook its notifications for a new shop's merchant go to. */
+  simulator?: SimulatorEndpoint & { notificationUrl: string; region: 'jp' | 'eu' | 'na' };
+}
+
+export const createShopKeySchema = z.strictObject({
+  role: z.enum(SHOP_ROLES),
+  name: z.string().trim().min(1).max(100),
+});
+
+const keyIdSchema = z.uuid('expected the id of an API key');
+
+/** What the platform sees of a shop: its view as JSON (the merchant's ids, never a private key). */
+function shopAnswer(shop: ShopView) {
+  return JSON.parse(JSON.stringify(shop)) as Record<string, unknown>;
+}
+
+async function shopOr404(prisma: PrismaClient, idInput: unknown): Promise<ShopView> {
+  const shopId = shopIdSchema.parse(idInput);
+  const shop = await readShop(prisma, shopId);
+  if (!shop) throw new ApiError(404, 'shop_not_found', `No shop ${shopId}`);
+  return shop;
+}
+
+export function platformRoutes(deps: PlatformDeps): Router {
+  const router = Router();
+  const platform = requireRole(deps.prisma, 'platform');
+
+  router.get('/api/platform/shops', platform, async (_req: Request, res: Response) => {
+    res.json({ shops: (await listShops(deps.prisma)).map(shopAnswer) });
+  });
+
+  router.post('/api/platform/shops', platform, async (req: Request, res: Response) => {
+    const body = createShopSchema.parse(req.body ?? {});
+    let amazonPay: CredentialsInput | undefined = body.amazonPay;
+    let simulated: ReturnType<typeof generateMerchant> | undefined;
+    if (!amazonPay && deps.simulator) {
+      simulated = generateMerchant();
+      amazonPay = { merchantId: simulated.merchantId, storeId: simulated.storeId, publicKeyId: simulated.publicKeyId, privateKey: simulated.privateKeyPem };
+    }
+    if (amazonPay) await assertMerchantOfNoOtherShop(deps.merchants, body.shopId, amazonPay.merchantId);
+    let shop: ShopView;
+    try {
+      shop = await createShop(deps.prisma, deps.box, { shopId: body.shopId, name: body.name, ...(amazonPay ? { amazonPay } : {}) });
+    } catch (err) {
+      if (err instanceof ShopExistsError) throw new ApiError(409, 'shop_exists', err.message);
+      throw err;
+    }
+    // The simulated merchant is the simulator's from now on (its public key only; the private key stays sealed here).
+    if (simulated && deps.simulator) {
+      const publicKeyPem = createPublicKey(simulated.privateKeyPem).export({ type: 'spki', format: 'pem' }).toString();
+      await registerMerchant(deps.simulator, { merchantId: simulated.merchantId, storeId: simulated.storeId, publicKeyId: simulated.publicKeyId, publicKeyPem }, deps.simulator.notificationUrl, { region: deps.simulator.region });
+    }
+    res.status(201).json({ shop: shopAnswer(shop), simulatedMerchant: simulated !== undefined });
+  });
+
+  router.get('/api/platform/shops/:shopId', platform, async (req: Request, res: Response) => {
+    res.json({ shop: shopAnswer(await shopOr404(deps.prisma, req.params.shopId)) });
+  });
+
+  for (const [segment, status] of [['suspend', 'suspended'], ['reactivate', 'active']] as const) {
+    router.post(`/api/platform/shops/:shopId/${segment}`, platform, async (req: Request, res: Response) => {
+      const { shopId } = await shopOr404(deps.prisma, req.params.shopId);
+      const shop = await setShopStatus(deps.prisma, shopId, status);
+      res.json({ shop: shopAnswer(shop!) });
+    });
+  }
+
+  router.get('/api/platform/shops/:shopId/keys', platform, async (req: Request, res: Response) => {
+    const { shopId } = await shopOr404(deps.prisma, req.params.shopId);
+    res.json({ keys: JSON.parse(JSON.stringify(await listApiKeys(deps.prisma, shopId))) as unknown });
+  });
+
+  // The shop's first keys (and any later): the key itself is in this answer only.
+  router.post('/api/platform/shops/:shopId/keys', platform, async (req: Request, res: Response) => {
+    const { shopId } = await shopOr404(deps.prisma, req.params.shopId);
+    const body = createShopKeySchema.parse(req.body ?? {});
+    const created = await createApiKey(deps.prisma, body.role, body.name, shopId);
+    res.status(201).json({ key: { id: created.id, name: created.name, role: created.role, shopId, prefix: created.prefix }, secret: created.key });
+  });
+
+  router.delete('/api/platform/shops/:shopId/keys/:keyId', platform, async (req: Request, res: Response) => {
+    const { shopId } = await shopOr404(deps.prisma, req.params.shopId);
+    const keyId = keyIdSchema.parse(req.params.keyId);
+    const revoked = await revokeApiKey(deps.prisma, keyId, shopId);
+    if (revoked === 0) throw new ApiError(404, 'key_not_found', `No active key ${keyId} of shop ${shopId}`);
+    res.json({ keyId, revoked: true });
+  });
+
+  return router;
+}
