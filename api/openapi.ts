@@ -28,6 +28,8 @@ import { shopSettingsSchema } from '../lib/settings';
 import { approvalDecisionSchema } from './admin-service';
 import { createEndpointSchema, listEventsQuerySchema, resendSchema, rotateSecretSchema, updateEndpointSchema } from './events';
 import { listAuditQuerySchema } from './audit';
+import { createShopKeySchema } from './platform';
+import { createShopSchema } from '../lib/shops';
 
 interface Endpoint {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -40,6 +42,13 @@ interface Endpoint {
 }
 
 const ORDER_ID = { name: 'orderId', in: 'path', required: true, schema: { type: 'string' } };
+const SHOP_HEADER_PARAMETER = {
+  name: 'X-Shop-Id',
+  in: 'header',
+  required: false,
+  description: "A platform key's shop: required with a platform key (400 shop_required), ignored if it names the key's own shop, 404 shop_not_found for another shop's key",
+  schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,31}$' },
+};
 
 const ENDPOINTS: Endpoint[] = [
   { method: 'post', path: '/api/checkouts', summary: "Start an order's Amazon Pay checkout: its payment workflow and the signed button payload", role: 'storefront', body: startCheckoutSchema, responses: { 201: 'Button payload, signature and merchant data', 400: 'Invalid request (quick_checkout_only: placement, note or customFields without mode quick)', 409: 'order_exists; amazon_pay_disabled, quick_checkout_disabled, quick_checkout_placement_not_allowed, note_field_disabled or custom_fields_disabled (shop settings)' } },
@@ -83,7 +92,15 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'post', path: '/api/admin/event-endpoints/{id}/rotate-secret', summary: 'A new signing secret (in this answer only); the previous one keeps signing beside it for overlapSeconds', role: 'editor', body: rotateSecretSchema, responses: { 200: '{endpoint, secret}', 404: 'endpoint_not_found', 409: 'endpoint_managed_by_environment' } },
   { method: 'delete', path: '/api/admin/event-endpoints/{id}', summary: 'Remove an endpoint; its pending deliveries are canceled', role: 'editor', responses: { 200: '{endpoint}', 404: 'endpoint_not_found', 409: 'endpoint_managed_by_environment' } },
   { method: 'get', path: '/api/admin/audit', summary: 'The audit log (docs/audit.md): one entry per state-changing admin request, refused ones included (who, from where, what, on which object, with which outcome), newest first, with filters and cursor paging. Read only: nothing can change it', role: 'viewer', query: listAuditQuerySchema, responses: { 200: '{entries: [{id, at, actor, sourceIp, userAgent, requestId, method, route, path, action, object, orderId, params, outcome: {status, code}, prevHash, hash}], nextCursor}', 400: 'invalid_request (a filter)' } },
-  { method: 'post', path: '/api/webhooks/amazon-pay', summary: 'Amazon Pay instant notifications (Amazon SNS, signature verified)', responses: { 200: 'Handled', 400: 'Malformed', 403: 'Signature or certificate not trusted' } },
+  { method: 'get', path: '/api/platform/shops', summary: 'The shops (docs/shops.md), oldest first; never a private key', role: 'platform', responses: { 200: '{shops: [{shopId, name, status, merchant, createdAt, updatedAt}]}' } },
+  { method: 'post', path: '/api/platform/shops', summary: 'Create a shop, with its Amazon Pay credentials (private key sealed) or, with the bundled simulator, a simulated merchant of its own', role: 'platform', body: createShopSchema, responses: { 201: '{shop, simulatedMerchant}', 400: 'Invalid shop id, name or credentials', 409: 'shop_exists; merchant_taken (the merchant is another shop\'s)' } },
+  { method: 'get', path: '/api/platform/shops/{shopId}', summary: 'One shop', role: 'platform', responses: { 200: '{shop}', 404: 'shop_not_found' } },
+  { method: 'post', path: '/api/platform/shops/{shopId}/suspend', summary: "Suspend a shop: its keys are refused (403 shop_suspended, within 5 s); its running payments and notifications go on", role: 'platform', responses: { 200: '{shop}', 404: 'shop_not_found' } },
+  { method: 'post', path: '/api/platform/shops/{shopId}/reactivate', summary: 'Reactivate a suspended shop', role: 'platform', responses: { 200: '{shop}', 404: 'shop_not_found' } },
+  { method: 'get', path: '/api/platform/shops/{shopId}/keys', summary: "A shop's API keys (never the keys themselves)", role: 'platform', responses: { 200: '{keys}', 404: 'shop_not_found' } },
+  { method: 'post', path: '/api/platform/shops/{shopId}/keys', summary: "Issue a key of the shop (storefront, viewer or editor); the key is in this answer only", role: 'platform', body: createShopKeySchema, responses: { 201: '{key, secret}', 404: 'shop_not_found' } },
+  { method: 'delete', path: '/api/platform/shops/{shopId}/keys/{keyId}', summary: "Revoke one of the shop's keys", role: 'platform', responses: { 200: '{keyId, revoked}', 404: 'shop_not_found or key_not_found (a key of another shop included)' } },
+  { method: 'post', path: '/api/webhooks/amazon-pay', summary: 'Amazon Pay instant notifications (Amazon SNS, signature verified), routed to the shop of the merchant they name', responses: { 200: 'Handled', 400: 'Malformed; wrong_merchant (no shop has that merchant)', 403: 'Signature or certificate not trusted' } },
   { method: 'get', path: '/healthz', summary: 'The process is alive', responses: { 200: 'ok' } },
   { method: 'get', path: '/readyz', summary: 'Database, migrations and Temporal are ready', responses: { 200: 'ready', 503: 'not ready, with the parts that are not' } },
   { method: 'get', path: '/metrics', summary: 'Prometheus metrics', responses: { 200: 'text exposition format' } },
@@ -114,6 +131,10 @@ export function buildOpenApi(): Record<string, unknown> {
     if (e.path.includes('{memberId}')) parameters.push({ ...ORDER_ID, name: 'memberId' });
     if (e.path.includes('{buyerId}')) parameters.push({ ...ORDER_ID, name: 'buyerId' });
     if (e.path.includes('{subscriptionId}')) parameters.push({ ...ORDER_ID, name: 'subscriptionId' });
+    if (e.path.includes('{shopId}')) parameters.push({ ...ORDER_ID, name: 'shopId' });
+    if (e.path.includes('{keyId}')) parameters.push({ ...ORDER_ID, name: 'keyId' });
+    // A platform key uses a shop's admin routes by naming the shop (docs/shops.md); a shop's key needs no header.
+    if (e.role === 'viewer' || e.role === 'editor') parameters.push(SHOP_HEADER_PARAMETER);
     if (e.query) {
       const q = jsonSchema(e.query) as { properties?: Record<string, unknown>; required?: string[] };
       for (const [name, schema] of Object.entries(q.properties ?? {})) parameters.push({ name, in: 'query', required: q.required?.includes(name) ?? false, schema });
@@ -134,7 +155,7 @@ export function buildOpenApi(): Record<string, unknown> {
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Amazon Pay payment engine', version: '0.1.0', description: `Every order payment is a durable Temporal workflow. ${MONEY_NOTE}` },
+    info: { title: 'Amazon Pay payment engine', version: '0.1.0', description: `Every order payment is a durable Temporal workflow. Every key belongs to one shop (or to the platform) and sees that shop only: another shop's anything is 404. ${MONEY_NOTE}` },
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas: { Error: ERROR_SCHEMA } },
     paths,
   };

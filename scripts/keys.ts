@@ -12,6 +12,7 @@ import { appendInTransaction, auditRecord, type AuditActor } from '../lib/audit'
 import { ConfigError, loadConfig } from '../lib/config';
 import { checkDatabaseReachable, createPrismaClient, databaseUrl } from '../lib/database';
 import { applyMigrations } from '../lib/migrate';
+import { DEFAULT_SHOP_ID, SHOP_ID_PATTERN } from '../lib/names';
 import type { PrismaClient } from '../prisma/generated/client';
 
 /** Who runs the command: the OS user. */
@@ -29,19 +30,22 @@ function cliActor(): AuditActor {
 const keyReference = (arg: string): string | null => (/^[0-9a-f-]{36}$/i.test(arg) || /^apk_[a-z]{2}_[A-Za-z0-9_-]{0,5}$/.test(arg) ? arg : null);
 
 const USAGE = `usage:
-  npm run keys -- create <${ROLES.join('|')}> --name <name>
-  npm run keys -- list
-  npm run keys -- revoke <id|prefix>`;
+  npm run keys -- create <${ROLES.join('|')}> --name <name> [--shop <shop id>]
+  npm run keys -- list [--shop <shop id>]
+  npm run keys -- revoke <id|prefix>
+A shop's key (storefront, viewer, editor) is the default shop's unless --shop names another; a platform key has none.`;
 
 class UsageError extends Error {}
 
 async function run(): Promise<void> {
-  const { positionals, values } = parseArgs({ args: process.argv.slice(2), allowPositionals: true, options: { name: { type: 'string' } } });
+  const { positionals, values } = parseArgs({ args: process.argv.slice(2), allowPositionals: true, options: { name: { type: 'string' }, shop: { type: 'string' } } });
   const [command, arg] = positionals;
   if (!command || !['create', 'list', 'revoke'].includes(command)) throw new UsageError(USAGE);
   if (command === 'create' && (!arg || !(ROLES as readonly string[]).includes(arg))) throw new UsageError(`role must be one of ${ROLES.join(', ')}\n${USAGE}`);
   if (command === 'create' && !values.name?.trim()) throw new UsageError(`--name is required\n${USAGE}`);
   if (command === 'revoke' && !arg) throw new UsageError(USAGE);
+  if (values.shop !== undefined && !SHOP_ID_PATTERN.test(values.shop)) throw new UsageError(`--shop: expected a shop id (lower-case letters, digits, dashes)\n${USAGE}`);
+  if (command === 'create' && arg === 'platform' && values.shop !== undefined) throw new UsageError(`a platform key belongs to no shop: leave out --shop\n${USAGE}`);
 
   const config = loadConfig();
   const url = databaseUrl(config);
@@ -53,17 +57,19 @@ async function run(): Promise<void> {
     if (command === 'create') {
       // The key and its audit entry commit together: no key exists without its entry.
       const created = await prisma.$transaction(async (tx) => {
-        const key = await createApiKey(tx as unknown as PrismaClient, arg as Role, values.name!.trim());
-        await appendInTransaction(tx, [auditRecord({ actor, action: 'api_key.create', objectId: key.id, source: { name: key.name, role: key.role }, outcomeStatus: 201 })]);
+        const shopId = arg === 'platform' ? null : (values.shop ?? DEFAULT_SHOP_ID);
+        if (shopId !== null && (await tx.shop.count({ where: { shopId } })) === 0) throw new UsageError(`no shop ${shopId} (the platform makes shops: POST /api/platform/shops)`);
+        const key = await createApiKey(tx as unknown as PrismaClient, arg as Role, values.name!.trim(), shopId);
+        await appendInTransaction(tx, [auditRecord({ actor, action: 'api_key.create', objectId: key.id, shopId, source: { name: key.name, role: key.role, ...(shopId ? { shopId } : {}) }, outcomeStatus: 201 })]);
         return key;
       });
-      console.log(`created ${created.role} key "${created.name}" (id ${created.id}, prefix ${created.prefix}); it is shown only now:`);
+      console.log(`created ${created.role} key "${created.name}"${created.shopId ? ` of shop ${created.shopId}` : ''} (id ${created.id}, prefix ${created.prefix}); it is shown only now:`);
       console.log(created.key);
     } else if (command === 'list') {
-      const keys = await listApiKeys(prisma);
+      const keys = await listApiKeys(prisma, values.shop);
       if (keys.length === 0) console.log('no API keys');
       for (const k of keys) {
-        console.log(`${k.id}  ${k.prefix}  ${k.role.padEnd(10)}  ${k.revokedAt ? 'revoked' : 'active '}  ${k.name}`);
+        console.log(`${k.id}  ${k.prefix}  ${k.role.padEnd(10)}  ${(k.shopId ?? '(platform)').padEnd(12)}  ${k.revokedAt ? 'revoked' : 'active '}  ${k.name}`);
       }
     } else {
       // One entry per key revoked (a prefix may name several), or one refused entry when none was.
@@ -71,7 +77,7 @@ async function run(): Promise<void> {
         const active = await tx.apiKey.findMany({ where: { revokedAt: null }, select: { id: true } });
         const count = await revokeApiKey(tx as unknown as PrismaClient, arg!);
         const revoked = await tx.apiKey.findMany({ where: { id: { in: active.map((k) => k.id) }, revokedAt: { not: null } }, orderBy: { createdAt: 'asc' } });
-        const entries = revoked.map((k) => auditRecord({ actor, action: 'api_key.revoke', objectId: k.id, source: { name: k.name, role: k.role }, outcomeStatus: 200 }));
+        const entries = revoked.map((k) => auditRecord({ actor, action: 'api_key.revoke', objectId: k.id, shopId: k.shopId, source: { name: k.name, role: k.role }, outcomeStatus: 200 }));
         await appendInTransaction(tx, entries.length > 0 ? entries : [auditRecord({ actor, action: 'api_key.revoke', objectId: keyReference(arg!), outcomeStatus: 404, outcomeCode: 'not_found' })]);
         return count;
       });

@@ -234,7 +234,7 @@ const T = {
   },
   save: { ja: '設定を更新', en: 'Save settings' },
   saved: { ja: '設定を更新しました。', en: 'Settings saved.' },
-  credentials: { ja: 'Amazon Pay 認証情報 (環境変数から読み込み)', en: 'Amazon Pay credentials (from environment variables)' },
+  credentials: { ja: 'Amazon Pay 認証情報', en: 'Amazon Pay credentials' },
   shop: { ja: 'ショップ設定', en: 'Shop settings' },
   language: { ja: 'English', en: '日本語' },
   forbidden: { ja: 'この操作の権限がありません。', en: 'You are not allowed to do this.' },

@@ -99,7 +99,15 @@ ${canEdit ? `<p><button type="submit" id="save-settings">${esc(t(lang, 'save'))}
 <dt>${esc(L(lang, 'ストアID', 'Store id'))}</dt><dd class="mono">${esc(cred.storeId ?? '-')}</dd>
 <dt>${esc(L(lang, 'パブリックキーID', 'Public key id'))}</dt><dd class="mono">${esc(cred.publicKeyId ?? '-')}</dd>
 <dt>${esc(L(lang, 'プライベートキー', 'Private key'))}</dt><dd id="private-key-state">${cred.privateKey === 'configured' ? esc(L(lang, '設定済み (表示しません)', 'configured (never shown)')) : esc(L(lang, '未設定', 'missing'))}</dd>
-</dl><p class="note">${esc(L(lang, 'AMAZON_PAY_* 環境変数で設定します。MWSアクセスキー (v1) は使用できません。', 'Set through the AMAZON_PAY_* variables. Legacy MWS (v1) keys are not accepted.'))}</p></section>`;
+</dl><p class="note" id="credentials-source">${esc(
+    cred.source === 'environment'
+      ? L(lang, 'AMAZON_PAY_* 環境変数で設定されています (優先されます)。', 'Set by the AMAZON_PAY_* variables, which take precedence.')
+      : cred.source === 'settings'
+        ? L(lang, 'このショップの設定で入力され、暗号化して保存されています。変更は次の呼び出しから反映されます。', "Entered in this shop's settings and stored sealed; a change applies from the next call.")
+        : cred.source === 'simulator'
+          ? L(lang, 'シミュレータの開発用マーチャントです。', "The simulator's development merchant.")
+          : L(lang, '未設定です。入力するまでこのショップは決済を受け付けません。', 'Not configured: this shop takes no payment until they are entered.'),
+  )} ${esc(L(lang, 'MWSアクセスキー (v1) は使用できません。', 'Legacy MWS (v1) keys are not accepted.'))}</p></section>`;
 }
 
 export function errorPage(lang: Lang, status: number, message: string): string {
