@@ -170,6 +170,38 @@ describe('two shops on one engine', () => {
     expect(asA.body).toMatchObject({ status: 'delivered', orderId: 'ONLY-A-1' });
   });
 
+  it("answers another shop's subscriptions, refund approvals and recovery entries as not found", async () => {
+    // A subscription, and a refund waiting for a second editor, in shop A.
+    const sub = await checkoutOrder(s, 'SUB-A-1', { amount: 1200, recurring: { frequency: { unit: 'Month', value: 1 } } });
+    expect(sub.status).toBe(200);
+    await waitFor(async () => (await s.call('GET', '/api/admin/subscriptions/SUB-A-1', { role: 'viewer' })).status === 200, 15_000);
+    expect((await s.call('PUT', '/api/admin/settings', { role: 'editor', body: { refundApprovalAbove: { JPY: 100 } } })).status).toBe(200);
+    const asked = await s.call('POST', '/api/admin/orders/SAME-1/refunds?waitMs=10000', { role: 'editor', body: { amount: { amount: 500, currency: 'JPY' }, requestId: 'apr-a' } });
+    expect(asked.body.status).toBe('approval_required');
+    const approvalId = asked.body.approval.approvalId as string;
+    // B's settings say nothing of approvals: B's refund of its own SAME-1 runs at once.
+    expect((await b.call('POST', '/api/admin/orders/SAME-1/refunds?waitMs=10000', { role: 'editor', body: { amount: { amount: 500, currency: 'JPY' }, requestId: 'ref-b' } })).status).toBe(200);
+
+    const refused = [
+      await b.call('GET', '/api/admin/subscriptions/SUB-A-1', { role: 'viewer' }),
+      await b.call('POST', '/api/admin/subscriptions/SUB-A-1/pause', { role: 'editor', body: { requestId: 'p-1' } }),
+      await b.call('POST', '/api/admin/subscriptions/SUB-A-1/charges', { role: 'editor', body: { requestId: 'c-1' } }),
+      await b.call('POST', `/api/admin/orders/SAME-1/refund-approvals/${encodeURIComponent(approvalId)}/approve?waitMs=5000`, { role: 'editor', body: {} }),
+      await b.call('POST', `/api/admin/orders/SAME-1/refund-approvals/${encodeURIComponent(approvalId)}/reject?waitMs=5000`, { role: 'editor', body: {} }),
+    ];
+    for (const r of refused) expect([r.status, JSON.stringify(r.body).includes('SUB-A-1.R') || JSON.stringify(r.body).includes('1200')]).toEqual([404, false]);
+    expect((await b.call('GET', '/api/admin/subscriptions', { role: 'viewer' })).body.subscriptions).toEqual([]);
+    expect((await b.call('GET', '/api/admin/refund-approvals', { role: 'viewer' })).body.approvals).toEqual([]);
+    // A's approval is still waiting, and A's subscription still active.
+    expect((await s.call('GET', '/api/admin/refund-approvals', { role: 'viewer' })).body.approvals.map((a: { approvalId: string }) => a.approvalId)).toContain(approvalId);
+    expect((await s.call('GET', '/api/admin/subscriptions/SUB-A-1', { role: 'viewer' })).body.status).toBe('Active');
+    // Recovery entries are per shop: A's entry ids mean nothing to B.
+    const entry = await s.db.prisma.prePaymentLog.findFirstOrThrow({ where: { shopId: 'default' } });
+    expect((await b.call('POST', `/api/admin/recovery/${entry.id.toString()}/redrive`, { role: 'editor' })).status).toBe(404);
+    expect((await b.call('GET', '/api/admin/recovery', { role: 'viewer' })).body.entries.some((e: { id: string }) => e.id === entry.id.toString())).toBe(false);
+    expect((await s.call('PUT', '/api/admin/settings', { role: 'editor', body: { refundApprovalAbove: {} } })).status).toBe(200);
+  }, 90_000);
+
   it('keeps every private key sealed in the database, and refuses a plain one', async () => {
     const rows = await s.db.prisma.$queryRaw<{ shop_id: string; sealed: string | null }[]>`SELECT shop_id, private_key_sealed AS sealed FROM shops`;
     expect(rows.find((r) => r.shop_id === 'shop-b')?.sealed).toMatch(/^sb1\./);
