@@ -39,7 +39,7 @@ function currentClientOf(shopId: string, clientFor: (shopId: string) => Promise<
     // Not a promise: `await` of the client must give the client (no `then`).
     get: (_target, name) => (name === 'then' ? undefined : async (...args: unknown[]) => {
       const client = (await clientFor(shopId)) as unknown as Record<string | symbol, (...a: unknown[]) => unknown>;
-      if (typeof client[name] !== 'function') throw new TypeError(`the Amazon Pay client has no operation ${String(name)}`);
+      if (typeof client[name] !== 'function') throw ApplicationFailure.nonRetryable(`the Amazon Pay client has no operation ${String(name)}`, 'Unsupported');
       return client[name](...args);
     }),
   });

@@ -17,7 +17,7 @@ export interface ReconcileOptions {
   orderIds?: string[];
   /** Only this shop's orders (default: every shop's; with orderIds: the default shop). */
   shopId?: string;
-  /** At most this many orders, most recently updated first (default 1000). */
+  /** At most this many orders of each shop, most recently updated first (default 1000). */
   limit?: number;
   /** After nudging, re-check the drifted orders for up to this long (default 10 s). */
   verifyMs?: number;
@@ -122,13 +122,19 @@ export async function reconcileOrders(deps: ReconcileDeps, opts: ReconcileOption
   const clock = deps.clock ?? (() => new Date());
   const startedAt = clock().toISOString();
   const runId = `reconcile-${startedAt}`;
-  const shopFilter = opts.shopId !== undefined ? { shopId: opts.shopId } : opts.orderIds ? { shopId: DEFAULT_SHOP_ID } : {};
-  const rows = await deps.prisma.order.findMany({
-    where: { ...shopFilter, ...(opts.orderIds ? { orderId: { in: opts.orderIds } } : { paymentStatus: { notIn: [...NOTHING_AT_AMAZON] } }) },
-    orderBy: { updatedAt: 'desc' },
-    take: opts.limit ?? 1000,
-    select: { shopId: true, orderId: true, workflowId: true, paymentStatus: true, capturedAmount: true, refundedAmount: true },
-  });
+  // The limit is per shop (docs/shops.md): one busy shop never pushes another's orders out of a run.
+  const shopIds = opts.shopId !== undefined ? [opts.shopId] : opts.orderIds ? [DEFAULT_SHOP_ID] : (await deps.prisma.shop.findMany({ select: { shopId: true }, orderBy: { createdAt: 'asc' } })).map((x) => x.shopId);
+  const rows = [];
+  for (const shopId of shopIds) {
+    rows.push(
+      ...(await deps.prisma.order.findMany({
+        where: { shopId, ...(opts.orderIds ? { orderId: { in: opts.orderIds } } : { paymentStatus: { notIn: [...NOTHING_AT_AMAZON] } }) },
+        orderBy: { updatedAt: 'desc' },
+        take: opts.limit ?? 1000,
+        select: { shopId: true, orderId: true, workflowId: true, paymentStatus: true, capturedAmount: true, refundedAmount: true },
+      })),
+    );
+  }
   const drifts: Drift[] = [];
   const errors: ReconcileReport['errors'] = [];
   const toVerify = new Map<string, { shopId: string; orderId: string; drifts: Drift[] }>();

@@ -465,7 +465,7 @@ function shopAdminService(deps: AdminServiceDeps, shopId: string) {
       if (credentials !== undefined && fromEnvironment) {
         throw new ApiError(409, 'credentials_from_environment', 'Amazon Pay credentials are set by the AMAZON_PAY_* variables on this server, which take precedence; change them there');
       }
-      if (credentials !== undefined) await assertMerchantOfNoOtherShop(deps.merchants, shopId, (credentials as { merchantId?: unknown } | null)?.merchantId);
+      if (credentials !== undefined) await assertMerchantOfNoOtherShop(deps.merchants, shopId, credentials);
       // The whole body (settings and credentials) is validated before either is written, then both go in one transaction.
       const settings = await updateSettings(deps.prisma, deps.secretBox, shopId, body, credentials);
       if (credentials !== undefined) deps.merchants.forget(shopId);

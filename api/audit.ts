@@ -23,8 +23,10 @@ import {
   type AuditWriter,
   type SettingsSnapshot,
   type StoredAuditEntry,
+  NO_SHOP,
 } from '../lib/audit';
 import type { Logger } from '../lib/logger';
+import { SHOP_ID_PATTERN } from '../lib/names';
 import { auditWrites } from '../lib/metrics';
 import type { PrismaClient } from '../prisma/generated/client';
 import { ORDER_ACTION_PATHS, SUBSCRIPTION_ACTION_PATHS, type OrderAction, type SubscriptionAction } from './admin-service';
@@ -162,15 +164,19 @@ export const isAudited = (method: string, path: string): boolean => auditedReque
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
-/** Who asked: the route's principal (API key, console session), else the key the request carried; none for a 401. */
-async function actorOf(prisma: PrismaClient, req: Request, res: Response, status: number): Promise<AuditActor | null> {
+/**
+ * Who asked, and the shop whose log the entry goes to (docs/shops.md): the route's principal (API key, console session)
+ * and the shop it acted in; else the key the request carried, in its own shop (a refused request of shop B's key is
+ * B's, never another shop's); else nobody, in no shop (NO_SHOP). The platform's own routes are in no shop.
+ */
+async function actorOf(prisma: PrismaClient, req: Request, res: Response, status: number): Promise<{ actor: AuditActor | null; shopId: string }> {
   const p = res.locals.principal as Principal | undefined;
-  if (p) return { keyId: p.keyId, name: p.name, role: p.role };
-  if (status === 401) return null;
+  if (p) return { actor: { keyId: p.keyId, name: p.name, role: p.role }, shopId: p.shopId || NO_SHOP };
+  if (status === 401) return { actor: null, shopId: NO_SHOP };
   // Refused before or by the role check (403, 429, a malformed body): the key is known, and cached by the check.
   const token = bearerToken(req);
   const key = token ? await findApiKeyCached(prisma, token).catch(() => undefined) : undefined;
-  return key ? { keyId: key.id, name: key.name, role: key.role } : null;
+  return key ? { actor: { keyId: key.id, name: key.name, role: key.role }, shopId: key.shopId ?? NO_SHOP } : { actor: null, shopId: NO_SHOP };
 }
 
 /** settings.update: the fields the request changed (and their new shop values), or what a refused one asked for. */
@@ -249,11 +255,12 @@ export function auditRequests(deps: AuditDeps): RequestHandler {
         : { ...bodySource(body), ...(route?.form?.(body) ?? {}), ...params, ...answer };
       const objectId = route?.object ? str(source[route.object]) : undefined;
       const orderId = AUDIT_ACTIONS[action].object === 'order' ? objectId : route?.order ? params[route.order] : undefined;
+      const who = await actorOf(deps.prisma, req, res, status);
       return auditRecord({
         at,
-        // The shop the request acted in (the principal's); none for the platform's own routes or a refused key.
-        shopId: (res.locals.principal as Principal | undefined)?.shopId || null,
-        actor: await actorOf(deps.prisma, req, res, status),
+        // A platform session's switch of shop is the platform's own action, in no shop's log.
+        shopId: action === 'console.switch_shop' ? NO_SHOP : who.shopId,
+        actor: who.actor,
         sourceIp: req.ip ?? req.socket.remoteAddress ?? null,
         userAgent: req.get('user-agent') ?? null,
         requestId: str(res.get('x-request-id')) ?? null,
@@ -338,6 +345,12 @@ export function auditRoutes(deps: { prisma: PrismaClient }): Router {
   const router = Router();
   router.get('/api/admin/audit', requireRole(deps.prisma, 'viewer'), async (req: Request, res: Response) => {
     res.json(await listAudit(deps.prisma, shopOf(res), req.query));
+  });
+  // The platform reads its own entries (shop=*, the default) or any shop's (docs/shops.md).
+  router.get('/api/platform/audit', requireRole(deps.prisma, 'platform'), async (req: Request, res: Response) => {
+    const { shop, ...query } = req.query as Record<string, unknown>;
+    const shopId = z.union([z.literal(NO_SHOP), z.string().regex(SHOP_ID_PATTERN)]).default(NO_SHOP).parse(shop);
+    res.json(await listAudit(deps.prisma, shopId, query));
   });
   return router;
 }

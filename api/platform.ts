@@ -61,7 +61,7 @@ export function platformRoutes(deps: PlatformDeps): Router {
       simulated = generateMerchant();
       amazonPay = { merchantId: simulated.merchantId, storeId: simulated.storeId, publicKeyId: simulated.publicKeyId, privateKey: simulated.privateKeyPem };
     }
-    if (amazonPay) await assertMerchantOfNoOtherShop(deps.merchants, body.shopId, amazonPay.merchantId);
+    if (amazonPay) await assertMerchantOfNoOtherShop(deps.merchants, body.shopId, amazonPay);
     let shop: ShopView;
     try {
       shop = await createShop(deps.prisma, deps.box, { shopId: body.shopId, name: body.name, ...(amazonPay ? { amazonPay } : {}) });

@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from '../lib/config';
 import { readSimulatorCa } from '../lib/amazon-pay-client';
-import { credentialsFromEnvironment, startShops } from '../lib/amazon-pay-engine';
+import { checkMerchantsAtStart, credentialsFromEnvironment, startShops } from '../lib/amazon-pay-engine';
 import { checkDatabaseReachable, createPrismaClient, databaseUrl } from '../lib/database';
 import { ensureEnvEndpoint } from '../lib/event-endpoints';
 import { acceptedTopicArns, createSnsVerifier } from '../lib/sns-verify';
@@ -15,7 +15,7 @@ import { createLogger, type Logger } from '../lib/logger';
 import { applyMigrations } from '../lib/migrate';
 import { createReadinessProbe } from '../lib/readiness';
 import { ensureNamespaceReady, probeTemporalEndpoint, temporalAddress } from '../lib/temporal';
-import { DEFAULT_SHOP_ID, SEARCH_ATTRIBUTE_KEYS } from '../lib/names';
+import { SEARCH_ATTRIBUTE_KEYS } from '../lib/names';
 import { createTemporalClient } from '../lib/temporal-client';
 import { auditWriterOf } from './audit';
 import { createEngineApp } from './engine-app';
@@ -47,7 +47,7 @@ export async function startApi(config: Config, log: Logger, lifecycle: Lifecycle
   const { box, merchants } = await startShops(config, prisma);
   // The default shop signs as the variables' merchant, its stored one, or the simulator's dev merchant: checked now,
   // so a misconfigured engine says so at start rather than at its first checkout.
-  await merchants.forShop(DEFAULT_SHOP_ID);
+  await checkMerchantsAtStart(merchants, prisma, (m) => log.warn(m));
   await ensureEnvEndpoint(prisma, config.shopWebhook);
   const merchant = config.amazonPay;
   const simulatorCa = merchant.endpoint === 'simulator' ? readSimulatorCa(config.dataDir) : undefined;

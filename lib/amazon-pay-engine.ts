@@ -170,10 +170,28 @@ export function createShopMerchants(deps: {
  * merchants stored in shops' rows; the default shop's may instead come from the variables or the dev merchant, which
  * no row holds: another shop entering that one would take the default shop's notifications. Refused here.
  */
-export async function assertMerchantOfNoOtherShop(merchants: ShopMerchants, shopId: string, merchantId: unknown): Promise<void> {
-  if (shopId === DEFAULT_SHOP_ID || typeof merchantId !== 'string') return;
+export async function assertMerchantOfNoOtherShop(merchants: ShopMerchants, shopId: string, credentials: unknown): Promise<void> {
+  if (shopId === DEFAULT_SHOP_ID || typeof credentials !== 'object' || credentials === null) return;
+  const { merchantId, publicKeyId } = credentials as { merchantId?: unknown; publicKeyId?: unknown };
   const def = await merchants.forShop(DEFAULT_SHOP_ID).catch(() => undefined);
-  if (def?.config.merchantId === merchantId) throw new MerchantTakenError('merchantId');
+  if (!def) return;
+  if (typeof merchantId === 'string' && merchantId === def.config.merchantId) throw new MerchantTakenError('merchantId');
+  // A public key id names the merchant's key pair too (the simulator and Amazon look keys up by it).
+  if (typeof publicKeyId === 'string' && publicKeyId === def.config.publicKeyId) throw new MerchantTakenError('publicKeyId');
+}
+
+/**
+ * The start-up check of the merchants: the default shop's must resolve (a single-shop engine misconfigured says so
+ * at start, not at its first checkout), unless other shops have credentials: a platform may leave `default` unused.
+ */
+export async function checkMerchantsAtStart(merchants: ShopMerchants, prisma: PrismaClient, warn: (message: string) => void): Promise<void> {
+  try {
+    await merchants.forShop(DEFAULT_SHOP_ID);
+  } catch (err) {
+    const others = await prisma.shop.count({ where: { shopId: { not: DEFAULT_SHOP_ID }, privateKeySealed: { not: null } } });
+    if (others === 0) throw err;
+    warn(`the default shop has no Amazon Pay credentials (${err instanceof Error ? err.message : String(err)}); it takes no payment, the other ${others} shop(s) do`);
+  }
 }
 
 /**

@@ -171,6 +171,12 @@ export function keepParams(action: AuditAction, source: AuditSource): { [key: st
   return out;
 }
 
+/**
+ * The shop of an entry that concerns no shop (docs/shops.md): the platform's own routes, and a request whose caller
+ * names no shop (no valid key). Never a shop id (those start with a letter or digit), so no shop's log lists it.
+ */
+export const NO_SHOP = '*';
+
 /** Who asked: an API key (the console's signed-in key), or `cli` for `npm run keys` (the OS user); null when unauthenticated. */
 export interface AuditActor {
   keyId: string | null;
@@ -197,8 +203,8 @@ export interface AuditRecord {
   params: { [key: string]: Json };
   outcomeStatus: number;
   outcomeCode: string | null;
-  /** The shop the entry concerns (docs/shops.md); null for a platform action on no shop. */
-  shopId: string | null;
+  /** The shop the entry concerns (docs/shops.md), or NO_SHOP. */
+  shopId: string;
 }
 
 export interface AuditInput {
@@ -242,7 +248,7 @@ export function auditRecord(i: AuditInput): AuditRecord {
     params: keepParams(i.action, i.source ?? {}),
     outcomeStatus: i.outcomeStatus,
     outcomeCode: textOrNull(i.outcomeCode, 100),
-    shopId: textOrNull(i.shopId, 40),
+    shopId: textOrNull(i.shopId, 40) ?? NO_SHOP,
   };
 }
 
@@ -274,7 +280,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** An entry's fields as the hash covers them: a record about to be inserted, or a stored row. */
-type Hashed = Omit<AuditRecord, 'action' | 'objectType' | 'params'> & { id: bigint; action: string; objectType: string | null; params: unknown };
+type Hashed = Omit<AuditRecord, 'action' | 'objectType' | 'params' | 'shopId'> & { id: bigint; action: string; objectType: string | null; params: unknown; shopId: string | null };
 
 /** The fields an entry's hash covers: every column but prev_hash (chained in front) and hash itself, by column name. */
 function hashedFields(r: Hashed): Record<string, unknown> {
@@ -297,7 +303,8 @@ function hashedFields(r: Hashed): Record<string, unknown> {
     params: r.params,
     outcome_status: r.outcomeStatus,
     outcome_code: r.outcomeCode,
-    // Left out when null: entries written before shops (no such column then) keep the hash they were written with.
+    // Left out when null: entries written before shops (no such column then) keep the hash they were written with;
+    // every later entry has one (a database check).
     shop_id: r.shopId ?? undefined,
   };
 }
@@ -417,7 +424,7 @@ export async function verifyAuditLog(prisma: PrismaClient, pageSize = 1_000): Pr
 // Reading
 
 export interface AuditFilter {
-  /** The shop's entries; the default shop's include those from before shops (no shop recorded). */
+  /** The shop's entries (or NO_SHOP's); the default shop's include those from before shops (no shop recorded). */
   shopId?: string;
   actorKeyId?: string;
   orderId?: string;

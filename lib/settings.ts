@@ -39,8 +39,13 @@ export const shopSettingsSchema = z.strictObject({
   expiryWarningDays: z.number().int().min(0).max(29).default(7),
   /** Let Amazon answer "authorization pending" (intent Authorize only). */
   canHandlePendingAuthorization: z.boolean().default(false),
-  /** Shown to the buyer by Amazon (≤ 50 characters). */
-  merchantStoreName: z.string().trim().max(50).optional(),
+  /** Shown to the buyer by Amazon (≤ 50 characters). No PEM armour: the database refuses a private key in settings. */
+  merchantStoreName: z
+    .string()
+    .trim()
+    .max(50)
+    .refine((v) => !/-----BEGIN/.test(v), 'expected a store name, not a key')
+    .optional(),
   /** On the buyer's statement as "AMZ* …" (≤ 16 characters). */
   softDescriptor: z.string().trim().max(16).optional(),
   /**

@@ -11,8 +11,8 @@ import { describeStartupError, Lifecycle } from '../lib/lifecycle';
 import { createLogger, type Logger } from '../lib/logger';
 import { applyMigrations } from '../lib/migrate';
 import { connectTemporal, temporalAddress, waitForNamespace } from '../lib/temporal';
-import { DEFAULT_SHOP_ID, SEARCH_ATTRIBUTE_KEYS } from '../lib/names';
-import { startShops } from '../lib/amazon-pay-engine';
+import { SEARCH_ATTRIBUTE_KEYS } from '../lib/names';
+import { checkMerchantsAtStart, startShops } from '../lib/amazon-pay-engine';
 import { ensureEnvEndpoint } from '../lib/event-endpoints';
 import { createEventRelay } from '../lib/event-relay';
 import { Client } from '@temporalio/client';
@@ -26,7 +26,7 @@ export async function startEngineWorker(config: Config, log: Logger, lifecycle: 
   lifecycle.onStop('worker database', () => prisma.$disconnect());
   const { box, merchants } = await startShops(config, prisma);
   // The default shop's merchant is checked now (a misconfigured engine says so at start); every shop's is used per call.
-  await merchants.forShop(DEFAULT_SHOP_ID);
+  await checkMerchantsAtStart(merchants, prisma, (m) => log.warn(m));
   const activities = createShopActivities({ prisma, clock: () => new Date(), log: log.child({ component: 'activities' }) }, async (shopId) => (await merchants.forShop(shopId)).client);
   const envEndpoint = await ensureEnvEndpoint(prisma, config.shopWebhook);
   if (envEndpoint !== 'unchanged' && envEndpoint !== 'none') log.info(`SHOP_WEBHOOK_URL event endpoint ${envEndpoint}`);

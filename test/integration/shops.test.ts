@@ -155,11 +155,17 @@ describe('two shops on one engine', () => {
       const Signature = createSign('RSA-SHA256').update(snsStringToSign(base)).sign(signingKey, 'base64');
       return s.call('POST', '/api/webhooks/amazon-pay', { rawBody: JSON.stringify({ ...base, SignatureVersion: '2', Signature, SigningCertURL: s.sim.snsCertUrl }), headers: { 'content-type': 'text/plain' } });
     };
-    const aCharge = (await detailA('ONLY-A-1')).chargeId as string;
+    const before = await detailA('ONLY-A-1');
+    const aCharge = before.chargeId as string;
+    const readsOfA = (await callsOf(s.merchant.merchantId)).length;
     // Named as B's: read as B's merchant, Amazon knows no such charge of B's, and A's order is not touched.
     const asB = await notify(b.merchant.merchantId, aCharge);
     expect(asB.status).toBe(404);
     expect(asB.body.error.code).toBe('unknown_object');
+    expect((await callsOf(s.merchant.merchantId)).length).toBe(readsOfA);
+    expect((await callsOf(b.merchant.merchantId)).filter((c) => c.objectId === aCharge).map((c) => c.operation)).toEqual(['getCharge']);
+    const after = await detailA('ONLY-A-1');
+    expect([after.history.length, after.paymentStatus, after.amounts]).toEqual([before.history.length, before.paymentStatus, before.amounts]);
     const unknown = await notify('AUNKNOWNMERCHANT1', aCharge);
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.code).toBe('wrong_merchant');
@@ -246,5 +252,12 @@ describe('two shops on one engine', () => {
     const keyId = key.body.key.id as string;
     expect((await platform('DELETE', `/api/platform/shops/shop-b/keys/${keyId}`)).status).toBe(404);
     expect((await platform('DELETE', `/api/platform/shops/shop-c/keys/${keyId}`)).status).toBe(200);
+    // The platform's own actions are in its log (shop *), not in any shop's.
+    await waitFor(async () => (await s.db.prisma.auditEntry.count({ where: { action: 'shop.suspend' } })) > 0, 10_000);
+    const own = (await platform('GET', '/api/platform/audit?limit=100')).body.entries as { action: string; object: { id: string } | null }[];
+    expect(own.filter((e) => e.action.startsWith('shop.')).map((e) => [e.action, e.object?.id])).toEqual(expect.arrayContaining([['shop.create', 'shop-c'], ['shop.suspend', 'shop-c'], ['shop.reactivate', 'shop-c']]));
+    const inC = (await platform('GET', '/api/admin/audit?limit=100', undefined, { 'x-shop-id': 'shop-c' })).body.entries as { action: string }[];
+    expect(inC.some((e) => e.action.startsWith('shop.'))).toBe(false);
+    expect((await platform('GET', '/api/platform/audit?shop=Bad!')).status).toBe(400);
   }, 90_000);
 });

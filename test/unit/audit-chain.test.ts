@@ -49,9 +49,12 @@ describe('the canonical form', () => {
       '{"action":"order.refund","actor_key_id":"0b6f3c2e-8d1a-4f5b-9c7e-2a1d3e4f5a6b","actor_name":"back office","actor_role":"editor","at":"2026-12-03T10:00:01.000Z",' +
       '"id":"1","method":"POST","object_id":"A-1","object_type":"order","order_id":"A-1","outcome_code":null,"outcome_status":200,' +
       '"params":{"amount":{"amount":1000,"currency":"JPY"},"requestId":"r-1"},"path":"/api/admin/orders/A-1/refunds","request_id":"req-1",' +
-      '"route":"/api/admin/orders/:orderId/refunds","source_ip":"127.0.0.1","user_agent":"curl/8"}';
+      '"route":"/api/admin/orders/:orderId/refunds","shop_id":"*","source_ip":"127.0.0.1","user_agent":"curl/8"}';
     expect(first.prevHash).toBeNull();
     expect(first.hash).toBe(createHash('sha256').update(fields).digest('hex'));
+    // An entry from before shops has no shop_id: its hash is over the fields it had then.
+    const before = { ...first, shopId: null };
+    expect(entryHash(null, before)).toBe(createHash('sha256').update(fields.replace('"shop_id":"*",', '')).digest('hex'));
     expect(second.prevHash).toBe(first.hash);
     expect(second.hash).toBe(entryHash(first.hash, second));
     expect(second.hash).toMatch(/^[0-9a-f]{64}$/);

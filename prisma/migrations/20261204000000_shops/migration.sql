@@ -21,7 +21,7 @@ CREATE TABLE "shops" (
     CONSTRAINT "shops_id_shape" CHECK ("shop_id" ~ '^[a-z0-9][a-z0-9-]{0,31}$'),
     -- A private key is only ever stored sealed (lib/secret-box.ts: "sb1.<key id>.<iv>.<tag>.<ciphertext>"): a dump alone
     -- reveals none.
-    CONSTRAINT "shops_private_key_sealed" CHECK ("private_key_sealed" IS NULL OR ("private_key_sealed" LIKE 'sb1.%' AND "private_key_sealed" NOT LIKE '%PRIVATE KEY%')),
+    CONSTRAINT "shops_private_key_sealed" CHECK ("private_key_sealed" IS NULL OR "private_key_sealed" ~ '^sb1\.[0-9a-f]{8}\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]+$'),
     -- The credentials are all there or none is.
     CONSTRAINT "shops_credentials_whole" CHECK (("merchant_id" IS NULL) = ("private_key_sealed" IS NULL) AND ("merchant_id" IS NULL) = ("public_key_id" IS NULL) AND ("merchant_id" IS NULL) = ("store_id" IS NULL)),
     CONSTRAINT "shops_region" CHECK ("region" IS NULL OR "region" IN ('jp', 'eu', 'na'))
@@ -49,7 +49,7 @@ ALTER TABLE "settings" ADD CONSTRAINT "settings_shop_id_fkey" FOREIGN KEY ("shop
 -- No private key in settings any more: the engine moves a stored one into shops.private_key_sealed (sealed) at its
 -- first start (lib/shops.ts adoptLegacyCredentials). NOT VALID: the row waiting to be moved stays readable, but no
 -- new or changed row may hold a PEM.
-ALTER TABLE "settings" ADD CONSTRAINT "settings_no_private_key" CHECK ("value"::text NOT LIKE '%PRIVATE KEY%') NOT VALID;
+ALTER TABLE "settings" ADD CONSTRAINT "settings_no_private_key" CHECK ("value"::text !~ '-----BEGIN [A-Z ]*PRIVATE KEY-----') NOT VALID;
 
 -- ------------------------------------------------------------------ orders: unique per shop
 ALTER TABLE "payment_history" DROP CONSTRAINT "payment_history_order_id_fkey";
@@ -110,10 +110,12 @@ CREATE UNIQUE INDEX "member_links_shop_id_buyer_id_key" ON "member_links"("shop_
 -- ------------------------------------------------------------------ notifications and Amazon objects
 ALTER TABLE "processed_notifications" ADD COLUMN "shop_id" TEXT NOT NULL DEFAULT 'default';
 ALTER TABLE "processed_notifications" ALTER COLUMN "shop_id" DROP DEFAULT;
+ALTER TABLE "processed_notifications" ADD CONSTRAINT "processed_notifications_shop_id_fkey" FOREIGN KEY ("shop_id") REFERENCES "shops"("shop_id") ON DELETE RESTRICT ON UPDATE CASCADE;
 
 -- An Amazon object's id is Amazon's, unique across merchants: its one owner is an order of one shop.
 ALTER TABLE "amazon_object_owners" ADD COLUMN "shop_id" TEXT NOT NULL DEFAULT 'default';
 ALTER TABLE "amazon_object_owners" ALTER COLUMN "shop_id" DROP DEFAULT;
+ALTER TABLE "amazon_object_owners" ADD CONSTRAINT "amazon_object_owners_shop_id_fkey" FOREIGN KEY ("shop_id") REFERENCES "shops"("shop_id") ON DELETE RESTRICT ON UPDATE CASCADE;
 DROP INDEX "amazon_object_owners_order_id_idx";
 CREATE INDEX "amazon_object_owners_shop_id_order_id_idx" ON "amazon_object_owners"("shop_id", "order_id");
 
@@ -134,6 +136,7 @@ ALTER TABLE "event_streams" ADD COLUMN "shop_id" TEXT NOT NULL DEFAULT 'default'
 ALTER TABLE "event_streams" ALTER COLUMN "shop_id" DROP DEFAULT;
 ALTER TABLE "event_streams" DROP CONSTRAINT "event_streams_pkey";
 ALTER TABLE "event_streams" ADD CONSTRAINT "event_streams_pkey" PRIMARY KEY ("shop_id", "order_id");
+ALTER TABLE "event_streams" ADD CONSTRAINT "event_streams_shop_id_fkey" FOREIGN KEY ("shop_id") REFERENCES "shops"("shop_id") ON DELETE RESTRICT ON UPDATE CASCADE;
 
 ALTER TABLE "event_endpoints" ADD COLUMN "shop_id" TEXT NOT NULL DEFAULT 'default';
 ALTER TABLE "event_endpoints" ALTER COLUMN "shop_id" DROP DEFAULT;
@@ -151,6 +154,9 @@ ALTER TABLE "event_deliveries" ADD CONSTRAINT "event_deliveries_shop_id_event_ro
 ALTER TABLE "event_deliveries" ADD CONSTRAINT "event_deliveries_shop_id_endpoint_id_fkey" FOREIGN KEY ("shop_id", "endpoint_id") REFERENCES "event_endpoints"("shop_id", "id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- ------------------------------------------------------------------ audit: the shop an entry concerns
--- Entries from before this migration keep a null shop (there was one shop): their hashes stay as they were.
+-- Entries from before this migration keep a null shop (there was one shop): their hashes stay as they were. Every later
+-- entry names its shop, or '*' for one that concerns none (the platform's own routes; a caller with no valid key).
+-- NOT VALID: the check holds for every new row, not for the rows that were there.
 ALTER TABLE "audit_log" ADD COLUMN "shop_id" TEXT;
+ALTER TABLE "audit_log" ADD CONSTRAINT "audit_log_shop_recorded" CHECK ("shop_id" = '*' OR "shop_id" ~ '^[a-z0-9][a-z0-9-]{0,31}$') NOT VALID;
 CREATE INDEX "audit_log_shop_id_id_idx" ON "audit_log"("shop_id", "id");
