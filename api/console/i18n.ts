@@ -39,6 +39,12 @@ export const HISTORY_KIND_LABELS: Record<string, { ja: string; en: string }> = {
   refund_approval: { ja: '返金承認', en: 'Refund approval' },
 };
 
+/** A shop's status (docs/shops.md): a suspended shop's keys are refused, its data kept. */
+export const SHOP_STATUS_LABELS: Record<string, { ja: string; en: string }> = {
+  active: { ja: '稼働中', en: 'Active' },
+  suspended: { ja: '停止中', en: 'Suspended' },
+};
+
 /** 継続課金: a subscription's state (docs/product-rules.md, Recurring charges). Suspended needs the admin: a decline or a non-chargeable permission. */
 export const SUBSCRIPTION_STATUS_LABELS: Record<string, { ja: string; en: string }> = {
   Active: { ja: '有効', en: 'Active' },
@@ -128,9 +134,9 @@ const T = {
   appTitle: { ja: 'Amazon Pay 管理画面', en: 'Amazon Pay console' },
   signIn: { ja: 'サインイン', en: 'Sign in' },
   signOut: { ja: 'サインアウト', en: 'Sign out' },
-  apiKey: { ja: 'APIキー (viewer / editor)', en: 'API key (viewer / editor)' },
+  apiKey: { ja: 'APIキー (viewer / editor / platform)', en: 'API key (viewer / editor / platform)' },
   apiKeyHelp: { ja: '`npm run keys` で作成したキーを入力してください。キーは暗号化されたHttpOnlyクッキーにのみ保存されます。', en: 'Paste a key made with `npm run keys`. It is kept only in an encrypted HttpOnly cookie.' },
-  badKey: { ja: 'キーが無効か、管理画面で使えない種類です。', en: 'The key is unknown, revoked, or not a viewer/editor key.' },
+  badKey: { ja: 'キーが無効か、管理画面で使えない種類です (ショップが停止中の場合も使えません)。', en: 'The key is unknown, revoked, not a viewer/editor/platform key, or its shop is suspended.' },
   orders: { ja: '受注リスト', en: 'Orders' },
   recovery: { ja: '決済直前ログ一覧', en: 'Pre-payment log' },
   settings: { ja: '決済設定', en: 'Settings' },
@@ -382,6 +388,9 @@ const T = {
   auditRequestId: { ja: 'リクエストID', en: 'Request id' },
   auditNoActor: { ja: '認証なし', en: 'not authenticated' },
   noAudit: { ja: '該当する記録はありません。', en: 'No entries match.' },
+  // Shops (docs/shops.md): the header's shop (and a platform session's switcher).
+  currentShop: { ja: 'ショップ', en: 'Shop' },
+  switchShop: { ja: '切り替える', en: 'Switch' },
   eventsNotWired: { ja: 'このサーバーではイベント送信先を利用できません。', en: 'Event endpoints are not available on this server.' },
 } satisfies Record<string, { ja: string; en: string }>;
 

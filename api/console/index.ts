@@ -1,5 +1,5 @@
 // The admin web console under /admin: sign-in with an API key, order list and payment dialog, recovery and settings pages,
-// the order's events to the shop and the event endpoints. Pages and actions call the admin use-cases in-process
+// the order's events to the shop and the event endpoints; for a platform key, the shop switcher. Pages and actions call the admin use-cases in-process
 // (api/admin-service.ts, api/events.ts), under the console's own session.
 import path from 'node:path';
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
@@ -11,7 +11,9 @@ import { actorOf } from '../admin';
 import { actingShop, shopExistsIn, shopOf, type Principal } from '../auth';
 import { knownErrorAnswer, type ErrorBody } from '../errors';
 import type { EventsService, ShopEventsService } from '../events';
-import { detailPage, layout, type DetailView, type NavKey } from './html';
+import { readShop } from '../../lib/shops';
+import type { PlatformService } from '../platform';
+import { detailPage, layout, type DetailView, type NavKey, type SessionShops } from './html';
 import { t, type Lang } from './i18n';
 import { LOGIN_CSRF_COOKIE, SESSION_COOKIE, SessionSealer, clearCookie, loadOrCreateSessionSecret, newSession, readCookie, setCookie, type ConsoleSession } from './session';
 import { ORDER_PAGE, orderListPage, type ListFilters, type OrderRow } from './views-orders';
@@ -116,6 +118,8 @@ export interface ConsoleDeps {
   service: AdminService;
   /** The event use-cases (api/events.ts), called in-process: an order's events, resend, the endpoints. Absent: not shown. */
   events?: EventsService;
+  /** The platform's use-cases (api/platform.ts): the shop switcher's list, by the API's rules. */
+  platform: PlatformService;
   /** The per-key budget of admin keys (api/rate-limits.ts), shared with the API: every request of a console session counts against its key. */
   keyLimit?: RequestHandler;
   options?: ConsoleOptions;
@@ -148,7 +152,18 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     res
       .status(status)
       .type('html')
-      .send(layout({ lang: langOf(req), title, here: req.originalUrl, nav, user: s ? { name: s.name, role: s.role, csrf: sealer.csrfToken(s.nonce) } : undefined }, content));
+      .send(layout({ lang: langOf(req), title, here: req.originalUrl, nav, user: s ? { name: s.name, role: s.role, csrf: sealer.csrfToken(s.nonce), shops: res.locals.consoleShops as SessionShops | undefined } : undefined }, content));
+  };
+
+  /** The header's shop: a platform session's every shop (for its switcher, suspended ones too), a shop key's own. */
+  const sessionShops = async (role: string, shopId: string): Promise<SessionShops | undefined> => {
+    if (role === 'platform') {
+      const shops = await deps.platform.listShops();
+      const current = shops.find((x) => x.shopId === shopId);
+      return current ? { current, choices: shops } : undefined;
+    }
+    const current = await readShop(deps.prisma, shopId);
+    return current ? { current } : undefined;
   };
 
   /** Same-origin check: a browser sends Origin on POST; when present it must be this host. */
@@ -200,6 +215,8 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
         // The signed-in key is who acts (the order's history and the audit log name it), as for the JSON API.
         res.locals.principal = { keyId: key.id, role: key.role, name: key.name, shopId: shop.shopId } satisfies Principal;
         res.locals.rateLimitKeyId = key.id;
+        // Read for pages only: the page scripts' JSON calls render no header.
+        if (!wantsJson(req)) res.locals.consoleShops = await sessionShops(key.role, shop.shopId);
         // Every request of the session counts against its key's budget, as each of the key's API requests does.
         keyLimit(req, res, next);
       })
