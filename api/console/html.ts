@@ -3,7 +3,7 @@ import { PAYMENT_STATUS_LABELS, SHOP_STATUS_LABELS, label, t, type Lang, type Te
 
 export const esc = (v: unknown): string => String(v ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export type NavKey = 'orders' | 'approvals' | 'subscriptions' | 'recovery' | 'eventEndpoints' | 'settings' | 'audit';
+export type NavKey = 'orders' | 'approvals' | 'subscriptions' | 'recovery' | 'eventEndpoints' | 'settings' | 'audit' | 'shops';
 
 /** A shop as the header names it (lib/shops.ts ShopView has these). */
 export interface ShopChoice {
@@ -48,7 +48,7 @@ export function layout(o: LayoutOptions, content: string): string {
   const navItem = (key: NavKey, href: string) =>
     `<li><a href="${href}"${o.nav === key ? ' aria-current="page"' : ''}>${esc(t(o.lang, key))}</a></li>`;
   const user = o.user
-    ? `<nav aria-label="main"><ul>${navItem('orders', '/admin/orders')}${navItem('approvals', '/admin/refund-approvals')}${navItem('subscriptions', '/admin/subscriptions')}${navItem('recovery', '/admin/recovery')}${navItem('eventEndpoints', '/admin/event-endpoints')}${navItem('settings', '/admin/settings')}${navItem('audit', '/admin/audit')}</ul></nav>
+    ? `<nav aria-label="main"><ul>${navItem('orders', '/admin/orders')}${navItem('approvals', '/admin/refund-approvals')}${navItem('subscriptions', '/admin/subscriptions')}${navItem('recovery', '/admin/recovery')}${navItem('eventEndpoints', '/admin/event-endpoints')}${navItem('settings', '/admin/settings')}${navItem('audit', '/admin/audit')}${o.user.role === 'platform' ? navItem('shops', '/admin/shops') : ''}</ul></nav>
 ${shopHeader(o.lang, o.user.csrf, o.user.shops)}<div class="user"><span id="signed-in-as">${esc(o.user.name)} (<span id="role">${esc(o.user.role)}</span>)</span>
 <form method="post" action="/admin/logout"><input type="hidden" name="_csrf" value="${esc(o.user.csrf)}"><button type="submit" class="link">${esc(t(o.lang, 'signOut'))}</button></form></div>`
     : '';

@@ -1,5 +1,5 @@
 // The admin web console under /admin: sign-in with an API key, order list and payment dialog, recovery and settings pages,
-// the order's events to the shop and the event endpoints; for a platform key, the shop switcher. Pages and actions call the admin use-cases in-process
+// the order's events to the shop and the event endpoints; for a platform key, the shop switcher and the Shops page. Pages and actions call the admin use-cases in-process
 // (api/admin-service.ts, api/events.ts), under the console's own session.
 import path from 'node:path';
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
@@ -23,7 +23,8 @@ import { errorPage, loginPage, recoveryPage, settingsPage, type RecoveryEntry, t
 import { deleteConfirmPage, endpointsPage, type EndpointForm, type EndpointsView } from './views-events';
 import { randomBytes } from 'node:crypto';
 import { settingsPatchFromForm } from './settings-form';
-import { listAudit, rememberSettingsBefore } from '../audit';
+import { listAudit, rememberAuditAnswer, rememberSettingsBefore } from '../audit';
+import { shopsPage, type ShopsView } from './views-shops';
 import { auditPage, type AuditFilters } from './views-audit';
 import { DEFAULT_RATE_LIMITS, loginFailureLimit } from '../rate-limits';
 
@@ -118,7 +119,7 @@ export interface ConsoleDeps {
   service: AdminService;
   /** The event use-cases (api/events.ts), called in-process: an order's events, resend, the endpoints. Absent: not shown. */
   events?: EventsService;
-  /** The platform's use-cases (api/platform.ts): the shop switcher's list, by the API's rules. */
+  /** The platform's use-cases (api/platform.ts): the shop switcher's list and the Shops page, by the API's rules. */
   platform: PlatformService;
   /** The per-key budget of admin keys (api/rate-limits.ts), shared with the API: every request of a console session counts against its key. */
   keyLimit?: RequestHandler;
@@ -231,6 +232,21 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     next();
   };
 
+  /**
+   * The platform's own pages and forms (the Shops page), for platform sessions only. They act on shops, in none: as on
+   * the platform API, their audit entries name no shop.
+   */
+  const platformOnly = (req: Request, res: Response, next: NextFunction) => {
+    if (sessionOf(res).role !== 'platform') {
+      const lang = langOf(req);
+      if (req.method === 'GET' && !wantsJson(req)) html(req, res, 403, t(lang, 'shops'), errorPage(lang, 403, t(lang, 'forbidden')));
+      else res.status(403).json({ error: { code: 'forbidden', message: t(lang, 'forbidden') } });
+      return;
+    }
+    res.locals.principal = { ...(res.locals.principal as Principal), shopId: '' } satisfies Principal;
+    next();
+  };
+
   router.get('/admin', (_req, res) => res.redirect(303, '/admin/orders'));
 
   router.get('/admin/lang', (req, res) => {
@@ -304,6 +320,61 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     }
     setCookie(req, res, SESSION_COOKIE, sealer.seal({ ...s, shopId: to }), { httpOnly: true });
     res.redirect(303, '/admin/orders');
+  });
+
+  // The platform's shops (docs/shops.md): the platform API's use-cases (api/platform.ts), under the console's session.
+  const SHOP_DONE = { created: 'shopCreated', suspended: 'shopSuspended', reactivated: 'shopReactivated' } as const;
+  const showShops = async (req: Request, res: Response, extra: Partial<Omit<ShopsView, 'shops' | 'csrf'>> = {}, status = 200) => {
+    const lang = langOf(req);
+    const shops = await deps.platform.listShops();
+    html(req, res, status, t(lang, 'shops'), shopsPage(lang, { shops, csrf: sealer.csrfToken(sessionOf(res).nonce), ...extra }), 'shops');
+  };
+  /** The shop a key form is for, when it exists (an unknown or malformed id shows no form). */
+  const keyFormShop = async (shopId: unknown) => {
+    const r = await attempt(() => deps.platform.readShop(shopId));
+    return r.ok ? { keysFor: r.value } : {};
+  };
+
+  router.get('/admin/shops', authed, platformOnly, async (req, res) => {
+    const lang = langOf(req);
+    const done = str(req.query.done);
+    const key = done && Object.hasOwn(SHOP_DONE, done) ? SHOP_DONE[done as keyof typeof SHOP_DONE] : undefined;
+    const keysFor = str(req.query.keysFor);
+    const form = keysFor === undefined ? {} : await keyFormShop(keysFor);
+    if (keysFor !== undefined && !form.keysFor) {
+      await showShops(req, res, { message: { ok: false, text: t(lang, 'noSuchShop') } }, 404);
+      return;
+    }
+    await showShops(req, res, { ...form, ...(key ? { message: { ok: true, text: t(lang, key) } } : {}) });
+  });
+
+  // A new shop is shown with the form for its first keys.
+  router.post('/admin/shops', authed, platformOnly, async (req, res) => {
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    const form = { shopId: str(b.shopId) ?? '', name: str(b.name) ?? '' };
+    const r = await attempt(() => deps.platform.createShop(form));
+    if (r.ok) res.redirect(303, `/admin/shops?done=created&keysFor=${encodeURIComponent(r.value.shop.shopId)}#issue-key`);
+    else await showShops(req, res, { message: { ok: false, text: errorLine(r.body) }, form }, r.status);
+  });
+
+  for (const [segment, status, done] of [['suspend', 'suspended', 'suspended'], ['reactivate', 'active', 'reactivated']] as const) {
+    router.post(`/admin/shops/:shopId/${segment}`, authed, platformOnly, async (req, res) => {
+      const r = await attempt(() => deps.platform.setStatus(req.params.shopId, status));
+      if (r.ok) res.redirect(303, `/admin/shops?done=${done}`);
+      else await showShops(req, res, { message: { ok: false, text: errorLine(r.body) } }, r.status);
+    });
+  }
+
+  // The key is on this answer only (a page, never cached): not in a redirect, a log line or the audit log, which gets its id.
+  router.post('/admin/shops/:shopId/keys', authed, platformOnly, async (req, res) => {
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    const r = await attempt(() => deps.platform.issueKey(req.params.shopId, { role: str(b.role) ?? '', name: str(b.name) ?? '' }));
+    if (!r.ok) {
+      await showShops(req, res, { message: { ok: false, text: errorLine(r.body) }, ...(await keyFormShop(req.params.shopId)) }, r.status);
+      return;
+    }
+    rememberAuditAnswer(res, { createdId: r.value.key.id });
+    await showShops(req, res, { issued: r.value, ...(await keyFormShop(r.value.key.shopId)) }, 201);
   });
 
   router.post('/admin/logout', authed, (req, res) => {
