@@ -91,6 +91,12 @@ export const AUDITED_ROUTES: readonly AuditRoute[] = [
   { method: 'POST', route: '/api/platform/shops/:shopId/keys', action: 'api_key.create', object: 'createdId', answer: (a) => ({ createdId: idOf(a.key) }) },
   { method: 'DELETE', route: '/api/platform/shops/:shopId/keys/:keyId', action: 'api_key.revoke', object: 'keyId' },
   { method: 'POST', route: '/admin/shop', action: 'console.switch_shop', object: 'shopId' },
+  // The console's Shops page (platform sessions). A new key is answered with a page, not JSON: its route hands the
+  // entry the key's id alone (rememberAuditAnswer), never the key.
+  { method: 'POST', route: '/admin/shops', action: 'shop.create', object: 'shopId' },
+  { method: 'POST', route: '/admin/shops/:shopId/suspend', action: 'shop.suspend', object: 'shopId' },
+  { method: 'POST', route: '/admin/shops/:shopId/reactivate', action: 'shop.reactivate', object: 'shopId' },
+  { method: 'POST', route: '/admin/shops/:shopId/keys', action: 'api_key.create', object: 'createdId' },
   // The console (api/console/index.ts).
   { method: 'POST', route: '/admin/login', action: 'console.sign_in' },
   { method: 'POST', route: '/admin/logout', action: 'console.sign_out' },
@@ -200,6 +206,14 @@ export async function rememberSettingsBefore(prisma: PrismaClient, res: Response
     .catch(() => undefined);
 }
 
+/**
+ * What the entry keeps of a console form's answer, which is a page rather than JSON (a JSON route's `answer` reads
+ * its answer): only what the route hands here, as the id of a key just issued, never the key itself.
+ */
+export function rememberAuditAnswer(res: Response, source: AuditSource): void {
+  res.locals.auditAnswer = source;
+}
+
 export interface AuditDeps {
   prisma: PrismaClient;
   writer: AuditWriter;
@@ -252,7 +266,7 @@ export function auditRequests(deps: AuditDeps): RequestHandler {
       const body: Record<string, unknown> = isObject(req.body) ? req.body : {};
       const source: AuditSource = route?.settings
         ? await settingsSource(deps.prisma, route.settings, body, status, res.locals.auditSettingsBefore as { shopId: string; snapshot: SettingsSnapshot } | undefined)
-        : { ...bodySource(body), ...(route?.form?.(body) ?? {}), ...params, ...answer };
+        : { ...bodySource(body), ...(route?.form?.(body) ?? {}), ...params, ...answer, ...((res.locals.auditAnswer as AuditSource | undefined) ?? {}) };
       const objectId = route?.object ? str(source[route.object]) : undefined;
       const orderId = AUDIT_ACTIONS[action].object === 'order' ? objectId : route?.order ? params[route.order] : undefined;
       const who = await actorOf(deps.prisma, req, res, status);

@@ -24,6 +24,11 @@ export interface Principal {
 /** Roles that include others: an editor is also a viewer; a platform key is both in the shop it names. */
 const INCLUDES: Record<Role, Role[]> = { editor: ['editor', 'viewer'], viewer: ['viewer'], storefront: ['storefront'], platform: ['platform', 'editor', 'viewer'] };
 
+/** Whether a role may do what an editor may (the console asks this for its forms; the API's routes through requireRole). */
+export function canEdit(role: Role): boolean {
+  return INCLUDES[role].includes('editor');
+}
+
 /** The header a platform key names the shop it acts in with (the console's shop switcher sets it from its session). */
 export const SHOP_HEADER = 'x-shop-id';
 

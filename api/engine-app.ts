@@ -25,7 +25,7 @@ import { demoRoutes, type DemoOptions } from './demo';
 import { DEMO_EVENTS_PATH } from './demo/events';
 import { identifyApiKey } from './auth';
 import { openApiRoutes } from './openapi';
-import { platformRoutes, type PlatformDeps } from './platform';
+import { createPlatformService, platformRoutes, type PlatformDeps } from './platform';
 import { createDeliveryTrackingStarter } from './delivery-tracking';
 import { memberRoutes } from './members';
 import { storefrontRoutes } from './storefront';
@@ -96,6 +96,9 @@ export function createEngineApp(deps: EngineAppDeps): Express {
   // The audit log (docs/audit.md): one entry per state-changing admin request, written after its answer.
   const auditLogger = deps.log.child({ component: 'audit' });
   const auditLog = createAuditWriter(deps.prisma, auditLogger);
+  // The platform's use-cases (shops and their keys), called by its API and by the console's Shops page alike.
+  const platformDeps: PlatformDeps = { prisma: deps.prisma, box: deps.secretBox, merchants: deps.merchants, ...(deps.simulator ? { simulator: deps.simulator } : {}) };
+  const platform = createPlatformService(platformDeps);
   const webhook = webhookRoutes({ prisma: deps.prisma, orders, merchants: deps.merchants, verifier: deps.verifier, log: deps.log, subscriptions: createSubscriptionNotifier(deps.temporal.client) });
   const app = createApp({
     readiness: deps.readiness,
@@ -106,13 +109,14 @@ export function createEngineApp(deps: EngineAppDeps): Express {
       openApiRoutes(),
       adminRoutes({ prisma: deps.prisma, service: admin }),
       auditRoutes({ prisma: deps.prisma }),
-      platformRoutes({ prisma: deps.prisma, box: deps.secretBox, merchants: deps.merchants, ...(deps.simulator ? { simulator: deps.simulator } : {}) }),
+      platformRoutes(platformDeps, platform),
       eventAdminRoutes({ prisma: deps.prisma, service: events }),
       subscriptionRoutes({ prisma: deps.prisma, service: admin }),
       consoleRoutes({
         prisma: deps.prisma,
         service: admin,
         events,
+        platform,
         keyLimit: adminKeyLimit,
         options: {
           ...deps.console,

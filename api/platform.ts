@@ -13,7 +13,7 @@ import { createApiKey, listApiKeys, revokeApiKey, SHOP_ROLES } from '../lib/api-
 import { generateMerchant, registerMerchant, type SimulatorEndpoint } from '../lib/dev-merchant';
 import type { CredentialsInput } from '../lib/merchant-credentials';
 import type { SecretBox } from '../lib/secret-box';
-import { createShop, createShopSchema, listShops, readShop, setShopStatus, shopIdSchema, ShopExistsError, type ShopView } from '../lib/shops';
+import { createShop, createShopSchema, listShops, readShop, setShopStatus, shopIdSchema, ShopExistsError, type ShopStatus, type ShopView } from '../lib/shops';
 import type { PrismaClient } from '../prisma/generated/client';
 import { requireRole } from './auth';
 import { ApiError } from './errors';
@@ -45,47 +45,82 @@ async function shopOr404(prisma: PrismaClient, idInput: unknown): Promise<ShopVi
   return shop;
 }
 
-export function platformRoutes(deps: PlatformDeps): Router {
+/**
+ * The platform's use-cases, called by its API below and by the console's Shops page (api/console), so each rule (what
+ * a new shop gets, which roles a shop's key may have, what is answered for a missing shop) lives here once. Inputs are
+ * checked here: a refusal is a ZodError (400) or an ApiError (404 shop_not_found, 409 shop_exists, merchant_taken).
+ */
+export function createPlatformService(deps: PlatformDeps) {
+  return {
+    listShops: () => listShops(deps.prisma),
+
+    /** Makes a shop; with the bundled simulator and no credentials given, with a simulated merchant of its own. */
+    async createShop(input: unknown): Promise<{ shop: ShopView; simulatedMerchant: boolean }> {
+      const body = createShopSchema.parse(input ?? {});
+      let amazonPay: CredentialsInput | undefined = body.amazonPay;
+      let simulated: ReturnType<typeof generateMerchant> | undefined;
+      if (!amazonPay && deps.simulator) {
+        simulated = generateMerchant();
+        amazonPay = { merchantId: simulated.merchantId, storeId: simulated.storeId, publicKeyId: simulated.publicKeyId, privateKey: simulated.privateKeyPem };
+      }
+      if (amazonPay) await assertMerchantOfNoOtherShop(deps.merchants, body.shopId, amazonPay);
+      if ((await readShop(deps.prisma, body.shopId)) !== undefined) throw new ApiError(409, 'shop_exists', `A shop with id ${body.shopId} already exists`);
+      // The simulated merchant is the simulator's before the shop exists (its public key only; the private key stays
+      // sealed here): a shop is never made with a merchant the simulator does not know. A failed registration makes
+      // no shop; a shop refused after it leaves only an unused merchant in the simulator.
+      if (simulated && deps.simulator) {
+        const publicKeyPem = createPublicKey(simulated.privateKeyPem).export({ type: 'spki', format: 'pem' }).toString();
+        await registerMerchant(deps.simulator, { merchantId: simulated.merchantId, storeId: simulated.storeId, publicKeyId: simulated.publicKeyId, publicKeyPem }, deps.simulator.notificationUrl, { region: deps.simulator.region });
+      }
+      let shop: ShopView;
+      try {
+        shop = await createShop(deps.prisma, deps.box, { shopId: body.shopId, name: body.name, ...(amazonPay ? { amazonPay } : {}) });
+      } catch (err) {
+        if (err instanceof ShopExistsError) throw new ApiError(409, 'shop_exists', err.message);
+        throw err;
+      }
+      return { shop, simulatedMerchant: simulated !== undefined };
+    },
+
+    readShop: (shopIdInput: unknown) => shopOr404(deps.prisma, shopIdInput),
+
+    async setStatus(shopIdInput: unknown, status: ShopStatus): Promise<ShopView> {
+      const { shopId } = await shopOr404(deps.prisma, shopIdInput);
+      return (await setShopStatus(deps.prisma, shopId, status))!;
+    },
+
+    /** Issues one of the shop's keys: the key itself is in this answer only (never stored in the clear, never logged). */
+    async issueKey(shopIdInput: unknown, input: unknown) {
+      const { shopId } = await shopOr404(deps.prisma, shopIdInput);
+      const body = createShopKeySchema.parse(input ?? {});
+      const created = await createApiKey(deps.prisma, body.role, body.name, shopId);
+      return { key: { id: created.id, name: created.name, role: created.role, shopId, prefix: created.prefix }, secret: created.key };
+    },
+  };
+}
+
+export type PlatformService = ReturnType<typeof createPlatformService>;
+
+export function platformRoutes(deps: PlatformDeps, service: PlatformService = createPlatformService(deps)): Router {
   const router = Router();
   const platform = requireRole(deps.prisma, 'platform');
 
   router.get('/api/platform/shops', platform, async (_req: Request, res: Response) => {
-    res.json({ shops: (await listShops(deps.prisma)).map(shopAnswer) });
+    res.json({ shops: (await service.listShops()).map(shopAnswer) });
   });
 
   router.post('/api/platform/shops', platform, async (req: Request, res: Response) => {
-    const body = createShopSchema.parse(req.body ?? {});
-    let amazonPay: CredentialsInput | undefined = body.amazonPay;
-    let simulated: ReturnType<typeof generateMerchant> | undefined;
-    if (!amazonPay && deps.simulator) {
-      simulated = generateMerchant();
-      amazonPay = { merchantId: simulated.merchantId, storeId: simulated.storeId, publicKeyId: simulated.publicKeyId, privateKey: simulated.privateKeyPem };
-    }
-    if (amazonPay) await assertMerchantOfNoOtherShop(deps.merchants, body.shopId, amazonPay);
-    let shop: ShopView;
-    try {
-      shop = await createShop(deps.prisma, deps.box, { shopId: body.shopId, name: body.name, ...(amazonPay ? { amazonPay } : {}) });
-    } catch (err) {
-      if (err instanceof ShopExistsError) throw new ApiError(409, 'shop_exists', err.message);
-      throw err;
-    }
-    // The simulated merchant is the simulator's from now on (its public key only; the private key stays sealed here).
-    if (simulated && deps.simulator) {
-      const publicKeyPem = createPublicKey(simulated.privateKeyPem).export({ type: 'spki', format: 'pem' }).toString();
-      await registerMerchant(deps.simulator, { merchantId: simulated.merchantId, storeId: simulated.storeId, publicKeyId: simulated.publicKeyId, publicKeyPem }, deps.simulator.notificationUrl, { region: deps.simulator.region });
-    }
-    res.status(201).json({ shop: shopAnswer(shop), simulatedMerchant: simulated !== undefined });
+    const { shop, simulatedMerchant } = await service.createShop(req.body);
+    res.status(201).json({ shop: shopAnswer(shop), simulatedMerchant });
   });
 
   router.get('/api/platform/shops/:shopId', platform, async (req: Request, res: Response) => {
-    res.json({ shop: shopAnswer(await shopOr404(deps.prisma, req.params.shopId)) });
+    res.json({ shop: shopAnswer(await service.readShop(req.params.shopId)) });
   });
 
   for (const [segment, status] of [['suspend', 'suspended'], ['reactivate', 'active']] as const) {
     router.post(`/api/platform/shops/:shopId/${segment}`, platform, async (req: Request, res: Response) => {
-      const { shopId } = await shopOr404(deps.prisma, req.params.shopId);
-      const shop = await setShopStatus(deps.prisma, shopId, status);
-      res.json({ shop: shopAnswer(shop!) });
+      res.json({ shop: shopAnswer(await service.setStatus(req.params.shopId, status)) });
     });
   }
 
@@ -96,10 +131,7 @@ export function platformRoutes(deps: PlatformDeps): Router {
 
   // The shop's first keys (and any later): the key itself is in this answer only.
   router.post('/api/platform/shops/:shopId/keys', platform, async (req: Request, res: Response) => {
-    const { shopId } = await shopOr404(deps.prisma, req.params.shopId);
-    const body = createShopKeySchema.parse(req.body ?? {});
-    const created = await createApiKey(deps.prisma, body.role, body.name, shopId);
-    res.status(201).json({ key: { id: created.id, name: created.name, role: created.role, shopId, prefix: created.prefix }, secret: created.key });
+    res.status(201).json(await service.issueKey(req.params.shopId, req.body));
   });
 
   router.delete('/api/platform/shops/:shopId/keys/:keyId', platform, async (req: Request, res: Response) => {

@@ -113,6 +113,8 @@ export function bodySource(body: unknown): AuditSource {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return {};
   const out: AuditSource = { ...(body as AuditSource) };
   for (const name of DERIVED_PARAMS) delete out[name];
+  // A new object's id comes from the engine's answer (api/audit.ts `answer`), never from what the caller sent.
+  delete out.createdId;
   return out;
 }
 

@@ -1,9 +1,22 @@
-// HTML escaping and the console's page layout (header, navigation, language switch, sign-out form).
-import { PAYMENT_STATUS_LABELS, label, t, type Lang, type TextKey } from './i18n';
+// HTML escaping and the console's page layout (header, navigation, the session's shop, language switch, sign-out form).
+import { PAYMENT_STATUS_LABELS, SHOP_STATUS_LABELS, label, t, type Lang, type TextKey } from './i18n';
 
 export const esc = (v: unknown): string => String(v ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export type NavKey = 'orders' | 'approvals' | 'subscriptions' | 'recovery' | 'eventEndpoints' | 'settings' | 'audit';
+export type NavKey = 'orders' | 'approvals' | 'subscriptions' | 'recovery' | 'eventEndpoints' | 'settings' | 'audit' | 'shops';
+
+/** A shop as the header names it (lib/shops.ts ShopView has these). */
+export interface ShopChoice {
+  shopId: string;
+  name: string;
+  status: string;
+}
+
+/** The shop the session acts in; for a platform session also every shop it may switch to (suspended ones too). */
+export interface SessionShops {
+  current: ShopChoice;
+  choices?: ShopChoice[];
+}
 
 export interface LayoutOptions {
   lang: Lang;
@@ -11,7 +24,23 @@ export interface LayoutOptions {
   /** Current path with query, to come back to after switching language. */
   here: string;
   nav?: NavKey;
-  user?: { name: string; role: string; csrf: string };
+  user?: { name: string; role: string; csrf: string; shops?: SessionShops };
+}
+
+const shopText = (lang: Lang, x: ShopChoice) => `${x.name} (${x.shopId})${x.status === 'active' ? '' : ` — ${label(SHOP_STATUS_LABELS, x.status, lang)}`}`;
+
+/**
+ * The header's shop: a shop's key sees its own shop as text; a platform session sees the one it acts in and the
+ * switcher (POST /admin/shop), every shop listed, a suspended one marked as such.
+ */
+function shopHeader(lang: Lang, csrf: string, shops: SessionShops | undefined): string {
+  if (!shops) return '';
+  const current = `<span id="current-shop" data-shop-id="${esc(shops.current.shopId)}">${esc(t(lang, 'currentShop'))}: ${esc(shopText(lang, shops.current))}</span>`;
+  if (!shops.choices) return `<div class="shop">${current}</div>`;
+  const options = shops.choices
+    .map((x) => `<option value="${esc(x.shopId)}" data-status="${esc(x.status)}"${x.shopId === shops.current.shopId ? ' selected' : ''}>${esc(shopText(lang, x))}</option>`)
+    .join('');
+  return `<div class="shop">${current}<form method="post" action="/admin/shop" id="shop-switch"><input type="hidden" name="_csrf" value="${esc(csrf)}"><label for="shop-select" class="sr-only">${esc(t(lang, 'currentShop'))}</label><select id="shop-select" name="shopId">${options}</select> <button type="submit" class="small secondary" id="switch-shop">${esc(t(lang, 'switchShop'))}</button></form></div>`;
 }
 
 export function layout(o: LayoutOptions, content: string): string {
@@ -19,8 +48,8 @@ export function layout(o: LayoutOptions, content: string): string {
   const navItem = (key: NavKey, href: string) =>
     `<li><a href="${href}"${o.nav === key ? ' aria-current="page"' : ''}>${esc(t(o.lang, key))}</a></li>`;
   const user = o.user
-    ? `<nav aria-label="main"><ul>${navItem('orders', '/admin/orders')}${navItem('approvals', '/admin/refund-approvals')}${navItem('subscriptions', '/admin/subscriptions')}${navItem('recovery', '/admin/recovery')}${navItem('eventEndpoints', '/admin/event-endpoints')}${navItem('settings', '/admin/settings')}${navItem('audit', '/admin/audit')}</ul></nav>
-<div class="user"><span id="signed-in-as">${esc(o.user.name)} (<span id="role">${esc(o.user.role)}</span>)</span>
+    ? `<nav aria-label="main"><ul>${navItem('orders', '/admin/orders')}${navItem('approvals', '/admin/refund-approvals')}${navItem('subscriptions', '/admin/subscriptions')}${navItem('recovery', '/admin/recovery')}${navItem('eventEndpoints', '/admin/event-endpoints')}${navItem('settings', '/admin/settings')}${navItem('audit', '/admin/audit')}${o.user.role === 'platform' ? navItem('shops', '/admin/shops') : ''}</ul></nav>
+${shopHeader(o.lang, o.user.csrf, o.user.shops)}<div class="user"><span id="signed-in-as">${esc(o.user.name)} (<span id="role">${esc(o.user.role)}</span>)</span>
 <form method="post" action="/admin/logout"><input type="hidden" name="_csrf" value="${esc(o.user.csrf)}"><button type="submit" class="link">${esc(t(o.lang, 'signOut'))}</button></form></div>`
     : '';
   return `<!doctype html>

@@ -39,6 +39,19 @@ export const HISTORY_KIND_LABELS: Record<string, { ja: string; en: string }> = {
   refund_approval: { ja: '返金承認', en: 'Refund approval' },
 };
 
+/** A shop's status (docs/shops.md): a suspended shop's keys are refused, its data kept. */
+export const SHOP_STATUS_LABELS: Record<string, { ja: string; en: string }> = {
+  active: { ja: '稼働中', en: 'Active' },
+  suspended: { ja: '停止中', en: 'Suspended' },
+};
+
+/** What a shop's key may do (lib/api-keys.ts SHOP_ROLES), as the platform chooses one. */
+export const KEY_ROLE_LABELS: Record<string, { ja: string; en: string }> = {
+  storefront: { ja: 'storefront (購入手続き)', en: 'storefront (checkout)' },
+  viewer: { ja: 'viewer (閲覧)', en: 'viewer (read only)' },
+  editor: { ja: 'editor (決済操作・設定)', en: 'editor (payment actions, settings)' },
+};
+
 /** 継続課金: a subscription's state (docs/product-rules.md, Recurring charges). Suspended needs the admin: a decline or a non-chargeable permission. */
 export const SUBSCRIPTION_STATUS_LABELS: Record<string, { ja: string; en: string }> = {
   Active: { ja: '有効', en: 'Active' },
@@ -128,9 +141,9 @@ const T = {
   appTitle: { ja: 'Amazon Pay 管理画面', en: 'Amazon Pay console' },
   signIn: { ja: 'サインイン', en: 'Sign in' },
   signOut: { ja: 'サインアウト', en: 'Sign out' },
-  apiKey: { ja: 'APIキー (viewer / editor)', en: 'API key (viewer / editor)' },
+  apiKey: { ja: 'APIキー (viewer / editor / platform)', en: 'API key (viewer / editor / platform)' },
   apiKeyHelp: { ja: '`npm run keys` で作成したキーを入力してください。キーは暗号化されたHttpOnlyクッキーにのみ保存されます。', en: 'Paste a key made with `npm run keys`. It is kept only in an encrypted HttpOnly cookie.' },
-  badKey: { ja: 'キーが無効か、管理画面で使えない種類です。', en: 'The key is unknown, revoked, or not a viewer/editor key.' },
+  badKey: { ja: 'キーが無効か、管理画面で使えない種類です (ショップが停止中の場合も使えません)。', en: 'The key is unknown, revoked, not a viewer/editor/platform key, or its shop is suspended.' },
   orders: { ja: '受注リスト', en: 'Orders' },
   recovery: { ja: '決済直前ログ一覧', en: 'Pre-payment log' },
   settings: { ja: '決済設定', en: 'Settings' },
@@ -382,6 +395,46 @@ const T = {
   auditRequestId: { ja: 'リクエストID', en: 'Request id' },
   auditNoActor: { ja: '認証なし', en: 'not authenticated' },
   noAudit: { ja: '該当する記録はありません。', en: 'No entries match.' },
+  // Shops (docs/shops.md): the header's shop (and a platform session's switcher), and the platform's Shops page (views-shops.ts).
+  shops: { ja: 'ショップ管理', en: 'Shops' },
+  currentShop: { ja: 'ショップ', en: 'Shop' },
+  switchShop: { ja: '切り替える', en: 'Switch' },
+  shopsHelp: {
+    ja: 'プラットフォームのキーで、すべてのショップを管理します。停止したショップのキーはAPIと管理画面で拒否されます (データはそのまま残り、再開すると元どおり使えます)。',
+    en: "All shops, managed with the platform key. A suspended shop's keys are refused by the API and the console (its data stays; reactivating it brings them back).",
+  },
+  shopId: { ja: 'ショップID', en: 'Shop id' },
+  shopName: { ja: 'ショップ名', en: 'Name' },
+  merchantId: { ja: 'マーチャントID', en: 'Merchant id' },
+  notConfigured: { ja: '未設定', en: 'not configured' },
+  shopCreatedAt: { ja: '作成日時', en: 'Created' },
+  suspendShop: { ja: '停止する', en: 'Suspend' },
+  reactivateShop: { ja: '再開する', en: 'Reactivate' },
+  createShop: { ja: 'ショップを作成', en: 'Create a shop' },
+  createShopHelp: {
+    ja: 'Amazon Pay の認証情報は、作成後にそのショップの決済設定で入力します (同梱のシミュレーターを使う場合は、ショップ専用の模擬マーチャントが自動で割り当てられます)。',
+    en: "The shop's Amazon Pay credentials are entered on its settings page once it exists (with the bundled simulator, it gets a simulated merchant of its own).",
+  },
+  shopIdHelp: { ja: '英小文字・数字・ハイフンで1〜32文字 (先頭は英数字)。あとから変更できません。', en: '1-32 lower-case letters, digits and dashes, starting with a letter or digit. It cannot be changed later.' },
+  createShopButton: { ja: '作成する', en: 'Create' },
+  shopCreated: { ja: 'ショップを作成しました。最初のキーを発行してください。', en: 'Shop created. Issue its first keys.' },
+  shopSuspended: { ja: 'ショップを停止しました。', en: 'Shop suspended.' },
+  shopReactivated: { ja: 'ショップを再開しました。', en: 'Shop reactivated.' },
+  noSuchShop: { ja: 'そのショップはありません。', en: 'No such shop.' },
+  issueKey: { ja: 'キーを発行', en: 'Issue a key' },
+  issueKeyHelp: {
+    ja: 'ストアフロント (storefront) は購入手続き、viewer は管理画面の閲覧、editor は決済操作と設定に使います。',
+    en: "storefront keys run the shop's checkout; viewer keys read its console; editor keys also move money and change settings.",
+  },
+  keyRole: { ja: '種類', en: 'Role' },
+  keyName: { ja: 'キーの名前', en: 'Key name' },
+  issueKeyButton: { ja: '発行する', en: 'Issue' },
+  keyOnceTitle: { ja: 'APIキー (今回のみ表示)', en: 'API key (shown this once)' },
+  keyOnceWarning: {
+    ja: 'このキーは今だけ表示されます。今すぐコピーして安全な場所に保存してください。あとから表示することはできません。失った場合は新しいキーを発行してください。',
+    en: 'This key is shown now and never again. Copy it somewhere safe now. If it is lost, issue a new one.',
+  },
+  keySaved: { ja: '保存しました。一覧へ戻る', en: 'I have saved it: back to the shops' },
   eventsNotWired: { ja: 'このサーバーではイベント送信先を利用できません。', en: 'Event endpoints are not available on this server.' },
 } satisfies Record<string, { ja: string; en: string }>;
 

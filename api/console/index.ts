@@ -1,5 +1,5 @@
 // The admin web console under /admin: sign-in with an API key, order list and payment dialog, recovery and settings pages,
-// the order's events to the shop and the event endpoints. Pages and actions call the admin use-cases in-process
+// the order's events to the shop and the event endpoints; for a platform key, the shop switcher and the Shops page. Pages and actions call the admin use-cases in-process
 // (api/admin-service.ts, api/events.ts), under the console's own session.
 import path from 'node:path';
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
@@ -8,10 +8,12 @@ import { DEFAULT_SHOP_ID, SHOP_ID_PATTERN } from '../../lib/names';
 import type { PrismaClient } from '../../prisma/generated/client';
 import { CHARGE_WAIT_MS, ORDER_ACTION_PATHS, SUBSCRIPTION_ACTION_PATHS, type ActionReply, type AdminService } from '../admin-service';
 import { actorOf } from '../admin';
-import { actingShop, shopExistsIn, shopOf, type Principal } from '../auth';
+import { actingShop, canEdit, shopExistsIn, shopOf, type Principal } from '../auth';
 import { knownErrorAnswer, type ErrorBody } from '../errors';
 import type { EventsService, ShopEventsService } from '../events';
-import { detailPage, layout, type DetailView, type NavKey } from './html';
+import { readShop } from '../../lib/shops';
+import type { PlatformService } from '../platform';
+import { detailPage, layout, type DetailView, type NavKey, type SessionShops } from './html';
 import { t, type Lang } from './i18n';
 import { LOGIN_CSRF_COOKIE, SESSION_COOKIE, SessionSealer, clearCookie, loadOrCreateSessionSecret, newSession, readCookie, setCookie, type ConsoleSession } from './session';
 import { ORDER_PAGE, orderListPage, type ListFilters, type OrderRow } from './views-orders';
@@ -21,7 +23,8 @@ import { errorPage, loginPage, recoveryPage, settingsPage, type RecoveryEntry, t
 import { deleteConfirmPage, endpointsPage, type EndpointForm, type EndpointsView } from './views-events';
 import { randomBytes } from 'node:crypto';
 import { settingsPatchFromForm } from './settings-form';
-import { listAudit, rememberSettingsBefore } from '../audit';
+import { listAudit, rememberAuditAnswer, rememberSettingsBefore } from '../audit';
+import { shopsPage, type ShopsView } from './views-shops';
 import { auditPage, type AuditFilters } from './views-audit';
 import { DEFAULT_RATE_LIMITS, loginFailureLimit } from '../rate-limits';
 
@@ -116,6 +119,8 @@ export interface ConsoleDeps {
   service: AdminService;
   /** The event use-cases (api/events.ts), called in-process: an order's events, resend, the endpoints. Absent: not shown. */
   events?: EventsService;
+  /** The platform's use-cases (api/platform.ts): the shop switcher's list and the Shops page, by the API's rules. */
+  platform: PlatformService;
   /** The per-key budget of admin keys (api/rate-limits.ts), shared with the API: every request of a console session counts against its key. */
   keyLimit?: RequestHandler;
   options?: ConsoleOptions;
@@ -148,7 +153,18 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     res
       .status(status)
       .type('html')
-      .send(layout({ lang: langOf(req), title, here: req.originalUrl, nav, user: s ? { name: s.name, role: s.role, csrf: sealer.csrfToken(s.nonce) } : undefined }, content));
+      .send(layout({ lang: langOf(req), title, here: req.originalUrl, nav, user: s ? { name: s.name, role: s.role, csrf: sealer.csrfToken(s.nonce), shops: res.locals.consoleShops as SessionShops | undefined } : undefined }, content));
+  };
+
+  /** The header's shop: a platform session's every shop (for its switcher, suspended ones too), a shop key's own. */
+  const sessionShops = async (role: string, shopId: string): Promise<SessionShops | undefined> => {
+    if (role === 'platform') {
+      const shops = await deps.platform.listShops();
+      const current = shops.find((x) => x.shopId === shopId);
+      return current ? { current, choices: shops } : undefined;
+    }
+    const current = await readShop(deps.prisma, shopId);
+    return current ? { current } : undefined;
   };
 
   /** Same-origin check: a browser sends Origin on POST; when present it must be this host. */
@@ -200,6 +216,8 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
         // The signed-in key is who acts (the order's history and the audit log name it), as for the JSON API.
         res.locals.principal = { keyId: key.id, role: key.role, name: key.name, shopId: shop.shopId } satisfies Principal;
         res.locals.rateLimitKeyId = key.id;
+        // Read for pages only: the page scripts' JSON calls render no header.
+        if (!wantsJson(req)) res.locals.consoleShops = await sessionShops(key.role, shop.shopId);
         // Every request of the session counts against its key's budget, as each of the key's API requests does.
         keyLimit(req, res, next);
       })
@@ -207,10 +225,25 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   };
 
   const editorOnly = (req: Request, res: Response, next: NextFunction) => {
-    if (sessionOf(res).role !== 'editor') {
+    if (!canEdit(sessionOf(res).role)) {
       res.status(403).json({ error: { code: 'forbidden', message: t(langOf(req), 'forbidden') } });
       return;
     }
+    next();
+  };
+
+  /**
+   * The platform's own pages and forms (the Shops page), for platform sessions only. They act on shops, in none: as on
+   * the platform API, their audit entries name no shop.
+   */
+  const platformOnly = (req: Request, res: Response, next: NextFunction) => {
+    if (sessionOf(res).role !== 'platform') {
+      const lang = langOf(req);
+      if (req.method === 'GET' && !wantsJson(req)) html(req, res, 403, t(lang, 'shops'), errorPage(lang, 403, t(lang, 'forbidden')));
+      else res.status(403).json({ error: { code: 'forbidden', message: t(lang, 'forbidden') } });
+      return;
+    }
+    res.locals.principal = { ...(res.locals.principal as Principal), shopId: '' } satisfies Principal;
     next();
   };
 
@@ -289,6 +322,61 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     res.redirect(303, '/admin/orders');
   });
 
+  // The platform's shops (docs/shops.md): the platform API's use-cases (api/platform.ts), under the console's session.
+  const SHOP_DONE = { created: 'shopCreated', suspended: 'shopSuspended', reactivated: 'shopReactivated' } as const;
+  const showShops = async (req: Request, res: Response, extra: Partial<Omit<ShopsView, 'shops' | 'csrf'>> = {}, status = 200) => {
+    const lang = langOf(req);
+    const shops = await deps.platform.listShops();
+    html(req, res, status, t(lang, 'shops'), shopsPage(lang, { shops, csrf: sealer.csrfToken(sessionOf(res).nonce), ...extra }), 'shops');
+  };
+  /** The shop a key form is for, when it exists (an unknown or malformed id shows no form). */
+  const keyFormShop = async (shopId: unknown) => {
+    const r = await attempt(() => deps.platform.readShop(shopId));
+    return r.ok ? { keysFor: r.value } : {};
+  };
+
+  router.get('/admin/shops', authed, platformOnly, async (req, res) => {
+    const lang = langOf(req);
+    const done = str(req.query.done);
+    const key = done && Object.hasOwn(SHOP_DONE, done) ? SHOP_DONE[done as keyof typeof SHOP_DONE] : undefined;
+    const keysFor = str(req.query.keysFor);
+    const form = keysFor === undefined ? {} : await keyFormShop(keysFor);
+    if (keysFor !== undefined && !form.keysFor) {
+      await showShops(req, res, { message: { ok: false, text: t(lang, 'noSuchShop') } }, 404);
+      return;
+    }
+    await showShops(req, res, { ...form, ...(key ? { message: { ok: true, text: t(lang, key) } } : {}) });
+  });
+
+  // A new shop is shown with the form for its first keys.
+  router.post('/admin/shops', authed, platformOnly, async (req, res) => {
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    const form = { shopId: str(b.shopId) ?? '', name: str(b.name) ?? '' };
+    const r = await attempt(() => deps.platform.createShop(form));
+    if (r.ok) res.redirect(303, `/admin/shops?done=created&keysFor=${encodeURIComponent(r.value.shop.shopId)}#issue-key`);
+    else await showShops(req, res, { message: { ok: false, text: errorLine(r.body) }, form }, r.status);
+  });
+
+  for (const [segment, status, done] of [['suspend', 'suspended', 'suspended'], ['reactivate', 'active', 'reactivated']] as const) {
+    router.post(`/admin/shops/:shopId/${segment}`, authed, platformOnly, async (req, res) => {
+      const r = await attempt(() => deps.platform.setStatus(req.params.shopId, status));
+      if (r.ok) res.redirect(303, `/admin/shops?done=${done}`);
+      else await showShops(req, res, { message: { ok: false, text: errorLine(r.body) } }, r.status);
+    });
+  }
+
+  // The key is on this answer only (a page, never cached): not in a redirect, a log line or the audit log, which gets its id.
+  router.post('/admin/shops/:shopId/keys', authed, platformOnly, async (req, res) => {
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    const r = await attempt(() => deps.platform.issueKey(req.params.shopId, { role: str(b.role) ?? '', name: str(b.name) ?? '' }));
+    if (!r.ok) {
+      await showShops(req, res, { message: { ok: false, text: errorLine(r.body) }, ...(await keyFormShop(req.params.shopId)) }, r.status);
+      return;
+    }
+    rememberAuditAnswer(res, { createdId: r.value.key.id });
+    await showShops(req, res, { issued: r.value, ...(await keyFormShop(r.value.key.shopId)) }, 201);
+  });
+
   router.post('/admin/logout', authed, (req, res) => {
     clearCookie(req, res, SESSION_COOKIE);
     res.redirect(303, '/admin/login');
@@ -355,7 +443,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
         html(req, res, r.status, t(lang, view.title), errorPage(lang, r.status, r.message ?? ''), view.nav);
         return;
       }
-      html(req, res, 200, `${t(lang, view.title)} ${view.idOf(r.detail)}`, detailPage(lang, view, r.detail, sessionOf(res).role === 'editor', workflowUrlOf(r.detail)), view.nav);
+      html(req, res, 200, `${t(lang, view.title)} ${view.idOf(r.detail)}`, detailPage(lang, view, r.detail, canEdit(sessionOf(res).role), workflowUrlOf(r.detail)), view.nav);
     });
     router.get(`${view.list}/:${view.param}/panel`, authed, async (req, res) => {
       const r = await load(req, res);
@@ -363,7 +451,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
         res.status(r.status).json({ error: { code: 'unavailable', message: r.message } });
         return;
       }
-      res.type('html').send(view.panel(langOf(req), r.detail, sessionOf(res).role === 'editor', workflowUrlOf(r.detail)));
+      res.type('html').send(view.panel(langOf(req), r.detail, canEdit(sessionOf(res).role), workflowUrlOf(r.detail)));
     });
   };
   const workflowUrl = (workflowId: string) => `${temporalUi}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
@@ -409,7 +497,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
       html(req, res, r.status, t(lang, 'eventEndpoints'), errorPage(lang, r.status, r.body.error.message), 'eventEndpoints');
       return;
     }
-    const view: EndpointsView = { endpoints: r.value.data, canEdit: s.role === 'editor', csrf: sealer.csrfToken(s.nonce), ...extra };
+    const view: EndpointsView = { endpoints: r.value.data, canEdit: canEdit(s.role), csrf: sealer.csrfToken(s.nonce), ...extra };
     html(req, res, status, t(lang, 'eventEndpoints'), endpointsPage(lang, view), 'eventEndpoints');
   };
   const DONE_MESSAGES = { enabled: 'endpointEnabled', disabled: 'endpointDisabled', deleted: 'endpointDeleted' } as const;
@@ -496,7 +584,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
       html(req, res, r.status, t(lang, 'approvalsTitle'), errorPage(lang, r.status, r.body.error.message), 'approvals');
       return;
     }
-    const who = { canEdit: s.role === 'editor', keyId: actorOf(res).keyId, csrf: sealer.csrfToken(s.nonce) };
+    const who = { canEdit: canEdit(s.role), keyId: actorOf(res).keyId, csrf: sealer.csrfToken(s.nonce) };
     html(req, res, status, t(lang, 'approvalsTitle'), approvalsPage(lang, { approvals: r.value.approvals as unknown as ApprovalRow[], who, message }), 'approvals');
   };
 
@@ -557,7 +645,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
       html(req, res, r.status, t(lang, 'recovery'), errorPage(lang, r.status, r.body.error.message), 'recovery');
       return;
     }
-    html(req, res, 200, t(lang, 'recovery'), recoveryPage(lang, r.value.entries as unknown as RecoveryEntry[], sessionOf(res).role === 'editor'), 'recovery');
+    html(req, res, 200, t(lang, 'recovery'), recoveryPage(lang, r.value.entries as unknown as RecoveryEntry[], canEdit(sessionOf(res).role)), 'recovery');
   });
 
   router.post('/admin/recovery/:id/redrive', authed, editorOnly, async (req, res) => {
@@ -572,7 +660,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
       html(req, res, r.status, t(lang, 'settings'), errorPage(lang, r.status, r.body.error.message), 'settings');
       return;
     }
-    html(req, res, status, t(lang, 'settings'), settingsPage(lang, r.value as unknown as SettingsView, s.role === 'editor', sealer.csrfToken(s.nonce), message), 'settings');
+    html(req, res, status, t(lang, 'settings'), settingsPage(lang, r.value as unknown as SettingsView, canEdit(s.role), sealer.csrfToken(s.nonce), message), 'settings');
   };
 
   router.get('/admin/settings', authed, (req, res) => showSettings(req, res, req.query.saved === '1' ? { ok: true, text: t(langOf(req), 'saved') } : undefined));
