@@ -25,8 +25,12 @@ export interface AppDeps {
   publicRoutes?: { path: string; limiter: RequestHandler; router: Router }[];
   /** Middleware run on `path` before every router (e.g. the admin API's per-key rate limit). */
   guards?: { path: string; handlers: RequestHandler[] }[];
-  /** Paths whose routes read the raw body themselves (a signature over the bytes as sent): the JSON parser leaves them alone. */
-  rawBodyPaths?: string[];
+  /**
+   * Paths whose routes read the raw body themselves (a signature over the bytes as sent): the JSON parser leaves them
+   * alone. A string is one exact path; a RegExp is tested against the whole path, so it must be anchored (^…$) and
+   * stateless (no g or y flag): createApp refuses one that is not.
+   */
+  rawBodyPaths?: (string | RegExp)[];
   /** Express's `trust proxy` (TRUST_PROXY): default loopback, so a local reverse proxy's X-Forwarded-For counts. */
   trustProxy?: TrustProxy;
   /** Runs on every request right after its request id is set, before the body is parsed (the audit log, api/audit.ts). */
@@ -60,8 +64,15 @@ export function createApp(deps: AppDeps): Express {
   if (deps.audit) app.use(deps.audit);
   // Amazon's SNS posts JSON as text/plain: the webhook router parses its own body.
   const json = express.json({ limit: '100kb' });
-  const raw = new Set(deps.rawBodyPaths ?? []);
-  app.use((req, res, next) => (raw.has(req.path) ? next() : json(req, res, next)));
+  const rawExact = new Set<string>();
+  const rawPatterns: RegExp[] = [];
+  for (const p of deps.rawBodyPaths ?? []) {
+    if (typeof p === 'string') rawExact.add(p);
+    else if (p.global || p.sticky || !p.source.startsWith('^') || !p.source.endsWith('$')) throw new Error(`rawBodyPaths: ${String(p)} must be anchored (^…$) and have no g or y flag`);
+    else rawPatterns.push(p);
+  }
+  const isRaw = (path: string) => rawExact.has(path) || rawPatterns.some((r) => r.test(path));
+  app.use((req, res, next) => (isRaw(req.path) ? next() : json(req, res, next)));
   app.use(healthRoutes(deps.readiness));
   app.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());

@@ -22,7 +22,7 @@ import { createApp } from './app';
 import { checkoutRoutes } from './checkout';
 import { consoleRoutes, type ConsoleOptions } from './console';
 import { demoRoutes, type DemoOptions } from './demo';
-import { DEMO_EVENTS_PATH } from './demo/events';
+import { DEMO_EVENTS_PATH, DEMO_SHOP_EVENTS_PATH_PATTERN } from './demo/paths';
 import { identifyApiKey } from './auth';
 import { openApiRoutes } from './openapi';
 import { createPlatformService, platformRoutes, type PlatformDeps } from './platform';
@@ -60,7 +60,10 @@ export interface EngineAppDeps {
   credentialsFromEnvironment?: boolean;
   /** The admin web console under /admin (always served). */
   console?: ConsoleOptions;
-  /** The demo storefront under /demo: on by default only with the bundled simulator. */
+  /**
+   * The demo storefront under /demo: on by default only with the bundled simulator. With the simulator, every other
+   * active shop's demo is at /demo/shops/<shopId> too (never with real Amazon Pay, whatever `enabled` says).
+   */
   demo?: DemoOptions & { enabled?: boolean };
   /** DEMO ONLY, with the simulator (DEMO_AUTHORIZATION_DAY_SECONDS): one day of new orders' authorization clock, in ms. */
   demoAuthorizationDayMs?: number;
@@ -99,6 +102,9 @@ export function createEngineApp(deps: EngineAppDeps): Express {
   // The platform's use-cases (shops and their keys), called by its API and by the console's Shops page alike.
   const platformDeps: PlatformDeps = { prisma: deps.prisma, box: deps.secretBox, merchants: deps.merchants, ...(deps.simulator ? { simulator: deps.simulator } : {}) };
   const platform = createPlatformService(platformDeps);
+  // The demo takes orders without a key: only the default shop's with real Amazon (DEMO_ENABLED), every shop's with the simulator.
+  const demoEnabled = deps.demo?.enabled ?? deps.amazonPayEndpoint === 'simulator';
+  const shopDemos = demoEnabled && deps.amazonPayEndpoint === 'simulator';
   const webhook = webhookRoutes({ prisma: deps.prisma, orders, merchants: deps.merchants, verifier: deps.verifier, log: deps.log, subscriptions: createSubscriptionNotifier(deps.temporal.client) });
   const app = createApp({
     readiness: deps.readiness,
@@ -124,11 +130,13 @@ export function createEngineApp(deps: EngineAppDeps): Express {
           loginWindowMs: deps.console?.loginWindowMs ?? deps.rateLimits?.consoleLoginWindowMs ?? DEFAULT_RATE_LIMITS.consoleLoginWindowMs,
         },
       }),
-      ...((deps.demo?.enabled ?? deps.amazonPayEndpoint === 'simulator') ? [demoRoutes({ prisma: deps.prisma, events: events.forShop(DEFAULT_SHOP_ID), options: deps.demo })] : []),
+      ...(demoEnabled
+        ? [demoRoutes({ prisma: deps.prisma, events: events.forShop(DEFAULT_SHOP_ID), options: deps.demo, ...(shopDemos ? { shops: { events: (shopId: string) => events.forShop(shopId) } } : {}) })]
+        : []),
     ],
     trustProxy: deps.trustProxy,
-    // The demo's event receiver checks the signature over the body as sent.
-    rawBodyPaths: [DEMO_EVENTS_PATH],
+    // The demo's event receivers check the signature over the body as sent (each shop's demo has its own).
+    rawBodyPaths: [DEMO_EVENTS_PATH, ...(shopDemos ? [DEMO_SHOP_EVENTS_PATH_PATTERN] : [])],
     guards: [
       { path: '/api/admin', handlers: [identifyApiKey(deps.prisma), adminKeyLimit] },
       { path: '/api/platform', handlers: [identifyApiKey(deps.prisma), adminKeyLimit] },

@@ -68,8 +68,9 @@ export async function createShop(prisma: PrismaClient, box: SecretBox, input: { 
   });
 }
 
-export async function listShops(prisma: PrismaClient): Promise<ShopView[]> {
-  return (await prisma.shop.findMany({ orderBy: { createdAt: 'asc' } })).map(shopView);
+/** The shops, oldest first; only those of one status, and at most `limit`, when asked. */
+export async function listShops(prisma: Pick<PrismaClient, 'shop'>, opts: { status?: ShopStatus; limit?: number } = {}): Promise<ShopView[]> {
+  return (await prisma.shop.findMany({ ...(opts.status ? { where: { status: opts.status } } : {}), orderBy: { createdAt: 'asc' }, ...(opts.limit !== undefined ? { take: opts.limit } : {}) })).map(shopView);
 }
 
 export async function readShop(prisma: Pick<PrismaClient, 'shop'>, shopId: string): Promise<ShopView | undefined> {

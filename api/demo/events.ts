@@ -7,9 +7,10 @@ import { z } from 'zod';
 import { DEFAULT_TOLERANCE_SECONDS, SIGNATURE_HEADER, verifyEventSignature } from '../../lib/event-signature';
 import type { Logger } from '../../lib/logger';
 import type { ShopEvent, ShopOrder, ShopOrderBook } from './shop-orders';
-import { demoLayout, shopOrderRow, shopOrdersPage } from './views';
+import { demoEventsPath, type DemoPaths } from './paths';
+import { demoLayout, shopOrderRow, shopOrdersPage, type DemoShopName } from './views';
 
-export const DEMO_EVENTS_PATH = '/demo/events';
+export { DEMO_EVENTS_PATH } from './paths';
 
 /** Where the demo stands with the engine: registered as an endpoint (its secret known) or not yet. */
 export interface Receiving {
@@ -19,6 +20,10 @@ export interface Receiving {
 }
 
 export interface DemoEventsDeps {
+  /** The store's paths: its routes are relative to `paths.base`, where its router is mounted. */
+  paths: DemoPaths;
+  /** The shop named in the pages' header (none for the default shop's demo). */
+  shop?: DemoShopName;
   book: ShopOrderBook;
   /** The endpoint's signing secret, once the demo has registered (kept in memory only); undefined before. */
   secret(): Promise<string | undefined>;
@@ -75,10 +80,10 @@ export function demoEventRoutes(deps: DemoEventsDeps): Router {
   };
 
   // ---------------------------------------------------------------- the endpoint
-  router.post(DEMO_EVENTS_PATH, express.raw({ type: () => true, limit: '256kb' }), async (req: Request, res: Response) => {
+  router.post('/events', express.raw({ type: () => true, limit: '256kb' }), async (req: Request, res: Response) => {
     if (!Buffer.isBuffer(req.body)) {
       // A JSON parser ahead of this route took the body: the signature can only be checked on the bytes as sent.
-      logOf(res)?.error('demo shop: the raw body of an event was consumed before the receiver (skip JSON parsing for /demo/events)');
+      logOf(res)?.error(`demo shop: the raw body of an event was consumed before the receiver (skip JSON parsing for ${demoEventsPath(deps.paths.base)})`);
       refuse(res, 500, 'raw_body_unavailable', 'The raw request body was not kept for the signature check');
       return;
     }
@@ -129,11 +134,11 @@ export function demoEventRoutes(deps: DemoEventsDeps): Router {
     for (const s of streams) write(s, message(o));
   });
 
-  router.get('/demo/orders', (_req, res) => {
-    res.status(200).type('html').send(demoLayout('Orders', shopOrdersPage(book.list(), deps.receiving())));
+  router.get('/orders', (_req, res) => {
+    res.status(200).type('html').send(demoLayout(deps.paths, 'Orders', shopOrdersPage(deps.paths, book.list(), deps.receiving()), deps.shop));
   });
 
-  router.get('/demo/orders/stream', (req, res) => {
+  router.get('/orders/stream', (req, res) => {
     if (streams.size >= (deps.maxStreams ?? 50)) {
       refuse(res, 503, 'too_many_streams', 'Too many live pages are open; reload later');
       return;

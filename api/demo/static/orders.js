@@ -1,11 +1,13 @@
 // The shop's order list, live: each change the demo server hears from the engine arrives as one row (server-rendered
-// and escaped there) on /demo/orders/stream, and replaces that order's row at the top of the table.
+// and escaped there) on the store's stream (the table's data-stream: /demo/orders/stream, or a shop's under
+// /demo/shops/<shopId>), and replaces that order's row at the top of the table.
 (function () {
   'use strict';
   var table = document.getElementById('shop-orders');
   var state = document.getElementById('live-state');
   var empty = document.getElementById('no-shop-orders');
-  if (!table || typeof window.EventSource !== 'function') return;
+  var streamUrl = table && table.getAttribute('data-stream');
+  if (!table || !streamUrl || typeof window.EventSource !== 'function') return;
   var body = table.tBodies[0];
 
   function upsert(msg) {
@@ -21,7 +23,7 @@
     if (empty) empty.hidden = true;
   }
 
-  var source = new EventSource('/demo/orders/stream');
+  var source = new EventSource(streamUrl);
   source.addEventListener('open', function () { state.textContent = 'ライブ更新中 / Live'; table.setAttribute('data-live', 'true'); });
   source.addEventListener('error', function () { state.textContent = '再接続中… / Reconnecting…'; table.setAttribute('data-live', 'false'); });
   source.addEventListener('order', function (e) {
