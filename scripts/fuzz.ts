@@ -1,8 +1,8 @@
 // `npm run fuzz -- --seconds N --seed S [--path P] [--runs-per-batch R] [--max-actions A] [--no-known]`: the adversarial
-// suite of issue 13 (test/fuzz/adversarial.ts) for as long as asked, on one in-process stack; prints each batch's seed
-// and counts, and on a failure the shrunk sequence with its seed and path (exit 1).
+// suite of issues 13 and 18 (test/fuzz/adversarial.ts, two shops on one engine) for as long as asked, on one in-process
+// stack; prints each batch's seed and counts, and on a failure the shrunk sequence with its seed and path (exit 1).
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { checkAdversarial } from '../test/fuzz/adversarial';
+import { checkAdversarial, releaseFuzzShops } from '../test/fuzz/adversarial';
 import { startTestStack, type TestStack } from '../test/helpers/stack';
 
 interface Options {
@@ -41,6 +41,7 @@ function parse(argv: string[]): Options {
 }
 
 async function stopBounded(stack: TestStack): Promise<void> {
+  await releaseFuzzShops(stack);
   // A wedged order can keep the worker from shutting down; the process exits either way.
   await Promise.race([stack.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 30_000).unref())]);
 }

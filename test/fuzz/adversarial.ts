@@ -20,7 +20,25 @@
  *  5. the projection (order list row, from the database) equals the workflow's state (order detail);
  *  6. a shop that only listens to events knows the order's true payment status: the order's events
  *     (GET /api/events, docs/events.md) are numbered 1, 2, 3 … without a gap or a repeat, and the last
- *     one names the workflow's payment status (no event: the order is still CheckoutPending).
+ *     one names the workflow's payment status (no event: the order is still CheckoutPending);
+ *  7. no cross-shop effect (issue 18). The sequence runs on two shops of one engine (the default shop A
+ *     and a shop B of its own merchant, keys and event endpoint); an order belongs to one of them, and
+ *     may carry the same order id as an order of the other. Besides each shop's own actions, the other
+ *     shop's keys are used on an order's ids: its detail, list, events, capture/cancel/refund/status,
+ *     the checkout steps with its session ids, events after its event ids, resends of its events, the
+ *     shop's event endpoint and member links, and X-Shop-Id naming the shop. Checked:
+ *     (a) each such request is answered as if nothing existed (the same status and error code as the
+ *         same request about ids that exist nowhere; 404 where a thing is named), its body shows none
+ *         of the other shop's amounts, buyers or ids, and the other shop's order, events, endpoint
+ *         and member link are unchanged after it (where the attacking shop has an order of the same
+ *         id, the request is about that order of its own, and still changes nothing of the other's);
+ *     (b) every ledger entry at Amazon for a shop's order is in that shop's merchant's ledger only;
+ *     (c) each shop's order list, order details and events (GET /api/events, and what its event
+ *         endpoint received, signed with its own secret) hold that shop's orders only;
+ *     (d) every Amazon call about a shop's object (session, permission, charge, refund) was signed by
+ *         that shop's merchant; the one exception is Amazon being asked about a session id a caller
+ *         handed to the other shop (getCheckoutSession, which Amazon answers as not found).
+ *     A settings change of one shop leaves the other's settings as they were.
  *
  * Plus what the issue names per input: oversized amounts are never accepted, a requestId reused with
  * other parameters answers 409 request_id_reused, a capture/cancel race's loser answers 409, bad
@@ -30,8 +48,13 @@
  * The invariants are checked by what a caller and Amazon can see; none of them names how the engine
  * keeps them.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
+import type { WebStoreClient } from '../../lib/amazon-pay-client';
+import { verifyEventSignature } from '../../lib/event-signature';
+import { DEFAULT_SHOP_ID } from '../../lib/names';
 import { FAKE_BUYERS, type FakeBuyer } from '../../simulator/buyers';
 import type { TestStack } from '../helpers/stack';
 
@@ -66,6 +89,40 @@ export type SettingsChange =
   | { kind: 'invalidWithCredentials'; patch: Record<string, unknown> }
   | { kind: 'concurrent'; a: Record<string, unknown>; b: Record<string, unknown> };
 
+/** Which shop: 0 is the default shop (A), 1 the fuzz suite's second shop (B). */
+export type ShopIndex = 0 | 1;
+
+/**
+ * What the other shop's keys do with an order's ids (issue 18): reads, money commands and status, the checkout steps
+ * with the order's session, events after or of it, a resend of its event, the order's shop's event endpoint and its
+ * buyer's member link, and a key naming the order's shop in X-Shop-Id.
+ */
+export const CROSS_OPS = [
+  'detail',
+  'orderEvents',
+  'list',
+  'capture',
+  'cancel',
+  'refund',
+  'status',
+  'review',
+  'confirm',
+  'complete',
+  'result',
+  'eventsAfter',
+  'eventsOfOrder',
+  'resend',
+  'endpointPatch',
+  'endpointRotate',
+  'endpointDelete',
+  'memberRead',
+  'memberByBuyer',
+  'memberUnlink',
+  'memberLink',
+  'shopHeader',
+] as const;
+export type CrossOp = (typeof CROSS_OPS)[number];
+
 export type Action =
   | { t: 'open'; o: number }
   | { t: 'pay'; o: number }
@@ -75,14 +132,22 @@ export type Action =
   | { t: 'race'; o: number; cmds: Array<MoneyCmd & { raceRid: RaceRid }> }
   | { t: 'ipn'; kind: IpnKind; pick: number; count: number }
   | { t: 'forge'; kind: ForgeKind; pick: number }
-  | { t: 'settings'; change: SettingsChange }
-  | { t: 'advance'; ms: number };
+  | { t: 'settings'; change: SettingsChange; shop?: ShopIndex }
+  | { t: 'advance'; ms: number }
+  /** The order's shop links the order's buyer to a member of its own (the member a cross-shop action then aims at). */
+  | { t: 'link'; o: number }
+  /** The other shop's keys on order o's ids. */
+  | { t: 'cross'; o: number; op: CrossOp; pick: number };
 
 export interface OrderSpec {
   amount: number;
   intent: 'Authorize' | 'AuthorizeWithCapture';
   /** Where the order stands before the actions: paid honestly, its checkout started, or nothing yet. */
   setup: 'paid' | 'open' | 'none';
+  /** The shop the order is taken in (absent: the default shop). */
+  shop?: ShopIndex;
+  /** Takes the order id of an earlier order of the other shop (the same id in both shops), when there is one. */
+  twin?: boolean;
 }
 
 export interface Scenario {
@@ -108,10 +173,13 @@ const HUGE_AMOUNTS = [AMAZON_MAX_JPY + 1, 2 ** 31 - 1, 2 ** 31, 2 ** 32, Number.
 
 export function scenarioArb(opts: { maxActions: number; maxOrders?: number }): fc.Arbitrary<Scenario> {
   const maxOrders = Math.min(opts.maxOrders ?? 3, FAKE_BUYERS.length);
+  const shop = fc.constantFrom<ShopIndex>(0, 1);
   const order: fc.Arbitrary<OrderSpec> = fc.record({
     amount: fc.oneof(fc.integer({ min: 100, max: 60_000 }), fc.integer({ min: 60_000, max: 200_000 }), fc.constantFrom(100, 5000, 56_000, 56_001)),
     intent: fc.constantFrom('Authorize' as const, 'AuthorizeWithCapture' as const),
     setup: fc.oneof({ weight: 6, arbitrary: fc.constant('paid' as const) }, { weight: 2, arbitrary: fc.constant('open' as const) }, { weight: 1, arbitrary: fc.constant('none' as const) }),
+    shop,
+    twin: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 2, arbitrary: fc.constant(true) }),
   });
   const slot = fc.nat({ max: maxOrders - 1 });
   const amount: fc.Arbitrary<AmountSpec> = fc.oneof(
@@ -170,8 +238,10 @@ export function scenarioArb(opts: { maxActions: number; maxOrders?: number }): f
     },
     { weight: 1, arbitrary: fc.record({ t: fc.constant('ipn' as const), kind: fc.constantFrom<IpnKind>('resendOne', 'resendReversed', 'duplicateNext', 'reorderNext'), pick: fc.nat({ max: 20 }), count: fc.integer({ min: 1, max: 4 }) }) },
     { weight: 1, arbitrary: fc.record({ t: fc.constant('forge' as const), kind: fc.constantFrom<ForgeKind>('badSignature', 'swappedObject', 'untrustedCertUrl', 'notJson', 'noSignature'), pick: fc.nat({ max: 20 }) }) },
-    { weight: 1, arbitrary: fc.record({ t: fc.constant('settings' as const), change: settings }) },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant('settings' as const), change: settings, shop }) },
     { weight: 1, arbitrary: fc.record({ t: fc.constant('advance' as const), ms: fc.constantFrom(1_000, 60_000, 5 * 60_000, 30 * 60_000) }) },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant('link' as const), o: slot }) },
+    { weight: 6, arbitrary: fc.record({ t: fc.constant('cross' as const), o: slot, op: fc.constantFrom(...CROSS_OPS), pick: fc.nat({ max: 99 }) }) },
   );
   return fc.record({
     orders: fc.array(order, { minLength: 1, maxLength: maxOrders }),
@@ -243,6 +313,42 @@ export const KNOWN_SCENARIOS: Array<{ name: string; scenario: Scenario }> = [
       ],
     },
   },
+  {
+    name: "issue 18: shop B's keys on every id of shop A's paid order (B has no order of that id)",
+    scenario: {
+      orders: [{ amount: 5000, intent: 'Authorize', setup: 'paid', shop: 0 }],
+      actions: [
+        { t: 'link', o: 0 },
+        ...CROSS_OPS.map((op, i): Action => ({ t: 'cross', o: 0, op, pick: i })),
+        { t: 'settings', shop: 1, change: { kind: 'valid', patch: { merchantStoreName: 'Fuzz shop', paymentIntent: 'Authorize' } } },
+        { t: 'money', o: 0, kind: 'capture', amount: { kind: 'rest' }, rid: { kind: 'fresh' }, wait: true },
+      ],
+    },
+  },
+  {
+    name: 'issue 18: the same order id in both shops, each paid, captured and refunded; each shop acts on the id',
+    scenario: {
+      orders: [
+        { amount: 5000, intent: 'AuthorizeWithCapture', setup: 'paid', shop: 0 },
+        { amount: 7000, intent: 'Authorize', setup: 'paid', shop: 1, twin: true },
+      ],
+      actions: [
+        { t: 'link', o: 0 },
+        { t: 'link', o: 1 },
+        { t: 'cross', o: 0, op: 'capture', pick: 40 },
+        { t: 'cross', o: 1, op: 'refund', pick: 30 },
+        { t: 'cross', o: 0, op: 'detail', pick: 0 },
+        { t: 'cross', o: 0, op: 'complete', pick: 0 },
+        { t: 'cross', o: 1, op: 'review', pick: 0 },
+        { t: 'cross', o: 0, op: 'memberByBuyer', pick: 0 },
+        { t: 'cross', o: 1, op: 'memberLink', pick: 0 },
+        { t: 'cross', o: 0, op: 'eventsOfOrder', pick: 0 },
+        { t: 'cross', o: 1, op: 'resend', pick: 1 },
+        { t: 'cross', o: 1, op: 'status', pick: 1 },
+        { t: 'money', o: 1, kind: 'cancel', amount: { kind: 'rest' }, rid: { kind: 'fresh' }, wait: true },
+      ],
+    },
+  },
 ];
 
 // ------------------------------------------------------------------------------------------ talking to the stack
@@ -261,16 +367,25 @@ const SETTLE_BOUND_MS = 30_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function http(stack: TestStack, method: string, path: string, opts: { role?: 'storefront' | 'viewer' | 'editor'; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+type Role = 'storefront' | 'viewer' | 'editor';
+interface CallOpts {
+  role?: Role;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+/** One request to the engine, with the given key (or none). */
+async function http(api: string, key: string | undefined, method: string, path: string, opts: Omit<CallOpts, 'role'> = {}): Promise<Answer> {
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-  if (opts.role) headers.authorization = `Bearer ${stack.keys[opts.role]}`;
+  if (key !== undefined) headers.authorization = `Bearer ${key}`;
   let body = opts.rawBody;
   if (opts.body !== undefined) {
     body = JSON.stringify(opts.body);
     headers['content-type'] ??= 'application/json';
   }
   try {
-    const res = await fetch(`${stack.api}${path}`, { method, headers, body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    const res = await fetch(`${api}${path}`, { method, headers, body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     const text = await res.text();
     let parsed: unknown = text;
     try {
@@ -282,6 +397,91 @@ async function http(stack: TestStack, method: string, path: string, opts: { role
   } catch (err) {
     return { status: 0, body: { error: { code: 'no_answer', message: err instanceof Error ? err.message : String(err) } } };
   }
+}
+
+// ------------------------------------------------------------------------------------------ the two shops
+
+/** A shop as the fuzz suite uses it: its keys, its merchant at Amazon, and its event endpoint (the suite's sink). */
+export interface FuzzShop {
+  index: ShopIndex;
+  label: 'A' | 'B';
+  shopId: string;
+  keys: Record<Role, string>;
+  merchantId: string;
+  /** A client signing as the shop's merchant: what Amazon tells that merchant. */
+  amazonPay: WebStoreClient;
+  endpoint: { id: string; url: string; secret: string };
+}
+
+/** An event the engine's relay delivered to a shop's endpoint, as the sink received it. */
+interface SinkDelivery {
+  shopId: string;
+  body: string;
+  signature: string | undefined;
+}
+
+interface FuzzShops {
+  shops: [FuzzShop, FuzzShop];
+  /** What each shop's endpoint received (the newest SINK_LIMIT). */
+  received: SinkDelivery[];
+  close(): Promise<void>;
+}
+
+export const SHOP_B_ID = 'fuzz-b';
+const SINK_LIMIT = 5_000;
+const fuzzShopsOf = new WeakMap<TestStack, Promise<FuzzShops>>();
+
+/**
+ * The stack's two shops for the suite, made once per stack: the default shop and shop B (stack.addShop: its own
+ * simulated merchant and keys), each with an event endpoint on a sink of the suite's that records what it received.
+ */
+export function fuzzShops(stack: TestStack): Promise<FuzzShops> {
+  let made = fuzzShopsOf.get(stack);
+  if (!made) {
+    made = makeFuzzShops(stack);
+    fuzzShopsOf.set(stack, made);
+  }
+  return made;
+}
+
+/** Closes the event sink of fuzzShops (the relay's later deliveries to it fail, which is fine once the suite is done). */
+export async function releaseFuzzShops(stack: TestStack): Promise<void> {
+  const made = fuzzShopsOf.get(stack);
+  fuzzShopsOf.delete(stack);
+  if (made) await (await made).close();
+}
+
+async function makeFuzzShops(stack: TestStack): Promise<FuzzShops> {
+  const received: SinkDelivery[] = [];
+  const sink = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const signature = req.headers['x-engine-signature'];
+      received.push({ shopId: decodeURIComponent((req.url ?? '').split('/').pop() ?? ''), body: Buffer.concat(chunks).toString('utf8'), signature: Array.isArray(signature) ? signature[0] : signature });
+      if (received.length > SINK_LIMIT) received.splice(0, received.length - SINK_LIMIT);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+  });
+  // Neither the sink nor the relay's connections to it keep a process alive.
+  sink.on('connection', (socket) => socket.unref());
+  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+  sink.unref();
+  const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
+  const b = await stack.addShop(SHOP_B_ID);
+  const endpointOf = async (keys: Record<Role, string>, shopId: string) => {
+    const url = `${sinkUrl}/events/${shopId}`;
+    const made = await http(stack.api, keys.editor, 'POST', '/api/admin/event-endpoints', { body: { url, description: 'fuzz sink' } });
+    if (made.status !== 201) throw new Error(`making ${shopId}'s event endpoint answered ${made.status} ${JSON.stringify(made.body)}`);
+    return { id: made.body.endpoint.id as string, url: made.body.endpoint.url as string, secret: made.body.secret as string };
+  };
+  const a: FuzzShop = { index: 0, label: 'A', shopId: DEFAULT_SHOP_ID, keys: stack.keys, merchantId: stack.merchant.merchantId, amazonPay: stack.amazonPay, endpoint: await endpointOf(stack.keys, DEFAULT_SHOP_ID) };
+  const shopB: FuzzShop = { index: 1, label: 'B', shopId: b.shopId, keys: b.keys, merchantId: b.merchant.merchantId, amazonPay: b.amazonPay, endpoint: await endpointOf(b.keys, b.shopId) };
+  return {
+    shops: [a, shopB],
+    received,
+    close: () => new Promise<void>((resolve) => sink.close(() => resolve())),
+  };
 }
 
 // ------------------------------------------------------------------------------------------ the run's model
@@ -303,7 +503,12 @@ interface OrderModel {
   slot: number;
   orderId: string;
   spec: OrderSpec;
+  shop: FuzzShop;
   buyer: FakeBuyer;
+  /** The Amazon ids its detail has shown (permission, charges, refunds): what no answer to the other shop may show. */
+  known: Set<string>;
+  /** The ids of its events, as its own shop lists them. */
+  eventIds: Set<string>;
   started: boolean;
   button?: { payloadJSON: string; signature: string; publicKeyId: string };
   sessionId?: string;
@@ -325,6 +530,41 @@ type Detail = {
   body: any;
 };
 
+/** What of an order's shop a request of the other shop could change (invariant 7a). */
+interface VictimView {
+  d?: Detail;
+  /** id#seq:type of each event of the order. */
+  events: string[];
+  eventIds: string[];
+  /** The shop's event endpoint as it lists it. */
+  endpoint: string;
+  /** The order's buyer's member link in the shop, as it reads it. */
+  member: string;
+}
+
+/** The ids a cross-shop request names: the victim's, or (for the comparison) ids that exist nowhere. */
+interface CrossIds {
+  orderId: string;
+  session: string;
+  eventId: string;
+  endpointId: string;
+  memberId: string;
+  shopId: string;
+}
+
+interface CrossRequest {
+  method: string;
+  path: string;
+  role: Role;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** An id in the shape of the engine's event ids (evt_ and 24 hex digits). */
+function newEventLikeId(): string {
+  return `evt_${randomBytes(12).toString('hex')}`;
+}
+
 export interface RunLog {
   tag: string;
   steps: string[];
@@ -337,23 +577,46 @@ class Run {
   private seq = 0;
   /** Every charge id this run's orders showed, for forged notifications. */
   private readonly seenCharges = new Set<string>();
+  /**
+   * Session ids of one shop's orders that a caller handed to the other shop's API, by `${merchantId}|${session}` of that
+   * other shop, with how often that merchant had asked Amazon about the session before the first time. From then on
+   * that shop may ask Amazon about it (the review route reads the session while the workflow looks for the order, and
+   * that read may land after the answer), and Amazon tells it there is no such session.
+   */
+  private readonly handedOver = new Map<string, number>();
+  /** How the cross-shop requests were answered (status → count), for the log. */
+  readonly crossAnswers = new Map<number, number>();
+
+  readonly shops: [FuzzShop, FuzzShop];
 
   constructor(
     readonly stack: TestStack,
+    readonly sink: FuzzShops,
     readonly scenario: Scenario,
     tag: string,
   ) {
     this.log = { tag, steps: [], violations: [] };
-    this.orders = scenario.orders.map((spec, slot) => ({
-      slot,
-      orderId: `FZ-${tag}-${slot}`,
-      spec,
-      buyer: FAKE_BUYERS[slot],
-      started: false,
-      sessions: new Set<string>(),
-      paid: false,
-      commands: [],
-    }));
+    const shops = (this.shops = sink.shops);
+    const used: [Set<string>, Set<string>] = [new Set(), new Set()];
+    this.orders = [];
+    for (const [slot, spec] of scenario.orders.entries()) {
+      const shop = shops[spec.shop ?? 0];
+      // The same order id as an earlier order of the other shop, when asked and that id is still free in this shop.
+      const twinOf = spec.twin ? this.orders.find((x) => x.shop !== shop && !used[shop.index].has(x.orderId)) : undefined;
+      const orderId = twinOf?.orderId ?? `FZ-${tag}-${slot}`;
+      used[shop.index].add(orderId);
+      this.orders.push({ slot, orderId, spec, shop, buyer: FAKE_BUYERS[slot], known: new Set(), eventIds: new Set(), started: false, sessions: new Set<string>(), paid: false, commands: [] });
+    }
+  }
+
+  /** A request with the shop's key of the role (or none). */
+  call(shop: FuzzShop, method: string, path: string, opts: CallOpts = {}): Promise<Answer> {
+    const { role, ...rest } = opts;
+    return http(this.stack.api, role ? shop.keys[role] : undefined, method, path, rest);
+  }
+
+  private name(o: OrderModel): string {
+    return `${o.shop.label}:${o.orderId}`;
   }
 
   private order(o: number): OrderModel {
@@ -384,7 +647,7 @@ class Run {
       // Only the buyers of this run's other orders can have reached this order's answers.
       if (!this.orders.some((x) => x.buyer.buyerId === b.buyerId)) continue;
       for (const needle of [b.buyerId, b.email, b.name]) {
-        if (text.includes(needle)) this.violate(`${what}: the answer for ${own.orderId} shows another order's buyer (${needle})`);
+        if (text.includes(needle)) this.violate(`${what}: the answer for ${this.name(own)} shows another order's buyer (${needle})`);
       }
     }
   }
@@ -398,9 +661,13 @@ class Run {
   }
 
   async detail(o: OrderModel): Promise<Detail> {
-    const a = await http(this.stack, 'GET', `/api/admin/orders/${o.orderId}`, { role: 'viewer' });
-    this.checkAnswer(`detail ${o.orderId}`, a, o);
+    const a = await this.call(o.shop, 'GET', `/api/admin/orders/${o.orderId}`, { role: 'viewer' });
+    this.checkAnswer(`detail ${this.name(o)}`, a, o);
     const b = a.body ?? {};
+    if (a.status === 200) {
+      for (const id of [b.chargePermissionId, b.checkoutSessionId, ...((b.chargeIds as unknown[] | undefined) ?? []), ...((b.history as Array<{ amazonObjectId?: unknown }> | undefined) ?? []).map((h) => h.amazonObjectId)])
+        if (typeof id === 'string' && id.length >= 8) o.known.add(id);
+    }
     return {
       status: a.status,
       paymentStatus: b.paymentStatus,
@@ -424,17 +691,17 @@ class Run {
     };
     if (o.started) {
       // The same order started again (another amount): never a second checkout for one order.
-      const again = await http(this.stack, 'POST', '/api/checkouts', { role: 'storefront', body: { ...body, amount: { amount: o.spec.amount + 1, currency: 'JPY' } } });
-      this.step(`open ${o.orderId} again → ${again.status}`);
-      this.checkAnswer(`second start of ${o.orderId}`, again, o);
-      if (again.status < 400) this.violate(`second start of ${o.orderId}: accepted (${again.status}); one order has one checkout`);
+      const again = await this.call(o.shop, 'POST', '/api/checkouts', { role: 'storefront', body: { ...body, amount: { amount: o.spec.amount + 1, currency: 'JPY' } } });
+      this.step(`open ${this.name(o)} again → ${again.status}`);
+      this.checkAnswer(`second start of ${this.name(o)}`, again, o);
+      if (again.status < 400) this.violate(`second start of ${this.name(o)}: accepted (${again.status}); one order has one checkout`);
       return;
     }
-    const started = await http(this.stack, 'POST', '/api/checkouts', { role: 'storefront', body });
-    this.checkAnswer(`start ${o.orderId}`, started, o);
-    this.step(`open ${o.orderId} (${o.spec.amount} JPY, ${o.spec.intent}) → ${started.status}`);
+    const started = await this.call(o.shop, 'POST', '/api/checkouts', { role: 'storefront', body });
+    this.checkAnswer(`start ${this.name(o)}`, started, o);
+    this.step(`open ${this.name(o)} (${o.spec.amount} JPY, ${o.spec.intent}) → ${started.status}`);
     if (started.status !== 201) {
-      this.violate(`start ${o.orderId}: an honest checkout start was refused: ${started.status} ${JSON.stringify(started.body).slice(0, 200)}`);
+      this.violate(`start ${this.name(o)}: an honest checkout start was refused: ${started.status} ${JSON.stringify(started.body).slice(0, 200)}`);
       return;
     }
     o.started = true;
@@ -447,7 +714,7 @@ class Run {
     if (!o.button) return undefined;
     const button = await this.stack.control<{ checkoutSessionId: string }>('POST', '/__sim/buyer/checkout', o.button);
     if (button.status !== 201) {
-      this.violate(`button of ${o.orderId}: the simulator refused the engine's signed button: ${button.status} ${JSON.stringify(button.data)}`);
+      this.violate(`button of ${this.name(o)}: the simulator refused the engine's signed button: ${button.status} ${JSON.stringify(button.data)}`);
       return undefined;
     }
     const id = button.data.checkoutSessionId;
@@ -473,26 +740,26 @@ class Run {
     const id = o.sessionId;
     if (o.paid) {
       // The buyer reloads the result page: the first result again, nothing moves.
-      const again = await http(this.stack, 'POST', `/api/checkouts/${o.orderId}/complete`, { role: 'storefront', body: { amazonCheckoutSessionId: id } });
-      this.step(`pay ${o.orderId} again (result page reloaded) → ${again.status}`);
-      this.checkAnswer(`complete ${o.orderId} again`, again, o);
+      const again = await this.call(o.shop, 'POST', `/api/checkouts/${o.orderId}/complete`, { role: 'storefront', body: { amazonCheckoutSessionId: id } });
+      this.step(`pay ${this.name(o)} again (result page reloaded) → ${again.status}`);
+      this.checkAnswer(`complete ${this.name(o)} again`, again, o);
       return;
     }
-    const review = await http(this.stack, 'GET', `/api/checkouts/${o.orderId}?amazonCheckoutSessionId=${encodeURIComponent(id)}`, { role: 'storefront' });
-    this.checkAnswer(`review ${o.orderId} (own session)`, review, o);
+    const review = await this.call(o.shop, 'GET', `/api/checkouts/${o.orderId}?amazonCheckoutSessionId=${encodeURIComponent(id)}`, { role: 'storefront' });
+    this.checkAnswer(`review ${this.name(o)} (own session)`, review, o);
     let outcome = `review ${review.status}`;
     let ok = review.status === 200;
     if (ok) {
-      const confirm = await http(this.stack, 'POST', `/api/checkouts/${o.orderId}/confirm`, { role: 'storefront', body: {} });
-      this.checkAnswer(`confirm ${o.orderId}`, confirm, o);
+      const confirm = await this.call(o.shop, 'POST', `/api/checkouts/${o.orderId}/confirm`, { role: 'storefront', body: {} });
+      this.checkAnswer(`confirm ${this.name(o)}`, confirm, o);
       outcome += `, confirm ${confirm.status}`;
       ok = confirm.status === 200;
     }
     if (ok) {
       const approve = await this.stack.control('POST', `/__sim/buyer/checkout-sessions/${id}/approve`, { buyerId: o.buyer.buyerId });
       outcome += `, approve ${approve.status}`;
-      const complete = await http(this.stack, 'POST', `/api/checkouts/${o.orderId}/complete`, { role: 'storefront', body: { amazonCheckoutSessionId: id } });
-      this.checkAnswer(`complete ${o.orderId} (own session)`, complete, o);
+      const complete = await this.call(o.shop, 'POST', `/api/checkouts/${o.orderId}/complete`, { role: 'storefront', body: { amazonCheckoutSessionId: id } });
+      this.checkAnswer(`complete ${this.name(o)} (own session)`, complete, o);
       outcome += `, complete ${complete.status}`;
       ok = complete.status === 200;
       if (ok) {
@@ -501,9 +768,9 @@ class Run {
         for (const c of (complete.body?.amazonObjectIds as string[] | undefined) ?? []) this.seenCharges.add(c);
       }
     }
-    this.step(`pay ${o.orderId} → ${outcome}`);
+    this.step(`pay ${this.name(o)} → ${outcome}`);
     // An honest buyer can always pay for an order still waiting for its checkout, whatever was tried on it or on other orders.
-    if (!ok && before.paymentStatus === 'CheckoutPending') this.violate(`pay ${o.orderId}: an honest checkout of an order in CheckoutPending failed (${outcome})`);
+    if (!ok && before.paymentStatus === 'CheckoutPending') this.violate(`pay ${this.name(o)}: an honest checkout of an order in CheckoutPending failed (${outcome})`);
   }
 
   private async sessionFor(o: OrderModel, ref: SessionRef, pick: number, malformed: string): Promise<string | undefined> {
@@ -521,18 +788,41 @@ class Run {
     }
   }
 
-  private async reviewOrComplete(step: 'review' | 'complete', o: OrderModel, ref: SessionRef, pick: number, malformed: string): Promise<void> {
-    const id = await this.sessionFor(o, ref, pick, malformed);
+  /** Sends a request that hands the session id to the shop's API (noting what that shop had asked Amazon about it before). */
+  private async handOver(shop: FuzzShop, session: string, send: () => Promise<Answer>): Promise<Answer> {
+    const k = `${shop.merchantId}|${session}`;
+    if (!this.handedOver.has(k)) {
+      const calls = (await this.stack.control<{ calls: SignedCall[] }>('GET', `/__sim/calls?objectId=${encodeURIComponent(session)}&merchantId=${encodeURIComponent(shop.merchantId)}`)).data.calls ?? [];
+      this.handedOver.set(k, calls.filter((c) => c.operation === 'getCheckoutSession').length);
+    }
+    return send();
+  }
+
+  /** Whether the session belongs to an order of another shop than o's. */
+  private foreignShopSession(o: OrderModel, id: string): boolean {
+    const owner = this.sessionOwner(id);
+    return owner !== undefined && owner.shop !== o.shop;
+  }
+
+  /** The order of this run whose checkout made the session, if any. */
+  private sessionOwner(id: string): OrderModel | undefined {
+    return this.orders.find((x) => x.sessions.has(id));
+  }
+
+  private async reviewOrComplete(step: 'review' | 'complete', o: OrderModel, ref: SessionRef, pick: number, malformed: string, session?: string): Promise<void> {
+    const id = session ?? (await this.sessionFor(o, ref, pick, malformed));
     if (id === undefined) {
-      this.step(`${step} ${o.orderId} with a ${ref} session → skipped (none yet)`);
+      this.step(`${step} ${this.name(o)} with a ${ref} session → skipped (none yet)`);
       return;
     }
     const before = o.started ? await this.detail(o) : undefined;
-    const a =
+    const send = () =>
       step === 'review'
-        ? await http(this.stack, 'GET', `/api/checkouts/${o.orderId}?amazonCheckoutSessionId=${encodeURIComponent(id)}`, { role: 'storefront' })
-        : await http(this.stack, 'POST', `/api/checkouts/${o.orderId}/complete`, { role: 'storefront', body: { amazonCheckoutSessionId: id } });
-    const what = `${step} ${o.orderId} with ${ref === 'foreign' ? "another order's" : `a ${ref}`} session ${JSON.stringify(id.slice(0, 60))}`;
+        ? this.call(o.shop, 'GET', `/api/checkouts/${o.orderId}?amazonCheckoutSessionId=${encodeURIComponent(id)}`, { role: 'storefront' })
+        : this.call(o.shop, 'POST', `/api/checkouts/${o.orderId}/complete`, { role: 'storefront', body: { amazonCheckoutSessionId: id } });
+    const a = this.foreignShopSession(o, id) ? await this.handOver(o.shop, id, send) : await send();
+    const owner = ref === 'foreign' ? this.sessionOwner(id) : undefined;
+    const what = `${step} ${this.name(o)} with ${ref === 'foreign' ? `${owner ? this.name(owner) : 'another order'}'s` : `a ${ref}`} session ${JSON.stringify(id.slice(0, 60))}`;
     this.step(`${what} → ${a.status} ${a.body?.error?.code ?? a.body?.paymentStatus ?? ''}`);
     this.checkAnswer(what, a, o);
     if (ref === 'own' && step === 'complete' && a.status === 200) {
@@ -612,9 +902,9 @@ class Run {
   }
 
   private async send(o: OrderModel, kind: MoneyKind, prepared: ReturnType<Run['prepare']>, wait: boolean, d: Detail): Promise<SentCommand> {
-    const sent: SentCommand = { kind, rid: prepared.rid, body: prepared.body, answers: [], before: d, label: `${kind} ${o.orderId} ${JSON.stringify(prepared.body)} (${prepared.note})` };
+    const sent: SentCommand = { kind, rid: prepared.rid, body: prepared.body, answers: [], before: d, label: `${kind} ${this.name(o)} ${JSON.stringify(prepared.body)} (${prepared.note})` };
     o.commands.push(sent);
-    const a = await http(this.stack, 'POST', `${this.path(o, kind)}${wait ? '?waitMs=8000' : ''}`, { role: 'editor', body: prepared.body });
+    const a = await this.call(o.shop, 'POST', `${this.path(o, kind)}${wait ? '?waitMs=8000' : ''}`, { role: 'editor', body: prepared.body });
     sent.answers.push(a);
     this.checkAnswer(sent.label, a, o);
     if (a.status !== 202) sent.final = a;
@@ -644,7 +934,7 @@ class Run {
   private async resolve(o: OrderModel, sent: SentCommand): Promise<void> {
     const deadline = Date.now() + OUTCOME_BOUND_MS;
     while (sent.final === undefined && Date.now() < deadline) {
-      const a = await http(this.stack, 'POST', `${this.path(o, sent.kind)}?waitMs=5000`, { role: 'editor', body: sent.body });
+      const a = await this.call(o.shop, 'POST', `${this.path(o, sent.kind)}?waitMs=5000`, { role: 'editor', body: sent.body });
       sent.answers.push(a);
       this.checkAnswer(`${sent.label} repeated`, a, o);
       if (a.status !== 202) sent.final = a;
@@ -684,7 +974,7 @@ class Run {
     });
     const sent = await Promise.all(cmds.map((c, i) => this.send(o, c.kind, prepared[i], true, d)));
     await Promise.all(sent.map((s) => this.resolve(o, s)));
-    this.step(`race on ${o.orderId} (capturable ${d.capturable}, ${d.paymentStatus}): ${sent.map((s) => `${s.label} → ${s.answers.map((a) => a.status).join('/')} ${s.final?.body?.error?.code ?? ''}`).join(' | ')}`);
+    this.step(`race on ${this.name(o)} (capturable ${d.capturable}, ${d.paymentStatus}): ${sent.map((s) => `${s.label} → ${s.answers.map((a) => a.status).join('/')} ${s.final?.body?.error?.code ?? ''}`).join(' | ')}`);
     for (const s of sent) {
       this.checkCommand(s, { note: '' });
       this.checkResult(o, s);
@@ -695,9 +985,9 @@ class Run {
     for (const group of byRid.values()) {
       const ok = group.filter((s) => s.final?.status === 200);
       const params = new Set(ok.map((s) => JSON.stringify(s.body)));
-      if (params.size > 1) this.violate(`race on ${o.orderId}: one requestId answered 200 for two different requests: ${ok.map((s) => s.label).join(' / ')}`);
+      if (params.size > 1) this.violate(`race on ${this.name(o)}: one requestId answered 200 for two different requests: ${ok.map((s) => s.label).join(' / ')}`);
       const results = new Set(ok.filter((s) => JSON.stringify(s.body) === JSON.stringify(ok[0].body)).map((s) => JSON.stringify(s.final?.body?.result)));
-      if (results.size > 1) this.violate(`race on ${o.orderId}: the same request sent twice at once answered two results`);
+      if (results.size > 1) this.violate(`race on ${this.name(o)}: the same request sent twice at once answered two results`);
     }
     // Capture against cancel: the loser answers 409 with the current state.
     if (d.paymentStatus === 'Authorized') {
@@ -708,7 +998,7 @@ class Run {
         const otherCaptureWon = sent.some((x) => x !== s && x.kind === 'capture' && x.final?.status === 200);
         const lostCapture = cancelWon && !otherCaptureWon && s.kind === 'capture' && typeof s.body.amount === 'number' && s.body.amount <= d.capturable && s.final !== undefined && s.final.status !== 200;
         const lostCancel = fullCaptureWon && s.kind === 'cancel' && s.final !== undefined;
-        if ((lostCapture || lostCancel) && s.final?.status !== 409) this.violate(`race on ${o.orderId}: ${s.label} lost the capture/cancel race and answered ${s.final?.status} ${s.final?.body?.error?.code ?? s.final?.body?.status ?? ''}, expected 409`);
+        if ((lostCapture || lostCancel) && s.final?.status !== 409) this.violate(`race on ${this.name(o)}: ${s.label} lost the capture/cancel race and answered ${s.final?.status} ${s.final?.body?.error?.code ?? s.final?.body?.status ?? ''}, expected 409`);
       }
     }
   }
@@ -721,7 +1011,7 @@ class Run {
   }
 
   private async postEnvelope(raw: string): Promise<Answer> {
-    return http(this.stack, 'POST', '/api/webhooks/amazon-pay', { rawBody: raw, headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': 'Notification' } });
+    return http(this.stack.api, undefined, 'POST', '/api/webhooks/amazon-pay', { rawBody: raw, headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': 'Notification' } });
   }
 
   private async ipn(kind: IpnKind, pick: number, count: number): Promise<void> {
@@ -797,55 +1087,272 @@ class Run {
 
   // ---------------------------------------------------------------------------------------- settings
 
-  private async readSettings(): Promise<{ settings: Record<string, unknown>; stored: unknown }> {
-    const a = await http(this.stack, 'GET', '/api/admin/settings', { role: 'viewer' });
-    this.checkAnswer('read settings', a);
-    return { settings: a.body?.settings ?? {}, stored: a.body?.amazonPay?.stored ?? null };
+  private async readSettings(shop: FuzzShop): Promise<{ settings: Record<string, unknown>; stored: unknown; merchantId: unknown }> {
+    const a = await this.call(shop, 'GET', '/api/admin/settings', { role: 'viewer' });
+    this.checkAnswer(`read ${shop.label}'s settings`, a);
+    return { settings: a.body?.settings ?? {}, stored: a.body?.amazonPay?.stored ?? null, merchantId: a.body?.amazonPay?.merchantId ?? null };
   }
 
   async resetSettings(): Promise<void> {
-    const a = await http(this.stack, 'PUT', '/api/admin/settings', {
-      role: 'editor',
-      body: { enabled: true, paymentIntent: 'AuthorizeWithCapture', canHandlePendingAuthorization: false, linkOrderStatus: false, expiryWarningDays: 7, softDescriptor: 'FUZZ' },
-    });
-    if (a.status !== 200) this.violate(`resetting the settings answered ${a.status} ${JSON.stringify(a.body).slice(0, 200)}`);
+    for (const shop of this.shops) {
+      const a = await this.call(shop, 'PUT', '/api/admin/settings', {
+        role: 'editor',
+        body: { enabled: true, paymentIntent: 'AuthorizeWithCapture', canHandlePendingAuthorization: false, linkOrderStatus: false, expiryWarningDays: 7, softDescriptor: 'FUZZ' },
+      });
+      if (a.status !== 200) this.violate(`resetting ${shop.label}'s settings answered ${a.status} ${JSON.stringify(a.body).slice(0, 200)}`);
+    }
   }
 
-  private async settings(change: SettingsChange): Promise<void> {
-    const put = (body: unknown) => http(this.stack, 'PUT', '/api/admin/settings', { role: 'editor', body });
+  /** A settings change of one shop; the other shop's settings stay as they were. */
+  private async settings(change: SettingsChange, shop: FuzzShop): Promise<void> {
+    const other = this.shops[1 - shop.index];
+    const before = await this.readSettings(other);
+    await this.settingsOf(change, shop);
+    const after = await this.readSettings(other);
+    if (JSON.stringify(after) !== JSON.stringify(before))
+      this.violate(`a settings change of shop ${shop.label} changed shop ${other.label}'s settings: ${JSON.stringify(before).slice(0, 300)} → ${JSON.stringify(after).slice(0, 300)}`);
+  }
+
+  private async settingsOf(change: SettingsChange, shop: FuzzShop): Promise<void> {
+    const put = (body: unknown) => this.call(shop, 'PUT', '/api/admin/settings', { role: 'editor', body });
     if (change.kind === 'valid') {
       const a = await put(change.patch);
-      this.step(`settings ${JSON.stringify(change.patch)} → ${a.status}`);
+      this.step(`${shop.label} settings ${JSON.stringify(change.patch)} → ${a.status}`);
       this.checkAnswer('settings change', a);
-      if (a.status !== 200) this.violate(`settings ${JSON.stringify(change.patch)}: a valid change was refused (${a.status})`);
-      const now = await this.readSettings();
+      if (a.status !== 200) this.violate(`${shop.label} settings ${JSON.stringify(change.patch)}: a valid change was refused (${a.status})`);
+      const now = await this.readSettings(shop);
       for (const [k, v] of Object.entries(change.patch)) if (JSON.stringify(now.settings[k]) !== JSON.stringify(v)) this.violate(`settings ${k}: stored ${JSON.stringify(now.settings[k])}, sent ${JSON.stringify(v)}`);
       return;
     }
     if (change.kind === 'invalidWithCredentials') {
-      const before = await this.readSettings();
+      const before = await this.readSettings(shop);
       const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
       const body = {
         ...change.patch,
         amazonPay: { merchantId: `FUZZ${randomBytes(4).toString('hex').toUpperCase()}`, storeId: `amzn1.application-oa2-client.${randomBytes(16).toString('hex')}`, publicKeyId: `SANDBOX-FUZZ${randomBytes(4).toString('hex').toUpperCase()}`, privateKey },
       };
       const a = await put(body);
-      const what = `settings ${JSON.stringify(change.patch)} with credentials`;
+      const what = `${shop.label} settings ${JSON.stringify(change.patch)} with credentials`;
       this.step(`${what} → ${a.status}`);
       this.checkRefused(what, a);
       if (JSON.stringify(a.body).includes('BEGIN PRIVATE KEY')) this.violate(`${what}: the answer carries the private key`);
-      const after = await this.readSettings();
+      const after = await this.readSettings(shop);
       if (JSON.stringify(after) !== JSON.stringify(before)) this.violate(`${what}: refused (${a.status}) but something was stored: ${JSON.stringify(before).slice(0, 200)} → ${JSON.stringify(after).slice(0, 200)}`);
       return;
     }
     const [a, b] = await Promise.all([put(change.a), put(change.b)]);
-    this.step(`settings ${JSON.stringify(change.a)} and ${JSON.stringify(change.b)} at once → ${a.status}/${b.status}`);
+    this.step(`${shop.label} settings ${JSON.stringify(change.a)} and ${JSON.stringify(change.b)} at once → ${a.status}/${b.status}`);
     this.checkAnswer('concurrent settings change', a);
     this.checkAnswer('concurrent settings change', b);
-    const now = await this.readSettings();
+    const now = await this.readSettings(shop);
     for (const [k, v] of Object.entries({ ...change.a, ...change.b })) {
       if (JSON.stringify(now.settings[k]) !== JSON.stringify(v)) this.violate(`two partial settings changes at once: ${k} is ${JSON.stringify(now.settings[k])}, sent ${JSON.stringify(v)} (an update was lost)`);
     }
+  }
+
+  // ---------------------------------------------------------------------------------------- members and the other shop (issue 18)
+
+  /** The member the order's shop links the order's buyer to: named after the shop, so the other shop never makes it. */
+  private memberOf(o: OrderModel): string {
+    return `fzm-${o.shop.shopId}-${o.buyer.buyerId}`;
+  }
+
+  private async link(o: OrderModel): Promise<void> {
+    const a = await this.call(o.shop, 'POST', '/api/members/links', { role: 'storefront', body: { memberId: this.memberOf(o), memberEmail: o.buyer.email, orderId: o.orderId } });
+    this.step(`link ${this.name(o)}'s buyer as member ${this.memberOf(o)} → ${a.status} ${a.body?.error?.code ?? (a.body?.created === false ? 'linked before' : '')}`);
+    this.checkAnswer(`link the member of ${this.name(o)}`, a, o);
+  }
+
+  /** What of the order's shop a cross-shop request could change: the order, its events, the shop's endpoint, the buyer's member link. */
+  private async victimView(v: OrderModel): Promise<VictimView> {
+    const y = v.shop;
+    const d = v.started ? await this.detail(v) : undefined;
+    const ev = await this.call(y, 'GET', `/api/events?orderId=${encodeURIComponent(v.orderId)}&limit=100`, { role: 'storefront' });
+    this.checkAnswer(`events of ${this.name(v)}`, ev, v);
+    const list = (ev.body?.data as Array<{ id: string; seq: number; type: string }> | undefined) ?? [];
+    for (const e of list) v.eventIds.add(e.id);
+    const endpoints = await this.call(y, 'GET', '/api/admin/event-endpoints', { role: 'viewer' });
+    const member = await this.call(y, 'GET', `/api/members/${encodeURIComponent(this.memberOf(v))}`, { role: 'viewer' });
+    return {
+      d,
+      events: list.map((e) => `${e.id}#${e.seq}:${e.type}`),
+      eventIds: list.map((e) => e.id),
+      endpoint: JSON.stringify(((endpoints.body?.data as Array<{ id: string }> | undefined) ?? []).find((e) => e.id === y.endpoint.id) ?? null),
+      member: `${member.status} ${JSON.stringify(member.body?.link ?? null)}`,
+    };
+  }
+
+  /** Nothing of the order's shop changed across a request of the other shop (a pending state may settle meanwhile). */
+  private async checkUnchanged(what: string, v: OrderModel, before: VictimView): Promise<void> {
+    const after = await this.victimView(v);
+    const changes: string[] = [];
+    const settling = before.d !== undefined && isPending(before.d);
+    if (before.d && after.d) {
+      const [b, n] = [before.d, after.d];
+      if (n.status !== b.status) changes.push(`detail answered ${b.status}, now ${n.status}`);
+      if (n.checkoutSessionId !== b.checkoutSessionId) changes.push(`session ${b.checkoutSessionId} → ${n.checkoutSessionId}`);
+      if (n.body.orderStatus !== b.body.orderStatus) changes.push(`order status ${b.body.orderStatus} → ${n.body.orderStatus}`);
+      if (!settling) {
+        if (n.paymentStatus !== b.paymentStatus) changes.push(`payment status ${b.paymentStatus} → ${n.paymentStatus}`);
+        if (JSON.stringify(n.body.amounts) !== JSON.stringify(b.body.amounts)) changes.push(`amounts ${JSON.stringify(b.body.amounts)} → ${JSON.stringify(n.body.amounts)}`);
+        if (JSON.stringify(n.body.chargeIds ?? []) !== JSON.stringify(b.body.chargeIds ?? [])) changes.push(`charges ${JSON.stringify(b.body.chargeIds)} → ${JSON.stringify(n.body.chargeIds)}`);
+      }
+    }
+    if (before.events.some((e, i) => after.events[i] !== e)) changes.push(`events ${before.events.join(', ')} → ${after.events.join(', ')}`);
+    else if (after.events.length > before.events.length && !settling) changes.push(`new events ${after.events.slice(before.events.length).join(', ')}`);
+    if (after.endpoint !== before.endpoint) changes.push(`its event endpoint ${before.endpoint} → ${after.endpoint}`);
+    if (after.member !== before.member) changes.push(`member ${this.memberOf(v)}: ${before.member} → ${after.member}`);
+    if (changes.length > 0) this.violate(`${what}: shop ${v.shop.label} changed: ${changes.join('; ')}`);
+  }
+
+  /** What no answer to the other shop may show of an order: its buyer, its Amazon ids, its events, its shop's endpoint and member, its merchant. */
+  private needlesOf(v: OrderModel): string[] {
+    return [
+      v.buyer.buyerId,
+      v.buyer.email,
+      v.buyer.name,
+      ...v.sessions,
+      ...v.known,
+      ...v.eventIds,
+      this.memberOf(v),
+      v.shop.endpoint.id,
+      v.shop.endpoint.url,
+      v.shop.endpoint.secret,
+      v.shop.merchantId,
+    ];
+  }
+
+  /** The answer to the other shop shows nothing of v (what the request itself carried aside); without an order of its own, not v's amount either. */
+  private checkLeak(what: string, v: OrderModel, a: Answer, requestText: string, own: OrderModel | undefined): void {
+    const text = JSON.stringify(a.body ?? null);
+    const shown = [...new Set(this.needlesOf(v))].filter((needle) => needle && !requestText.includes(needle) && text.includes(needle)).map((n) => JSON.stringify(n.slice(0, 60)));
+    if (!own && new RegExp(`"amount":${v.spec.amount}(?![0-9])`).test(text) && !requestText.includes(String(v.spec.amount))) shown.push(`the amount ${v.spec.amount}`);
+    if (shown.length > 0) this.violate(`${what}: the answer shows ${this.name(v)}'s ${shown.join(', ')}: ${text.slice(0, 300)}`);
+  }
+
+  /** The request op makes about the ids given (the victim's, or ids that exist nowhere), as the other shop. */
+  private crossRequest(op: CrossOp, ids: CrossIds, v: OrderModel, x: FuzzShop, pick: number): CrossRequest {
+    const order = `/api/admin/orders/${encodeURIComponent(ids.orderId)}`;
+    const checkout = `/api/checkouts/${encodeURIComponent(ids.orderId)}`;
+    const session = encodeURIComponent(ids.session);
+    const part = Math.max(1, Math.floor((v.spec.amount * (1 + (pick % 100))) / 100));
+    switch (op) {
+      case 'detail':
+        return { method: 'GET', path: order, role: 'viewer' };
+      case 'orderEvents':
+        return { method: 'GET', path: `${order}/events`, role: 'viewer' };
+      case 'list':
+        return { method: 'GET', path: `/api/admin/orders?q=${encodeURIComponent(ids.orderId)}&limit=10`, role: 'viewer' };
+      case 'capture':
+        return { method: 'POST', path: `${order}/capture?waitMs=2000`, role: 'editor', body: { amount: part, requestId: this.nextRid() } };
+      case 'cancel':
+        return { method: 'POST', path: `${order}/cancel?waitMs=2000`, role: 'editor', body: { requestId: this.nextRid(), reason: 'fuzz' } };
+      case 'refund':
+        return { method: 'POST', path: `${order}/refunds?waitMs=2000`, role: 'editor', body: { amount: part, requestId: this.nextRid() } };
+      case 'status': {
+        const bodies = [{ status: 'Backordered' }, { status: 'Shipped', carrierCode: 'YAMATO', trackingNumber: `FZ${pick}` }, { status: 'Cancelled' }];
+        return { method: 'POST', path: `${order}/status?waitMs=2000`, role: 'editor', body: bodies[pick % bodies.length] };
+      }
+      case 'review':
+        return { method: 'GET', path: `${checkout}?amazonCheckoutSessionId=${session}`, role: 'storefront' };
+      case 'confirm':
+        return { method: 'POST', path: `${checkout}/confirm`, role: 'storefront', body: {} };
+      case 'complete':
+        return { method: 'POST', path: `${checkout}/complete`, role: 'storefront', body: { amazonCheckoutSessionId: ids.session } };
+      case 'result':
+        return { method: 'GET', path: `${checkout}/result?amazonCheckoutSessionId=${session}`, role: 'storefront' };
+      case 'eventsAfter':
+        return { method: 'GET', path: `/api/events?after=${encodeURIComponent(ids.eventId)}&limit=10`, role: 'storefront' };
+      case 'eventsOfOrder':
+        return { method: 'GET', path: `/api/events?orderId=${encodeURIComponent(ids.orderId)}&limit=100`, role: 'storefront' };
+      case 'resend':
+        return { method: 'POST', path: `/api/admin/events/${encodeURIComponent(ids.eventId)}/resend`, role: 'editor', body: pick % 2 === 0 ? {} : { endpointId: x.endpoint.id } };
+      case 'endpointPatch': {
+        const bodies = [{ enabled: false }, { url: x.endpoint.url }, { description: 'taken over' }];
+        return { method: 'PATCH', path: `/api/admin/event-endpoints/${encodeURIComponent(ids.endpointId)}`, role: 'editor', body: bodies[pick % bodies.length] };
+      }
+      case 'endpointRotate':
+        return { method: 'POST', path: `/api/admin/event-endpoints/${encodeURIComponent(ids.endpointId)}/rotate-secret`, role: 'editor', body: { overlapSeconds: 0 } };
+      case 'endpointDelete':
+        return { method: 'DELETE', path: `/api/admin/event-endpoints/${encodeURIComponent(ids.endpointId)}`, role: 'editor' };
+      case 'memberRead':
+        return { method: 'GET', path: `/api/members/${encodeURIComponent(ids.memberId)}`, role: 'viewer' };
+      case 'memberByBuyer':
+        return { method: 'GET', path: `/api/members/by-buyer/${encodeURIComponent(v.buyer.buyerId)}`, role: 'storefront' };
+      case 'memberUnlink':
+        return { method: 'DELETE', path: `/api/members/${encodeURIComponent(ids.memberId)}/link`, role: 'editor' };
+      case 'memberLink':
+        return { method: 'POST', path: '/api/members/links', role: 'storefront', body: { memberId: `fzx-${this.log.tag}`, memberEmail: v.buyer.email, orderId: ids.orderId } };
+      case 'shopHeader':
+        return pick % 2 === 0
+          ? { method: 'GET', path: order, role: 'viewer', headers: { 'x-shop-id': ids.shopId } }
+          : { method: 'POST', path: `${order}/capture?waitMs=2000`, role: 'editor', body: { amount: part, requestId: this.nextRid() }, headers: { 'x-shop-id': ids.shopId } };
+    }
+  }
+
+  /**
+   * The other shop's keys on order v's ids (invariant 7a). Where the other shop has no order of that id, the answer must
+   * be the one the same request gets about ids that exist nowhere; where it has one, the request is about that order of
+   * its own (money commands and checkout steps go through the ordinary checks of its own order). Either way the answer
+   * shows nothing of v and v's shop is unchanged after it.
+   */
+  private async cross(v: OrderModel, op: CrossOp, pick: number): Promise<void> {
+    const x = this.shops[1 - v.shop.index];
+    const y = v.shop;
+    const twin = this.orders.find((t) => t.shop === x && t.orderId === v.orderId);
+    const own = twin?.started ? twin : undefined;
+    const what = `${x.label}'s keys on ${this.name(v)}: ${op}`;
+    const before = await this.victimView(v);
+    const sessions = [...v.sessions];
+    const session = sessions.length === 0 ? undefined : sessions[pick % sessions.length];
+    const eventId = before.eventIds.length === 0 ? undefined : before.eventIds[pick % before.eventIds.length];
+    if ((op === 'review' || op === 'complete' || op === 'result') && session === undefined) {
+      this.step(`${what} → skipped (${this.name(v)} has no session yet)`);
+      return;
+    }
+    if ((op === 'eventsAfter' || op === 'resend') && eventId === undefined) {
+      this.step(`${what} → skipped (${this.name(v)} has no event yet)`);
+      return;
+    }
+    if (own && (op === 'capture' || op === 'cancel' || op === 'refund')) {
+      this.step(`${what} → ${x.label} has ${v.orderId} too: a ${op} of its own order`);
+      await this.money(own, { kind: op, amount: { kind: 'part', pct: 1 + (pick % 100) }, rid: { kind: 'fresh' }, wait: true });
+      await this.checkUnchanged(what, v, before);
+      return;
+    }
+    if (own && (op === 'review' || op === 'complete')) {
+      await this.reviewOrComplete(op, own, 'foreign', 0, '', session);
+      await this.checkUnchanged(what, v, before);
+      return;
+    }
+    const real: CrossIds = { orderId: v.orderId, session: session ?? randomUUID(), eventId: eventId ?? newEventLikeId(), endpointId: y.endpoint.id, memberId: this.memberOf(v), shopId: y.shopId };
+    const r = this.crossRequest(op, real, v, x, pick);
+    const send = () => this.call(x, r.method, r.path, { role: r.role, body: r.body, headers: r.headers });
+    const a = session !== undefined && (op === 'review' || op === 'complete' || op === 'result') ? await this.handOver(x, session, send) : await send();
+    this.crossAnswers.set(a.status, (this.crossAnswers.get(a.status) ?? 0) + 1);
+    this.checkAnswer(what, a, own);
+    this.checkLeak(what, v, a, r.path + JSON.stringify(r.body ?? null) + JSON.stringify(r.headers ?? {}), own);
+    let note = '';
+    // Compared with the same request about ids that exist nowhere: unless the other shop has an order of this id (its
+    // own), or the op is about a buyer (the other shop may have linked the same Amazon buyer to a member of its own).
+    const aboutOwnOrder = own !== undefined && ['detail', 'orderEvents', 'list', 'status', 'confirm', 'result', 'eventsOfOrder', 'memberLink'].includes(op);
+    if (op !== 'memberByBuyer' && !aboutOwnOrder) {
+      const fake: CrossIds = { orderId: `FZ-${this.log.tag}-none`, session: randomUUID(), eventId: newEventLikeId(), endpointId: randomUUID(), memberId: `fzm-nobody-${this.log.tag}`, shopId: 'fuzz-nobody' };
+      const c = this.crossRequest(op, fake, v, x, pick);
+      const control = await this.call(x, c.method, c.path, { role: c.role, body: c.body, headers: c.headers });
+      const same = a.status === control.status && a.body?.error?.code === control.body?.error?.code && (a.status >= 400 || JSON.stringify(a.body) === JSON.stringify(control.body));
+      note = same ? ' (as about nothing)' : ` (about nothing: ${control.status} ${control.body?.error?.code ?? ''})`;
+      if (!same)
+        this.violate(
+          `${what}: answered ${a.status} ${a.body?.error?.code ?? JSON.stringify(a.body).slice(0, 200)}, but the same request about ids that exist nowhere answers ${control.status} ${control.body?.error?.code ?? JSON.stringify(control.body).slice(0, 200)}: the answer tells shop ${x.label} about shop ${y.label}'s ${op}`,
+        );
+    }
+    if (op === 'memberLink' && a.status >= 200 && a.status < 300) {
+      this.violate(`${what}: linked a member of shop ${x.label} with ${this.name(v)}'s buyer (${a.status})`);
+      await this.call(x, 'DELETE', `/api/members/fzx-${this.log.tag}/link`, { role: 'editor' });
+    }
+    this.step(`${what}${own ? ` (${x.label} has ${v.orderId} too)` : ''} → ${a.status} ${a.body?.error?.code ?? ''}${note}`);
+    await this.checkUnchanged(what, v, before);
   }
 
   // ---------------------------------------------------------------------------------------- the sequence
@@ -881,7 +1388,13 @@ class Run {
           await this.forge(action.kind, action.pick);
           break;
         case 'settings':
-          await this.settings(action.change);
+          await this.settings(action.change, this.shops[action.shop ?? 0]);
+          break;
+        case 'link':
+          await this.link(this.order(action.o));
+          break;
+        case 'cross':
+          await this.cross(this.order(action.o), action.op, action.pick);
           break;
         case 'advance': {
           const r = await this.stack.control('POST', '/__sim/clock/advance', { ms: action.ms });
@@ -908,7 +1421,7 @@ class Run {
         await sleep(300);
         d = await this.detail(o);
       }
-      if (isPending(d)) this.violate(`${o.orderId}: still ${d.paymentStatus} (capturePending ${d.body?.amounts?.capturePending?.amount}, refundPending ${d.body?.amounts?.refundPending?.amount}) ${SETTLE_BOUND_MS} ms after Amazon settled (order wedged)`);
+      if (isPending(d)) this.violate(`${this.name(o)}: still ${d.paymentStatus} (capturePending ${d.body?.amounts?.capturePending?.amount}, refundPending ${d.body?.amounts?.refundPending?.amount}) ${SETTLE_BOUND_MS} ms after Amazon settled (order wedged)`);
       details.set(o, d);
     }
     return details;
@@ -920,10 +1433,10 @@ class Run {
     for (const o of started) {
       const d = details.get(o) as Detail;
       if (d.status !== 200) {
-        this.violate(`${o.orderId}: its detail answered ${d.status}`);
+        this.violate(`${this.name(o)}: its detail answered ${d.status}`);
         continue;
       }
-      if (d.body.buyer && d.body.buyer.buyerId !== o.buyer.buyerId) this.violate(`${o.orderId}: shows buyer ${d.body.buyer.buyerId}, its buyer is ${o.buyer.buyerId}`);
+      if (d.body.buyer && d.body.buyer.buyerId !== o.buyer.buyerId) this.violate(`${this.name(o)}: shows buyer ${d.body.buyer.buyerId}, its buyer is ${o.buyer.buyerId}`);
       for (const c of d.body.chargeIds ?? []) this.seenCharges.add(c);
     }
 
@@ -935,12 +1448,12 @@ class Run {
     };
     for (const o of started) {
       const b = (details.get(o) as Detail).body;
-      claim(b.checkoutSessionId, o.orderId);
-      claim(b.chargePermissionId, o.orderId);
-      for (const c of b.chargeIds ?? []) claim(c, o.orderId);
+      claim(b.checkoutSessionId, this.name(o));
+      claim(b.chargePermissionId, this.name(o));
+      for (const c of b.chargeIds ?? []) claim(c, this.name(o));
       if (b.checkoutSessionId && !o.sessions.has(b.checkoutSessionId)) {
         const owner = this.orders.find((x) => x.sessions.has(b.checkoutSessionId));
-        this.violate(`${o.orderId}: holds checkout session ${String(b.checkoutSessionId).slice(0, 60)}, which is ${owner ? `${owner.orderId}'s` : 'no session of its checkout'}`);
+        this.violate(`${this.name(o)}: holds checkout session ${String(b.checkoutSessionId).slice(0, 60)}, which is ${owner ? `${this.name(owner)}'s` : 'no session of its checkout'}`);
       }
     }
     for (const [id, orderIds] of claims) if (orderIds.length > 1) this.violate(`${id} is claimed by ${orderIds.join(' and ')}: one Amazon object, two orders`);
@@ -950,10 +1463,10 @@ class Run {
     for (const o of this.orders) {
       for (const sessionId of o.sessions) {
         try {
-          const s = (await this.stack.amazonPay.getCheckoutSession(sessionId)).data as { chargePermissionId?: string | null; merchantMetadata?: { merchantReferenceId?: string } };
+          const s = (await o.shop.amazonPay.getCheckoutSession(sessionId)).data as { chargePermissionId?: string | null; merchantMetadata?: { merchantReferenceId?: string } };
           if (s.chargePermissionId) permissionOwner.set(s.chargePermissionId, o);
           if (s.merchantMetadata?.merchantReferenceId !== undefined && s.merchantMetadata.merchantReferenceId !== o.orderId)
-            this.violate(`session ${sessionId} of ${o.orderId}'s button says merchantReferenceId ${s.merchantMetadata.merchantReferenceId}`);
+            this.violate(`session ${sessionId} of ${this.name(o)}'s button says merchantReferenceId ${s.merchantMetadata.merchantReferenceId}`);
         } catch (err) {
           this.violate(`reading session ${sessionId} from the simulator failed: ${err instanceof Error ? err.message : String(err)}`);
         }
@@ -961,7 +1474,7 @@ class Run {
     }
     for (const o of started) {
       const p = (details.get(o) as Detail).body.chargePermissionId as string | null;
-      if (p && permissionOwner.get(p) !== o) this.violate(`${o.orderId}: claims charge permission ${p}, made by ${permissionOwner.get(p)?.orderId ?? 'no checkout of this run'}`);
+      if (p && permissionOwner.get(p) !== o) this.violate(`${this.name(o)}: claims charge permission ${p}, made by ${permissionOwner.get(p) ? this.name(permissionOwner.get(p) as OrderModel) : 'no checkout of this run'}`);
     }
 
     const ledger = ((await this.stack.control<{ entries: LedgerEntry[] }>('GET', '/__sim/ledger')).data.entries ?? []).filter((e) => permissionOwner.has(e.chargePermissionId) || claims.has(e.chargePermissionId));
@@ -969,8 +1482,8 @@ class Run {
     for (const e of moved) {
       const owner = permissionOwner.get(e.chargePermissionId);
       const claimants = [...new Set([...(claims.get(e.chargeId) ?? []), ...(claims.get(e.chargePermissionId) ?? [])])];
-      if (claimants.length !== 1 || claimants[0] !== owner?.orderId)
-        this.violate(`${e.type} of ${e.amount} on ${e.chargeId}: made by ${owner?.orderId ?? 'no checkout of this run'}'s checkout, claimed by ${claimants.join(', ') || 'no order'}`);
+      if (claimants.length !== 1 || claimants[0] !== (owner && this.name(owner)))
+        this.violate(`${e.type} of ${e.amount} on ${e.chargeId}: made by ${owner ? this.name(owner) : 'no checkout of this run'}'s checkout, claimed by ${claimants.join(', ') || 'no order'}`);
     }
 
     // 2. Amounts per charge, and each requestId moving money at most once.
@@ -1005,17 +1518,17 @@ class Run {
       for (const c of ok('refund')) for (const id of (c.final?.body?.result?.amazonObjectIds as string[] | undefined) ?? []) refundsByRid.set(c.rid, new Set([...(refundsByRid.get(c.rid) ?? []), id]));
       for (const e of own.filter((x) => x.type === 'refund')) {
         const rids = [...refundsByRid].filter(([, ids]) => ids.has(e.refundId as string)).map(([rid]) => rid);
-        if (rids.length !== 1) this.violate(`${o.orderId}: refund ${e.refundId} of ${e.amount} at Amazon is accounted for by ${rids.length} accepted refund requests (${rids.join(', ')})`);
+        if (rids.length !== 1) this.violate(`${this.name(o)}: refund ${e.refundId} of ${e.amount} at Amazon is accounted for by ${rids.length} accepted refund requests (${rids.join(', ')})`);
       }
       for (const [rid, ids] of refundsByRid) {
         const total = own.filter((e) => e.type === 'refund' && ids.has(e.refundId as string)).reduce((n, e) => n + e.amount, 0);
         const asked = ok('refund').find((c) => c.rid === rid)?.final?.body?.result?.amount;
-        if (total !== asked) this.violate(`${o.orderId}: refund request ${rid} moved ${total} at Amazon, answered ${asked}`);
+        if (total !== asked) this.violate(`${this.name(o)}: refund request ${rid} moved ${total} at Amazon, answered ${asked}`);
       }
       // Captures at Amazon: no more than the accepted capture requests (and the checkout's own with AuthorizeWithCapture) account for.
       const captures = own.filter((e) => e.type === 'capture').length;
       const accountable = new Set(ok('capture').map((c) => c.rid)).size + (o.spec.intent === 'AuthorizeWithCapture' ? 1 : 0);
-      if (captures > accountable) this.violate(`${o.orderId}: ${captures} captures at Amazon, ${accountable} accepted capture requests account for them`);
+      if (captures > accountable) this.violate(`${this.name(o)}: ${captures} captures at Amazon, ${accountable} accepted capture requests account for them`);
       for (const c of [...ok('capture'), ...ok('refund'), ...ok('cancel')]) {
         const p = c.final?.body?.result?.chargePermissionId;
         if (p && p !== b.chargePermissionId) this.violate(`${c.label}: answered with charge permission ${p}, the order's is ${b.chargePermissionId}`);
@@ -1024,22 +1537,138 @@ class Run {
       const capturedAtAmazon = own.filter((e) => e.type === 'capture' && e.status === 'completed').reduce((n, e) => n + e.amount, 0);
       const refundedAtAmazon = own.filter((e) => e.type === 'refund' && e.status === 'completed').reduce((n, e) => n + e.amount, 0);
       if (b.amounts && (b.amounts.captured.amount !== capturedAtAmazon || b.amounts.refunded.amount !== refundedAtAmazon))
-        this.violate(`${o.orderId}: shows captured ${b.amounts.captured.amount} / refunded ${b.amounts.refunded.amount}, Amazon's ledger ${capturedAtAmazon} / ${refundedAtAmazon}`);
+        this.violate(`${this.name(o)}: shows captured ${b.amounts.captured.amount} / refunded ${b.amounts.refunded.amount}, Amazon's ledger ${capturedAtAmazon} / ${refundedAtAmazon}`);
       // What the order shows as still capturable, Amazon still allows on its charge permission (open, with that balance).
       if (b.amounts && b.amounts.capturable.amount > 0 && b.chargePermissionId) {
         try {
-          const p = (await this.stack.amazonPay.getChargePermission(b.chargePermissionId)).data as { statusDetails?: { state?: string }; limits?: { amountBalance?: { amount?: string } } };
+          const p = (await o.shop.amazonPay.getChargePermission(b.chargePermissionId)).data as { statusDetails?: { state?: string }; limits?: { amountBalance?: { amount?: string } } };
           const balance = p.statusDetails?.state === 'Closed' ? 0 : Number(p.limits?.amountBalance?.amount ?? Infinity);
-          if (b.amounts.capturable.amount > balance) this.violate(`${o.orderId}: shows ${b.amounts.capturable.amount} capturable, Amazon's permission allows ${balance} (${p.statusDetails?.state})`);
+          if (b.amounts.capturable.amount > balance) this.violate(`${this.name(o)}: shows ${b.amounts.capturable.amount} capturable, Amazon's permission allows ${balance} (${p.statusDetails?.state})`);
         } catch (err) {
           this.violate(`reading permission ${b.chargePermissionId} failed: ${err instanceof Error ? err.message : String(err)}`);
         }
       }
-      if (b.amounts && b.amounts.captured.amount > b.amounts.authorized.amount && b.amounts.authorized.amount > 0) this.violate(`${o.orderId}: captured ${b.amounts.captured.amount} > authorized ${b.amounts.authorized.amount}`);
+      if (b.amounts && b.amounts.captured.amount > b.amounts.authorized.amount && b.amounts.authorized.amount > 0) this.violate(`${this.name(o)}: captured ${b.amounts.captured.amount} > authorized ${b.amounts.authorized.amount}`);
     }
 
     // 5. The projection (database) equals the workflow's state.
     for (const o of started) await this.checkProjection(o);
+
+    // 7. No cross-shop effect.
+    await this.checkShops(started, details, permissionOwner);
+  }
+
+  /** 7 (b)–(d), after the sequence: ledgers, lists, details, events, what each endpoint received, who signed each Amazon call. */
+  private async checkShops(started: OrderModel[], details: Map<OrderModel, Detail>, permissionOwner: Map<string, OrderModel>): Promise<void> {
+    const other = (s: FuzzShop) => this.shops[1 - s.index];
+    const shopOfMerchant = new Map(this.shops.map((s) => [s.merchantId, s]));
+
+    // (b) Each order's money at Amazon is in its own shop's merchant's ledger only.
+    const all = (await this.stack.control<{ entries: LedgerEntry[] }>('GET', '/__sim/ledger')).data.entries ?? [];
+    const byMerchant = new Map<string, Set<string>>();
+    for (const s of this.shops) {
+      const entries = (await this.stack.control<{ entries: LedgerEntry[] }>('GET', `/__sim/ledger?merchantId=${encodeURIComponent(s.merchantId)}`)).data.entries ?? [];
+      byMerchant.set(s.merchantId, new Set(entries.map((e) => e.id)));
+    }
+    const claimedBy = new Map<string, OrderModel>();
+    for (const o of started) {
+      const b = (details.get(o) as Detail).body;
+      for (const id of [b.chargePermissionId, ...((b.chargeIds as string[] | undefined) ?? [])]) if (typeof id === 'string') claimedBy.set(id, o);
+    }
+    for (const e of all) {
+      const o = permissionOwner.get(e.chargePermissionId) ?? claimedBy.get(e.chargePermissionId) ?? claimedBy.get(e.chargeId);
+      if (!o) continue;
+      const inOwn = byMerchant.get(o.shop.merchantId)?.has(e.id) ?? false;
+      const inOther = byMerchant.get(other(o.shop).merchantId)?.has(e.id) ?? false;
+      if (!inOwn || inOther)
+        this.violate(
+          `${e.type} of ${e.amount} on ${e.chargeId} (${this.name(o)}'s): in the ledger of ${[inOwn ? o.shop.label : '', inOther ? other(o.shop).label : ''].filter(Boolean).map((l) => `shop ${l}'s merchant`).join(' and ') || 'no shop merchant'} (merchant ${e.merchantId}); an order's money is in its own shop's merchant's ledger only`,
+        );
+    }
+
+    // (c) Each shop's list, details and events hold its own orders only.
+    for (const s of this.shops) {
+      const mine = started.filter((o) => o.shop === s);
+      const theirs = this.orders.filter((o) => o.shop !== s);
+      const list = await this.call(s, 'GET', `/api/admin/orders?q=${encodeURIComponent(`FZ-${this.log.tag}-`)}&limit=100`, { role: 'viewer' });
+      this.checkAnswer(`${s.label}'s order list`, list);
+      const rows = (list.body?.orders as Array<Record<string, any>> | undefined) ?? [];
+      const listed = rows.map((r) => String(r.orderId)).sort();
+      const expected = mine.map((o) => o.orderId).sort();
+      if (JSON.stringify(listed) !== JSON.stringify(expected)) this.violate(`shop ${s.label}'s order list holds ${listed.join(', ') || 'nothing'}; its orders are ${expected.join(', ') || 'none'}`);
+      for (const row of rows) {
+        const o = mine.find((m) => m.orderId === row.orderId);
+        if (o && row.buyerEmail && row.buyerEmail !== o.buyer.email) this.violate(`shop ${s.label}'s list row of ${row.orderId} shows buyer ${row.buyerEmail}, its buyer is ${o.buyer.email}`);
+        for (const t of theirs) this.checkLeak(`shop ${s.label}'s list row of ${row.orderId}`, t, { status: 200, body: row }, '', o);
+      }
+      for (const o of mine) {
+        const d = details.get(o) as Detail;
+        if (d.status === 200 && d.body.amount?.amount !== undefined && d.body.amount.amount !== o.spec.amount)
+          this.violate(`${this.name(o)}: its detail shows the amount ${d.body.amount.amount}, the order's is ${o.spec.amount}`);
+        for (const t of theirs) this.checkLeak(`${this.name(o)}'s detail`, t, { status: d.status, body: d.body }, '', o);
+      }
+      // The events of every order id of the run, as this shop lists them: its own orders' only, none for an id it has not.
+      for (const orderId of [...new Set(this.orders.map((o) => o.orderId))]) {
+        const ev = await this.call(s, 'GET', `/api/events?orderId=${encodeURIComponent(orderId)}&limit=100`, { role: 'storefront' });
+        this.checkAnswer(`${s.label}'s events of ${orderId}`, ev);
+        const data = (ev.body?.data as Array<{ id: string; orderId: string }> | undefined) ?? [];
+        const o = mine.find((m) => m.orderId === orderId);
+        if (!o && data.length > 0) this.violate(`shop ${s.label} lists ${data.length} event(s) of ${orderId}, an order it does not have: ${JSON.stringify(data).slice(0, 300)}`);
+        if (o) for (const e of data) o.eventIds.add(e.id);
+        for (const t of theirs) this.checkLeak(`shop ${s.label}'s events of ${orderId}`, t, ev, '', o);
+      }
+    }
+    const eventShop = new Map<string, FuzzShop>();
+    for (const o of this.orders) {
+      for (const id of o.eventIds) {
+        const seen = eventShop.get(id);
+        if (seen && seen !== o.shop) this.violate(`event ${id} is listed by both shops`);
+        eventShop.set(id, o.shop);
+      }
+    }
+    // What each shop's event endpoint received of this run: that shop's events, signed with that endpoint's secret.
+    for (const r of this.sink.received) {
+      let event: { id?: string; orderId?: string };
+      try {
+        event = JSON.parse(r.body) as { id?: string; orderId?: string };
+      } catch {
+        continue;
+      }
+      if (!event.orderId?.startsWith(`FZ-${this.log.tag}-`) || !event.id) continue;
+      const s = this.shops.find((x) => x.shopId === r.shopId);
+      if (!s) continue;
+      const owner = eventShop.get(event.id);
+      if (owner !== s) this.violate(`shop ${s.label}'s event endpoint received event ${event.id} of ${event.orderId}, ${owner ? `an event of shop ${owner.label}` : 'an event shop ' + s.label + ' does not list'}`);
+      if (!verifyEventSignature(r.body, r.signature, s.endpoint.secret, { toleranceSeconds: 3600 })) this.violate(`shop ${s.label}'s event endpoint received event ${event.id} not signed with its secret`);
+    }
+
+    // (d) Every Amazon call about a shop's object was signed by that shop's merchant.
+    const calls = (await this.stack.control<{ calls: SignedCall[] }>('GET', '/__sim/calls')).data.calls ?? [];
+    const objectShop = new Map<string, OrderModel>();
+    for (const o of this.orders) {
+      for (const id of [...o.sessions, ...o.known]) objectShop.set(id, o);
+    }
+    for (const e of all) {
+      const o = permissionOwner.get(e.chargePermissionId);
+      if (!o) continue;
+      for (const id of [e.chargePermissionId, e.chargeId, e.refundId]) if (id) objectShop.set(id, o);
+    }
+    const wrong = new Map<string, { n: number; allowed: number }>();
+    for (const c of calls) {
+      const o = c.objectId === null ? undefined : objectShop.get(c.objectId);
+      if (!o || c.merchantId === o.shop.merchantId) continue;
+      const signer = shopOfMerchant.get(c.merchantId);
+      const k = `${c.operation} of ${this.name(o)}'s ${c.objectId} signed by ${signer ? `shop ${signer.label}'s merchant` : `merchant ${c.merchantId}`}`;
+      // The signer's shop was handed the session id by a caller: its reads of it from then on are explained.
+      const before = c.operation === 'getCheckoutSession' ? this.handedOver.get(`${c.merchantId}|${c.objectId}`) : undefined;
+      const w = wrong.get(k) ?? { n: 0, allowed: 0 };
+      w.n += 1;
+      if (before !== undefined && w.n > before) w.allowed += 1;
+      wrong.set(k, w);
+    }
+    for (const [k, { n, allowed }] of wrong) {
+      if (n > allowed) this.violate(`an Amazon call about another shop's object: ${k}, ${n} time(s)${allowed > 0 ? ` (${allowed} of them after a caller handed that shop the session id)` : ''}`);
+    }
   }
 
   private async checkProjection(o: OrderModel): Promise<void> {
@@ -1047,8 +1676,8 @@ class Run {
     let diff: string[];
     for (;;) {
       const d = await this.detail(o);
-      const list = await http(this.stack, 'GET', `/api/admin/orders?q=${encodeURIComponent(o.orderId)}&limit=10`, { role: 'viewer' });
-      this.checkAnswer(`order list for ${o.orderId}`, list, o);
+      const list = await this.call(o.shop, 'GET', `/api/admin/orders?q=${encodeURIComponent(o.orderId)}&limit=10`, { role: 'viewer' });
+      this.checkAnswer(`order list for ${this.name(o)}`, list, o);
       const row = ((list.body?.orders as any[] | undefined) ?? []).find((r) => r.orderId === o.orderId);
       const b = d.body;
       diff = [];
@@ -1065,18 +1694,18 @@ class Run {
           ['buyerEmail', row.buyerEmail ?? null, b.buyer?.email ?? null],
         ];
         for (const [k, dbValue, wfValue] of pairs) if (JSON.stringify(dbValue) !== JSON.stringify(wfValue)) diff.push(`${k}: list ${JSON.stringify(dbValue)} vs detail ${JSON.stringify(wfValue)}`);
-        this.checkBuyer(`order list row of ${o.orderId}`, row, o);
+        this.checkBuyer(`order list row of ${this.name(o)}`, row, o);
         diff.push(...(await this.eventsDiffer(o, b.paymentStatus)));
       }
       if (diff.length === 0 || Date.now() >= deadline) break;
       await sleep(300);
     }
-    if (diff.length > 0) this.violate(`${o.orderId}: the projection differs from the workflow's state after settling: ${diff.join('; ')}`);
+    if (diff.length > 0) this.violate(`${this.name(o)}: the projection differs from the workflow's state after settling: ${diff.join('; ')}`);
   }
 
   /** 6. What the order's events tell a shop that listens only to them, against the workflow's payment status. */
   private async eventsDiffer(o: OrderModel, paymentStatus: string): Promise<string[]> {
-    const r = await http(this.stack, 'GET', `/api/events?orderId=${encodeURIComponent(o.orderId)}&limit=100`, { role: 'storefront' });
+    const r = await this.call(o.shop, 'GET', `/api/events?orderId=${encodeURIComponent(o.orderId)}&limit=100`, { role: 'storefront' });
     if (r.status !== 200) return [`GET /api/events answered ${r.status}`];
     const events = r.body.data as Array<{ seq: number; type: string; paymentStatus: string | null }>;
     const problems: string[] = [];
@@ -1087,7 +1716,16 @@ class Run {
   }
 }
 
+/** The simulator's record of one signed Amazon call (GET /__sim/calls). */
+interface SignedCall {
+  merchantId: string;
+  operation: string;
+  objectId: string | null;
+}
+
 interface LedgerEntry {
+  id: string;
+  merchantId: string;
   type: 'authorization' | 'capture' | 'refund' | 'cancel';
   status: 'pending' | 'completed' | 'declined';
   amount: number;
@@ -1111,7 +1749,7 @@ let runCounter = 0;
 export async function runScenario(stack: TestStack, scenario: Scenario, onRun?: (log: RunLog) => void): Promise<RunLog> {
   runCounter += 1;
   const tag = `${process.pid.toString(36)}${runCounter.toString(36)}${randomBytes(2).toString('hex')}`;
-  const run = new Run(stack, scenario, tag);
+  const run = new Run(stack, await fuzzShops(stack), scenario, tag);
   try {
     await run.execute();
     const details = await run.settle();
