@@ -1780,7 +1780,9 @@ export async function checkAdversarial(
 ): Promise<FuzzOutcome> {
   const details = (await fc.check(adversarialProperty(stack, opts), {
     numRuns: opts.numRuns,
-    ...(opts.knownScenarios === false || opts.path !== undefined ? {} : { examples: KNOWN_SCENARIOS.map((k) => [k.scenario] as [Scenario]) }),
+    // A path counts the known sequences first when they ran: a replay runs them too (or none, with --no-known), so the
+    // path names the same sequence.
+    ...(opts.knownScenarios === false ? {} : { examples: KNOWN_SCENARIOS.map((k) => [k.scenario] as [Scenario]) }),
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     ...(opts.path !== undefined ? { path: opts.path } : {}),
     endOnFailure: false,
@@ -1791,7 +1793,9 @@ export async function checkAdversarial(
     const err = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
     report = [
       `adversarial fuzz failed after ${details.numRuns} run(s), ${details.numShrinks} shrink(s)${details.interrupted ? ' (shrinking cut short by the time limit)' : ''}`,
-      `replay: npm run fuzz -- --seed ${details.seed} --path ${details.counterexamplePath} (or FUZZ_SEED=${details.seed} FUZZ_PATH=${details.counterexamplePath} for the Jest test)`,
+      opts.knownScenarios === false
+        ? `replay: npm run fuzz -- --seed ${details.seed} --path ${details.counterexamplePath} --no-known`
+        : `replay: npm run fuzz -- --seed ${details.seed} --path ${details.counterexamplePath} (or FUZZ_SEED=${details.seed} FUZZ_PATH=${details.counterexamplePath} for the Jest test)`,
       `minimal sequence: ${JSON.stringify(details.counterexample?.[0] ?? null)}`,
       err,
     ].join('\n');
