@@ -1152,9 +1152,13 @@ class Run {
 
   // ---------------------------------------------------------------------------------------- members and the other shop (issue 18)
 
-  /** The member the order's shop links the order's buyer to: named after the shop, so the other shop never makes it. */
+  /**
+   * The member the order's shop links the order's buyer to: one per shop and buyer (Amazon's buyer is linked to one
+   * member of a shop), named after the shop so the other shop never makes it, and not after the buyer's id (an answer
+   * that repeats the member id asked about would seem to show the buyer).
+   */
   private memberOf(o: OrderModel): string {
-    return `fzm-${o.shop.shopId}-${o.buyer.buyerId}`;
+    return `fzm-${o.shop.shopId}-buyer${FAKE_BUYERS.indexOf(o.buyer)}`;
   }
 
   private async link(o: OrderModel): Promise<void> {
