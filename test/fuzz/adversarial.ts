@@ -569,6 +569,8 @@ export interface RunLog {
   tag: string;
   steps: string[];
   violations: string[];
+  /** The cross-shop requests of the sequence, by their answer's status ("own" for one routed to the shop's own order of that id). */
+  cross: Record<string, number>;
 }
 
 class Run {
@@ -584,9 +586,6 @@ class Run {
    * that read may land after the answer), and Amazon tells it there is no such session.
    */
   private readonly handedOver = new Map<string, number>();
-  /** How the cross-shop requests were answered (status → count), for the log. */
-  readonly crossAnswers = new Map<number, number>();
-
   readonly shops: [FuzzShop, FuzzShop];
 
   constructor(
@@ -595,7 +594,7 @@ class Run {
     readonly scenario: Scenario,
     tag: string,
   ) {
-    this.log = { tag, steps: [], violations: [] };
+    this.log = { tag, steps: [], violations: [], cross: {} };
     const shops = (this.shops = sink.shops);
     const used: [Set<string>, Set<string>] = [new Set(), new Set()];
     this.orders = [];
@@ -786,6 +785,10 @@ class Run {
       case 'malformed':
         return malformed;
     }
+  }
+
+  private countCross(key: string): void {
+    this.log.cross[key] = (this.log.cross[key] ?? 0) + 1;
   }
 
   /** Sends a request that hands the session id to the shop's API (noting what that shop had asked Amazon about it before). */
@@ -1318,6 +1321,7 @@ class Run {
       this.step(`${what} → skipped (${this.name(v)} has no event yet)`);
       return;
     }
+    if (own && (op === 'capture' || op === 'cancel' || op === 'refund' || op === 'review' || op === 'complete')) this.countCross('own');
     if (own && (op === 'capture' || op === 'cancel' || op === 'refund')) {
       this.step(`${what} → ${x.label} has ${v.orderId} too: a ${op} of its own order`);
       await this.money(own, { kind: op, amount: { kind: 'part', pct: 1 + (pick % 100) }, rid: { kind: 'fresh' }, wait: true });
@@ -1333,7 +1337,7 @@ class Run {
     const r = this.crossRequest(op, real, v, x, pick);
     const send = () => this.call(x, r.method, r.path, { role: r.role, body: r.body, headers: r.headers });
     const a = session !== undefined && (op === 'review' || op === 'complete' || op === 'result') ? await this.handOver(x, session, send) : await send();
-    this.crossAnswers.set(a.status, (this.crossAnswers.get(a.status) ?? 0) + 1);
+    this.countCross(String(a.status));
     this.checkAnswer(what, a, own);
     this.checkLeak(what, v, a, r.path + JSON.stringify(r.body ?? null) + JSON.stringify(r.headers ?? {}), own);
     let note = '';
