@@ -56,6 +56,12 @@ async function main(): Promise<number> {
   let total = 0;
   let batches = 0;
   const seeds: number[] = [];
+  /** The cross-shop requests made, by their answer's status (issue 18). */
+  const cross: Record<string, number> = {};
+  const crossText = () => {
+    const n = Object.values(cross).reduce((a, b) => a + b, 0);
+    return `${n} cross-shop request(s)${n > 0 ? ` (${Object.entries(cross).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}: ${v}`).join(', ')})` : ''}`;
+  };
   try {
     const base = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
     do {
@@ -71,6 +77,7 @@ async function main(): Promise<number> {
         timeLimitMs: Math.max(1_000, deadline - Date.now()) + opts.shrinkSeconds * 1000,
         onRun: (log) => {
           runs += 1;
+          for (const [k, v] of Object.entries(log.cross)) cross[k] = (cross[k] ?? 0) + v;
           if (opts.verbose) console.log(`  run ${log.tag}: ${log.steps.length} steps, ${log.violations.length} violation(s)\n    ${log.steps.join('\n    ')}`);
         },
       });
@@ -81,9 +88,9 @@ async function main(): Promise<number> {
         console.log(`FAILED in batch ${batches} (seed ${seed}) after ${total} sequence run(s) in ${((Date.now() - started) / 1000).toFixed(0)} s`);
         return 1;
       }
-      console.log(`batch ${batches} seed ${seed}: ${runs} sequence run(s) passed (total ${total}, ${((Date.now() - started) / 1000).toFixed(0)} s)`);
+      console.log(`batch ${batches} seed ${seed}: ${runs} sequence run(s) passed (total ${total}, ${crossText()}, ${((Date.now() - started) / 1000).toFixed(0)} s)`);
     } while (opts.path === undefined && Date.now() < deadline);
-    console.log(`no invariant broken: ${total} sequence run(s) in ${batches} batch(es), seeds ${seeds[0]}…${seeds[seeds.length - 1]}, ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    console.log(`no invariant broken: ${total} sequence run(s) in ${batches} batch(es), seeds ${seeds[0]}…${seeds[seeds.length - 1]}, ${crossText()}, ${((Date.now() - started) / 1000).toFixed(0)} s`);
     return 0;
   } finally {
     await stopBounded(stack);

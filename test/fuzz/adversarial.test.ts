@@ -29,7 +29,7 @@ describe('adversarial callers (issues 13 and 18): the money invariants hold, and
       ...(PATH !== undefined ? { path: PATH } : {}),
       onRun: (log) => {
         runs += 1;
-        if (process.env.FUZZ_VERBOSE) console.log(`run ${log.tag}: ${log.violations.length} violation(s)\n  ${log.steps.join('\n  ')}\n  ${log.violations.join('\n  ')}`);
+        if (process.env.FUZZ_VERBOSE) console.log(`run ${log.tag}: ${log.violations.length} violation(s), cross-shop answers ${JSON.stringify(log.cross)}\n  ${log.steps.join('\n  ')}\n  ${log.violations.join('\n  ')}`);
       },
     });
     if (details.failed) throw new Error(report);

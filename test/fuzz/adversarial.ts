@@ -569,6 +569,8 @@ export interface RunLog {
   tag: string;
   steps: string[];
   violations: string[];
+  /** The cross-shop requests of the sequence, by their answer's status ("own" for one routed to the shop's own order of that id). */
+  cross: Record<string, number>;
 }
 
 class Run {
@@ -584,9 +586,6 @@ class Run {
    * that read may land after the answer), and Amazon tells it there is no such session.
    */
   private readonly handedOver = new Map<string, number>();
-  /** How the cross-shop requests were answered (status → count), for the log. */
-  readonly crossAnswers = new Map<number, number>();
-
   readonly shops: [FuzzShop, FuzzShop];
 
   constructor(
@@ -595,7 +594,7 @@ class Run {
     readonly scenario: Scenario,
     tag: string,
   ) {
-    this.log = { tag, steps: [], violations: [] };
+    this.log = { tag, steps: [], violations: [], cross: {} };
     const shops = (this.shops = sink.shops);
     const used: [Set<string>, Set<string>] = [new Set(), new Set()];
     this.orders = [];
@@ -786,6 +785,10 @@ class Run {
       case 'malformed':
         return malformed;
     }
+  }
+
+  private countCross(key: string): void {
+    this.log.cross[key] = (this.log.cross[key] ?? 0) + 1;
   }
 
   /** Sends a request that hands the session id to the shop's API (noting what that shop had asked Amazon about it before). */
@@ -1152,9 +1155,13 @@ class Run {
 
   // ---------------------------------------------------------------------------------------- members and the other shop (issue 18)
 
-  /** The member the order's shop links the order's buyer to: named after the shop, so the other shop never makes it. */
+  /**
+   * The member the order's shop links the order's buyer to: one per shop and buyer (Amazon's buyer is linked to one
+   * member of a shop), named after the shop so the other shop never makes it, and not after the buyer's id (an answer
+   * that repeats the member id asked about would seem to show the buyer).
+   */
   private memberOf(o: OrderModel): string {
-    return `fzm-${o.shop.shopId}-${o.buyer.buyerId}`;
+    return `fzm-${o.shop.shopId}-buyer${FAKE_BUYERS.indexOf(o.buyer)}`;
   }
 
   private async link(o: OrderModel): Promise<void> {
@@ -1314,6 +1321,7 @@ class Run {
       this.step(`${what} → skipped (${this.name(v)} has no event yet)`);
       return;
     }
+    if (own && (op === 'capture' || op === 'cancel' || op === 'refund' || op === 'review' || op === 'complete')) this.countCross('own');
     if (own && (op === 'capture' || op === 'cancel' || op === 'refund')) {
       this.step(`${what} → ${x.label} has ${v.orderId} too: a ${op} of its own order`);
       await this.money(own, { kind: op, amount: { kind: 'part', pct: 1 + (pick % 100) }, rid: { kind: 'fresh' }, wait: true });
@@ -1329,7 +1337,7 @@ class Run {
     const r = this.crossRequest(op, real, v, x, pick);
     const send = () => this.call(x, r.method, r.path, { role: r.role, body: r.body, headers: r.headers });
     const a = session !== undefined && (op === 'review' || op === 'complete' || op === 'result') ? await this.handOver(x, session, send) : await send();
-    this.crossAnswers.set(a.status, (this.crossAnswers.get(a.status) ?? 0) + 1);
+    this.countCross(String(a.status));
     this.checkAnswer(what, a, own);
     this.checkLeak(what, v, a, r.path + JSON.stringify(r.body ?? null) + JSON.stringify(r.headers ?? {}), own);
     let note = '';
@@ -1780,7 +1788,9 @@ export async function checkAdversarial(
 ): Promise<FuzzOutcome> {
   const details = (await fc.check(adversarialProperty(stack, opts), {
     numRuns: opts.numRuns,
-    ...(opts.knownScenarios === false || opts.path !== undefined ? {} : { examples: KNOWN_SCENARIOS.map((k) => [k.scenario] as [Scenario]) }),
+    // A path counts the known sequences first when they ran: a replay runs them too (or none, with --no-known), so the
+    // path names the same sequence.
+    ...(opts.knownScenarios === false ? {} : { examples: KNOWN_SCENARIOS.map((k) => [k.scenario] as [Scenario]) }),
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     ...(opts.path !== undefined ? { path: opts.path } : {}),
     endOnFailure: false,
@@ -1791,7 +1801,9 @@ export async function checkAdversarial(
     const err = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
     report = [
       `adversarial fuzz failed after ${details.numRuns} run(s), ${details.numShrinks} shrink(s)${details.interrupted ? ' (shrinking cut short by the time limit)' : ''}`,
-      `replay: npm run fuzz -- --seed ${details.seed} --path ${details.counterexamplePath} (or FUZZ_SEED=${details.seed} FUZZ_PATH=${details.counterexamplePath} for the Jest test)`,
+      opts.knownScenarios === false
+        ? `replay: npm run fuzz -- --seed ${details.seed} --path ${details.counterexamplePath} --no-known`
+        : `replay: npm run fuzz -- --seed ${details.seed} --path ${details.counterexamplePath} (or FUZZ_SEED=${details.seed} FUZZ_PATH=${details.counterexamplePath} for the Jest test)`,
       `minimal sequence: ${JSON.stringify(details.counterexample?.[0] ?? null)}`,
       err,
     ].join('\n');
