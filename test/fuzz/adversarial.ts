@@ -1339,7 +1339,10 @@ class Run {
     const a = session !== undefined && (op === 'review' || op === 'complete' || op === 'result') ? await this.handOver(x, session, send) : await send();
     this.countCross(String(a.status));
     this.checkAnswer(what, a, own);
-    this.checkLeak(what, v, a, r.path + JSON.stringify(r.body ?? null) + JSON.stringify(r.headers ?? {}), own);
+    // The simulator's buyers are the same for every merchant: shop x may have linked the same buyer to a member of its
+    // own, and then its lookup by buyer answers its own link (its member, the buyer's email), which is no leak.
+    const ownLink = op === 'memberByBuyer' && a.status === 200 && typeof a.body?.link?.memberId === 'string' && (a.body.link.memberId as string).startsWith(`fzm-${x.shopId}-`);
+    if (!ownLink) this.checkLeak(what, v, a, r.path + JSON.stringify(r.body ?? null) + JSON.stringify(r.headers ?? {}), own);
     let note = '';
     // Compared with the same request about ids that exist nowhere: unless the other shop has an order of this id (its
     // own), or the op is about a buyer (the other shop may have linked the same Amazon buyer to a member of its own).
