@@ -33,11 +33,6 @@ export const createShopKeySchema = z.strictObject({
 
 const keyIdSchema = z.uuid('expected the id of an API key');
 
-/** What the platform sees of a shop: its view as JSON (the merchant's ids, never a private key). */
-function shopAnswer(shop: ShopView) {
-  return JSON.parse(JSON.stringify(shop)) as Record<string, unknown>;
-}
-
 async function shopOr404(prisma: PrismaClient, idInput: unknown): Promise<ShopView> {
   const shopId = shopIdSchema.parse(idInput);
   const shop = await readShop(prisma, shopId);
@@ -106,27 +101,27 @@ export function platformRoutes(deps: PlatformDeps, service: PlatformService = cr
   const platform = requireRole(deps.prisma, 'platform');
 
   router.get('/api/platform/shops', platform, async (_req: Request, res: Response) => {
-    res.json({ shops: (await service.listShops()).map(shopAnswer) });
+    res.json({ shops: await service.listShops() });
   });
 
   router.post('/api/platform/shops', platform, async (req: Request, res: Response) => {
     const { shop, simulatedMerchant } = await service.createShop(req.body);
-    res.status(201).json({ shop: shopAnswer(shop), simulatedMerchant });
+    res.status(201).json({ shop, simulatedMerchant });
   });
 
   router.get('/api/platform/shops/:shopId', platform, async (req: Request, res: Response) => {
-    res.json({ shop: shopAnswer(await service.readShop(req.params.shopId)) });
+    res.json({ shop: await service.readShop(req.params.shopId) });
   });
 
   for (const [segment, status] of [['suspend', 'suspended'], ['reactivate', 'active']] as const) {
     router.post(`/api/platform/shops/:shopId/${segment}`, platform, async (req: Request, res: Response) => {
-      res.json({ shop: shopAnswer(await service.setStatus(req.params.shopId, status)) });
+      res.json({ shop: await service.setStatus(req.params.shopId, status) });
     });
   }
 
   router.get('/api/platform/shops/:shopId/keys', platform, async (req: Request, res: Response) => {
     const { shopId } = await shopOr404(deps.prisma, req.params.shopId);
-    res.json({ keys: JSON.parse(JSON.stringify(await listApiKeys(deps.prisma, shopId))) as unknown });
+    res.json({ keys: await listApiKeys(deps.prisma, shopId) });
   });
 
   // The shop's first keys (and any later): the key itself is in this answer only.
