@@ -166,6 +166,7 @@ const schema = z
       .default(String(DEFAULT_MAX_CACHED_WORKFLOWS))
       .refine((v) => /^\d+$/.test(v) && (Number(v) === 0 || (Number(v) >= 2 && Number(v) <= 100_000)), 'expected 0 (no cache: every workflow task replays the history) or a whole number from 2 to 100000')
       .transform(Number),
+    WORKER_WORKFLOW_STACK_TRACES: bool(false),
     RECONCILE_SCHEDULE: bool(true),
     RECONCILE_EVERY: z.string().trim().regex(/^\d+(ms|s|m|h|d)$/, 'expected a duration such as 30m, 1h, 1d').default('1h'),
 
@@ -316,6 +317,12 @@ export interface Config {
     maxCachedWorkflows: number;
     /** A prebuilt workflow bundle (`npm run bundle`); undefined: workflows are bundled at start. */
     workflowBundlePath?: string;
+    /**
+     * The SDK's promise hook for Temporal UI's stack trace tab (WORKER_WORKFLOW_STACK_TRACES, default false). Read by
+     * worker/workflow-thread-hooks.cjs in each workflow thread when the process starts; here so that a wrong value
+     * fails the worker's start and the value shows in its start log.
+     */
+    workflowStackTraces: boolean;
     /** The worker creates (or updates) the `reconcile-orders` schedule at start; RECONCILE_SCHEDULE=false leaves it alone. */
     reconcileSchedule: boolean;
     /** Interval of the reconcile schedule (RECONCILE_EVERY, default 1h). */
@@ -451,6 +458,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTasks: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
       maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+      workflowStackTraces: e.WORKER_WORKFLOW_STACK_TRACES,
       ...(e.WORKFLOW_BUNDLE_PATH !== undefined ? { workflowBundlePath: path.resolve(e.WORKFLOW_BUNDLE_PATH) } : {}),
       reconcileSchedule: e.RECONCILE_SCHEDULE,
       reconcileEvery: e.RECONCILE_EVERY,

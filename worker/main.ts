@@ -52,7 +52,10 @@ export async function startEngineWorker(config: Config, log: Logger, lifecycle: 
     log.fatal({ err: err instanceof Error ? err.message : String(err) }, 'worker stopped unexpectedly');
     void lifecycle.stopAll().then(() => process.exit(1));
   });
-  log.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'worker running');
+  // Started without worker/process-settings.ts's preload, the SDK's stack trace hook is on whatever the setting says.
+  const hooks = (globalThis as { __workflowThreadHooks?: { workflowStackTraces: boolean } }).__workflowThreadHooks;
+  const workflowStackTraces = hooks ? hooks.workflowStackTraces : 'on (started without --require ./worker/workflow-thread-hooks.cjs)';
+  log.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, workflowStackTraces }, 'worker running');
   if (config.worker.reconcileSchedule) {
     // Every worker makes sure the hourly reconcile exists (create, or update to this configuration); a failure is
     // logged and leaves the worker running: the schedule is a safety net, not a reason to stop serving orders.

@@ -9,8 +9,11 @@
  *   (an activation, an activity's payloads) fit easily, and each scavenge stays as cheap.
  * - `MALLOC_ARENA_MAX=2`: glibc gives each thread that allocates its own malloc arena (up to 8 per core); the worker's
  *   Rust core, V8's compiler threads and libuv's pool left a dozen arenas holding freed memory.
+ * - `--require ./worker/workflow-thread-hooks.cjs`: without WORKER_WORKFLOW_STACK_TRACES=true, the SDK's workflow
+ *   threads install no promise hook (about half their CPU; the file says why). A `--require` preload is the one kind
+ *   that runs in worker threads too. Paths are relative to the repository root, where every start command runs.
  */
-export const WORKER_NODE_ARGS: readonly string[] = ['--max-semi-space-size=4'];
+export const WORKER_NODE_ARGS: readonly string[] = ['--max-semi-space-size=4', '--require', './worker/workflow-thread-hooks.cjs'];
 
 /** The environment a worker starts with; a value the environment already has wins (as `${VAR:-default}` in the commands). */
 export function workerProcessEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
