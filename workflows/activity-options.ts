@@ -13,6 +13,20 @@ export const amazonCall: ActivityOptions = {
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
 };
 
+/**
+ * Amazon Pay calls as local activities (since LOCAL_AMAZON_CALLS, workflows/patches.ts): run by the worker that runs
+ * the workflow task, inside that task (no activity task to schedule, dispatch and complete, no second workflow task for
+ * the result), with the same timeouts, retries and idempotency keys as amazonCall. A backoff longer than
+ * localRetryThreshold waits on a durable timer instead of holding the workflow task open, so a long Amazon outage
+ * lets the order's other messages in between attempts.
+ */
+export const amazonCallLocal: LocalActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
+  localRetryThreshold: '10 seconds',
+};
+
 /** Reads of Amazon objects while waiting on a pending state: the workflow's own poll loop spaces them. */
 export const amazonPoll: ActivityOptions = {
   startToCloseTimeout: '30 seconds',

@@ -61,6 +61,14 @@ export const LEAN_ORDER = 'lean-order';
  */
 export const REFUND_APPROVAL = 'refund-approval';
 
+/**
+ * v13: the order's Amazon Pay calls (review read, session update, completion, captures, charges, cancels, refunds) run
+ * as local activities, inside the workflow task that decided them (workflows/activity-options.ts, amazonCallLocal):
+ * no activity task and no second workflow task per call (docs/benchmark.md, Cost per order). Same keys, timeouts and
+ * retries. Decided in the run's first workflow task, like LEAN_ORDER; the poll reads stay regular activities.
+ */
+export const LOCAL_AMAZON_CALLS = 'local-amazon-calls';
+
 /** The changes a lean run takes without a marker (v2–v10): every later change gets a marker of its own again. */
 export const SETTLED_BY_LEAN_ORDER: ReadonlySet<string> = new Set([
   EXPIRY_WARNING_HISTORY_ROW,

@@ -21,3 +21,11 @@ test.each(files)('replays %s deterministically', async (file) => {
   // A recording kept from before a change (name.before-<patch>.json) replays under the workflow id it was recorded with.
   await Worker.runReplayHistory({ workflowBundle: bundle }, history, file.replace(/(\.before-[a-z0-9-]+)?\.json$/, ''));
 });
+
+test('the recordings cover both paths of LOCAL_AMAZON_CALLS: Amazon calls as activity tasks before it, inside workflow tasks since', () => {
+  const amazonActivityTasks = (file: string) => (readFileSync(path.join(dir, file), 'utf8').match(/"name": "(getCheckoutSession|updateCheckoutSession|completeCheckoutSession|captureCharge|createRefund)"/g) ?? []).length;
+  const localMarkers = (file: string) => (readFileSync(path.join(dir, file), 'utf8').match(/"markerName": "core_local_activity"/g) ?? []).length;
+  expect(amazonActivityTasks('authorize-with-capture-refunds.before-local-amazon-calls.json')).toBeGreaterThanOrEqual(4);
+  expect(amazonActivityTasks('authorize-with-capture-refunds.json')).toBe(0);
+  expect(localMarkers('authorize-with-capture-refunds.json')).toBeGreaterThan(localMarkers('authorize-with-capture-refunds.before-local-amazon-calls.json'));
+});

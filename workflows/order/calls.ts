@@ -2,11 +2,14 @@
 // command ends with.
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import { amazonCall, amazonPoll, dbWrite, dbWriteLocal, projectionWriteLocal } from '../activity-options';
+import { amazonCall, amazonCallLocal, amazonPoll, dbWrite, dbWriteLocal, projectionWriteLocal } from '../activity-options';
 import type { FailureInfo } from '../failures';
 import type { OrderContext } from './types';
 
 export const amazon = proxyActivities<Activities>(amazonCall);
+/** The same calls as local activities: a run that took LOCAL_AMAZON_CALLS gets these as `o.amazon`. */
+export const localAmazon = proxyLocalActivities<Activities>(amazonCallLocal);
+export type AmazonCalls = typeof amazon;
 export const poller = proxyActivities<Activities>(amazonPoll);
 export const db = proxyActivities<Activities>(dbWrite);
 export const localDb = proxyLocalActivities<Activities>(dbWriteLocal);

@@ -5,7 +5,7 @@ import { OWNERSHIP_CODES } from '../../lib/ownership-codes';
 import { DECLINE_CODES, failureOf } from '../failures';
 import type { CheckoutCompletedArgs, CheckoutConfirmedArgs, CheckoutConfirmedResult, CheckoutReviewedArgs, CheckoutReviewedResult, PaymentActionResult } from '../messages';
 import { CHECKOUT_SESSION_OWNERSHIP } from '../patches';
-import { ActionFailed, amazon } from './calls';
+import { ActionFailed } from './calls';
 import type { DeclineRetry } from './declines';
 import type { Ledger } from './ledger';
 import type { RecurringCharges } from './recurring';
@@ -31,7 +31,7 @@ export class Checkout {
     const owned = o.uses(CHECKOUT_SESSION_OWNERSHIP);
     if (!owned) o.s.checkoutSessionId = args.checkoutSessionId;
     try {
-      const session = await amazon.getCheckoutSession({ checkoutSessionId: args.checkoutSessionId, ...(owned ? { orderId: o.orderId } : {}) });
+      const session = await o.amazon.getCheckoutSession({ checkoutSessionId: args.checkoutSessionId, ...(owned ? { orderId: o.orderId } : {}) });
       if (owned) o.s.checkoutSessionId = args.checkoutSessionId;
       if (session.buyer) o.s.buyer = session.buyer;
       return { checkoutSessionId: args.checkoutSessionId, paymentStatus: o.s.paymentStatus, buyer: o.s.buyer, sessionState: session.state };
@@ -45,7 +45,7 @@ export class Checkout {
     const sessionId = o.s.checkoutSessionId as string;
     if (args.amount !== undefined) o.s.amount = args.amount;
     try {
-      const session = await amazon.updateCheckoutSession({
+      const session = await o.amazon.updateCheckoutSession({
         orderId: o.orderId,
         checkoutSessionId: sessionId,
         checkoutResultReturnUrl: args.checkoutResultReturnUrl,
@@ -82,7 +82,7 @@ export class Checkout {
       // A failed completion (e.g. AmountMismatch) may be tried again by the buyer: a new request, a new key.
       const requestId = `${sessionId}/${this.completeAttempts}`;
       session = await this.declines.run('authorize', amount, (declineRetry) =>
-        amazon.completeCheckoutSession({
+        o.amazon.completeCheckoutSession({
           orderId: o.orderId,
           checkoutSessionId: sessionId,
           amount,
@@ -118,7 +118,7 @@ export class Checkout {
 
   private async readCharge(chargeId: string): Promise<ChargeSummary> {
     try {
-      return await amazon.getCharge({ chargeId });
+      return await this.o.amazon.getCharge({ chargeId });
     } catch (err) {
       throw new ActionFailed(failureOf(err));
     }

@@ -6,11 +6,11 @@ import { CommandQueue } from '../command-queue';
 import { DEFAULT_ORDER_SETTINGS, DEFAULT_TIMINGS } from '../defaults';
 import { REJECTION_TYPES } from '../messages';
 import type { AmazonNotificationArgs, AmazonNotificationResult } from '../messages';
-import { DECIDE_AT_EXECUTION, LEAN_ORDER, SETTLED_BY_LEAN_ORDER } from '../patches';
+import { DECIDE_AT_EXECUTION, LEAN_ORDER, LOCAL_AMAZON_CALLS, SETTLED_BY_LEAN_ORDER } from '../patches';
 import type { Actor, CarriedState, OrderPaymentInput, OrderPaymentResult, OrderPaymentSettings, OrderPaymentState, OrderPaymentTimings, StoredResult } from '../types';
 import { allowedActions, approvalRefusal, cancelRefusal, captureRefusal, refundRefusal, requestKey, type ValidationView } from '../validators';
 import { RefundApprovals } from './approvals';
-import { ActionFailed } from './calls';
+import { ActionFailed, amazon, localAmazon } from './calls';
 import { Checkout } from './checkout';
 import { DeclineRetry } from './declines';
 import { Ledger } from './ledger';
@@ -73,7 +73,8 @@ export class OrderPaymentMachine {
     // Decided here, in the run's first workflow task, so that the marker sits at the same place on every replay.
     const lean = patched(LEAN_ORDER);
     const uses = (patchId: string) => (lean && SETTLED_BY_LEAN_ORDER.has(patchId)) || patched(patchId);
-    const o: OrderContext = { input, workflowId: this.workflowId, orderId: this.orderId, currency: this.currency, settings: this.settings, timings: this.timings, s: this.s, lean, uses };
+    const calls = lean && patched(LOCAL_AMAZON_CALLS) ? localAmazon : amazon;
+    const o: OrderContext = { input, workflowId: this.workflowId, orderId: this.orderId, currency: this.currency, settings: this.settings, timings: this.timings, s: this.s, lean, uses, amazon: calls };
     this.o = o;
     // Only money actions (keyed by the caller's requestId) keep their result for a repeated request.
     this.queue = new CommandQueue<Command>(this.s.results, { unanswered: ['refresh', 'recurringCharge'], kept: ['capture', 'cancel', 'refund', 'approveRefund', 'rejectRefund'] });

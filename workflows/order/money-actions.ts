@@ -6,7 +6,7 @@ import { DECLINE_CODES, failureOf, LOCAL_LIMIT_FAILURES } from '../failures';
 import type { PaymentActionResult, SetOrderStatusArgs, SetOrderStatusResult } from '../messages';
 import { linkedPaymentAction } from '../state-table';
 import type { ChargeRecord } from '../types';
-import { ActionFailed, amazon, permissionOwner } from './calls';
+import { ActionFailed, permissionOwner } from './calls';
 import type { DeclineRetry } from './declines';
 import type { Ledger } from './ledger';
 import type { Timers } from './timers';
@@ -36,11 +36,11 @@ export class MoneyActions {
         (declineRetry) => {
           usedOpen = ledger.openCharge();
           if (usedOpen && usedOpen.state === 'Authorized') {
-            return amazon.captureCharge({ orderId: o.orderId, chargeId: usedOpen.chargeId, amount, currency: o.currency, softDescriptor: o.input.softDescriptor, key: { workflowId: o.workflowId, action: 'capture', requestId, declineRetry } });
+            return o.amazon.captureCharge({ orderId: o.orderId, chargeId: usedOpen.chargeId, amount, currency: o.currency, softDescriptor: o.input.softDescriptor, key: { workflowId: o.workflowId, action: 'capture', requestId, declineRetry } });
           }
           usedOpen = undefined;
           // Amazon captures a charge once: a further (split-shipment) capture is a new charge on the permission.
-          return amazon.createCharge({
+          return o.amazon.createCharge({
             orderId: o.orderId,
             chargePermissionId: o.s.chargePermissionId as string,
             permissionOwner: permissionOwner(o),
@@ -75,14 +75,14 @@ export class MoneyActions {
     const released = ledger.capturable();
     try {
       if (open) {
-        const c = await amazon.cancelCharge({ orderId: o.orderId, chargeId: open.chargeId, reason, amount: open.authorized, currency: o.currency, key: { workflowId: o.workflowId, action: 'cancel', requestId } });
+        const c = await o.amazon.cancelCharge({ orderId: o.orderId, chargeId: open.chargeId, reason, amount: open.authorized, currency: o.currency, key: { workflowId: o.workflowId, action: 'cancel', requestId } });
         ids.push(c.chargeId);
         open.state = 'Canceled';
       }
       // A recurring permission is shared by every period of its subscription: never closed from one order.
       if (ledger.captured() > 0 && o.s.chargePermissionId !== undefined && !o.settings.recurring) {
         // Part was shipped and captured: close the permission so the rest of the authorization is released.
-        await amazon.closeChargePermission({ orderId: o.orderId, chargePermissionId: o.s.chargePermissionId, reason, cancelPendingCharges: false });
+        await o.amazon.closeChargePermission({ orderId: o.orderId, chargePermissionId: o.s.chargePermissionId, reason, cancelPendingCharges: false });
         ids.push(o.s.chargePermissionId);
       }
     } catch (err) {
@@ -108,7 +108,7 @@ export class MoneyActions {
     for (const [i, piece] of pieces.entries()) {
       const pieceRequest = pieces.length === 1 ? requestId : `${requestId}#${i}`;
       const r = await this.declines.run('refund_started', piece.amount, (declineRetry) =>
-        amazon.createRefund({ orderId: o.orderId, chargeId: piece.charge.chargeId, amount: piece.amount, currency: o.currency, softDescriptor: o.input.softDescriptor, key: { workflowId: o.workflowId, action: 'refund', requestId: pieceRequest, declineRetry } }),
+        o.amazon.createRefund({ orderId: o.orderId, chargeId: piece.charge.chargeId, amount: piece.amount, currency: o.currency, softDescriptor: o.input.softDescriptor, key: { workflowId: o.workflowId, action: 'refund', requestId: pieceRequest, declineRetry } }),
       );
       const record = ledger.addRefund(piece, r.refundId, requestId);
       ids.push(r.refundId);

@@ -6,7 +6,7 @@ import { shopOfWorkflowId, subscriptionWorkflowId, WORKFLOW_TYPES } from '../../
 import { isUnknownOutcome } from '../failures';
 import { periodOutcome } from '../subscription-messages';
 import type { OrderPaymentInput, PeriodOutcome } from '../types';
-import { ActionFailed, amazon } from './calls';
+import { ActionFailed } from './calls';
 import type { DeclineRetry } from './declines';
 import type { Ledger } from './ledger';
 import type { Projection } from './projection';
@@ -72,7 +72,7 @@ export class RecurringCharges {
     const captureNow = o.settings.paymentIntent === 'AuthorizeWithCapture';
     const charge = (declineRetry: number) =>
       this.declines.run('authorize', amount, (retry) =>
-        amazon.createCharge({
+        o.amazon.createCharge({
           orderId: o.orderId,
           chargePermissionId: ref.chargePermissionId,
           permissionOwner: ref.subscriptionId,

@@ -4,7 +4,7 @@ import { log } from '@temporalio/workflow';
 import { failureOf } from '../failures';
 import { EXPIRY_WARNING_HISTORY_ROW } from '../patches';
 import type { PendingTimer } from '../types';
-import { amazon, db, permissionOwner, poller } from './calls';
+import { db, permissionOwner, poller } from './calls';
 import type { RefundApprovals } from './approvals';
 import type { Ledger } from './ledger';
 import type { Projection } from './projection';
@@ -105,7 +105,7 @@ export class Timers {
     if (o.settings.reauthorizeOnExpiry && o.s.chargePermissionId !== undefined) {
       o.s.reauthorizations += 1;
       try {
-        const c = await amazon.createCharge({
+        const c = await o.amazon.createCharge({
           orderId: o.orderId,
           chargePermissionId: o.s.chargePermissionId,
           permissionOwner: permissionOwner(o),

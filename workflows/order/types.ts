@@ -12,6 +12,7 @@ import type {
   SetOrderStatusArgs,
 } from '../messages';
 import type { CarriedState, OrderPaymentInput, OrderPaymentSettings, OrderPaymentTimings } from '../types';
+import type { AmazonCalls } from './calls';
 
 /** What the command queue runs, one at a time: the updates' requests, notifications' re-reads, a period's charge. */
 export type Command =
@@ -40,6 +41,8 @@ export interface OrderContext {
   readonly lean: boolean;
   /** Whether the run takes a patched change: always for a lean run and the changes it settled, else patched(id). */
   uses(patchId: string): boolean;
+  /** The Amazon Pay calls of this run: local activities since LOCAL_AMAZON_CALLS, regular ones before. */
+  readonly amazon: AmazonCalls;
 }
 
 /** A period's order: which subscription it charges for, and which period. */
