@@ -64,28 +64,38 @@ export async function appendEvents(tx: Prisma.TransactionClient, ref: OrderRef, 
   const seen = new Set((await tx.event.findMany({ where: { dedupeKey: { in: keys } }, select: { dedupeKey: true } })).map((r) => r.dedupeKey));
   const fresh = events.filter((e, i) => !seen.has(e.dedupeKey) && keys.indexOf(e.dedupeKey) === i);
   if (fresh.length === 0) return 0;
+  // Everything that does not need the log's lock is done before it: the lock is shared by every writer of every
+  // order, so it is held for one statement and the commit (it was held for four round trips, and writers queued
+  // behind it: 42 ms a write on average in the benchmark). The stream row is this transaction's already.
+  const endpoints = await tx.eventEndpoint.findMany({ where: { shopId, enabled: true, deletedAt: null }, select: { id: true, eventTypes: true } });
+  await tx.eventStream.update({ where: { shopId_orderId: { shopId, orderId } }, data: { lastSeq: lastSeq + fresh.length } });
+  const rows = fresh.map((e, i) => ({
+    event_id: e.eventId ?? newEventId(),
+    dedupe_key: e.dedupeKey,
+    seq: lastSeq + i + 1,
+    type: e.type,
+    payment_status: e.paymentStatus ?? null,
+    subscription_id: e.subscriptionId ?? null,
+    data: withMessages(e.type, e.data),
+    occurred_at: e.occurredAt.toISOString(),
+  }));
+  const deliveries = rows.flatMap((r) => endpoints.filter((ep) => wants(ep.eventTypes, r.type)).map((ep) => ({ seq: r.seq, endpoint_id: ep.id })));
   // Held to the commit: events are committed in the order of their ids, so a reader of GET /api/events?after= never
   // sees an id while a lower one may still appear (it would skip it for good).
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(${EVENT_LOG_LOCK})`;
-  const written = await tx.event.createManyAndReturn({
-    data: fresh.map((e, i) => ({
-      eventId: e.eventId ?? newEventId(),
-      dedupeKey: e.dedupeKey,
-      shopId,
-      orderId,
-      seq: lastSeq + i + 1,
-      type: e.type,
-      paymentStatus: e.paymentStatus ?? null,
-      subscriptionId: e.subscriptionId ?? null,
-      data: withMessages(e.type, e.data) as Prisma.InputJsonValue,
-      occurredAt: e.occurredAt,
-    })),
-    select: { id: true, type: true, seq: true },
-  });
-  await tx.eventStream.update({ where: { shopId_orderId: { shopId, orderId } }, data: { lastSeq: lastSeq + fresh.length } });
-  const endpoints = await tx.eventEndpoint.findMany({ where: { shopId, enabled: true, deletedAt: null }, select: { id: true, eventTypes: true } });
-  const deliveries = written.flatMap((w) => endpoints.filter((ep) => wants(ep.eventTypes, w.type)).map((ep) => ({ shopId, eventRowId: w.id, endpointId: ep.id, orderId, seq: w.seq })));
-  if (deliveries.length > 0) await tx.eventDelivery.createMany({ data: deliveries, skipDuplicates: true });
+  // The events and one pending delivery for each endpoint that wants its type, in one statement.
+  await tx.$executeRaw`
+    WITH written AS (
+      INSERT INTO events (event_id, dedupe_key, shop_id, order_id, seq, type, payment_status, subscription_id, data, occurred_at)
+      SELECT e.event_id, e.dedupe_key, ${shopId}, ${orderId}, e.seq, e.type, e.payment_status, e.subscription_id, e.data, e.occurred_at
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        AS e(event_id text, dedupe_key text, seq int, type text, payment_status text, subscription_id text, data jsonb, occurred_at timestamptz)
+      RETURNING id, seq
+    )
+    INSERT INTO event_deliveries (shop_id, event_row_id, endpoint_id, order_id, seq)
+    SELECT ${shopId}, w.id, d.endpoint_id, ${orderId}, w.seq
+    FROM written w JOIN jsonb_to_recordset(${JSON.stringify(deliveries)}::jsonb) AS d(seq int, endpoint_id uuid) ON d.seq = w.seq
+    ON CONFLICT DO NOTHING`;
   return fresh.length;
 }
 

@@ -114,11 +114,20 @@ export class FakePrisma {
     return [{ last_seq: this.streams.get(key) }];
   }
 
-  /** The one raw statement the activities run: the ownership claim (INSERT … ON CONFLICT DO NOTHING). */
+  /** The raw statements the activities run: the ownership claim (INSERT … ON CONFLICT DO NOTHING) and the event log's insert. */
   async $executeRaw(strings: TemplateStringsArray, ...values: unknown[]): Promise<number> {
     const sql = strings.join('?');
     // The event log's commit-order lock: the fake runs one operation at a time anyway.
     if (sql.includes('pg_advisory_xact_lock')) return 1;
+    // lib/events.ts: the events (as jsonb_to_recordset rows) and their deliveries (the fake has no endpoints).
+    if (sql.includes('INSERT INTO events')) {
+      const [shopId, orderId, rowsJson] = values as [string, string, string];
+      const rows = JSON.parse(rowsJson) as Array<{ event_id: string; dedupe_key: string; seq: number; type: string; payment_status: string | null; subscription_id: string | null; data: unknown; occurred_at: string }>;
+      await this.event.createManyAndReturn({
+        data: rows.map((r) => ({ eventId: r.event_id, dedupeKey: r.dedupe_key, shopId, orderId, seq: r.seq, type: r.type, paymentStatus: r.payment_status, subscriptionId: r.subscription_id, data: r.data, occurredAt: new Date(r.occurred_at) })),
+      });
+      return 0;
+    }
     if (!sql.includes('amazon_object_owners')) throw new Error(`FakePrisma does not run: ${sql}`);
     const [objectId, , shopId, orderId] = values as [string, string, string, string];
     if (this.owners.has(objectId)) return 0;
