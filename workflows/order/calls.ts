@@ -9,7 +9,6 @@ import type { OrderContext } from './types';
 export const amazon = proxyActivities<Activities>(amazonCall);
 /** The same calls as local activities: a run that took LOCAL_AMAZON_CALLS gets these as `o.amazon`. */
 export const localAmazon = proxyLocalActivities<Activities>(amazonCallLocal);
-export type AmazonCalls = typeof amazon;
 export const poller = proxyActivities<Activities>(amazonPoll);
 export const db = proxyActivities<Activities>(dbWrite);
 export const localDb = proxyLocalActivities<Activities>(dbWriteLocal);

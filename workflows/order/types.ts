@@ -12,7 +12,8 @@ import type {
   SetOrderStatusArgs,
 } from '../messages';
 import type { CarriedState, OrderPaymentInput, OrderPaymentSettings, OrderPaymentTimings } from '../types';
-import type { AmazonCalls } from './calls';
+import type { ActivityInterfaceFor } from '@temporalio/workflow';
+import type { Activities } from '../../activities';
 
 /** What the command queue runs, one at a time: the updates' requests, notifications' re-reads, a period's charge. */
 export type Command =
@@ -44,6 +45,9 @@ export interface OrderContext {
   /** The Amazon Pay calls of this run: local activities since LOCAL_AMAZON_CALLS, regular ones before. */
   readonly amazon: AmazonCalls;
 }
+
+/** The Amazon Pay calls a run makes (workflows/order/calls.ts: regular or local activities). */
+export type AmazonCalls = ActivityInterfaceFor<Activities>;
 
 /** A period's order: which subscription it charges for, and which period. */
 export type PeriodRef = NonNullable<OrderPaymentInput['recurringCharge']>;
