@@ -15,9 +15,10 @@ export interface PrePaymentEntry {
 
 /** Written before the call; a retry finds the row already there and leaves it as it is. */
 export async function openPrePayment(deps: ActivityDeps, e: PrePaymentEntry): Promise<void> {
-  await deps.prisma.prePaymentLog.upsert({
-    where: { idempotencyKey: e.idempotencyKey },
-    create: {
+  // INSERT … ON CONFLICT DO NOTHING: one statement (an upsert with nothing to update is a read, an insert and a read).
+  await deps.prisma.prePaymentLog.createMany({
+    skipDuplicates: true,
+    data: {
       shopId: deps.shopId,
       orderId: e.orderId,
       action: e.action,
@@ -27,7 +28,6 @@ export async function openPrePayment(deps: ActivityDeps, e: PrePaymentEntry): Pr
       ...amazonIdColumns(e),
       status: 'pending',
     },
-    update: {},
   });
 }
 

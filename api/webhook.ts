@@ -162,10 +162,9 @@ export function webhookRoutes(deps: WebhookDeps): Router {
       // The dispute is re-read from Amazon and stored on its order (docs/product-rules.md, Chargebacks); no money moves here.
       const { orderId, dispute } = await recordDispute({ prisma: deps.prisma, amazonPay, orders }, m.ObjectId);
       log.warn({ shopId, orderId, disputeId: dispute.disputeId, state: dispute.state, amount: dispute.amount, currency: dispute.currency, addressSource: dispute.addressSource }, 'chargeback recorded on the order');
-      await deps.prisma.processedNotification.upsert({
-        where: { notificationId: m.NotificationId },
-        create: { notificationId: m.NotificationId, shopId, objectType: m.ObjectType, objectId: m.ObjectId, chargePermissionId: m.ChargePermissionId ?? null, notificationType: m.NotificationType ?? 'STATE_CHANGE', orderId },
-        update: {},
+      await deps.prisma.processedNotification.createMany({
+        skipDuplicates: true,
+        data: { notificationId: m.NotificationId, shopId, objectType: m.ObjectType, objectId: m.ObjectId, chargePermissionId: m.ChargePermissionId ?? null, notificationType: m.NotificationType ?? 'STATE_CHANGE', orderId },
       });
       res.json({ status: 'recorded', orderId, disputeId: dispute.disputeId });
       return;
@@ -204,10 +203,10 @@ export function webhookRoutes(deps: WebhookDeps): Router {
       // A finished order has nothing left to learn; anything else is retried by SNS.
       if (!(err instanceof ApiError && (err.code === 'order_closed' || err.code === 'invalid_state' || err.code === 'order_not_found'))) throw err;
     }
-    await deps.prisma.processedNotification.upsert({
-      where: { notificationId: m.NotificationId },
-      create: { notificationId: m.NotificationId, shopId, objectType: m.ObjectType, objectId: m.ObjectId, chargePermissionId, notificationType: m.NotificationType ?? 'STATE_CHANGE', orderId: order.orderId },
-      update: {},
+    // Recorded once (INSERT … ON CONFLICT DO NOTHING: a concurrent delivery of the same notification adds nothing).
+    await deps.prisma.processedNotification.createMany({
+      skipDuplicates: true,
+      data: { notificationId: m.NotificationId, shopId, objectType: m.ObjectType, objectId: m.ObjectId, chargePermissionId, notificationType: m.NotificationType ?? 'STATE_CHANGE', orderId: order.orderId },
     });
     log.info({ shopId, orderId: order.orderId, objectType: m.ObjectType, objectId: m.ObjectId, notificationId: m.NotificationId }, 'notification delivered to the order');
     res.json({ status: 'delivered', orderId: order.orderId });

@@ -52,8 +52,19 @@ export function isOwner(owner: OrderRef | undefined, ref: OrderRef): boolean {
 }
 
 export async function claimFor(prisma: PrismaClient, objectId: string, objectType: AmazonObjectType, ref: OrderRef): Promise<void> {
-  await prisma.$executeRaw`INSERT INTO amazon_object_owners (object_id, object_type, shop_id, order_id) VALUES (${objectId}, ${objectType}, ${ref.shopId}, ${ref.orderId}) ON CONFLICT (object_id) DO NOTHING`;
-  const owner = await ownerOf(prisma, objectId);
+  // One round trip: the claim, or the owner that was there before it. A claim committed by someone else while this
+  // statement ran is not in its snapshot (no row back), so it is read again on its own.
+  const rows = await prisma.$queryRaw<Array<{ shop_id: string; order_id: string }>>`
+    WITH claimed AS (
+      INSERT INTO amazon_object_owners (object_id, object_type, shop_id, order_id) VALUES (${objectId}, ${objectType}, ${ref.shopId}, ${ref.orderId})
+      ON CONFLICT (object_id) DO NOTHING
+      RETURNING shop_id, order_id
+    )
+    SELECT shop_id, order_id FROM claimed
+    UNION ALL
+    SELECT shop_id, order_id FROM amazon_object_owners WHERE object_id = ${objectId}
+    LIMIT 1`;
+  const owner = rows.length > 0 ? { shopId: rows[0].shop_id, orderId: rows[0].order_id } : await ownerOf(prisma, objectId);
   if (!isOwner(owner, ref)) {
     const code = objectType === 'CheckoutSession' ? OWNERSHIP_CODES.sessionMismatch : OWNERSHIP_CODES.ownedByAnotherOrder;
     throw new OwnershipError(code, `the ${objectType} belongs to another order, not to ${ref.orderId}`);

@@ -106,6 +106,8 @@ export function createShopMerchants(deps: {
   }
   const cache = new Map<string, Entry>();
   const checking = new Map<string, Promise<number | undefined>>();
+  /** Merchant id → shop, from the shops' rows (at most one entry per shop's merchant). */
+  const shopsByMerchant = new Map<string, { shopId: string; checkedAt: number }>();
 
   async function versionOf(shopId: string): Promise<number | undefined> {
     const row = await deps.prisma.shop.findUnique({ where: { shopId }, select: { credentialsUpdatedAt: true } });
@@ -149,8 +151,16 @@ export function createShopMerchants(deps: {
   return {
     forShop,
     async shopOfMerchant(merchantId) {
+      // Known merchants are remembered for the same bound as credentials (every notification asks); an unknown one is
+      // asked each time, so a sender inventing merchant ids fills nothing.
+      const known = shopsByMerchant.get(merchantId);
+      if (known && now() - known.checkedAt < MERCHANT_REVALIDATE_MS) return known.shopId;
       const row = await deps.prisma.shop.findUnique({ where: { merchantId }, select: { shopId: true } });
-      if (row) return row.shopId;
+      if (row) {
+        shopsByMerchant.set(merchantId, { shopId: row.shopId, checkedAt: now() });
+        return row.shopId;
+      }
+      shopsByMerchant.delete(merchantId);
       // The default shop's merchant may come from the variables or the dev merchant, not from its row.
       try {
         const def = await forShop(DEFAULT_SHOP_ID);
@@ -161,6 +171,7 @@ export function createShopMerchants(deps: {
     },
     forget(shopId) {
       cache.delete(shopId);
+      for (const [merchantId, known] of shopsByMerchant) if (known.shopId === shopId) shopsByMerchant.delete(merchantId);
     },
   };
 }

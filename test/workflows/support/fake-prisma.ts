@@ -49,12 +49,16 @@ export class FakePrisma {
   };
 
   readonly prePaymentLog = {
-    upsert: async (a: { where: { idempotencyKey: string }; create: Row; update: Row }) => {
-      this.journal.push(`prePayment.open:${String(a.create.action)}`);
-      if (!this.orders.has(keyOf(a.create.shopId, a.create.orderId))) throw new Error('foreign key violation: order row missing');
-      const existing = this.prePayment.get(a.where.idempotencyKey);
-      this.prePayment.set(a.where.idempotencyKey, existing ? { ...existing, ...a.update } : { ...a.create });
-      return this.prePayment.get(a.where.idempotencyKey);
+    createMany: async (a: { data: Row; skipDuplicates?: boolean }) => {
+      this.journal.push(`prePayment.open:${String(a.data.action)}`);
+      if (!this.orders.has(keyOf(a.data.shopId, a.data.orderId))) throw new Error('foreign key violation: order row missing');
+      const key = String(a.data.idempotencyKey);
+      if (this.prePayment.has(key)) {
+        if (!a.skipDuplicates) throw new Error('unique violation: pre_payment_log (idempotency_key)');
+        return { count: 0 };
+      }
+      this.prePayment.set(key, { ...a.data });
+      return { count: 1 };
     },
     update: async (a: { where: { idempotencyKey: string }; data: Row }) => {
       this.journal.push(`prePayment.resolve:${String(a.data.status)}`);
@@ -108,6 +112,15 @@ export class FakePrisma {
   /** The raw query the event log runs: its stream row (INSERT … ON CONFLICT … RETURNING last_seq). */
   async $queryRaw(strings: TemplateStringsArray, ...values: unknown[]): Promise<unknown[]> {
     const sql = strings.join('?');
+    // lib/amazon-object-owners.ts claimFor: the claim, answering the owner (new or earlier).
+    if (sql.includes('amazon_object_owners')) {
+      const [objectId, , shopId, orderId] = values as [string, string, string, string];
+      if (!this.owners.has(objectId)) {
+        this.owners.set(objectId, orderId);
+        this.ownerShops.set(objectId, shopId);
+      }
+      return [{ shop_id: this.ownerShops.get(objectId) ?? 'default', order_id: this.owners.get(objectId) }];
+    }
     if (!sql.includes('event_streams')) throw new Error(`FakePrisma does not run: ${sql}`);
     const key = keyOf(values[0], values[1]);
     if (!this.streams.has(key)) this.streams.set(key, 0);
