@@ -19,7 +19,7 @@ import { OWNERSHIP_CODES } from '../lib/amazon-object-owners';
 import { workflowActions } from '../lib/metrics';
 import { REJECTION_TYPES, state as stateQuery } from '../workflows/messages';
 import { CurrencyKey, OrderAmountKey, OrderIdKey, orderWorkflowId, OrderStatusKey, PaymentStatusKey, ShopIdKey, WORKFLOW_TYPES } from '../lib/names';
-import type { OrderPaymentInput, OrderPaymentState } from '../workflows/types';
+import type { OrderPaymentInput, OrderPaymentState, PaymentStatus, StateDetails } from '../workflows/types';
 import type { Logger } from '../lib/logger';
 import type { PrismaClient } from '../prisma/generated/client';
 import { ApiError } from './errors';
@@ -50,11 +50,15 @@ export function apiErrorForCode(code: string, carried?: { buyer: Text; admin: Te
   return new ApiError(a.status, code, a.message, a.details);
 }
 
+/** Temporal's "not found" answers for a workflow that has ended (so the order exists). */
+const CLOSED_WORKFLOW = /workflow execution already completed|workflow update was aborted by closing workflow/i;
+
 export function mapError(err: unknown, orderId: string): never {
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) throw apiErrorFor(err.cause);
-  // An ended workflow answers "not found" with this message: the order exists, its payment is over.
+  // An ended workflow answers "not found" with one of these messages: the order exists, its payment is over. The second
+  // is an update that reached the order as its workflow ended (a capture sent while the cancel that ends it ran).
   const message = err instanceof Error ? err.message : String(err);
-  if (/workflow execution already completed/i.test(message)) throw new ApiError(409, 'order_closed', `The payment of order ${orderId} is finished; nothing more can be done`);
+  if (CLOSED_WORKFLOW.test(message)) throw new ApiError(409, 'order_closed', `The payment of order ${orderId} is finished; nothing more can be done`);
   if (err instanceof WorkflowNotFoundError) throw new ApiError(404, 'order_not_found', `No payment for order ${orderId}`);
   throw err;
 }
@@ -109,7 +113,7 @@ export const START_SWEEP_AFTER_MS = 10_000;
 /** Whether Temporal says the workflow does not exist (an ended one answers "already completed": it exists). */
 function isMissingWorkflow(err: unknown): boolean {
   if (!(err instanceof WorkflowNotFoundError)) return false;
-  return !/workflow execution already completed/i.test(err.message);
+  return !CLOSED_WORKFLOW.test(err.message);
 }
 
 export function createOrdersGateway(client: Client, taskQueue: string, prisma: PrismaClient, log?: Logger): OrdersGateway {
@@ -156,6 +160,17 @@ export function createOrdersGateway(client: Client, taskQueue: string, prisma: P
     const request = row.startRequest as StartRequest | null;
     if (!request) return 'running';
     return (await startWorkflow(shopId, request)) ? 'started' : 'running';
+  }
+
+  /**
+   * A closed order's refusal shows its final state as a refusal by the running workflow does (workflows/types.ts,
+   * StateDetails), read from its projection: nothing is left to capture or refund once the workflow has ended.
+   */
+  async function withFinalState(shopId: string, orderId: string, err: ApiError): Promise<ApiError> {
+    const row = await prisma.order.findUnique({ where: { shopId_orderId: { shopId, orderId } }, select: { paymentStatus: true, currency: true, capturedAmount: true, refundedAmount: true } });
+    if (!row) return err;
+    const state: StateDetails = { paymentStatus: row.paymentStatus as PaymentStatus, currency: row.currency, capturable: 0, captured: Number(row.capturedAmount), refunded: Number(row.refundedAmount), refundable: 0 };
+    return new ApiError(err.status, err.code, err.message, { state });
   }
 
   const shops = new Map<string, ShopOrders>();
@@ -222,8 +237,13 @@ export function createOrdersGateway(client: Client, taskQueue: string, prisma: P
           return mapError(err, orderId);
         }
       },
-      act<R, A>(orderId: string, def: UpdateDefinition<R, [A]>, args: A, opts: { updateId?: string; waitMs: number }): Promise<ActionOutcome<R>> {
-        return sendUpdate(client, handle(orderId), def, args, opts, (err) => mapError(err, orderId), async () => (await startAccepted(shopId, orderId)) !== 'none');
+      async act<R, A>(orderId: string, def: UpdateDefinition<R, [A]>, args: A, opts: { updateId?: string; waitMs: number }): Promise<ActionOutcome<R>> {
+        try {
+          return await sendUpdate(client, handle(orderId), def, args, opts, (err) => mapError(err, orderId), async () => (await startAccepted(shopId, orderId)) !== 'none');
+        } catch (err) {
+          if (err instanceof ApiError && err.code === 'order_closed') throw await withFinalState(shopId, orderId, err);
+          throw err;
+        }
       },
     };
   }

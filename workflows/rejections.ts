@@ -3,15 +3,19 @@
 // re-exports), so the validators stay importable outside a workflow.
 import { ApplicationFailure } from '@temporalio/common';
 import { REJECTION_TYPES } from './messages';
+import type { StateDetails } from './types';
 
 /** The arguments are wrong (the API's 400/422). */
 export function invalid(message: string): never {
   throw ApplicationFailure.create({ type: REJECTION_TYPES.invalidArgument, message, nonRetryable: true });
 }
 
-/** The arguments are right but the workflow's state does not allow the request now (the API's 409). */
-export function wrongState(message: string): never {
-  throw ApplicationFailure.create({ type: REJECTION_TYPES.invalidState, message, nonRetryable: true });
+/**
+ * The arguments are right but the workflow's state does not allow the request now (the API's 409, with that state:
+ * the same answer as a command refused when it runs).
+ */
+export function wrongState(message: string, state?: StateDetails): never {
+  throw ApplicationFailure.create({ type: REJECTION_TYPES.invalidState, message, nonRetryable: true, ...(state ? { details: [state] } : {}) });
 }
 
 /** A requestId seen before with other parameters: refused, as Stripe refuses a reused idempotency key. */

@@ -4,7 +4,7 @@ import { REJECTION_TYPES, type AmazonNotificationArgs, type ApproveRefundArgs, t
 import { CAPTURABLE_STATUSES, REFUNDABLE_STATUSES } from './state-table';
 import { currencyRefusal, isValidAmount, maxAmount } from '../lib/money';
 import { invalid, requestIdReused, wrongState } from './rejections';
-import type { Actor, AllowedActions, OrderStatus, PaymentStatus, PendingApproval } from './types';
+import type { Actor, AllowedActions, OrderStatus, PaymentStatus, PendingApproval, StateDetails } from './types';
 
 export interface ValidationView {
   paymentStatus: PaymentStatus;
@@ -26,6 +26,8 @@ export interface ValidationView {
   approval(approvalId: string): PendingApproval | undefined;
   /** A command with this key was taken before (an approval or rejection sent again: answered with its first result). */
   known(key: string): boolean;
+  /** The state a refusal shows the caller (what a command refused when it runs shows too). */
+  state(): StateDetails;
 }
 
 const ORDER_STATUSES: readonly OrderStatus[] = ['New', 'Backordered', 'Shipped', 'Cancelled'];
@@ -111,17 +113,17 @@ export function allowedActions(view: ValidationView, refundable: number): Allowe
   };
 }
 
-function refuseIf(reason: string | undefined): void {
-  if (reason !== undefined) wrongState(reason);
+function refuseIf(view: ValidationView, reason: string | undefined): void {
+  if (reason !== undefined) wrongState(reason, view.state());
 }
 function notFinished(view: ValidationView): void {
-  if (view.finished) wrongState(`the order's payment is ${view.paymentStatus}; nothing more can be done`);
+  if (view.finished) wrongState(`the order's payment is ${view.paymentStatus}; nothing more can be done`, view.state());
 }
 
 export function validateCheckoutReviewed(view: ValidationView, args: CheckoutReviewedArgs): void {
   if (!isObject(args)) invalid('arguments required');
   requireText(args.checkoutSessionId, 'checkoutSessionId');
-  if (view.paymentStatus !== 'CheckoutPending') wrongState(`checkout is over (payment status ${view.paymentStatus})`);
+  if (view.paymentStatus !== 'CheckoutPending') wrongState(`checkout is over (payment status ${view.paymentStatus})`, view.state());
 }
 
 export function validateCheckoutConfirmed(view: ValidationView, args: CheckoutConfirmedArgs): void {
@@ -130,15 +132,15 @@ export function validateCheckoutConfirmed(view: ValidationView, args: CheckoutCo
   if (!/^https?:\/\/\S+$/.test(url)) invalid('checkoutResultReturnUrl must be an http(s) URL');
   requireCurrency(args.currency, view.currency);
   if (args.amount !== undefined) requireAmount(args.amount, view.currency);
-  if (view.paymentStatus !== 'CheckoutPending') wrongState(`checkout is over (payment status ${view.paymentStatus})`);
-  if (view.checkoutSessionId === undefined) wrongState('no checkout session yet: send checkoutReviewed first');
+  if (view.paymentStatus !== 'CheckoutPending') wrongState(`checkout is over (payment status ${view.paymentStatus})`, view.state());
+  if (view.checkoutSessionId === undefined) wrongState('no checkout session yet: send checkoutReviewed first', view.state());
 }
 
 export function validateCheckoutCompleted(view: ValidationView, args: CheckoutCompletedArgs): void {
   if (!isObject(args)) invalid('arguments required');
   if (args.checkoutSessionId !== undefined) requireText(args.checkoutSessionId, 'checkoutSessionId');
   notFinished(view);
-  if (args.checkoutSessionId === undefined && view.checkoutSessionId === undefined) wrongState('no checkout session to complete');
+  if (args.checkoutSessionId === undefined && view.checkoutSessionId === undefined) wrongState('no checkout session to complete', view.state());
 }
 
 /** Capture and refund take the same arguments (an amount in the order's currency) and differ only in when the state refuses them. */
@@ -148,7 +150,7 @@ function validateMoneyAction(view: ValidationView, action: 'capture' | 'refund',
   requireCurrency(args.currency, view.currency);
   if (repeated(view, action, args)) return;
   requireAmount(args.amount, view.currency);
-  refuseIf(refusal(view));
+  refuseIf(view, refusal(view));
 }
 
 export function validateCapture(view: ValidationView, args: CaptureArgs): void {
@@ -161,7 +163,7 @@ export function validateCancel(view: ValidationView, args: CancelArgs): void {
   requireText(args.requestId, 'requestId');
   if (args.reason !== undefined) requireText(args.reason, 'reason', 500);
   if (repeated(view, 'cancel', args)) return;
-  refuseIf(cancelRefusal(view));
+  refuseIf(view, cancelRefusal(view));
 }
 
 /** The longest a refund may wait for its approval. */
@@ -247,5 +249,5 @@ export function validateNotification(view: ValidationView, args: AmazonNotificat
     requireText(p.state, 'permission.state', 40);
     if (!Array.isArray(p.reasons) || !p.reasons.every((x) => typeof x === 'string')) invalid('permission.reasons must be a list of reason codes');
   }
-  refuseIf(view.notificationRefusal(args));
+  refuseIf(view, view.notificationRefusal(args));
 }

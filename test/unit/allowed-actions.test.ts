@@ -12,6 +12,7 @@ const view = (v: Partial<ValidationView>): ValidationView => ({
   hasOpenCharge: true,
   finished: false,
   requestSeen: () => 'new',
+  state: () => ({ paymentStatus: 'Authorized', currency: 'JPY', capturable: 5000, captured: 0, refunded: 0, refundable: 0 }),
   notificationRefusal: () => undefined,
   approval: () => undefined,
   known: () => false,

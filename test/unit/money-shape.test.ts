@@ -21,6 +21,7 @@ const view = (seen: 'new' | 'same' | 'reused' = 'new', over: Partial<ValidationV
   notificationRefusal: () => undefined,
   approval: () => undefined,
   known: () => false,
+  state: () => ({ paymentStatus: 'Authorized', currency: 'JPY', capturable: 3000, captured: 1000, refunded: 0, refundable: 1000 }),
   ...over,
 });
 

@@ -116,6 +116,7 @@ export class OrderPaymentMachine {
       notificationRefusal: (args) => (this.o.lean ? this.notifications.noNews(args) : undefined),
       approval: (approvalId) => this.approvals.find(approvalId),
       known: (key) => this.queue.known(key),
+      state: () => ledger.stateDetails(),
       requestSeen: (key, fingerprint) => {
         if (!this.queue.known(key)) return 'new';
         const first = this.queue.fingerprintOf(key);
