@@ -324,14 +324,19 @@ async function sendUpdateOnce<R, A>(client: Client, target: WorkflowHandle, def:
     // The wait ran out. Answer "accepted" only once Temporal holds the update: sending it again with the same id
     // returns the update already sent (or sends it, if the first request never arrived).
     const update = await target.startUpdate(def, { args: [args], updateId, waitForStage: WorkflowUpdateStage.ACCEPTED });
-    let grace: NodeJS.Timeout | undefined;
+    // The poll for the outcome is cancelled when the grace ends, never left running after the answer: a poll that
+    // outlives its request would still be retrying inside the gRPC client when the process closes its connection.
+    const grace = new AbortController();
+    const graceTimer = setTimeout(() => grace.abort(), OUTCOME_GRACE_MS);
     try {
-      const result = await Promise.race([update.result(), new Promise<'timeout'>((resolve) => (grace = setTimeout(() => resolve('timeout'), OUTCOME_GRACE_MS)))]);
-      if (result === 'timeout') return { done: false };
+      const result = await client.withAbortSignal(grace.signal, () => update.result());
       outcome = 'ok';
-      return { done: true, result: result as R };
+      return { done: true, result };
+    } catch (err) {
+      if (grace.signal.aborted && !(err instanceof WorkflowUpdateFailedError)) return { done: false };
+      throw err;
     } finally {
-      clearTimeout(grace);
+      clearTimeout(graceTimer);
     }
   } catch (err) {
     outcome = err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure ? (err.cause.type ?? 'failed') : 'error';
