@@ -18,7 +18,7 @@ import { asFailureDetails, reasonAnswer, type Text } from '../lib/amazon-errors'
 import { OWNERSHIP_CODES } from '../lib/amazon-object-owners';
 import { workflowActions } from '../lib/metrics';
 import { REJECTION_TYPES, state as stateQuery } from '../workflows/messages';
-import { CurrencyKey, OrderAmountKey, OrderIdKey, orderWorkflowId, OrderStatusKey, PaymentStatusKey, ShopIdKey, WORKFLOW_TYPES } from '../lib/names';
+import { orderStartSearchAttributes, orderWorkflowId, WORKFLOW_TYPES } from '../lib/names';
 import type { OrderPaymentInput, OrderPaymentState, PaymentStatus, StateDetails } from '../workflows/types';
 import type { Logger } from '../lib/logger';
 import type { PrismaClient } from '../prisma/generated/client';
@@ -132,14 +132,7 @@ export function createOrdersGateway(client: Client, taskQueue: string, prisma: P
         args: [input],
         memo,
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [
-          { key: ShopIdKey, value: shopId },
-          { key: OrderIdKey, value: input.orderId },
-          { key: PaymentStatusKey, value: 'CheckoutPending' },
-          { key: OrderStatusKey, value: input.orderStatus ?? 'New' },
-          { key: OrderAmountKey, value: input.amount.amount },
-          { key: CurrencyKey, value: input.amount.currency },
-        ],
+        typedSearchAttributes: orderStartSearchAttributes(shopId, input),
       });
       workflowActions.inc({ action: 'start', outcome: 'ok' });
       return true;

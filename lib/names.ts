@@ -105,4 +105,19 @@ export const AuthorizationExpiresAtKey: SearchAttributeKeyOf<'DATETIME'> = { nam
 /** The order's shop (docs/shops.md): set when the workflow starts, so ops filter one shop's orders in Temporal UI. */
 export const ShopIdKey: SearchAttributeKeyOf<'KEYWORD'> = { name: 'ShopId', type: 'KEYWORD' };
 
+/**
+ * The search attributes an order's workflow is started with, as its first projection write would set them: a run of
+ * ORDER_V14 (workflows/patches.ts) upserts only what differs from these, so the start is where they are written.
+ */
+export function orderStartSearchAttributes(shopId: string, input: { orderId: string; orderStatus?: string; amount: { amount: number; currency: string } }) {
+  return [
+    { key: ShopIdKey, value: shopId },
+    { key: OrderIdKey, value: input.orderId },
+    { key: PaymentStatusKey, value: 'CheckoutPending' },
+    { key: OrderStatusKey, value: input.orderStatus ?? 'New' },
+    { key: OrderAmountKey, value: input.amount.amount },
+    { key: CurrencyKey, value: input.amount.currency },
+  ];
+}
+
 export const SEARCH_ATTRIBUTE_KEYS = [ShopIdKey, OrderIdKey, PaymentStatusKey, OrderStatusKey, OrderAmountKey, CurrencyKey, AuthorizationExpiresAtKey];

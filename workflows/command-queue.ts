@@ -20,6 +20,13 @@ export interface CommandQueueOptions<K extends string> {
   kept?: readonly K[];
 }
 
+/** A timer behind a wait: its deadline (epoch ms), whether it has fired, and the scope that cancels it. */
+interface Wake {
+  at: number;
+  fired: boolean;
+  scope: CancellationScope;
+}
+
 export class CommandQueue<C extends QueuedCommand> {
   private readonly pending: C[] = [];
   private readonly queued = new Set<string>();
@@ -28,7 +35,9 @@ export class CommandQueue<C extends QueuedCommand> {
   private readonly fingerprints = new Map<string, string>();
   private seq = 0;
   /** The one timer a steady wait keeps (see waitForCommand): its deadline, and whether it has fired. */
-  private wake: { at: number; fired: boolean; scope: CancellationScope } | undefined;
+  private wake: Wake | undefined;
+  /** The timers a keepLater wait keeps (see waitForCommand), none earlier than the deadline waited for. */
+  private wakes: Wake[] = [];
 
   constructor(
     carried: ReadonlyArray<[string, StoredResult]>,
@@ -111,14 +120,27 @@ export class CommandQueue<C extends QueuedCommand> {
   }
 
   /**
-   * Waits for a command, or until `until` (epoch ms) when given. A `steady` wait (lean orders, workflows/patches.ts
-   * LEAN_ORDER) keeps its timer across waits for the same deadline instead of starting one per wait and cancelling
-   * it when a command comes first: a timer is started (and the old one cancelled) only when the deadline moves.
+   * Waits for a command, or until `until` (epoch ms) when given. How the timers behind the wait are kept:
+   * - `each`: one timer per wait, cancelled when a command comes first (runs before LEAN_ORDER).
+   * - `steady` (LEAN_ORDER): the timer is kept across waits for the same deadline; it is cancelled and another
+   *   started only when the deadline moves.
+   * - `keepLater` (ORDER_V14): as steady, but a timer for a later deadline is kept while an earlier one is waited for
+   *   (the deadline usually comes back: an authorization's expiry while a refund is polled). A timer earlier than
+   *   the deadline is cancelled, so a wake is never early; every kept timer is cancelled when nothing is due.
    */
-  async waitForCommand(until?: number, steady = false): Promise<void> {
-    if (!steady) {
+  async waitForCommand(until: number | undefined, mode: 'each' | 'steady' | 'keepLater'): Promise<void> {
+    if (mode === 'each') {
       if (until === undefined) await condition(() => this.pending.length > 0);
       else await condition(() => this.pending.length > 0, Math.max(1, until - Date.now()));
+      return;
+    }
+    if (mode === 'keepLater') {
+      const stale = this.wakes.filter((w) => until === undefined || w.at < until);
+      for (const w of stale) w.scope.cancel();
+      this.wakes = this.wakes.filter((w) => !stale.includes(w));
+      if (until !== undefined && !this.wakes.some((w) => w.at === until)) this.wakes.push(this.startWake(until));
+      await condition(() => this.pending.length > 0 || this.wakes.some((w) => w.fired));
+      this.wakes = this.wakes.filter((w) => !w.fired);
       return;
     }
     if (this.wake?.at !== until) {
@@ -129,9 +151,9 @@ export class CommandQueue<C extends QueuedCommand> {
     if (this.wake?.fired) this.wake = undefined;
   }
 
-  private startWake(at: number): { at: number; fired: boolean; scope: CancellationScope } {
+  private startWake(at: number): Wake {
     const scope = new CancellationScope();
-    const wake = { at, fired: false, scope };
+    const wake: Wake = { at, fired: false, scope };
     scope
       .run(() => sleep(Math.max(1, at - Date.now())))
       .then(

@@ -69,6 +69,18 @@ export const REFUND_APPROVAL = 'refund-approval';
  */
 export const LOCAL_AMAZON_CALLS = 'local-amazon-calls';
 
+/**
+ * v14: one marker instead of LEAN_ORDER's and LOCAL_AMAZON_CALLS's (each patch marker also costs a TemporalChangeVersion
+ * upsert, so a run started two of each). A v14 run takes both without their markers, and also:
+ * - upserts its search attributes only when they differ from those it already has, starting with the ones the API
+ *   started it with (the first projection write no longer repeats them);
+ * - keeps a timer for a later deadline while it waits for an earlier one (a refund's poll while the authorization's
+ *   expiry is pending) instead of cancelling it and starting it again after; a timer that would fire before its
+ *   deadline is still cancelled, so no wake is ever early.
+ * Decided in the run's first workflow task, like LEAN_ORDER.
+ */
+export const ORDER_V14 = 'order-v14';
+
 /** The changes a lean run takes without a marker (v2–v10): every later change gets a marker of its own again. */
 export const SETTLED_BY_LEAN_ORDER: ReadonlySet<string> = new Set([
   EXPIRY_WARNING_HISTORY_ROW,

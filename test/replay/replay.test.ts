@@ -29,3 +29,13 @@ test('the recordings cover both paths of LOCAL_AMAZON_CALLS: Amazon calls as act
   expect(amazonActivityTasks('authorize-with-capture-refunds.json')).toBe(0);
   expect(localMarkers('authorize-with-capture-refunds.json')).toBeGreaterThan(localMarkers('authorize-with-capture-refunds.before-local-amazon-calls.json'));
 });
+
+test('the recordings cover both paths of ORDER_V14: two patch markers and a timer restarted around a refund poll before it, one marker and the timer kept since', () => {
+  const read = (file: string) => readFileSync(path.join(dir, file), 'utf8');
+  const count = (file: string, pattern: RegExp) => (read(file).match(pattern) ?? []).length;
+  const patchMarkers = /"markerName": "core_patch"/g;
+  const cancels = /"eventType": "EVENT_TYPE_TIMER_CANCELED"/g;
+  expect(count('authorize-with-capture-refunds.before-order-v14.json', patchMarkers)).toBe(2);
+  expect(count('authorize-with-capture-refunds.json', patchMarkers)).toBe(1);
+  expect(count('authorize-with-capture-refunds.json', cancels)).toBeLessThan(count('authorize-with-capture-refunds.before-order-v14.json', cancels));
+});

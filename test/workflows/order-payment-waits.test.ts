@@ -1,4 +1,6 @@
 // orderPayment's waits on the time-skipping server: 24 h abandonment, 30-day expiry with its warning, re-authorization, pending states left by polling, the refund window.
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { capture, refund, state } from '../../workflows/messages';
 import { harnessForFile, newRun, type Run } from './support/harness';
 import { checkout } from './support/checkout';
@@ -149,5 +151,37 @@ test('a captured order completes once its refund window has passed', async () =>
     await checkout(handle, run.amazon);
     await h.env.sleep('11 days');
     expect(await handle.result()).toMatchObject({ paymentStatus: 'Captured', captured: 10_000 });
+  });
+});
+
+test('a refund polled while the refund window runs keeps the window timer, and the start attributes are not written again (ORDER_V14)', async () => {
+  const run = newRun(h);
+  await run.withWorker(async () => {
+    const handle = await run.start({ timings: { refundWindowMs: 10 * 24 * 3600_000 } });
+    await checkout(handle, run.amazon);
+    const r = await handle.executeUpdate(refund, { args: [{ amount: 1_000, requestId: 'r' }] });
+    run.amazon.resolveRefund(r.amazonObjectIds[0], 'Refunded');
+    await h.env.sleep('2 minutes');
+    expect((await handle.query(state)).paymentStatus).toBe('Refunded');
+    await h.env.sleep('11 days');
+    expect(await handle.result()).toMatchObject({ paymentStatus: 'Refunded' });
+    const events = (await handle.fetchHistory()).events ?? [];
+    const T = temporal.api.enums.v1.EventType;
+    const count = (t: temporal.api.enums.v1.EventType) => events.filter((e) => e.eventType === t).length;
+    // The checkout's 24 h timer is cancelled once (the deadline moved later, to the window's end); the poll's timer
+    // fires; the window's timer, started at completion, is kept through the poll and fires at the end.
+    expect(count(T.EVENT_TYPE_TIMER_CANCELED)).toBe(1);
+    expect(count(T.EVENT_TYPE_TIMER_FIRED)).toBe(2);
+    expect(count(T.EVENT_TYPE_TIMER_STARTED)).toBe(3);
+    // One patch marker; no upsert repeats what the workflow was started with.
+    expect(events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')).toHaveLength(1);
+    const upserted = events.flatMap((e) => {
+      const fields = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {};
+      if (!('PaymentStatus' in fields)) return [];
+      const value: unknown = defaultPayloadConverter.fromPayload(fields.PaymentStatus as Payload);
+      return [Array.isArray(value) ? value[0] : value];
+    });
+    expect(upserted).not.toContain('CheckoutPending');
+    expect(upserted[0]).toBe('Captured');
   });
 });

@@ -6,7 +6,7 @@ import { CommandQueue } from '../command-queue';
 import { DEFAULT_ORDER_SETTINGS, DEFAULT_TIMINGS } from '../defaults';
 import { REJECTION_TYPES } from '../messages';
 import type { AmazonNotificationArgs, AmazonNotificationResult } from '../messages';
-import { DECIDE_AT_EXECUTION, LEAN_ORDER, LOCAL_AMAZON_CALLS, SETTLED_BY_LEAN_ORDER } from '../patches';
+import { DECIDE_AT_EXECUTION, LEAN_ORDER, LOCAL_AMAZON_CALLS, ORDER_V14, SETTLED_BY_LEAN_ORDER } from '../patches';
 import type { Actor, CarriedState, OrderPaymentInput, OrderPaymentResult, OrderPaymentSettings, OrderPaymentState, OrderPaymentTimings, StoredResult } from '../types';
 import { allowedActions, approvalRefusal, cancelRefusal, captureRefusal, refundRefusal, requestKey, type ValidationView } from '../validators';
 import { RefundApprovals } from './approvals';
@@ -71,10 +71,13 @@ export class OrderPaymentMachine {
       reauthorizations: 0,
     };
     // Decided here, in the run's first workflow task, so that the marker sits at the same place on every replay.
-    const lean = patched(LEAN_ORDER);
+    // A v14 run records one marker and takes LEAN_ORDER and LOCAL_AMAZON_CALLS without theirs; an older run replays
+    // with the markers it recorded (patched(ORDER_V14) is false there, so the older checks run as they did).
+    const v14 = patched(ORDER_V14);
+    const lean = v14 || patched(LEAN_ORDER);
     const uses = (patchId: string) => (lean && SETTLED_BY_LEAN_ORDER.has(patchId)) || patched(patchId);
-    const calls = lean && patched(LOCAL_AMAZON_CALLS) ? localAmazon : amazon;
-    const o: OrderContext = { input, workflowId: this.workflowId, orderId: this.orderId, currency: this.currency, settings: this.settings, timings: this.timings, s: this.s, lean, uses, amazon: calls };
+    const calls = v14 || (lean && patched(LOCAL_AMAZON_CALLS)) ? localAmazon : amazon;
+    const o: OrderContext = { input, workflowId: this.workflowId, orderId: this.orderId, currency: this.currency, settings: this.settings, timings: this.timings, s: this.s, lean, v14, uses, amazon: calls };
     this.o = o;
     // Only money actions (keyed by the caller's requestId) keep their result for a repeated request.
     this.queue = new CommandQueue<Command>(this.s.results, { unanswered: ['refresh', 'recurringCharge'], kept: ['capture', 'cancel', 'refund', 'approveRefund', 'rejectRefund'] });
@@ -194,7 +197,7 @@ export class OrderPaymentMachine {
         if (await this.queue.handlersFinished()) await this.continueAsNew();
         continue;
       }
-      await this.queue.waitForCommand(this.timers.nextWake(), this.o.lean);
+      await this.queue.waitForCommand(this.timers.nextWake(), this.o.v14 ? 'keepLater' : this.o.lean ? 'steady' : 'each');
       if (this.queue.isEmpty()) {
         this.executing = true;
         await this.timers.fireDue();

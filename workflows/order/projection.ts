@@ -1,6 +1,7 @@
 // What the rest of the engine reads of an order without asking the workflow: the order row with its new history rows
 // (written by one local activity, never blocking the order) and the search attributes Temporal UI filters on.
-import { log, upsertSearchAttributes } from '@temporalio/workflow';
+import type { TypedSearchAttributes } from '@temporalio/common';
+import { log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { AuthorizationExpiresAtKey, CurrencyKey, OrderAmountKey, OrderIdKey, OrderStatusKey, PaymentStatusKey } from '../../lib/names';
 import { PROJECTION_RETRY_BACKOFF_MS } from '../activity-options';
 import { AUTHORIZATION_EXPIRY_CLEARED, LOCAL_PROJECTION_WRITE, PROJECTION_NEVER_BLOCKS, SINGLE_PROJECTION_WRITE } from '../patches';
@@ -15,6 +16,21 @@ function recurringFields(input: OrderPaymentInput): { subscriptionId?: string; r
   if (input.recurringCharge) return { subscriptionId: input.recurringCharge.subscriptionId, recurringPeriod: input.recurringCharge.period };
   if (input.recurringPlan) return { subscriptionId: input.orderId, recurringPeriod: 1 };
   return {};
+}
+
+/** The search attributes as compared between writes: [name, value] pairs, in the order they are built. */
+function attributesFingerprint(attrs: ReadonlyArray<{ key: { name: string }; value: unknown }>): string {
+  return JSON.stringify(attrs.map((a) => [a.key.name, a.value instanceof Date ? a.value.toISOString() : a.value]));
+}
+
+/** What the run already has of the attributes `flush` writes (the API's start, or what a continued run carried). */
+function attributesAtStart(): string {
+  const have = workflowInfo().typedSearchAttributes;
+  const get = (key: { name: string; type: string }) => have.get(key as Parameters<TypedSearchAttributes['get']>[0]);
+  const attrs = [OrderIdKey, PaymentStatusKey, OrderStatusKey, OrderAmountKey, CurrencyKey].map((key) => ({ key, value: get(key) }));
+  if (attrs.some((a) => a.value === undefined)) return '';
+  const expiresAt = get(AuthorizationExpiresAtKey);
+  return attributesFingerprint(expiresAt === undefined ? attrs : [...attrs, { key: AuthorizationExpiresAtKey, value: expiresAt }]);
 }
 
 export function approvalView(a: PendingApproval, currency: string): ApprovalView {
@@ -32,7 +48,10 @@ export class Projection {
   constructor(
     private readonly o: OrderContext,
     private readonly ledger: Ledger,
-  ) {}
+  ) {
+    // ORDER_V14: the first write upserts only what differs from the attributes the run started with.
+    if (o.v14) this.lastSearchAttributes = attributesAtStart();
+  }
 
   /** Writes the projection (order row + new history rows) and the search attributes. */
   async flush(): Promise<void> {
@@ -49,7 +68,7 @@ export class Projection {
       { key: CurrencyKey, value: o.currency },
       ...(expiresAt === undefined ? [] : [{ key: AuthorizationExpiresAtKey, value: expiresAt }]),
     ];
-    const fingerprint = JSON.stringify(attrs.map((a) => [a.key.name, a.value instanceof Date ? a.value.toISOString() : a.value]));
+    const fingerprint = attributesFingerprint(attrs);
     if (fingerprint !== this.lastSearchAttributes) {
       this.lastSearchAttributes = fingerprint;
       upsertSearchAttributes(attrs as Parameters<typeof upsertSearchAttributes>[0]);

@@ -40,6 +40,8 @@ export interface OrderContext {
   readonly s: CarriedState;
   /** The run took the lean order (workflows/patches.ts, LEAN_ORDER), decided once in its first workflow task. */
   readonly lean: boolean;
+  /** The run took ORDER_V14 (workflows/patches.ts): search attributes seeded from its start, later timers kept. */
+  readonly v14: boolean;
   /** Whether the run takes a patched change: always for a lean run and the changes it settled, else patched(id). */
   uses(patchId: string): boolean;
   /** The Amazon Pay calls of this run: local activities since LOCAL_AMAZON_CALLS, regular ones before. */

@@ -127,7 +127,7 @@ export class SubscriptionMachine {
         if (await this.queue.handlersFinished()) await this.continueAsNew();
         continue;
       }
-      await this.queue.waitForCommand(due);
+      await this.queue.waitForCommand(due, 'each');
     }
     // Requests accepted while the subscription was still running but queued behind its end are answered, not left hanging.
     this.queue.refuseRest({ ok: false, code: REJECTION_TYPES.invalidState, message: `the subscription is ${this.s.status}` });

@@ -2,17 +2,15 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Runtime, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { temporal } from '@temporalio/proto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createShopActivities } from '../../../activities';
 import { createLogger } from '../../../lib/logger';
 import { testServerExecutable } from '../../../lib/tools';
-import { orderWorkflowId, WORKFLOW_TYPES, DEFAULT_SHOP_ID } from '../../../lib/names';
+import { orderStartSearchAttributes, orderWorkflowId, SEARCH_ATTRIBUTE_KEYS, WORKFLOW_TYPES, DEFAULT_SHOP_ID } from '../../../lib/names';
+import { INDEXED_VALUE_TYPES } from '../../../lib/temporal';
 import type { OrderPaymentInput, OrderPaymentResult } from '../../../workflows/types';
 import { FakeAmazon } from './fake-amazon';
 import { FakePrisma } from './fake-prisma';
-
-const T = temporal.api.enums.v1.IndexedValueType;
 
 export interface Harness {
   env: TestWorkflowEnvironment;
@@ -45,16 +43,11 @@ export async function createHarness(): Promise<Harness> {
     }
   }
   const env = await startTimeSkippingServer();
+  // Every attribute the engine registers (lib/names.ts): the harness starts orders with them as the API does. (The
+  // time-skipping server cannot list attributes, so lib/temporal.ts's ensureSearchAttributes cannot run here.)
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
-    searchAttributes: {
-      OrderId: T.INDEXED_VALUE_TYPE_KEYWORD,
-      PaymentStatus: T.INDEXED_VALUE_TYPE_KEYWORD,
-      OrderStatus: T.INDEXED_VALUE_TYPE_KEYWORD,
-      OrderAmount: T.INDEXED_VALUE_TYPE_INT,
-      Currency: T.INDEXED_VALUE_TYPE_KEYWORD,
-      AuthorizationExpiresAt: T.INDEXED_VALUE_TYPE_DATETIME,
-    },
+    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTE_KEYS.map((k) => [k.name, INDEXED_VALUE_TYPES[k.type]])),
   });
   const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../../workflows/index.ts'), logger: new DefaultLogger('WARN') });
   return { env, bundle };
@@ -126,7 +119,13 @@ export function newRun(h: Harness): Run {
     async start(input = {}) {
       const orderId = input.orderId ?? `o-${randomUUID().slice(0, 8)}`;
       const full: OrderPaymentInput = { orderId, amount: { amount: 10_000, currency: 'JPY' }, ...input };
-      const handle = await h.env.client.workflow.start<(input: OrderPaymentInput) => Promise<OrderPaymentResult>>(WORKFLOW_TYPES.orderPayment, { taskQueue, workflowId: orderWorkflowId(DEFAULT_SHOP_ID, orderId), args: [full] });
+      // Started as the API starts it, with its search attributes (lib/names.ts orderStartSearchAttributes).
+      const handle = await h.env.client.workflow.start<(input: OrderPaymentInput) => Promise<OrderPaymentResult>>(WORKFLOW_TYPES.orderPayment, {
+        taskQueue,
+        workflowId: orderWorkflowId(DEFAULT_SHOP_ID, orderId),
+        args: [full],
+        typedSearchAttributes: orderStartSearchAttributes(DEFAULT_SHOP_ID, full),
+      });
       started.push(handle);
       return handle;
     },
