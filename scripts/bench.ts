@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { temporal } from '@temporalio/proto';
 import { orderWorkflowId, DEFAULT_SHOP_ID } from '../lib/names';
 import { billableActions } from './bench/actions';
 import { ChildPart } from './bench/child';
@@ -79,7 +80,11 @@ async function profileWorkflow(s: Stack, workflowId: string) {
   const t = { activityQueuedMs: 0, activityRunningMs: 0, workflowTaskQueuedMs: 0, workflowTaskRunningMs: 0, timerMs: 0 };
   const at = new Map<number, number>();
   const typeOf = new Map<number, string>();
+  // What the history is made of: events by type (markers by name), to see which kind a change removed.
+  const eventsByType: Record<string, number> = {};
   for (const e of history.events ?? []) {
+    const kind = `${temporal.api.enums.v1.EventType[e.eventType ?? 0]?.replace('EVENT_TYPE_', '') ?? String(e.eventType)}${e.markerRecordedEventAttributes?.markerName ? ` ${e.markerRecordedEventAttributes.markerName}` : ''}`;
+    eventsByType[kind] = (eventsByType[kind] ?? 0) + 1;
     const id = Number(e.eventId);
     const now = ms(e.eventTime);
     at.set(id, now);
@@ -122,6 +127,7 @@ async function profileWorkflow(s: Stack, workflowId: string) {
     signals,
     timersFired: timers,
     events: history.events?.length ?? 0,
+    eventsByType,
     billableActions: billableActions(history.events ?? []),
     timeMs: Object.fromEntries(Object.entries(t).map(([k, v]) => [k, round1(v)])),
     activityRunningMsByType: Object.fromEntries(Object.entries(activityMs).map(([k, v]) => [k, round1(v)])),
@@ -173,6 +179,7 @@ async function profileWorkflows(s: Stack, workflowIds: string[], n = 5) {
     signals: mean((p) => p.signals),
     timersFired: mean((p) => p.timersFired),
     historyEvents: mean((p) => p.events),
+    historyEventsByType: Object.fromEntries(keys((p) => p.eventsByType).map((k) => [k, mean((p) => p.eventsByType[k] ?? 0)])),
     billableActions: mean((p) => p.billableActions.total),
     billableActionsByKind: Object.fromEntries(keys((p) => p.billableActions).filter((k) => k !== 'total').map((k) => [k, mean((p) => p.billableActions[k] ?? 0)])),
     timeMs: Object.fromEntries(keys((p) => p.timeMs).map((k) => [k, mean((p) => p.timeMs[k] ?? 0)])),
