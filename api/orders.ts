@@ -9,6 +9,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
   WorkflowUpdateStage,
   type WorkflowHandle,
 } from '@temporalio/client';
@@ -293,6 +294,39 @@ export async function sendUpdate<R, A>(
   }
 }
 
+/**
+ * Runs a Temporal call for at most `ms`, and answers when the time is up whatever the call is doing. Every attempt
+ * carries the deadline: an attempt the SDK retries after it (from a back-off it was waiting in) fails at once, and each
+ * long poll of an update's outcome ends with it. An abort alone did not do this: it cancels only the attempt running
+ * when it fires, so an update's poll that had been retried ran on until the outcome, and the answer waited for it.
+ * `done: false` when the time ran out; a real failure (the update refused, the workflow gone) is thrown.
+ */
+async function within<T>(client: Client, ms: number, call: () => Promise<T>): Promise<{ done: true; value: T } | { done: false }> {
+  const abort = new AbortController();
+  const running = client.withAbortSignal(abort.signal, () => client.connection.withDeadline(Date.now() + ms, call));
+  let timer: NodeJS.Timeout | undefined;
+  const timeUp = new Promise<'timeUp'>((resolve) => {
+    timer = setTimeout(() => {
+      abort.abort();
+      resolve('timeUp');
+    }, ms);
+  });
+  try {
+    const value = await Promise.race([running, timeUp]);
+    if (value === 'timeUp') {
+      // Still waiting in a retry's back-off: it ends at its next attempt (the deadline has passed); nobody waits for it.
+      running.catch(() => undefined);
+      return { done: false };
+    }
+    return { done: true, value: value as T };
+  } catch (err) {
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || (abort.signal.aborted && !(err instanceof WorkflowUpdateFailedError))) return { done: false };
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function sendUpdateOnce<R, A>(client: Client, target: WorkflowHandle, def: UpdateDefinition<R, [A]>, args: A, opts: { updateId?: string; waitMs: number }): Promise<ActionOutcome<R>> {
   let outcome = 'accepted';
   try {
@@ -303,34 +337,18 @@ async function sendUpdateOnce<R, A>(client: Client, target: WorkflowHandle, def:
     // One RPC in the usual case: the server answers once the update has completed. An id is needed to find the
     // same update again if the wait runs out.
     const updateId = opts.updateId ?? randomUUID();
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), opts.waitMs);
-    try {
-      const result = await client.withAbortSignal(abort.signal, () => target.executeUpdate(def, { args: [args], updateId }));
+    const first = await within(client, opts.waitMs, () => target.executeUpdate(def, { args: [args], updateId }));
+    if (first.done) {
       outcome = 'ok';
-      return { done: true, result };
-    } catch (err) {
-      if (!abort.signal.aborted) throw err;
-    } finally {
-      clearTimeout(timer);
+      return { done: true, result: first.value };
     }
     // The wait ran out. Answer "accepted" only once Temporal holds the update: sending it again with the same id
     // returns the update already sent (or sends it, if the first request never arrived).
     const update = await target.startUpdate(def, { args: [args], updateId, waitForStage: WorkflowUpdateStage.ACCEPTED });
-    // The poll for the outcome is cancelled when the grace ends, never left running after the answer: a poll that
-    // outlives its request would still be retrying inside the gRPC client when the process closes its connection.
-    const grace = new AbortController();
-    const graceTimer = setTimeout(() => grace.abort(), OUTCOME_GRACE_MS);
-    try {
-      const result = await client.withAbortSignal(grace.signal, () => update.result());
-      outcome = 'ok';
-      return { done: true, result };
-    } catch (err) {
-      if (grace.signal.aborted && !(err instanceof WorkflowUpdateFailedError)) return { done: false };
-      throw err;
-    } finally {
-      clearTimeout(graceTimer);
-    }
+    const settled = await within(client, OUTCOME_GRACE_MS, () => update.result());
+    if (!settled.done) return { done: false };
+    outcome = 'ok';
+    return { done: true, result: settled.value };
   } catch (err) {
     outcome = err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure ? (err.cause.type ?? 'failed') : 'error';
     throw err;
