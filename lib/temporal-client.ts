@@ -2,7 +2,7 @@
  * The Temporal client the API (and scripts) use to start and message order workflows: one per
  * process, over a lazy connection so the API can start (and report 503) while Temporal is down.
  */
-import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type ConnectionOptions } from '@temporalio/client';
 import type { Config } from './config';
 import { InflightCalls } from './lifecycle';
 import { connectionOptions } from './temporal';
@@ -17,10 +17,17 @@ export interface TemporalClient {
 export const TEMPORAL_DRAIN_MS = 10_000;
 
 export async function createTemporalClient(config: Config, address: string, drainMs = TEMPORAL_DRAIN_MS): Promise<TemporalClient> {
+  return drainedTemporalClient(connectionOptions(config, address), config.temporal.namespace, drainMs);
+}
+
+/**
+ * A client whose close() first waits for the calls still in flight (the test stack's API uses it too): the SDK's
+ * default retry interceptor, with the in-flight count outside it (a call counts until its last retry ends).
+ */
+export async function drainedTemporalClient(options: ConnectionOptions, namespace: string, drainMs = TEMPORAL_DRAIN_MS): Promise<TemporalClient> {
   const inflight = new InflightCalls();
-  // The SDK's default retry interceptor, with the in-flight count outside it (a call counts until its last retry ends).
-  const connection = await Connection.lazy({ ...connectionOptions(config, address), interceptors: [inflight.interceptor(), makeGrpcRetryInterceptor(defaultGrpcRetryOptions())] });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const connection = await Connection.lazy({ ...options, interceptors: [inflight.interceptor(), makeGrpcRetryInterceptor(defaultGrpcRetryOptions())] });
+  const client = new Client({ connection, namespace });
   return {
     client,
     connection,

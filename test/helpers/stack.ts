@@ -27,6 +27,7 @@ import { testDevServerExecutable } from '../../lib/tools';
 import { generateMerchant, loadOrCreateDevMerchant, registerMerchant, simRequest, type DevMerchant } from '../../simulator/dev-merchant';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/index';
 import { WORKFLOWS_PATH } from '../../worker/worker';
+import { drainedTemporalClient } from '../../lib/temporal-client';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../lib/names';
 import { createTestDatabase, type TestDatabase } from './database';
 import { freePort, listen } from './http';
@@ -146,10 +147,13 @@ export async function startTestStack(simOptions: Partial<SimulatorOptions> = {},
         });
   relay?.start();
 
-  const readiness = createReadinessProbe(db.url, env.connection);
+  // The API's own client, as api/server.ts builds it: stop() waits for its calls before the server goes (a call still
+  // retrying when its connection closes throws from the retry's timer, outside any test).
+  const apiTemporal = await drainedTemporalClient({ address: `127.0.0.1:${temporalPort}` }, env.namespace ?? 'default');
+  const readiness = createReadinessProbe(db.url, apiTemporal.connection);
   // A shop the platform makes gets a simulated merchant of its own (its webhook URL is known once the server listens).
   const simulator = { baseUrl: sim.baseUrl, caCertPem: sim.caCertPem, notificationUrl: '', region: 'jp' as const };
-  const engineParts = { temporal: { client: env.client, connection: env.connection }, taskQueue, merchants, amazonPayEndpoint: 'simulator' as const, simulator };
+  const engineParts = { temporal: { client: apiTemporal.client, connection: apiTemporal.connection }, taskQueue, merchants, amazonPayEndpoint: 'simulator' as const, simulator };
   const app = createEngineApp({
     ...engineParts,
     prisma: db.prisma,
@@ -219,6 +223,7 @@ export async function startTestStack(simOptions: Partial<SimulatorOptions> = {},
       await workerRun?.catch(() => undefined);
       await relay?.stop();
       await readiness.close();
+      await apiTemporal.close().catch(() => undefined);
       await sim.close();
       await env.teardown();
       await db.close();
