@@ -71,7 +71,11 @@ export const LOCAL_AMAZON_CALLS = 'local-amazon-calls';
 
 /**
  * v14: one marker instead of LEAN_ORDER's and LOCAL_AMAZON_CALLS's (each patch marker also costs a TemporalChangeVersion
- * upsert, so a run started two of each). A v14 run takes both without their markers, and also:
+ * upsert, so a run started two of each). A v14 run takes LEAN_ORDER without its marker, and also:
+ * - runs the Amazon calls that change a charge, refund or permission as regular activities again, and only the reads
+ *   and the session update as local ones (workflows/order/calls.ts, STATE_CHANGING_AMAZON_CALLS): the command that
+ *   moves money is in history before Amazon acts. Under LOCAL_AMAZON_CALLS a history-service restart could lose the
+ *   task that had accepted a capture after Amazon had captured; the retry of its requestId was then refused;
  * - upserts its search attributes only when they differ from those it already has, starting with the ones the API
  *   started it with (the first projection write no longer repeats them);
  * - keeps a timer for a later deadline while it waits for an earlier one (a refund's poll while the authorization's

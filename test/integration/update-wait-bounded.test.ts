@@ -54,12 +54,10 @@ function firstPollUnavailable(): Interceptor {
   };
 }
 
-/** An order captured slowly: Amazon answers its capture after 12 s, so an action outlives a wait of 200 ms and its acceptance. */
+/** An order captured slowly: Amazon answers its capture after 4 s, so the action outlives a wait of 200 ms. */
 async function slowCapture(orderId: string): Promise<void> {
   expect((await checkoutOrder(s, orderId, { amount: 2000, paymentIntent: 'Authorize' })).body.paymentStatus).toBe('Authorized');
-  // The update is accepted when the workflow task that runs the call (a local activity) heartbeats, at 80 % of its
-  // 10 s timeout.
-  await s.control('POST', '/__sim/faults', { operation: 'captureCharge', kind: 'latency', latencyMs: 12_000, count: 1 });
+  await s.control('POST', '/__sim/faults', { operation: 'captureCharge', kind: 'latency', latencyMs: 4_000, count: 1 });
 }
 
 describe('an action answered before its outcome', () => {
@@ -90,7 +88,7 @@ describe('an action answered before its outcome', () => {
       const orderId = `WAIT-RETRY-${Date.now()}`;
       await slowCapture(orderId);
       const outcome = await orders.act(orderId, capture, { requestId: 'wait-cap', amount: 2000 }, { updateId: 'wait-cap', waitMs: 200 });
-      // Not the capture's result 4 s later: the retried poll is bounded by the same grace.
+      // Not the capture's result seconds later: the retried poll is bounded by the same grace.
       expect(outcome).toEqual({ done: false });
       // The retry fires once its back-off (about 100 ms) ends and fails at once: its deadline has passed.
       await waitFor(async () => calls.running() === 0, 2_000, 50);

@@ -22,12 +22,20 @@ test.each(files)('replays %s deterministically', async (file) => {
   await Worker.runReplayHistory({ workflowBundle: bundle }, history, file.replace(/(\.before-[a-z0-9-]+)?\.json$/, ''));
 });
 
+const activityTasks = (file: string, names: string) => (readFileSync(path.join(dir, file), 'utf8').match(new RegExp(`"name": "(${names})"`, 'g')) ?? []).length;
+const localMarkers = (file: string) => (readFileSync(path.join(dir, file), 'utf8').match(/"markerName": "core_local_activity"/g) ?? []).length;
+
 test('the recordings cover both paths of LOCAL_AMAZON_CALLS: Amazon calls as activity tasks before it, inside workflow tasks since', () => {
-  const amazonActivityTasks = (file: string) => (readFileSync(path.join(dir, file), 'utf8').match(/"name": "(getCheckoutSession|updateCheckoutSession|completeCheckoutSession|captureCharge|createRefund)"/g) ?? []).length;
-  const localMarkers = (file: string) => (readFileSync(path.join(dir, file), 'utf8').match(/"markerName": "core_local_activity"/g) ?? []).length;
-  expect(amazonActivityTasks('authorize-with-capture-refunds.before-local-amazon-calls.json')).toBeGreaterThanOrEqual(4);
-  expect(amazonActivityTasks('authorize-with-capture-refunds.json')).toBe(0);
-  expect(localMarkers('authorize-with-capture-refunds.json')).toBeGreaterThan(localMarkers('authorize-with-capture-refunds.before-local-amazon-calls.json'));
+  const amazon = 'getCheckoutSession|updateCheckoutSession|completeCheckoutSession|captureCharge|createRefund';
+  expect(activityTasks('authorize-with-capture-refunds.before-local-amazon-calls.json', amazon)).toBeGreaterThanOrEqual(4);
+  expect(activityTasks('authorize-with-capture-refunds.before-order-v14.json', amazon)).toBe(0);
+  expect(localMarkers('authorize-with-capture-refunds.before-order-v14.json')).toBeGreaterThan(localMarkers('authorize-with-capture-refunds.before-local-amazon-calls.json'));
+});
+
+test('a v14 recording schedules the state-changing Amazon calls as activity tasks and keeps the reads local', () => {
+  expect(activityTasks('authorize-with-capture-refunds.json', 'completeCheckoutSession')).toBe(1);
+  expect(activityTasks('authorize-with-capture-refunds.json', 'createRefund')).toBe(1);
+  expect(activityTasks('authorize-with-capture-refunds.json', 'getCheckoutSession|updateCheckoutSession')).toBe(0);
 });
 
 test('the recordings cover both paths of ORDER_V14: two patch markers and a timer restarted around a refund poll before it, one marker and the timer kept since', () => {

@@ -10,7 +10,7 @@ import { DECIDE_AT_EXECUTION, LEAN_ORDER, LOCAL_AMAZON_CALLS, ORDER_V14, SETTLED
 import type { Actor, CarriedState, OrderPaymentInput, OrderPaymentResult, OrderPaymentSettings, OrderPaymentState, OrderPaymentTimings, StoredResult } from '../types';
 import { allowedActions, approvalRefusal, cancelRefusal, captureRefusal, refundRefusal, requestKey, type ValidationView } from '../validators';
 import { RefundApprovals } from './approvals';
-import { ActionFailed, amazon, localAmazon } from './calls';
+import { ActionFailed, amazon, durableAmazon, localAmazon } from './calls';
 import { Checkout } from './checkout';
 import { DeclineRetry } from './declines';
 import { Ledger } from './ledger';
@@ -71,12 +71,12 @@ export class OrderPaymentMachine {
       reauthorizations: 0,
     };
     // Decided here, in the run's first workflow task, so that the marker sits at the same place on every replay.
-    // A v14 run records one marker and takes LEAN_ORDER and LOCAL_AMAZON_CALLS without theirs; an older run replays
-    // with the markers it recorded (patched(ORDER_V14) is false there, so the older checks run as they did).
+    // A v14 run records one marker and takes LEAN_ORDER without its own; an older run replays with the markers it
+    // recorded (patched(ORDER_V14) is false there, so the older checks run as they did).
     const v14 = patched(ORDER_V14);
     const lean = v14 || patched(LEAN_ORDER);
     const uses = (patchId: string) => (lean && SETTLED_BY_LEAN_ORDER.has(patchId)) || patched(patchId);
-    const calls = v14 || (lean && patched(LOCAL_AMAZON_CALLS)) ? localAmazon : amazon;
+    const calls = v14 ? durableAmazon : lean && patched(LOCAL_AMAZON_CALLS) ? localAmazon : amazon;
     const o: OrderContext = { input, workflowId: this.workflowId, orderId: this.orderId, currency: this.currency, settings: this.settings, timings: this.timings, s: this.s, lean, v14, uses, amazon: calls };
     this.o = o;
     // Only money actions (keyed by the caller's requestId) keep their result for a repeated request.
