@@ -296,21 +296,15 @@ export async function sendUpdate<R, A>(
 
 /**
  * Runs a Temporal call for at most `ms`, and answers when the time is up whatever the call is doing. Every attempt
- * carries the deadline: an attempt the SDK retries after it (from a back-off it was waiting in) fails at once, and each
- * long poll of an update's outcome ends with it. An abort alone did not do this: it cancels only the attempt running
- * when it fires, so an update's poll that had been retried ran on until the outcome, and the answer waited for it.
- * `done: false` when the time ran out; a real failure (the update refused, the workflow gone) is thrown.
+ * carries the deadline: the attempt running then ends with it, an attempt the SDK retries after it (from a back-off it
+ * was waiting in) fails at once, and so does each further long poll of an update's outcome. (An abort signal did not
+ * do this: it cancels only the attempt running when it fires.) `done: false` when the time ran out; a real failure
+ * (the update refused, the workflow gone) is thrown.
  */
 async function within<T>(client: Client, ms: number, call: () => Promise<T>): Promise<{ done: true; value: T } | { done: false }> {
-  const abort = new AbortController();
-  const running = client.withAbortSignal(abort.signal, () => client.connection.withDeadline(Date.now() + ms, call));
+  const running = client.connection.withDeadline(Date.now() + ms, call);
   let timer: NodeJS.Timeout | undefined;
-  const timeUp = new Promise<'timeUp'>((resolve) => {
-    timer = setTimeout(() => {
-      abort.abort();
-      resolve('timeUp');
-    }, ms);
-  });
+  const timeUp = new Promise<'timeUp'>((resolve) => (timer = setTimeout(() => resolve('timeUp'), ms)));
   try {
     const value = await Promise.race([running, timeUp]);
     if (value === 'timeUp') {
@@ -320,7 +314,7 @@ async function within<T>(client: Client, ms: number, call: () => Promise<T>): Pr
     }
     return { done: true, value: value as T };
   } catch (err) {
-    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || (abort.signal.aborted && !(err instanceof WorkflowUpdateFailedError))) return { done: false };
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return { done: false };
     throw err;
   } finally {
     clearTimeout(timer);

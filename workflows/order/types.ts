@@ -44,7 +44,7 @@ export interface OrderContext {
   readonly v14: boolean;
   /** Whether the run takes a patched change: always for a lean run and the changes it settled, else patched(id). */
   uses(patchId: string): boolean;
-  /** The Amazon Pay calls of this run: local activities since LOCAL_AMAZON_CALLS, regular ones before. */
+  /** The Amazon Pay calls of this run: regular before LOCAL_AMAZON_CALLS, all local under it, and since ORDER_V14 local reads with regular state-changing calls (calls.ts). */
   readonly amazon: AmazonCalls;
 }
 
