@@ -55,20 +55,26 @@ export async function lockEventStream(tx: Prisma.TransactionClient, ref: OrderRe
  * order number their events one after the other), skips events already written, numbers the rest 1, 2, 3 … after
  * the last, and adds a pending delivery for each of the order's shop's endpoints that wants the type (docs/shops.md:
  * never another shop's; the delivery's foreign keys carry the shop too). Returns how many were new.
+ *
+ * Three statements, none through the ORM's query compiler: every round trip to the database costs the writer a send
+ * and a wake-up, and the projection write of an order's every change comes through here (docs/benchmark.md).
  */
 export async function appendEvents(tx: Prisma.TransactionClient, ref: OrderRef, events: readonly NewEvent[]): Promise<number> {
   if (events.length === 0) return 0;
   const { shopId, orderId } = ref;
   const lastSeq = await lockEventStream(tx, ref);
   const keys = events.map((e) => e.dedupeKey);
-  const seen = new Set((await tx.event.findMany({ where: { dedupeKey: { in: keys } }, select: { dedupeKey: true } })).map((r) => r.dedupeKey));
+  // Read after the stream lock (a statement of its own, so its snapshot sees what an earlier writer of this order
+  // committed while this one waited): which events exist already, and the endpoints of the order's shop.
+  const [found] = await tx.$queryRaw<Array<{ seen: string[] | null; endpoints: Array<{ id: string; eventTypes: string[] }> | null }>>`
+    SELECT
+      (SELECT array_agg(dedupe_key) FROM events WHERE dedupe_key = ANY(${keys}::text[])) AS seen,
+      (SELECT json_agg(json_build_object('id', id, 'eventTypes', event_types)) FROM event_endpoints
+        WHERE shop_id = ${shopId} AND enabled AND deleted_at IS NULL) AS endpoints`;
+  const seen = new Set(found?.seen ?? []);
+  const endpoints = found?.endpoints ?? [];
   const fresh = events.filter((e, i) => !seen.has(e.dedupeKey) && keys.indexOf(e.dedupeKey) === i);
   if (fresh.length === 0) return 0;
-  // Everything that does not need the log's lock is done before it: the lock is shared by every writer of every
-  // order, so it is held for one statement and the commit (it was held for four round trips, and writers queued
-  // behind it: 42 ms a write on average in the benchmark). The stream row is this transaction's already.
-  const endpoints = await tx.eventEndpoint.findMany({ where: { shopId, enabled: true, deletedAt: null }, select: { id: true, eventTypes: true } });
-  await tx.eventStream.update({ where: { shopId_orderId: { shopId, orderId } }, data: { lastSeq: lastSeq + fresh.length } });
   const rows = fresh.map((e, i) => ({
     event_id: e.eventId ?? newEventId(),
     dedupe_key: e.dedupeKey,
@@ -80,16 +86,20 @@ export async function appendEvents(tx: Prisma.TransactionClient, ref: OrderRef, 
     occurred_at: e.occurredAt.toISOString(),
   }));
   const deliveries = rows.flatMap((r) => endpoints.filter((ep) => wants(ep.eventTypes, r.type)).map((ep) => ({ seq: r.seq, endpoint_id: ep.id })));
-  // Held to the commit: events are committed in the order of their ids, so a reader of GET /api/events?after= never
-  // sees an id while a lower one may still appear (it would skip it for good).
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${EVENT_LOG_LOCK})`;
-  // The events and one pending delivery for each endpoint that wants its type, in one statement.
+  // One statement: the stream's new last number, the events, and one pending delivery for each endpoint that wants the
+  // type. The log's lock is the insert's one-time filter, so it is taken before the first event gets its id, and held
+  // to the commit: events are committed in the order of their ids, so a reader of GET /api/events?after= never sees an
+  // id while a lower one may still appear (it would skip it for good). The lock is shared by every writer of every
+  // order, so nothing else waits under it: this statement and the commit.
   await tx.$executeRaw`
-    WITH written AS (
+    WITH stream AS (
+      UPDATE event_streams SET last_seq = ${lastSeq + fresh.length} WHERE shop_id = ${shopId} AND order_id = ${orderId}
+    ), written AS (
       INSERT INTO events (event_id, dedupe_key, shop_id, order_id, seq, type, payment_status, subscription_id, data, occurred_at)
       SELECT e.event_id, e.dedupe_key, ${shopId}, ${orderId}, e.seq, e.type, e.payment_status, e.subscription_id, e.data, e.occurred_at
       FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
         AS e(event_id text, dedupe_key text, seq int, type text, payment_status text, subscription_id text, data jsonb, occurred_at timestamptz)
+      WHERE EXISTS (SELECT 1 FROM pg_advisory_xact_lock(${EVENT_LOG_LOCK}))
       RETURNING id, seq
     )
     INSERT INTO event_deliveries (shop_id, event_row_id, endpoint_id, order_id, seq)

@@ -79,7 +79,6 @@ export class FakePrisma {
   };
 
   readonly event = {
-    findMany: async (a: { where: { dedupeKey: { in: string[] } } }) => this.events.filter((e) => a.where.dedupeKey.in.includes(String(e.dedupeKey))),
     createManyAndReturn: async (a: { data: Row[] }) => {
       const rows: Row[] = a.data.map((r, i) => ({ ...r, id: BigInt(this.events.length + i + 1) }));
       for (const r of rows) {
@@ -88,18 +87,6 @@ export class FakePrisma {
       }
       return rows;
     },
-  };
-
-  readonly eventStream = {
-    update: async (a: { where: { shopId_orderId: { shopId: string; orderId: string } }; data: { lastSeq: number } }) => {
-      this.streams.set(keyOf(a.where.shopId_orderId.shopId, a.where.shopId_orderId.orderId), a.data.lastSeq);
-      return { ...a.where.shopId_orderId, lastSeq: a.data.lastSeq };
-    },
-  };
-
-  /** No endpoints: events are recorded, delivered nowhere. */
-  readonly eventEndpoint = {
-    findMany: async () => [],
   };
 
   readonly amazonObjectOwner = {
@@ -121,6 +108,12 @@ export class FakePrisma {
       }
       return [{ shop_id: this.ownerShops.get(objectId) ?? 'default', order_id: this.owners.get(objectId) }];
     }
+    // lib/events.ts appendEvents: the events already written among these keys, and the shop's endpoints (none here).
+    if (sql.includes('array_agg(dedupe_key)')) {
+      const keys = values[0] as string[];
+      const seen = this.events.filter((e) => keys.includes(String(e.dedupeKey))).map((e) => String(e.dedupeKey));
+      return [{ seen: seen.length > 0 ? seen : null, endpoints: null }];
+    }
     if (!sql.includes('event_streams')) throw new Error(`FakePrisma does not run: ${sql}`);
     const key = keyOf(values[0], values[1]);
     if (!this.streams.has(key)) this.streams.set(key, 0);
@@ -130,11 +123,11 @@ export class FakePrisma {
   /** The raw statements the activities run: the ownership claim (INSERT … ON CONFLICT DO NOTHING) and the event log's insert. */
   async $executeRaw(strings: TemplateStringsArray, ...values: unknown[]): Promise<number> {
     const sql = strings.join('?');
-    // The event log's commit-order lock: the fake runs one operation at a time anyway.
-    if (sql.includes('pg_advisory_xact_lock')) return 1;
     // lib/events.ts: the events (as jsonb_to_recordset rows) and their deliveries (the fake has no endpoints).
     if (sql.includes('INSERT INTO events')) {
-      const [shopId, orderId, rowsJson] = values as [string, string, string];
+      // The stream's new last number, then the events of (shop, order) as jsonb_to_recordset rows.
+      const [lastSeq, shopId, orderId, , , rowsJson] = values as [number, string, string, string, string, string];
+      this.streams.set(keyOf(shopId, orderId), lastSeq);
       const rows = JSON.parse(rowsJson) as Array<{ event_id: string; dedupe_key: string; seq: number; type: string; payment_status: string | null; subscription_id: string | null; data: unknown; occurred_at: string }>;
       await this.event.createManyAndReturn({
         data: rows.map((r) => ({ eventId: r.event_id, dedupeKey: r.dedupe_key, shopId, orderId, seq: r.seq, type: r.type, paymentStatus: r.payment_status, subscriptionId: r.subscription_id, data: r.data, occurredAt: new Date(r.occurred_at) })),
