@@ -97,15 +97,65 @@ function historyData(shopId: string, orderId: string, rows: HistoryRow[]) {
   });
 }
 
+/**
+ * The order row and its new history rows in one statement, built from the same mappings as the ORM's writes
+ * (orderData, historyData) and passed as two JSON parameters: a projection write is the worker's most frequent
+ * database call, and through the ORM its upsert and insert cost four times the CPU and a round trip more
+ * (docs/benchmark.md). A history row already written (same dedupe key) by an earlier attempt is skipped; a field
+ * orderData leaves out (the subscription fields, the approvals) keeps the row's value, as the ORM's upsert does.
+ */
+function writeOrderAndHistory(db: Pick<Prisma.TransactionClient, '$executeRaw'>, shopId: string, p: OrderProjection, rows: HistoryRow[]) {
+  const { startRequest: _cleared, ...data } = orderData(p);
+  const setsRecurring = 'subscriptionId' in data;
+  const setsApprovals = 'pendingApprovals' in data;
+  return db.$executeRaw`
+    WITH o AS (
+      SELECT * FROM jsonb_to_record(${JSON.stringify(data)}::jsonb) AS o(
+        "workflowId" text, currency text, amount bigint, "paymentIntent" text, "paymentStatus" text, "orderStatus" text,
+        recurring boolean, "authorizedAmount" bigint, "capturedAmount" bigint, "refundedAmount" bigint,
+        "checkoutSessionId" text, "chargePermissionId" text, "chargeId" text, "buyerId" text, "buyerName" text,
+        "buyerEmail" text, "authorizationExpiresAt" timestamptz, "subscriptionId" text, "recurringPeriod" int,
+        "pendingApprovals" jsonb)
+    ), saved AS (
+      INSERT INTO orders (shop_id, order_id, workflow_id, currency, amount, payment_intent, payment_status, order_status,
+        recurring, authorized_amount, captured_amount, refunded_amount, checkout_session_id, charge_permission_id,
+        charge_id, buyer_id, buyer_name, buyer_email, authorization_expires_at, subscription_id, recurring_period,
+        pending_approvals, start_request, updated_at)
+      SELECT ${shopId}, ${p.orderId}, o."workflowId", o.currency, o.amount, o."paymentIntent"::"PaymentIntent",
+        o."paymentStatus"::"PaymentStatus", o."orderStatus"::"OrderStatus", o.recurring, o."authorizedAmount",
+        o."capturedAmount", o."refundedAmount", o."checkoutSessionId", o."chargePermissionId", o."chargeId",
+        o."buyerId", o."buyerName", o."buyerEmail", o."authorizationExpiresAt", o."subscriptionId",
+        o."recurringPeriod", COALESCE(o."pendingApprovals", '[]'::jsonb), NULL, now()
+      FROM o
+      ON CONFLICT (shop_id, order_id) DO UPDATE SET
+        workflow_id = EXCLUDED.workflow_id, currency = EXCLUDED.currency, amount = EXCLUDED.amount,
+        payment_intent = EXCLUDED.payment_intent, payment_status = EXCLUDED.payment_status,
+        order_status = EXCLUDED.order_status, recurring = EXCLUDED.recurring,
+        authorized_amount = EXCLUDED.authorized_amount, captured_amount = EXCLUDED.captured_amount,
+        refunded_amount = EXCLUDED.refunded_amount, checkout_session_id = EXCLUDED.checkout_session_id,
+        charge_permission_id = EXCLUDED.charge_permission_id, charge_id = EXCLUDED.charge_id,
+        buyer_id = EXCLUDED.buyer_id, buyer_name = EXCLUDED.buyer_name, buyer_email = EXCLUDED.buyer_email,
+        authorization_expires_at = EXCLUDED.authorization_expires_at,
+        subscription_id = CASE WHEN ${setsRecurring} THEN EXCLUDED.subscription_id ELSE orders.subscription_id END,
+        recurring_period = CASE WHEN ${setsRecurring} THEN EXCLUDED.recurring_period ELSE orders.recurring_period END,
+        pending_approvals = CASE WHEN ${setsApprovals} THEN EXCLUDED.pending_approvals ELSE orders.pending_approvals END,
+        start_request = NULL, updated_at = now()
+    )
+    INSERT INTO payment_history (shop_id, order_id, occurred_at, amazon_object_id, kind, amount, currency, result,
+      message, debug_detail, dedupe_key, requested_by_key_id, requested_by_name, approved_by_key_id, approved_by_name)
+    SELECT h."shopId", h."orderId", h."occurredAt", h."amazonObjectId", h.kind::"HistoryKind", h.amount, h.currency,
+      h.result, h.message, h."debugDetail", h."dedupeKey", h."requestedByKeyId", h."requestedByName",
+      h."approvedByKeyId", h."approvedByName"
+    FROM jsonb_to_recordset(${JSON.stringify(historyData(shopId, p.orderId, rows))}::jsonb) AS h(
+      "shopId" text, "orderId" text, "occurredAt" timestamptz, "amazonObjectId" text, kind text, amount bigint,
+      currency text, result text, message text, "debugDetail" jsonb, "dedupeKey" text, "requestedByKeyId" text,
+      "requestedByName" text, "approvedByKeyId" text, "approvedByName" text)
+    ON CONFLICT (dedupe_key) DO NOTHING`;
+}
+
 export function createPersistenceActivities(deps: ActivityDeps) {
-  type Db = Pick<Prisma.TransactionClient, 'order' | 'paymentHistory'>;
-  const upsert = (p: OrderProjection, db: Db = deps.prisma) => {
-    const data = orderData(p);
-    const key = { shopId: deps.shopId, orderId: p.orderId };
-    return db.order.upsert({ where: { shopId_orderId: key }, create: { ...key, ...data }, update: data });
-  };
   // A row already written (same dedupe key) by an earlier attempt is skipped.
-  const append = (orderId: string, rows: HistoryRow[], db: Db = deps.prisma) => db.paymentHistory.createMany({ data: historyData(deps.shopId, orderId, rows), skipDuplicates: true });
+  const append = (orderId: string, rows: HistoryRow[]) => deps.prisma.paymentHistory.createMany({ data: historyData(deps.shopId, orderId, rows), skipDuplicates: true });
 
   return {
     /**
@@ -115,12 +165,10 @@ export function createPersistenceActivities(deps: ActivityDeps) {
     async saveProjection(input: { order: OrderProjection; rows: HistoryRow[]; events?: PendingEvent[] }): Promise<void> {
       const events = input.events ?? [];
       try {
-        if (input.rows.length === 0 && events.length === 0) await upsert(input.order);
-        else if (events.length === 0) await deps.prisma.$transaction([upsert(input.order), append(input.order.orderId, input.rows)]);
+        if (events.length === 0) await writeOrderAndHistory(deps.prisma, deps.shopId, input.order, input.rows);
         else {
           await deps.prisma.$transaction(async (tx) => {
-            await upsert(input.order, tx);
-            if (input.rows.length > 0) await append(input.order.orderId, input.rows, tx);
+            await writeOrderAndHistory(tx, deps.shopId, input.order, input.rows);
             await appendEvents(tx, { shopId: deps.shopId, orderId: input.order.orderId }, events.map(fromPending));
           });
         }
@@ -135,7 +183,7 @@ export function createPersistenceActivities(deps: ActivityDeps) {
 
     /** Creates or overwrites the order row (kept for histories recorded before saveProjection). */
     async upsertOrder(p: OrderProjection): Promise<void> {
-      await upsert(p);
+      await writeOrderAndHistory(deps.prisma, deps.shopId, p, []);
     },
 
     /** Appends history rows (kept for histories recorded before saveProjection). */

@@ -120,7 +120,7 @@ export class FakePrisma {
     return [{ last_seq: this.streams.get(key) }];
   }
 
-  /** The raw statements the activities run: the ownership claim (INSERT … ON CONFLICT DO NOTHING) and the event log's insert. */
+  /** The raw statements the activities run: the projection write, the ownership claim (INSERT … ON CONFLICT DO NOTHING) and the event log's insert. */
   async $executeRaw(strings: TemplateStringsArray, ...values: unknown[]): Promise<number> {
     const sql = strings.join('?');
     // lib/events.ts: the events (as jsonb_to_recordset rows) and their deliveries (the fake has no endpoints).
@@ -133,6 +133,15 @@ export class FakePrisma {
         data: rows.map((r) => ({ eventId: r.event_id, dedupeKey: r.dedupe_key, shopId, orderId, seq: r.seq, type: r.type, paymentStatus: r.payment_status, subscriptionId: r.subscription_id, data: r.data, occurredAt: new Date(r.occurred_at) })),
       });
       return 0;
+    }
+    // activities/persistence.ts writeOrderAndHistory: the order row (orderData as JSON) and its new history rows.
+    if (sql.includes('INSERT INTO orders')) {
+      const [dataJson, shopId, orderId, , , , rowsJson] = values as [string, string, string, boolean, boolean, boolean, string];
+      const data = JSON.parse(dataJson) as Row;
+      if (typeof data.authorizationExpiresAt === 'string') data.authorizationExpiresAt = new Date(data.authorizationExpiresAt);
+      await this.order.upsert({ where: { shopId_orderId: { shopId, orderId } }, create: { shopId, orderId, ...data, startRequest: null }, update: { ...data, startRequest: null } });
+      const rows = (JSON.parse(rowsJson) as Row[]).map((r) => ({ ...r, occurredAt: new Date(String(r.occurredAt)) }));
+      return (await this.paymentHistory.createMany({ data: rows, skipDuplicates: true })).count;
     }
     if (!sql.includes('amazon_object_owners')) throw new Error(`FakePrisma does not run: ${sql}`);
     const [objectId, , shopId, orderId] = values as [string, string, string, string];
