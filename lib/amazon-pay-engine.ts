@@ -151,8 +151,8 @@ export function createShopMerchants(deps: {
   return {
     forShop,
     async shopOfMerchant(merchantId) {
-      // Known merchants are remembered for the same bound as credentials (every notification asks); an unknown one is
-      // asked each time, so a sender inventing merchant ids fills nothing.
+      // Known merchants are remembered for the same bound as credentials (every notification asks), the default shop's
+      // from its variables too; an unknown one is asked each time, so a sender inventing merchant ids fills nothing.
       const known = shopsByMerchant.get(merchantId);
       if (known && now() - known.checkedAt < MERCHANT_REVALIDATE_MS) return known.shopId;
       const row = await deps.prisma.shop.findUnique({ where: { merchantId }, select: { shopId: true } });
@@ -164,7 +164,9 @@ export function createShopMerchants(deps: {
       // The default shop's merchant may come from the variables or the dev merchant, not from its row.
       try {
         const def = await forShop(DEFAULT_SHOP_ID);
-        return def.config.merchantId === merchantId ? DEFAULT_SHOP_ID : undefined;
+        if (def.config.merchantId !== merchantId) return undefined;
+        shopsByMerchant.set(merchantId, { shopId: DEFAULT_SHOP_ID, checkedAt: now() });
+        return DEFAULT_SHOP_ID;
       } catch {
         return undefined;
       }
