@@ -6,7 +6,7 @@ import type { ActivityDeps } from './deps';
 import { messagesFor, reasonCodesText } from '../lib/amazon-errors';
 import { projectionWrites } from '../lib/metrics';
 import type { PendingEvent } from '../lib/event-types';
-import { appendEvents, fromPending } from '../lib/events';
+import { appendEvents, endpointsOfShop, fromPending, lockedStream, streamLockCte, type LockedStream } from '../lib/events';
 
 export interface OrderProjection {
   orderId: string;
@@ -103,12 +103,20 @@ function historyData(shopId: string, orderId: string, rows: HistoryRow[]) {
  * database call, and through the ORM its upsert and insert cost four times the CPU and a round trip more
  * (docs/benchmark.md). A history row already written (same dedupe key) by an earlier attempt is skipped; a field
  * orderData leaves out (the subscription fields, the approvals) keeps the row's value, as the ORM's upsert does.
+ * `lockEvents`: the statement also takes the order's event stream lock and reads the shop's endpoints, and answers
+ * them for appendEvents (inside the caller's transaction).
  */
-function writeOrderAndHistory(db: Pick<Prisma.TransactionClient, '$executeRaw'>, shopId: string, p: OrderProjection, rows: HistoryRow[]) {
+async function writeOrderAndHistory(db: Pick<Prisma.TransactionClient, '$queryRaw'>, shopId: string, p: OrderProjection, rows: HistoryRow[], opts: { lockEvents: boolean }): Promise<LockedStream | undefined> {
   const { startRequest: _cleared, ...data } = orderData(p);
   const setsRecurring = 'subscriptionId' in data;
   const setsApprovals = 'pendingApprovals' in data;
-  return db.$executeRaw`
+  // With events to write, the same statement takes the order's event stream lock and reads the endpoints
+  // (lib/events.ts appendEvents then needs one statement more).
+  const ref = { shopId, orderId: p.orderId };
+  const tail = opts.lockEvents
+    ? Prisma.sql`, ${streamLockCte(ref)} SELECT (SELECT last_seq FROM stream_lock) AS last_seq, ${endpointsOfShop(shopId)} AS endpoints`
+    : Prisma.sql` SELECT NULL::int AS last_seq, NULL::json AS endpoints`;
+  const [row] = await db.$queryRaw<Array<{ last_seq: number | null; endpoints: LockedStream['endpoints'] | null }>>`
     WITH o AS (
       SELECT * FROM jsonb_to_record(${JSON.stringify(data)}::jsonb) AS o(
         "workflowId" text, currency text, amount bigint, "paymentIntent" text, "paymentStatus" text, "orderStatus" text,
@@ -140,17 +148,19 @@ function writeOrderAndHistory(db: Pick<Prisma.TransactionClient, '$executeRaw'>,
         recurring_period = CASE WHEN ${setsRecurring} THEN EXCLUDED.recurring_period ELSE orders.recurring_period END,
         pending_approvals = CASE WHEN ${setsApprovals} THEN EXCLUDED.pending_approvals ELSE orders.pending_approvals END,
         start_request = NULL, updated_at = now()
-    )
-    INSERT INTO payment_history (shop_id, order_id, occurred_at, amazon_object_id, kind, amount, currency, result,
-      message, debug_detail, dedupe_key, requested_by_key_id, requested_by_name, approved_by_key_id, approved_by_name)
-    SELECT h."shopId", h."orderId", h."occurredAt", h."amazonObjectId", h.kind::"HistoryKind", h.amount, h.currency,
-      h.result, h.message, h."debugDetail", h."dedupeKey", h."requestedByKeyId", h."requestedByName",
-      h."approvedByKeyId", h."approvedByName"
-    FROM jsonb_to_recordset(${JSON.stringify(historyData(shopId, p.orderId, rows))}::jsonb) AS h(
-      "shopId" text, "orderId" text, "occurredAt" timestamptz, "amazonObjectId" text, kind text, amount bigint,
-      currency text, result text, message text, "debugDetail" jsonb, "dedupeKey" text, "requestedByKeyId" text,
-      "requestedByName" text, "approvedByKeyId" text, "approvedByName" text)
-    ON CONFLICT (dedupe_key) DO NOTHING`;
+    ), history AS (
+      INSERT INTO payment_history (shop_id, order_id, occurred_at, amazon_object_id, kind, amount, currency, result,
+        message, debug_detail, dedupe_key, requested_by_key_id, requested_by_name, approved_by_key_id, approved_by_name)
+      SELECT h."shopId", h."orderId", h."occurredAt", h."amazonObjectId", h.kind::"HistoryKind", h.amount, h.currency,
+        h.result, h.message, h."debugDetail", h."dedupeKey", h."requestedByKeyId", h."requestedByName",
+        h."approvedByKeyId", h."approvedByName"
+      FROM jsonb_to_recordset(${JSON.stringify(historyData(shopId, p.orderId, rows))}::jsonb) AS h(
+        "shopId" text, "orderId" text, "occurredAt" timestamptz, "amazonObjectId" text, kind text, amount bigint,
+        currency text, result text, message text, "debugDetail" jsonb, "dedupeKey" text, "requestedByKeyId" text,
+        "requestedByName" text, "approvedByKeyId" text, "approvedByName" text)
+      ON CONFLICT (dedupe_key) DO NOTHING
+    )${tail}`;
+  return opts.lockEvents ? lockedStream(row) : undefined;
 }
 
 export function createPersistenceActivities(deps: ActivityDeps) {
@@ -165,11 +175,11 @@ export function createPersistenceActivities(deps: ActivityDeps) {
     async saveProjection(input: { order: OrderProjection; rows: HistoryRow[]; events?: PendingEvent[] }): Promise<void> {
       const events = input.events ?? [];
       try {
-        if (events.length === 0) await writeOrderAndHistory(deps.prisma, deps.shopId, input.order, input.rows);
+        if (events.length === 0) await writeOrderAndHistory(deps.prisma, deps.shopId, input.order, input.rows, { lockEvents: false });
         else {
           await deps.prisma.$transaction(async (tx) => {
-            await writeOrderAndHistory(tx, deps.shopId, input.order, input.rows);
-            await appendEvents(tx, { shopId: deps.shopId, orderId: input.order.orderId }, events.map(fromPending));
+            const locked = await writeOrderAndHistory(tx, deps.shopId, input.order, input.rows, { lockEvents: true });
+            await appendEvents(tx, { shopId: deps.shopId, orderId: input.order.orderId }, events.map(fromPending), locked);
           });
         }
       } catch (err) {
@@ -183,7 +193,7 @@ export function createPersistenceActivities(deps: ActivityDeps) {
 
     /** Creates or overwrites the order row (kept for histories recorded before saveProjection). */
     async upsertOrder(p: OrderProjection): Promise<void> {
-      await writeOrderAndHistory(deps.prisma, deps.shopId, p, []);
+      await writeOrderAndHistory(deps.prisma, deps.shopId, p, [], { lockEvents: false });
     },
 
     /** Appends history rows (kept for histories recorded before saveProjection). */

@@ -3,7 +3,7 @@
 // the subscription's events and the dispute webhook.
 import { randomBytes } from 'node:crypto';
 import type { OrderRef } from './amazon-object-owners';
-import type { Event, Prisma } from '../prisma/generated/client';
+import { Prisma, type Event } from '../prisma/generated/client';
 import { messagesFor } from './amazon-errors';
 import { EVENT_TYPES_WITH_REASON, type EventData, type EventType, type PendingEvent } from './event-types';
 
@@ -51,62 +51,100 @@ export async function lockEventStream(tx: Prisma.TransactionClient, ref: OrderRe
 }
 
 /**
- * Writes the order's new events inside the caller's transaction: takes the order's stream row lock (so writers of one
- * order number their events one after the other), skips events already written, numbers the rest 1, 2, 3 … after
- * the last, and adds a pending delivery for each of the order's shop's endpoints that wants the type (docs/shops.md:
- * never another shop's; the delivery's foreign keys carry the shop too). Returns how many were new.
- *
- * Three statements, none through the ORM's query compiler: every round trip to the database costs the writer a send
- * and a wake-up, and the projection write of an order's every change comes through here (docs/benchmark.md).
+ * The order's stream row lock as a CTE named `stream_lock` (one row: last_seq), for a statement that does more besides
+ * (the projection write takes it with the order row): made on first use, held until the transaction ends.
  */
-export async function appendEvents(tx: Prisma.TransactionClient, ref: OrderRef, events: readonly NewEvent[]): Promise<number> {
+export function streamLockCte(ref: OrderRef): Prisma.Sql {
+  return Prisma.sql`stream_lock AS (
+    INSERT INTO event_streams (shop_id, order_id, last_seq) VALUES (${ref.shopId}, ${ref.orderId}, 0)
+    ON CONFLICT (shop_id, order_id) DO UPDATE SET last_seq = event_streams.last_seq
+    RETURNING last_seq)`;
+}
+
+/** The endpoints of the shop that take events, as one JSON value (null: none). */
+export function endpointsOfShop(shopId: string): Prisma.Sql {
+  return Prisma.sql`(SELECT json_agg(json_build_object('id', id, 'eventTypes', event_types)) FROM event_endpoints
+    WHERE shop_id = ${shopId} AND enabled AND deleted_at IS NULL)`;
+}
+
+/** What a writer holds once it has the order's stream lock: the last number, and the endpoints its events go to. */
+export interface LockedStream {
+  lastSeq: number;
+  endpoints: Array<{ id: string; eventTypes: string[] }>;
+}
+
+/** A row selected as `last_seq` and `endpoints` beside streamLockCte. */
+export function lockedStream(row: { last_seq: number | bigint | null; endpoints: LockedStream['endpoints'] | null } | undefined): LockedStream {
+  if (row?.last_seq === null || row?.last_seq === undefined) throw new Error('the event stream lock answered no row');
+  return { lastSeq: Number(row.last_seq), endpoints: row.endpoints ?? [] };
+}
+
+async function lockForWrite(tx: Prisma.TransactionClient, ref: OrderRef): Promise<LockedStream> {
+  const [row] = await tx.$queryRaw<Array<{ last_seq: number; endpoints: LockedStream['endpoints'] | null }>>`
+    WITH ${streamLockCte(ref)}
+    SELECT (SELECT last_seq FROM stream_lock) AS last_seq, ${endpointsOfShop(ref.shopId)} AS endpoints`;
+  return lockedStream(row);
+}
+
+/**
+ * Writes the order's new events inside the caller's transaction: takes the order's stream row lock (so writers of one
+ * order number their events one after the other; `locked` when the caller's own statement took it), skips events
+ * already written, numbers the rest 1, 2, 3 … after the last, and adds a pending delivery for each of the order's
+ * shop's endpoints that wants the type (docs/shops.md: never another shop's; the delivery's foreign keys carry the
+ * shop too). Returns how many were new.
+ *
+ * Two statements (one when the caller holds the lock), none through the ORM's query compiler: every round trip to
+ * the database costs the writer a send and a wake-up, and the projection write of an order's every change comes
+ * through here (docs/benchmark.md).
+ */
+export async function appendEvents(tx: Prisma.TransactionClient, ref: OrderRef, events: readonly NewEvent[], locked?: LockedStream): Promise<number> {
   if (events.length === 0) return 0;
   const { shopId, orderId } = ref;
-  const lastSeq = await lockEventStream(tx, ref);
-  const keys = events.map((e) => e.dedupeKey);
-  // Read after the stream lock (a statement of its own, so its snapshot sees what an earlier writer of this order
-  // committed while this one waited): which events exist already, and the endpoints of the order's shop.
-  const [found] = await tx.$queryRaw<Array<{ seen: string[] | null; endpoints: Array<{ id: string; eventTypes: string[] }> | null }>>`
-    SELECT
-      (SELECT array_agg(dedupe_key) FROM events WHERE dedupe_key = ANY(${keys}::text[])) AS seen,
-      (SELECT json_agg(json_build_object('id', id, 'eventTypes', event_types)) FROM event_endpoints
-        WHERE shop_id = ${shopId} AND enabled AND deleted_at IS NULL) AS endpoints`;
-  const seen = new Set(found?.seen ?? []);
-  const endpoints = found?.endpoints ?? [];
-  const fresh = events.filter((e, i) => !seen.has(e.dedupeKey) && keys.indexOf(e.dedupeKey) === i);
-  if (fresh.length === 0) return 0;
-  const rows = fresh.map((e, i) => ({
+  const stream = locked ?? (await lockForWrite(tx, ref));
+  // The first of a batch's events with one dedupe key is the one written.
+  const batch = events.filter((e, i) => events.findIndex((x) => x.dedupeKey === e.dedupeKey) === i);
+  const rows = batch.map((e, i) => ({
+    i,
     event_id: e.eventId ?? newEventId(),
     dedupe_key: e.dedupeKey,
-    seq: lastSeq + i + 1,
     type: e.type,
     payment_status: e.paymentStatus ?? null,
     subscription_id: e.subscriptionId ?? null,
     data: withMessages(e.type, e.data),
     occurred_at: e.occurredAt.toISOString(),
   }));
-  const deliveries = rows.flatMap((r) => endpoints.filter((ep) => wants(ep.eventTypes, r.type)).map((ep) => ({ seq: r.seq, endpoint_id: ep.id })));
-  // One statement: the stream's new last number, the events, and one pending delivery for each endpoint that wants the
-  // type. The log's lock is the insert's one-time filter, so it is taken before the first event gets its id, and held
-  // to the commit: events are committed in the order of their ids, so a reader of GET /api/events?after= never sees an
-  // id while a lower one may still appear (it would skip it for good). The lock is shared by every writer of every
-  // order, so nothing else waits under it: this statement and the commit.
-  await tx.$executeRaw`
-    WITH stream AS (
-      UPDATE event_streams SET last_seq = ${lastSeq + fresh.length} WHERE shop_id = ${shopId} AND order_id = ${orderId}
+  const deliveries = rows.flatMap((r) => stream.endpoints.filter((ep) => wants(ep.eventTypes, r.type)).map((ep) => ({ dedupe_key: r.dedupe_key, endpoint_id: ep.id })));
+  // One statement, after the lock (its own snapshot sees what an earlier writer of this order committed while this one
+  // waited): the events not written before, numbered after the stream's last; the stream's new last number; one
+  // pending delivery for each endpoint that wants the type. The log's lock is the insert's one-time filter, so it is
+  // taken before the first event gets its id, and held to the commit: events are committed in the order of their ids,
+  // so a reader of GET /api/events?after= never sees an id while a lower one may still appear (it would skip it for
+  // good). The lock is shared by every writer of every order, so nothing else waits under it: this statement and the
+  // commit.
+  const [written] = await tx.$queryRaw<Array<{ n: number }>>`
+    WITH input AS (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        AS e(i int, event_id text, dedupe_key text, type text, payment_status text, subscription_id text, data jsonb, occurred_at timestamptz)
+    ), fresh AS (
+      SELECT input.*, ${stream.lastSeq}::int + (row_number() OVER (ORDER BY input.i))::int AS seq FROM input
+      WHERE NOT EXISTS (SELECT 1 FROM events x WHERE x.dedupe_key = input.dedupe_key)
+    ), stream AS (
+      UPDATE event_streams SET last_seq = ${stream.lastSeq}::int + (SELECT count(*) FROM fresh)::int
+      WHERE shop_id = ${shopId} AND order_id = ${orderId}
     ), written AS (
       INSERT INTO events (event_id, dedupe_key, shop_id, order_id, seq, type, payment_status, subscription_id, data, occurred_at)
-      SELECT e.event_id, e.dedupe_key, ${shopId}, ${orderId}, e.seq, e.type, e.payment_status, e.subscription_id, e.data, e.occurred_at
-      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-        AS e(event_id text, dedupe_key text, seq int, type text, payment_status text, subscription_id text, data jsonb, occurred_at timestamptz)
+      SELECT f.event_id, f.dedupe_key, ${shopId}, ${orderId}, f.seq, f.type, f.payment_status, f.subscription_id, f.data, f.occurred_at
+      FROM fresh f
       WHERE EXISTS (SELECT 1 FROM pg_advisory_xact_lock(${EVENT_LOG_LOCK}))
-      RETURNING id, seq
+      RETURNING id, seq, dedupe_key
+    ), delivered AS (
+      INSERT INTO event_deliveries (shop_id, event_row_id, endpoint_id, order_id, seq)
+      SELECT ${shopId}, w.id, d.endpoint_id, ${orderId}, w.seq
+      FROM written w JOIN jsonb_to_recordset(${JSON.stringify(deliveries)}::jsonb) AS d(dedupe_key text, endpoint_id uuid) ON d.dedupe_key = w.dedupe_key
+      ON CONFLICT DO NOTHING
     )
-    INSERT INTO event_deliveries (shop_id, event_row_id, endpoint_id, order_id, seq)
-    SELECT ${shopId}, w.id, d.endpoint_id, ${orderId}, w.seq
-    FROM written w JOIN jsonb_to_recordset(${JSON.stringify(deliveries)}::jsonb) AS d(seq int, endpoint_id uuid) ON d.seq = w.seq
-    ON CONFLICT DO NOTHING`;
-  return fresh.length;
+    SELECT count(*)::int AS n FROM written`;
+  return written?.n ?? 0;
 }
 
 /** An endpoint with no types listed wants every type. */

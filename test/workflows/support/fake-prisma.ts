@@ -1,5 +1,5 @@
 // A small in-memory stand-in for the Prisma calls the activities make (orders, payment history, pre-payment log).
-import type { PrismaClient } from '../../../prisma/generated/client';
+import { Prisma, type PrismaClient } from '../../../prisma/generated/client';
 
 type Row = Record<string, unknown>;
 
@@ -96,9 +96,20 @@ export class FakePrisma {
     },
   };
 
-  /** The raw query the event log runs: its stream row (INSERT … ON CONFLICT … RETURNING last_seq). */
-  async $queryRaw(strings: TemplateStringsArray, ...values: unknown[]): Promise<unknown[]> {
-    const sql = strings.join('?');
+  /** The order's event stream row, made on first use: its last number. */
+  private lastSeqOf(shopId: unknown, orderId: unknown): number {
+    const key = keyOf(shopId, orderId);
+    if (!this.streams.has(key)) this.streams.set(key, 0);
+    return this.streams.get(key) as number;
+  }
+
+  /**
+   * The raw queries the activities run, recognised by their text (nested Prisma.sql fragments flattened, as the client
+   * does): the ownership claim, the projection write (order row and history rows, with the event stream lock when it
+   * has events), the event log's stream lock and its insert.
+   */
+  async $queryRaw(strings: TemplateStringsArray, ...parts: unknown[]): Promise<unknown[]> {
+    const { sql, values } = Prisma.sql(strings, ...parts);
     // lib/amazon-object-owners.ts claimFor: the claim, answering the owner (new or earlier).
     if (sql.includes('amazon_object_owners')) {
       const [objectId, , shopId, orderId] = values as [string, string, string, string];
@@ -108,32 +119,6 @@ export class FakePrisma {
       }
       return [{ shop_id: this.ownerShops.get(objectId) ?? 'default', order_id: this.owners.get(objectId) }];
     }
-    // lib/events.ts appendEvents: the events already written among these keys, and the shop's endpoints (none here).
-    if (sql.includes('array_agg(dedupe_key)')) {
-      const keys = values[0] as string[];
-      const seen = this.events.filter((e) => keys.includes(String(e.dedupeKey))).map((e) => String(e.dedupeKey));
-      return [{ seen: seen.length > 0 ? seen : null, endpoints: null }];
-    }
-    if (!sql.includes('event_streams')) throw new Error(`FakePrisma does not run: ${sql}`);
-    const key = keyOf(values[0], values[1]);
-    if (!this.streams.has(key)) this.streams.set(key, 0);
-    return [{ last_seq: this.streams.get(key) }];
-  }
-
-  /** The raw statements the activities run: the projection write, the ownership claim (INSERT … ON CONFLICT DO NOTHING) and the event log's insert. */
-  async $executeRaw(strings: TemplateStringsArray, ...values: unknown[]): Promise<number> {
-    const sql = strings.join('?');
-    // lib/events.ts: the events (as jsonb_to_recordset rows) and their deliveries (the fake has no endpoints).
-    if (sql.includes('INSERT INTO events')) {
-      // The stream's new last number, then the events of (shop, order) as jsonb_to_recordset rows.
-      const [lastSeq, shopId, orderId, , , rowsJson] = values as [number, string, string, string, string, string];
-      this.streams.set(keyOf(shopId, orderId), lastSeq);
-      const rows = JSON.parse(rowsJson) as Array<{ event_id: string; dedupe_key: string; seq: number; type: string; payment_status: string | null; subscription_id: string | null; data: unknown; occurred_at: string }>;
-      await this.event.createManyAndReturn({
-        data: rows.map((r) => ({ eventId: r.event_id, dedupeKey: r.dedupe_key, shopId, orderId, seq: r.seq, type: r.type, paymentStatus: r.payment_status, subscriptionId: r.subscription_id, data: r.data, occurredAt: new Date(r.occurred_at) })),
-      });
-      return 0;
-    }
     // activities/persistence.ts writeOrderAndHistory: the order row (orderData as JSON) and its new history rows.
     if (sql.includes('INSERT INTO orders')) {
       const [dataJson, shopId, orderId, , , , rowsJson] = values as [string, string, string, boolean, boolean, boolean, string];
@@ -141,8 +126,30 @@ export class FakePrisma {
       if (typeof data.authorizationExpiresAt === 'string') data.authorizationExpiresAt = new Date(data.authorizationExpiresAt);
       await this.order.upsert({ where: { shopId_orderId: { shopId, orderId } }, create: { shopId, orderId, ...data, startRequest: null }, update: { ...data, startRequest: null } });
       const rows = (JSON.parse(rowsJson) as Row[]).map((r) => ({ ...r, occurredAt: new Date(String(r.occurredAt)) }));
-      return (await this.paymentHistory.createMany({ data: rows, skipDuplicates: true })).count;
+      await this.paymentHistory.createMany({ data: rows, skipDuplicates: true });
+      // No endpoints: events are recorded, delivered nowhere.
+      return [{ last_seq: sql.includes('stream_lock') ? this.lastSeqOf(shopId, orderId) : null, endpoints: null }];
     }
+    // lib/events.ts appendEvents: the events not written before, numbered after the stream's last.
+    if (sql.includes('INSERT INTO events')) {
+      const [rowsJson, lastSeq, , shopId, orderId] = values as [string, number, number, string, string];
+      const rows = (JSON.parse(rowsJson) as Array<{ event_id: string; dedupe_key: string; type: string; payment_status: string | null; subscription_id: string | null; data: unknown; occurred_at: string }>).filter(
+        (r) => !this.events.some((e) => e.dedupeKey === r.dedupe_key),
+      );
+      await this.event.createManyAndReturn({
+        data: rows.map((r, i) => ({ eventId: r.event_id, dedupeKey: r.dedupe_key, shopId, orderId, seq: lastSeq + i + 1, type: r.type, paymentStatus: r.payment_status, subscriptionId: r.subscription_id, data: r.data, occurredAt: new Date(r.occurred_at) })),
+      });
+      this.streams.set(keyOf(shopId, orderId), lastSeq + rows.length);
+      return [{ n: rows.length }];
+    }
+    // lib/events.ts: the stream lock, alone (INSERT … ON CONFLICT … RETURNING last_seq) or with the endpoints.
+    if (!sql.includes('event_streams')) throw new Error(`FakePrisma does not run: ${sql}`);
+    return [{ last_seq: this.lastSeqOf(values[0], values[1]), endpoints: null }];
+  }
+
+  /** The raw statement the activities run: the ownership claim (INSERT … ON CONFLICT DO NOTHING). */
+  async $executeRaw(strings: TemplateStringsArray, ...parts: unknown[]): Promise<number> {
+    const { sql, values } = Prisma.sql(strings, ...parts);
     if (!sql.includes('amazon_object_owners')) throw new Error(`FakePrisma does not run: ${sql}`);
     const [objectId, , shopId, orderId] = values as [string, string, string, string];
     if (this.owners.has(objectId)) return 0;
