@@ -60,6 +60,20 @@ const REFUSALS: Record<SnsRefusal, { status: number; message: string }> = {
   certificate_unavailable: { status: 503, message: 'The signing certificate could not be read; deliver again later' },
 };
 
+/**
+ * The notification is recorded once: INSERT … ON CONFLICT DO NOTHING (a concurrent delivery of the same notification
+ * adds nothing).
+ */
+async function recordProcessed(
+  prisma: PrismaClient,
+  n: { notificationId: string; shopId: string; objectType: string; objectId: string; chargePermissionId: string | null; notificationType: string; orderId: string },
+): Promise<void> {
+  await prisma.$executeRaw`
+    INSERT INTO processed_notifications (notification_id, shop_id, object_type, object_id, charge_permission_id, notification_type, order_id)
+    VALUES (${n.notificationId}, ${n.shopId}, ${n.objectType}, ${n.objectId}, ${n.chargePermissionId}, ${n.notificationType}, ${n.orderId})
+    ON CONFLICT (notification_id) DO NOTHING`;
+}
+
 export function webhookRoutes(deps: WebhookDeps): Router {
   const router = Router();
   const log = deps.log.child({ component: 'webhook' });
@@ -153,8 +167,10 @@ export function webhookRoutes(deps: WebhookDeps): Router {
       throw new ApiError(503, 'amazon_unavailable', "The shop's Amazon Pay credentials cannot be used now; deliver again later");
     });
 
-    const seen = await deps.prisma.processedNotification.findUnique({ where: { notificationId: m.NotificationId } });
-    if (seen) {
+    // Raw statements on this path (here, the order and the record below): every notification of every order comes
+    // through it, and a statement through the ORM costs the API several times the CPU (docs/benchmark.md).
+    const seen = await deps.prisma.$queryRaw<unknown[]>`SELECT 1 FROM processed_notifications WHERE notification_id = ${m.NotificationId}`;
+    if (seen.length > 0) {
       res.json({ status: 'duplicate' });
       return;
     }
@@ -162,10 +178,7 @@ export function webhookRoutes(deps: WebhookDeps): Router {
       // The dispute is re-read from Amazon and stored on its order (docs/product-rules.md, Chargebacks); no money moves here.
       const { orderId, dispute } = await recordDispute({ prisma: deps.prisma, amazonPay, orders }, m.ObjectId);
       log.warn({ shopId, orderId, disputeId: dispute.disputeId, state: dispute.state, amount: dispute.amount, currency: dispute.currency, addressSource: dispute.addressSource }, 'chargeback recorded on the order');
-      await deps.prisma.processedNotification.createMany({
-        skipDuplicates: true,
-        data: { notificationId: m.NotificationId, shopId, objectType: m.ObjectType, objectId: m.ObjectId, chargePermissionId: m.ChargePermissionId ?? null, notificationType: m.NotificationType ?? 'STATE_CHANGE', orderId },
-      });
+      await recordProcessed(deps.prisma, { notificationId: m.NotificationId, shopId, objectType: m.ObjectType, objectId: m.ObjectId, chargePermissionId: m.ChargePermissionId ?? null, notificationType: m.NotificationType ?? 'STATE_CHANGE', orderId });
       res.json({ status: 'recorded', orderId, disputeId: dispute.disputeId });
       return;
     }
@@ -190,9 +203,16 @@ export function webhookRoutes(deps: WebhookDeps): Router {
     // The projection knows the permission once the workflow wrote it; until then Amazon's own
     // merchantReferenceId (the order id the engine gave it) names the order. Several orders share a
     // recurring permission: a charge or refund goes to the order whose id Amazon holds for it.
-    const own = chargePermissionId && located.orderId && m.ObjectType !== 'CHARGE_PERMISSION' ? await deps.prisma.order.findFirst({ where: { shopId, orderId: located.orderId, chargePermissionId }, select: { orderId: true } }) : null;
-    const known = own ?? (chargePermissionId ? await deps.prisma.order.findFirst({ where: { shopId, chargePermissionId }, orderBy: { createdAt: 'asc' }, select: { orderId: true } }) : null);
-    const order = known ?? (located.orderId ? { orderId: located.orderId } : null);
+    // Both questions in one statement: the named order if it holds this permission, else the permission's first order.
+    const named = located.orderId && m.ObjectType !== 'CHARGE_PERMISSION' ? located.orderId : null;
+    const [holders] = chargePermissionId
+      ? await deps.prisma.$queryRaw<Array<{ own: string | null; first: string | null }>>`
+          SELECT
+            (SELECT order_id FROM orders WHERE shop_id = ${shopId} AND order_id = ${named} AND charge_permission_id = ${chargePermissionId}) AS own,
+            (SELECT order_id FROM orders WHERE shop_id = ${shopId} AND charge_permission_id = ${chargePermissionId} ORDER BY created_at ASC LIMIT 1) AS first`
+      : [];
+    const knownId = holders?.own ?? holders?.first ?? null;
+    const order = knownId ? { orderId: knownId } : located.orderId ? { orderId: located.orderId } : null;
     if (!order) {
       res.status(503).json(errorBody('order_not_yet_known', 'No order for this charge permission yet; deliver again later'));
       return;
@@ -203,11 +223,7 @@ export function webhookRoutes(deps: WebhookDeps): Router {
       // A finished order has nothing left to learn; anything else is retried by SNS.
       if (!(err instanceof ApiError && (err.code === 'order_closed' || err.code === 'invalid_state' || err.code === 'order_not_found'))) throw err;
     }
-    // Recorded once (INSERT … ON CONFLICT DO NOTHING: a concurrent delivery of the same notification adds nothing).
-    await deps.prisma.processedNotification.createMany({
-      skipDuplicates: true,
-      data: { notificationId: m.NotificationId, shopId, objectType: m.ObjectType, objectId: m.ObjectId, chargePermissionId, notificationType: m.NotificationType ?? 'STATE_CHANGE', orderId: order.orderId },
-    });
+    await recordProcessed(deps.prisma, { notificationId: m.NotificationId, shopId, objectType: m.ObjectType, objectId: m.ObjectId, chargePermissionId, notificationType: m.NotificationType ?? 'STATE_CHANGE', orderId: order.orderId });
     log.info({ shopId, orderId: order.orderId, objectType: m.ObjectType, objectId: m.ObjectId, notificationId: m.NotificationId }, 'notification delivered to the order');
     res.json({ status: 'delivered', orderId: order.orderId });
   });
