@@ -7,6 +7,7 @@ import { messagesFor, reasonCodesText } from '../lib/amazon-errors';
 import { projectionWrites } from '../lib/metrics';
 import type { PendingEvent } from '../lib/event-types';
 import { appendEvents, endpointsOfShop, fromPending, lockedStream, streamLockCte, type LockedStream } from '../lib/events';
+import { jsonParam } from '../lib/storable-text';
 
 export interface OrderProjection {
   orderId: string;
@@ -99,7 +100,7 @@ function historyData(shopId: string, orderId: string, rows: HistoryRow[]) {
 
 /**
  * The order row and its new history rows in one statement, built from the same mappings as the ORM's writes
- * (orderData, historyData) and passed as two JSON parameters: a projection write is the worker's most frequent
+ * (orderData, historyData) and passed as two JSON parameters (lib/storable-text.ts): a projection write is the worker's most frequent
  * database call, and through the ORM its upsert and insert cost four times the CPU and a round trip more
  * (docs/benchmark.md). A history row already written (same dedupe key) by an earlier attempt is skipped; a field
  * orderData leaves out (the subscription fields, the approvals) keeps the row's value, as the ORM's upsert does.
@@ -118,7 +119,7 @@ async function writeOrderAndHistory(db: Pick<Prisma.TransactionClient, '$queryRa
     : Prisma.sql` SELECT NULL::int AS last_seq, NULL::json AS endpoints`;
   const [row] = await db.$queryRaw<Array<{ last_seq: number | null; endpoints: LockedStream['endpoints'] | null }>>`
     WITH o AS (
-      SELECT * FROM jsonb_to_record(${JSON.stringify(data)}::jsonb) AS o(
+      SELECT * FROM jsonb_to_record(${jsonParam(data)}::jsonb) AS o(
         "workflowId" text, currency text, amount bigint, "paymentIntent" text, "paymentStatus" text, "orderStatus" text,
         recurring boolean, "authorizedAmount" bigint, "capturedAmount" bigint, "refundedAmount" bigint,
         "checkoutSessionId" text, "chargePermissionId" text, "chargeId" text, "buyerId" text, "buyerName" text,
@@ -154,7 +155,7 @@ async function writeOrderAndHistory(db: Pick<Prisma.TransactionClient, '$queryRa
       SELECT h."shopId", h."orderId", h."occurredAt", h."amazonObjectId", h.kind::"HistoryKind", h.amount, h.currency,
         h.result, h.message, h."debugDetail", h."dedupeKey", h."requestedByKeyId", h."requestedByName",
         h."approvedByKeyId", h."approvedByName"
-      FROM jsonb_to_recordset(${JSON.stringify(historyData(shopId, p.orderId, rows))}::jsonb) AS h(
+      FROM jsonb_to_recordset(${jsonParam(historyData(shopId, p.orderId, rows))}::jsonb) AS h(
         "shopId" text, "orderId" text, "occurredAt" timestamptz, "amazonObjectId" text, kind text, amount bigint,
         currency text, result text, message text, "debugDetail" jsonb, "dedupeKey" text, "requestedByKeyId" text,
         "requestedByName" text, "approvedByKeyId" text, "approvedByName" text)

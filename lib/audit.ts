@@ -5,6 +5,7 @@
  * secret: only the parameters an action keeps are recorded, each through its rule here, and text that looks like a
  * key is blanked on the way in.
  */
+import { storableText } from './storable-text';
 import { createHash } from 'node:crypto';
 import type { AuditEntry, Prisma, PrismaClient } from '../prisma/generated/client';
 import type { Logger } from './logger';
@@ -22,14 +23,12 @@ export type AuditSource = Record<string, unknown>;
 
 /** Blanks what looks like a secret the engine hands out: API keys, endpoint secrets, PEM private keys. */
 const SECRET_PATTERNS = [/apk_[a-z]{2}_[A-Za-z0-9_-]{16,}/g, /whsec_[A-Za-z0-9_-]{16,}/g, /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g];
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
 /**
  * Text as PostgreSQL stores it and gives it back unchanged (no NUL, no lone surrogate), cut to `max` characters, with
  * anything that looks like a secret blanked. Every string of an entry goes through here before it is hashed.
  */
 export function auditText(v: string, max: number): string {
-  let s = v.split('\u0000').join('').replace(LONE_SURROGATE, '\uFFFD');
+  let s = storableText(v);
   for (const p of SECRET_PATTERNS) s = s.replace(p, '[redacted]');
   // Cutting must not split a surrogate pair.
   return Array.from(s).slice(0, max).join('');

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { OrderRef } from './amazon-object-owners';
 import { Prisma, type Event } from '../prisma/generated/client';
 import { messagesFor } from './amazon-errors';
+import { jsonParam } from './storable-text';
 import { EVENT_TYPES_WITH_REASON, type EventData, type EventType, type PendingEvent } from './event-types';
 
 /** An event to write: `dedupeKey` names the change it reports, so writing it again (a retry, a replay) adds nothing. */
@@ -117,13 +118,14 @@ export async function appendEvents(tx: Prisma.TransactionClient, ref: OrderRef, 
   // One statement, after the lock (its own snapshot sees what an earlier writer of this order committed while this one
   // waited): the events not written before, numbered after the stream's last; the stream's new last number; one
   // pending delivery for each endpoint that wants the type. The log's lock is the insert's one-time filter, so it is
-  // taken before the first event gets its id, and held to the commit: events are committed in the order of their ids,
+  // taken before the first event gets its id (ids are given after the sort by seq, so they follow it), and held to the
+  // commit: events are committed in the order of their ids,
   // so a reader of GET /api/events?after= never sees an id while a lower one may still appear (it would skip it for
   // good). The lock is shared by every writer of every order, so nothing else waits under it: this statement and the
   // commit.
   const [written] = await tx.$queryRaw<Array<{ n: number }>>`
     WITH input AS (
-      SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      SELECT * FROM jsonb_to_recordset(${jsonParam(rows)}::jsonb)
         AS e(i int, event_id text, dedupe_key text, type text, payment_status text, subscription_id text, data jsonb, occurred_at timestamptz)
     ), fresh AS (
       SELECT input.*, ${stream.lastSeq}::int + (row_number() OVER (ORDER BY input.i))::int AS seq FROM input
@@ -136,11 +138,12 @@ export async function appendEvents(tx: Prisma.TransactionClient, ref: OrderRef, 
       SELECT f.event_id, f.dedupe_key, ${shopId}, ${orderId}, f.seq, f.type, f.payment_status, f.subscription_id, f.data, f.occurred_at
       FROM fresh f
       WHERE EXISTS (SELECT 1 FROM pg_advisory_xact_lock(${EVENT_LOG_LOCK}))
+      ORDER BY f.seq
       RETURNING id, seq, dedupe_key
     ), delivered AS (
       INSERT INTO event_deliveries (shop_id, event_row_id, endpoint_id, order_id, seq)
       SELECT ${shopId}, w.id, d.endpoint_id, ${orderId}, w.seq
-      FROM written w JOIN jsonb_to_recordset(${JSON.stringify(deliveries)}::jsonb) AS d(dedupe_key text, endpoint_id uuid) ON d.dedupe_key = w.dedupe_key
+      FROM written w JOIN jsonb_to_recordset(${jsonParam(deliveries)}::jsonb) AS d(dedupe_key text, endpoint_id uuid) ON d.dedupe_key = w.dedupe_key
       ON CONFLICT DO NOTHING
     )
     SELECT count(*)::int AS n FROM written`;

@@ -71,3 +71,17 @@ test('saveProjection writes the order row and new history rows together, and a r
   expect(await db.prisma.order.findUnique({ where: { shopId_orderId: { shopId: 'default', orderId: 'p-2' } } })).toMatchObject({ paymentStatus: 'Authorized', authorizedAmount: BigInt(1500) });
   expect(await db.prisma.paymentHistory.count({ where: { orderId: 'p-2' } })).toBe(1);
 });
+
+test('a projection write whose text holds a lone surrogate or a NUL is stored (U+FFFD, NUL dropped), as a text parameter would be; it never wedges the order', async () => {
+  // An editor's cancel reason becomes a history row's message; a buyer's name comes from Amazon. Sent as JSON to jsonb,
+  // a lone surrogate (JSON.stringify writes it as \ud800) or a NUL would be refused, and every later write with it.
+  const acts = createActivities({ shopId: 'default', amazonPay: new FakeAmazon(), prisma: db.prisma, clock: () => new Date(), log: createLogger('silent', 'test') });
+  const env = new MockActivityEnvironment();
+  const order = { ...projection, orderId: 'p-odd', workflowId: 'order-p-odd', buyerName: 'Taro \ud800 Yamada\u0000' };
+  const rows: HistoryRow[] = [{ seq: 1, at: '2026-01-01T00:00:00.000Z', kind: 'cancel', currency: 'JPY', result: 'OK', message: 'x\ud800y\udc00z\u0000', dedupeKey: 'order-p-odd:1' }];
+  const events = [{ key: 'order-p-odd:e1', type: 'payment.canceled' as const, at: '2026-01-01T00:00:00.000Z', paymentStatus: 'Canceled', data: { reason: 'a\udbffb' } }];
+  await env.run(acts.saveProjection, { order, rows, events });
+  expect(await db.prisma.order.findUnique({ where: { shopId_orderId: { shopId: 'default', orderId: 'p-odd' } } })).toMatchObject({ buyerName: 'Taro \ufffd Yamada' });
+  expect(await db.prisma.paymentHistory.findFirst({ where: { orderId: 'p-odd' } })).toMatchObject({ message: 'x\ufffdy\ufffdz' });
+  expect(await db.prisma.event.findFirst({ where: { orderId: 'p-odd' } })).toMatchObject({ seq: 1, data: { reason: 'a\ufffdb' } });
+});
