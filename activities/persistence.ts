@@ -100,9 +100,9 @@ function historyData(shopId: string, orderId: string, rows: HistoryRow[]) {
 
 /**
  * The order row and its new history rows in one statement, built from the same mappings as the ORM's writes
- * (orderData, historyData) and passed as two JSON parameters (lib/storable-text.ts): a projection write is the worker's most frequent
- * database call, and through the ORM its upsert and insert cost four times the CPU and a round trip more
- * (docs/benchmark.md). A history row already written (same dedupe key) by an earlier attempt is skipped; a field
+ * (orderData, historyData) and passed as two JSON parameters (their text made storable, lib/storable-text.ts): a
+ * projection write is the worker's most frequent database call, and through the ORM its upsert and insert cost four
+ * times the CPU and a round trip more (docs/benchmark.md). A history row already written (same dedupe key) by an earlier attempt is skipped; a field
  * orderData leaves out (the subscription fields, the approvals) keeps the row's value, as the ORM's upsert does.
  * `lockEvents`: the statement also takes the order's event stream lock and reads the shop's endpoints, and answers
  * them for appendEvents (inside the caller's transaction).

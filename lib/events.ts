@@ -119,10 +119,9 @@ export async function appendEvents(tx: Prisma.TransactionClient, ref: OrderRef, 
   // waited): the events not written before, numbered after the stream's last; the stream's new last number; one
   // pending delivery for each endpoint that wants the type. The log's lock is the insert's one-time filter, so it is
   // taken before the first event gets its id (ids are given after the sort by seq, so they follow it), and held to the
-  // commit: events are committed in the order of their ids,
-  // so a reader of GET /api/events?after= never sees an id while a lower one may still appear (it would skip it for
-  // good). The lock is shared by every writer of every order, so nothing else waits under it: this statement and the
-  // commit.
+  // commit: events are committed in the order of their ids, so a reader of GET /api/events?after= never sees an id
+  // while a lower one may still appear (it would skip it for good). The lock is shared by every writer of every order,
+  // so nothing else waits under it: this statement and the commit. (A write whose events all exist takes it too.)
   const [written] = await tx.$queryRaw<Array<{ n: number }>>`
     WITH input AS (
       SELECT * FROM jsonb_to_recordset(${jsonParam(rows)}::jsonb)
