@@ -5,13 +5,13 @@
  * secret: only the parameters an action keeps are recorded, each through its rule here, and text that looks like a
  * key is blanked on the way in.
  */
-import { storableText } from './storable-text';
 import { createHash } from 'node:crypto';
 import type { AuditEntry, Prisma, PrismaClient } from '../prisma/generated/client';
 import type { Logger } from './logger';
 import { DEFAULT_SHOP_ID } from './names';
 import { auditWrites } from './metrics';
 import { readSettings, shopSettingsSchema, type ShopSettings } from './settings';
+import { storableText } from './storable-text';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

@@ -40,18 +40,6 @@ function withMessages(type: EventType, data: EventData): EventData {
 }
 
 /**
- * Takes the order's event stream row lock until the transaction ends (made on first use) and answers its last number:
- * a writer that must decide what to emit from what is stored (the dispute webhook) takes it before reading.
- */
-export async function lockEventStream(tx: Prisma.TransactionClient, ref: OrderRef): Promise<number> {
-  const locked = await tx.$queryRaw<Array<{ last_seq: number }>>`
-    INSERT INTO event_streams (shop_id, order_id, last_seq) VALUES (${ref.shopId}, ${ref.orderId}, 0)
-    ON CONFLICT (shop_id, order_id) DO UPDATE SET last_seq = event_streams.last_seq
-    RETURNING last_seq`;
-  return Number(locked[0].last_seq);
-}
-
-/**
  * The order's stream row lock as a CTE named `stream_lock` (one row: last_seq), for a statement that does more besides
  * (the projection write takes it with the order row): made on first use, held until the transaction ends.
  */
@@ -60,6 +48,15 @@ export function streamLockCte(ref: OrderRef): Prisma.Sql {
     INSERT INTO event_streams (shop_id, order_id, last_seq) VALUES (${ref.shopId}, ${ref.orderId}, 0)
     ON CONFLICT (shop_id, order_id) DO UPDATE SET last_seq = event_streams.last_seq
     RETURNING last_seq)`;
+}
+
+/**
+ * Takes the order's event stream row lock until the transaction ends (made on first use) and answers its last number:
+ * a writer that must decide what to emit from what is stored (the dispute webhook) takes it before reading.
+ */
+export async function lockEventStream(tx: Prisma.TransactionClient, ref: OrderRef): Promise<number> {
+  const locked = await tx.$queryRaw<Array<{ last_seq: number }>>`WITH ${streamLockCte(ref)} SELECT last_seq FROM stream_lock`;
+  return Number(locked[0].last_seq);
 }
 
 /** The endpoints of the shop that take events, as one JSON value (null: none). */

@@ -7,6 +7,7 @@ import { createPrismaClient } from '../../lib/database';
 import { applyMigrations } from '../../lib/migrate';
 import { createPersistenceActivities } from '../../activities/persistence';
 import { createLogger } from '../../lib/logger';
+import { ensureDefaultShop } from '../../lib/shops';
 import { Client } from 'pg';
 if (!process.env.DATABASE_URL) throw new Error('DATABASE_URL: the PostgreSQL server to measure on');
 const url = (() => {
@@ -19,7 +20,7 @@ async function main() {
   await admin.query('DROP DATABASE IF EXISTS engine_bench_projection'); await admin.query('CREATE DATABASE engine_bench_projection'); await admin.end();
   await applyMigrations(url);
   const prisma = createPrismaClient(url);
-  await prisma.$executeRaw`INSERT INTO shops (shop_id, name, updated_at) VALUES ('default', 'D', now()) ON CONFLICT DO NOTHING`;
+  await ensureDefaultShop(prisma);
   await prisma.eventEndpoint.create({ data: { shopId: 'default', url: 'https://x.example/h', eventTypes: [], source: 'env' } });
   const acts = createPersistenceActivities({ shopId: 'default', prisma, clock: () => new Date(), log: createLogger('silent', 'b'), amazonPay: {} as never });
   const N = Number(process.env.N ?? 400);
