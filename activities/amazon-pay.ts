@@ -8,7 +8,7 @@ import type { ActivityDeps } from './deps';
 import type { AmazonFailureDetails } from '../lib/amazon-errors';
 import { toApplicationFailure } from './errors';
 import { idempotencyKey, type IdempotencyKeyParts } from './idempotency';
-import { openPrePayment, resolvePrePayment, type PrePaymentEntry } from './pre-payment-log';
+import { openPrePayment, resolvePrePayment, type PrePaymentEntry, type RecoverableCommand } from './pre-payment-log';
 import {
   summarizeCharge,
   summarizePermission,
@@ -26,6 +26,8 @@ export interface MoneyCall {
   key: IdempotencyKeyParts;
   amount: number;
   currency: string;
+  /** The order's command this call is made for: its pre-payment row names it (activities/pre-payment-log.ts). */
+  command?: RecoverableCommand;
 }
 
 export interface UpdateCheckoutInput {
@@ -92,10 +94,10 @@ export function createAmazonPayActivities(deps: ActivityDeps) {
       const level = details.retry === 'transient' ? 'warn' : 'error';
       deps.log[level]({ ...ctx, operation, code: details.code, httpStatus: details.httpStatus, channel: details.log, amazonMessage: details.amazonMessage }, `Amazon Pay ${operation} failed: ${details.code}`);
       // A transient failure leaves the outcome unknown: the row stays pending for recovery until a retry resolves it.
-      if (pre && details.retry !== 'transient') await resolvePrePayment(deps, pre.idempotencyKey, { ok: false, code: details.code });
+      if (pre && details.retry !== 'transient') await resolvePrePayment(deps, pre, { ok: false, code: details.code });
       throw failure;
     }
-    if (pre) await resolvePrePayment(deps, pre.idempotencyKey, { ok: true, ...(ids ? ids(result) : {}) });
+    if (pre) await resolvePrePayment(deps, pre, { ok: true, ...(ids ? ids(result) : {}) });
     return result;
   }
 
@@ -151,7 +153,7 @@ export function createAmazonPayActivities(deps: ActivityDeps) {
         'completeCheckoutSession',
         () => deps.amazonPay.completeCheckoutSession(input.checkoutSessionId, { chargeAmount: price }, headersFor(key)),
         { orderId: input.orderId, checkoutSessionId: input.checkoutSessionId },
-        { orderId: input.orderId, action: 'complete', idempotencyKey: key, amount: input.amount, currency: input.currency, checkoutSessionId: input.checkoutSessionId },
+        { orderId: input.orderId, action: 'complete', idempotencyKey: key, amount: input.amount, currency: input.currency, checkoutSessionId: input.checkoutSessionId, command: input.command },
         (res) => ({ chargeId: res.data.chargeId ?? undefined, chargePermissionId: res.data.chargePermissionId ?? undefined }),
       );
       // What the completion made is the order's: Amazon gives one permission and one charge per session.
@@ -174,7 +176,7 @@ export function createAmazonPayActivities(deps: ActivityDeps) {
         'captureCharge',
         () => deps.amazonPay.captureCharge(input.chargeId, payload, headersFor(key)),
         { orderId: input.orderId, chargeId: input.chargeId },
-        { orderId: input.orderId, action: 'capture', idempotencyKey: key, amount: input.amount, currency: input.currency, chargeId: input.chargeId },
+        { orderId: input.orderId, action: 'capture', idempotencyKey: key, amount: input.amount, currency: input.currency, chargeId: input.chargeId, command: input.command },
         (res) => ({ chargeId: res.data.chargeId }),
       );
       return summarizeCharge(r.data);
@@ -197,7 +199,7 @@ export function createAmazonPayActivities(deps: ActivityDeps) {
         'createCharge',
         () => deps.amazonPay.createCharge(payload, headersFor(key)),
         { orderId: input.orderId, chargePermissionId: input.chargePermissionId },
-        { orderId: input.orderId, action: input.key.action, idempotencyKey: key, amount: input.amount, currency: input.currency, chargePermissionId: input.chargePermissionId },
+        { orderId: input.orderId, action: input.key.action, idempotencyKey: key, amount: input.amount, currency: input.currency, chargePermissionId: input.chargePermissionId, command: input.command },
         (res) => ({ chargeId: res.data.chargeId }),
       );
       await guard(() => claimFor(deps.prisma, r.data.chargeId, 'Charge', ref(input.orderId)));
@@ -211,17 +213,26 @@ export function createAmazonPayActivities(deps: ActivityDeps) {
         'cancelCharge',
         () => deps.amazonPay.cancelCharge(input.chargeId, { cancellationReason: input.reason ?? 'MerchantCanceled' }, headersFor(key)),
         { orderId: input.orderId, chargeId: input.chargeId },
-        { orderId: input.orderId, action: 'cancel', idempotencyKey: key, amount: input.amount, currency: input.currency, chargeId: input.chargeId },
+        { orderId: input.orderId, action: 'cancel', idempotencyKey: key, amount: input.amount, currency: input.currency, chargeId: input.chargeId, command: input.command },
       );
       return summarizeCharge(r.data);
     },
 
-    async closeChargePermission(input: { orderId: string; chargePermissionId: string; reason?: string; cancelPendingCharges: boolean }): Promise<PermissionSummary> {
+    /**
+     * Closing is not keyed at Amazon (no idempotency header), but it releases money: with `key` (an order's cancel) it is
+     * framed by a pre-payment row of its own like the keyed calls, so a cancel whose answer was lost can be found.
+     */
+    async closeChargePermission(input: { orderId: string; chargePermissionId: string; reason?: string; cancelPendingCharges: boolean; key?: IdempotencyKeyParts; amount?: number; currency?: string; command?: RecoverableCommand }): Promise<PermissionSummary> {
       await guard(() => claimFor(deps.prisma, assertAmazonId('chargePermission', input.chargePermissionId), 'ChargePermission', ref(input.orderId)));
+      const pre: PrePaymentEntry | undefined =
+        input.key && input.currency
+          ? { orderId: input.orderId, action: 'close', idempotencyKey: idempotencyKey(input.key), amount: input.amount ?? 0, currency: input.currency, chargePermissionId: input.chargePermissionId, command: input.command }
+          : undefined;
       const r = await call(
         'closeChargePermission',
         () => deps.amazonPay.closeChargePermission(input.chargePermissionId, { closureReason: input.reason ?? 'MerchantClosed', cancelPendingCharges: input.cancelPendingCharges }),
         { orderId: input.orderId, chargePermissionId: input.chargePermissionId },
+        pre,
       );
       return summarizePermission(r.data);
     },
@@ -234,7 +245,7 @@ export function createAmazonPayActivities(deps: ActivityDeps) {
         'createRefund',
         () => deps.amazonPay.createRefund(payload, headersFor(key)),
         { orderId: input.orderId, chargeId: input.chargeId },
-        { orderId: input.orderId, action: 'refund', idempotencyKey: key, amount: input.amount, currency: input.currency, chargeId: input.chargeId },
+        { orderId: input.orderId, action: 'refund', idempotencyKey: key, amount: input.amount, currency: input.currency, chargeId: input.chargeId, command: input.command },
         (res) => ({ chargeId: res.data.chargeId, objectId: res.data.refundId }),
       );
       await guard(() => claimFor(deps.prisma, r.data.refundId, 'Refund', ref(input.orderId)));

@@ -7,6 +7,7 @@ import { createAmazonPayActivities } from './amazon-pay';
 import type { ActivityDeps } from './deps';
 import { createDeliveryTrackingActivities } from './delivery-tracking';
 import { createPersistenceActivities } from './persistence';
+import { createPrePaymentActivities } from './pre-payment-log';
 import { createReconcileActivities } from './reconcile';
 import { createShopEventActivities } from './shop-events';
 import { createSubscriptionActivities } from './subscriptions';
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAmazonPayActivities(deps), ...createPersistenceActivities(deps), ...createReconcileActivities(deps), ...createDeliveryTrackingActivities(deps),
     ...createSubscriptionActivities(deps),
     ...createShopEventActivities(deps),
+    ...createPrePaymentActivities(deps),
   };
 }
 

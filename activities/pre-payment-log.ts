@@ -1,6 +1,20 @@
 // The pre-payment log (docs/product-rules.md, Recovery and logs): a row written before each money-moving call and resolved after it, keyed by the idempotency key.
+// It also names the command that made the call, so an order can find a call whose answer it lost (docs/recovery.md).
+import { jsonParam } from '../lib/storable-text';
+import type { Prisma } from '../prisma/generated/client';
+import type { Actor } from '../workflows/types';
 import type { ActivityDeps } from './deps';
 import { amazonIdColumns } from './persistence';
+
+/**
+ * The order's command a money-moving call was made for, as the order would run it again: same requestId, so the same
+ * idempotency key, and Amazon answers with what it did the first time (docs/recovery.md).
+ */
+export type RecoverableCommand =
+  | { kind: 'capture'; requestId: string; amount: number; actor?: Actor }
+  | { kind: 'refund'; requestId: string; amount: number; actor?: Actor; approver?: Actor }
+  | { kind: 'cancel'; requestId: string; reason?: string; actor?: Actor }
+  | { kind: 'complete'; checkoutSessionId: string };
 
 export interface PrePaymentEntry {
   orderId: string;
@@ -11,7 +25,11 @@ export interface PrePaymentEntry {
   checkoutSessionId?: string;
   chargePermissionId?: string;
   chargeId?: string;
+  command?: RecoverableCommand;
 }
+
+/** A JSON value with every string in it storable (lib/storable-text.ts): an editor's reason can hold a lone surrogate. */
+const storableJson = (value: unknown): Prisma.InputJsonValue => JSON.parse(jsonParam(value)) as Prisma.InputJsonValue;
 
 /** Written before the call; a retry finds the row already there and leaves it as it is. */
 export async function openPrePayment(deps: ActivityDeps, e: PrePaymentEntry): Promise<void> {
@@ -27,18 +45,20 @@ export async function openPrePayment(deps: ActivityDeps, e: PrePaymentEntry): Pr
       currency: e.currency,
       ...amazonIdColumns(e),
       status: 'pending',
+      ...(e.command ? { payload: storableJson({ command: e.command }) } : {}),
     },
   });
 }
 
-/** Resolved once Amazon answered: `succeeded` with the object ids, or `failed` with the reason code. */
+/** Resolved once Amazon answered: `succeeded` with the object ids, or `failed` with the reason code. The command stays. */
 export async function resolvePrePayment(
   deps: ActivityDeps,
-  idempotencyKey: string,
+  e: Pick<PrePaymentEntry, 'idempotencyKey' | 'command'>,
   outcome: { ok: true; chargeId?: string; chargePermissionId?: string; objectId?: string } | { ok: false; code: string },
 ): Promise<void> {
+  const payload = { ...(e.command ? { command: e.command } : {}), ...(outcome.ok && outcome.objectId ? { amazonObjectId: outcome.objectId } : {}) };
   await deps.prisma.prePaymentLog.update({
-    where: { idempotencyKey },
+    where: { idempotencyKey: e.idempotencyKey },
     data: outcome.ok
       ? {
           status: 'succeeded',
@@ -46,8 +66,33 @@ export async function resolvePrePayment(
           resolvedAt: deps.clock(),
           ...(outcome.chargeId ? { chargeId: outcome.chargeId } : {}),
           ...(outcome.chargePermissionId ? { chargePermissionId: outcome.chargePermissionId } : {}),
-          ...(outcome.objectId ? { payload: { amazonObjectId: outcome.objectId } } : {}),
+          ...(Object.keys(payload).length > 0 ? { payload: storableJson(payload) } : {}),
         }
       : { status: 'failed', resultCode: outcome.code, resolvedAt: deps.clock() },
   });
+}
+
+/** The commands behind an order's money-moving calls, oldest first, each once (a refund in pieces is one command). */
+export async function commandsOfOrder(deps: ActivityDeps, orderId: string): Promise<RecoverableCommand[]> {
+  const rows = await deps.prisma.prePaymentLog.findMany({ where: { shopId: deps.shopId, orderId }, orderBy: { id: 'asc' }, select: { payload: true } });
+  const seen = new Set<string>();
+  const out: RecoverableCommand[] = [];
+  for (const row of rows) {
+    const command = (row.payload as { command?: RecoverableCommand } | null)?.command;
+    if (!command) continue;
+    const id = command.kind === 'complete' ? `complete:${command.checkoutSessionId}` : `${command.kind}:${command.requestId}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push(command);
+  }
+  return out;
+}
+
+export function createPrePaymentActivities(deps: ActivityDeps) {
+  return {
+    /** What the order asked Amazon for, as its pre-payment rows name it: the order finds there a call whose answer it lost. */
+    async moneyCommandsOfOrder(input: { orderId: string }): Promise<RecoverableCommand[]> {
+      return commandsOfOrder(deps, input.orderId);
+    },
+  };
 }

@@ -69,6 +69,8 @@ const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined):
  */
 async function profileWorkflow(s: Stack, workflowId: string) {
   const history = await s.client.workflow.getHandle(workflowId).fetchHistory();
+  // BENCH_DUMP_HISTORY=<dir>: each profiled workflow's history as JSON, to read what an order's events are.
+  if (process.env.BENCH_DUMP_HISTORY) writeFileSync(path.join(process.env.BENCH_DUMP_HISTORY, `${workflowId}.json`), JSON.stringify(history, null, 1));
   const byType: Record<string, number> = {};
   const activityMs: Record<string, number> = {};
   let activities = 0;

@@ -60,6 +60,17 @@ export class CommandQueue<C extends QueuedCommand> {
     return this.results.has(key) || this.queued.has(key);
   }
 
+  /** The key's command has run and its result is kept. */
+  answered(key: string): boolean {
+    return this.results.has(key);
+  }
+
+  /** Takes a queued command off the queue (its waiters get the result settled under its key). */
+  withdraw(key: string): void {
+    const i = this.pending.findIndex((c) => c.key === key);
+    if (i >= 0) this.pending.splice(i, 1);
+  }
+
   /** The fingerprint a key was first taken with (undefined for a result kept before fingerprints were). */
   fingerprintOf(key: string): string | undefined {
     return this.fingerprints.get(key) ?? this.results.get(key)?.fingerprint;
@@ -108,6 +119,7 @@ export class CommandQueue<C extends QueuedCommand> {
   settle(cmd: C, result: StoredResult): void {
     this.queued.delete(cmd.key);
     if (this.options.unanswered.includes(cmd.kind)) return;
+    if (cmd.fingerprint !== undefined) this.fingerprints.set(cmd.key, cmd.fingerprint);
     this.results.set(cmd.key, cmd.fingerprint !== undefined ? { ...result, fingerprint: cmd.fingerprint } : result);
   }
 

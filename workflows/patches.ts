@@ -85,6 +85,18 @@ export const LOCAL_AMAZON_CALLS = 'local-amazon-calls';
  */
 export const ORDER_V14 = 'order-v14';
 
+/**
+ * v15: one marker instead of ORDER_V14's, and every Amazon call of the order a local activity again, inside the workflow
+ * task that decided it: no activity task and no second workflow task per money call (docs/benchmark.md). What made
+ * LOCAL_AMAZON_CALLS unsafe is answered by recovery (docs/recovery.md): each money-moving call's pre-payment row names
+ * the command it was made for, and a notification that tells of a change no command here explains (an object this order
+ * does not hold, a charge captured or cancelled, the permission closed) makes the order read those rows first and run a
+ * command whose answer it lost again, with the same requestId and so the same idempotency key: Amazon answers with what
+ * it did, the order holds it, and the caller's retry of that requestId is answered with it. An expiring checkout does the
+ * same before it is abandoned. Decided in the run's first workflow task, like LEAN_ORDER; a v15 run takes ORDER_V14 too.
+ */
+export const ORDER_V15 = 'order-v15';
+
 /** The changes a lean run takes without a marker (v2–v10): every later change gets a marker of its own again. */
 export const SETTLED_BY_LEAN_ORDER: ReadonlySet<string> = new Set([
   EXPIRY_WARNING_HISTORY_ROW,

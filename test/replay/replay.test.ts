@@ -33,9 +33,21 @@ test('the recordings cover both paths of LOCAL_AMAZON_CALLS: Amazon calls as act
 });
 
 test('a v14 recording schedules the state-changing Amazon calls as activity tasks and keeps the reads local', () => {
-  expect(activityTasks('authorize-with-capture-refunds.json', 'completeCheckoutSession')).toBe(1);
-  expect(activityTasks('authorize-with-capture-refunds.json', 'createRefund')).toBe(1);
-  expect(activityTasks('authorize-with-capture-refunds.json', 'getCheckoutSession|updateCheckoutSession')).toBe(0);
+  expect(activityTasks('authorize-with-capture-refunds.before-order-v15.json', 'completeCheckoutSession')).toBe(1);
+  expect(activityTasks('authorize-with-capture-refunds.before-order-v15.json', 'createRefund')).toBe(1);
+  expect(activityTasks('authorize-with-capture-refunds.before-order-v15.json', 'getCheckoutSession|updateCheckoutSession')).toBe(0);
+});
+
+test('the recordings cover both paths of ORDER_V15: its marker alone, every Amazon call inside a workflow task, and a lost call recovered', () => {
+  const read = (file: string) => readFileSync(path.join(dir, file), 'utf8');
+  const patchIds = (file: string) => [...read(file).matchAll(/"markerName": "core_patch"/g)].length;
+  expect(activityTasks('authorize-with-capture-refunds.json', 'getCheckoutSession|updateCheckoutSession|completeCheckoutSession|captureCharge|createRefund')).toBe(0);
+  expect(patchIds('authorize-with-capture-refunds.json')).toBe(1);
+  expect(localMarkers('authorize-with-capture-refunds.json')).toBeGreaterThan(localMarkers('authorize-with-capture-refunds.before-order-v15.json'));
+  // The recovery's read of the pre-payment rows, then the capture sent again (both local activities).
+  const decoded = [...read('recovered-lost-capture.json').matchAll(/"data": ?"([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1], 'base64').toString('utf8'));
+  const types = decoded.map((t) => /"activity_type":"([A-Za-z]+)"/.exec(t)?.[1]).filter((t): t is string => t !== undefined);
+  expect(types.slice(types.indexOf('moneyCommandsOfOrder'))).toEqual(expect.arrayContaining(['moneyCommandsOfOrder', 'captureCharge']));
 });
 
 test('the recordings cover both paths of ORDER_V14: two patch markers and a timer restarted around a refund poll before it, one marker and the timer kept since', () => {
@@ -44,6 +56,6 @@ test('the recordings cover both paths of ORDER_V14: two patch markers and a time
   const patchMarkers = /"markerName": "core_patch"/g;
   const cancels = /"eventType": "EVENT_TYPE_TIMER_CANCELED"/g;
   expect(count('authorize-with-capture-refunds.before-order-v14.json', patchMarkers)).toBe(2);
-  expect(count('authorize-with-capture-refunds.json', patchMarkers)).toBe(1);
-  expect(count('authorize-with-capture-refunds.json', cancels)).toBeLessThan(count('authorize-with-capture-refunds.before-order-v14.json', cancels));
+  expect(count('authorize-with-capture-refunds.before-order-v15.json', patchMarkers)).toBe(1);
+  expect(count('authorize-with-capture-refunds.before-order-v15.json', cancels)).toBeLessThan(count('authorize-with-capture-refunds.before-order-v14.json', cancels));
 });

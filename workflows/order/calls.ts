@@ -34,6 +34,8 @@ export const poller = proxyActivities<Activities>(amazonPoll);
 export const db = proxyActivities<Activities>(dbWrite);
 export const localDb = proxyLocalActivities<Activities>(dbWriteLocal);
 export const projectionDb = proxyLocalActivities<Activities>(projectionWriteLocal);
+/** Reads of the order's own rows (ORDER_V15's recovery reads its pre-payment rows): a local activity, retried quickly. */
+export const localDbRead = proxyLocalActivities<Activities>(projectionWriteLocal);
 
 /** A failed action: recorded, then returned to the caller as the update's failure. */
 export class ActionFailed extends Error {

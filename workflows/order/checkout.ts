@@ -88,6 +88,7 @@ export class Checkout {
           amount,
           currency: o.currency,
           key: { workflowId: o.workflowId, action: 'complete', requestId, declineRetry },
+          command: { kind: 'complete', checkoutSessionId: sessionId },
           ...(o.lean ? { readCharge: true } : {}),
         }),
       );

@@ -6,11 +6,12 @@ import { CommandQueue } from '../command-queue';
 import { DEFAULT_ORDER_SETTINGS, DEFAULT_TIMINGS } from '../defaults';
 import { REJECTION_TYPES } from '../messages';
 import type { AmazonNotificationArgs, AmazonNotificationResult } from '../messages';
-import { DECIDE_AT_EXECUTION, LEAN_ORDER, LOCAL_AMAZON_CALLS, ORDER_V14, SETTLED_BY_LEAN_ORDER } from '../patches';
+import { DECIDE_AT_EXECUTION, LEAN_ORDER, LOCAL_AMAZON_CALLS, ORDER_V14, ORDER_V15, SETTLED_BY_LEAN_ORDER } from '../patches';
 import type { Actor, CarriedState, OrderPaymentInput, OrderPaymentResult, OrderPaymentSettings, OrderPaymentState, OrderPaymentTimings, StoredResult } from '../types';
-import { allowedActions, approvalRefusal, cancelRefusal, captureRefusal, refundRefusal, requestKey, type ValidationView } from '../validators';
+import { allowedActions, approvalRefusal, cancelRefusal, captureRefusal, refundRefusal, requestFingerprint, requestKey, type ValidationView } from '../validators';
 import { RefundApprovals } from './approvals';
-import { ActionFailed, amazon, durableAmazon, localAmazon } from './calls';
+import type { RecoverableCommand } from '../../activities/pre-payment-log';
+import { ActionFailed, amazon, durableAmazon, localAmazon, localDbRead } from './calls';
 import { Checkout } from './checkout';
 import { DeclineRetry } from './declines';
 import { Ledger } from './ledger';
@@ -73,11 +74,13 @@ export class OrderPaymentMachine {
     // Decided here, in the run's first workflow task, so that the marker sits at the same place on every replay.
     // A v14 run records one marker and takes LEAN_ORDER without its own; an older run replays with the markers it
     // recorded (patched(ORDER_V14) is false there, so the older checks run as they did).
-    const v14 = patched(ORDER_V14);
+    // A v15 run records its one marker and takes ORDER_V14 without asking for it (so without its marker).
+    const v15 = patched(ORDER_V15);
+    const v14 = v15 || patched(ORDER_V14);
     const lean = v14 || patched(LEAN_ORDER);
     const uses = (patchId: string) => (lean && SETTLED_BY_LEAN_ORDER.has(patchId)) || patched(patchId);
-    const calls = v14 ? durableAmazon : lean && patched(LOCAL_AMAZON_CALLS) ? localAmazon : amazon;
-    const o: OrderContext = { input, workflowId: this.workflowId, orderId: this.orderId, currency: this.currency, settings: this.settings, timings: this.timings, s: this.s, lean, v14, uses, amazon: calls };
+    const calls = v15 ? localAmazon : v14 ? durableAmazon : lean && patched(LOCAL_AMAZON_CALLS) ? localAmazon : amazon;
+    const o: OrderContext = { input, workflowId: this.workflowId, orderId: this.orderId, currency: this.currency, settings: this.settings, timings: this.timings, s: this.s, lean, v14, v15, uses, amazon: calls };
     this.o = o;
     // Only money actions (keyed by the caller's requestId) keep their result for a repeated request.
     this.queue = new CommandQueue<Command>(this.s.results, { unanswered: ['refresh', 'recurringCharge'], kept: ['capture', 'cancel', 'refund', 'approveRefund', 'rejectRefund'] });
@@ -92,7 +95,8 @@ export class OrderPaymentMachine {
     this.recurring = new RecurringCharges(o, this.ledger, this.declines, this.projection);
     this.checkout = new Checkout(o, this.ledger, this.declines, this.timers, this.recurring);
     this.money = new MoneyActions(o, this.ledger, this.declines, this.timers);
-    this.notifications = new Notifications(o, this.ledger, this.queue, this.timers, () => this.executing);
+    this.notifications = new Notifications(o, this.ledger, this.queue, this.timers, () => this.executing, () => this.recoverLost());
+    this.timers.beforeAbandon = () => this.recoverLost();
     if (this.ledger.pendingCount() > 0) this.timers.schedulePoll(true);
     // A subscription's period order has no checkout: it charges the permission as its first step.
     if (input.recurringCharge && input.carried === undefined) {
@@ -182,7 +186,9 @@ export class OrderPaymentMachine {
   // ---------------------------------------------------------------- main loop
 
   async run(): Promise<OrderPaymentResult> {
-    await this.projection.flush();
+    // ORDER_V15: when a checkout's run starts with a command (the review, sent with the start), that command's write is
+    // the first: the API wrote the order's row before the start. A period's order writes its row before its charge.
+    if (!this.o.v15 || this.queue.isEmpty() || this.input.recurringCharge !== undefined) await this.projection.flush();
     for (;;) {
       const cmd = this.queue.next();
       if (cmd) {
@@ -222,24 +228,65 @@ export class OrderPaymentMachine {
   }
 
   private async execute(cmd: Command): Promise<void> {
-    let result: StoredResult;
     this.executing = true;
-    // The command's history rows name who asked for it (docs/audit.md).
-    this.ledger.actor = actorOf(cmd);
-    try {
-      const value = await this.dispatch(cmd);
-      result = { ok: true, value };
-    } catch (err) {
-      if (!(err instanceof ActionFailed)) throw err;
-      result = { ok: false, code: err.info.code, message: err.info.message, details: err.info.details ?? err.info.state };
-    } finally {
-      this.ledger.actor = undefined;
-      this.ledger.approver = undefined;
-    }
+    const result = await this.outcome(cmd);
     await this.projection.flush();
     this.executing = false;
     // Nobody waits for a refresh or a period's charge; the other results are read (and, unless kept for dedupe, dropped) by request().
     this.queue.settle(cmd, result);
+  }
+
+  /** Runs a command and gives what its caller is answered; its history rows name who asked for it (docs/audit.md). */
+  private async outcome(cmd: Command, approver?: Actor): Promise<StoredResult> {
+    this.ledger.actor = actorOf(cmd);
+    this.ledger.approver = approver;
+    try {
+      return { ok: true, value: await this.dispatch(cmd) };
+    } catch (err) {
+      if (!(err instanceof ActionFailed)) throw err;
+      return { ok: false, code: err.info.code, message: err.info.message, details: err.info.details ?? err.info.state };
+    } finally {
+      this.ledger.actor = undefined;
+      this.ledger.approver = undefined;
+    }
+  }
+
+  /**
+   * ORDER_V15's recovery (docs/recovery.md): Amazon told of a change no command here explains, so a money call may have
+   * been made by a workflow task that was lost after Amazon acted (the order never learned its answer). The order's
+   * pre-payment rows name the command behind each call. One this order has not answered is run again now, before the
+   * change is applied: with the same requestId it sends the same idempotency key, and Amazon answers with what it did
+   * then. Its result is kept under its requestId, so the caller's retry is answered with it. A refund waiting for its
+   * approval is run as approved by the approver its row names.
+   */
+  private async recoverLost(): Promise<void> {
+    let commands: RecoverableCommand[];
+    try {
+      commands = await localDbRead.moneyCommandsOfOrder({ orderId: this.orderId });
+    } catch (err) {
+      // The change is applied as it is; the next notification or the reconciliation asks again.
+      log.warn('reading the pre-payment rows for a lost call failed', { orderId: this.orderId, error: String(err) });
+      return;
+    }
+    for (const c of commands) {
+      if (c.kind === 'complete') {
+        if (this.s.paymentStatus !== 'CheckoutPending') continue;
+        log.warn('recovering a lost checkout completion', { orderId: this.orderId, checkoutSessionId: c.checkoutSessionId });
+        await this.outcome({ kind: 'complete', key: this.queue.nextKey('complete'), args: { checkoutSessionId: c.checkoutSessionId } });
+        continue;
+      }
+      const cmd = recoverableCommand(c);
+      const waiting = this.approvals.pending().find((a) => a.requestId === c.requestId);
+      if (c.kind === 'refund' && waiting) {
+        this.approvals.take(waiting.approvalId);
+      } else if (this.queue.answered(cmd.key)) {
+        continue;
+      }
+      log.warn('recovering a money call whose answer was lost', { orderId: this.orderId, kind: c.kind, requestId: c.requestId });
+      // A retry of the same request already queued is answered with this run's result instead of running after it.
+      this.queue.withdraw(cmd.key);
+      this.queue.settle(cmd, await this.outcome(cmd, c.kind === 'refund' ? c.approver : undefined));
+    }
   }
 
   private dispatch(cmd: Command): Promise<unknown> {
@@ -311,6 +358,17 @@ export class OrderPaymentMachine {
     if (reason === undefined) return;
     throw new ActionFailed({ code: REJECTION_TYPES.invalidState, message: reason, state: this.ledger.stateDetails() });
   }
+}
+
+/** A command as its pre-payment row names it, keyed and fingerprinted as its caller's request was. */
+function recoverableCommand(c: Exclude<RecoverableCommand, { kind: 'complete' }>): Extract<Command, { kind: 'capture' | 'cancel' | 'refund' }> {
+  const key = requestKey(c.kind, c.requestId);
+  if (c.kind === 'cancel') {
+    const args = { requestId: c.requestId, reason: c.reason, actor: c.actor };
+    return { kind: 'cancel', key, args, fingerprint: requestFingerprint('cancel', args) };
+  }
+  const args = { requestId: c.requestId, amount: c.amount, actor: c.actor };
+  return c.kind === 'capture' ? { kind: 'capture', key, args, fingerprint: requestFingerprint('capture', args) } : { kind: 'refund', key, args, fingerprint: requestFingerprint('refund', args) };
 }
 
 /** Who asked for a command: the caller's key for an admin's request, none for the engine's own work. */

@@ -29,6 +29,7 @@ export class MoneyActions {
     }
     let usedOpen: ChargeRecord | undefined;
     let charge: ChargeSummary;
+    const command = { kind: 'capture' as const, requestId, amount, actor: ledger.actor };
     try {
       charge = await this.declines.run(
         'capture',
@@ -36,7 +37,7 @@ export class MoneyActions {
         (declineRetry) => {
           usedOpen = ledger.openCharge();
           if (usedOpen && usedOpen.state === 'Authorized') {
-            return o.amazon.captureCharge({ orderId: o.orderId, chargeId: usedOpen.chargeId, amount, currency: o.currency, softDescriptor: o.input.softDescriptor, key: { workflowId: o.workflowId, action: 'capture', requestId, declineRetry } });
+            return o.amazon.captureCharge({ orderId: o.orderId, chargeId: usedOpen.chargeId, amount, currency: o.currency, softDescriptor: o.input.softDescriptor, key: { workflowId: o.workflowId, action: 'capture', requestId, declineRetry }, command });
           }
           usedOpen = undefined;
           // Amazon captures a charge once: a further (split-shipment) capture is a new charge on the permission.
@@ -50,6 +51,7 @@ export class MoneyActions {
             canHandlePendingAuthorization: false,
             softDescriptor: o.input.softDescriptor,
             key: { workflowId: o.workflowId, action: 'createCharge', requestId, declineRetry },
+            command,
           });
         },
         (f) => {
@@ -73,16 +75,26 @@ export class MoneyActions {
     const open = ledger.openCharge();
     const ids: string[] = [];
     const released = ledger.capturable();
+    const command = { kind: 'cancel' as const, requestId, reason, actor: ledger.actor };
     try {
       if (open) {
-        const c = await o.amazon.cancelCharge({ orderId: o.orderId, chargeId: open.chargeId, reason, amount: open.authorized, currency: o.currency, key: { workflowId: o.workflowId, action: 'cancel', requestId } });
+        const c = await o.amazon.cancelCharge({ orderId: o.orderId, chargeId: open.chargeId, reason, amount: open.authorized, currency: o.currency, key: { workflowId: o.workflowId, action: 'cancel', requestId }, command });
         ids.push(c.chargeId);
         open.state = 'Canceled';
       }
       // A recurring permission is shared by every period of its subscription: never closed from one order.
       if (ledger.captured() > 0 && o.s.chargePermissionId !== undefined && !o.settings.recurring) {
         // Part was shipped and captured: close the permission so the rest of the authorization is released.
-        await o.amazon.closeChargePermission({ orderId: o.orderId, chargePermissionId: o.s.chargePermissionId, reason, cancelPendingCharges: false });
+        await o.amazon.closeChargePermission({
+          orderId: o.orderId,
+          chargePermissionId: o.s.chargePermissionId,
+          reason,
+          cancelPendingCharges: false,
+          key: { workflowId: o.workflowId, action: 'close', requestId },
+          amount: released,
+          currency: o.currency,
+          command,
+        });
         ids.push(o.s.chargePermissionId);
       }
     } catch (err) {
@@ -105,13 +117,16 @@ export class MoneyActions {
     }
     const pieces = ledger.refundPieces(amount);
     const ids: string[] = [];
+    const command = { kind: 'refund' as const, requestId, amount, actor: ledger.actor, approver: ledger.approver };
     for (const [i, piece] of pieces.entries()) {
       const pieceRequest = pieces.length === 1 ? requestId : `${requestId}#${i}`;
       const r = await this.declines.run('refund_started', piece.amount, (declineRetry) =>
-        o.amazon.createRefund({ orderId: o.orderId, chargeId: piece.charge.chargeId, amount: piece.amount, currency: o.currency, softDescriptor: o.input.softDescriptor, key: { workflowId: o.workflowId, action: 'refund', requestId: pieceRequest, declineRetry } }),
+        o.amazon.createRefund({ orderId: o.orderId, chargeId: piece.charge.chargeId, amount: piece.amount, currency: o.currency, softDescriptor: o.input.softDescriptor, key: { workflowId: o.workflowId, action: 'refund', requestId: pieceRequest, declineRetry }, command }),
       );
-      const record = ledger.addRefund(piece, r.refundId, requestId);
       ids.push(r.refundId);
+      // Amazon answered a key it had seen with the refund it made then: one this order holds already is not added twice.
+      if (o.v15 && ledger.refund(r.refundId) !== undefined) continue;
+      const record = ledger.addRefund(piece, r.refundId, requestId);
       this.timers.schedulePoll(true);
       ledger.applyRefund(record, r);
     }

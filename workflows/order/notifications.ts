@@ -23,6 +23,8 @@ export class Notifications {
     private readonly timers: Timers,
     /** A command is being executed (its Amazon call may still be in flight). */
     private readonly executing: () => boolean,
+    /** ORDER_V15: finds and runs again a money call whose answer this order lost (machine.ts recoverLost). */
+    private readonly recoverLost: () => Promise<void>,
   ) {}
 
   /** A notification is a hint: re-read the object later in the loop; the caller is answered at once. */
@@ -38,7 +40,7 @@ export class Notifications {
     }
     const known = this.known(args);
     if (this.o.uses(NOTIFICATION_REFRESH)) {
-      if (!known && !this.mayBeMadeNow(args)) return { accepted: false };
+      if (!known && !this.mayBeMadeNow(args) && !this.mayBeLost(args)) return { accepted: false };
       // A re-read of this object is already queued: it will see this change too (in a lean run it takes this
       // notification's newer re-read from the webhook along).
       const queued = this.queue.find((c) => c.kind === 'refresh' && c.args.objectType === args.objectType && c.args.objectId === args.objectId);
@@ -64,8 +66,9 @@ export class Notifications {
     if (this.ledger.finished()) return `the order's payment is ${s.paymentStatus}; nothing more can change`;
     if (args.notificationId !== undefined && s.seenNotifications.includes(args.notificationId)) return 'the notification was delivered before';
     const known = this.known(args);
-    if (!known && !this.mayBeMadeNow(args)) return 'the object is not one of this order';
+    if (!known && !this.mayBeMadeNow(args) && !this.mayBeLost(args)) return 'the object is not one of this order';
     if (known && args.source === 'ipn' && (this.finalHere(args) || this.stateKnown(args))) return 'the order holds this state already';
+    if (known && args.source === 'ipn' && this.closedWithNothingLeft(args)) return 'nothing is left to capture: the closed permission changes nothing here';
     return undefined;
   }
 
@@ -84,6 +87,41 @@ export class Notifications {
    */
   private mayBeMadeNow(args: AmazonNotificationArgs): boolean {
     return (args.objectType === 'CHARGE' || args.objectType === 'REFUND' || args.objectType === 'CHARGE_PERMISSION') && this.executing();
+  }
+
+  /**
+   * ORDER_V15: an object the order does not hold, which the webhook found on this order's permission or naming this order,
+   * may have been made by a call whose answer was lost (a charge or a refund; the permission while the checkout is not
+   * complete here). The re-read looks for that call first (`unexplained`).
+   */
+  private mayBeLost(args: AmazonNotificationArgs): boolean {
+    if (!this.o.v15) return false;
+    if (args.objectType === 'CHARGE' || args.objectType === 'REFUND') return true;
+    return args.objectType === 'CHARGE_PERMISSION' && this.o.s.chargePermissionId === undefined;
+  }
+
+  /**
+   * ORDER_V15: the notification tells of a change no command of this order explains, so a money call whose answer was
+   * lost may have made it: an object the order does not hold, its charge captured or cancelled while it holds it
+   * authorized, its permission closed while it holds it open. A nudge of the reconciliation or an operator always looks.
+   */
+  private unexplained(args: AmazonNotificationArgs): boolean {
+    if (!this.o.v15) return false;
+    if (args.source !== 'ipn') return true;
+    if (!this.known(args)) return this.mayBeLost(args);
+    if (args.objectType === 'CHARGE') {
+      const held = this.ledger.charge(args.objectId)?.state;
+      return (held === 'Authorized' || held === 'AuthorizationInitiated') && (args.state === 'Captured' || args.state === 'CaptureInitiated' || args.state === 'Canceled');
+    }
+    return args.objectType === 'CHARGE_PERMISSION' && args.state === 'Closed' && !this.o.s.permissionClosed && this.ledger.capturable() > 0;
+  }
+
+  /**
+   * ORDER_V15: Amazon closes a permission once everything on it is captured. Closing matters here only for what is left
+   * to capture (ledger.capturable), so with nothing left it changes nothing: refused like a state the order holds.
+   */
+  private closedWithNothingLeft(args: AmazonNotificationArgs): boolean {
+    return this.o.v15 && args.objectType === 'CHARGE_PERMISSION' && args.state === 'Closed' && this.o.s.paymentStatus !== 'CheckoutPending' && this.ledger.capturable() === 0;
   }
 
   /** The object is in a state Amazon never leaves: a notification about it has nothing new to tell. */
@@ -117,6 +155,8 @@ export class Notifications {
     // Only Amazon's notifications are skipped this way; a reconcile nudge always re-reads.
     if (args.source === 'ipn' && this.finalHere(args) && this.o.uses(NOTIFICATION_REFRESH)) return { refreshed: false };
     if (args.source === 'ipn' && this.stateKnown(args) && this.o.uses(NOTIFIED_STATE_KNOWN)) return { refreshed: false };
+    // Before the change is applied: a lost call is run again on the state it was decided on.
+    if (this.unexplained(args)) await this.recoverLost();
     try {
       if (args.objectType === 'CHARGE') {
         const record = ledger.charge(args.objectId);

@@ -16,6 +16,8 @@ export class Timers {
   private pollAttempt = 0;
   /** A retryable decline is waiting for its next try (shown, never woken for: the retry sleeps itself). */
   declineRetryAt?: number;
+  /** ORDER_V15: before an expired checkout is abandoned, a completion whose answer was lost is looked for (machine.ts). */
+  beforeAbandon?: () => Promise<void>;
 
   constructor(
     private readonly o: OrderContext,
@@ -75,6 +77,7 @@ export class Timers {
     const { ledger } = this;
     const s = this.o.s;
     const now = Date.now();
+    if (s.paymentStatus === 'CheckoutPending' && now >= s.checkoutDeadline && this.o.v15) await this.beforeAbandon?.();
     if (s.paymentStatus === 'CheckoutPending' && now >= s.checkoutDeadline) {
       ledger.setStatus('Abandoned');
       ledger.record('expire', 'Abandoned', { amazonObjectId: s.checkoutSessionId, message: 'checkout session not completed within its lifetime' });

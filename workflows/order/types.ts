@@ -42,9 +42,11 @@ export interface OrderContext {
   readonly lean: boolean;
   /** The run took ORDER_V14 (workflows/patches.ts): search attributes seeded from its start, later timers kept. */
   readonly v14: boolean;
+  /** The run took ORDER_V15 (workflows/patches.ts): every Amazon call local, a lost call recovered from its pre-payment row. */
+  readonly v15: boolean;
   /** Whether the run takes a patched change: always for a lean run and the changes it settled, else patched(id). */
   uses(patchId: string): boolean;
-  /** The Amazon Pay calls of this run: regular before LOCAL_AMAZON_CALLS, all local under it, and since ORDER_V14 local reads with regular state-changing calls (calls.ts). */
+  /** The Amazon Pay calls of this run: regular before LOCAL_AMAZON_CALLS, all local under it, under ORDER_V14 local reads with regular state-changing calls (calls.ts), all local again under ORDER_V15. */
   readonly amazon: AmazonCalls;
 }
 

@@ -60,6 +60,11 @@ export class FakePrisma {
       this.prePayment.set(key, { ...a.data });
       return { count: 1 };
     },
+    findMany: async (a: { where: { shopId: string; orderId: string } }) => {
+      this.journal.push('prePayment.read');
+      // Insertion order is the id order.
+      return [...this.prePayment.values()].filter((r) => r.shopId === a.where.shopId && r.orderId === a.where.orderId).map((r) => ({ payload: r.payload ?? null }));
+    },
     update: async (a: { where: { idempotencyKey: string }; data: Row }) => {
       this.journal.push(`prePayment.resolve:${String(a.data.status)}`);
       const existing = this.prePayment.get(a.where.idempotencyKey);

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Runtime, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
-import { createShopActivities } from '../../../activities';
+import { createActivities, createShopActivities, type Activities } from '../../../activities';
 import { createLogger } from '../../../lib/logger';
 import { testServerExecutable } from '../../../lib/tools';
 import { orderStartSearchAttributes, orderWorkflowId, SEARCH_ATTRIBUTE_KEYS, WORKFLOW_TYPES, DEFAULT_SHOP_ID } from '../../../lib/names';
@@ -88,6 +88,8 @@ export interface Run {
   start(input?: Partial<OrderPaymentInput>): Promise<WorkflowHandle<(input: OrderPaymentInput) => Promise<OrderPaymentResult>>>;
   /** Workflows the test's workflows started (children): terminated with the test's own. */
   track(...handles: WorkflowHandle[]): void;
+  /** The default shop's activities over the same fakes, to call one as a workflow task would (outside any workflow). */
+  shopActivities: Activities;
 }
 
 export function newRun(h: Harness): Run {
@@ -96,8 +98,10 @@ export function newRun(h: Harness): Run {
   const taskQueue = `q-${randomUUID()}`;
   const started: WorkflowHandle[] = [];
   // Per shop as the worker builds them: each call's shop is its workflow's (lib/names.ts shopOfWorkflowId).
-  const activities = createShopActivities({ prisma: prisma.asPrisma(), clock: () => new Date(), log: createLogger('silent', 'test') }, async () => amazon);
+  const base = { prisma: prisma.asPrisma(), clock: () => new Date(), log: createLogger('silent', 'test') };
+  const activities = createShopActivities(base, async () => amazon);
   return {
+    shopActivities: createActivities({ ...base, shopId: DEFAULT_SHOP_ID, amazonPay: amazon }),
     amazon,
     prisma,
     taskQueue,

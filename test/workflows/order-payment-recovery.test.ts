@@ -1,0 +1,250 @@
+// A money call whose answer the order lost (ORDER_V15, docs/recovery.md): the workflow task that made it was lost after
+// Amazon acted, so history holds neither the command nor its answer. Each test makes the call as that task did (the
+// same activity, the same key, outside the workflow), then lets Amazon's notification and the caller's retry arrive.
+import type { WorkflowHandle } from '@temporalio/client';
+import { amazonNotification, cancel, capture, checkoutCompleted, checkoutConfirmed, checkoutReviewed, refund, state } from '../../workflows/messages';
+import { harnessForFile, newRun, type Run } from './support/harness';
+import { checkout } from './support/checkout';
+
+const h = harnessForFile(120_000);
+const editor = { keyId: 'key-eve', name: 'eve', role: 'editor' };
+
+async function settled(handle: WorkflowHandle, done: (s: Awaited<ReturnType<typeof readState>>) => boolean) {
+  for (let i = 0; i < 100; i++) {
+    const s = await readState(handle);
+    if (done(s)) return s;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return readState(handle);
+}
+const readState = (handle: WorkflowHandle) => handle.query(state);
+const orderIdOf = (handle: WorkflowHandle) => handle.workflowId.replace(/^order-/, '');
+
+/** The capture a lost workflow task made: what `money.capture` sends for this requestId. */
+async function lostCapture(run: Run, handle: WorkflowHandle, chargeId: string, amount: number, requestId: string) {
+  return run.shopActivities.captureCharge({
+    orderId: orderIdOf(handle),
+    chargeId,
+    amount,
+    currency: 'JPY',
+    key: { workflowId: handle.workflowId, action: 'capture', requestId, declineRetry: 0 },
+    command: { kind: 'capture', requestId, amount, actor: editor },
+  });
+}
+
+/** Review and confirm, then the completion as a lost workflow task made it. */
+async function lostCompletion(run: Run, handle: WorkflowHandle) {
+  const sessionId = run.amazon.addSession(undefined, { orderId: orderIdOf(handle) });
+  await handle.executeUpdate(checkoutReviewed, { args: [{ checkoutSessionId: sessionId }] });
+  await handle.executeUpdate(checkoutConfirmed, { args: [{ checkoutResultReturnUrl: 'https://shop.example/result' }] });
+  return run.shopActivities.completeCheckoutSession({
+    orderId: orderIdOf(handle),
+    checkoutSessionId: sessionId,
+    amount: 10_000,
+    currency: 'JPY',
+    key: { workflowId: handle.workflowId, action: 'complete', requestId: `${sessionId}/0`, declineRetry: 0 },
+    readCharge: true,
+    command: { kind: 'complete', checkoutSessionId: sessionId },
+  });
+}
+
+// First in the file: the time-skipping server skips time reliably only before notifications (order-payment-notifications.test.ts).
+test('a completion whose task was lost, with no notification and no buyer: the expiring checkout finds it and is authorized, not abandoned', async () => {
+  const run = newRun(h);
+  await run.withWorker(async () => {
+    const handle = await run.start({ settings: { paymentIntent: 'Authorize' }, timings: { checkoutSessionMs: 60_000 } });
+    const session = await lostCompletion(run, handle);
+    await h.env.sleep('2 minutes');
+    const s = await settled(handle, (x) => x.paymentStatus !== 'CheckoutPending');
+    expect(s).toMatchObject({ paymentStatus: 'Authorized', chargeIds: [session.chargeId] });
+  });
+});
+
+test('the retry of a lost capture before any notification: sent again with the same key, Amazon answers with the capture it made', async () => {
+  const run = newRun(h);
+  await run.withWorker(async () => {
+    const handle = await run.start({ settings: { paymentIntent: 'Authorize' } });
+    const done = await checkout(handle, run.amazon);
+    await lostCapture(run, handle, done.amazonObjectIds[0], 10_000, 'cap-1');
+    const again = await handle.executeUpdate(capture, { args: [{ amount: 10_000, requestId: 'cap-1', actor: editor }] });
+    expect(again).toMatchObject({ paymentStatus: 'Captured', amazonObjectIds: [done.amazonObjectIds[0]] });
+    expect(run.amazon.captures()).toBe(1);
+  });
+});
+
+test('a capture whose task was lost: the notification finds it, the retry of its requestId is answered with it', async () => {
+  const run = newRun(h);
+  await run.withWorker(async () => {
+    const handle = await run.start({ settings: { paymentIntent: 'Authorize' } });
+    const done = await checkout(handle, run.amazon);
+    const chargeId = done.amazonObjectIds[0];
+    await lostCapture(run, handle, chargeId, 10_000, 'cap-1');
+    expect((await readState(handle)).paymentStatus).toBe('Authorized');
+
+    // Amazon tells of the capture: the order finds the call behind it before taking the new state.
+    await handle.executeUpdate(amazonNotification, { args: [{ objectType: 'CHARGE', objectId: chargeId, notificationId: 'n-cap', source: 'ipn', state: 'Captured' }] });
+    const s = await settled(handle, (x) => x.paymentStatus === 'Captured');
+    expect(s).toMatchObject({ paymentStatus: 'Captured', amounts: { captured: 10_000, capturable: 0 } });
+    // Its history row names the editor who asked, as the lost task's would have.
+    expect(s.history.filter((r) => r.kind === 'capture').map((r) => [r.result, r.amount, r.requestedBy?.name])).toEqual([['OK', 10_000, 'eve']]);
+
+    // The caller's retry of the same request is answered with that capture, not refused for the state it made.
+    const again = await handle.executeUpdate(capture, { args: [{ amount: 10_000, requestId: 'cap-1', actor: editor }] });
+    expect(again).toMatchObject({ paymentStatus: 'Captured', amazonObjectIds: [chargeId] });
+    // The same requestId with another amount is still refused.
+    await expect(handle.executeUpdate(capture, { args: [{ amount: 5_000, requestId: 'cap-1', actor: editor }] })).rejects.toMatchObject({ cause: { type: 'RequestIdReused' } });
+    // Amazon captured once: the recovery's call was answered from its idempotency key.
+    expect(run.amazon.captures()).toBe(1);
+    expect(run.amazon.count('captureCharge')).toBe(2);
+  });
+});
+
+test('a refund whose task was lost: the order takes it as its own from the notification, and answers its retry', async () => {
+  const run = newRun(h);
+  run.amazon.refundsSettleImmediately = true;
+  await run.withWorker(async () => {
+    const handle = await run.start();
+    const done = await checkout(handle, run.amazon);
+    const chargeId = done.amazonObjectIds[0];
+    const lost = await run.shopActivities.createRefund({
+      orderId: orderIdOf(handle),
+      chargeId,
+      amount: 3_000,
+      currency: 'JPY',
+      key: { workflowId: handle.workflowId, action: 'refund', requestId: 'ref-1', declineRetry: 0 },
+      command: { kind: 'refund', requestId: 'ref-1', amount: 3_000, actor: editor },
+    });
+    // The webhook routes a refund it does not find on any order by its charge: to this order, which does not hold it.
+    await handle.executeUpdate(amazonNotification, {
+      args: [{ objectType: 'REFUND', objectId: lost.refundId, notificationId: 'n-ref', source: 'ipn', state: 'Refunded', refund: { ...lost, state: 'Refunded' } }],
+    });
+    const s = await settled(handle, (x) => x.amounts.refunded === 3_000);
+    expect(s).toMatchObject({ paymentStatus: 'Refunded', amounts: { captured: 10_000, refunded: 3_000, refundPending: 0 } });
+    expect(s.refunds.map((r) => [r.refundId, r.amount, r.requestId])).toEqual([[lost.refundId, 3_000, 'ref-1']]);
+
+    const again = await handle.executeUpdate(refund, { args: [{ amount: 3_000, requestId: 'ref-1', actor: editor }] });
+    expect(again.amazonObjectIds).toEqual([lost.refundId]);
+    expect(run.amazon.ledger.filter((l) => l.kind === 'refund')).toEqual([{ kind: 'refund', objectId: lost.refundId, amount: 3_000 }]);
+    // The same notification delivered again changes nothing.
+    await expect(
+      handle.executeUpdate(amazonNotification, { args: [{ objectType: 'REFUND', objectId: lost.refundId, notificationId: 'n-ref', source: 'ipn', state: 'Refunded' }] }),
+    ).rejects.toMatchObject({ cause: { type: 'InvalidState' } });
+    expect((await readState(handle)).amounts.refunded).toBe(3_000);
+  });
+});
+
+test('a cancel whose task was lost: the order is cancelled by it (and, with nothing left, finishes)', async () => {
+  const run = newRun(h);
+  await run.withWorker(async () => {
+    const handle = await run.start({ settings: { paymentIntent: 'Authorize' } });
+    const done = await checkout(handle, run.amazon);
+    const chargeId = done.amazonObjectIds[0];
+    await run.shopActivities.cancelCharge({
+      orderId: orderIdOf(handle),
+      chargeId,
+      amount: 10_000,
+      currency: 'JPY',
+      reason: 'out of stock',
+      key: { workflowId: handle.workflowId, action: 'cancel', requestId: 'can-1' },
+      command: { kind: 'cancel', requestId: 'can-1', reason: 'out of stock', actor: editor },
+    });
+    await handle.executeUpdate(amazonNotification, { args: [{ objectType: 'CHARGE', objectId: chargeId, notificationId: 'n-can', source: 'ipn', state: 'Canceled' }] });
+    const s = await settled(handle, (x) => x.paymentStatus === 'Canceled');
+    expect(s.paymentStatus).toBe('Canceled');
+    expect(s.history.filter((r) => r.kind === 'cancel').map((r) => [r.result, r.requestedBy?.name])).toEqual([['OK', 'eve']]);
+    // The recovery sent the cancel again with its key; Amazon answered it from there.
+    expect(run.amazon.count('cancelCharge')).toBe(2);
+  });
+});
+
+test('the cancel of a partly shipped order whose task was lost: the closed permission finds it, and its retry is answered', async () => {
+  const run = newRun(h);
+  await run.withWorker(async () => {
+    const handle = await run.start({ settings: { paymentIntent: 'Authorize' } });
+    await checkout(handle, run.amazon);
+    await handle.executeUpdate(capture, { args: [{ amount: 4_000, requestId: 'ship-1', actor: editor }] });
+    const permission = (await readState(handle)).chargePermissionId as string;
+    // What money.cancel sends for a partly captured order: the permission closed, framed by a row of its own.
+    await run.shopActivities.closeChargePermission({
+      orderId: orderIdOf(handle),
+      chargePermissionId: permission,
+      reason: 'rest not shipped',
+      cancelPendingCharges: false,
+      key: { workflowId: handle.workflowId, action: 'close', requestId: 'can-2' },
+      amount: 6_000,
+      currency: 'JPY',
+      command: { kind: 'cancel', requestId: 'can-2', reason: 'rest not shipped', actor: editor },
+    });
+    await handle.executeUpdate(amazonNotification, { args: [{ objectType: 'CHARGE_PERMISSION', objectId: permission, notificationId: 'n-close', source: 'ipn', state: 'Closed' }] });
+    const s = await settled(handle, (x) => x.amounts.capturable === 0);
+    expect(s).toMatchObject({ paymentStatus: 'Captured', amounts: { captured: 4_000, capturable: 0 } });
+    expect(s.history.filter((r) => r.kind === 'cancel').map((r) => [r.result, r.amount, r.requestedBy?.name])).toEqual([['OK', 6_000, 'eve']]);
+    const again = await handle.executeUpdate(cancel, { args: [{ reason: 'rest not shipped', requestId: 'can-2', actor: editor }] });
+    expect(again).toMatchObject({ amount: 6_000, amazonObjectIds: [permission] });
+  });
+});
+
+test('a completion whose task was lost: the buyer never returns, Amazon tells of the permission, and the order is authorized', async () => {
+  const run = newRun(h);
+  await run.withWorker(async () => {
+    const handle = await run.start({ settings: { paymentIntent: 'Authorize' } });
+    const session = await lostCompletion(run, handle);
+    expect((await readState(handle)).paymentStatus).toBe('CheckoutPending');
+    await handle.executeUpdate(amazonNotification, {
+      args: [{ objectType: 'CHARGE_PERMISSION', objectId: session.chargePermissionId as string, notificationId: 'n-perm', source: 'ipn', state: 'Chargeable' }],
+    });
+    const s = await settled(handle, (x) => x.paymentStatus === 'Authorized');
+    expect(s).toMatchObject({ paymentStatus: 'Authorized', chargePermissionId: session.chargePermissionId, chargeIds: [session.chargeId] });
+    // The buyer comes back after all: answered with the authorization, nothing made twice.
+    const late = await handle.executeUpdate(checkoutCompleted, { args: [{}] });
+    expect(late).toMatchObject({ paymentStatus: 'Authorized', amazonObjectIds: [session.chargeId] });
+    expect(run.amazon.count('completeCheckoutSession')).toBe(2);
+  });
+});
+
+test('a refund this order never asked for (made in Seller Central) is not taken as its own, and nothing is called again', async () => {
+  const run = newRun(h);
+  await run.withWorker(async () => {
+    const handle = await run.start();
+    const done = await checkout(handle, run.amazon);
+    // Another order's lost refund row must not be recovered into this one.
+    const other = await run.start();
+    const otherDone = await checkout(other, run.amazon);
+    await run.shopActivities.createRefund({
+      orderId: orderIdOf(other),
+      chargeId: otherDone.amazonObjectIds[0],
+      amount: 1_000,
+      currency: 'JPY',
+      key: { workflowId: other.workflowId, action: 'refund', requestId: 'x-1', declineRetry: 0 },
+      command: { kind: 'refund', requestId: 'x-1', amount: 1_000 },
+    });
+    const foreign = await run.amazon.createRefund({ chargeId: done.amazonObjectIds[0], refundAmount: { amount: '500', currencyCode: 'JPY' } }, { 'x-amz-pay-idempotency-key': 'seller-central-1' });
+    const refundId = (foreign.data as { refundId: string }).refundId;
+    const refundsBefore = run.amazon.count('createRefund');
+    await handle.executeUpdate(amazonNotification, { args: [{ objectType: 'REFUND', objectId: refundId, notificationId: 'n-foreign', source: 'ipn', state: 'RefundInitiated' }] });
+    await new Promise((r) => setTimeout(r, 500));
+    const s = await readState(handle);
+    expect(s).toMatchObject({ paymentStatus: 'Captured', amounts: { refunded: 0, refundPending: 0 } });
+    expect(s.refunds).toEqual([]);
+    expect(run.amazon.count('createRefund')).toBe(refundsBefore);
+  });
+});
+
+test('a permission Amazon closed: refused when nothing is left to capture, taken (closing the rest) when something is', async () => {
+  const run = newRun(h);
+  await run.withWorker(async () => {
+    const full = await run.start();
+    await checkout(full, run.amazon);
+    const permission = (await readState(full)).chargePermissionId as string;
+    const closed = { objectType: 'CHARGE_PERMISSION', objectId: permission, notificationId: 'n-closed', source: 'ipn' as const, state: 'Closed' };
+    await expect(full.executeUpdate(amazonNotification, { args: [closed] })).rejects.toMatchObject({ cause: { type: 'InvalidState', message: 'nothing is left to capture: the closed permission changes nothing here' } });
+
+    const part = await run.start({ settings: { paymentIntent: 'Authorize' } });
+    await checkout(part, run.amazon);
+    await part.executeUpdate(capture, { args: [{ amount: 4_000, requestId: 'ship-1', actor: editor }] });
+    const partPermission = (await readState(part)).chargePermissionId as string;
+    await part.executeUpdate(amazonNotification, { args: [{ ...closed, objectId: partPermission, notificationId: 'n-closed-2', permission: { chargePermissionId: partPermission, state: 'Closed', reasons: ['AmazonClosed'] } }] });
+    const s = await settled(part, (x) => x.amounts.capturable === 0);
+    expect(s.amounts).toMatchObject({ captured: 4_000, capturable: 0 });
+  });
+});
