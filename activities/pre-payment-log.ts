@@ -12,9 +12,17 @@ import { amazonIdColumns } from './persistence';
  */
 export type RecoverableCommand =
   | { kind: 'capture'; requestId: string; amount: number; actor?: Actor }
-  | { kind: 'refund'; requestId: string; amount: number; actor?: Actor; approver?: Actor }
+  /** `pieces`: how the refund was spread over the charges when it was decided; it is sent again the same way. */
+  | { kind: 'refund'; requestId: string; amount: number; pieces: RefundPiece[]; actor?: Actor; approver?: Actor; approvalId?: string }
   | { kind: 'cancel'; requestId: string; reason?: string; actor?: Actor }
-  | { kind: 'complete'; checkoutSessionId: string };
+  | { kind: 'complete'; checkoutSessionId: string }
+  /** An order-status change whose linked capture or cancel made the call: the change is recovered, with its action. */
+  | { kind: 'orderStatus'; status: string; actor?: Actor };
+
+export interface RefundPiece {
+  chargeId: string;
+  amount: number;
+}
 
 export interface PrePaymentEntry {
   orderId: string;
@@ -80,7 +88,7 @@ export async function commandsOfOrder(deps: ActivityDeps, orderId: string): Prom
   for (const row of rows) {
     const command = (row.payload as { command?: RecoverableCommand } | null)?.command;
     if (!command) continue;
-    const id = command.kind === 'complete' ? `complete:${command.checkoutSessionId}` : `${command.kind}:${command.requestId}`;
+    const id = command.kind === 'complete' ? `complete:${command.checkoutSessionId}` : command.kind === 'orderStatus' ? `orderStatus:${command.status}` : `${command.kind}:${command.requestId}`;
     if (seen.has(id)) continue;
     seen.add(id);
     out.push(command);

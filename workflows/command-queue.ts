@@ -65,10 +65,16 @@ export class CommandQueue<C extends QueuedCommand> {
     return this.results.has(key);
   }
 
-  /** Takes a queued command off the queue (its waiters get the result settled under its key). */
-  withdraw(key: string): void {
-    const i = this.pending.findIndex((c) => c.key === key);
+  /**
+   * Takes a command the workflow runs by itself (a recovery, docs/recovery.md) as request() takes a caller's: a request
+   * of the same key waits for the result settled under it instead of running again, and one already queued is taken
+   * off the queue (its caller is answered with that result).
+   */
+  take(cmd: C): void {
+    const i = this.pending.findIndex((c) => c.key === cmd.key);
     if (i >= 0) this.pending.splice(i, 1);
+    this.queued.add(cmd.key);
+    if (cmd.fingerprint !== undefined) this.fingerprints.set(cmd.key, cmd.fingerprint);
   }
 
   /** The fingerprint a key was first taken with (undefined for a result kept before fingerprints were). */

@@ -1,13 +1,14 @@
 // A money call whose answer the order lost (ORDER_V15, docs/recovery.md): the workflow task that made it was lost after
 // Amazon acted, so history holds neither the command nor its answer. Each test makes the call as that task did (the
 // same activity, the same key, outside the workflow), then lets Amazon's notification and the caller's retry arrive.
-import type { WorkflowHandle } from '@temporalio/client';
-import { amazonNotification, cancel, capture, checkoutCompleted, checkoutConfirmed, checkoutReviewed, refund, state } from '../../workflows/messages';
+import { WorkflowUpdateStage, type WorkflowHandle } from '@temporalio/client';
+import { amazonNotification, approveRefund, cancel, capture, checkoutCompleted, checkoutConfirmed, checkoutReviewed, refund, setOrderStatus, state } from '../../workflows/messages';
 import { harnessForFile, newRun, type Run } from './support/harness';
 import { checkout } from './support/checkout';
 
 const h = harnessForFile(120_000);
 const editor = { keyId: 'key-eve', name: 'eve', role: 'editor' };
+const approver = { keyId: 'key-bob', name: 'bob', role: 'editor' };
 
 async function settled(handle: WorkflowHandle, done: (s: Awaited<ReturnType<typeof readState>>) => boolean) {
   for (let i = 0; i < 100; i++) {
@@ -57,6 +58,32 @@ test('a completion whose task was lost, with no notification and no buyer: the e
     await h.env.sleep('2 minutes');
     const s = await settled(handle, (x) => x.paymentStatus !== 'CheckoutPending');
     expect(s).toMatchObject({ paymentStatus: 'Authorized', chargeIds: [session.chargeId] });
+  });
+});
+
+// Early in the file too (it skips time): found by a review of the first version, which ran the retry a second time.
+test('a retry that arrives while a recovered capture waits on a decline retry waits for it: one capture at Amazon', async () => {
+  const run = newRun(h);
+  await run.withWorker(async () => {
+    const handle = await run.start({ settings: { paymentIntent: 'Authorize' }, timings: { declineRetryBackoffMs: [20_000, 20_000] } });
+    const done = await checkout(handle, run.amazon);
+    const chargeId = done.amazonObjectIds[0];
+    // The lost task's first try was declined (soft): the charge is Declined at Amazon, the row names the command.
+    run.amazon.inject('captureCharge', { kind: 'error', status: 422, reasonCode: 'SoftDeclined' });
+    await expect(lostCapture(run, handle, chargeId, 3_000, 'cap-1')).rejects.toThrow();
+    // Amazon answers the same key with the same decline (the fake keeps no faults: given again).
+    run.amazon.inject('captureCharge', { kind: 'error', status: 422, reasonCode: 'SoftDeclined' });
+    // The reconciliation's nudge makes the order look; the recovered capture sleeps on its decline retry.
+    await handle.executeUpdate(amazonNotification, { args: [{ objectType: 'CHARGE', objectId: chargeId, notificationId: 'rec-1' }] });
+    await settled(handle, (x) => x.pendingTimers.some((t) => t.name === 'declineRetry'));
+    const retry = await handle.startUpdate(capture, { args: [{ amount: 3_000, requestId: 'cap-1', actor: editor }], waitForStage: WorkflowUpdateStage.ACCEPTED });
+    await h.env.sleep('30 seconds');
+    const answered = await retry.result();
+    const s = await settled(handle, (x) => x.amounts.captured > 0);
+    expect(s.amounts.captured).toBe(3_000);
+    expect(run.amazon.ledger.filter((l) => l.kind === 'capture')).toHaveLength(1);
+    expect(run.amazon.count('createCharge')).toBe(1);
+    expect((await handle.executeUpdate(capture, { args: [{ amount: 3_000, requestId: 'cap-1', actor: editor }] })).amazonObjectIds).toEqual(answered.amazonObjectIds);
   });
 });
 
@@ -112,7 +139,7 @@ test('a refund whose task was lost: the order takes it as its own from the notif
       amount: 3_000,
       currency: 'JPY',
       key: { workflowId: handle.workflowId, action: 'refund', requestId: 'ref-1', declineRetry: 0 },
-      command: { kind: 'refund', requestId: 'ref-1', amount: 3_000, actor: editor },
+      command: { kind: 'refund', requestId: 'ref-1', amount: 3_000, pieces: [{ chargeId, amount: 3_000 }], actor: editor },
     });
     // The webhook routes a refund it does not find on any order by its charge: to this order, which does not hold it.
     await handle.executeUpdate(amazonNotification, {
@@ -216,7 +243,7 @@ test('a refund this order never asked for (made in Seller Central) is not taken 
       amount: 1_000,
       currency: 'JPY',
       key: { workflowId: other.workflowId, action: 'refund', requestId: 'x-1', declineRetry: 0 },
-      command: { kind: 'refund', requestId: 'x-1', amount: 1_000 },
+      command: { kind: 'refund', requestId: 'x-1', amount: 1_000, pieces: [{ chargeId: otherDone.amazonObjectIds[0], amount: 1_000 }] },
     });
     const foreign = await run.amazon.createRefund({ chargeId: done.amazonObjectIds[0], refundAmount: { amount: '500', currencyCode: 'JPY' } }, { 'x-amz-pay-idempotency-key': 'seller-central-1' });
     const refundId = (foreign.data as { refundId: string }).refundId;
@@ -246,5 +273,120 @@ test('a permission Amazon closed: refused when nothing is left to capture, taken
     await part.executeUpdate(amazonNotification, { args: [{ ...closed, objectId: partPermission, notificationId: 'n-closed-2', permission: { chargePermissionId: partPermission, state: 'Closed', reasons: ['AmazonClosed'] } }] });
     const s = await settled(part, (x) => x.amounts.capturable === 0);
     expect(s.amounts).toMatchObject({ captured: 4_000, capturable: 0 });
+  });
+});
+
+test('a refund approved by a lost task: recovered as approved, and the approver\'s retry is answered with it', async () => {
+  const run = newRun(h);
+  await run.withWorker(async () => {
+    const handle = await run.start();
+    const done = await checkout(handle, run.amazon);
+    const chargeId = done.amazonObjectIds[0];
+    const asked = await handle.executeUpdate(refund, { args: [{ amount: 3_000, requestId: 'big-1', actor: editor, approval: { ttlMs: 3_600_000 } }] });
+    const approvalId = (asked as unknown as { approval: { approvalId: string } }).approval.approvalId;
+    const lost = await run.shopActivities.createRefund({
+      orderId: orderIdOf(handle),
+      chargeId,
+      amount: 3_000,
+      currency: 'JPY',
+      key: { workflowId: handle.workflowId, action: 'refund', requestId: 'big-1', declineRetry: 0 },
+      command: { kind: 'refund', requestId: 'big-1', amount: 3_000, pieces: [{ chargeId, amount: 3_000 }], actor: editor, approver, approvalId },
+    });
+    await handle.executeUpdate(amazonNotification, { args: [{ objectType: 'REFUND', objectId: lost.refundId, notificationId: 'n-a', source: 'ipn', state: 'RefundInitiated' }] });
+    const s = await settled(handle, (x) => x.refunds.length === 1);
+    expect(s.refunds.map((r) => r.refundId)).toEqual([lost.refundId]);
+    expect(s.pendingApprovals).toEqual([]);
+    const row = s.history.find((r) => r.kind === 'refund_started');
+    expect([row?.requestedBy?.name, row?.approvedBy?.name]).toEqual(['eve', 'bob']);
+    const again = await handle.executeUpdate(approveRefund, { args: [{ approvalId, actor: approver }] });
+    expect((again as unknown as { amazonObjectIds: string[] }).amazonObjectIds).toEqual([lost.refundId]);
+    expect(run.amazon.count('createRefund')).toBe(2);
+  });
+});
+
+test('a refund a lost task spread over two charges is sent again in the same pieces, even after the room on them changed', async () => {
+  const run = newRun(h);
+  await run.withWorker(async () => {
+    const handle = await run.start({ settings: { paymentIntent: 'Authorize' } });
+    const c1 = (await checkout(handle, run.amazon)).amazonObjectIds[0];
+    await handle.executeUpdate(capture, { args: [{ amount: 4_000, requestId: 'ship-1', actor: editor }] });
+    const c2 = (await handle.executeUpdate(capture, { args: [{ amount: 6_000, requestId: 'ship-2', actor: editor }] })).amazonObjectIds[0];
+    // A pending refund on C1 leaves it 600 of room (4000 + 15 % − 4000).
+    const r0 = await handle.executeUpdate(refund, { args: [{ amount: 4_000, requestId: 'r0', actor: editor }] });
+    // The lost refund as its task made it: 600 on C1 (r1#0), 1400 on C2 (r1#1).
+    const command = { kind: 'refund' as const, requestId: 'r1', amount: 2_000, pieces: [{ chargeId: c1, amount: 600 }, { chargeId: c2, amount: 1_400 }], actor: editor };
+    const piece = (chargeId: string, amount: number, requestId: string) =>
+      run.shopActivities.createRefund({ orderId: orderIdOf(handle), chargeId, amount, currency: 'JPY', key: { workflowId: handle.workflowId, action: 'refund', requestId, declineRetry: 0 }, command });
+    const p0 = await piece(c1, 600, 'r1#0');
+    const p1 = await piece(c2, 1_400, 'r1#1');
+    // R0 is declined, which gives C1 its room back: deciding the pieces again now would make one piece of 2000.
+    run.amazon.resolveRefund(r0.amazonObjectIds[0], 'Declined');
+    await handle.executeUpdate(amazonNotification, { args: [{ objectType: 'REFUND', objectId: r0.amazonObjectIds[0], notificationId: 'n-r0', source: 'ipn', state: 'Declined' }] });
+    await settled(handle, (x) => x.refunds.find((r) => r.refundId === r0.amazonObjectIds[0])?.state === 'Declined');
+    run.amazon.resolveRefund(p0.refundId, 'Refunded');
+    await handle.executeUpdate(amazonNotification, { args: [{ objectType: 'REFUND', objectId: p0.refundId, notificationId: 'n-p0', source: 'ipn', state: 'Refunded' }] });
+    const s = await settled(handle, (x) => x.refunds.length === 3);
+    expect(s.refunds.filter((r) => r.requestId === 'r1').map((r) => [r.refundId, r.amount])).toEqual([[p0.refundId, 600], [p1.refundId, 1_400]]);
+    // Amazon made exactly the two pieces for r1: the recovery's calls were answered from their keys.
+    expect(run.amazon.count('createRefund')).toBe(5);
+    const answered = await handle.executeUpdate(refund, { args: [{ amount: 2_000, requestId: 'r1', actor: editor }] });
+    expect(answered.amazonObjectIds).toEqual([p0.refundId, p1.refundId]);
+  });
+});
+
+test('an order-status change whose linked capture was lost is recovered as that change; a linked capture that failed is not run again', async () => {
+  const run = newRun(h);
+  await run.withWorker(async () => {
+    const handle = await run.start({ settings: { paymentIntent: 'Authorize', linkOrderStatus: true } });
+    const chargeId = (await checkout(handle, run.amazon)).amazonObjectIds[0];
+    // What setOrderStatus(Shipped) sends for its linked capture.
+    await run.shopActivities.captureCharge({
+      orderId: orderIdOf(handle),
+      chargeId,
+      amount: 10_000,
+      currency: 'JPY',
+      key: { workflowId: handle.workflowId, action: 'capture', requestId: 'order-status-Shipped', declineRetry: 0 },
+      command: { kind: 'orderStatus', status: 'Shipped', actor: editor },
+    });
+    await handle.executeUpdate(amazonNotification, { args: [{ objectType: 'CHARGE', objectId: chargeId, notificationId: 'n-ship', source: 'ipn', state: 'Captured' }] });
+    const s = await settled(handle, (x) => x.paymentStatus === 'Captured');
+    expect(s).toMatchObject({ paymentStatus: 'Captured', orderStatus: 'Shipped', amounts: { captured: 10_000 } });
+    expect(run.amazon.captures()).toBe(1);
+
+    const other = await run.start({ settings: { paymentIntent: 'Authorize', linkOrderStatus: true } });
+    const otherCharge = (await checkout(other, run.amazon)).amazonObjectIds[0];
+    run.amazon.inject('captureCharge', { kind: 'error', status: 422, reasonCode: 'InvalidChargeStatus' });
+    const st = await other.executeUpdate(setOrderStatus, { args: [{ status: 'Shipped', actor: editor }] });
+    expect(st.error?.code).toBe('InvalidChargeStatus');
+    const calls = run.amazon.count('captureCharge');
+    await other.executeUpdate(amazonNotification, { args: [{ objectType: 'CHARGE', objectId: otherCharge, notificationId: 'rec-d' }] });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(run.amazon.count('captureCharge')).toBe(calls);
+    expect((await readState(other)).amounts.captured).toBe(0);
+  });
+});
+
+test('the pre-payment rows cannot be read for a while: the notified capture waits for them, then the lost capture is found', async () => {
+  const run = newRun(h);
+  await run.withWorker(async () => {
+    const handle = await run.start({ settings: { paymentIntent: 'Authorize' } });
+    const chargeId = (await checkout(handle, run.amazon)).amazonObjectIds[0];
+    await lostCapture(run, handle, chargeId, 10_000, 'cap-e');
+    const log = (run.prisma as unknown as { prePaymentLog: { findMany: (...a: unknown[]) => Promise<unknown> } }).prePaymentLog;
+    const real = log.findMany;
+    let failures = 0;
+    log.findMany = async (...a: unknown[]) => {
+      if (failures < 2) {
+        failures += 1;
+        throw new Error('the database is restarting');
+      }
+      return real(...a);
+    };
+    await handle.executeUpdate(amazonNotification, { args: [{ objectType: 'CHARGE', objectId: chargeId, notificationId: 'n-e', source: 'ipn', state: 'Captured' }] });
+    const s = await settled(handle, (x) => x.paymentStatus === 'Captured');
+    expect(failures).toBe(2);
+    expect(s.history.filter((r) => r.kind === 'capture').map((r) => r.requestedBy?.name)).toEqual(['eve']);
+    expect((await handle.executeUpdate(capture, { args: [{ amount: 10_000, requestId: 'cap-e', actor: editor }] })).paymentStatus).toBe('Captured');
+    expect(run.amazon.captures()).toBe(1);
   });
 });

@@ -34,8 +34,11 @@ export const poller = proxyActivities<Activities>(amazonPoll);
 export const db = proxyActivities<Activities>(dbWrite);
 export const localDb = proxyLocalActivities<Activities>(dbWriteLocal);
 export const projectionDb = proxyLocalActivities<Activities>(projectionWriteLocal);
-/** Reads of the order's own rows (ORDER_V15's recovery reads its pre-payment rows): a local activity, retried quickly. */
-export const localDbRead = proxyLocalActivities<Activities>(projectionWriteLocal);
+/**
+ * ORDER_V15's recovery read of the order's pre-payment rows: a local activity with the database writes' long retry (a
+ * history restart and a database blip often come together; the notified change waits for the read).
+ */
+export const recoveryDb = proxyLocalActivities<Activities>(dbWriteLocal);
 
 /** A failed action: recorded, then returned to the caller as the update's failure. */
 export class ActionFailed extends Error {

@@ -5,13 +5,13 @@ import { allHandlersFinished, condition, continueAsNew, log, patched, workflowIn
 import { CommandQueue } from '../command-queue';
 import { DEFAULT_ORDER_SETTINGS, DEFAULT_TIMINGS } from '../defaults';
 import { REJECTION_TYPES } from '../messages';
-import type { AmazonNotificationArgs, AmazonNotificationResult } from '../messages';
+import type { AmazonNotificationArgs, AmazonNotificationResult, SetOrderStatusArgs } from '../messages';
 import { DECIDE_AT_EXECUTION, LEAN_ORDER, LOCAL_AMAZON_CALLS, ORDER_V14, ORDER_V15, SETTLED_BY_LEAN_ORDER } from '../patches';
 import type { Actor, CarriedState, OrderPaymentInput, OrderPaymentResult, OrderPaymentSettings, OrderPaymentState, OrderPaymentTimings, StoredResult } from '../types';
-import { allowedActions, approvalRefusal, cancelRefusal, captureRefusal, refundRefusal, requestFingerprint, requestKey, type ValidationView } from '../validators';
+import { allowedActions, approvalKey, approvalRefusal, cancelRefusal, captureRefusal, refundRefusal, requestFingerprint, requestKey, type ValidationView } from '../validators';
 import { RefundApprovals } from './approvals';
 import type { RecoverableCommand } from '../../activities/pre-payment-log';
-import { ActionFailed, amazon, durableAmazon, localAmazon, localDbRead } from './calls';
+import { ActionFailed, amazon, durableAmazon, localAmazon, recoveryDb } from './calls';
 import { Checkout } from './checkout';
 import { DeclineRetry } from './declines';
 import { Ledger } from './ledger';
@@ -96,7 +96,7 @@ export class OrderPaymentMachine {
     this.checkout = new Checkout(o, this.ledger, this.declines, this.timers, this.recurring);
     this.money = new MoneyActions(o, this.ledger, this.declines, this.timers);
     this.notifications = new Notifications(o, this.ledger, this.queue, this.timers, () => this.executing, () => this.recoverLost());
-    this.timers.beforeAbandon = () => this.recoverLost();
+    this.timers.beforeAbandon = async () => void (await this.recoverLost());
     if (this.ledger.pendingCount() > 0) this.timers.schedulePoll(true);
     // A subscription's period order has no checkout: it charges the permission as its first step.
     if (input.recurringCharge && input.carried === undefined) {
@@ -237,11 +237,11 @@ export class OrderPaymentMachine {
   }
 
   /** Runs a command and gives what its caller is answered; its history rows name who asked for it (docs/audit.md). */
-  private async outcome(cmd: Command, approver?: Actor): Promise<StoredResult> {
+  private async outcome(cmd: Command, approver?: Actor, run: () => Promise<unknown> = () => this.dispatch(cmd)): Promise<StoredResult> {
     this.ledger.actor = actorOf(cmd);
     this.ledger.approver = approver;
     try {
-      return { ok: true, value: await this.dispatch(cmd) };
+      return { ok: true, value: await run() };
     } catch (err) {
       if (!(err instanceof ActionFailed)) throw err;
       return { ok: false, code: err.info.code, message: err.info.message, details: err.info.details ?? err.info.state };
@@ -255,37 +255,57 @@ export class OrderPaymentMachine {
    * ORDER_V15's recovery (docs/recovery.md): Amazon told of a change no command here explains, so a money call may have
    * been made by a workflow task that was lost after Amazon acted (the order never learned its answer). The order's
    * pre-payment rows name the command behind each call. One this order has not answered is run again now, before the
-   * change is applied: with the same requestId it sends the same idempotency key, and Amazon answers with what it did
-   * then. Its result is kept under its requestId, so the caller's retry is answered with it. A refund waiting for its
-   * approval is run as approved by the approver its row names.
+   * change is applied: with the same requestId it sends the same idempotency keys, and Amazon answers with what it did
+   * then. Its result is kept under its requestId, so the caller's retry is answered with it. False when the rows could
+   * not be read: the change is then not applied either (the next notification, retry or nudge looks again).
    */
-  private async recoverLost(): Promise<void> {
+  private async recoverLost(): Promise<boolean> {
     let commands: RecoverableCommand[];
     try {
-      commands = await localDbRead.moneyCommandsOfOrder({ orderId: this.orderId });
+      commands = await recoveryDb.moneyCommandsOfOrder({ orderId: this.orderId });
     } catch (err) {
-      // The change is applied as it is; the next notification or the reconciliation asks again.
-      log.warn('reading the pre-payment rows for a lost call failed', { orderId: this.orderId, error: String(err) });
+      log.warn('reading the pre-payment rows for a lost call failed; the notified change waits', { orderId: this.orderId, error: String(err) });
+      return false;
+    }
+    for (const c of commands) await this.recoverOne(c);
+    return true;
+  }
+
+  private async recoverOne(c: RecoverableCommand): Promise<void> {
+    const { queue } = this;
+    if (c.kind === 'complete') {
+      if (this.s.paymentStatus !== 'CheckoutPending') return;
+      log.warn('recovering a lost checkout completion', { orderId: this.orderId, checkoutSessionId: c.checkoutSessionId });
+      await this.outcome({ kind: 'complete', key: queue.nextKey('complete'), args: { checkoutSessionId: c.checkoutSessionId } });
       return;
     }
-    for (const c of commands) {
-      if (c.kind === 'complete') {
-        if (this.s.paymentStatus !== 'CheckoutPending') continue;
-        log.warn('recovering a lost checkout completion', { orderId: this.orderId, checkoutSessionId: c.checkoutSessionId });
-        await this.outcome({ kind: 'complete', key: this.queue.nextKey('complete'), args: { checkoutSessionId: c.checkoutSessionId } });
-        continue;
-      }
-      const cmd = recoverableCommand(c);
-      const waiting = this.approvals.pending().find((a) => a.requestId === c.requestId);
-      if (c.kind === 'refund' && waiting) {
-        this.approvals.take(waiting.approvalId);
-      } else if (this.queue.answered(cmd.key)) {
-        continue;
-      }
-      log.warn('recovering a money call whose answer was lost', { orderId: this.orderId, kind: c.kind, requestId: c.requestId });
-      // A retry of the same request already queued is answered with this run's result instead of running after it.
-      this.queue.withdraw(cmd.key);
-      this.queue.settle(cmd, await this.outcome(cmd, c.kind === 'refund' ? c.approver : undefined));
+    if (c.kind === 'orderStatus') {
+      // Its linked capture or cancel made the call. Already here, or decided since (the linkage ends at Shipped or Cancelled).
+      if (this.s.linkageDone || this.s.orderStatus === c.status) return;
+      log.warn('recovering a lost order-status change', { orderId: this.orderId, status: c.status });
+      await this.outcome({ kind: 'orderStatus', key: queue.nextKey('orderStatus'), args: { status: c.status as SetOrderStatusArgs['status'], actor: c.actor } });
+      return;
+    }
+    const cmd = recoverableCommand(c);
+    // A refund that waited for its approval: the approval was taken by the lost task (its row names it and the approver).
+    const approval = c.kind === 'refund' && c.approvalId !== undefined ? this.approvals.find(c.approvalId) : undefined;
+    if (approval === undefined && queue.answered(cmd.key)) return;
+    log.warn('recovering a money call whose answer was lost', { orderId: this.orderId, kind: c.kind, requestId: c.requestId });
+    // Taken as a request is: a retry of it (queued already, or arriving while this runs) is answered with this run's result.
+    queue.take(cmd);
+    if (approval) this.approvals.take(approval.approvalId);
+    const result =
+      c.kind === 'refund'
+        ? await this.outcome(cmd, c.approver, () => {
+            this.refuseNow(refundRefusal);
+            return this.money.refund(c.amount, c.requestId, c.pieces, c.approvalId);
+          })
+        : await this.outcome(cmd);
+    queue.settle(cmd, result);
+    if (approval) {
+      const approve = { kind: 'approveRefund', key: approvalKey('approve', approval.approvalId) } as Command;
+      queue.take(approve);
+      queue.settle(approve, result);
     }
   }
 
@@ -332,7 +352,7 @@ export class OrderPaymentMachine {
     const fingerprint = this.queue.fingerprintOf(key);
     try {
       this.refuseNow(refundRefusal);
-      const value = await this.money.refund(a.amount, a.requestId);
+      const value = await this.money.refund(a.amount, a.requestId, undefined, a.approvalId);
       this.queue.settle({ kind: 'refund', key, fingerprint } as Command, { ok: true, value });
       return value;
     } catch (err) {
@@ -361,7 +381,7 @@ export class OrderPaymentMachine {
 }
 
 /** A command as its pre-payment row names it, keyed and fingerprinted as its caller's request was. */
-function recoverableCommand(c: Exclude<RecoverableCommand, { kind: 'complete' }>): Extract<Command, { kind: 'capture' | 'cancel' | 'refund' }> {
+function recoverableCommand(c: Extract<RecoverableCommand, { kind: 'capture' | 'cancel' | 'refund' }>): Extract<Command, { kind: 'capture' | 'cancel' | 'refund' }> {
   const key = requestKey(c.kind, c.requestId);
   if (c.kind === 'cancel') {
     const args = { requestId: c.requestId, reason: c.reason, actor: c.actor };

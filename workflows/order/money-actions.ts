@@ -1,6 +1,7 @@
 // The admin's money actions: capture (a split shipment's later part is a new charge on the permission), cancel
 // (releases what is left; a partly captured order closes its permission), refund (spread over the captured charges
 // within the refund cap), and the order-status change that may capture or cancel (linkedPaymentAction).
+import type { RecoverableCommand, RefundPiece } from '../../activities/pre-payment-log';
 import type { ChargeSummary } from '../../activities/summaries';
 import { DECLINE_CODES, failureOf, LOCAL_LIMIT_FAILURES } from '../failures';
 import type { PaymentActionResult, SetOrderStatusArgs, SetOrderStatusResult } from '../messages';
@@ -20,7 +21,8 @@ export class MoneyActions {
     private readonly timers: Timers,
   ) {}
 
-  async capture(amount: number, requestId: string): Promise<PaymentActionResult> {
+  /** `command`: what the call's pre-payment row names (docs/recovery.md); a linked order-status change names itself. */
+  async capture(amount: number, requestId: string, command: RecoverableCommand = { kind: 'capture', requestId, amount, actor: this.ledger.actor }): Promise<PaymentActionResult> {
     const { o, ledger } = this;
     if (amount > ledger.capturable()) {
       const f = { code: 'TransactionAmountExceeded', message: `capture of ${amount} exceeds the ${ledger.capturable()} ${o.currency} still authorized` };
@@ -29,7 +31,6 @@ export class MoneyActions {
     }
     let usedOpen: ChargeRecord | undefined;
     let charge: ChargeSummary;
-    const command = { kind: 'capture' as const, requestId, amount, actor: ledger.actor };
     try {
       charge = await this.declines.run(
         'capture',
@@ -70,12 +71,11 @@ export class MoneyActions {
     return ledger.actionResult(amount, [charge.chargeId]);
   }
 
-  async cancel(reason: string | undefined, requestId: string): Promise<PaymentActionResult> {
+  async cancel(reason: string | undefined, requestId: string, command: RecoverableCommand = { kind: 'cancel', requestId, reason, actor: this.ledger.actor }): Promise<PaymentActionResult> {
     const { o, ledger } = this;
     const open = ledger.openCharge();
     const ids: string[] = [];
     const released = ledger.capturable();
-    const command = { kind: 'cancel' as const, requestId, reason, actor: ledger.actor };
     try {
       if (open) {
         const c = await o.amazon.cancelCharge({ orderId: o.orderId, chargeId: open.chargeId, reason, amount: open.authorized, currency: o.currency, key: { workflowId: o.workflowId, action: 'cancel', requestId }, command });
@@ -108,16 +108,28 @@ export class MoneyActions {
     return ledger.actionResult(released, ids);
   }
 
-  async refund(amount: number, requestId: string): Promise<PaymentActionResult> {
+  /**
+   * `planned` (a recovered refund, docs/recovery.md): the pieces its row names, sent again as they were decided, so each
+   * piece's key carries the same charge and amount; otherwise the pieces are decided on the ledger now.
+   */
+  async refund(amount: number, requestId: string, planned?: readonly RefundPiece[], approvalId?: string): Promise<PaymentActionResult> {
     const { o, ledger } = this;
     if (amount > ledger.refundable()) {
       const f = { code: 'TransactionAmountExceeded', message: `refund of ${amount} exceeds the ${ledger.refundable()} ${o.currency} still refundable` };
       ledger.recordRefusal('refund_started', f.code, amount, LOCAL_LIMIT_FAILURES.refund, o.s.charges[0]?.chargeId);
       throw new ActionFailed(f);
     }
-    const pieces = ledger.refundPieces(amount);
+    const pieces = planned ? this.plannedPieces(planned) : ledger.refundPieces(amount);
     const ids: string[] = [];
-    const command = { kind: 'refund' as const, requestId, amount, actor: ledger.actor, approver: ledger.approver };
+    const command: RecoverableCommand = {
+      kind: 'refund',
+      requestId,
+      amount,
+      pieces: pieces.map((p) => ({ chargeId: p.charge.chargeId, amount: p.amount })),
+      actor: ledger.actor,
+      approver: ledger.approver,
+      approvalId,
+    };
     for (const [i, piece] of pieces.entries()) {
       const pieceRequest = pieces.length === 1 ? requestId : `${requestId}#${i}`;
       const r = await this.declines.run('refund_started', piece.amount, (declineRetry) =>
@@ -131,6 +143,15 @@ export class MoneyActions {
       ledger.applyRefund(record, r);
     }
     return ledger.actionResult(amount, ids);
+  }
+
+  /** A recovered refund's pieces on the charges this order holds (a piece of a charge it does not hold is refused). */
+  private plannedPieces(planned: readonly RefundPiece[]): Array<{ charge: ChargeRecord; amount: number }> {
+    return planned.map((p) => {
+      const charge = this.ledger.charge(p.chargeId);
+      if (charge === undefined) throw new ActionFailed({ code: 'InvalidParameterValue', message: `the recovered refund names charge ${p.chargeId}, which this order does not hold` });
+      return { charge, amount: p.amount };
+    });
   }
 
   /** The order's status changes (docs/product-rules.md, Order status linkage): linkedPaymentAction says what the payment does. */
@@ -151,8 +172,10 @@ export class MoneyActions {
     if (args.status === 'Shipped' || args.status === 'Cancelled') o.s.linkageDone = true;
     const base = { orderStatus: args.status, paymentAction: action };
     try {
-      if (action === 'capture') await this.capture(ledger.capturable(), `order-status-${args.status}`);
-      if (action === 'cancel') await this.cancel('OrderCancelled', `order-status-${args.status}`);
+      // Its call's pre-payment row names this change, which is what a recovery runs again (docs/recovery.md).
+      const command: RecoverableCommand = { kind: 'orderStatus', status: args.status, actor: ledger.actor };
+      if (action === 'capture') await this.capture(ledger.capturable(), `order-status-${args.status}`, command);
+      if (action === 'cancel') await this.cancel('OrderCancelled', `order-status-${args.status}`, command);
     } catch (err) {
       if (!(err instanceof ActionFailed)) throw err;
       return { ...base, paymentStatus: o.s.paymentStatus, error: { code: err.info.code, message: err.info.message } };

@@ -23,8 +23,8 @@ export class Notifications {
     private readonly timers: Timers,
     /** A command is being executed (its Amazon call may still be in flight). */
     private readonly executing: () => boolean,
-    /** ORDER_V15: finds and runs again a money call whose answer this order lost (machine.ts recoverLost). */
-    private readonly recoverLost: () => Promise<void>,
+    /** ORDER_V15: finds and runs again a money call whose answer this order lost (machine.ts recoverLost); false: not read. */
+    private readonly recoverLost: () => Promise<boolean>,
   ) {}
 
   /** A notification is a hint: re-read the object later in the loop; the caller is answered at once. */
@@ -118,10 +118,10 @@ export class Notifications {
 
   /**
    * ORDER_V15: Amazon closes a permission once everything on it is captured. Closing matters here only for what is left
-   * to capture (ledger.capturable), so with nothing left it changes nothing: refused like a state the order holds.
+   * to capture (ledger.capturable), so once captured in full it changes nothing: refused like a state the order holds.
    */
   private closedWithNothingLeft(args: AmazonNotificationArgs): boolean {
-    return this.o.v15 && args.objectType === 'CHARGE_PERMISSION' && args.state === 'Closed' && this.o.s.paymentStatus !== 'CheckoutPending' && this.ledger.capturable() === 0;
+    return this.o.v15 && args.objectType === 'CHARGE_PERMISSION' && args.state === 'Closed' && this.ledger.captured() > 0 && this.ledger.capturable() === 0;
   }
 
   /** The object is in a state Amazon never leaves: a notification about it has nothing new to tell. */
@@ -155,8 +155,9 @@ export class Notifications {
     // Only Amazon's notifications are skipped this way; a reconcile nudge always re-reads.
     if (args.source === 'ipn' && this.finalHere(args) && this.o.uses(NOTIFICATION_REFRESH)) return { refreshed: false };
     if (args.source === 'ipn' && this.stateKnown(args) && this.o.uses(NOTIFIED_STATE_KNOWN)) return { refreshed: false };
-    // Before the change is applied: a lost call is run again on the state it was decided on.
-    if (this.unexplained(args)) await this.recoverLost();
+    // Before the change is applied: a lost call is run again on the state it was decided on. Applied without that look,
+    // the change would hide the lost call for good, so when the rows cannot be read it waits for the next notice.
+    if (this.unexplained(args) && !(await this.recoverLost())) return { refreshed: false };
     try {
       if (args.objectType === 'CHARGE') {
         const record = ledger.charge(args.objectId);

@@ -77,7 +77,8 @@ export class Timers {
     const { ledger } = this;
     const s = this.o.s;
     const now = Date.now();
-    if (s.paymentStatus === 'CheckoutPending' && now >= s.checkoutDeadline && this.o.v15) await this.beforeAbandon?.();
+    // Only a checkout that was reviewed (it has its session) can have been completed.
+    if (s.paymentStatus === 'CheckoutPending' && now >= s.checkoutDeadline && this.o.v15 && s.checkoutSessionId !== undefined) await this.beforeAbandon?.();
     if (s.paymentStatus === 'CheckoutPending' && now >= s.checkoutDeadline) {
       ledger.setStatus('Abandoned');
       ledger.record('expire', 'Abandoned', { amazonObjectId: s.checkoutSessionId, message: 'checkout session not completed within its lifetime' });
