@@ -92,8 +92,9 @@ export const ORDER_V14 = 'order-v14';
  * the command it was made for, and a notification that tells of a change no command here explains (an object this order
  * does not hold, a charge captured or cancelled, the permission closed) makes the order read those rows first and run a
  * command whose answer it lost again, with the same requestId and so the same idempotency key: Amazon answers with what
- * it did, the order holds it, and the caller's retry of that requestId is answered with it. An expiring checkout does the
- * same before it is abandoned. Decided in the run's first workflow task, like LEAN_ORDER; a v15 run takes ORDER_V14 too.
+ * it did, the order holds it, and the caller's retry of that requestId is answered with it. An expiring reviewed
+ * checkout does the same before it is abandoned. A checkout run that starts with its review writes its projection once
+ * for both. Decided in the run's first workflow task, like LEAN_ORDER; a v15 run takes ORDER_V14 too.
  */
 export const ORDER_V15 = 'order-v15';
 

@@ -145,9 +145,7 @@ maybe('record: lean order notifications (a settled refund applied as the webhook
     await handle.executeUpdate(amazonNotification, { args: [ipn] });
     await handle.executeUpdate(amazonNotification, { args: [ipn] }).catch(() => undefined);
     const permissionId = (await handle.query(state)).chargePermissionId as string;
-    await handle.executeUpdate(amazonNotification, { args: [{ objectType: 'CHARGE_PERMISSION', objectId: permissionId, notificationId: 'ipn-permission', source: 'ipn', state: 'Closed', permission: { chargePermissionId: permissionId, state: 'Closed', reasons: ['MerchantClosed'] } }] })
-      // ORDER_V15 refuses it: captured in full, the closed permission changes nothing.
-      .catch(() => undefined);
+    await handle.executeUpdate(amazonNotification, { args: [{ objectType: 'CHARGE_PERMISSION', objectId: permissionId, notificationId: 'ipn-permission', source: 'ipn', state: 'Closed', permission: { chargePermissionId: permissionId, state: 'Closed', reasons: ['MerchantClosed'] } }] });
     await (h as Harness).env.sleep('2 hours');
     await handle.result();
     await save('lean-order-notifications', handle);

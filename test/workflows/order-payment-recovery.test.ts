@@ -257,22 +257,18 @@ test('a refund this order never asked for (made in Seller Central) is not taken 
   });
 });
 
-test('a permission Amazon closed: refused when nothing is left to capture, taken (closing the rest) when something is', async () => {
+test('a permission Amazon closed after a capture in full is news (the shop\'s charge_permission.closed) but no lost call: nothing is read', async () => {
   const run = newRun(h);
   await run.withWorker(async () => {
     const full = await run.start();
     await checkout(full, run.amazon);
     const permission = (await readState(full)).chargePermissionId as string;
-    const closed = { objectType: 'CHARGE_PERMISSION', objectId: permission, notificationId: 'n-closed', source: 'ipn' as const, state: 'Closed' };
-    await expect(full.executeUpdate(amazonNotification, { args: [closed] })).rejects.toMatchObject({ cause: { type: 'InvalidState', message: 'nothing is left to capture: the closed permission changes nothing here' } });
-
-    const part = await run.start({ settings: { paymentIntent: 'Authorize' } });
-    await checkout(part, run.amazon);
-    await part.executeUpdate(capture, { args: [{ amount: 4_000, requestId: 'ship-1', actor: editor }] });
-    const partPermission = (await readState(part)).chargePermissionId as string;
-    await part.executeUpdate(amazonNotification, { args: [{ ...closed, objectId: partPermission, notificationId: 'n-closed-2', permission: { chargePermissionId: partPermission, state: 'Closed', reasons: ['AmazonClosed'] } }] });
-    const s = await settled(part, (x) => x.amounts.capturable === 0);
-    expect(s.amounts).toMatchObject({ captured: 4_000, capturable: 0 });
+    const reads = () => run.prisma.journal.filter((j) => j === 'prePayment.read').length;
+    const before = reads();
+    await full.executeUpdate(amazonNotification, { args: [{ objectType: 'CHARGE_PERMISSION', objectId: permission, notificationId: 'n-closed', source: 'ipn', state: 'Closed', permission: { chargePermissionId: permission, state: 'Closed', reasons: ['AmazonClosed'] } }] });
+    const s = await settled(full, (x) => x.history.some((r) => r.kind === 'notification' && r.result === 'Closed'));
+    expect(s.history.some((r) => r.kind === 'notification' && r.result === 'Closed')).toBe(true);
+    expect(reads()).toBe(before);
   });
 });
 

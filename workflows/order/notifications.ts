@@ -68,7 +68,6 @@ export class Notifications {
     const known = this.known(args);
     if (!known && !this.mayBeMadeNow(args) && !this.mayBeLost(args)) return 'the object is not one of this order';
     if (known && args.source === 'ipn' && (this.finalHere(args) || this.stateKnown(args))) return 'the order holds this state already';
-    if (known && args.source === 'ipn' && this.closedWithNothingLeft(args)) return 'nothing is left to capture: the closed permission changes nothing here';
     return undefined;
   }
 
@@ -114,14 +113,6 @@ export class Notifications {
       return (held === 'Authorized' || held === 'AuthorizationInitiated') && (args.state === 'Captured' || args.state === 'CaptureInitiated' || args.state === 'Canceled');
     }
     return args.objectType === 'CHARGE_PERMISSION' && args.state === 'Closed' && !this.o.s.permissionClosed && this.ledger.capturable() > 0;
-  }
-
-  /**
-   * ORDER_V15: Amazon closes a permission once everything on it is captured. Closing matters here only for what is left
-   * to capture (ledger.capturable), so once captured in full it changes nothing: refused like a state the order holds.
-   */
-  private closedWithNothingLeft(args: AmazonNotificationArgs): boolean {
-    return this.o.v15 && args.objectType === 'CHARGE_PERMISSION' && args.state === 'Closed' && this.ledger.captured() > 0 && this.ledger.capturable() === 0;
   }
 
   /** The object is in a state Amazon never leaves: a notification about it has nothing new to tell. */
