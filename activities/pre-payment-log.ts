@@ -1,6 +1,8 @@
 // The pre-payment log (docs/product-rules.md, Recovery and logs): a row written before each money-moving call and resolved after it, keyed by the idempotency key.
 // It also names the command that made the call, so an order can find a call whose answer it lost (docs/recovery.md).
+import { z } from 'zod';
 import { jsonParam } from '../lib/storable-text';
+import { ORDER_STATUSES } from '../workflows/validators';
 import type { Prisma } from '../prisma/generated/client';
 import type { Actor } from '../workflows/types';
 import type { ActivityDeps } from './deps';
@@ -15,7 +17,8 @@ export type RecoverableCommand =
   /** `pieces`: how the refund was spread over the charges when it was decided; it is sent again the same way. */
   | { kind: 'refund'; requestId: string; amount: number; pieces: RefundPiece[]; actor?: Actor; approver?: Actor; approvalId?: string }
   | { kind: 'cancel'; requestId: string; reason?: string; actor?: Actor }
-  | { kind: 'complete'; checkoutSessionId: string }
+  /** `requestId`: the completion attempt's (`<session>/<attempt>`); only the attempt still current here is recovered. */
+  | { kind: 'complete'; checkoutSessionId: string; requestId?: string }
   /** An order-status change whose linked capture or cancel made the call: the change is recovered, with its action. */
   | { kind: 'orderStatus'; status: string; actor?: Actor };
 
@@ -80,14 +83,38 @@ export async function resolvePrePayment(
   });
 }
 
+const text = z.string().min(1).max(1_000);
+const amount = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const actor = z.object({ keyId: text, name: z.string().max(1_000), role: text }).optional();
+/**
+ * What a row may name: a command the workflow would run again, so it is checked here, where a row that does not fit is
+ * left out (logged), never handed to the workflow (a malformed one would fail its task for good, or run as something
+ * else). Refund pieces must add up to the refund.
+ */
+const recoverableCommand = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('capture'), requestId: text, amount, actor }),
+  z
+    .object({ kind: z.literal('refund'), requestId: text, amount, pieces: z.array(z.object({ chargeId: text, amount })).min(1).max(100), actor, approver: actor, approvalId: text.optional() })
+    .refine((c) => c.pieces.reduce((n, p) => n + p.amount, 0) === c.amount, 'the pieces do not add up to the refund'),
+  z.object({ kind: z.literal('cancel'), requestId: text, reason: z.string().max(1_000).optional(), actor }),
+  z.object({ kind: z.literal('complete'), checkoutSessionId: text, requestId: text.optional() }),
+  z.object({ kind: z.literal('orderStatus'), status: z.enum(ORDER_STATUSES as [string, ...string[]]), actor }),
+]);
+
 /** The commands behind an order's money-moving calls, oldest first, each once (a refund in pieces is one command). */
 export async function commandsOfOrder(deps: ActivityDeps, orderId: string): Promise<RecoverableCommand[]> {
   const rows = await deps.prisma.prePaymentLog.findMany({ where: { shopId: deps.shopId, orderId }, orderBy: { id: 'asc' }, select: { payload: true } });
   const seen = new Set<string>();
   const out: RecoverableCommand[] = [];
   for (const row of rows) {
-    const command = (row.payload as { command?: RecoverableCommand } | null)?.command;
-    if (!command) continue;
+    const named = (row.payload as { command?: unknown } | null)?.command;
+    if (named === undefined) continue;
+    const parsed = recoverableCommand.safeParse(named);
+    if (!parsed.success) {
+      deps.log.error({ orderId, issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) }, 'a pre-payment row names a command that does not fit; left out of the recovery');
+      continue;
+    }
+    const command = parsed.data as RecoverableCommand;
     const id = command.kind === 'complete' ? `complete:${command.checkoutSessionId}` : command.kind === 'orderStatus' ? `orderStatus:${command.status}` : `${command.kind}:${command.requestId}`;
     if (seen.has(id)) continue;
     seen.add(id);

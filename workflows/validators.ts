@@ -30,7 +30,7 @@ export interface ValidationView {
   state(): StateDetails;
 }
 
-const ORDER_STATUSES: readonly OrderStatus[] = ['New', 'Backordered', 'Shipped', 'Cancelled'];
+export const ORDER_STATUSES: readonly OrderStatus[] = ['New', 'Backordered', 'Shipped', 'Cancelled'];
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;

@@ -1,8 +1,10 @@
 // A money call whose answer the order lost (ORDER_V15, docs/recovery.md): the workflow task that made it was lost after
 // Amazon acted, so history holds neither the command nor its answer. Each test makes the call as that task did (the
 // same activity, the same key, outside the workflow), then lets Amazon's notification and the caller's retry arrive.
+import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowUpdateStage, type WorkflowHandle } from '@temporalio/client';
-import { amazonNotification, approveRefund, cancel, capture, checkoutCompleted, checkoutConfirmed, checkoutReviewed, refund, setOrderStatus, state } from '../../workflows/messages';
+import { DEFAULT_SHOP_ID } from '../../lib/names';
+import { amazonNotification, approveRefund, cancel, capture, checkoutCompleted, checkoutConfirmed, checkoutReviewed, refund, rejectRefund, setOrderStatus, state } from '../../workflows/messages';
 import { harnessForFile, newRun, type Run } from './support/harness';
 import { checkout } from './support/checkout';
 
@@ -45,7 +47,7 @@ async function lostCompletion(run: Run, handle: WorkflowHandle) {
     currency: 'JPY',
     key: { workflowId: handle.workflowId, action: 'complete', requestId: `${sessionId}/0`, declineRetry: 0 },
     readCharge: true,
-    command: { kind: 'complete', checkoutSessionId: sessionId },
+    command: { kind: 'complete', checkoutSessionId: sessionId, requestId: `${sessionId}/0` },
   });
 }
 
@@ -84,6 +86,43 @@ test('a retry that arrives while a recovered capture waits on a decline retry wa
     expect(run.amazon.ledger.filter((l) => l.kind === 'capture')).toHaveLength(1);
     expect(run.amazon.count('createCharge')).toBe(1);
     expect((await handle.executeUpdate(capture, { args: [{ amount: 3_000, requestId: 'cap-1', actor: editor }] })).amazonObjectIds).toEqual(answered.amazonObjectIds);
+  });
+});
+
+// Found by a second review: time-skipping tests, early in the file.
+test('an expiring checkout whose rows cannot be read is not abandoned: it looks again, and is authorized once they can be', async () => {
+  const run = newRun(h);
+  await run.withWorker(async () => {
+    const handle = await run.start({ settings: { paymentIntent: 'Authorize' }, timings: { checkoutSessionMs: 60_000 } });
+    const session = await lostCompletion(run, handle);
+    const log = (run.prisma as unknown as { prePaymentLog: { findMany: (...a: unknown[]) => Promise<unknown> } }).prePaymentLog;
+    const real = log.findMany;
+    // Non-retryable: stands for the database's half-hour retry running out.
+    log.findMany = async () => {
+      throw ApplicationFailure.nonRetryable('the database is down');
+    };
+    await h.env.sleep('2 minutes');
+    expect((await readState(handle)).paymentStatus).toBe('CheckoutPending');
+    log.findMany = real;
+    await h.env.sleep('2 minutes');
+    const s = await settled(handle, (x) => x.paymentStatus !== 'CheckoutPending');
+    expect(s).toMatchObject({ paymentStatus: 'Authorized', chargeIds: [session.chargeId] });
+  });
+});
+
+test('a completion that failed and was answered is not made again when the checkout expires', async () => {
+  const run = newRun(h);
+  await run.withWorker(async () => {
+    const handle = await run.start({ settings: { paymentIntent: 'Authorize' }, timings: { checkoutSessionMs: 60_000 } });
+    const sessionId = run.amazon.addSession(undefined, { orderId: orderIdOf(handle) });
+    await handle.executeUpdate(checkoutReviewed, { args: [{ checkoutSessionId: sessionId }] });
+    await handle.executeUpdate(checkoutConfirmed, { args: [{ checkoutResultReturnUrl: 'https://shop.example/result' }] });
+    run.amazon.inject('completeCheckoutSession', { kind: 'error', status: 422, reasonCode: 'InvalidCheckoutSessionStatus' });
+    await expect(handle.executeUpdate(checkoutCompleted, { args: [{}] })).rejects.toMatchObject({ cause: { type: 'InvalidCheckoutSessionStatus' } });
+    await h.env.sleep('2 minutes');
+    const s = await settled(handle, (x) => x.paymentStatus !== 'CheckoutPending');
+    expect(s.paymentStatus).toBe('Abandoned');
+    expect(run.amazon.count('completeCheckoutSession')).toBe(1);
   });
 });
 
@@ -384,5 +423,98 @@ test('the pre-payment rows cannot be read for a while: the notified capture wait
     expect(s.history.filter((r) => r.kind === 'capture').map((r) => r.requestedBy?.name)).toEqual(['eve']);
     expect((await handle.executeUpdate(capture, { args: [{ amount: 10_000, requestId: 'cap-e', actor: editor }] })).paymentStatus).toBe('Captured');
     expect(run.amazon.captures()).toBe(1);
+  });
+});
+
+test('the caller\'s retry of a refund a lost task sent in pieces sends the same pieces, even after the room on the charges grew', async () => {
+  const run = newRun(h);
+  await run.withWorker(async () => {
+    const handle = await run.start({ settings: { paymentIntent: 'Authorize' } });
+    const c1 = (await checkout(handle, run.amazon)).amazonObjectIds[0];
+    await handle.executeUpdate(capture, { args: [{ amount: 4_000, requestId: 'ship-1', actor: editor }] });
+    const c2 = (await handle.executeUpdate(capture, { args: [{ amount: 6_000, requestId: 'ship-2', actor: editor }] })).amazonObjectIds[0];
+    const r0 = await handle.executeUpdate(refund, { args: [{ amount: 4_000, requestId: 'r0', actor: editor }] });
+    const command = { kind: 'refund' as const, requestId: 'r1', amount: 2_000, pieces: [{ chargeId: c1, amount: 600 }, { chargeId: c2, amount: 1_400 }], actor: editor };
+    const piece = (chargeId: string, amount: number, requestId: string) =>
+      run.shopActivities.createRefund({ orderId: orderIdOf(handle), chargeId, amount, currency: 'JPY', key: { workflowId: handle.workflowId, action: 'refund', requestId, declineRetry: 0 }, command });
+    const p0 = await piece(c1, 600, 'r1#0');
+    const p1 = await piece(c2, 1_400, 'r1#1');
+    run.amazon.resolveRefund(r0.amazonObjectIds[0], 'Declined');
+    await handle.executeUpdate(amazonNotification, { args: [{ objectType: 'REFUND', objectId: r0.amazonObjectIds[0], notificationId: 'n-r0', source: 'ipn', state: 'Declined' }] });
+    await settled(handle, (x) => x.refunds.find((r) => r.refundId === r0.amazonObjectIds[0])?.state === 'Declined');
+    // The retry comes before any notification of r1's pieces.
+    const again = await handle.executeUpdate(refund, { args: [{ amount: 2_000, requestId: 'r1', actor: editor }] });
+    expect(again.amazonObjectIds).toEqual([p0.refundId, p1.refundId]);
+    expect(run.amazon.count('createRefund')).toBe(5);
+  });
+});
+
+test('a lost approved refund is taken even when the approval was rejected before its notification came (Amazon refunded)', async () => {
+  const run = newRun(h);
+  const carol = { keyId: 'key-carol', name: 'carol', role: 'editor' };
+  await run.withWorker(async () => {
+    const handle = await run.start();
+    const chargeId = (await checkout(handle, run.amazon)).amazonObjectIds[0];
+    const asked = await handle.executeUpdate(refund, { args: [{ amount: 3_000, requestId: 'big-1', actor: editor, approval: { ttlMs: 3_600_000 } }] });
+    const approvalId = (asked as unknown as { approval: { approvalId: string } }).approval.approvalId;
+    const lost = await run.shopActivities.createRefund({
+      orderId: orderIdOf(handle),
+      chargeId,
+      amount: 3_000,
+      currency: 'JPY',
+      key: { workflowId: handle.workflowId, action: 'refund', requestId: 'big-1', declineRetry: 0 },
+      command: { kind: 'refund', requestId: 'big-1', amount: 3_000, pieces: [{ chargeId, amount: 3_000 }], actor: editor, approver, approvalId },
+    });
+    await handle.executeUpdate(rejectRefund, { args: [{ approvalId, actor: carol, reason: 'too much' }] });
+    await handle.executeUpdate(amazonNotification, { args: [{ objectType: 'REFUND', objectId: lost.refundId, notificationId: 'n-a', source: 'ipn', state: 'RefundInitiated' }] });
+    const s = await settled(handle, (x) => x.refunds.length === 1);
+    expect(s.refunds.map((r) => r.refundId)).toEqual([lost.refundId]);
+    const again = await handle.executeUpdate(approveRefund, { args: [{ approvalId, actor: approver }] });
+    expect((again as unknown as { amazonObjectIds: string[] }).amazonObjectIds).toEqual([lost.refundId]);
+  });
+});
+
+test('a lost refund is recovered while a later capture is pending: the rules for a new request do not refuse it', async () => {
+  const run = newRun(h);
+  await run.withWorker(async () => {
+    const handle = await run.start({ settings: { paymentIntent: 'Authorize' } });
+    await checkout(handle, run.amazon);
+    const c1 = (await handle.executeUpdate(capture, { args: [{ amount: 4_000, requestId: 'ship-1', actor: editor }] })).amazonObjectIds[0];
+    const lost = await run.shopActivities.createRefund({
+      orderId: orderIdOf(handle),
+      chargeId: c1,
+      amount: 1_000,
+      currency: 'JPY',
+      key: { workflowId: handle.workflowId, action: 'refund', requestId: 'r1', declineRetry: 0 },
+      command: { kind: 'refund', requestId: 'r1', amount: 1_000, pieces: [{ chargeId: c1, amount: 1_000 }], actor: editor },
+    });
+    run.amazon.pendingCapture = true;
+    await handle.executeUpdate(capture, { args: [{ amount: 6_000, requestId: 'ship-2', actor: editor }] });
+    expect((await readState(handle)).paymentStatus).toBe('CapturePending');
+    await handle.executeUpdate(amazonNotification, { args: [{ objectType: 'REFUND', objectId: lost.refundId, notificationId: 'n-r1', source: 'ipn', state: 'RefundInitiated' }] });
+    const s = await settled(handle, (x) => x.refunds.length === 1);
+    expect(s.refunds.map((r) => [r.refundId, r.requestId])).toEqual([[lost.refundId, 'r1']]);
+    expect((await handle.executeUpdate(refund, { args: [{ amount: 1_000, requestId: 'r1', actor: editor }] })).amazonObjectIds).toEqual([lost.refundId]);
+  });
+});
+
+test('a row naming a command that does not fit (pieces not a list, an unknown kind) is left out: nothing fails, nothing is sent', async () => {
+  const run = newRun(h);
+  await run.withWorker(async () => {
+    const handle = await run.start();
+    await checkout(handle, run.amazon);
+    const orderId = orderIdOf(handle);
+    const row = (key: string, command: unknown) => run.prisma.prePayment.set(key, { shopId: DEFAULT_SHOP_ID, orderId, action: 'refund', idempotencyKey: key, status: 'pending', payload: { command } });
+    row('bad-1', { kind: 'refund', requestId: 'bad', amount: 100, pieces: 'oops' });
+    row('bad-2', { kind: 'reauthorize', requestId: 'zz', amount: 500 });
+    row('bad-3', { kind: 'refund', requestId: 'sum', amount: 500, pieces: [{ chargeId: 'x', amount: 100 }] });
+    row('bad-4', { kind: 'orderStatus', status: 'Lost' });
+    const before = run.amazon.count('createRefund');
+    await handle.executeUpdate(amazonNotification, { args: [{ objectType: 'CHARGE', objectId: (await readState(handle)).chargeIds[0], notificationId: 'nudge' }] });
+    await new Promise((r) => setTimeout(r, 1_000));
+    const failed = ((await handle.fetchHistory()).events ?? []).filter((e) => e.workflowTaskFailedEventAttributes);
+    expect(failed).toEqual([]);
+    expect(run.amazon.count('createRefund')).toBe(before);
+    expect((await readState(handle)).refunds).toEqual([]);
   });
 });

@@ -24,6 +24,11 @@ export class Checkout {
     private readonly recurring: RecurringCharges,
   ) {}
 
+  /** The requestId of the completion attempt this order would make now (a failed one is a new request, a new key). */
+  completeRequestId(sessionId: string): string {
+    return `${sessionId}/${this.completeAttempts}`;
+  }
+
   async review(args: CheckoutReviewedArgs): Promise<CheckoutReviewedResult> {
     const { o } = this;
     // The order owns the session it reviews: the read refuses a session started for another order (docs/invariants.md),
@@ -80,7 +85,7 @@ export class Checkout {
     let session;
     try {
       // A failed completion (e.g. AmountMismatch) may be tried again by the buyer: a new request, a new key.
-      const requestId = `${sessionId}/${this.completeAttempts}`;
+      const requestId = this.completeRequestId(sessionId);
       session = await this.declines.run('authorize', amount, (declineRetry) =>
         o.amazon.completeCheckoutSession({
           orderId: o.orderId,
@@ -88,7 +93,7 @@ export class Checkout {
           amount,
           currency: o.currency,
           key: { workflowId: o.workflowId, action: 'complete', requestId, declineRetry },
-          command: { kind: 'complete', checkoutSessionId: sessionId },
+          command: { kind: 'complete', checkoutSessionId: sessionId, requestId },
           ...(o.lean ? { readCharge: true } : {}),
         }),
       );

@@ -3,6 +3,7 @@
 // (order row and search attributes), checkout, money actions, recurring charges, notifications, timers.
 import { allHandlersFinished, condition, continueAsNew, log, patched, workflowInfo } from '@temporalio/workflow';
 import { CommandQueue } from '../command-queue';
+import { failureOf } from '../failures';
 import { DEFAULT_ORDER_SETTINGS, DEFAULT_TIMINGS } from '../defaults';
 import { REJECTION_TYPES } from '../messages';
 import type { AmazonNotificationArgs, AmazonNotificationResult, SetOrderStatusArgs } from '../messages';
@@ -10,7 +11,7 @@ import { DECIDE_AT_EXECUTION, LEAN_ORDER, LOCAL_AMAZON_CALLS, ORDER_V14, ORDER_V
 import type { Actor, CarriedState, OrderPaymentInput, OrderPaymentResult, OrderPaymentSettings, OrderPaymentState, OrderPaymentTimings, StoredResult } from '../types';
 import { allowedActions, approvalKey, approvalRefusal, cancelRefusal, captureRefusal, refundRefusal, requestFingerprint, requestKey, type ValidationView } from '../validators';
 import { RefundApprovals } from './approvals';
-import type { RecoverableCommand } from '../../activities/pre-payment-log';
+import type { RecoverableCommand, RefundPiece } from '../../activities/pre-payment-log';
 import { ActionFailed, amazon, durableAmazon, localAmazon, recoveryDb } from './calls';
 import { Checkout } from './checkout';
 import { DeclineRetry } from './declines';
@@ -96,7 +97,7 @@ export class OrderPaymentMachine {
     this.checkout = new Checkout(o, this.ledger, this.declines, this.timers, this.recurring);
     this.money = new MoneyActions(o, this.ledger, this.declines, this.timers);
     this.notifications = new Notifications(o, this.ledger, this.queue, this.timers, () => this.executing, () => this.recoverLost());
-    this.timers.beforeAbandon = async () => void (await this.recoverLost());
+    this.timers.beforeAbandon = () => this.recoverLost();
     if (this.ledger.pendingCount() > 0) this.timers.schedulePoll(true);
     // A subscription's period order has no checkout: it charges the permission as its first step.
     if (input.recurringCharge && input.carried === undefined) {
@@ -273,40 +274,64 @@ export class OrderPaymentMachine {
 
   private async recoverOne(c: RecoverableCommand): Promise<void> {
     const { queue } = this;
-    if (c.kind === 'complete') {
-      if (this.s.paymentStatus !== 'CheckoutPending') return;
-      log.warn('recovering a lost checkout completion', { orderId: this.orderId, checkoutSessionId: c.checkoutSessionId });
-      await this.outcome({ kind: 'complete', key: queue.nextKey('complete'), args: { checkoutSessionId: c.checkoutSessionId } });
-      return;
-    }
-    if (c.kind === 'orderStatus') {
-      // Its linked capture or cancel made the call. Already here, or decided since (the linkage ends at Shipped or Cancelled).
-      if (this.s.linkageDone || this.s.orderStatus === c.status) return;
-      log.warn('recovering a lost order-status change', { orderId: this.orderId, status: c.status });
-      await this.outcome({ kind: 'orderStatus', key: queue.nextKey('orderStatus'), args: { status: c.status as SetOrderStatusArgs['status'], actor: c.actor } });
-      return;
+    switch (c.kind) {
+      case 'complete':
+        // Only the attempt still current here: a completion that failed and was answered is not made again.
+        if (this.s.paymentStatus !== 'CheckoutPending' || (c.requestId !== undefined && c.requestId !== this.checkout.completeRequestId(c.checkoutSessionId))) return;
+        log.warn('recovering a lost checkout completion', { orderId: this.orderId, checkoutSessionId: c.checkoutSessionId });
+        await this.outcome({ kind: 'complete', key: queue.nextKey('complete'), args: { checkoutSessionId: c.checkoutSessionId } });
+        return;
+      case 'orderStatus':
+        // Its linked capture or cancel made the call. Already here, or decided since (the linkage ends at Shipped or Cancelled).
+        if (this.s.linkageDone || this.s.orderStatus === c.status) return;
+        log.warn('recovering a lost order-status change', { orderId: this.orderId, status: c.status });
+        await this.outcome({ kind: 'orderStatus', key: queue.nextKey('orderStatus'), args: { status: c.status as SetOrderStatusArgs['status'], actor: c.actor } });
+        return;
+      case 'capture':
+      case 'cancel':
+      case 'refund':
+        break;
+      default:
+        return;
     }
     const cmd = recoverableCommand(c);
-    // A refund that waited for its approval: the approval was taken by the lost task (its row names it and the approver).
-    const approval = c.kind === 'refund' && c.approvalId !== undefined ? this.approvals.find(c.approvalId) : undefined;
-    if (approval === undefined && queue.answered(cmd.key)) return;
+    // A refund that waited for an approval was answered "waiting" then: it is done only once the order holds it. Its
+    // approval was taken by the lost task (still pending here, or since rejected or expired: Amazon refunded anyway).
+    const approved = c.kind === 'refund' && c.approvalId !== undefined;
+    if (approved ? this.s.refunds.some((r) => r.requestId === c.requestId) : queue.answered(cmd.key)) return;
     log.warn('recovering a money call whose answer was lost', { orderId: this.orderId, kind: c.kind, requestId: c.requestId });
     // Taken as a request is: a retry of it (queued already, or arriving while this runs) is answered with this run's result.
     queue.take(cmd);
-    if (approval) this.approvals.take(approval.approvalId);
-    const result =
-      c.kind === 'refund'
-        ? await this.outcome(cmd, c.approver, () => {
-            this.refuseNow(refundRefusal);
-            return this.money.refund(c.amount, c.requestId, c.pieces, c.approvalId);
-          })
-        : await this.outcome(cmd);
+    const pending = approved ? this.approvals.find(c.approvalId as string) : undefined;
+    if (pending) this.approvals.take(pending.approvalId);
+    // Sent again as it was decided, without the rules for a new request: Amazon may already have acted on it.
+    const result = await this.outcome(cmd, c.kind === 'refund' ? c.approver : undefined, () =>
+      c.kind === 'capture' ? this.money.capture(c.amount, c.requestId) : c.kind === 'cancel' ? this.money.cancel(c.reason, c.requestId) : this.money.refund(c.amount, c.requestId, c.pieces, c.approvalId),
+    );
     queue.settle(cmd, result);
-    if (approval) {
-      const approve = { kind: 'approveRefund', key: approvalKey('approve', approval.approvalId) } as Command;
+    if (approved) {
+      const approve = { kind: 'approveRefund', key: approvalKey('approve', c.approvalId as string) } as Command;
       queue.take(approve);
       queue.settle(approve, result);
     }
+  }
+
+  /**
+   * ORDER_V15: a refund's pieces over several captured charges, as a lost task may already have sent them (its row
+   * names them): a retry then sends the same pieces under the same keys, not pieces decided on the room there is now.
+   * Undefined when the order has one captured charge (one piece, one key) or no row names this refund.
+   */
+  private async refundPlan(requestId: string): Promise<RefundPiece[] | undefined> {
+    if (!this.o.v15 || this.s.charges.filter((c) => c.captured > 0).length < 2) return undefined;
+    let commands: RecoverableCommand[];
+    try {
+      commands = await recoveryDb.moneyCommandsOfOrder({ orderId: this.orderId });
+    } catch (err) {
+      // Not sent without it: a refund already sent in other pieces would be sent again under new keys.
+      throw new ActionFailed(failureOf(err));
+    }
+    const named = commands.find((c): c is Extract<RecoverableCommand, { kind: 'refund' }> => c.kind === 'refund' && c.requestId === requestId);
+    return named?.pieces;
   }
 
   private dispatch(cmd: Command): Promise<unknown> {
@@ -327,7 +352,7 @@ export class OrderPaymentMachine {
         this.refuseNow(refundRefusal);
         // Above the shop's threshold: it waits for a second editor (one over the refundable amount is refused now).
         if (cmd.args.approval && cmd.args.actor && cmd.args.amount <= this.ledger.refundable()) return Promise.resolve(this.approvals.request({ ...cmd.args, approval: cmd.args.approval }, cmd.args.actor));
-        return this.money.refund(cmd.args.amount, cmd.args.requestId);
+        return this.refundAsPlanned(cmd.args.amount, cmd.args.requestId);
       case 'approveRefund':
         return this.approve(cmd.args.approvalId, cmd.args.actor);
       case 'rejectRefund':
@@ -341,6 +366,10 @@ export class OrderPaymentMachine {
     }
   }
 
+  private async refundAsPlanned(amount: number, requestId: string, approvalId?: string): Promise<unknown> {
+    return this.money.refund(amount, requestId, await this.refundPlan(requestId), approvalId);
+  }
+
   /** Runs a refund a second editor approved, as asked by the first (its rows name both); its requestId's answer becomes the refund's. */
   private async approve(approvalId: string, by: Actor): Promise<unknown> {
     const refusal = approvalRefusal(this.approvals.find(approvalId), by, Date.now());
@@ -352,7 +381,7 @@ export class OrderPaymentMachine {
     const fingerprint = this.queue.fingerprintOf(key);
     try {
       this.refuseNow(refundRefusal);
-      const value = await this.money.refund(a.amount, a.requestId, undefined, a.approvalId);
+      const value = await this.refundAsPlanned(a.amount, a.requestId, a.approvalId);
       this.queue.settle({ kind: 'refund', key, fingerprint } as Command, { ok: true, value });
       return value;
     } catch (err) {
@@ -388,7 +417,8 @@ function recoverableCommand(c: Extract<RecoverableCommand, { kind: 'capture' | '
     return { kind: 'cancel', key, args, fingerprint: requestFingerprint('cancel', args) };
   }
   const args = { requestId: c.requestId, amount: c.amount, actor: c.actor };
-  return c.kind === 'capture' ? { kind: 'capture', key, args, fingerprint: requestFingerprint('capture', args) } : { kind: 'refund', key, args, fingerprint: requestFingerprint('refund', args) };
+  if (c.kind === 'capture') return { kind: 'capture', key, args, fingerprint: requestFingerprint('capture', args) };
+  return { kind: 'refund', key, args, fingerprint: requestFingerprint('refund', args) };
 }
 
 /** Who asked for a command: the caller's key for an admin's request, none for the engine's own work. */

@@ -148,7 +148,11 @@ export class Notifications {
     if (args.source === 'ipn' && this.stateKnown(args) && this.o.uses(NOTIFIED_STATE_KNOWN)) return { refreshed: false };
     // Before the change is applied: a lost call is run again on the state it was decided on. Applied without that look,
     // the change would hide the lost call for good, so when the rows cannot be read it waits for the next notice.
-    if (this.unexplained(args) && !(await this.recoverLost())) return { refreshed: false };
+    if (this.unexplained(args) && !(await this.recoverLost())) {
+      // Not used up: Amazon's next delivery of it is let in, and looks again.
+      if (args.notificationId !== undefined) this.o.s.seenNotifications = this.o.s.seenNotifications.filter((id) => id !== args.notificationId);
+      return { refreshed: false };
+    }
     try {
       if (args.objectType === 'CHARGE') {
         const record = ledger.charge(args.objectId);

@@ -10,14 +10,17 @@ import type { Ledger } from './ledger';
 import type { Projection } from './projection';
 import type { OrderContext } from './types';
 
+/** ORDER_V15: how long an expired checkout waits to look for a lost completion again when its rows could not be read. */
+const CHECKOUT_LOOK_AGAIN_MS = 60_000;
+
 export class Timers {
   /** When pending objects are read again. */
   private pollAt?: number;
   private pollAttempt = 0;
   /** A retryable decline is waiting for its next try (shown, never woken for: the retry sleeps itself). */
   declineRetryAt?: number;
-  /** ORDER_V15: before an expired checkout is abandoned, a completion whose answer was lost is looked for (machine.ts). */
-  beforeAbandon?: () => Promise<void>;
+  /** ORDER_V15: before an expired checkout is abandoned, a completion whose answer was lost is looked for (machine.ts); false: not read. */
+  beforeAbandon?: () => Promise<boolean>;
 
   constructor(
     private readonly o: OrderContext,
@@ -78,7 +81,10 @@ export class Timers {
     const s = this.o.s;
     const now = Date.now();
     // Only a checkout that was reviewed (it has its session) can have been completed.
-    if (s.paymentStatus === 'CheckoutPending' && now >= s.checkoutDeadline && this.o.v15 && s.checkoutSessionId !== undefined) await this.beforeAbandon?.();
+    if (s.paymentStatus === 'CheckoutPending' && now >= s.checkoutDeadline && this.o.v15 && s.checkoutSessionId !== undefined && this.beforeAbandon && !(await this.beforeAbandon())) {
+      // The rows could not be read: abandoning now could abandon a paid checkout. Look again in a minute.
+      s.checkoutDeadline = now + CHECKOUT_LOOK_AGAIN_MS;
+    }
     if (s.paymentStatus === 'CheckoutPending' && now >= s.checkoutDeadline) {
       ledger.setStatus('Abandoned');
       ledger.record('expire', 'Abandoned', { amazonObjectId: s.checkoutSessionId, message: 'checkout session not completed within its lifetime' });
