@@ -168,7 +168,12 @@ export function createAmazonPayActivities(deps: ActivityDeps) {
       return charge ? { ...session, charge } : session;
     },
 
-    async captureCharge(input: MoneyCall & { chargeId: string; softDescriptor?: string }): Promise<ChargeSummary> {
+    /**
+     * With `readPermission` (ORDER_V15, a capture that leaves nothing to capture) the charge's permission is read in the
+     * same activity once the charge is Captured: Amazon closes a permission captured in full, and the order learns it
+     * here instead of from a notification that would cost it a workflow task. A failed read is left to the notification.
+     */
+    async captureCharge(input: MoneyCall & { chargeId: string; softDescriptor?: string; readPermission?: boolean }): Promise<ChargeSummary & { permission?: PermissionSummary }> {
       await guard(() => claimFor(deps.prisma, assertAmazonId('charge', input.chargeId), 'Charge', ref(input.orderId)));
       const key = idempotencyKey(input.key);
       const payload = { captureAmount: { amount: toAmazonAmount(input.amount, input.currency), currencyCode: input.currency }, ...(input.softDescriptor ? { softDescriptor: input.softDescriptor } : {}) };
@@ -179,7 +184,13 @@ export function createAmazonPayActivities(deps: ActivityDeps) {
         { orderId: input.orderId, action: 'capture', idempotencyKey: key, amount: input.amount, currency: input.currency, chargeId: input.chargeId, command: input.command },
         (res) => ({ chargeId: res.data.chargeId }),
       );
-      return summarizeCharge(r.data);
+      const charge = summarizeCharge(r.data);
+      if (!input.readPermission || charge.state !== 'Captured') return charge;
+      const permission = await call('getChargePermission', () => deps.amazonPay.getChargePermission(charge.chargePermissionId), { orderId: input.orderId, chargePermissionId: charge.chargePermissionId }).then(
+        (p) => summarizePermission(p.data),
+        () => undefined,
+      );
+      return permission ? { ...charge, permission } : charge;
     },
 
     /** A new charge on the permission: split-shipment captures and re-authorization. */

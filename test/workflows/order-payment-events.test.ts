@@ -39,6 +39,8 @@ const EXPECTED = [
   ['checkout.completed', 'Authorized'],
   ['payment.authorized', 'Authorized'],
   ['payment.captured', 'Captured'],
+  // Captured in full: Amazon closed the permission, which the capture read with it (ORDER_V15).
+  ['charge_permission.closed', 'Captured'],
   ['refund.pending', 'RefundPending'],
   ['refund.succeeded', 'Refunded'],
   ['order.status_changed', 'Refunded'],
@@ -92,8 +94,8 @@ test('a projection write that fails is written again later with its events, once
     await handle.executeUpdate(orderStatus, { args: [{ status: 'Shipped' }] });
     await until(() => eventsOf(run, orderId).some((e) => e.type === 'order.status_changed'), 'the kept events to be written');
     const events = eventsOf(run, orderId);
-    expect(events.map((e) => e.type)).toEqual(['checkout.completed', 'payment.authorized', 'payment.captured', 'order.status_changed']);
-    expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    expect(events.map((e) => e.type)).toEqual(['checkout.completed', 'payment.authorized', 'payment.captured', 'charge_permission.closed', 'order.status_changed']);
+    expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
   });
 });
 
@@ -109,5 +111,22 @@ test('a charge permission Amazon closed is an event of its order', async () => {
     await until(() => eventsOf(run, orderId).some((e) => e.type === 'charge_permission.closed'), 'the closure event');
     const closed = eventsOf(run, orderId).find((e) => e.type === 'charge_permission.closed');
     expect(closed).toMatchObject({ seq: 3, data: { amazon: { chargePermissionId: permissionId } } });
+  });
+});
+
+test('a capture in full reads the permission Amazon closed with it: its event is there once, and the notification after it changes nothing', async () => {
+  const run = newRun(h);
+  await run.withWorker(async () => {
+    const handle = await run.start({ settings: { paymentIntent: 'Authorize' } });
+    await checkout(handle, run.amazon);
+    await handle.executeUpdate(capture, { args: [{ amount: 10_000, requestId: 'c1' }] });
+    const orderId = handle.workflowId.replace(/^order-/, '');
+    const permissionId = (await handle.query(state)).chargePermissionId as string;
+    await until(() => eventsOf(run, orderId).some((e) => e.type === 'charge_permission.closed'), 'the closure event');
+    await expect(
+      handle.executeUpdate(amazonNotification, { args: [{ objectType: 'CHARGE_PERMISSION', objectId: permissionId, notificationId: 'n-closed', source: 'ipn', state: 'Closed' }] }),
+    ).rejects.toMatchObject({ cause: { type: 'InvalidState' } });
+    expect(eventsOf(run, orderId).filter((e) => e.type === 'charge_permission.closed')).toHaveLength(1);
+    expect(run.amazon.count('getChargePermission')).toBe(1);
   });
 });

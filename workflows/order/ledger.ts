@@ -1,7 +1,7 @@
 // An order's money as Amazon has it: its charges and refunds, the amounts derived from them (captured, capturable,
 // refundable within the refund cap), the payment status they move, and the history rows each move writes. Pure: no
 // Temporal, no I/O, so it is unit-tested on its own; the workflow tells it what Amazon answered.
-import type { ChargeSummary, RefundSummary } from '../../activities/summaries';
+import type { ChargeSummary, PermissionSummary, RefundSummary } from '../../activities/summaries';
 import type { FailureInfo } from '../failures';
 import type { PaymentActionResult } from '../messages';
 import { refundLimit } from '../../lib/money';
@@ -350,6 +350,16 @@ export class Ledger {
     this.s.expiryWarned = false;
     this.record('authorize', 'OK', { amount, amazonObjectId: chargeId, message: 're-authorized on the charge permission before expiry' });
     if (this.captured() === 0) this.setStatus('Authorized');
+  }
+
+  /**
+   * The order's permission as Amazon said it is now (a notification's re-read, or read with a capture in full): once
+   * Closed, nothing more is captured on it, and the history row says so (the shop's charge_permission.closed).
+   */
+  permissionRead(p: PermissionSummary): void {
+    if (p.state !== 'Closed' || this.s.permissionClosed) return;
+    this.s.permissionClosed = true;
+    this.record('notification', 'Closed', { amazonObjectId: p.chargePermissionId, message: p.reasons.join(',') || undefined });
   }
 
   /** The authorization expired with `remaining` uncaptured: the permission is closed for capture. */

@@ -2,7 +2,7 @@
 // (releases what is left; a partly captured order closes its permission), refund (spread over the captured charges
 // within the refund cap), and the order-status change that may capture or cancel (linkedPaymentAction).
 import type { RecoverableCommand, RefundPiece } from '../../activities/pre-payment-log';
-import type { ChargeSummary } from '../../activities/summaries';
+import type { ChargeSummary, PermissionSummary } from '../../activities/summaries';
 import { DECLINE_CODES, failureOf, LOCAL_LIMIT_FAILURES } from '../failures';
 import type { PaymentActionResult, SetOrderStatusArgs, SetOrderStatusResult } from '../messages';
 import { linkedPaymentAction } from '../state-table';
@@ -38,7 +38,18 @@ export class MoneyActions {
         (declineRetry) => {
           usedOpen = ledger.openCharge();
           if (usedOpen && usedOpen.state === 'Authorized') {
-            return o.amazon.captureCharge({ orderId: o.orderId, chargeId: usedOpen.chargeId, amount, currency: o.currency, softDescriptor: o.input.softDescriptor, key: { workflowId: o.workflowId, action: 'capture', requestId, declineRetry }, command });
+            // Nothing left to capture after this one (a recurring permission stays open): its closure is read with it.
+            const readPermission = o.v15 && amount === ledger.capturable() && !o.settings.recurring;
+            return o.amazon.captureCharge({
+              orderId: o.orderId,
+              chargeId: usedOpen.chargeId,
+              amount,
+              currency: o.currency,
+              softDescriptor: o.input.softDescriptor,
+              key: { workflowId: o.workflowId, action: 'capture', requestId, declineRetry },
+              command,
+              ...(readPermission ? { readPermission } : {}),
+            });
           }
           usedOpen = undefined;
           // Amazon captures a charge once: a further (split-shipment) capture is a new charge on the permission.
@@ -68,6 +79,8 @@ export class MoneyActions {
     if (charge.state === 'Captured' && charge.captured === 0) charge = { ...charge, captured: amount };
     if (charge.state === 'CaptureInitiated') charge = { ...charge, amount };
     ledger.applyCharge(record, charge);
+    const permission = (charge as { permission?: PermissionSummary }).permission;
+    if (permission && permission.chargePermissionId === o.s.chargePermissionId) ledger.permissionRead(permission);
     return ledger.actionResult(amount, [charge.chargeId]);
   }
 

@@ -161,11 +161,7 @@ export class Notifications {
         const record = ledger.refund(args.objectId);
         if (record) ledger.applyRefund(record, this.settledRefund(args) ?? (await poller.getRefund({ refundId: args.objectId })));
       } else if (args.objectType === 'CHARGE_PERMISSION' && o.s.chargePermissionId !== undefined) {
-        const p = this.closedPermission(args) ?? (await poller.getChargePermission({ chargePermissionId: o.s.chargePermissionId }));
-        if (p.state === 'Closed' && !o.s.permissionClosed) {
-          o.s.permissionClosed = true;
-          ledger.record('notification', 'Closed', { amazonObjectId: p.chargePermissionId, message: p.reasons.join(',') || undefined });
-        }
+        ledger.permissionRead(this.closedPermission(args) ?? (await poller.getChargePermission({ chargePermissionId: o.s.chargePermissionId })));
       }
     } catch (err) {
       // A failed re-read is not the caller's problem: polling goes on.
