@@ -2,7 +2,7 @@
 // It also names the command that made the call, so an order can find a call whose answer it lost (docs/recovery.md).
 import { z } from 'zod';
 import { jsonParam } from '../lib/storable-text';
-import { ORDER_STATUSES } from '../workflows/validators';
+import { ORDER_STATUSES } from '../workflows/messages';
 import type { Prisma } from '../prisma/generated/client';
 import type { Actor } from '../workflows/types';
 import type { ActivityDeps } from './deps';

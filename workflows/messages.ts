@@ -94,6 +94,9 @@ export interface RejectRefundResult {
   status: 'rejected';
 }
 
+/** The order statuses a shop sets (setOrderStatus); a recovered order-status change is checked against them too. */
+export const ORDER_STATUSES: readonly OrderStatus[] = ['New', 'Backordered', 'Shipped', 'Cancelled'];
+
 export interface SetOrderStatusArgs {
   status: OrderStatus;
   actor?: Actor;

@@ -1,10 +1,10 @@
 // Update validators: a wrong request (bad amount, wrong state) is rejected before it is accepted, so it never reaches history.
 import { ApplicationFailure } from '@temporalio/common';
-import { REJECTION_TYPES, type AmazonNotificationArgs, type ApproveRefundArgs, type RejectRefundArgs, type CancelArgs, type CaptureArgs, type CheckoutCompletedArgs, type CheckoutConfirmedArgs, type CheckoutReviewedArgs, type RefundArgs, type SetOrderStatusArgs } from './messages';
+import { ORDER_STATUSES, REJECTION_TYPES, type AmazonNotificationArgs, type ApproveRefundArgs, type RejectRefundArgs, type CancelArgs, type CaptureArgs, type CheckoutCompletedArgs, type CheckoutConfirmedArgs, type CheckoutReviewedArgs, type RefundArgs, type SetOrderStatusArgs } from './messages';
 import { CAPTURABLE_STATUSES, REFUNDABLE_STATUSES } from './state-table';
 import { currencyRefusal, isValidAmount, maxAmount } from '../lib/money';
 import { invalid, requestIdReused, wrongState } from './rejections';
-import type { Actor, AllowedActions, OrderStatus, PaymentStatus, PendingApproval, StateDetails } from './types';
+import type { Actor, AllowedActions, PaymentStatus, PendingApproval, StateDetails } from './types';
 
 export interface ValidationView {
   paymentStatus: PaymentStatus;
@@ -30,7 +30,6 @@ export interface ValidationView {
   state(): StateDetails;
 }
 
-export const ORDER_STATUSES: readonly OrderStatus[] = ['New', 'Backordered', 'Shipped', 'Cancelled'];
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;
