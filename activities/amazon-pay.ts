@@ -44,6 +44,17 @@ export interface UpdateCheckoutInput {
 
 const headersFor = (key: string): AmazonHeaders => ({ [IDEMPOTENCY_HEADER]: key });
 
+/** How long a capture in full waits for its permission's read (well inside the capture's own 30 s). */
+const PERMISSION_READ_MS = 3_000;
+
+/** The promise's value, or undefined once `ms` have passed (the promise is left to settle unobserved). */
+function withinMs<T>(ms: number, p: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeUp = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  p.catch(() => undefined);
+  return Promise.race([p, timeUp]).finally(() => clearTimeout(timer));
+}
+
 /**
  * A refusal of the engine's own before anything reaches Amazon (an id not in Amazon's shape, an object of another
  * order): non-retryable, typed by its code, so the workflow answers the caller and nothing moves.
@@ -186,9 +197,13 @@ export function createAmazonPayActivities(deps: ActivityDeps) {
       );
       const charge = summarizeCharge(r.data);
       if (!input.readPermission || charge.state !== 'Captured') return charge;
-      const permission = await call('getChargePermission', () => deps.amazonPay.getChargePermission(charge.chargePermissionId), { orderId: input.orderId, chargePermissionId: charge.chargePermissionId }).then(
-        (p) => summarizePermission(p.data),
-        () => undefined,
+      // Bounded on its own and never failing the capture: a slow or failed read leaves the closure to the notification.
+      const permission = await withinMs(PERMISSION_READ_MS, deps.amazonPay.getChargePermission(charge.chargePermissionId)).then(
+        (p) => (p === undefined ? undefined : summarizePermission(p.data)),
+        (err: unknown) => {
+          deps.log.warn({ orderId: input.orderId, chargePermissionId: charge.chargePermissionId, err: err instanceof Error ? err.message : String(err) }, 'reading the permission after a capture in full failed; its notification will tell');
+          return undefined;
+        },
       );
       return permission ? { ...charge, permission } : charge;
     },

@@ -195,3 +195,42 @@ test('orders through both APIs settle exactly, through a worker SIGKILL and a hi
   expect(await listed(`PaymentStatus = "Captured" AND OrderId STARTS_WITH "CL-"`)).toEqual(expected((o) => o.refund === 0));
   expect(await listed(`OrderAmount >= 2500 AND Currency = "JPY" AND OrderId STARTS_WITH "CL-"`)).toEqual(expected((o) => o.amount >= 2500));
 });
+
+test('a capture whose Amazon call is in flight when the history service restarts is answered with that capture, made once', async () => {
+  const o: Planned = { orderId: 'CL-R-1', amount: 4200, refund: 0 };
+  const started = await call(o.orderId, 'POST', '/api/checkouts', 'storefront', {
+    orderId: o.orderId,
+    amount: { amount: o.amount, currency: 'JPY' },
+    paymentIntent: 'Authorize',
+    reviewReturnUrl: 'https://shop.example/review',
+    resultReturnUrl: 'https://shop.example/result',
+  });
+  expectStatus(started, 201, 'checkout');
+  const button = await sim('POST', '/__sim/buyer/checkout', { payloadJSON: started.body.payloadJSON, signature: started.body.signature, publicKeyId: started.body.publicKeyId });
+  const sessionId = (button.data as { checkoutSessionId: string }).checkoutSessionId;
+  await sim('POST', `/__sim/buyer/checkout-sessions/${sessionId}/approve`, {});
+  expectStatus(await step(o.orderId, 'GET', `/api/checkouts/${o.orderId}?amazonCheckoutSessionId=${sessionId}`, 'storefront'), 200, 'review');
+  expectStatus(await step(o.orderId, 'POST', `/api/checkouts/${o.orderId}/confirm`, 'storefront', {}), 200, 'confirm');
+  await sim('POST', `/__sim/buyer/checkout-sessions/${sessionId}/approve`, {});
+  expectStatus(await step(o.orderId, 'POST', `/api/checkouts/${o.orderId}/complete`, 'storefront', { amazonCheckoutSessionId: sessionId }), 200, 'complete');
+
+  // Amazon holds the capture's answer for 3 s: the history service restarts while the call runs inside its workflow
+  // task (order v15), so the task that accepted the capture may never be recorded (docs/recovery.md).
+  await sim('POST', '/__sim/faults', { operation: 'captureCharge', kind: 'latency', latencyMs: 3_000, count: 1 });
+  const capture = step(o.orderId, 'POST', `/api/admin/orders/${o.orderId}/capture?waitMs=30000`, 'editor', { amount: o.amount, requestId: `cap-${o.orderId}` });
+  await new Promise((r) => setTimeout(r, 1_000));
+  await cluster.temporal.history.restart();
+  const answered = await capture;
+  expectStatus(answered, 200, 'capture');
+  expect(answered.body).toMatchObject({ status: 'completed', result: { paymentStatus: 'Captured', captured: o.amount } });
+  // Asked again, the same answer.
+  const again = await step(o.orderId, 'POST', `/api/admin/orders/${o.orderId}/capture?waitMs=30000`, 'editor', { amount: o.amount, requestId: `cap-${o.orderId}` });
+  expectStatus(again, 200, 'capture again');
+  expect(again.body.result.amazonObjectIds).toEqual(answered.body.result.amazonObjectIds);
+
+  await waitFor(async () => (await prisma.order.findUnique({ where: { shopId_orderId: { shopId: 'default', orderId: o.orderId } } }))?.paymentStatus === 'Captured', 60_000, 200);
+  const row = await prisma.order.findUnique({ where: { shopId_orderId: { shopId: 'default', orderId: o.orderId } } });
+  const ledger = ((await sim('GET', '/__sim/ledger')).data as { entries: LedgerEntry[] }).entries.filter((e) => e.chargePermissionId === row!.chargePermissionId);
+  expect(ledger.filter((e) => e.type === 'capture').map((e) => [e.amount, e.status])).toEqual([[o.amount, 'completed']]);
+  expect(Number(row!.capturedAmount)).toBe(o.amount);
+});

@@ -130,3 +130,28 @@ test('a capture in full reads the permission Amazon closed with it: its event is
     expect(run.amazon.count('getChargePermission')).toBe(1);
   });
 });
+
+test('a permission read that hangs after a capture in full does not hold the capture: answered at once, made once, the closure left to the notification', async () => {
+  const run = newRun(h);
+  await run.withWorker(async () => {
+    const handle = await run.start({ settings: { paymentIntent: 'Authorize' } });
+    await checkout(handle, run.amazon);
+    const amazon = run.amazon as unknown as { getChargePermission: (...a: unknown[]) => Promise<unknown> };
+    const read = amazon.getChargePermission.bind(run.amazon);
+    let hung = false;
+    amazon.getChargePermission = async (...a: unknown[]) => {
+      if (!hung) {
+        hung = true;
+        await new Promise((r) => setTimeout(r, 31_000));
+      }
+      return read(...a);
+    };
+    const started = Date.now();
+    const c = await handle.executeUpdate(capture, { args: [{ amount: 10_000, requestId: 'c1' }] });
+    expect(c.paymentStatus).toBe('Captured');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(run.amazon.count('captureCharge')).toBe(1);
+    const orderId = handle.workflowId.replace(/^order-/, '');
+    expect(eventsOf(run, orderId).filter((e) => e.type === 'charge_permission.closed')).toHaveLength(0);
+  });
+}, 60_000);

@@ -1,6 +1,7 @@
 // The admin's money actions: capture (a split shipment's later part is a new charge on the permission), cancel
 // (releases what is left; a partly captured order closes its permission), refund (spread over the captured charges
 // within the refund cap), and the order-status change that may capture or cancel (linkedPaymentAction).
+import { log } from '@temporalio/workflow';
 import type { RecoverableCommand, RefundPiece } from '../../activities/pre-payment-log';
 import type { ChargeSummary, PermissionSummary } from '../../activities/summaries';
 import { DECLINE_CODES, failureOf, LOCAL_LIMIT_FAILURES } from '../failures';
@@ -81,6 +82,7 @@ export class MoneyActions {
     ledger.applyCharge(record, charge);
     const permission = (charge as { permission?: PermissionSummary }).permission;
     if (permission && permission.chargePermissionId === o.s.chargePermissionId) ledger.permissionRead(permission);
+    else if (permission) log.warn('the permission read with a capture is not the order\'s; left out', { orderId: o.orderId, chargePermissionId: permission.chargePermissionId });
     return ledger.actionResult(amount, [charge.chargeId]);
   }
 
