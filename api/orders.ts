@@ -54,7 +54,17 @@ export function apiErrorForCode(code: string, carried?: { buyer: Text; admin: Te
 /** Temporal's "not found" answers for a workflow that has ended (so the order exists). */
 const CLOSED_WORKFLOW = /workflow execution already completed|workflow update was aborted by closing workflow/i;
 
+/**
+ * Temporal's answer for an update a workflow task was given but did not take up (the task ended another way: a worker
+ * killed or the history service restarted while it ran). Nothing was decided for it: the same request again is taken up
+ * (a money action's requestId makes it act once; docs/recovery.md).
+ */
+const UNPROCESSED_UPDATE = 'UnprocessedUpdate';
+
 export function mapError(err: unknown, orderId: string): never {
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === UNPROCESSED_UPDATE) {
+    throw new ApiError(503, 'still_processing', 'The order could not take the request up just now; send the same request again shortly');
+  }
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) throw apiErrorFor(err.cause);
   // An ended workflow answers "not found" with one of these messages: the order exists, its payment is over. The second
   // is an update that reached the order as its workflow ended (a capture sent while the cancel that ends it ran).
