@@ -1,6 +1,7 @@
 // One thin activity per Amazon Pay operation: idempotency key, pre-payment log, SDK call, reason code → typed failure.
 import { ApplicationFailure } from '@temporalio/common';
 import { assertAmazonId, MalformedAmazonIdError } from '../lib/amazon-ids';
+import { withDeadline } from '../lib/deadline';
 import { assertSessionOfOrder, claimFor, isOwner, OwnershipError, ownerOf, type SessionReference } from '../lib/amazon-object-owners';
 import { toAmazonAmount } from '../lib/money';
 import { IDEMPOTENCY_HEADER, type AmazonHeaders } from './amazon-pay-api';
@@ -47,13 +48,6 @@ const headersFor = (key: string): AmazonHeaders => ({ [IDEMPOTENCY_HEADER]: key 
 /** How long a capture in full waits for its permission's read (well inside the capture's own 30 s). */
 const PERMISSION_READ_MS = 3_000;
 
-/** The promise's value, or undefined once `ms` have passed (the promise is left to settle unobserved). */
-function withinMs<T>(ms: number, p: Promise<T>): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeUp = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  p.catch(() => undefined);
-  return Promise.race([p, timeUp]).finally(() => clearTimeout(timer));
-}
 
 /**
  * A refusal of the engine's own before anything reaches Amazon (an id not in Amazon's shape, an object of another
@@ -198,8 +192,8 @@ export function createAmazonPayActivities(deps: ActivityDeps) {
       const charge = summarizeCharge(r.data);
       if (!input.readPermission || charge.state !== 'Captured') return charge;
       // Bounded on its own and never failing the capture: a slow or failed read leaves the closure to the notification.
-      const permission = await withinMs(PERMISSION_READ_MS, deps.amazonPay.getChargePermission(charge.chargePermissionId)).then(
-        (p) => (p === undefined ? undefined : summarizePermission(p.data)),
+      const permission = await withDeadline(deps.amazonPay.getChargePermission(charge.chargePermissionId), PERMISSION_READ_MS, 'the permission read').then(
+        (p) => summarizePermission(p.data),
         (err: unknown) => {
           deps.log.warn({ orderId: input.orderId, chargePermissionId: charge.chargePermissionId, err: err instanceof Error ? err.message : String(err) }, 'reading the permission after a capture in full failed; its notification will tell');
           return undefined;

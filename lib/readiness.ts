@@ -7,6 +7,7 @@
 import type { Connection } from '@temporalio/client';
 import { Pool } from 'pg';
 import { migrationStatus, readMigrations } from './migrate';
+import { withDeadline } from './deadline';
 
 export interface Check {
   ok: boolean;
@@ -32,13 +33,6 @@ export interface ReadinessProbe {
 
 const DEADLINE_MS = 3_000;
 
-function withDeadline<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${DEADLINE_MS} ms`)), DEADLINE_MS);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 const message = (err: unknown) => (err instanceof Error ? err.message.split('\n')[0] : String(err));
 
@@ -50,13 +44,13 @@ export function createReadinessProbe(databaseUrl: string, temporal: Connection, 
   async function checkDatabase(): Promise<{ database: Check; migrations: Check }> {
     let client;
     try {
-      client = await withDeadline(pool.connect(), 'database');
+      client = await withDeadline(pool.connect(), DEADLINE_MS, 'database');
     } catch (err) {
       return { database: { ok: false, detail: message(err) }, migrations: { ok: false, detail: 'database unreachable' } };
     }
     try {
-      await withDeadline(client.query('SELECT 1'), 'database');
-      const status = await withDeadline(migrationStatus(client, migrations), 'database');
+      await withDeadline(client.query('SELECT 1'), DEADLINE_MS, 'database');
+      const status = await withDeadline(migrationStatus(client, migrations), DEADLINE_MS, 'database');
       const problems = [...status.problems, ...(status.pending.length > 0 ? [`pending: ${status.pending.join(', ')}`] : [])];
       return { database: { ok: true }, migrations: problems.length === 0 ? { ok: true } : { ok: false, detail: problems.join('; ') } };
     } catch (err) {
@@ -76,7 +70,7 @@ export function createReadinessProbe(databaseUrl: string, temporal: Connection, 
       () => inflight.delete(call),
       () => inflight.delete(call),
     );
-    await withDeadline(call, 'Temporal');
+    await withDeadline(call, DEADLINE_MS, 'Temporal');
   }
 
   async function checkTemporal(): Promise<Check> {
