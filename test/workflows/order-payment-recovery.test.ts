@@ -339,25 +339,32 @@ test('a refund approved by a lost task: recovered as approved, and the approver\
   });
 });
 
+/**
+ * Two captured charges (4000 on C1, 6000 on C2); a pending refund r0 leaves C1 600 of room; the lost refund r1 of 2000
+ * as its task sent it, 600 on C1 (r1#0) and 1400 on C2 (r1#1); then r0 is declined, which gives C1 its room back:
+ * deciding r1's pieces again now would make one piece of 2000 under a new key.
+ */
+async function lostRefundInPiecesThenRoomGrows(run: Run, handle: WorkflowHandle) {
+  const c1 = (await checkout(handle, run.amazon)).amazonObjectIds[0];
+  await handle.executeUpdate(capture, { args: [{ amount: 4_000, requestId: 'ship-1', actor: editor }] });
+  const c2 = (await handle.executeUpdate(capture, { args: [{ amount: 6_000, requestId: 'ship-2', actor: editor }] })).amazonObjectIds[0];
+  const r0 = await handle.executeUpdate(refund, { args: [{ amount: 4_000, requestId: 'r0', actor: editor }] });
+  const command = { kind: 'refund' as const, requestId: 'r1', amount: 2_000, pieces: [{ chargeId: c1, amount: 600 }, { chargeId: c2, amount: 1_400 }], actor: editor };
+  const piece = (chargeId: string, amount: number, requestId: string) =>
+    run.shopActivities.createRefund({ orderId: orderIdOf(handle), chargeId, amount, currency: 'JPY', key: { workflowId: handle.workflowId, action: 'refund', requestId, declineRetry: 0 }, command });
+  const p0 = await piece(c1, 600, 'r1#0');
+  const p1 = await piece(c2, 1_400, 'r1#1');
+  run.amazon.resolveRefund(r0.amazonObjectIds[0], 'Declined');
+  await handle.executeUpdate(amazonNotification, { args: [{ objectType: 'REFUND', objectId: r0.amazonObjectIds[0], notificationId: 'n-r0', source: 'ipn', state: 'Declined' }] });
+  await settled(handle, (x) => x.refunds.find((r) => r.refundId === r0.amazonObjectIds[0])?.state === 'Declined');
+  return { p0, p1 };
+}
+
 test('a refund a lost task spread over two charges is sent again in the same pieces, even after the room on them changed', async () => {
   const run = newRun(h);
   await run.withWorker(async () => {
     const handle = await run.start({ settings: { paymentIntent: 'Authorize' } });
-    const c1 = (await checkout(handle, run.amazon)).amazonObjectIds[0];
-    await handle.executeUpdate(capture, { args: [{ amount: 4_000, requestId: 'ship-1', actor: editor }] });
-    const c2 = (await handle.executeUpdate(capture, { args: [{ amount: 6_000, requestId: 'ship-2', actor: editor }] })).amazonObjectIds[0];
-    // A pending refund on C1 leaves it 600 of room (4000 + 15 % − 4000).
-    const r0 = await handle.executeUpdate(refund, { args: [{ amount: 4_000, requestId: 'r0', actor: editor }] });
-    // The lost refund as its task made it: 600 on C1 (r1#0), 1400 on C2 (r1#1).
-    const command = { kind: 'refund' as const, requestId: 'r1', amount: 2_000, pieces: [{ chargeId: c1, amount: 600 }, { chargeId: c2, amount: 1_400 }], actor: editor };
-    const piece = (chargeId: string, amount: number, requestId: string) =>
-      run.shopActivities.createRefund({ orderId: orderIdOf(handle), chargeId, amount, currency: 'JPY', key: { workflowId: handle.workflowId, action: 'refund', requestId, declineRetry: 0 }, command });
-    const p0 = await piece(c1, 600, 'r1#0');
-    const p1 = await piece(c2, 1_400, 'r1#1');
-    // R0 is declined, which gives C1 its room back: deciding the pieces again now would make one piece of 2000.
-    run.amazon.resolveRefund(r0.amazonObjectIds[0], 'Declined');
-    await handle.executeUpdate(amazonNotification, { args: [{ objectType: 'REFUND', objectId: r0.amazonObjectIds[0], notificationId: 'n-r0', source: 'ipn', state: 'Declined' }] });
-    await settled(handle, (x) => x.refunds.find((r) => r.refundId === r0.amazonObjectIds[0])?.state === 'Declined');
+    const { p0, p1 } = await lostRefundInPiecesThenRoomGrows(run, handle);
     run.amazon.resolveRefund(p0.refundId, 'Refunded');
     await handle.executeUpdate(amazonNotification, { args: [{ objectType: 'REFUND', objectId: p0.refundId, notificationId: 'n-p0', source: 'ipn', state: 'Refunded' }] });
     const s = await settled(handle, (x) => x.refunds.length === 3);
@@ -430,18 +437,7 @@ test('the caller\'s retry of a refund a lost task sent in pieces sends the same 
   const run = newRun(h);
   await run.withWorker(async () => {
     const handle = await run.start({ settings: { paymentIntent: 'Authorize' } });
-    const c1 = (await checkout(handle, run.amazon)).amazonObjectIds[0];
-    await handle.executeUpdate(capture, { args: [{ amount: 4_000, requestId: 'ship-1', actor: editor }] });
-    const c2 = (await handle.executeUpdate(capture, { args: [{ amount: 6_000, requestId: 'ship-2', actor: editor }] })).amazonObjectIds[0];
-    const r0 = await handle.executeUpdate(refund, { args: [{ amount: 4_000, requestId: 'r0', actor: editor }] });
-    const command = { kind: 'refund' as const, requestId: 'r1', amount: 2_000, pieces: [{ chargeId: c1, amount: 600 }, { chargeId: c2, amount: 1_400 }], actor: editor };
-    const piece = (chargeId: string, amount: number, requestId: string) =>
-      run.shopActivities.createRefund({ orderId: orderIdOf(handle), chargeId, amount, currency: 'JPY', key: { workflowId: handle.workflowId, action: 'refund', requestId, declineRetry: 0 }, command });
-    const p0 = await piece(c1, 600, 'r1#0');
-    const p1 = await piece(c2, 1_400, 'r1#1');
-    run.amazon.resolveRefund(r0.amazonObjectIds[0], 'Declined');
-    await handle.executeUpdate(amazonNotification, { args: [{ objectType: 'REFUND', objectId: r0.amazonObjectIds[0], notificationId: 'n-r0', source: 'ipn', state: 'Declined' }] });
-    await settled(handle, (x) => x.refunds.find((r) => r.refundId === r0.amazonObjectIds[0])?.state === 'Declined');
+    const { p0, p1 } = await lostRefundInPiecesThenRoomGrows(run, handle);
     // The retry comes before any notification of r1's pieces.
     const again = await handle.executeUpdate(refund, { args: [{ amount: 2_000, requestId: 'r1', actor: editor }] });
     expect(again.amazonObjectIds).toEqual([p0.refundId, p1.refundId]);
