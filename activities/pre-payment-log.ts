@@ -3,7 +3,6 @@
 import { z } from 'zod';
 import { jsonParam } from '../lib/storable-text';
 import { ORDER_STATUSES } from '../workflows/messages';
-import type { Prisma } from '../prisma/generated/client';
 import type { Actor } from '../workflows/types';
 import type { ActivityDeps } from './deps';
 import { amazonIdColumns } from './persistence';
@@ -39,26 +38,18 @@ export interface PrePaymentEntry {
   command?: RecoverableCommand;
 }
 
-/** A JSON value with every string in it storable (lib/storable-text.ts): an editor's reason can hold a lone surrogate. */
-const storableJson = (value: unknown): Prisma.InputJsonValue => JSON.parse(jsonParam(value)) as Prisma.InputJsonValue;
-
-/** Written before the call; a retry finds the row already there and leaves it as it is. */
+/**
+ * Written before the call; a retry finds the row already there and leaves it as it is. Raw statements, as on every
+ * money call's path (a statement through the ORM costs the worker several times the CPU, docs/benchmark.md); the
+ * payload's strings are made storable first (lib/storable-text.ts: an editor's reason can hold a lone surrogate).
+ */
 export async function openPrePayment(deps: ActivityDeps, e: PrePaymentEntry): Promise<void> {
-  // INSERT … ON CONFLICT DO NOTHING: one statement (an upsert with nothing to update is a read, an insert and a read).
-  await deps.prisma.prePaymentLog.createMany({
-    skipDuplicates: true,
-    data: {
-      shopId: deps.shopId,
-      orderId: e.orderId,
-      action: e.action,
-      idempotencyKey: e.idempotencyKey,
-      amount: e.amount,
-      currency: e.currency,
-      ...amazonIdColumns(e),
-      status: 'pending',
-      ...(e.command ? { payload: storableJson({ command: e.command }) } : {}),
-    },
-  });
+  const ids = amazonIdColumns(e);
+  const payload = e.command ? jsonParam({ command: e.command }) : null;
+  await deps.prisma.$executeRaw`
+    INSERT INTO pre_payment_log (shop_id, order_id, action, idempotency_key, amount, currency, checkout_session_id, charge_permission_id, charge_id, status, payload)
+    VALUES (${deps.shopId}, ${e.orderId}, ${e.action}, ${e.idempotencyKey}, ${e.amount}, ${e.currency}, ${ids.checkoutSessionId}, ${ids.chargePermissionId}, ${ids.chargeId}, 'pending', ${payload}::jsonb)
+    ON CONFLICT (idempotency_key) DO NOTHING`;
 }
 
 /** Resolved once Amazon answered: `succeeded` with the object ids, or `failed` with the reason code. The command stays. */
@@ -68,19 +59,18 @@ export async function resolvePrePayment(
   outcome: { ok: true; chargeId?: string; chargePermissionId?: string; objectId?: string } | { ok: false; code: string },
 ): Promise<void> {
   const payload = { ...(e.command ? { command: e.command } : {}), ...(outcome.ok && outcome.objectId ? { amazonObjectId: outcome.objectId } : {}) };
-  await deps.prisma.prePaymentLog.update({
-    where: { idempotencyKey: e.idempotencyKey },
-    data: outcome.ok
-      ? {
-          status: 'succeeded',
-          resultCode: 'OK',
-          resolvedAt: deps.clock(),
-          ...(outcome.chargeId ? { chargeId: outcome.chargeId } : {}),
-          ...(outcome.chargePermissionId ? { chargePermissionId: outcome.chargePermissionId } : {}),
-          ...(Object.keys(payload).length > 0 ? { payload: storableJson(payload) } : {}),
-        }
-      : { status: 'failed', resultCode: outcome.code, resolvedAt: deps.clock() },
-  });
+  const ok = outcome.ok ? outcome : undefined;
+  // A failure keeps the ids and payload the row has; a success sets what it names and keeps the rest.
+  const updated = await deps.prisma.$executeRaw`
+    UPDATE pre_payment_log SET
+      status = ${ok ? 'succeeded' : 'failed'}::"PrePaymentStatus",
+      result_code = ${outcome.ok ? 'OK' : outcome.code},
+      resolved_at = ${deps.clock()},
+      charge_id = COALESCE(${ok?.chargeId ?? null}, charge_id),
+      charge_permission_id = COALESCE(${ok?.chargePermissionId ?? null}, charge_permission_id),
+      payload = COALESCE(${ok && Object.keys(payload).length > 0 ? jsonParam(payload) : null}::jsonb, payload)
+    WHERE idempotency_key = ${e.idempotencyKey}`;
+  if (updated === 0) throw new Error(`no pre-payment row to resolve for ${e.idempotencyKey}`);
 }
 
 const text = z.string().min(1).max(1_000);

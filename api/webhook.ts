@@ -196,30 +196,32 @@ export function webhookRoutes(deps: WebhookDeps): Router {
       throw new ApiError(503, 'amazon_unavailable', 'Could not re-read the object from Amazon Pay; deliver again later');
     });
     const chargePermissionId = located.chargePermissionId ?? null;
-    // 継続課金: a recurring permission belongs to its subscription, which re-reads it (closed or non-chargeable stops the charges).
-    const subscription = chargePermissionId && m.ObjectType === 'CHARGE_PERMISSION' ? await deps.prisma.subscription.findFirst({ where: { shopId, chargePermissionId }, select: { workflowId: true } }) : null;
-    if (subscription && deps.subscriptions) await deps.subscriptions.permissionChanged(subscription.workflowId, m.NotificationId);
-    if (!subscription && chargePermissionId && m.ObjectType === 'CHARGE_PERMISSION') {
-      // A paid recurring checkout whose subscription has not written its row yet (milliseconds): let SNS deliver again.
-      const opening = await deps.prisma.order.findFirst({ where: { shopId, chargePermissionId, recurringPeriod: 1, paymentStatus: { in: ['Authorized', 'Captured', 'CapturePending', 'RefundPending', 'Refunded'] } }, select: { orderId: true } });
-      if (opening) {
-        res.status(503).json(errorBody('subscription_not_yet_known', 'The subscription of this recurring permission is starting; deliver again later'));
-        return;
-      }
-    }
-    // The projection knows the permission once the workflow wrote it; until then Amazon's own
-    // merchantReferenceId (the order id the engine gave it) names the order. Several orders share a
-    // recurring permission: a charge or refund goes to the order whose id Amazon holds for it.
-    // Both questions in one statement: the named order if it holds this permission, else the permission's first order.
-    const named = located.orderId && m.ObjectType !== 'CHARGE_PERMISSION' ? located.orderId : null;
-    const [holders] = first.owner !== null
-      ? [{ own: first.owner, first: null }]
-      : chargePermissionId
-      ? await deps.prisma.$queryRaw<Array<{ own: string | null; first: string | null }>>`
+    // Who is told, in one statement. A permission: its subscription (継続課金: a recurring permission belongs to it, and it
+    // re-reads it; closed or non-chargeable stops the charges), else a paid opening checkout whose subscription has not
+    // written its row yet, else its first order. A charge or refund: the order that claimed it, else the order Amazon
+    // names (merchantReferenceId, the order id the engine gave it) if it holds the permission, else the permission's
+    // first order. Several orders share a recurring permission; the projection knows the permission once the workflow
+    // wrote it, until then Amazon's merchantReferenceId names the order.
+    const isPermission = m.ObjectType === 'CHARGE_PERMISSION';
+    const named = located.orderId && !isPermission ? located.orderId : null;
+    const [holders] =
+      first.owner !== null
+        ? [{ subscription: null, opening: null, own: first.owner, first: null }]
+        : chargePermissionId
+          ? await deps.prisma.$queryRaw<Array<{ subscription: string | null; opening: string | null; own: string | null; first: string | null }>>`
           SELECT
+            (SELECT workflow_id FROM subscriptions WHERE ${isPermission} AND shop_id = ${shopId} AND charge_permission_id = ${chargePermissionId} LIMIT 1) AS subscription,
+            (SELECT order_id FROM orders WHERE ${isPermission} AND shop_id = ${shopId} AND charge_permission_id = ${chargePermissionId} AND recurring_period = 1
+              AND payment_status IN ('Authorized', 'Captured', 'CapturePending', 'RefundPending', 'Refunded') LIMIT 1) AS opening,
             (SELECT order_id FROM orders WHERE shop_id = ${shopId} AND order_id = ${named} AND charge_permission_id = ${chargePermissionId}) AS own,
             (SELECT order_id FROM orders WHERE shop_id = ${shopId} AND charge_permission_id = ${chargePermissionId} ORDER BY created_at ASC LIMIT 1) AS first`
-      : [];
+          : [];
+    if (isPermission && holders?.subscription) {
+      if (deps.subscriptions) await deps.subscriptions.permissionChanged(holders.subscription, m.NotificationId);
+    } else if (isPermission && holders?.opening) {
+      res.status(503).json(errorBody('subscription_not_yet_known', 'The subscription of this recurring permission is starting; deliver again later'));
+      return;
+    }
     const knownId = holders?.own ?? holders?.first ?? null;
     const order = knownId ? { orderId: knownId } : located.orderId ? { orderId: located.orderId } : null;
     if (!order) {

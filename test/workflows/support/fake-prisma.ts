@@ -115,6 +115,11 @@ export class FakePrisma {
    */
   async $queryRaw(strings: TemplateStringsArray, ...parts: unknown[]): Promise<unknown[]> {
     const { sql, values } = Prisma.sql(strings, ...parts);
+    // lib/amazon-object-owners.ts ownerOf: the owner, if any.
+    if (sql.startsWith('SELECT shop_id, order_id FROM amazon_object_owners')) {
+      const orderId = this.owners.get(String(values[0]));
+      return orderId === undefined ? [] : [{ shop_id: this.ownerShops.get(String(values[0])) ?? 'default', order_id: orderId }];
+    }
     // lib/amazon-object-owners.ts claimFor: the claim, answering the owner (new or earlier).
     if (sql.includes('amazon_object_owners')) {
       const [objectId, , shopId, orderId] = values as [string, string, string, string];
@@ -152,9 +157,25 @@ export class FakePrisma {
     return [{ last_seq: this.lastSeqOf(values[0], values[1]), endpoints: null }];
   }
 
-  /** The raw statement the activities run: the ownership claim (INSERT … ON CONFLICT DO NOTHING). */
+  /**
+   * The raw statements the activities run: the pre-payment row opened (INSERT … ON CONFLICT DO NOTHING) and resolved
+   * (activities/pre-payment-log.ts), and the ownership claim (INSERT … ON CONFLICT DO NOTHING).
+   */
   async $executeRaw(strings: TemplateStringsArray, ...parts: unknown[]): Promise<number> {
     const { sql, values } = Prisma.sql(strings, ...parts);
+    const json = (v: unknown) => (typeof v === 'string' ? (JSON.parse(v) as unknown) : undefined);
+    if (sql.includes('INSERT INTO pre_payment_log')) {
+      const [shopId, orderId, action, idempotencyKey, amount, currency, checkoutSessionId, chargePermissionId, chargeId, payload] = values;
+      const data: Row = { shopId, orderId, action, idempotencyKey, amount, currency, checkoutSessionId, chargePermissionId, chargeId, status: 'pending', ...(payload !== null ? { payload: json(payload) } : {}) };
+      return (await this.prePaymentLog.createMany({ data, skipDuplicates: true })).count;
+    }
+    if (sql.includes('UPDATE pre_payment_log')) {
+      const [status, resultCode, resolvedAt, chargeId, chargePermissionId, payload, idempotencyKey] = values;
+      const data: Row = { status, resultCode, resolvedAt, ...(chargeId !== null ? { chargeId } : {}), ...(chargePermissionId !== null ? { chargePermissionId } : {}), ...(payload !== null ? { payload: json(payload) } : {}) };
+      if (!this.prePayment.has(String(idempotencyKey))) return 0;
+      await this.prePaymentLog.update({ where: { idempotencyKey: String(idempotencyKey) }, data });
+      return 1;
+    }
     if (!sql.includes('amazon_object_owners')) throw new Error(`FakePrisma does not run: ${sql}`);
     const [objectId, , shopId, orderId] = values as [string, string, string, string];
     if (this.owners.has(objectId)) return 0;
