@@ -11,7 +11,7 @@ import { z, ZodError } from 'zod';
 import type { AmazonPayConfig } from '../lib/config';
 import { assertMerchantOfNoOtherShop, type ShopMerchants } from '../lib/amazon-pay-engine';
 import type { SecretBox } from '../lib/secret-box';
-import { readSettings, refundApprovalFor, settingsWarnings, updateSettings } from '../lib/settings';
+import { readSettings, refundApprovalFor, refundContext, settingsWarnings, updateSettings } from '../lib/settings';
 import type { Prisma, PrismaClient, Subscription } from '../prisma/generated/client';
 import { amazonNotification, approveRefund, cancel, capture, refund, rejectRefund, setOrderStatus, type Actor, type ApprovalView } from '../workflows/messages';
 import { DEFAULT_SHOP_ID, subscriptionWorkflowId } from '../lib/names';
@@ -347,8 +347,8 @@ function shopAdminService(deps: AdminServiceDeps, shopId: string) {
         if (actor) args.actor = actor;
         // A refund above the shop's threshold waits for a second editor (the settings as they are now, not cached).
         if (action === 'refund' && args.amount !== undefined) {
-          const order = await deps.prisma.order.findUnique({ where: { shopId_orderId: { shopId, orderId } }, select: { currency: true } });
-          const approval = order ? refundApprovalFor(await readSettings(deps.prisma, shopId), args.amount, order.currency) : undefined;
+          const order = await refundContext(deps.prisma, shopId, orderId);
+          const approval = order ? refundApprovalFor(order.settings, args.amount, order.currency) : undefined;
           if (approval) args.approval = approval;
         }
         const def = (action === 'capture' ? capture : action === 'cancel' ? cancel : refund) as UpdateDefinition<unknown, [typeof args]>;

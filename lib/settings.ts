@@ -88,10 +88,26 @@ export function settingsWarnings(s: ShopSettings): string[] {
 
 export async function readSettings(prisma: Pick<PrismaClient, 'setting'>, shopId: string): Promise<ShopSettings> {
   const row = await prisma.setting.findUnique({ where: { shopId_key: { shopId, key: KEY } } });
-  if (!row) return DEFAULT_SETTINGS;
+  return settingsOfRow(row?.value);
+}
+
+/** A shop's stored settings value as the engine uses it (absent: the defaults). */
+export function settingsOfRow(value: unknown): ShopSettings {
+  if (value === undefined || value === null) return DEFAULT_SETTINGS;
   // Stored settings were validated on write; parsing again fills defaults added since.
-  const parsed = shopSettingsSchema.safeParse(row.value);
+  const parsed = shopSettingsSchema.safeParse(value);
   return parsed.success ? parsed.data : DEFAULT_SETTINGS;
+}
+
+/**
+ * What a refund's approval rule needs, in one statement: the order's currency and the shop's settings as they are now
+ * (not cached: a threshold an admin just lowered applies at once). Undefined when the shop has no such order.
+ */
+export async function refundContext(prisma: Pick<PrismaClient, '$queryRaw'>, shopId: string, orderId: string): Promise<{ currency: string; settings: ShopSettings } | undefined> {
+  const [row] = await prisma.$queryRaw<Array<{ currency: string; settings: unknown }>>`
+    SELECT o.currency, s.value AS settings FROM orders o LEFT JOIN settings s ON s.shop_id = o.shop_id AND s.key = ${KEY}
+    WHERE o.shop_id = ${shopId} AND o.order_id = ${orderId}`;
+  return row ? { currency: row.currency, settings: settingsOfRow(row.settings) } : undefined;
 }
 
 /**
