@@ -338,10 +338,13 @@ export const AUDIT_LOG_LOCK = 7_261_219;
 export async function appendInTransaction(tx: Prisma.TransactionClient, records: AuditRecord[]): Promise<StoredAuditEntry[]> {
   if (records.length === 0) return [];
   await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(${AUDIT_LOG_LOCK}::bigint)`;
-  const last = await tx.$queryRaw<{ hash: string }[]>`SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1`;
-  const ids = await tx.$queryRaw<{ id: bigint }[]>`SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) AS id FROM generate_series(1, ${records.length}::int)`;
+  // After the lock, in one statement: the chain's last hash (read in this statement's snapshot, taken once the lock is
+  // held, so no append is missed) and the ids the records get.
+  const ids = await tx.$queryRaw<{ id: bigint; last: string | null }[]>`
+    SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) AS id, (SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1) AS last
+    FROM generate_series(1, ${records.length}::int)`;
   const rows = linkRecords(
-    last[0]?.hash ?? null,
+    ids[0]?.last ?? null,
     ids.map((r) => BigInt(r.id)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
     records,
   );

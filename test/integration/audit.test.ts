@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { AUDITED_ROUTES, isAudited, matchAuditedRoute } from '../../api/audit';
 import { createEngineApp } from '../../api/engine-app';
-import { auditRecord, createAuditWriter, verifyAuditLog } from '../../lib/audit';
+import { appendAuditEntries, auditRecord, createAuditWriter, verifyAuditLog } from '../../lib/audit';
 import { createPrismaClient } from '../../lib/database';
 import { createLogger } from '../../lib/logger';
 import { registry } from '../../lib/metrics';
@@ -340,6 +340,19 @@ describe('the audit log', () => {
     ]);
     expect(logged.find((l) => l.msg === 'audit log queue full: entries dropped')).toMatchObject({ level: 50, dropped: 1, requestId: 'lost-3' });
     expect(await verifyAuditLog(s.db.prisma)).toMatchObject({ ok: true });
+  });
+
+  it('stays one chain when two API processes append at once, each several entries in a transaction', async () => {
+    const apis = [createPrismaClient(s.db.url, { max: 3 }), createPrismaClient(s.db.url, { max: 3 })];
+    try {
+      const record = (api: number, i: number) => auditRecord({ actor: null, action: 'route.unknown', requestId: `race-${api}-${i}`, outcomeStatus: 404 });
+      await Promise.all(apis.flatMap((prisma, api) => Array.from({ length: 12 }, (_, i) => appendAuditEntries(prisma, i % 3 === 0 ? [record(api, i), record(api, i + 100)] : [record(api, i)]))));
+      const report = await verifyAuditLog(s.db.prisma);
+      expect(report).toMatchObject({ ok: true });
+      expect(await s.db.prisma.auditEntry.count({ where: { requestId: { startsWith: 'race-' } } })).toBe(32);
+    } finally {
+      await Promise.all(apis.map((p) => p.$disconnect()));
+    }
   });
 
   describe('tampered with', () => {
