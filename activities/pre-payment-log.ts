@@ -66,8 +66,8 @@ export async function resolvePrePayment(
       status = ${ok ? 'succeeded' : 'failed'}::"PrePaymentStatus",
       result_code = ${outcome.ok ? 'OK' : outcome.code},
       resolved_at = ${deps.clock()},
-      charge_id = COALESCE(${ok?.chargeId ?? null}, charge_id),
-      charge_permission_id = COALESCE(${ok?.chargePermissionId ?? null}, charge_permission_id),
+      charge_id = COALESCE(${ok?.chargeId || null}, charge_id),
+      charge_permission_id = COALESCE(${ok?.chargePermissionId || null}, charge_permission_id),
       payload = COALESCE(${ok && Object.keys(payload).length > 0 ? jsonParam(payload) : null}::jsonb, payload)
     WHERE idempotency_key = ${e.idempotencyKey}`;
   if (updated === 0) throw new Error(`no pre-payment row to resolve for ${e.idempotencyKey}`);

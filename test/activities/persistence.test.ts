@@ -1,6 +1,7 @@
 // Persistence activities against a real, freshly migrated database: order upsert, idempotent history appends, pre-payment log around a money call.
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
+import { openPrePayment, resolvePrePayment, type RecoverableCommand } from '../../activities/pre-payment-log';
 import { createLogger } from '../../lib/logger';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { FakeAmazon } from '../workflows/support/fake-amazon';
@@ -84,4 +85,33 @@ test('a projection write whose text holds a lone surrogate or a NUL is stored (U
   expect(await db.prisma.order.findUnique({ where: { shopId_orderId: { shopId: 'default', orderId: 'p-odd' } } })).toMatchObject({ buyerName: 'Taro \ufffd Yamada' });
   expect(await db.prisma.paymentHistory.findFirst({ where: { orderId: 'p-odd' } })).toMatchObject({ message: 'x\ufffdy\ufffdz' });
   expect(await db.prisma.event.findFirst({ where: { orderId: 'p-odd' } })).toMatchObject({ seq: 1, data: { reason: 'a\ufffdb' } });
+});
+
+test('a pre-payment row keeps what a recovery needs: its command through a failure, the ids a success names, one row per key', async () => {
+  const deps = { shopId: 'default', amazonPay: new FakeAmazon(), prisma: db.prisma, clock: () => new Date('2026-03-04T05:06:07.089Z'), log: createLogger('silent', 'test') };
+  await createActivities(deps).upsertOrder({ ...projection, orderId: 'p-2', workflowId: 'order-p-2' });
+  const row = (key: string) => db.prisma.prePaymentLog.findUniqueOrThrow({ where: { idempotencyKey: key } });
+  // A reason with a lone surrogate is stored (as U+FFFD), not refused.
+  const refund: RecoverableCommand = { kind: 'refund', requestId: 'r-1', amount: 2 ** 40, pieces: [{ chargeId: 'S01-C1', amount: 2 ** 40 }], actor: { keyId: 'k', name: 'ed \ud800', role: 'editor' } };
+  const entry = { orderId: 'p-2', action: 'refund', idempotencyKey: 'key-refund', amount: 2 ** 40, currency: 'JPY', chargeId: 'S01-C1', command: refund };
+  await openPrePayment(deps, entry);
+  await openPrePayment(deps, { ...entry, amount: 1 }); // a retry leaves the row as it was
+  expect(await row('key-refund')).toMatchObject({ status: 'pending', amount: BigInt(2 ** 40), chargeId: 'S01-C1', checkoutSessionId: null, resolvedAt: null, payload: { command: { ...refund, actor: { ...refund.actor, name: 'ed \ufffd' } } } });
+  await resolvePrePayment(deps, entry, { ok: false, code: 'TransactionAmountExceeded' });
+  expect(await row('key-refund')).toMatchObject({ status: 'failed', resultCode: 'TransactionAmountExceeded', chargeId: 'S01-C1', resolvedAt: new Date('2026-03-04T05:06:07.089Z'), payload: { command: { kind: 'refund', requestId: 'r-1' } } });
+
+  const capture: RecoverableCommand = { kind: 'capture', requestId: 'c-1', amount: 1500 };
+  const c = { orderId: 'p-2', action: 'complete', idempotencyKey: 'key-complete', amount: 1500, currency: 'JPY', checkoutSessionId: 's-2', command: capture };
+  await openPrePayment(deps, c);
+  // Empty ids (never sent by Amazon) keep what the row has, as nothing named does.
+  await resolvePrePayment(deps, c, { ok: true, chargeId: '', chargePermissionId: 'S01-P', objectId: 'S01-R' });
+  expect(await row('key-complete')).toMatchObject({ status: 'succeeded', resultCode: 'OK', checkoutSessionId: 's-2', chargeId: null, chargePermissionId: 'S01-P', payload: { command: capture, amazonObjectId: 'S01-R' } });
+  // No command: no payload, and a resolve names nothing it was not given.
+  await openPrePayment(deps, { orderId: 'p-2', action: 'close', idempotencyKey: 'key-close', amount: 0, currency: 'JPY', chargePermissionId: 'S01-P' });
+  await resolvePrePayment(deps, { idempotencyKey: 'key-close' }, { ok: true });
+  expect(await row('key-close')).toMatchObject({ status: 'succeeded', payload: null, chargePermissionId: 'S01-P' });
+  await expect(resolvePrePayment(deps, { idempotencyKey: 'key-none' }, { ok: true })).rejects.toThrow(/no pre-payment row/);
+  // Another shop's order: no row for it.
+  await expect(openPrePayment({ ...deps, shopId: 'other' }, { ...c, idempotencyKey: 'key-other' })).rejects.toThrow();
+  expect(await db.prisma.prePaymentLog.count({ where: { orderId: 'p-2' } })).toBe(3);
 });
