@@ -196,9 +196,9 @@ export function webhookRoutes(deps: WebhookDeps): Router {
       throw new ApiError(503, 'amazon_unavailable', 'Could not re-read the object from Amazon Pay; deliver again later');
     });
     const chargePermissionId = located.chargePermissionId ?? null;
-    // Who is told, in one statement. A permission: its subscription (継続課金: a recurring permission belongs to it, and it
-    // re-reads it; closed or non-chargeable stops the charges), else a paid opening checkout whose subscription has not
-    // written its row yet, else its first order. A charge or refund: the order that claimed it, else the order Amazon
+    // Who is told, in one statement. A permission: its first order, and its subscription too (継続課金: a recurring
+    // permission belongs to it, and it re-reads it; closed or non-chargeable stops the charges); with no subscription
+    // row yet but a paid opening checkout (milliseconds), SNS is asked to deliver again. A charge or refund: the order that claimed it, else the order Amazon
     // names (merchantReferenceId, the order id the engine gave it) if it holds the permission, else the permission's
     // first order. Several orders share a recurring permission; the projection knows the permission once the workflow
     // wrote it, until then Amazon's merchantReferenceId names the order.
